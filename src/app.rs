@@ -1,0 +1,137 @@
+//! What each command does, from parsed arguments to output. `main.rs` only calls [`main`].
+
+use crate::cli::{Cli, Command, RunArgs};
+use crate::error::Error;
+use crate::exec::Env;
+use crate::export::{json, text};
+use crate::scenario;
+use crate::session::{Options, Session};
+use crate::trace::file;
+use clap::Parser;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+/// Parse the command line and run; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(e),
+    };
+    if let Some(path) = &cli.log {
+        if let Err(e) = crate::logging::init(path) {
+            return fail(&e);
+        }
+    }
+    let result = match cli.command {
+        Some(Command::Worker) => return crate::exec::process::worker_main(),
+        Some(Command::List) => list(),
+        Some(Command::Run(args)) => run(args),
+        None => run(RunArgs {
+            scenario: "io".into(),
+            ..default_run_args()
+        }),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => fail(&e),
+    }
+}
+
+/// The defaults clap gives `runwait run io`.
+fn default_run_args() -> RunArgs {
+    match Cli::try_parse_from(["runwait", "run", "io"]) {
+        Ok(Cli {
+            command: Some(Command::Run(args)),
+            ..
+        }) => args,
+        _ => unreachable!("`runwait run io` always parses"),
+    }
+}
+
+fn fail(e: &Error) -> i32 {
+    tracing::error!("{e}");
+    eprintln!("runwait: error: {e}");
+    e.exit_code()
+}
+
+/// Help and version print as clap prints them; a usage error prints as one line, exit code 2.
+fn clap_exit(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            0
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let line = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("bad arguments")
+                .trim_start_matches("error: ");
+            eprintln!("runwait: error: {line}");
+            2
+        }
+    }
+}
+
+fn list() -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    for s in scenario::builtin() {
+        let _ = writeln!(out, "{:<6} {}", s.name, s.point);
+    }
+    Ok(())
+}
+
+fn options(args: &RunArgs) -> Options {
+    let w = &args.workload;
+    Options {
+        executors: args.executors.executors.clone(),
+        tasks: w.tasks,
+        latency_ms: w.latency,
+        jitter_ms: w.jitter,
+        seed: w.seed,
+        urls: w.urls.clone(),
+        size: w.size,
+        port: w.port,
+        env: Env {
+            http_timeout: Duration::from_millis(w.timeout),
+            switch_interval: Duration::from_millis(args.executors.switch_interval),
+            ..Env::default()
+        },
+    }
+}
+
+fn run(args: RunArgs) -> Result<(), Error> {
+    let scenario = scenario::find(&args.scenario)?;
+    let session = Session::prepare(scenario, options(&args))?;
+    let trace = session.run_one_by_one();
+    if let Some(path) = &args.output.save {
+        file::save(&trace, path)?;
+    }
+    let stdout = std::io::stdout();
+    let output = if args.output.json {
+        json::to_string(&trace) + "\n"
+    } else {
+        let style = text::Style {
+            width: args.output.width.map_or_else(terminal_width, usize::from),
+            color: stdout.is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        text::render(&trace, style)
+    };
+    stdout
+        .lock()
+        .write_all(output.as_bytes())
+        .map_err(|e| Error::Io {
+            what: "cannot write to stdout".into(),
+            source: e,
+        })
+}
+
+fn terminal_width() -> usize {
+    match crossterm::terminal::size() {
+        Ok((cols, _)) if std::io::stdout().is_terminal() && cols >= 20 => cols as usize,
+        _ => 100,
+    }
+}

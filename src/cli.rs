@@ -1,0 +1,103 @@
+//! The command line (clap derive), grouped by what the options are about.
+
+use crate::exec::ExecSpec;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "runwait",
+    version,
+    about = "Watch concurrency happen: one workload under sync, threads (emulated GIL), async and processes, as timing diagrams",
+    after_help = "With no command, runwait runs the `io` lesson (for now headless)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Write logs to FILE (filtered by RUST_LOG, default info); without it nothing is logged.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the lessons, each with its point.
+    List,
+    /// Run a lesson under each of its executors.
+    Run(RunArgs),
+    #[command(name = "__worker", hide = true)]
+    Worker,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// The lesson (see `runwait list`).
+    pub scenario: String,
+    #[command(flatten)]
+    pub executors: ExecArgs,
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Executors")]
+pub struct ExecArgs {
+    /// Executors in display order, NAME or NAME:WORKERS (sync, threads, free-threads, async, process).
+    #[arg(long, value_delimiter = ',', value_parser = parse_exec, value_name = "LIST")]
+    pub executors: Option<Vec<ExecSpec>>,
+    /// The emulated GIL's switch interval (CPython's default is 5 ms).
+    #[arg(long, value_name = "MS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub switch_interval: u64,
+}
+
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Workload")]
+pub struct WorkloadArgs {
+    /// How many tasks (io: 40, the article's run is 160; cpu: 20).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub tasks: Option<u32>,
+    /// io: how long the loopback server takes to answer each request.
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    pub latency: u64,
+    /// io: each answer takes up to this much longer, chosen from --seed.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub jitter: u64,
+    /// io: the seed of the jitter.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// io: fetch this URL instead of the loopback server (repeat for several, taken in turn).
+    #[arg(long = "url", value_name = "URL")]
+    pub urls: Vec<String>,
+    /// io: the loopback server's port (default: a free one).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub port: u16,
+    /// io: give up on a request after this long.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// cpu: the first number summed up to (sum of i*i for i below it); one task takes about 100-200 ms by default.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub size: Option<u64>,
+}
+
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Print the results as text instead of opening the terminal UI.
+    #[arg(long)]
+    pub headless: bool,
+    /// Print one JSON object with a summary row per run instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Save the whole trace to FILE (versioned JSON, see the README).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Width of the text diagrams (default: the terminal's, else 100).
+    #[arg(long, value_name = "COLS", value_parser = clap::value_parser!(u16).range(20..))]
+    pub width: Option<u16>,
+}
+
+fn parse_exec(spec: &str) -> Result<ExecSpec, String> {
+    spec.parse().map_err(|e: crate::error::Error| e.to_string())
+}

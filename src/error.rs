@@ -1,0 +1,39 @@
+//! The errors a user can cause: each prints as one line and exits with code 2.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("unknown scenario '{0}' (see `runwait list`)")]
+    UnknownScenario(String),
+    #[error("unknown executor '{name}' (known: {known})")]
+    UnknownExecutor { name: String, known: String },
+    #[error("bad executor '{spec}': {why}")]
+    BadExecutor { spec: String, why: String },
+    #[error("executor '{0}' is not offered for this scenario")]
+    ExecutorNotOffered(String),
+    #[error("malformed --url '{url}': {why}")]
+    BadUrl { url: String, why: String },
+    #[error("server at {url} does not answer: {why}")]
+    NoAnswer { url: String, why: String },
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a runwait trace: {why}")]
+    BadTrace { path: String, why: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        2
+    }
+}

@@ -1,0 +1,167 @@
+//! `async`: a tokio current-thread runtime, one thread like asyncio's event loop, every task
+//! spawned at once like `asyncio.gather`. Each task is its own lane.
+//!
+//! A task is `run` while it is polled, `wait` while it is pending, and `ready` from the moment
+//! its waker fires until it is polled again: [`Traced`] wraps the task's future and the waker it
+//! hands down, so the wake is measured, not guessed. CPU work inside a task blocks the loop,
+//! as in Python.
+
+use super::RunCtx;
+use crate::instrument::{mark, At, Mark};
+use crate::workload::cpu::sum_of_squares;
+use crate::workload::http::{async_client, async_get};
+use crate::workload::{Segment, Task};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+use tracing::Dispatch;
+
+pub fn run(ctx: &RunCtx, tasks: Vec<Task>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("cannot start a tokio runtime");
+    runtime.block_on(async {
+        let client = async_client(ctx.env.http_timeout);
+        let mut set = tokio::task::JoinSet::new();
+        for (lane, task) in tasks.into_iter().enumerate() {
+            let at = At {
+                run: ctx.run,
+                lane: lane as u32,
+                task: task.id,
+            };
+            let client = client.clone();
+            let body = async move { do_task(&client, &task).await };
+            set.spawn(Traced::new(at, ctx.dispatch.clone(), body));
+        }
+        while set.join_next().await.is_some() {}
+    });
+}
+
+async fn do_task(client: &reqwest::Client, task: &Task) -> Mark {
+    for segment in &task.segments {
+        match segment {
+            Segment::Cpu { n } => {
+                sum_of_squares(*n, || {});
+            }
+            Segment::Http { url } => {
+                if let Err(why) = async_get(client, url).await {
+                    tracing::warn!(task = task.id, "task failed: {why}");
+                    return Mark::Failed;
+                }
+            }
+            Segment::Sleep { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
+        }
+    }
+    Mark::Done
+}
+
+const POLLING: u8 = 0;
+const WAITING: u8 = 1;
+const READY: u8 = 2;
+/// Woken while being polled: `ready` as soon as the poll returns.
+const WOKEN_IN_POLL: u8 = 3;
+
+struct Shared {
+    at: At,
+    state: AtomicU8,
+    dispatch: Dispatch,
+}
+
+/// A task's future, marking `run` around each poll, `wait` when it returns pending and
+/// `ready` when its waker fires.
+pub struct Traced<F> {
+    shared: Arc<Shared>,
+    inner: Pin<Box<F>>,
+}
+
+impl<F: Future<Output = Mark>> Traced<F> {
+    /// The task exists and is scheduled: `ready` until its first poll.
+    pub fn new(at: At, dispatch: Dispatch, inner: F) -> Traced<F> {
+        mark(at, Mark::Ready);
+        Traced {
+            shared: Arc::new(Shared {
+                at,
+                state: AtomicU8::new(READY),
+                dispatch,
+            }),
+            inner: Box::pin(inner),
+        }
+    }
+}
+
+impl<F: Future<Output = Mark>> Future for Traced<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let shared = &this.shared;
+        let at = shared.at;
+        shared.state.store(POLLING, Ordering::SeqCst);
+        mark(at, Mark::Run);
+        let waker = Waker::from(Arc::new(TracedWaker {
+            shared: shared.clone(),
+            inner: cx.waker().clone(),
+        }));
+        match this.inner.as_mut().poll(&mut Context::from_waker(&waker)) {
+            Poll::Ready(outcome) => {
+                mark(at, outcome);
+                Poll::Ready(())
+            }
+            Poll::Pending => {
+                // Mark `wait` before the waker can see WAITING, so its `ready` comes after.
+                if shared.state.load(Ordering::SeqCst) == WOKEN_IN_POLL {
+                    shared.state.store(READY, Ordering::SeqCst);
+                    mark(at, Mark::Ready);
+                    return Poll::Pending;
+                }
+                mark(at, Mark::Wait);
+                if shared
+                    .state
+                    .compare_exchange(POLLING, WAITING, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    shared.state.store(READY, Ordering::SeqCst);
+                    mark(at, Mark::Ready);
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+struct TracedWaker {
+    shared: Arc<Shared>,
+    inner: Waker,
+}
+
+impl TracedWaker {
+    fn note_wake(&self) {
+        let state = &self.shared.state;
+        if state
+            .compare_exchange(WAITING, READY, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            let at = self.shared.at;
+            tracing::dispatcher::with_default(&self.shared.dispatch, || mark(at, Mark::Ready));
+        } else {
+            let _ =
+                state.compare_exchange(POLLING, WOKEN_IN_POLL, Ordering::SeqCst, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Wake for TracedWaker {
+    fn wake(self: Arc<Self>) {
+        self.note_wake();
+        self.inner.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.note_wake();
+        self.inner.wake_by_ref();
+    }
+}

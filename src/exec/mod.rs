@@ -1,0 +1,215 @@
+//! Executors: one concurrency model each, running a list of tasks for real.
+//!
+//! Every executor marks its lanes' state changes through the instrumentation; none reads the
+//! trace clock to stamp them itself.
+
+pub mod event_loop;
+pub mod gil;
+pub mod process;
+pub mod threads;
+pub mod worker;
+
+use crate::error::Error;
+use crate::instrument::{mark_run, Clock, Mark, Sink};
+use crate::trace::{LaneKind, RunMeta};
+use crate::workload::Task;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::Dispatch;
+
+/// The concurrency models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExecKind {
+    Sync,
+    Threads,
+    FreeThreads,
+    Async,
+    Process,
+}
+
+impl ExecKind {
+    pub const ALL: [ExecKind; 5] = [
+        ExecKind::Sync,
+        ExecKind::Threads,
+        ExecKind::FreeThreads,
+        ExecKind::Async,
+        ExecKind::Process,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExecKind::Sync => "sync",
+            ExecKind::Threads => "threads",
+            ExecKind::FreeThreads => "free-threads",
+            ExecKind::Async => "async",
+            ExecKind::Process => "process",
+        }
+    }
+
+    fn has_pool(self) -> bool {
+        matches!(
+            self,
+            ExecKind::Threads | ExecKind::FreeThreads | ExecKind::Process
+        )
+    }
+}
+
+/// An executor as asked for on the command line: `threads`, `threads:10`, `process:4`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExecSpec {
+    pub kind: ExecKind,
+    pub workers: Option<u32>,
+}
+
+impl FromStr for ExecSpec {
+    type Err = Error;
+
+    fn from_str(spec: &str) -> Result<ExecSpec, Error> {
+        let (name, count) = match spec.split_once(':') {
+            Some((name, count)) => (name, Some(count)),
+            None => (spec, None),
+        };
+        let kind = ExecKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| Error::UnknownExecutor {
+                name: name.to_string(),
+                known: ExecKind::ALL.map(ExecKind::name).join(", "),
+            })?;
+        let bad = |why: &str| Error::BadExecutor {
+            spec: spec.to_string(),
+            why: why.to_string(),
+        };
+        let workers = match count {
+            None => None,
+            Some(_) if !kind.has_pool() => return Err(bad("only pools take a worker count")),
+            Some(n) => match n.parse::<u32>() {
+                Ok(0) => return Err(bad("the worker count must be at least 1")),
+                Ok(n) => Some(n),
+                Err(_) => return Err(bad("the worker count must be a whole number")),
+            },
+        };
+        Ok(ExecSpec { kind, workers })
+    }
+}
+
+/// The article's pool of 5 threads.
+pub const DEFAULT_THREADS: u32 = 5;
+
+impl ExecSpec {
+    pub fn new(kind: ExecKind) -> ExecSpec {
+        ExecSpec {
+            kind,
+            workers: None,
+        }
+    }
+
+    pub fn workers(&self) -> u32 {
+        match self.kind {
+            ExecKind::Sync | ExecKind::Async => 1,
+            ExecKind::Threads | ExecKind::FreeThreads => self.workers.unwrap_or(DEFAULT_THREADS),
+            ExecKind::Process => self.workers.unwrap_or_else(cores),
+        }
+    }
+
+    pub fn meta(&self, tasks: u32) -> RunMeta {
+        let kind = self.kind;
+        let label = match kind {
+            ExecKind::Threads => "threads (GIL)".to_string(),
+            other => other.name().to_string(),
+        };
+        RunMeta {
+            executor: kind.name().to_string(),
+            label,
+            workers: self.workers(),
+            gil: kind == ExecKind::Threads,
+            tasks,
+            lane_kind: match kind {
+                ExecKind::Async => LaneKind::Task,
+                ExecKind::Process => LaneKind::Process,
+                _ => LaneKind::Thread,
+            },
+        }
+    }
+}
+
+pub fn cores() -> u32 {
+    std::thread::available_parallelism().map_or(2, |n| n.get() as u32)
+}
+
+/// What executors need besides their tasks.
+#[derive(Clone, Debug)]
+pub struct Env {
+    pub http_timeout: Duration,
+    pub switch_interval: Duration,
+    /// The program started as a worker process (the runwait binary).
+    pub worker_program: PathBuf,
+}
+
+impl Default for Env {
+    fn default() -> Env {
+        Env {
+            http_timeout: Duration::from_secs(10),
+            switch_interval: gil::DEFAULT_SWITCH_INTERVAL,
+            worker_program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("runwait")),
+        }
+    }
+}
+
+/// One run's connection to the instrumentation, and its stop flag.
+#[derive(Clone)]
+pub struct RunCtx {
+    pub run: u32,
+    pub dispatch: Dispatch,
+    /// For facts that are not marks (a worker process's name) and records a worker process
+    /// stamped with its own Layer.
+    pub sink: Sink,
+    /// The trace clock, for aligning worker processes' clocks to it.
+    pub clock: Clock,
+    pub env: Arc<Env>,
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl RunCtx {
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Run `tasks` under `spec` on this thread and its helpers; returns when every task ended.
+pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
+    let _default = tracing::dispatcher::set_default(&ctx.dispatch);
+    mark_run(ctx.run, Mark::RunStart);
+    match spec.kind {
+        ExecKind::Sync => threads::run(ctx, tasks, 1, false),
+        ExecKind::Threads => threads::run(ctx, tasks, spec.workers(), true),
+        ExecKind::FreeThreads => threads::run(ctx, tasks, spec.workers(), false),
+        ExecKind::Async => event_loop::run(ctx, tasks),
+        ExecKind::Process => process::run(ctx, tasks, spec.workers()),
+    }
+    mark_run(ctx.run, Mark::RunEnd);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_specs() {
+        let s: ExecSpec = "threads:10".parse().unwrap();
+        assert_eq!((s.kind, s.workers()), (ExecKind::Threads, 10));
+        assert_eq!("async".parse::<ExecSpec>().unwrap().workers(), 1);
+        assert_eq!("free-threads".parse::<ExecSpec>().unwrap().workers(), 5);
+        for bad in ["thread", "threads:0", "threads:x", "sync:2", ""] {
+            assert!(bad.parse::<ExecSpec>().is_err(), "{bad}");
+        }
+        let e = "bogus".parse::<ExecSpec>().unwrap_err().to_string();
+        assert!(
+            e.contains("unknown executor 'bogus'") && e.contains("free-threads"),
+            "{e}"
+        );
+    }
+}

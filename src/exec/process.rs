@@ -1,0 +1,305 @@
+//! `process`: N real OS worker processes (multiprocessing.Pool), each the runwait binary
+//! started in its hidden worker mode. Tasks go out over the worker's stdin; the records its own
+//! Layer stamped come back over its stdout, put on the parent's clock by the handshake.
+//!
+//! A worker's start-up is `run` on its lane with no task (the article's "high overhead"). A
+//! worker that dies mid-task loses that task (marked `lost`); the other workers finish the rest.
+
+use super::worker::Worker;
+use super::RunCtx;
+use crate::instrument::wire::{self, Alignment, Frame};
+use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, CHANNEL_CAPACITY, NO_TASK};
+use crate::workload::Task;
+use crossbeam_channel::Receiver;
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The hidden subcommand that starts a worker.
+pub const WORKER_ARG: &str = "__worker";
+/// Test hook: a worker given the task with this id dies on it, as a crashing worker would.
+pub const CRASH_ENV: &str = "RUNWAIT_WORKER_CRASH_TASK";
+const HANDSHAKE_ROUNDS: u32 = 8;
+
+/// One task sent to a worker.
+#[derive(Serialize, Deserialize)]
+struct Job {
+    run: u32,
+    lane: u32,
+    http_timeout_ms: u64,
+    task: Task,
+}
+
+pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    for task in tasks {
+        let _ = tx.send(task);
+    }
+    drop(tx);
+    std::thread::scope(|scope| {
+        for lane in 0..workers {
+            let rx = &rx;
+            std::thread::Builder::new()
+                .name(format!("runwait-pool-{lane}"))
+                .spawn_scoped(scope, move || {
+                    let _default = tracing::dispatcher::set_default(&ctx.dispatch);
+                    serve_lane(ctx, lane, rx);
+                })
+                .expect("cannot start a pool thread");
+        }
+    });
+    // Every worker died: what is left was never started.
+    let _default = tracing::dispatcher::set_default(&ctx.dispatch);
+    for task in rx.try_iter() {
+        let at = At {
+            run: ctx.run,
+            lane: 0,
+            task: task.id,
+        };
+        mark(at, Mark::Lost);
+    }
+}
+
+/// Kills the worker if the lane ends without it having exited: no worker outlives runwait.
+struct Kid(Child);
+
+impl Drop for Kid {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
+    let start_up = At {
+        run: ctx.run,
+        lane,
+        task: NO_TASK,
+    };
+    mark(start_up, Mark::Run);
+    let started = start_worker(ctx, lane);
+    mark(start_up, Mark::Idle);
+    let (mut kid, mut to, mut from, alignment) = match started {
+        Ok(parts) => parts,
+        Err(why) => {
+            tracing::error!(run = ctx.run, lane, "worker process did not start: {why}");
+            return;
+        }
+    };
+    while let Ok(task) = queue.recv() {
+        if ctx.cancelled() {
+            break;
+        }
+        let at = At {
+            run: ctx.run,
+            lane,
+            task: task.id,
+        };
+        if let Err(why) = send_job(ctx, lane, &task, &mut to)
+            .and_then(|()| relay(&mut from, &alignment, &ctx.sink, Some(task.id)))
+        {
+            tracing::error!(
+                run = ctx.run,
+                lane,
+                task = task.id,
+                "worker process lost: {why}"
+            );
+            mark(at, Mark::Lost);
+            return;
+        }
+    }
+    drop(to);
+    if let Err(why) = relay(&mut from, &alignment, &ctx.sink, None) {
+        tracing::warn!(run = ctx.run, lane, "worker process ended badly: {why}");
+    }
+    let _ = kid.0.wait();
+}
+
+type Started = (
+    Kid,
+    BufWriter<ChildStdin>,
+    BufReader<ChildStdout>,
+    Alignment,
+);
+
+fn start_worker(ctx: &RunCtx, lane: u32) -> Result<Started, String> {
+    let mut child = Command::new(&ctx.env.worker_program)
+        .arg(WORKER_ARG)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", ctx.env.worker_program.display()))?;
+    let pid = child.id();
+    let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
+    let kid = Kid(child);
+    if let Some(stderr) = stderr {
+        forward_stderr(pid, stderr);
+    }
+    let mut to = BufWriter::new(stdin.ok_or("no stdin")?);
+    let mut from = BufReader::new(stdout.ok_or("no stdout")?);
+    let alignment = wire::align(&mut to, &mut from, &ctx.clock, HANDSHAKE_ROUNDS)
+        .map_err(|e| format!("handshake with pid {pid}: {e}"))?;
+    ctx.sink.send(Msg::LaneName {
+        run: ctx.run,
+        lane,
+        name: format!("process {} (pid {pid})", lane + 1),
+    });
+    ctx.sink.send(Msg::ClockError {
+        run: ctx.run,
+        lane,
+        error_ns: alignment.error_ns,
+    });
+    Ok((kid, to, from, alignment))
+}
+
+/// A worker's stderr goes to the log, never onto the screen.
+fn forward_stderr(pid: u32, stderr: impl Read + Send + 'static) {
+    let _ = std::thread::Builder::new()
+        .name(format!("runwait-stderr-{pid}"))
+        .spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                tracing::warn!(target: "runwait::worker", pid, "{line}");
+            }
+        });
+}
+
+fn send_job(ctx: &RunCtx, lane: u32, task: &Task, to: &mut impl Write) -> Result<(), String> {
+    let job = Job {
+        run: ctx.run,
+        lane,
+        http_timeout_ms: ctx.env.http_timeout.as_millis() as u64,
+        task: task.clone(),
+    };
+    let json = serde_json::to_vec(&job).map_err(|e| e.to_string())?;
+    wire::write_frame(to, &Frame::Job(json))
+        .and_then(|()| to.flush())
+        .map_err(|e| e.to_string())
+}
+
+/// Pass the worker's records on, on the parent's clock, until `task` ends (or, with `None`,
+/// until the worker closes its end).
+fn relay(
+    from: &mut impl Read,
+    alignment: &Alignment,
+    sink: &Sink,
+    task: Option<u32>,
+) -> Result<(), String> {
+    loop {
+        match wire::read_frame(from).map_err(|e| e.to_string())? {
+            Some(Frame::Record(mut record)) => {
+                record.t_ns = alignment.to_parent(record.t_ns);
+                sink.send(Msg::Record(record));
+                let ended = matches!(record.mark, Mark::Done | Mark::Failed);
+                if ended && Some(record.task) == task {
+                    return Ok(());
+                }
+            }
+            Some(Frame::Dropped(n)) => sink.add_dropped(n),
+            Some(other) => return Err(format!("unexpected frame {other:?}")),
+            None if task.is_none() => return Ok(()),
+            None => return Err("it exited mid-task".into()),
+        }
+    }
+}
+
+/// The worker process: answer the handshake, then do each job with its own Layer, streaming
+/// the records back, until the parent closes stdin.
+pub fn worker_main() -> i32 {
+    let clock = Clock::new();
+    let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
+    let sink = Sink::new(tx, Arc::new(AtomicU64::new(0)));
+    let out = Arc::new(Mutex::new(BufWriter::new(std::io::stdout())));
+    let writer = {
+        let out = out.clone();
+        std::thread::spawn(move || write_records(&rx, &out))
+    };
+    let crash_on: Option<u32> = std::env::var(CRASH_ENV).ok().and_then(|v| v.parse().ok());
+    let code = {
+        let dispatch = dispatch(clock, sink.clone());
+        let _default = tracing::dispatcher::set_default(&dispatch);
+        serve_jobs(&clock, &out, crash_on)
+    };
+    let dropped = sink.dropped();
+    drop(sink);
+    let _ = writer.join();
+    let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+    let _ = wire::write_frame(&mut *out, &Frame::Dropped(dropped)).and_then(|()| out.flush());
+    code
+}
+
+fn serve_jobs(
+    clock: &Clock,
+    out: &Mutex<BufWriter<std::io::Stdout>>,
+    crash_on: Option<u32>,
+) -> i32 {
+    let mut input = BufReader::new(std::io::stdin().lock());
+    let mut worker = Worker::new(0, 0, None, Duration::from_secs(10));
+    loop {
+        match wire::read_frame(&mut input) {
+            Ok(None) => return 0,
+            Ok(Some(Frame::Ping)) => {
+                let t_ns = clock.now_ns();
+                let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+                if wire::write_frame(&mut *out, &Frame::Pong { t_ns })
+                    .and_then(|()| out.flush())
+                    .is_err()
+                {
+                    return 1;
+                }
+            }
+            Ok(Some(Frame::Job(json))) => {
+                let Ok(job) = serde_json::from_slice::<Job>(&json) else {
+                    eprintln!("runwait worker: a job it cannot read");
+                    return 1;
+                };
+                worker.run = job.run;
+                worker.lane = job.lane;
+                worker.http_timeout = Duration::from_millis(job.http_timeout_ms);
+                if crash_on == Some(job.task.id) {
+                    mark(
+                        At {
+                            run: job.run,
+                            lane: job.lane,
+                            task: job.task.id,
+                        },
+                        Mark::Run,
+                    );
+                    std::thread::sleep(Duration::from_millis(20));
+                    std::process::exit(70);
+                }
+                worker.run_task(&job.task);
+            }
+            Ok(Some(other)) => {
+                eprintln!("runwait worker: unexpected frame {other:?}");
+                return 1;
+            }
+            Err(e) => {
+                eprintln!("runwait worker: {e}");
+                return 1;
+            }
+        }
+    }
+}
+
+/// The worker's record writer: everything the Layer sent, flushed whenever the channel is empty.
+fn write_records(rx: &Receiver<Msg>, out: &Mutex<BufWriter<std::io::Stdout>>) {
+    while let Ok(first) = rx.recv() {
+        let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+        for msg in std::iter::once(first).chain(rx.try_iter()) {
+            if let Msg::Record(record) = msg {
+                if wire::write_frame(&mut *out, &Frame::Record(record)).is_err() {
+                    return;
+                }
+            }
+        }
+        if out.flush().is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! A blocking worker doing tasks one after another on its lane: the body of `sync`, of each
+//! `threads` / `free-threads` thread and of each worker process.
+//!
+//! It marks every state change; with a GIL it marks them while holding it, so the trace can
+//! never show two threads of one run in `run` at once.
+
+use super::gil::Gil;
+use crate::instrument::{mark, At, Mark};
+use crate::workload::cpu::sum_of_squares;
+use crate::workload::http::Blocking;
+use crate::workload::{Segment, Task};
+use std::time::Duration;
+
+pub struct Worker<'a> {
+    pub run: u32,
+    pub lane: u32,
+    pub gil: Option<&'a Gil>,
+    /// This worker's own session, made on first use.
+    pub http: Option<Blocking>,
+    pub http_timeout: Duration,
+}
+
+impl<'a> Worker<'a> {
+    pub fn new(run: u32, lane: u32, gil: Option<&'a Gil>, http_timeout: Duration) -> Worker<'a> {
+        Worker {
+            run,
+            lane,
+            gil,
+            http: None,
+            http_timeout,
+        }
+    }
+
+    /// Do one task from start to end; returns how it ended.
+    pub fn run_task(&mut self, task: &Task) -> Mark {
+        let at = At {
+            run: self.run,
+            lane: self.lane,
+            task: task.id,
+        };
+        self.take_gil(at);
+        mark(at, Mark::Run);
+        let mut outcome = Mark::Done;
+        for segment in &task.segments {
+            if let Err(why) = self.segment(at, segment) {
+                tracing::warn!(run = self.run, task = task.id, "task failed: {why}");
+                outcome = Mark::Failed;
+                break;
+            }
+        }
+        mark(at, outcome);
+        if let Some(gil) = self.gil {
+            gil.release();
+        }
+        outcome
+    }
+
+    fn take_gil(&self, at: At) {
+        if let Some(gil) = self.gil {
+            gil.acquire(|| mark(at, Mark::Ready));
+        }
+    }
+
+    fn segment(&mut self, at: At, segment: &Segment) -> Result<(), String> {
+        match segment {
+            Segment::Cpu { n } => {
+                self.cpu(at, *n);
+                Ok(())
+            }
+            Segment::Http { url } => {
+                let timeout = self.http_timeout;
+                let http = self.http.get_or_insert_with(|| Blocking::new(timeout));
+                let got = blocking_io(at, self.gil, || http.get(url));
+                got.map(|_| ())
+            }
+            Segment::Sleep { ms } => {
+                blocking_io(at, self.gil, || {
+                    std::thread::sleep(Duration::from_millis(*ms))
+                });
+                Ok(())
+            }
+        }
+    }
+
+    fn cpu(&self, at: At, n: u64) {
+        match self.gil {
+            Some(gil) => {
+                sum_of_squares(n, || {
+                    gil.check(|| mark(at, Mark::Ready), || mark(at, Mark::Run))
+                });
+            }
+            None => {
+                sum_of_squares(n, || {});
+            }
+        }
+    }
+}
+
+/// Block on I/O: `wait` while it lasts, with the GIL released; then `ready` until the GIL is
+/// back (if another thread holds it), then `run`.
+fn blocking_io<T>(at: At, gil: Option<&Gil>, io: impl FnOnce() -> T) -> T {
+    mark(at, Mark::Wait);
+    if let Some(gil) = gil {
+        gil.release();
+    }
+    let out = io();
+    if let Some(gil) = gil {
+        gil.acquire(|| mark(at, Mark::Ready));
+    }
+    mark(at, Mark::Run);
+    out
+}

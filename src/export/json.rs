@@ -1,0 +1,71 @@
+//! `--json`: one JSON object with a summary row per run.
+
+use super::{ms, speedup};
+use crate::trace::Trace;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct Summary<'a> {
+    pub scenario: &'a str,
+    pub runs: Vec<RunSummary<'a>>,
+    /// Records the instrumentation could not deliver.
+    pub dropped: u64,
+}
+
+#[derive(Serialize)]
+pub struct RunSummary<'a> {
+    pub executor: &'a str,
+    pub label: &'a str,
+    pub workers: u32,
+    pub gil: bool,
+    pub tasks: u32,
+    pub done: u32,
+    pub failed: u32,
+    pub lost: u32,
+    pub wall_ms: f64,
+    pub run_ms: f64,
+    pub wait_ms: f64,
+    pub ready_ms: f64,
+    pub max_running: u32,
+    pub speedup: Option<f64>,
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let k = 10f64.powi(places);
+    (x * k).round() / k
+}
+
+pub fn summary(trace: &Trace) -> Summary<'_> {
+    let runs = trace
+        .runs
+        .iter()
+        .map(|run| {
+            let s = run.stats();
+            RunSummary {
+                executor: &run.meta.executor,
+                label: &run.meta.label,
+                workers: run.meta.workers,
+                gil: run.meta.gil,
+                tasks: run.meta.tasks,
+                done: s.done,
+                failed: s.failed,
+                lost: s.lost,
+                wall_ms: round(ms(s.wall_ns), 1),
+                run_ms: round(ms(s.run_ns), 1),
+                wait_ms: round(ms(s.wait_ns), 1),
+                ready_ms: round(ms(s.ready_ns), 1),
+                max_running: s.max_running,
+                speedup: speedup(trace, run).map(|x| round(x, 2)),
+            }
+        })
+        .collect();
+    Summary {
+        scenario: &trace.scenario,
+        runs,
+        dropped: trace.dropped,
+    }
+}
+
+pub fn to_string(trace: &Trace) -> String {
+    serde_json::to_string(&summary(trace)).expect("a summary always serializes")
+}

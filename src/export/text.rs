@@ -1,0 +1,321 @@
+//! Headless text: a summary row per run, then each run's timing diagram, every run on one time
+//! scale, in glyphs that carry the state without colour (`█` run, `░` wait, `▒` ready).
+
+use super::{ms, speedup};
+use crate::trace::{Lane, Run, State, Trace};
+use std::fmt::Write;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    /// Columns for a whole diagram line, lane names included.
+    pub width: usize,
+    pub color: bool,
+}
+
+pub fn glyph(state: Option<State>) -> char {
+    match state {
+        Some(State::Run) => '█',
+        Some(State::Wait) => '░',
+        Some(State::Ready) => '▒',
+        None => ' ',
+    }
+}
+
+fn paint(text: &str, state: Option<State>, color: bool) -> String {
+    let code = match state {
+        Some(State::Run) => "34",
+        Some(State::Wait) => "31",
+        Some(State::Ready) => "33",
+        None => return text.to_string(),
+    };
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// A duration for people: `812.4 ms`, `4.12 s`.
+pub fn human_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+pub fn render(trace: &Trace, style: Style) -> String {
+    let mut out = summary_table(trace);
+    out.push('\n');
+    out.push_str(&diagrams(trace, style));
+    if trace.dropped > 0 {
+        let _ = writeln!(
+            out,
+            "dropped records: {} (the trace is incomplete)",
+            trace.dropped
+        );
+    }
+    out
+}
+
+pub fn summary_table(trace: &Trace) -> String {
+    let mut out = format!(
+        "{:<15} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}\n",
+        "executor", "workers", "GIL", "wall", "run", "wait", "ready", "max run", "speedup", "done"
+    );
+    for run in &trace.runs {
+        let s = run.stats();
+        let speed = speedup(trace, run).map_or("-".to_string(), |x| format!("{x:.2}x"));
+        let mut done = format!("{}/{}", s.done, run.meta.tasks);
+        if s.failed > 0 {
+            let _ = write!(done, " ({} failed)", s.failed);
+        }
+        if s.lost > 0 {
+            let _ = write!(done, " ({} lost)", s.lost);
+        }
+        let _ = writeln!(
+            out,
+            "{:<15} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}",
+            run.meta.label,
+            run.meta.workers,
+            if run.meta.gil { "yes" } else { "no" },
+            human_ms(ms(s.wall_ns)),
+            human_ms(ms(s.run_ns)),
+            human_ms(ms(s.wait_ns)),
+            human_ms(ms(s.ready_ns)),
+            s.max_running,
+            speed,
+            done
+        );
+    }
+    out
+}
+
+/// The state shown in each of `cols` cells of `ns_per_col` from `t0`: `run` if the lane ran at
+/// all in the cell (so short CPU bursts stay visible), else whichever of wait / ready lasted
+/// longer, else nothing.
+pub fn lane_cells(lane: &Lane, t0: u64, ns_per_col: u64, cols: usize) -> Vec<Option<State>> {
+    let mut acc = vec![[0u64; 3]; cols];
+    for span in &lane.spans {
+        let (s, e) = (
+            span.start_ns.saturating_sub(t0),
+            span.end_ns.saturating_sub(t0),
+        );
+        let mut c = (s / ns_per_col) as usize;
+        while c < cols && (c as u64) * ns_per_col < e {
+            let lo = s.max(c as u64 * ns_per_col);
+            let hi = e.min((c as u64 + 1) * ns_per_col);
+            acc[c][span.state as usize] += hi.saturating_sub(lo);
+            c += 1;
+        }
+        if span.state == State::Run && s == e && (s / ns_per_col) < cols as u64 {
+            acc[(s / ns_per_col) as usize][0] += 1;
+        }
+    }
+    acc.into_iter()
+        .map(|[run, wait, ready]| {
+            if run > 0 {
+                Some(State::Run)
+            } else if wait >= ready && wait > 0 {
+                Some(State::Wait)
+            } else if ready > 0 {
+                Some(State::Ready)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+pub fn diagrams(trace: &Trace, style: Style) -> String {
+    let longest = trace
+        .runs
+        .iter()
+        .filter_map(Run::wall_ns)
+        .max()
+        .unwrap_or(0);
+    let name_w = trace
+        .runs
+        .iter()
+        .flat_map(|r| r.lanes.iter().map(|l| l.name.chars().count()))
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 24);
+    let cols = style.width.saturating_sub(name_w + 2).max(10);
+    let ns_per_col = longest.div_ceil(cols as u64).max(1);
+    let mut out = legend(style.color);
+    let _ = writeln!(out, "one column = {}", human_ms(ms(ns_per_col)));
+    for run in &trace.runs {
+        out.push('\n');
+        out.push_str(&title(trace, run));
+        out.push('\n');
+        let t0 = run.start_ns.unwrap_or(0);
+        for lane in &run.lanes {
+            let name: String = lane.name.chars().take(name_w).collect();
+            let _ = write!(out, "{name:>name_w$} │");
+            out.push_str(&paint_cells(
+                &lane_cells(lane, t0, ns_per_col, cols),
+                style.color,
+            ));
+            out.push('\n');
+        }
+        out.push_str(&axis(name_w, cols, ns_per_col));
+    }
+    out
+}
+
+fn paint_cells(cells: &[Option<State>], color: bool) -> String {
+    let mut out = String::new();
+    for group in cells.chunk_by(|a, b| a == b) {
+        let text: String = std::iter::repeat_n(glyph(group[0]), group.len()).collect();
+        out.push_str(&paint(&text, group[0], color));
+    }
+    out.trim_end().to_string()
+}
+
+fn legend(color: bool) -> String {
+    let item = |s: State, what: &str| {
+        format!(
+            "{} {what}",
+            paint(&glyph(Some(s)).to_string(), Some(s), color)
+        )
+    };
+    format!(
+        "{}   {}   {}\n",
+        item(State::Run, "run (on a CPU)"),
+        item(State::Wait, "wait (blocked on I/O)"),
+        item(
+            State::Ready,
+            "ready (could run: waiting for the GIL, the loop or a worker)"
+        )
+    )
+}
+
+fn title(trace: &Trace, run: &Run) -> String {
+    let s = run.stats();
+    let mut t = format!("{} · {} worker", run.meta.label, run.meta.workers);
+    if run.meta.workers != 1 {
+        t.push('s');
+    }
+    if run.meta.gil {
+        t.push_str(" · emulated CPython GIL");
+    }
+    let _ = write!(
+        t,
+        " · wall {} · {}/{} done",
+        human_ms(ms(s.wall_ns)),
+        s.done,
+        run.meta.tasks
+    );
+    if let Some(x) = speedup(trace, run) {
+        let _ = write!(t, " · speedup {x:.2}x");
+    }
+    t
+}
+
+/// A time step of 1, 2 or 5 times a power of ten, at least `min` long.
+pub fn nice_step(min: u64) -> u64 {
+    let mut step = 1u64;
+    loop {
+        for k in [1, 2, 5] {
+            if step * k >= min {
+                return step * k;
+            }
+        }
+        step *= 10;
+    }
+}
+
+/// A tick label: `0`, `250ms`, `1.5s`.
+pub fn tick_label(ns: u64) -> String {
+    if ns == 0 {
+        "0".into()
+    } else if ns >= 1_000_000_000 {
+        format!("{}s", (ns as f64 / 1e9 * 1000.0).round() / 1000.0)
+    } else if ns >= 1_000_000 {
+        format!("{}ms", (ns as f64 / 1e6 * 1000.0).round() / 1000.0)
+    } else {
+        format!("{}µs", (ns as f64 / 1e3 * 1000.0).round() / 1000.0)
+    }
+}
+
+fn axis(name_w: usize, cols: usize, ns_per_col: u64) -> String {
+    let step = nice_step(ns_per_col * 12);
+    let mut line: Vec<char> = vec!['─'; cols];
+    let mut labels: Vec<char> = vec![' '; cols + 12];
+    let mut free_from = 0;
+    let mut t = 0;
+    while ((t / ns_per_col) as usize) < cols {
+        let c = (t / ns_per_col) as usize;
+        line[c] = '┬';
+        let label = tick_label(t);
+        if c >= free_from {
+            for (i, ch) in label.chars().enumerate() {
+                labels[c + i] = ch;
+            }
+            free_from = c + label.chars().count() + 1;
+        }
+        t += step;
+    }
+    let line: String = line.into_iter().collect();
+    let labels: String = labels.into_iter().collect();
+    format!(
+        "{:>name_w$} └{line}\n{:>name_w$}  {}\n",
+        "",
+        "time",
+        labels.trim_end()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Span;
+
+    fn lane(spans: &[(State, u64, u64)]) -> Lane {
+        Lane {
+            name: "w".into(),
+            spans: spans
+                .iter()
+                .map(|&(state, start_ns, end_ns)| Span {
+                    task: Some(0),
+                    state,
+                    start_ns,
+                    end_ns,
+                })
+                .collect(),
+            clock_error_ns: None,
+        }
+    }
+
+    #[test]
+    fn a_short_run_wins_its_cell() {
+        let l = lane(&[
+            (State::Run, 0, 1),
+            (State::Wait, 1, 35),
+            (State::Ready, 35, 38),
+            (State::Run, 38, 40),
+        ]);
+        let cells = lane_cells(&l, 0, 10, 5);
+        use State::*;
+        assert_eq!(
+            cells,
+            vec![Some(Run), Some(Wait), Some(Wait), Some(Run), None]
+        );
+    }
+
+    #[test]
+    fn ready_shows_when_it_outlasts_wait() {
+        let l = lane(&[(State::Wait, 0, 3), (State::Ready, 3, 10)]);
+        assert_eq!(lane_cells(&l, 0, 10, 1), vec![Some(State::Ready)]);
+    }
+
+    #[test]
+    fn nice_steps_and_labels() {
+        assert_eq!(nice_step(7), 10);
+        assert_eq!(nice_step(1_500_000), 2_000_000);
+        assert_eq!(nice_step(300_000_000), 500_000_000);
+        assert_eq!(tick_label(250_000_000), "250ms");
+        assert_eq!(tick_label(1_500_000_000), "1.5s");
+    }
+}

@@ -1,0 +1,87 @@
+//! The `tracing_subscriber::Layer` that stamps every mark.
+
+use super::{Clock, Mark, Msg, Record, Sink, MARK_TARGET};
+use std::time::Instant;
+use tracing::field::{Field, Visit};
+use tracing::subscriber::Interest;
+use tracing::{Dispatch, Event, Metadata, Subscriber};
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::Registry;
+
+/// Stamps marks with the trace clock and sends them to a [`Sink`].
+pub struct RecordLayer {
+    clock: Clock,
+    sink: Sink,
+}
+
+impl RecordLayer {
+    pub fn new(clock: Clock, sink: Sink) -> RecordLayer {
+        RecordLayer { clock, sink }
+    }
+}
+
+/// Reads the four numeric fields of a mark event, by position (one callsite emits them all).
+#[derive(Default)]
+struct MarkFields {
+    values: [u64; 4],
+}
+
+impl Visit for MarkFields {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if let Some(slot) = self.values.get_mut(field.index()) {
+            *slot = value;
+        }
+    }
+
+    fn record_debug(&mut self, _field: &Field, _value: &dyn std::fmt::Debug) {}
+}
+
+impl<S: Subscriber> Layer<S> for RecordLayer {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if metadata.target() == MARK_TARGET {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
+        metadata.target() == MARK_TARGET
+    }
+
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let now = Instant::now();
+        if event.metadata().target() != MARK_TARGET {
+            return;
+        }
+        let mut fields = MarkFields::default();
+        event.record(&mut fields);
+        let [run, lane, task, mark] = fields.values;
+        let Some(mark) = Mark::from_u8(mark as u8) else {
+            return;
+        };
+        self.sink.send(Msg::Record(Record {
+            t_ns: self.clock.ns_at(now),
+            run: run as u32,
+            lane: lane as u32,
+            task: task as u32,
+            mark,
+        }));
+    }
+}
+
+/// The dispatcher every instrumented thread of a session installs: a registry with the
+/// [`RecordLayer`], and the log layer when `--log` is on (then both sit behind per-layer
+/// filters; without it marks take the shortest path).
+pub fn dispatch(clock: Clock, sink: Sink) -> Dispatch {
+    let record = RecordLayer::new(clock, sink);
+    match crate::logging::layer() {
+        None => Dispatch::new(Registry::default().with(record)),
+        Some(log) => Dispatch::new(
+            Registry::default()
+                .with(record.with_filter(filter_fn(|m| m.target() == MARK_TARGET)))
+                .with(log),
+        ),
+    }
+}

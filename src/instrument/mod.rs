@@ -1,0 +1,181 @@
+//! The instrumentation: the only clock of the trace.
+//!
+//! Task code calls [`mark`] at every state change; that emits one `tracing` event on the
+//! [`MARK_TARGET`] target. The [`RecordLayer`] stamps it (`Instant::now()` is the first thing
+//! it does) and ships a compact [`Record`] through a bounded crossbeam channel to the
+//! [`Recorder`](crate::instrument::Recorder), which builds the [`Trace`](crate::trace::Trace).
+//! A record that cannot be sent is counted, never silently lost.
+
+mod layer;
+mod recorder;
+pub mod wire;
+
+pub use layer::{dispatch, RecordLayer};
+pub use recorder::Recorder;
+
+use crossbeam_channel::{Sender, TrySendError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The `tracing` target every state change is emitted on.
+pub const MARK_TARGET: &str = "runwait::mark";
+
+/// How many messages the channel to the recorder holds before records are dropped.
+pub const CHANNEL_CAPACITY: usize = 1 << 16;
+
+/// "No task": a lane's own work, such as a worker process starting up.
+pub const NO_TASK: u32 = u32::MAX;
+
+/// What a mark says happened on a lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Mark {
+    /// The lane starts running on a CPU.
+    Run = 0,
+    /// The lane blocks on I/O or a timer.
+    Wait = 1,
+    /// The lane could run but is not: waiting for the GIL, the event loop, a free worker.
+    Ready = 2,
+    /// The lane stops doing anything (between tasks, done starting up).
+    Idle = 3,
+    /// The task finished; the lane goes idle.
+    Done = 4,
+    /// The task finished with an error (a failed request); the lane goes idle.
+    Failed = 5,
+    /// The task was lost (its worker process died); the lane goes idle.
+    Lost = 6,
+    /// The run begins (lane and task unused).
+    RunStart = 7,
+    /// The run ends (lane and task unused).
+    RunEnd = 8,
+}
+
+impl Mark {
+    pub fn from_u8(v: u8) -> Option<Mark> {
+        use Mark::*;
+        [Run, Wait, Ready, Idle, Done, Failed, Lost, RunStart, RunEnd]
+            .get(v as usize)
+            .copied()
+    }
+}
+
+/// One stamped state change: 24 bytes, copied through the channel and the worker pipes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub t_ns: u64,
+    pub run: u32,
+    pub lane: u32,
+    pub task: u32,
+    pub mark: Mark,
+}
+
+/// What reaches the recorder: stamped records, and facts about lanes that are not timestamps.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    Record(Record),
+    /// A lane's display name (for instance a worker process with its pid).
+    LaneName {
+        run: u32,
+        lane: u32,
+        name: String,
+    },
+    /// How far a worker process's clock may be from the parent's, measured at its handshake.
+    ClockError {
+        run: u32,
+        lane: u32,
+        error_ns: u64,
+    },
+}
+
+/// The trace's clock: nanoseconds since one `Instant`, shared by the Layer and the recorder.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    epoch: Instant,
+}
+
+impl Clock {
+    pub fn new() -> Clock {
+        Clock {
+            epoch: Instant::now(),
+        }
+    }
+
+    pub fn ns_at(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.epoch).as_nanos() as u64
+    }
+
+    pub fn now_ns(&self) -> u64 {
+        self.ns_at(Instant::now())
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new()
+    }
+}
+
+/// The sending side of the recorder's channel. Never blocks; counts what it could not send.
+#[derive(Clone, Debug)]
+pub struct Sink {
+    tx: Sender<Msg>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Sink {
+    pub fn new(tx: Sender<Msg>, dropped: Arc<AtomicU64>) -> Sink {
+        Sink { tx, dropped }
+    }
+
+    pub fn send(&self, msg: Msg) {
+        match self.tx.try_send(msg) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Count records lost elsewhere (in a worker process) as dropped here too.
+    pub fn add_dropped(&self, n: u64) {
+        self.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// Where a mark happens: which run, which lane (worker or task), which task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct At {
+    pub run: u32,
+    pub lane: u32,
+    pub task: u32,
+}
+
+/// Mark a state change. The Layer of the current `tracing` dispatcher stamps and records it.
+#[inline]
+pub fn mark(at: At, mark: Mark) {
+    tracing::event!(
+        target: MARK_TARGET,
+        tracing::Level::TRACE,
+        run = at.run as u64,
+        lane = at.lane as u64,
+        task = at.task as u64,
+        mark = mark as u64
+    );
+}
+
+/// Mark the start or the end of a whole run.
+pub fn mark_run(run: u32, mark_kind: Mark) {
+    mark(
+        At {
+            run,
+            lane: 0,
+            task: NO_TASK,
+        },
+        mark_kind,
+    );
+}

@@ -1,0 +1,174 @@
+//! The recorder: drains the channel and turns marks into spans on the trace.
+
+use super::{dispatch, Clock, Mark, Msg, Record, Sink, CHANNEL_CAPACITY, NO_TASK};
+use crate::trace::{Outcome, RunMeta, Span, State, TaskEnd, Trace};
+use crossbeam_channel::{bounded, Receiver};
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use tracing::Dispatch;
+
+/// The state a lane is in since a time, not yet closed by its next mark.
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    task: Option<u32>,
+    state: State,
+    since_ns: u64,
+}
+
+/// Owns the trace and the receiving end of the channel; whoever owns it drains it, once per
+/// frame in the UI, every few milliseconds headless.
+pub struct Recorder {
+    clock: Clock,
+    sink: Sink,
+    rx: Receiver<Msg>,
+    trace: Trace,
+    open: HashMap<(u32, u32), Open>,
+    /// The last time seen per lane: marks stamped on another thread or in a worker process can
+    /// arrive a little out of order, and a lane's spans must never overlap.
+    last: HashMap<(u32, u32), u64>,
+}
+
+impl Recorder {
+    pub fn new(scenario: &str) -> Recorder {
+        let (tx, rx) = bounded(CHANNEL_CAPACITY);
+        Recorder {
+            clock: Clock::new(),
+            sink: Sink::new(tx, Arc::new(AtomicU64::new(0))),
+            rx,
+            trace: Trace::new(scenario),
+            open: HashMap::new(),
+            last: HashMap::new(),
+        }
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    pub fn sink(&self) -> Sink {
+        self.sink.clone()
+    }
+
+    /// The dispatcher whose Layer feeds this recorder.
+    pub fn dispatch(&self) -> Dispatch {
+        dispatch(self.clock, self.sink.clone())
+    }
+
+    pub fn add_run(&mut self, meta: RunMeta) -> u32 {
+        self.trace.add_run(meta)
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    pub fn into_trace(mut self) -> Trace {
+        self.drain();
+        self.trace
+    }
+
+    /// Apply everything waiting in the channel; returns how many messages were applied.
+    pub fn drain(&mut self) -> usize {
+        let mut n = 0;
+        while let Ok(msg) = self.rx.try_recv() {
+            self.apply(msg);
+            n += 1;
+        }
+        self.trace.dropped = self.sink.dropped();
+        n
+    }
+
+    pub fn apply(&mut self, msg: Msg) {
+        match msg {
+            Msg::Record(rec) => self.apply_record(rec),
+            Msg::LaneName { run, lane, name } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.lane_mut(lane).name = name;
+                }
+            }
+            Msg::ClockError {
+                run,
+                lane,
+                error_ns,
+            } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.lane_mut(lane).clock_error_ns = Some(error_ns);
+                }
+            }
+        }
+    }
+
+    fn apply_record(&mut self, rec: Record) {
+        let Some(run) = self.trace.runs.get_mut(rec.run as usize) else {
+            return;
+        };
+        match rec.mark {
+            Mark::RunStart => run.start_ns = Some(rec.t_ns),
+            Mark::RunEnd => run.end_ns = Some(rec.t_ns),
+            _ => self.apply_lane_mark(rec),
+        }
+    }
+
+    fn apply_lane_mark(&mut self, rec: Record) {
+        let key = (rec.run, rec.lane);
+        let last = self.last.entry(key).or_insert(0);
+        let t = rec.t_ns.max(*last);
+        *last = t;
+        let run = &mut self.trace.runs[rec.run as usize];
+        let lane = run.lane_mut(rec.lane);
+        if let Some(open) = self.open.remove(&key) {
+            if t > open.since_ns {
+                lane.spans.push(Span {
+                    task: open.task,
+                    state: open.state,
+                    start_ns: open.since_ns,
+                    end_ns: t,
+                });
+            }
+        }
+        let task = (rec.task != NO_TASK).then_some(rec.task);
+        let next = match rec.mark {
+            Mark::Run => Some(State::Run),
+            Mark::Wait => Some(State::Wait),
+            Mark::Ready => Some(State::Ready),
+            _ => None,
+        };
+        if let Some(state) = next {
+            self.open.insert(
+                key,
+                Open {
+                    task,
+                    state,
+                    since_ns: t,
+                },
+            );
+        }
+        let outcome = match rec.mark {
+            Mark::Done => Some(Outcome::Done),
+            Mark::Failed => Some(Outcome::Failed),
+            Mark::Lost => Some(Outcome::Lost),
+            _ => None,
+        };
+        if let (Some(outcome), Some(task)) = (outcome, task) {
+            run.ends.push(TaskEnd {
+                task,
+                lane: rec.lane,
+                outcome,
+                at_ns: t,
+            });
+        }
+    }
+
+    /// The state each lane of a run is in right now, with the time it entered it: the part of
+    /// the trace not yet closed into spans (the UI draws it growing).
+    pub fn open_spans(
+        &self,
+        run: u32,
+    ) -> impl Iterator<Item = (u32, Option<u32>, State, u64)> + '_ {
+        self.open
+            .iter()
+            .filter(move |((r, _), _)| *r == run)
+            .map(|((_, lane), o)| (*lane, o.task, o.state, o.since_ns))
+    }
+}

@@ -1,0 +1,19 @@
+//! runwait: runs one workload under several concurrency models for real, records every task's
+//! run / wait / ready spans through one `tracing` Layer, and shows them as timing diagrams.
+//!
+//! The engine (trace, instrumentation, workloads, executors) works with no terminal; the views
+//! in `export` only read the trace.
+
+pub mod app;
+pub mod cli;
+pub mod error;
+pub mod exec;
+pub mod export;
+pub mod instrument;
+pub mod logging;
+pub mod scenario;
+pub mod session;
+pub mod trace;
+pub mod workload;
+
+pub use error::Error;

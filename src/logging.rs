@@ -1,0 +1,58 @@
+//! Logs go to a file (`--log FILE`, filtered by RUST_LOG), never onto the screen.
+//!
+//! Without `--log` nothing is logged. The log layer is both the global default (for threads
+//! that are not instrumented) and part of every run's dispatcher, so executors' warnings land
+//! in the same file.
+
+use crate::error::Error;
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use tracing::Subscriber;
+use tracing_subscriber::filter::EnvFilter;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+
+static LOG_FILE: OnceLock<Arc<File>> = OnceLock::new();
+
+struct LogFile(Arc<File>);
+
+impl Write for LogFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        (&*self.0).flush()
+    }
+}
+
+/// Open the log file and install the global logger.
+pub fn init(path: &Path) -> Result<(), Error> {
+    let file = File::create(path).map_err(|e| Error::Io {
+        what: format!("cannot open log file {}", path.display()),
+        source: e,
+    })?;
+    let _ = LOG_FILE.set(Arc::new(file));
+    if let Some(layer) = layer() {
+        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer));
+    }
+    Ok(())
+}
+
+/// The log layer, if logging is on.
+pub fn layer<S>() -> Option<impl Layer<S>>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let file = LOG_FILE.get()?.clone();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    Some(
+        tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_thread_names(true)
+            .with_writer(move || LogFile(file.clone()))
+            .with_filter(filter),
+    )
+}

@@ -1,0 +1,203 @@
+//! The trace: every run's lanes and their spans, the single source of truth for every view.
+//!
+//! The recorder appends to it; views and exports only read it. Times are nanoseconds on the
+//! trace clock; a run's own time axis starts at its `start_ns`.
+
+pub mod file;
+mod stats;
+
+pub use stats::RunStats;
+
+use serde::{Deserialize, Serialize};
+
+/// What a lane is doing during a span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// On a CPU.
+    Run,
+    /// Blocked on I/O or a timer.
+    Wait,
+    /// Could run but is not: waiting for the GIL, the event loop, a free worker.
+    Ready,
+}
+
+impl State {
+    pub const ALL: [State; 3] = [State::Run, State::Wait, State::Ready];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Run => "run",
+            State::Wait => "wait",
+            State::Ready => "ready",
+        }
+    }
+}
+
+/// One stretch of one state on one lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// The task the lane worked on, or `None` for the lane's own work (a process starting up).
+    pub task: Option<u32>,
+    pub state: State,
+    pub start_ns: u64,
+    pub end_ns: u64,
+}
+
+impl Span {
+    pub fn len_ns(&self) -> u64 {
+        self.end_ns - self.start_ns
+    }
+}
+
+/// One row of a diagram: a worker (thread, process) or, for the event loop, a task.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Lane {
+    pub name: String,
+    /// Sorted by start, never overlapping.
+    pub spans: Vec<Span>,
+    /// For a worker process: how far its clock may be from the parent's (half the best
+    /// handshake round trip).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_error_ns: Option<u64>,
+}
+
+/// What a lane stands for in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LaneKind {
+    Thread,
+    Process,
+    Task,
+}
+
+/// How a task ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Done,
+    Failed,
+    Lost,
+}
+
+/// A task's end as recorded: when, on which lane, how, and how often (exactly once, or a bug).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskEnd {
+    pub task: u32,
+    pub lane: u32,
+    pub outcome: Outcome,
+    pub at_ns: u64,
+}
+
+/// What describes a run before it starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunMeta {
+    /// `sync`, `threads`, `free-threads`, `async`, `process`.
+    pub executor: String,
+    /// For people: `threads (GIL)`.
+    pub label: String,
+    pub workers: u32,
+    pub gil: bool,
+    pub tasks: u32,
+    pub lane_kind: LaneKind,
+}
+
+/// One executor running one workload: one timing diagram.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub meta: RunMeta,
+    pub start_ns: Option<u64>,
+    pub end_ns: Option<u64>,
+    pub lanes: Vec<Lane>,
+    /// Every task end recorded, in arrival order.
+    pub ends: Vec<TaskEnd>,
+}
+
+impl Run {
+    pub fn new(meta: RunMeta) -> Run {
+        Run {
+            meta,
+            start_ns: None,
+            end_ns: None,
+            lanes: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+
+    /// The run's wall time, once it has ended.
+    pub fn wall_ns(&self) -> Option<u64> {
+        Some(self.end_ns? - self.start_ns?)
+    }
+
+    pub fn finished(&self) -> bool {
+        self.end_ns.is_some()
+    }
+
+    pub fn count(&self, outcome: Outcome) -> u32 {
+        self.ends.iter().filter(|e| e.outcome == outcome).count() as u32
+    }
+
+    pub fn lane_mut(&mut self, lane: u32) -> &mut Lane {
+        let i = lane as usize;
+        if self.lanes.len() <= i {
+            let kind = self.meta.lane_kind;
+            self.lanes.extend((self.lanes.len()..=i).map(|n| Lane {
+                name: default_lane_name(kind, n as u32),
+                ..Lane::default()
+            }));
+        }
+        &mut self.lanes[i]
+    }
+
+    /// Every span of the run with its lane, in no particular order.
+    pub fn spans(&self) -> impl Iterator<Item = (u32, &Span)> + '_ {
+        self.lanes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, lane)| lane.spans.iter().map(move |s| (i as u32, s)))
+    }
+
+    pub fn stats(&self) -> RunStats {
+        RunStats::of(self)
+    }
+}
+
+pub fn default_lane_name(kind: LaneKind, lane: u32) -> String {
+    match kind {
+        LaneKind::Thread => format!("thread {}", lane + 1),
+        LaneKind::Process => format!("process {}", lane + 1),
+        LaneKind::Task => format!("task {lane}"),
+    }
+}
+
+/// Everything recorded for one scenario's runs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    pub scenario: String,
+    pub runs: Vec<Run>,
+    /// Records the instrumentation could not deliver (the channel was full).
+    pub dropped: u64,
+}
+
+impl Trace {
+    pub fn new(scenario: &str) -> Trace {
+        Trace {
+            scenario: scenario.to_string(),
+            ..Trace::default()
+        }
+    }
+
+    /// Register a run before it starts; returns its id, which its marks carry.
+    pub fn add_run(&mut self, meta: RunMeta) -> u32 {
+        self.runs.push(Run::new(meta));
+        (self.runs.len() - 1) as u32
+    }
+
+    /// The wall time of the sync run, the yardstick of speedups.
+    pub fn sync_wall_ns(&self) -> Option<u64> {
+        self.runs
+            .iter()
+            .find(|r| r.meta.executor == "sync")
+            .and_then(Run::wall_ns)
+    }
+}

@@ -1,0 +1,55 @@
+//! Figures derived from a run's spans: time per state, the most lanes running at once.
+
+use super::{Outcome, Run, State};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunStats {
+    pub wall_ns: u64,
+    /// Time in each state, summed over lanes: run, wait, ready.
+    pub run_ns: u64,
+    pub wait_ns: u64,
+    pub ready_ns: u64,
+    /// The most lanes in `run` at one instant.
+    pub max_running: u32,
+    pub done: u32,
+    pub failed: u32,
+    pub lost: u32,
+}
+
+impl RunStats {
+    pub fn of(run: &Run) -> RunStats {
+        let mut stats = RunStats {
+            wall_ns: run.wall_ns().unwrap_or(0),
+            max_running: max_concurrent(run, State::Run),
+            done: run.count(Outcome::Done),
+            failed: run.count(Outcome::Failed),
+            lost: run.count(Outcome::Lost),
+            ..RunStats::default()
+        };
+        for (_, span) in run.spans() {
+            match span.state {
+                State::Run => stats.run_ns += span.len_ns(),
+                State::Wait => stats.wait_ns += span.len_ns(),
+                State::Ready => stats.ready_ns += span.len_ns(),
+            }
+        }
+        stats
+    }
+}
+
+/// The most lanes in `state` at one instant (a sweep over span edges; an end at t comes
+/// before a start at t, so spans that only touch do not count as overlapping).
+pub fn max_concurrent(run: &Run, state: State) -> u32 {
+    let mut edges: Vec<(u64, i32)> = run
+        .spans()
+        .filter(|(_, s)| s.state == state && s.end_ns > s.start_ns)
+        .flat_map(|(_, s)| [(s.start_ns, 1), (s.end_ns, -1)])
+        .collect();
+    edges.sort_unstable();
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, step) in edges {
+        now += step;
+        most = most.max(now);
+    }
+    most as u32
+}

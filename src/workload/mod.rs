@@ -1,0 +1,52 @@
+//! Workloads: tasks made of CPU and I/O segments, and what they run against.
+//!
+//! An executor knows nothing of lessons: it gets a list of [`Task`]s and does their segments.
+
+pub mod cpu;
+pub mod http;
+pub mod server;
+
+use serde::{Deserialize, Serialize};
+
+/// One piece of a task.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Segment {
+    /// CPU work: the sum of `i * i` for `i` below `n`, computed for real.
+    Cpu { n: u64 },
+    /// A real HTTP GET of `url`, its whole body read.
+    Http { url: String },
+    /// Blocking on a timer.
+    Sleep { ms: u64 },
+}
+
+/// A unit of work, numbered from 0 within a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: u32,
+    pub segments: Vec<Segment>,
+}
+
+/// The article's I/O-bound download: one GET per task, the URLs taken in turn.
+pub fn io_tasks(count: u32, urls: &[String]) -> Vec<Task> {
+    (0..count)
+        .map(|id| Task {
+            id,
+            segments: vec![Segment::Http {
+                url: urls[id as usize % urls.len()].clone(),
+            }],
+        })
+        .collect()
+}
+
+/// The article's CPU-bound `cpu_bound(number)` for `count` numbers from `size` upward.
+pub fn cpu_tasks(count: u32, size: u64) -> Vec<Task> {
+    (0..count)
+        .map(|id| Task {
+            id,
+            segments: vec![Segment::Cpu {
+                n: size + id as u64,
+            }],
+        })
+        .collect()
+}

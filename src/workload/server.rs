@@ -1,0 +1,211 @@
+//! The embedded loopback HTTP server that stands in for the web: it answers every GET after a
+//! set latency (plus seeded jitter), on its own multi-threaded tokio runtime so it is never the
+//! bottleneck.
+
+use crate::error::Error;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// How the server answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// 0 picks a free port.
+    pub port: u16,
+    pub latency_ms: u64,
+    /// Each answer waits up to this much longer, chosen from the seed and the request's path.
+    pub jitter_ms: u64,
+    pub seed: u64,
+}
+
+/// The size of every answer: about a small web page.
+const BODY_BYTES: usize = 2048;
+
+/// A running server; dropping it stops it.
+pub struct Server {
+    addr: SocketAddr,
+    served: Arc<AtomicU64>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start(config: ServerConfig) -> Result<Server, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("runwait-server")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Io {
+                what: "cannot start the loopback server's runtime".into(),
+                source: e,
+            })?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], config.port));
+        let listener = runtime
+            .block_on(async { bind(addr) })
+            .map_err(|source| Error::Bind {
+                addr: addr.to_string(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|e| Error::Io {
+            what: "cannot read the server's address".into(),
+            source: e,
+        })?;
+        let served = Arc::new(AtomicU64::new(0));
+        let (stop, stopped) = oneshot::channel();
+        let counter = served.clone();
+        let thread = std::thread::Builder::new()
+            .name("runwait-server".into())
+            .spawn(move || {
+                runtime.block_on(serve(listener, config, counter, stopped));
+                runtime.shutdown_background();
+            })
+            .map_err(|e| Error::Io {
+                what: "cannot start the loopback server".into(),
+                source: e,
+            })?;
+        Ok(Server {
+            addr,
+            served,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL of one task's page.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}/{}", self.addr, path.trim_start_matches('/'))
+    }
+
+    /// How many requests were answered.
+    pub fn served(&self) -> u64 {
+        self.served.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A listener with a deep accept queue, so a thousand clients connecting at once all get in.
+fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
+async fn serve(
+    listener: tokio::net::TcpListener,
+    config: ServerConfig,
+    served: Arc<AtomicU64>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    tracing::warn!("loopback server: accept failed: {e}");
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let served = served.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| answer(req, config, served.clone()));
+            if let Err(e) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!("loopback server: connection ended: {e}");
+            }
+        });
+    }
+}
+
+async fn answer(
+    req: Request<hyper::body::Incoming>,
+    config: ServerConfig,
+    served: Arc<AtomicU64>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let delay = config.latency_ms + jitter(config, req.uri().path());
+    tokio::time::sleep(Duration::from_millis(delay)).await;
+    served.fetch_add(1, Ordering::Relaxed);
+    Ok(Response::new(Full::new(Bytes::from_static(
+        &[b'.'; BODY_BYTES],
+    ))))
+}
+
+/// The extra delay for a path: the same for the same seed and path, whatever the arrival order.
+fn jitter(config: ServerConfig, path: &str) -> u64 {
+    if config.jitter_ms == 0 {
+        return 0;
+    }
+    let mut h = config.seed ^ 0x9e37_79b9_7f4a_7c15;
+    for b in path.bytes() {
+        h = splitmix64(h ^ b as u64);
+    }
+    h % (config.jitter_ms + 1)
+}
+
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_is_seeded_and_bounded() {
+        let config = ServerConfig {
+            port: 0,
+            latency_ms: 100,
+            jitter_ms: 50,
+            seed: 7,
+        };
+        let a: Vec<u64> = (0..100)
+            .map(|i| jitter(config, &format!("/t/{i}")))
+            .collect();
+        let b: Vec<u64> = (0..100)
+            .map(|i| jitter(config, &format!("/t/{i}")))
+            .collect();
+        assert_eq!(a, b);
+        assert!(a.iter().all(|&j| j <= 50));
+        assert!(a.iter().collect::<std::collections::HashSet<_>>().len() > 10);
+        let other = ServerConfig { seed: 8, ..config };
+        assert_ne!(
+            a,
+            (0..100)
+                .map(|i| jitter(other, &format!("/t/{i}")))
+                .collect::<Vec<_>>()
+        );
+    }
+}
