@@ -143,7 +143,7 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
         .clamp(6, 24);
     let cols = style.width.saturating_sub(name_w + 2).max(10);
     let ns_per_col = longest.div_ceil(cols as u64).max(1);
-    let mut out = legend(style.color);
+    let mut out = legend(style.width, style.color);
     let _ = writeln!(out, "one column = {}", human_ms(ms(ns_per_col)));
     for run in &trace.runs {
         out.push('\n');
@@ -173,22 +173,28 @@ fn paint_cells(cells: &[Option<State>], color: bool) -> String {
     out.trim_end().to_string()
 }
 
-fn legend(color: bool) -> String {
-    let item = |s: State, what: &str| {
-        format!(
-            "{} {what}",
-            paint(&glyph(Some(s)).to_string(), Some(s), color)
-        )
-    };
-    format!(
-        "{}   {}   {}\n",
-        item(State::Run, "run (on a CPU)"),
-        item(State::Wait, "wait (blocked on I/O)"),
-        item(
+/// The legend, one item a line when the three don't fit in `width`.
+fn legend(width: usize, color: bool) -> String {
+    let items = [
+        (State::Run, "run (on a CPU)"),
+        (State::Wait, "wait (blocked on I/O)"),
+        (
             State::Ready,
-            "ready (could run: waiting for the GIL, the loop or a worker)"
-        )
-    )
+            "ready (could run: waiting for the GIL, the loop or a worker)",
+        ),
+    ];
+    let plain: Vec<String> = items.iter().map(|(_, what)| format!("█ {what}")).collect();
+    let one_line = plain.iter().map(|p| p.chars().count()).sum::<usize>() + 6 <= width;
+    let painted: Vec<String> = items
+        .iter()
+        .map(|&(s, what)| {
+            format!(
+                "{} {what}",
+                paint(&glyph(Some(s)).to_string(), Some(s), color)
+            )
+        })
+        .collect();
+    painted.join(if one_line { "   " } else { "\n" }) + "\n"
 }
 
 fn title(trace: &Trace, run: &Run) -> String {

@@ -1,0 +1,99 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use runwait::exec::{Env, ExecSpec};
+use runwait::scenario;
+use runwait::session::{Options, Session};
+use runwait::trace::{Run, State, Trace};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Executors started as worker processes must be the runwait binary, not the test binary.
+pub fn env() -> Env {
+    Env {
+        worker_program: PathBuf::from(env!("CARGO_BIN_EXE_runwait")),
+        http_timeout: Duration::from_secs(10),
+        ..Env::default()
+    }
+}
+
+pub fn specs(list: &str) -> Vec<ExecSpec> {
+    list.split(',').map(|s| s.parse().unwrap()).collect()
+}
+
+/// Run a built-in lesson one run after another and return its trace.
+pub fn run(name: &str, executors: &str, tune: impl FnOnce(&mut Options)) -> Trace {
+    let mut options = Options {
+        executors: Some(specs(executors)),
+        env: env(),
+        ..Options::default()
+    };
+    tune(&mut options);
+    let session = Session::prepare(scenario::find(name).unwrap(), options).unwrap();
+    session.run_one_by_one()
+}
+
+pub fn by_executor<'a>(trace: &'a Trace, label: &str) -> &'a Run {
+    trace
+        .runs
+        .iter()
+        .find(|r| r.meta.label == label)
+        .unwrap_or_else(|| panic!("no run labelled {label}"))
+}
+
+/// Per lane, spans sorted by start and never overlapping, none of zero length, none outside
+/// the run.
+pub fn assert_lanes_well_formed(run: &Run) {
+    let (start, end) = (run.start_ns.unwrap(), run.end_ns.unwrap());
+    for lane in &run.lanes {
+        for s in &lane.spans {
+            assert!(s.end_ns > s.start_ns, "{}: empty span {s:?}", lane.name);
+            assert!(
+                s.start_ns + 1_000_000 >= start && s.end_ns <= end + 1_000_000,
+                "{}: span {s:?} outside the run [{start}, {end}]",
+                lane.name
+            );
+        }
+        for pair in lane.spans.windows(2) {
+            assert!(
+                pair[0].end_ns <= pair[1].start_ns,
+                "{}: {:?} overlaps {:?}",
+                lane.name,
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+}
+
+/// Every task of the run ended exactly once, and done.
+pub fn assert_every_task_done_once(run: &Run) {
+    let mut ends = vec![0u32; run.meta.tasks as usize];
+    for end in &run.ends {
+        ends[end.task as usize] += 1;
+        assert_eq!(end.outcome, runwait::trace::Outcome::Done, "{end:?}");
+    }
+    assert!(
+        ends.iter().all(|&n| n == 1),
+        "{}: ends per task {ends:?}",
+        run.meta.label
+    );
+}
+
+/// At no instant are two lanes of the run in `run` (checked independently of the stats code:
+/// all run spans sorted by start must each end before the next starts).
+pub fn assert_one_running_at_a_time(run: &Run) {
+    let mut spans: Vec<_> = run.spans().filter(|(_, s)| s.state == State::Run).collect();
+    spans.sort_by_key(|(_, s)| s.start_ns);
+    for pair in spans.windows(2) {
+        assert!(
+            pair[0].1.end_ns <= pair[1].1.start_ns,
+            "{}: lane {} {:?} runs while lane {} {:?} runs",
+            run.meta.label,
+            pair[0].0,
+            pair[0].1,
+            pair[1].0,
+            pair[1].1
+        );
+    }
+}

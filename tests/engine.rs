@@ -1,0 +1,171 @@
+//! The engine with no terminal: real runs of small workloads, checked against the trace
+//! invariants and the lessons' shapes (generous bounds: shapes, not benchmarks).
+
+mod common;
+
+use common::*;
+use runwait::trace::{file, State};
+
+#[test]
+fn io_runs_keep_every_invariant_and_show_the_lesson() {
+    let trace = run("io", "sync,threads:4,async,process:2", |o| {
+        o.tasks = Some(12);
+        o.latency_ms = 50;
+    });
+    assert_eq!(trace.runs.len(), 4);
+    assert_eq!(trace.dropped, 0);
+    for run in &trace.runs {
+        assert_lanes_well_formed(run);
+        assert_every_task_done_once(run);
+        let s = run.stats();
+        assert!(
+            s.wait_ns >= 12 * 45_000_000,
+            "{}: wait {}",
+            run.meta.label,
+            s.wait_ns
+        );
+    }
+    for label in ["sync", "threads (GIL)", "async"] {
+        assert_one_running_at_a_time(by_executor(&trace, label));
+    }
+    let wall = |label| by_executor(&trace, label).wall_ns().unwrap() as f64;
+    assert!(wall("sync") >= 12.0 * 50e6, "sync can't beat the latency");
+    assert!(
+        wall("sync") / wall("threads (GIL)") > 2.5,
+        "threads overlap waits"
+    );
+    assert!(
+        wall("sync") / wall("async") > 5.0,
+        "async overlaps all the waits"
+    );
+    assert_eq!(
+        by_executor(&trace, "async").lanes.len(),
+        12,
+        "a lane per task"
+    );
+}
+
+#[test]
+fn async_wakes_are_measured_as_ready_before_the_next_poll() {
+    let trace = run("io", "async", |o| {
+        o.tasks = Some(8);
+        o.latency_ms = 30;
+    });
+    let run = &trace.runs[0];
+    for lane in &run.lanes {
+        let states: Vec<State> = lane.spans.iter().map(|s| s.state).collect();
+        assert_eq!(
+            states.first(),
+            Some(&State::Ready),
+            "{}: scheduled first",
+            lane.name
+        );
+        let woken = states
+            .windows(3)
+            .any(|w| w == [State::Wait, State::Ready, State::Run]);
+        assert!(woken, "{}: no wait → ready → run in {states:?}", lane.name);
+    }
+}
+
+#[test]
+fn cpu_runs_show_the_gil() {
+    let trace = run(
+        "cpu",
+        "sync,threads:3,free-threads:2,async,process:2",
+        |o| {
+            o.tasks = Some(6);
+            o.size = Some(50_000_000);
+        },
+    );
+    for run in &trace.runs {
+        assert_lanes_well_formed(run);
+        assert_every_task_done_once(run);
+    }
+    for label in ["sync", "threads (GIL)", "async"] {
+        assert_one_running_at_a_time(by_executor(&trace, label));
+        assert_eq!(by_executor(&trace, label).stats().max_running, 1);
+    }
+    let gil = by_executor(&trace, "threads (GIL)").stats();
+    assert!(
+        gil.ready_ns > 10_000_000,
+        "threads queue for the GIL: ready {}",
+        gil.ready_ns
+    );
+    let sync = by_executor(&trace, "sync").wall_ns().unwrap() as f64;
+    let threads = by_executor(&trace, "threads (GIL)").wall_ns().unwrap() as f64;
+    assert!(
+        sync / threads < 1.3,
+        "the GIL keeps threads from helping: {}",
+        sync / threads
+    );
+    if runwait::exec::cores() >= 2 {
+        for label in ["free-threads", "process"] {
+            let s = by_executor(&trace, label).stats();
+            assert!(
+                s.max_running >= 2,
+                "{label} uses the cores: {}",
+                s.max_running
+            );
+        }
+    }
+}
+
+#[test]
+fn worker_processes_are_on_the_parents_clock() {
+    let trace = run("io", "process:2", |o| {
+        o.tasks = Some(6);
+        o.latency_ms = 20;
+    });
+    let run = &trace.runs[0];
+    assert_eq!(run.lanes.len(), 2);
+    for lane in &run.lanes {
+        let error = lane.clock_error_ns.expect("a handshake per worker");
+        assert!(error < 1_000_000, "{}: clock error {error} ns", lane.name);
+        // Start-up is stamped by the parent, the tasks by the worker: causal order must hold.
+        let start_up = lane
+            .spans
+            .iter()
+            .find(|s| s.task.is_none())
+            .expect("start-up");
+        assert_eq!(start_up.state, State::Run);
+        let first_task = lane
+            .spans
+            .iter()
+            .find(|s| s.task.is_some())
+            .expect("a task");
+        assert!(first_task.start_ns + 1_000_000 >= start_up.end_ns);
+        assert!(lane.name.contains("pid"), "{}", lane.name);
+    }
+    assert!(run
+        .spans()
+        .all(|(_, s)| s.end_ns <= run.end_ns.unwrap() + 1_000_000));
+}
+
+#[test]
+fn save_then_load_gives_the_same_trace() {
+    let trace = run("io", "threads:2,process:2", |o| {
+        o.tasks = Some(4);
+        o.latency_ms = 10;
+    });
+    let back = file::from_json(&file::to_json(&trace), "memory").unwrap();
+    assert_eq!(back, trace);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.json");
+    file::save(&trace, &path).unwrap();
+    assert_eq!(file::load(&path).unwrap(), trace);
+}
+
+#[test]
+fn foreign_or_damaged_trace_files_are_refused() {
+    for (text, why) in [
+        ("{\"hello\": 1}", "not a runwait-trace file"),
+        (
+            "{\"format\": \"runwait-trace\", \"version\": 99, \"trace\": {}}",
+            "version 99",
+        ),
+        ("{\"format\": \"runwait-trace\"", "EOF"),
+    ] {
+        let e = file::from_json(text, "x.json").unwrap_err().to_string();
+        assert!(e.contains("x.json") && e.contains(why), "{e}");
+    }
+}
