@@ -91,9 +91,10 @@ pub fn summary_table(trace: &Trace) -> String {
     out
 }
 
-/// The state shown in each of `cols` cells of `ns_per_col` from `t0`: `run` if the lane ran at
-/// all in the cell (so short CPU bursts stay visible), else whichever of wait / ready lasted
-/// longer, else nothing.
+/// The state shown in each of `cols` cells of `ns_per_col` from `t0`: `ready` if the lane spent
+/// most of the cell waiting for its turn (threads taking turns at the GIL read as such), else
+/// `run` if it ran at all (so the short CPU bursts of I/O-bound tasks stay visible), else
+/// whichever of wait / ready lasted longer, else nothing.
 pub fn lane_cells(lane: &Lane, t0: u64, ns_per_col: u64, cols: usize) -> Vec<Option<State>> {
     let mut acc = vec![[0u64; 3]; cols];
     for span in &lane.spans {
@@ -114,7 +115,9 @@ pub fn lane_cells(lane: &Lane, t0: u64, ns_per_col: u64, cols: usize) -> Vec<Opt
     }
     acc.into_iter()
         .map(|[run, wait, ready]| {
-            if run > 0 {
+            if ready * 2 > ns_per_col {
+                Some(State::Ready)
+            } else if run > 0 {
                 Some(State::Run)
             } else if wait >= ready && wait > 0 {
                 Some(State::Wait)
@@ -308,6 +311,12 @@ mod tests {
             cells,
             vec![Some(Run), Some(Wait), Some(Wait), Some(Run), None]
         );
+    }
+
+    #[test]
+    fn mostly_waiting_for_the_gil_reads_as_ready_despite_a_turn() {
+        let l = lane(&[(State::Run, 0, 3), (State::Ready, 3, 10), (State::Run, 10, 18)]);
+        assert_eq!(lane_cells(&l, 0, 10, 2), vec![Some(State::Ready), Some(State::Run)]);
     }
 
     #[test]
