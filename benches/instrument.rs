@@ -8,6 +8,8 @@
 //!   whole bench, so the measured path is the real send, never the drop path), and under
 //!   `Dispatch::none()` with the mark callsite disabled (no instrumentation at all). The
 //!   difference is what the Layer adds per state change. Target: at most 150 ns.
+//!   `mark_instrumented` drains in bursts, as the recorder does; `mark_instrumented_busy_drain`
+//!   has the receiver chase the sender slot by slot, the channel's worst case (not a target).
 //! - `cpu`: the cpu workload (`cpu_tasks(TASKS, SIZE)`) run by `exec::execute` under `sync` and
 //!   under `threads` with the emulated GIL (which marks at every GIL switch), once with a
 //!   recorder's dispatcher and once with `Dispatch::none()`. Target: instrumented at most 3%
@@ -17,12 +19,11 @@
 //! `cpu` group also calibrates `workload::cpu::DEFAULT_SIZE`: one iteration does
 //! `TASKS * SIZE` iterations of the sum of squares.
 
+use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
-use crossbeam_channel::{bounded, TryRecvError};
+use crossbeam_channel::{bounded, Receiver, TryRecvError};
 use runwait::exec::{execute, Env, ExecKind, ExecSpec, RunCtx};
-use runwait::instrument::{
-    dispatch, mark, At, Clock, Mark, Recorder, Sink, CHANNEL_CAPACITY, MARK_TARGET,
-};
+use runwait::instrument::{dispatch, mark, At, Clock, Mark, Msg, Recorder, Sink, CHANNEL_CAPACITY};
 use runwait::workload::cpu_tasks;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -34,7 +35,7 @@ use tracing::Dispatch;
 /// Tasks per cpu run.
 const TASKS: u32 = 4;
 /// Sum-of-squares iterations per task: one cpu run takes roughly 100 ms on a 2-core machine.
-const SIZE: u64 = 20_000_000;
+const SIZE: u64 = 60_000_000;
 
 /// Re-derive every callsite's interest from the dispatchers alive now: with none alive, the
 /// mark callsite's cached interest becomes "never" and a mark stops at its first checks.
@@ -55,40 +56,57 @@ fn next_mark(flip: &mut bool) -> Mark {
     }
 }
 
-fn layer(c: &mut Criterion) {
-    let mut group = c.benchmark_group("layer");
-    let at = At {
-        run: 0,
-        lane: 1,
-        task: 2,
-    };
+/// Where marks go: the channel of a session, and who drains it while the bench runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Drain {
+    /// Every [`DRAIN_EVERY`], everything waiting, as the recorder does (once per frame in the
+    /// UI, every 5 ms headless).
+    Periodic,
+    /// Continuously, spinning on `try_recv` (never parking, so no send pays for a wake-up):
+    /// the receiver chases the sender slot by slot, the worst case for the channel's cache
+    /// lines.
+    Busy,
+}
 
-    // Instrumented: the session's dispatcher over a channel drained (and discarded) by a
-    // thread that spins on `try_recv`, so it keeps up and never parks (a parked receiver would
-    // make every send pay for a wake-up).
+/// Often enough that a tight loop of marks never fills [`CHANNEL_CAPACITY`] in between (that
+/// takes about 3 ms at 45 ns a mark), seldom enough that the drain works in bursts.
+const DRAIN_EVERY: Duration = Duration::from_micros(250);
+
+/// Drain `rx` until every sender is gone; returns how many messages it received.
+fn drain(rx: Receiver<Msg>, how: Drain) -> u64 {
+    let mut received = 0u64;
+    loop {
+        match rx.try_recv() {
+            Ok(msg) => {
+                black_box(msg);
+                received += 1;
+            }
+            Err(TryRecvError::Empty) => match how {
+                Drain::Periodic => {
+                    // Spin, not sleep: a sleeping thread here sometimes wakes milliseconds
+                    // late and the channel overflows. The channel is left alone meanwhile.
+                    let until = Instant::now() + DRAIN_EVERY;
+                    while Instant::now() < until {
+                        std::hint::spin_loop();
+                    }
+                }
+                Drain::Busy => std::hint::spin_loop(),
+            },
+            Err(TryRecvError::Disconnected) => return received,
+        }
+    }
+}
+
+/// `mark` under the session's dispatcher (`instrument::dispatch`), its channel drained and
+/// discarded by a background thread for the whole bench.
+fn bench_instrumented(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, how: Drain, at: At) {
     let (tx, rx) = bounded(CHANNEL_CAPACITY);
     let dropped = Arc::new(AtomicU64::new(0));
-    let drain = std::thread::spawn(move || {
-        let mut received = 0u64;
-        loop {
-            match rx.try_recv() {
-                Ok(msg) => {
-                    black_box(msg);
-                    received += 1;
-                }
-                Err(TryRecvError::Empty) => std::hint::spin_loop(),
-                Err(TryRecvError::Disconnected) => return received,
-            }
-        }
-    });
+    let drainer = std::thread::spawn(move || drain(rx, how));
     let instrumented = dispatch(Clock::new(), Sink::new(tx, dropped.clone()));
     let mut sent = 0u64;
     with_default(&instrumented, || {
-        assert!(
-            tracing::event_enabled!(target: MARK_TARGET, tracing::Level::TRACE),
-            "marks are not enabled under the session's dispatcher"
-        );
-        group.bench_function("mark_instrumented", |b| {
+        group.bench_function(id, |b| {
             let mut flip = false;
             b.iter(|| {
                 mark(black_box(at), next_mark(&mut flip));
@@ -98,13 +116,23 @@ fn layer(c: &mut Criterion) {
     });
     // The dispatcher owned the only sender: dropping it ends the drain once it is empty.
     drop(instrumented);
-    let received = drain.join().expect("the drain thread panicked");
+    let received = drainer.join().expect("the drain thread panicked");
+    let dropped = dropped.load(Ordering::Relaxed);
     if sent > 0 {
-        eprintln!(
-            "layer/mark_instrumented: {sent} marks, {received} received, {} dropped",
-            dropped.load(Ordering::Relaxed)
-        );
+        eprintln!("layer/{id}: {sent} marks, {received} received, {dropped} dropped");
     }
+    assert_eq!(received + dropped, sent, "marks went missing");
+}
+
+fn layer(c: &mut Criterion) {
+    let mut group = c.benchmark_group("layer");
+    let at = At {
+        run: 0,
+        lane: 1,
+        task: 2,
+    };
+    bench_instrumented(&mut group, "mark_instrumented", Drain::Periodic, at);
+    bench_instrumented(&mut group, "mark_instrumented_busy_drain", Drain::Busy, at);
 
     // Uninstrumented: no dispatcher wants marks, so the callsite is disabled.
     disable_dead_callsites();
@@ -117,8 +145,9 @@ fn layer(c: &mut Criterion) {
     group.finish();
 }
 
-/// One cpu run under `spec`, timed without the recorder's setup and drain.
-fn cpu_run(spec: &ExecSpec, instrumented: bool) -> Duration {
+/// One cpu run under `spec`, timed without the recorder's setup and drain; returns its time
+/// and how many marks it recorded.
+fn cpu_run(spec: &ExecSpec, instrumented: bool) -> (Duration, usize) {
     let mut recorder = Recorder::new("bench");
     let run = recorder.add_run(spec.meta(TASKS));
     let dispatch = if instrumented {
@@ -148,24 +177,34 @@ fn cpu_run(spec: &ExecSpec, instrumented: bool) -> Duration {
     } else {
         assert_eq!(applied, 0, "the uninstrumented run recorded something");
     }
-    elapsed
+    (elapsed, applied)
 }
 
-fn cpu_bench(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, name: &str) {
-    let kind = match name {
-        "sync" => ExecKind::Sync,
-        _ => ExecKind::Threads,
-    };
+fn cpu_bench(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, kind: ExecKind) {
     let spec = ExecSpec::new(kind);
     for instrumented in [true, false] {
-        let id = if instrumented {
-            format!("{name}_instrumented")
+        let suffix = if instrumented {
+            "instrumented"
         } else {
-            format!("{name}_uninstrumented")
+            "uninstrumented"
         };
-        group.bench_function(id, |b| {
-            b.iter_custom(|iters| (0..iters).map(|_| cpu_run(&spec, instrumented)).sum())
+        let id = format!("{name}_{suffix}");
+        let (mut runs, mut marks) = (0usize, 0usize);
+        group.bench_function(&id, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let (elapsed, applied) = cpu_run(&spec, instrumented);
+                    total += elapsed;
+                    runs += 1;
+                    marks += applied;
+                }
+                total
+            })
         });
+        if instrumented && runs > 0 {
+            eprintln!("cpu/{id}: {} marks per run", marks / runs);
+        }
     }
 }
 
@@ -176,8 +215,8 @@ fn cpu(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(2))
         .measurement_time(Duration::from_secs(10));
-    cpu_bench(&mut group, "sync");
-    cpu_bench(&mut group, "threads_gil");
+    cpu_bench(&mut group, "sync", ExecKind::Sync);
+    cpu_bench(&mut group, "threads_gil", ExecKind::Threads);
     group.finish();
 }
 

@@ -315,8 +315,15 @@ mod tests {
 
     #[test]
     fn mostly_waiting_for_the_gil_reads_as_ready_despite_a_turn() {
-        let l = lane(&[(State::Run, 0, 3), (State::Ready, 3, 10), (State::Run, 10, 18)]);
-        assert_eq!(lane_cells(&l, 0, 10, 2), vec![Some(State::Ready), Some(State::Run)]);
+        let l = lane(&[
+            (State::Run, 0, 3),
+            (State::Ready, 3, 10),
+            (State::Run, 10, 18),
+        ]);
+        assert_eq!(
+            lane_cells(&l, 0, 10, 2),
+            vec![Some(State::Ready), Some(State::Run)]
+        );
     }
 
     #[test]

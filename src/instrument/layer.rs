@@ -1,6 +1,6 @@
 //! The `tracing_subscriber::Layer` that stamps every mark.
 
-use super::{Clock, Mark, Msg, Record, Sink, MARK_TARGET};
+use super::{At, Clock, Mark, Msg, Record, Sink, MARK_TARGET};
 use std::time::Instant;
 use tracing::field::{Field, Visit};
 use tracing::subscriber::Interest;
@@ -61,6 +61,9 @@ impl<S: Subscriber> Layer<S> for RecordLayer {
         let Some(mark) = Mark::from_u8(mark as u8) else {
             return;
         };
+        if run == PRIME_RUN as u64 {
+            return;
+        }
         self.sink.send(Msg::Record(Record {
             t_ns: self.clock.ns_at(now),
             run: run as u32,
@@ -75,6 +78,27 @@ impl<S: Subscriber> Layer<S> for RecordLayer {
 /// [`RecordLayer`], and the log layer when `--log` is on (then both sit behind per-layer
 /// filters; without it marks take the shortest path).
 pub fn dispatch(clock: Clock, sink: Sink) -> Dispatch {
+    let dispatch = build(clock, sink);
+    prime(&dispatch);
+    dispatch
+}
+
+/// The run id of the priming mark, which the Layer swallows.
+const PRIME_RUN: u32 = u32::MAX;
+
+/// Hit the mark callsite once with `dispatch` current. While only one dispatcher is alive,
+/// tracing caches a callsite's interest from whichever dispatcher is current on the thread
+/// that first hits it; had that been a thread without ours, every mark would be skipped.
+fn prime(dispatch: &Dispatch) {
+    let at = At {
+        run: PRIME_RUN,
+        lane: 0,
+        task: super::NO_TASK,
+    };
+    tracing::dispatcher::with_default(dispatch, || super::mark(at, Mark::Idle));
+}
+
+fn build(clock: Clock, sink: Sink) -> Dispatch {
     let record = RecordLayer::new(clock, sink);
     match crate::logging::layer() {
         None => Dispatch::new(Registry::default().with(record)),

@@ -159,16 +159,4 @@ impl Recorder {
             });
         }
     }
-
-    /// The state each lane of a run is in right now, with the time it entered it: the part of
-    /// the trace not yet closed into spans (the UI draws it growing).
-    pub fn open_spans(
-        &self,
-        run: u32,
-    ) -> impl Iterator<Item = (u32, Option<u32>, State, u64)> + '_ {
-        self.open
-            .iter()
-            .filter(move |((r, _), _)| *r == run)
-            .map(|((_, lane), o)| (*lane, o.task, o.state, o.since_ns))
-    }
 }
