@@ -22,11 +22,11 @@
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
 use crossbeam_channel::{bounded, Receiver, TryRecvError};
-use runwait::exec::{execute, Env, ExecKind, ExecSpec, RunCtx};
+use runwait::exec::{execute, Env, ExecKind, ExecSpec, RunCtx, Stop};
 use runwait::instrument::{dispatch, mark, At, Clock, Mark, Msg, Recorder, Sink, CHANNEL_CAPACITY};
 use runwait::workload::cpu_tasks;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::dispatcher::with_default;
@@ -162,7 +162,7 @@ fn cpu_run(spec: &ExecSpec, instrumented: bool) -> (Duration, usize) {
         sink: recorder.sink(),
         clock: recorder.clock(),
         env: Arc::new(Env::default()),
-        cancel: Arc::new(AtomicBool::new(false)),
+        stop: Stop::default(),
     };
     let tasks = cpu_tasks(TASKS, SIZE);
     let start = Instant::now();

@@ -2,7 +2,7 @@
 //! runs executed, recording one trace.
 
 use crate::error::Error;
-use crate::exec::{execute, Env, ExecSpec, RunCtx};
+use crate::exec::{execute, Env, ExecSpec, RunCtx, Stop};
 use crate::instrument::Recorder;
 use crate::scenario::{Scenario, WorkloadKind};
 use crate::trace::Trace;
@@ -10,8 +10,8 @@ use crate::workload::cpu::DEFAULT_SIZE;
 use crate::workload::http::{check_url, Blocking};
 use crate::workload::server::{Server, ServerConfig};
 use crate::workload::{cpu_tasks, io_tasks, Task};
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// What a user can set about a scenario's runs.
@@ -52,7 +52,50 @@ pub struct Session {
     pub env: Arc<Env>,
     /// The loopback server, kept alive for the session.
     pub server: Option<Server>,
-    pub cancel: Arc<AtomicBool>,
+}
+
+/// How a session's runs share the machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// All at once: watch them race (I/O-bound lessons).
+    Together,
+    /// One after another, each from its own t = 0: honest timings (CPU-bound lessons).
+    OneByOne,
+}
+
+/// Runs under way; dropping it stops them and waits for them.
+pub struct Started {
+    stop: Stop,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Started {
+    pub fn finished(&self) -> bool {
+        self.threads.iter().all(JoinHandle::is_finished)
+    }
+
+    /// Stop every run (worker processes are killed) and wait for their threads.
+    pub fn stop(mut self) {
+        self.stop.request();
+        self.join();
+    }
+
+    fn join(&mut self) {
+        for thread in self.threads.drain(..) {
+            if thread.join().is_err() {
+                tracing::error!("a run's thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        if !self.threads.is_empty() {
+            self.stop.request();
+            self.join();
+        }
+    }
 }
 
 impl Session {
@@ -88,41 +131,67 @@ impl Session {
             tasks,
             env: Arc::new(options.env),
             server,
-            cancel: Arc::new(AtomicBool::new(false)),
         })
     }
 
-    pub fn context(&self, recorder: &Recorder, run: u32) -> RunCtx {
-        RunCtx {
-            run,
-            dispatch: recorder.dispatch(),
-            sink: recorder.sink(),
-            clock: recorder.clock(),
-            env: self.env.clone(),
-            cancel: self.cancel.clone(),
-        }
+    /// Register every run with `recorder` and start them; the recorder must be drained while
+    /// they go (the UI does it once per frame).
+    pub fn start(&self, recorder: &mut Recorder, order: Order) -> Started {
+        let stop = Stop::default();
+        let dispatch = recorder.dispatch();
+        let jobs: Vec<(ExecSpec, RunCtx)> = self
+            .runs
+            .iter()
+            .map(|spec| {
+                let run = recorder.add_run(spec.meta(self.tasks.len() as u32));
+                let ctx = RunCtx {
+                    run,
+                    dispatch: dispatch.clone(),
+                    sink: recorder.sink(),
+                    clock: recorder.clock(),
+                    env: self.env.clone(),
+                    stop: stop.clone(),
+                };
+                (*spec, ctx)
+            })
+            .collect();
+        let spawn = |name: String, jobs: Vec<(ExecSpec, RunCtx)>, tasks: Vec<Task>| {
+            std::thread::Builder::new()
+                .name(name)
+                .spawn(move || {
+                    for (spec, ctx) in jobs {
+                        if !ctx.stopped() {
+                            execute(&spec, &ctx, tasks.clone());
+                        }
+                    }
+                })
+                .expect("cannot start a run thread")
+        };
+        let threads = match order {
+            Order::OneByOne => vec![spawn("runwait-runs".into(), jobs, self.tasks.clone())],
+            Order::Together => jobs
+                .into_iter()
+                .map(|job| {
+                    spawn(
+                        format!("runwait-run-{}", job.1.run),
+                        vec![job],
+                        self.tasks.clone(),
+                    )
+                })
+                .collect(),
+        };
+        Started { stop, threads }
     }
 
     /// Every run one after another, each from its own t = 0 (honest timings).
     pub fn run_one_by_one(&self) -> Trace {
         let mut recorder = Recorder::new(self.scenario.name);
-        for spec in &self.runs {
-            let run = recorder.add_run(spec.meta(self.tasks.len() as u32));
-            let ctx = self.context(&recorder, run);
-            let (spec, tasks) = (*spec, self.tasks.clone());
-            let handle = std::thread::Builder::new()
-                .name(format!("runwait-run-{run}"))
-                .spawn(move || execute(&spec, &ctx, tasks))
-                .expect("cannot start a run thread");
-            while !handle.is_finished() {
-                recorder.drain();
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            if handle.join().is_err() {
-                tracing::error!(run, "the run's thread panicked");
-            }
+        let started = self.start(&mut recorder, Order::OneByOne);
+        while !started.finished() {
             recorder.drain();
+            std::thread::sleep(Duration::from_millis(5));
         }
+        drop(started);
         recorder.into_trace()
     }
 }

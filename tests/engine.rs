@@ -169,3 +169,72 @@ fn foreign_or_damaged_trace_files_are_refused() {
         assert!(e.contains("x.json") && e.contains(why), "{e}");
     }
 }
+
+#[test]
+fn stopping_ends_every_run_promptly_and_kills_worker_processes() {
+    use runwait::instrument::Recorder;
+    use runwait::session::{Options, Order, Session};
+    use std::time::{Duration, Instant};
+    let options = runwait::session::Options {
+        executors: Some(specs("threads:2,async,process:2")),
+        tasks: Some(50),
+        latency_ms: 1000,
+        env: env(),
+        ..Options::default()
+    };
+    let session = Session::prepare(runwait::scenario::find("io").unwrap(), options).unwrap();
+    let mut recorder = Recorder::new("io");
+    let started = session.start(&mut recorder, Order::Together);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!started.finished());
+    let t = Instant::now();
+    started.stop();
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "stop took {:?}",
+        t.elapsed()
+    );
+    let trace = recorder.into_trace();
+    for run in &trace.runs {
+        assert!(run.finished(), "{} ended", run.meta.label);
+        assert!(run.ends.len() < 50, "{} stopped early", run.meta.label);
+    }
+    let pids: Vec<&str> = trace.runs[2]
+        .lanes
+        .iter()
+        .filter_map(|l| l.name.split("(pid ").nth(1))
+        .map(|p| p.trim_end_matches(')'))
+        .collect();
+    assert_eq!(pids.len(), 2);
+    for pid in pids {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "worker {pid} still there"
+        );
+    }
+}
+
+#[test]
+fn cpu_work_stops_at_its_next_chunk() {
+    use runwait::instrument::Recorder;
+    use runwait::session::{Options, Order, Session};
+    use std::time::{Duration, Instant};
+    let options = Options {
+        executors: Some(specs("sync,threads:2,async")),
+        tasks: Some(4),
+        size: Some(50_000_000_000),
+        env: env(),
+        ..Options::default()
+    };
+    let session = Session::prepare(runwait::scenario::find("cpu").unwrap(), options).unwrap();
+    let mut recorder = Recorder::new("cpu");
+    let started = session.start(&mut recorder, Order::Together);
+    std::thread::sleep(Duration::from_millis(200));
+    let t = Instant::now();
+    started.stop();
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "stop took {:?}",
+        t.elapsed()
+    );
+}

@@ -3,10 +3,9 @@
 //! of the process happens on a thread that has no instrumentation (its own test binary, so the
 //! callsite is fresh).
 
-use runwait::exec::{execute, Env, ExecKind, ExecSpec, RunCtx};
+use runwait::exec::{execute, Env, ExecKind, ExecSpec, RunCtx, Stop};
 use runwait::instrument::{mark, At, Mark, Recorder, NO_TASK};
 use runwait::workload::cpu_tasks;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 #[test]
@@ -33,7 +32,7 @@ fn marks_are_recorded_when_the_callsite_is_first_hit_elsewhere() {
         sink: recorder.sink(),
         clock: recorder.clock(),
         env: Arc::new(Env::default()),
-        cancel: Arc::new(AtomicBool::new(false)),
+        stop: Stop::default(),
     };
     execute(&spec, &ctx, cpu_tasks(2, 1000));
     let trace = recorder.into_trace();

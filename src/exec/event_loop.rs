@@ -6,7 +6,7 @@
 //! hands down, so the wake is measured, not guessed. CPU work inside a task blocks the loop,
 //! as in Python.
 
-use super::RunCtx;
+use super::{RunCtx, Stop};
 use crate::instrument::{mark, At, Mark};
 use crate::workload::cpu::sum_of_squares;
 use crate::workload::http::{async_client, async_get};
@@ -33,19 +33,29 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>) {
                 lane: lane as u32,
                 task: task.id,
             };
-            let client = client.clone();
-            let body = async move { do_task(&client, &task).await };
+            let (client, stop) = (client.clone(), ctx.stop.clone());
+            let body = async move { do_task(&client, &task, &stop).await };
             set.spawn(Traced::new(at, ctx.dispatch.clone(), body));
         }
-        while set.join_next().await.is_some() {}
+        let stopped = async {
+            while !ctx.stopped() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::select! {
+            _ = async { while set.join_next().await.is_some() {} } => {}
+            _ = stopped => set.abort_all(),
+        }
     });
 }
 
-async fn do_task(client: &reqwest::Client, task: &Task) -> Mark {
+async fn do_task(client: &reqwest::Client, task: &Task, stop: &Stop) -> Mark {
     for segment in &task.segments {
         match segment {
             Segment::Cpu { n } => {
-                sum_of_squares(*n, || {});
+                if sum_of_squares(*n, || !stop.requested()).is_none() {
+                    return Mark::Failed;
+                }
             }
             Segment::Http { url } => {
                 if let Err(why) = async_get(client, url).await {

@@ -14,9 +14,10 @@ use crate::instrument::{mark_run, Clock, Mark, Sink};
 use crate::trace::{LaneKind, RunMeta};
 use crate::workload::Task;
 use std::path::PathBuf;
+use std::process::Child;
 use std::str::FromStr;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::Dispatch;
 
@@ -170,12 +171,48 @@ pub struct RunCtx {
     /// The trace clock, for aligning worker processes' clocks to it.
     pub clock: Clock,
     pub env: Arc<Env>,
-    pub cancel: Arc<AtomicBool>,
+    pub stop: Stop,
 }
 
 impl RunCtx {
-    pub fn cancelled(&self) -> bool {
-        self.cancel.load(std::sync::atomic::Ordering::Relaxed)
+    pub fn stopped(&self) -> bool {
+        self.stop.requested()
+    }
+}
+
+/// Stops runs early (quit, run again): no new task starts, CPU work stops at its next chunk,
+/// the event loop drops its tasks, and worker processes are killed.
+#[derive(Clone, Debug, Default)]
+pub struct Stop {
+    flag: Arc<AtomicBool>,
+    children: Arc<Mutex<Vec<Arc<Mutex<Child>>>>>,
+}
+
+impl Stop {
+    pub fn requested(&self) -> bool {
+        self.flag.load(Ordering::Relaxed)
+    }
+
+    pub fn flag(&self) -> &AtomicBool {
+        &self.flag
+    }
+
+    pub fn request(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+        let children = self.children.lock().unwrap_or_else(|e| e.into_inner());
+        for child in children.iter() {
+            let _ = child.lock().unwrap_or_else(|e| e.into_inner()).kill();
+        }
+    }
+
+    /// Keep a worker process to kill on a stop; killed at once if the stop came first.
+    pub fn adopt(&self, child: Arc<Mutex<Child>>) {
+        let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
+        children.retain(|c| Arc::strong_count(c) > 1);
+        if self.requested() {
+            let _ = child.lock().unwrap_or_else(|e| e.into_inner()).kill();
+        }
+        children.push(child);
     }
 }
 

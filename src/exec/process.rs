@@ -51,9 +51,10 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
                 .expect("cannot start a pool thread");
         }
     });
-    // Every worker died: what is left was never started.
+    // Every worker died: what is left was never started, and is lost (unless the run was
+    // stopped on purpose).
     let _default = tracing::dispatcher::set_default(&ctx.dispatch);
-    for task in rx.try_iter() {
+    for task in rx.try_iter().take_while(|_| !ctx.stopped()) {
         let at = At {
             run: ctx.run,
             lane: 0,
@@ -64,14 +65,22 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
 }
 
 /// Kills the worker if the lane ends without it having exited: no worker outlives runwait.
-struct Kid(Child);
+/// Shared with the run's [`Stop`](super::Stop), which kills it on a stop.
+struct Kid(Arc<Mutex<Child>>);
+
+impl Kid {
+    fn wait(&self) {
+        let _ = self.0.lock().unwrap_or_else(|e| e.into_inner()).wait();
+    }
+}
 
 impl Drop for Kid {
     fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
+        let mut child = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Ok(None) = child.try_wait() {
+            let _ = child.kill();
         }
-        let _ = self.0.wait();
+        let _ = child.wait();
     }
 }
 
@@ -84,7 +93,7 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
     mark(start_up, Mark::Run);
     let started = start_worker(ctx, lane);
     mark(start_up, Mark::Idle);
-    let (mut kid, mut to, mut from, alignment) = match started {
+    let (kid, mut to, mut from, alignment) = match started {
         Ok(parts) => parts,
         Err(why) => {
             tracing::error!(run = ctx.run, lane, "worker process did not start: {why}");
@@ -92,7 +101,7 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
         }
     };
     while let Ok(task) = queue.recv() {
-        if ctx.cancelled() {
+        if ctx.stopped() {
             break;
         }
         let at = At {
@@ -117,7 +126,7 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
     if let Err(why) = relay(&mut from, &alignment, &ctx.sink, None) {
         tracing::warn!(run = ctx.run, lane, "worker process ended badly: {why}");
     }
-    let _ = kid.0.wait();
+    kid.wait();
 }
 
 type Started = (
@@ -137,7 +146,8 @@ fn start_worker(ctx: &RunCtx, lane: u32) -> Result<Started, String> {
         .map_err(|e| format!("{}: {e}", ctx.env.worker_program.display()))?;
     let pid = child.id();
     let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
-    let kid = Kid(child);
+    let kid = Kid(Arc::new(Mutex::new(child)));
+    ctx.stop.adopt(kid.0.clone());
     if let Some(stderr) = stderr {
         forward_stderr(pid, stderr);
     }

@@ -19,8 +19,9 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32, with_gil: bool) {
             let body = move || {
                 let _default = tracing::dispatcher::set_default(&ctx.dispatch);
                 let mut worker = Worker::new(ctx.run, lane, gil, ctx.env.http_timeout);
+                worker.stop = Some(ctx.stop.flag());
                 while let Ok(task) = rx.recv() {
-                    if ctx.cancelled() {
+                    if ctx.stopped() {
                         break;
                     }
                     worker.run_task(&task);

@@ -9,6 +9,7 @@ use crate::instrument::{mark, At, Mark};
 use crate::workload::cpu::sum_of_squares;
 use crate::workload::http::Blocking;
 use crate::workload::{Segment, Task};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub struct Worker<'a> {
@@ -18,6 +19,8 @@ pub struct Worker<'a> {
     /// This worker's own session, made on first use.
     pub http: Option<Blocking>,
     pub http_timeout: Duration,
+    /// Set when the run is being stopped: CPU work gives up at its next chunk.
+    pub stop: Option<&'a AtomicBool>,
 }
 
 impl<'a> Worker<'a> {
@@ -28,6 +31,7 @@ impl<'a> Worker<'a> {
             gil,
             http: None,
             http_timeout,
+            stop: None,
         }
     }
 
@@ -63,10 +67,7 @@ impl<'a> Worker<'a> {
 
     fn segment(&mut self, at: At, segment: &Segment) -> Result<(), String> {
         match segment {
-            Segment::Cpu { n } => {
-                self.cpu(at, *n);
-                Ok(())
-            }
+            Segment::Cpu { n } => self.cpu(at, *n).map(|_| ()).ok_or_else(|| "stopped".into()),
             Segment::Http { url } => {
                 let timeout = self.http_timeout;
                 let http = self.http.get_or_insert_with(|| Blocking::new(timeout));
@@ -82,16 +83,14 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn cpu(&self, at: At, n: u64) {
+    fn cpu(&self, at: At, n: u64) -> Option<u128> {
+        let go_on = || !self.stop.is_some_and(|s| s.load(Ordering::Relaxed));
         match self.gil {
-            Some(gil) => {
-                sum_of_squares(n, || {
-                    gil.check(|| mark(at, Mark::Ready), || mark(at, Mark::Run))
-                });
-            }
-            None => {
-                sum_of_squares(n, || {});
-            }
+            Some(gil) => sum_of_squares(n, || {
+                gil.check(|| mark(at, Mark::Ready), || mark(at, Mark::Run));
+                go_on()
+            }),
+            None => sum_of_squares(n, go_on),
         }
     }
 }

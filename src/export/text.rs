@@ -2,7 +2,7 @@
 //! scale, in glyphs that carry the state without colour (`█` run, `░` wait, `▒` ready).
 
 use super::{ms, speedup};
-use crate::trace::{Lane, Run, State, Trace};
+use crate::trace::{Run, State, Trace};
 use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug)]
@@ -91,45 +91,6 @@ pub fn summary_table(trace: &Trace) -> String {
     out
 }
 
-/// The state shown in each of `cols` cells of `ns_per_col` from `t0`: `ready` if the lane spent
-/// most of the cell waiting for its turn (threads taking turns at the GIL read as such), else
-/// `run` if it ran at all (so the short CPU bursts of I/O-bound tasks stay visible), else
-/// whichever of wait / ready lasted longer, else nothing.
-pub fn lane_cells(lane: &Lane, t0: u64, ns_per_col: u64, cols: usize) -> Vec<Option<State>> {
-    let mut acc = vec![[0u64; 3]; cols];
-    for span in &lane.spans {
-        let (s, e) = (
-            span.start_ns.saturating_sub(t0),
-            span.end_ns.saturating_sub(t0),
-        );
-        let mut c = (s / ns_per_col) as usize;
-        while c < cols && (c as u64) * ns_per_col < e {
-            let lo = s.max(c as u64 * ns_per_col);
-            let hi = e.min((c as u64 + 1) * ns_per_col);
-            acc[c][span.state as usize] += hi.saturating_sub(lo);
-            c += 1;
-        }
-        if span.state == State::Run && s == e && (s / ns_per_col) < cols as u64 {
-            acc[(s / ns_per_col) as usize][0] += 1;
-        }
-    }
-    acc.into_iter()
-        .map(|[run, wait, ready]| {
-            if ready * 2 > ns_per_col {
-                Some(State::Ready)
-            } else if run > 0 {
-                Some(State::Run)
-            } else if wait >= ready && wait > 0 {
-                Some(State::Wait)
-            } else if ready > 0 {
-                Some(State::Ready)
-            } else {
-                None
-            }
-        })
-        .collect()
-}
-
 pub fn diagrams(trace: &Trace, style: Style) -> String {
     let longest = trace
         .runs
@@ -156,10 +117,8 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
         for lane in &run.lanes {
             let name: String = lane.name.chars().take(name_w).collect();
             let _ = write!(out, "{name:>name_w$} │");
-            out.push_str(&paint_cells(
-                &lane_cells(lane, t0, ns_per_col, cols),
-                style.color,
-            ));
+            let cells = lane.cells(t0, ns_per_col, cols, run.end_ns.unwrap_or(t0));
+            out.push_str(&paint_cells(&cells, style.color));
             out.push('\n');
         }
         out.push_str(&axis(name_w, cols, ns_per_col));
@@ -279,58 +238,6 @@ fn axis(name_w: usize, cols: usize, ns_per_col: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::Span;
-
-    fn lane(spans: &[(State, u64, u64)]) -> Lane {
-        Lane {
-            name: "w".into(),
-            spans: spans
-                .iter()
-                .map(|&(state, start_ns, end_ns)| Span {
-                    task: Some(0),
-                    state,
-                    start_ns,
-                    end_ns,
-                })
-                .collect(),
-            clock_error_ns: None,
-        }
-    }
-
-    #[test]
-    fn a_short_run_wins_its_cell() {
-        let l = lane(&[
-            (State::Run, 0, 1),
-            (State::Wait, 1, 35),
-            (State::Ready, 35, 38),
-            (State::Run, 38, 40),
-        ]);
-        let cells = lane_cells(&l, 0, 10, 5);
-        use State::*;
-        assert_eq!(
-            cells,
-            vec![Some(Run), Some(Wait), Some(Wait), Some(Run), None]
-        );
-    }
-
-    #[test]
-    fn mostly_waiting_for_the_gil_reads_as_ready_despite_a_turn() {
-        let l = lane(&[
-            (State::Run, 0, 3),
-            (State::Ready, 3, 10),
-            (State::Run, 10, 18),
-        ]);
-        assert_eq!(
-            lane_cells(&l, 0, 10, 2),
-            vec![Some(State::Ready), Some(State::Run)]
-        );
-    }
-
-    #[test]
-    fn ready_shows_when_it_outlasts_wait() {
-        let l = lane(&[(State::Wait, 0, 3), (State::Ready, 3, 10)]);
-        assert_eq!(lane_cells(&l, 0, 10, 1), vec![Some(State::Ready)]);
-    }
 
     #[test]
     fn nice_steps_and_labels() {

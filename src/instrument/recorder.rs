@@ -1,20 +1,12 @@
 //! The recorder: drains the channel and turns marks into spans on the trace.
 
 use super::{dispatch, Clock, Mark, Msg, Record, Sink, CHANNEL_CAPACITY, NO_TASK};
-use crate::trace::{Outcome, RunMeta, Span, State, TaskEnd, Trace};
+use crate::trace::{Open, Outcome, RunMeta, State, TaskEnd, Trace};
 use crossbeam_channel::{bounded, Receiver};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use tracing::Dispatch;
-
-/// The state a lane is in since a time, not yet closed by its next mark.
-#[derive(Clone, Copy, Debug)]
-struct Open {
-    task: Option<u32>,
-    state: State,
-    since_ns: u64,
-}
 
 /// Owns the trace and the receiving end of the channel; whoever owns it drains it, once per
 /// frame in the UI, every few milliseconds headless.
@@ -23,7 +15,6 @@ pub struct Recorder {
     sink: Sink,
     rx: Receiver<Msg>,
     trace: Trace,
-    open: HashMap<(u32, u32), Open>,
     /// The last time seen per lane: marks stamped on another thread or in a worker process can
     /// arrive a little out of order, and a lane's spans must never overlap.
     last: HashMap<(u32, u32), u64>,
@@ -37,7 +28,6 @@ impl Recorder {
             sink: Sink::new(tx, Arc::new(AtomicU64::new(0))),
             rx,
             trace: Trace::new(scenario),
-            open: HashMap::new(),
             last: HashMap::new(),
         }
     }
@@ -117,33 +107,23 @@ impl Recorder {
         *last = t;
         let run = &mut self.trace.runs[rec.run as usize];
         let lane = run.lane_mut(rec.lane);
-        if let Some(open) = self.open.remove(&key) {
-            if t > open.since_ns {
-                lane.spans.push(Span {
-                    task: open.task,
-                    state: open.state,
-                    start_ns: open.since_ns,
-                    end_ns: t,
-                });
+        if let Some(open) = lane.open.take() {
+            if t > open.start_ns {
+                lane.spans.push(open.until(t));
             }
         }
         let task = (rec.task != NO_TASK).then_some(rec.task);
-        let next = match rec.mark {
+        lane.open = match rec.mark {
             Mark::Run => Some(State::Run),
             Mark::Wait => Some(State::Wait),
             Mark::Ready => Some(State::Ready),
             _ => None,
-        };
-        if let Some(state) = next {
-            self.open.insert(
-                key,
-                Open {
-                    task,
-                    state,
-                    since_ns: t,
-                },
-            );
         }
+        .map(|state| Open {
+            task,
+            state,
+            start_ns: t,
+        });
         let outcome = match rec.mark {
             Mark::Done => Some(Outcome::Done),
             Mark::Failed => Some(Outcome::Failed),

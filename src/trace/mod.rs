@@ -4,6 +4,7 @@
 //! trace clock; a run's own time axis starts at its `start_ns`.
 
 pub mod file;
+mod query;
 mod stats;
 
 pub use stats::RunStats;
@@ -60,6 +61,29 @@ pub struct Lane {
     /// handshake round trip).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_error_ns: Option<u64>,
+    /// The state the lane is in now and since when, not yet ended (a run still going).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open: Option<Open>,
+}
+
+/// A span that has begun and not yet ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Open {
+    pub task: Option<u32>,
+    pub state: State,
+    pub start_ns: u64,
+}
+
+impl Open {
+    /// The span as far as it has got by `now_ns`.
+    pub fn until(&self, now_ns: u64) -> Span {
+        Span {
+            task: self.task,
+            state: self.state,
+            start_ns: self.start_ns,
+            end_ns: now_ns.max(self.start_ns),
+        }
+    }
 }
 
 /// What a lane stands for in a run.

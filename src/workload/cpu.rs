@@ -10,18 +10,21 @@ pub const CHUNK: u64 = 1 << 14;
 /// on (measured with `cargo bench --bench instrument -- cpu`).
 pub const DEFAULT_SIZE: u64 = 350_000_000;
 
-/// Sum of `i * i` for `i` in `0..n`, calling `between_chunks` every [`CHUNK`] iterations.
-/// `black_box` keeps the compiler from turning the loop into the closed formula.
-pub fn sum_of_squares(n: u64, mut between_chunks: impl FnMut()) -> u128 {
+/// Sum of `i * i` for `i` in `0..n`, calling `between_chunks` every [`CHUNK`] iterations;
+/// `None` if it returned `false` (stop). `black_box` keeps the compiler from turning the loop
+/// into the closed formula.
+pub fn sum_of_squares(n: u64, mut between_chunks: impl FnMut() -> bool) -> Option<u128> {
     let mut total: u128 = 0;
     let mut i = 0;
     while i < n {
         let end = (i + CHUNK).min(n);
         total = total.wrapping_add(chunk(i, end));
         i = end;
-        between_chunks();
+        if !between_chunks() {
+            return None;
+        }
     }
-    total
+    Some(total)
 }
 
 /// One chunk, never inlined, so every executor runs exactly the same machine code for it.
@@ -48,14 +51,18 @@ mod tests {
             } else {
                 (n128 - 1) * n128 * (2 * n128 - 1) / 6
             };
-            assert_eq!(sum_of_squares(n, || {}), expected, "n = {n}");
+            assert_eq!(sum_of_squares(n, || true), Some(expected), "n = {n}");
         }
     }
 
     #[test]
     fn calls_the_hook_once_per_chunk() {
         let mut calls = 0;
-        sum_of_squares(3 * CHUNK + 1, || calls += 1);
+        sum_of_squares(3 * CHUNK + 1, || {
+            calls += 1;
+            true
+        });
         assert_eq!(calls, 4);
+        assert_eq!(sum_of_squares(3 * CHUNK, || false), None);
     }
 }

@@ -1,0 +1,202 @@
+//! Questions views ask of a lane: its state at an instant, its spans in a window, the state
+//! each screen cell shows, its next and previous state change. Each costs a binary search plus
+//! what is visible, never a scan of everything recorded.
+
+use super::{Lane, Span, State};
+
+impl Lane {
+    /// The spans that reach past `from_ns`, in order, with the open span (if any) as far as
+    /// `now_ns`.
+    pub fn spans_from(&self, from_ns: u64, now_ns: u64) -> impl Iterator<Item = Span> + '_ {
+        let first = self.spans.partition_point(|s| s.end_ns <= from_ns);
+        self.spans[first..]
+            .iter()
+            .copied()
+            .chain(self.open.map(|o| o.until(now_ns)))
+            .filter(move |s| s.end_ns > from_ns)
+    }
+
+    /// The span covering `t_ns`, if the lane was doing anything then (an open span covers every
+    /// instant from its start).
+    pub fn span_at(&self, t_ns: u64, now_ns: u64) -> Option<Span> {
+        let i = self.spans.partition_point(|s| s.end_ns <= t_ns);
+        match self.spans.get(i) {
+            Some(s) if s.start_ns <= t_ns => Some(*s),
+            _ => self
+                .open
+                .filter(|o| o.start_ns <= t_ns)
+                .map(|o| o.until(now_ns)),
+        }
+    }
+
+    /// The first state change strictly after `t_ns` (a span starting or ending), if any.
+    pub fn next_change(&self, t_ns: u64) -> Option<u64> {
+        let i = self.spans.partition_point(|s| s.end_ns <= t_ns);
+        self.spans[i..]
+            .iter()
+            .flat_map(|s| [s.start_ns, s.end_ns])
+            .chain(self.open.map(|o| o.start_ns))
+            .find(|&b| b > t_ns)
+    }
+
+    /// The last state change strictly before `t_ns`, if any.
+    pub fn prev_change(&self, t_ns: u64) -> Option<u64> {
+        let i = self.spans.partition_point(|s| s.start_ns < t_ns);
+        let closed = i.checked_sub(1).map(|j| &self.spans[j]).map(|s| {
+            if s.end_ns < t_ns {
+                s.end_ns
+            } else {
+                s.start_ns
+            }
+        });
+        let open = self.open.map(|o| o.start_ns).filter(|&s| s < t_ns);
+        open.max(closed)
+    }
+
+    /// The state shown in each of `cols` cells of `ns_per_col` from `from_ns`: `ready` if the
+    /// lane spent most of the cell waiting for its turn (threads taking turns at the GIL read as
+    /// such), else `run` if it ran at all (so the short CPU bursts of I/O-bound tasks stay
+    /// visible), else whichever of wait / ready lasted longer, else nothing.
+    pub fn cells(
+        &self,
+        from_ns: u64,
+        ns_per_col: u64,
+        cols: usize,
+        now_ns: u64,
+    ) -> Vec<Option<State>> {
+        let ns_per_col = ns_per_col.max(1);
+        let to_ns = from_ns.saturating_add(ns_per_col.saturating_mul(cols as u64));
+        let mut acc = vec![[0u64; 3]; cols];
+        for span in self.spans_from(from_ns, now_ns) {
+            if span.start_ns >= to_ns {
+                break;
+            }
+            let s = span.start_ns.saturating_sub(from_ns);
+            let e = span.end_ns.saturating_sub(from_ns);
+            let mut c = (s / ns_per_col) as usize;
+            while c < cols && (c as u64) * ns_per_col < e {
+                let lo = s.max(c as u64 * ns_per_col);
+                let hi = e.min((c as u64 + 1) * ns_per_col);
+                acc[c][state_index(span.state)] += hi.saturating_sub(lo);
+                c += 1;
+            }
+        }
+        acc.into_iter().map(|a| cell_state(a, ns_per_col)).collect()
+    }
+}
+
+fn state_index(state: State) -> usize {
+    match state {
+        State::Run => 0,
+        State::Wait => 1,
+        State::Ready => 2,
+    }
+}
+
+fn cell_state([run, wait, ready]: [u64; 3], ns_per_col: u64) -> Option<State> {
+    if ready * 2 > ns_per_col {
+        Some(State::Ready)
+    } else if run > 0 {
+        Some(State::Run)
+    } else if wait >= ready && wait > 0 {
+        Some(State::Wait)
+    } else if ready > 0 {
+        Some(State::Ready)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Open;
+
+    fn lane(spans: &[(State, u64, u64)]) -> Lane {
+        Lane {
+            name: "w".into(),
+            spans: spans
+                .iter()
+                .map(|&(state, start_ns, end_ns)| Span {
+                    task: Some(0),
+                    state,
+                    start_ns,
+                    end_ns,
+                })
+                .collect(),
+            ..Lane::default()
+        }
+    }
+
+    use State::*;
+
+    #[test]
+    fn a_short_run_wins_its_cell() {
+        let l = lane(&[(Run, 0, 1), (Wait, 1, 35), (Ready, 35, 38), (Run, 38, 40)]);
+        let cells = l.cells(0, 10, 5, 100);
+        assert_eq!(
+            cells,
+            vec![Some(Run), Some(Wait), Some(Wait), Some(Run), None]
+        );
+    }
+
+    #[test]
+    fn mostly_waiting_for_the_gil_reads_as_ready_despite_a_turn() {
+        let l = lane(&[(Run, 0, 3), (Ready, 3, 10), (Run, 10, 18)]);
+        assert_eq!(l.cells(0, 10, 2, 100), vec![Some(Ready), Some(Run)]);
+    }
+
+    #[test]
+    fn ready_shows_when_it_outlasts_wait() {
+        let l = lane(&[(Wait, 0, 3), (Ready, 3, 4)]);
+        assert_eq!(l.cells(0, 10, 1, 100), vec![Some(Wait)]);
+        let l = lane(&[(Wait, 0, 1), (Ready, 1, 5)]);
+        assert_eq!(l.cells(0, 10, 1, 100), vec![Some(Ready)]);
+    }
+
+    #[test]
+    fn cells_start_at_the_window_and_include_the_open_span_up_to_now() {
+        let mut l = lane(&[(Run, 0, 10), (Wait, 10, 20)]);
+        l.open = Some(Open {
+            task: Some(1),
+            state: Run,
+            start_ns: 20,
+        });
+        assert_eq!(
+            l.cells(10, 5, 4, 27),
+            vec![Some(Wait), Some(Wait), Some(Run), Some(Run)]
+        );
+        assert_eq!(
+            l.cells(10, 5, 4, 24),
+            vec![Some(Wait), Some(Wait), Some(Run), None]
+        );
+    }
+
+    #[test]
+    fn state_at_and_changes() {
+        let mut l = lane(&[(Run, 10, 20), (Wait, 20, 50), (Run, 60, 70)]);
+        assert_eq!(l.span_at(5, 100), None);
+        assert_eq!(l.span_at(10, 100).map(|s| s.state), Some(Run));
+        assert_eq!(l.span_at(20, 100).map(|s| s.state), Some(Wait));
+        assert_eq!(l.span_at(55, 100), None);
+        assert_eq!(l.next_change(0), Some(10));
+        assert_eq!(l.next_change(10), Some(20));
+        assert_eq!(l.next_change(20), Some(50));
+        assert_eq!(l.next_change(50), Some(60));
+        assert_eq!(l.next_change(70), None);
+        assert_eq!(l.prev_change(100), Some(70));
+        assert_eq!(l.prev_change(70), Some(60));
+        assert_eq!(l.prev_change(55), Some(50));
+        assert_eq!(l.prev_change(50), Some(20));
+        assert_eq!(l.prev_change(10), None);
+        l.open = Some(Open {
+            task: None,
+            state: Ready,
+            start_ns: 80,
+        });
+        assert_eq!(l.next_change(70), Some(80));
+        assert_eq!(l.next_change(80), None, "an open span has no end yet");
+        assert_eq!(l.span_at(90, 100).map(|s| s.state), Some(Ready));
+        assert_eq!(l.prev_change(100), Some(80));
+    }
+}
