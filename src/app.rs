@@ -1,12 +1,14 @@
 //! What each command does, from parsed arguments to output. `main.rs` only calls [`main`].
 
-use crate::cli::{Cli, Command, RunArgs};
+use crate::cli::{Cli, Command, OutputArgs, ReplayArgs, RunArgs};
 use crate::error::Error;
 use crate::exec::Env;
 use crate::export::{json, text};
 use crate::scenario;
-use crate::session::{Options, Session};
+use crate::scenario::WorkloadKind;
+use crate::session::{Options, Order, Session};
 use crate::trace::file;
+use crate::ui;
 use clap::Parser;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -26,6 +28,7 @@ pub fn main() -> i32 {
         Some(Command::Worker) => return crate::exec::process::worker_main(),
         Some(Command::List) => list(),
         Some(Command::Run(args)) => run(args),
+        Some(Command::Replay(args)) => replay(args),
         None => run(RunArgs {
             scenario: "io".into(),
             ..default_run_args()
@@ -102,27 +105,71 @@ fn options(args: &RunArgs) -> Options {
     }
 }
 
+/// The terminal UI, unless text or JSON was asked for or stdout is not a terminal.
+fn wants_ui(output: &OutputArgs) -> bool {
+    !output.headless && !output.json && std::io::stdout().is_terminal()
+}
+
+fn color_allowed() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn run(args: RunArgs) -> Result<(), Error> {
     let scenario = scenario::find(&args.scenario)?;
+    let workload = scenario.workload;
     let session = Session::prepare(scenario, options(&args))?;
-    let trace = session.run_one_by_one();
-    if let Some(path) = &args.output.save {
-        file::save(&trace, path)?;
+    if !wants_ui(&args.output) {
+        let trace = session.run_one_by_one();
+        if let Some(path) = &args.output.save {
+            file::save(&trace, path)?;
+        }
+        return print(&trace, &args.output);
     }
+    let e = &args.executors;
+    let order = match (e.together, e.one_by_one, workload) {
+        (true, _, _) => Order::Together,
+        (_, true, _) => Order::OneByOne,
+        (_, _, WorkloadKind::Io) => Order::Together,
+        (_, _, WorkloadKind::Cpu) => Order::OneByOne,
+    };
+    let mut app = ui::app::App::live(session, order);
+    show(&mut app, &args.output)
+}
+
+fn replay(args: ReplayArgs) -> Result<(), Error> {
+    let trace = file::load(&args.file)?;
+    if !wants_ui(&args.output) {
+        return print(&trace, &args.output);
+    }
+    let mut app = ui::app::App::replay(trace);
+    show(&mut app, &args.output)
+}
+
+/// Run the UI; with `--save`, `s` saves there and the trace is saved on quitting too.
+fn show(app: &mut ui::app::App, output: &OutputArgs) -> Result<(), Error> {
+    app.color = color_allowed();
+    app.save_path = output.save.clone();
+    ui::run(app, f64::from(output.fps))?;
+    if let Some(path) = &output.save {
+        file::save(app.trace(), path)?;
+    }
+    Ok(())
+}
+
+fn print(trace: &crate::trace::Trace, output: &OutputArgs) -> Result<(), Error> {
     let stdout = std::io::stdout();
-    let output = if args.output.json {
-        json::to_string(&trace) + "\n"
+    let text = if output.json {
+        json::to_string(trace) + "\n"
     } else {
         let style = text::Style {
-            width: args.output.width.map_or_else(terminal_width, usize::from),
-            color: stdout.is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            width: output.width.map_or_else(terminal_width, usize::from),
+            color: stdout.is_terminal() && color_allowed(),
         };
-        text::render(&trace, style)
+        text::render(trace, style)
     };
     stdout
         .lock()
-        .write_all(output.as_bytes())
+        .write_all(text.as_bytes())
         .map_err(|e| Error::Io {
             what: "cannot write to stdout".into(),
             source: e,

@@ -9,7 +9,7 @@ use std::path::PathBuf;
     name = "runwait",
     version,
     about = "Watch concurrency happen: one workload under sync, threads (emulated GIL), async and processes, as timing diagrams",
-    after_help = "With no command, runwait runs the `io` lesson (for now headless)."
+    after_help = "With no command, runwait opens the `io` lesson live in the terminal."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,8 +23,10 @@ pub struct Cli {
 pub enum Command {
     /// List the lessons, each with its point.
     List,
-    /// Run a lesson under each of its executors.
+    /// Run a lesson under each of its executors, live in the terminal (or as text / JSON).
     Run(RunArgs),
+    /// Open a trace saved with `--save` or `s`, paused at its start.
+    Replay(ReplayArgs),
     #[command(name = "__worker", hide = true)]
     Worker,
 }
@@ -42,6 +44,14 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args, Default)]
+pub struct ReplayArgs {
+    /// The trace file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Executors")]
 pub struct ExecArgs {
     /// Executors in display order, NAME or NAME:WORKERS (sync, threads, free-threads, async, process).
@@ -50,6 +60,13 @@ pub struct ExecArgs {
     /// The emulated GIL's switch interval (CPython's default is 5 ms).
     #[arg(long, value_name = "MS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub switch_interval: u64,
+    /// Start every run at once (the default for I/O-bound lessons: watch them race).
+    #[arg(long, conflicts_with = "one_by_one")]
+    pub together: bool,
+    /// Run one after another, each from its own t = 0 (the default for CPU-bound lessons and
+    /// for text and JSON: honest timings).
+    #[arg(long)]
+    pub one_by_one: bool,
 }
 
 #[derive(Debug, Args, Default)]
@@ -84,7 +101,8 @@ pub struct WorkloadArgs {
 #[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// Print the results as text instead of opening the terminal UI.
+    /// Print the results as text instead of opening the terminal UI (also when stdout is not a
+    /// terminal).
     #[arg(long)]
     pub headless: bool,
     /// Print one JSON object with a summary row per run instead of text.
@@ -96,6 +114,9 @@ pub struct OutputArgs {
     /// Width of the text diagrams (default: the terminal's, else 100).
     #[arg(long, value_name = "COLS", value_parser = clap::value_parser!(u16).range(20..))]
     pub width: Option<u16>,
+    /// Frames a second of the terminal UI.
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=240))]
+    pub fps: u16,
 }
 
 fn parse_exec(spec: &str) -> Result<ExecSpec, String> {

@@ -14,6 +14,7 @@ pub mod logging;
 pub mod scenario;
 pub mod session;
 pub mod trace;
+pub mod ui;
 pub mod workload;
 
 pub use error::Error;

@@ -1,0 +1,392 @@
+//! The UI's state: where the trace comes from (live runs or a file), the playhead, the zoom and
+//! the view options. Actions change this state; they never change the trace. Drawing only
+//! reads it.
+
+use super::keys::Action;
+use super::playhead::{Motion, Playhead, Window, Zoom};
+use crate::instrument::Recorder;
+use crate::session::{Order, Session, Started};
+use crate::trace::{file, Lane, LaneKind, Run, State, Trace};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Live runs: the session, its recorder, the runs under way.
+pub struct Live {
+    pub session: Session,
+    pub recorder: Recorder,
+    pub started: Option<Started>,
+    pub order: Order,
+}
+
+pub enum Source {
+    Live(Box<Live>),
+    Replay(Trace),
+}
+
+/// What an event step landed on, in words, for the caption of the panel it happened in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub run: usize,
+    pub text: String,
+}
+
+pub struct App {
+    pub source: Source,
+    pub playhead: Playhead,
+    pub zoom: Zoom,
+    pub by_task: bool,
+    pub focus: usize,
+    pub solo: bool,
+    pub compact: bool,
+    pub scroll: Vec<usize>,
+    pub help: bool,
+    pub note: Option<Note>,
+    /// A transient word in the status line ("saved to ...").
+    pub message: Option<String>,
+    pub color: bool,
+    /// Where `s` saves (`--save`), else a name made from the lesson and the time.
+    pub save_path: Option<PathBuf>,
+    /// The trace clock at the last tick: how far open spans reach.
+    pub now_ns: u64,
+    /// Diagram columns at the terminal's current width (set by the loop on resize).
+    pub cols: usize,
+    /// The lanes by task, per run, when grouping by task (derived from the trace).
+    task_lanes: Vec<Vec<Lane>>,
+    last_tick: Option<Instant>,
+}
+
+impl App {
+    fn new(source: Source, playhead: Playhead) -> App {
+        App {
+            source,
+            playhead,
+            zoom: Zoom::Fit,
+            by_task: false,
+            focus: 0,
+            solo: false,
+            compact: true,
+            scroll: Vec::new(),
+            help: false,
+            note: None,
+            message: None,
+            color: true,
+            save_path: None,
+            now_ns: 0,
+            cols: 80,
+            task_lanes: Vec::new(),
+            last_tick: None,
+        }
+    }
+
+    /// Start `session`'s runs and follow them live.
+    pub fn live(session: Session, order: Order) -> App {
+        let mut recorder = Recorder::new(session.scenario.name);
+        let started = session.start(&mut recorder, order);
+        let live = Live {
+            session,
+            recorder,
+            started: Some(started),
+            order,
+        };
+        let mut app = App::new(Source::Live(Box::new(live)), Playhead::live());
+        app.tick();
+        app
+    }
+
+    /// Show a recorded trace, paused at its start.
+    pub fn replay(trace: Trace) -> App {
+        let mut app = App::new(Source::Replay(trace), Playhead::paused_at_start());
+        app.now_ns = app
+            .trace()
+            .runs
+            .iter()
+            .filter_map(|r| r.end_ns)
+            .max()
+            .unwrap_or(0);
+        app
+    }
+
+    pub fn trace(&self) -> &Trace {
+        match &self.source {
+            Source::Live(live) => live.recorder.trace(),
+            Source::Replay(trace) => trace,
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        matches!(self.source, Source::Live(_))
+    }
+
+    /// Every run has ended.
+    pub fn finished(&self) -> bool {
+        let runs = &self.trace().runs;
+        !runs.is_empty() && runs.iter().all(Run::finished)
+    }
+
+    /// Whether the picture changes by itself (so the loop must keep drawing).
+    pub fn animating(&self) -> bool {
+        match self.playhead.motion {
+            Motion::Follow => !self.finished(),
+            Motion::Play => true,
+            Motion::Still => false,
+        }
+    }
+
+    /// How long run `r` has gone on, at the last tick.
+    pub fn elapsed(&self, run: &Run) -> u64 {
+        match (run.start_ns, run.end_ns) {
+            (Some(s), Some(e)) => e - s,
+            (Some(s), None) => self.now_ns.saturating_sub(s),
+            _ => 0,
+        }
+    }
+
+    /// How far the recording reaches, in display time: the longest run so far.
+    pub fn extent(&self) -> u64 {
+        self.trace()
+            .runs
+            .iter()
+            .map(|r| self.elapsed(r))
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub fn window(&self) -> Window {
+        self.zoom.window(self.extent(), self.cols)
+    }
+
+    /// The lanes a run's panel shows: its workers, or its tasks.
+    pub fn lanes(&self, run: usize) -> &[Lane] {
+        match (self.by_task, self.task_lanes.get(run)) {
+            (true, Some(lanes)) => lanes,
+            _ => &self.trace().runs[run].lanes,
+        }
+    }
+
+    /// Drain what the runs recorded and move the playhead with the clock. Called once per frame
+    /// (and a few times a second while nothing moves, so records don't pile up).
+    pub fn tick(&mut self) {
+        let now = Instant::now();
+        let dt = self
+            .last_tick
+            .map_or(0, |t| now.duration_since(t).as_nanos() as u64);
+        self.last_tick = Some(now);
+        if let Source::Live(live) = &mut self.source {
+            let drained = live.recorder.drain();
+            self.now_ns = live.recorder.clock().now_ns();
+            if drained > 0 && self.by_task {
+                self.task_lanes = derive_task_lanes(live.recorder.trace());
+            }
+        }
+        let extent = self.extent();
+        self.playhead.advance(dt, extent);
+        let following = self.playhead.motion != Motion::Still;
+        self.zoom
+            .keep_visible(self.playhead.t_ns, self.cols, following);
+        let runs = self.trace().runs.len();
+        self.scroll.resize(runs, 0);
+    }
+
+    /// Do what a key asked; returns false to quit.
+    pub fn apply(&mut self, action: Action) -> bool {
+        let extent = self.extent();
+        let live = self.is_live();
+        let npc = self.window().ns_per_col;
+        if !matches!(action, Action::NextEvent | Action::PrevEvent) {
+            self.note = None;
+        }
+        self.message = None;
+        match action {
+            Action::Quit => return false,
+            Action::TogglePause => self.playhead.toggle(live, extent),
+            Action::FrameForward => self.playhead.step_frames(1, npc, extent),
+            Action::FrameBack => self.playhead.step_frames(-1, npc, extent),
+            Action::NextEvent => self.step_event(true),
+            Action::PrevEvent => self.step_event(false),
+            Action::Start => self.playhead.jump(0, extent),
+            Action::End => self.playhead.end(live, extent),
+            Action::ZoomIn => self.zoom.scale(0.5, self.playhead.t_ns, extent, self.cols),
+            Action::ZoomOut => self.zoom.scale(2.0, self.playhead.t_ns, extent, self.cols),
+            Action::Fit => self.zoom = Zoom::Fit,
+            Action::ToggleGrouping => {
+                self.by_task = !self.by_task;
+                self.task_lanes = derive_task_lanes(self.trace());
+                self.scroll.iter_mut().for_each(|s| *s = 0);
+            }
+            Action::FocusNext => self.move_focus(1),
+            Action::FocusPrev => self.move_focus(-1),
+            Action::ToggleSolo => self.solo = !self.solo,
+            Action::ScrollDown => self.scroll_focused(1),
+            Action::ScrollUp => self.scroll_focused(-1),
+            Action::ToggleCompact => self.compact = !self.compact,
+            Action::Save => self.save(),
+            Action::Rerun => self.rerun(),
+            Action::ToggleHelp => self.help = !self.help,
+        }
+        self.zoom.keep_visible(self.playhead.t_ns, self.cols, false);
+        true
+    }
+
+    fn move_focus(&mut self, by: isize) {
+        let n = self.trace().runs.len().max(1) as isize;
+        self.focus = (self.focus as isize + by).rem_euclid(n) as usize;
+    }
+
+    fn scroll_focused(&mut self, by: isize) {
+        let lanes = self
+            .trace()
+            .runs
+            .get(self.focus)
+            .map_or(0, |_| self.lanes(self.focus).len());
+        if let Some(s) = self.scroll.get_mut(self.focus) {
+            *s = (*s as isize + by).clamp(0, lanes.saturating_sub(1) as isize) as usize;
+        }
+    }
+
+    /// Jump to the next (or previous) state change on any lane of any run, and say what it was.
+    fn step_event(&mut self, forward: bool) {
+        let t = self.playhead.t_ns;
+        let mut best: Option<(u64, usize, usize)> = None;
+        for (r, run) in self.trace().runs.iter().enumerate() {
+            let Some(start) = run.start_ns else { continue };
+            for (l, lane) in self.lanes(r).iter().enumerate() {
+                let change = if forward {
+                    lane.next_change(start + t)
+                } else {
+                    lane.prev_change(start + t)
+                };
+                let Some(at) = change.map(|c| c.saturating_sub(start)) else {
+                    continue;
+                };
+                let better = best.is_none_or(|(b, _, _)| if forward { at < b } else { at > b });
+                if better {
+                    best = Some((at, r, l));
+                }
+            }
+        }
+        let extent = self.extent();
+        match best {
+            Some((at, r, l)) => {
+                self.playhead.jump(at, extent);
+                let text = self.describe(r, l, at);
+                self.note = Some(Note { run: r, text });
+            }
+            None => self.playhead.jump(t, extent),
+        }
+    }
+
+    /// An event in words: "t = 412.3 ms · threads (GIL): thread 3 starts waiting for I/O (task 17)".
+    pub fn describe(&self, run: usize, lane: usize, t_ns: u64) -> String {
+        let r = &self.trace().runs[run];
+        let l = &self.lanes(run)[lane];
+        let abs = r.start_ns.unwrap_or(0) + t_ns;
+        let what = match l.span_at(abs, self.now_ns).filter(|s| s.start_ns == abs) {
+            Some(span) => {
+                let doing = match (span.state, span.task) {
+                    (State::Run, None) => "starts up".to_string(),
+                    (State::Run, Some(_)) => "runs".to_string(),
+                    (State::Wait, _) => "starts waiting for I/O".to_string(),
+                    (State::Ready, _) => format!("is ready, waiting for {}", ready_for(r)),
+                };
+                let lane_is_task = self.by_task || r.meta.lane_kind == LaneKind::Task;
+                match span.task {
+                    Some(task) if !lane_is_task => format!("{doing} (task {task})"),
+                    _ => doing,
+                }
+            }
+            None => "goes idle".to_string(),
+        };
+        format!(
+            "t = {} · {}: {} {what}",
+            crate::export::text::human_ms(t_ns as f64 / 1e6),
+            r.meta.label,
+            l.name
+        )
+    }
+
+    fn save(&mut self) {
+        let trace = self.trace();
+        let path = self.save_path.clone().unwrap_or_else(|| {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            PathBuf::from(format!("runwait-{}-{secs}.json", trace.scenario))
+        });
+        self.message = Some(match file::save(trace, &path) {
+            Ok(()) => format!("saved to {}", path.display()),
+            Err(e) => format!("not saved: {e}"),
+        });
+    }
+
+    /// Live: stop what runs and run the lesson again. Replay: play from the start.
+    fn rerun(&mut self) {
+        match &mut self.source {
+            Source::Live(live) => {
+                if let Some(started) = live.started.take() {
+                    started.stop();
+                }
+                live.recorder = Recorder::new(live.session.scenario.name);
+                live.started = Some(live.session.start(&mut live.recorder, live.order));
+                self.playhead = Playhead::live();
+                self.task_lanes.clear();
+            }
+            Source::Replay(_) => {
+                self.playhead = Playhead::paused_at_start();
+                self.playhead.toggle(false, self.extent());
+            }
+        }
+        self.zoom = Zoom::Fit;
+        self.tick();
+    }
+
+    /// Stop every run (quit): worker processes are killed, threads joined.
+    pub fn stop(&mut self) {
+        if let Source::Live(live) = &mut self.source {
+            if let Some(started) = live.started.take() {
+                started.stop();
+            }
+            live.recorder.drain();
+        }
+    }
+}
+
+/// What `ready` waits for in this run.
+fn ready_for(run: &Run) -> &'static str {
+    match run.meta.executor.as_str() {
+        "async" => "the event loop",
+        _ if run.meta.gil => "the GIL",
+        _ => "a CPU",
+    }
+}
+
+/// Each task's spans as a lane of its own (a task runs on one worker, so they stay in order).
+pub fn derive_task_lanes(trace: &Trace) -> Vec<Vec<Lane>> {
+    trace
+        .runs
+        .iter()
+        .map(|run| {
+            let mut lanes: Vec<Lane> = (0..run.meta.tasks)
+                .map(|t| Lane {
+                    name: format!("task {t}"),
+                    ..Lane::default()
+                })
+                .collect();
+            for lane in &run.lanes {
+                for span in &lane.spans {
+                    if let Some(l) = span.task.and_then(|t| lanes.get_mut(t as usize)) {
+                        l.spans.push(*span);
+                    }
+                }
+                if let Some(open) = lane.open {
+                    if let Some(l) = open.task.and_then(|t| lanes.get_mut(t as usize)) {
+                        l.open = Some(open);
+                    }
+                }
+            }
+            for l in &mut lanes {
+                l.spans.sort_by_key(|s| s.start_ns);
+            }
+            lanes
+        })
+        .collect()
+}

@@ -1,0 +1,52 @@
+//! The shared time axis under the panels: ticks at round times, labelled, and the playhead.
+
+use super::super::app::App;
+use super::{label_width, playhead_style};
+use crate::export::text::{nice_step, tick_label};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::Frame;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    if area.height < 2 {
+        return;
+    }
+    let buf = frame.buffer_mut();
+    let label_w = label_width(area.width);
+    let x0 = area.x + label_w + 1;
+    let cols = area.right().saturating_sub(x0) as usize;
+    let w = app.window();
+    buf.set_string(
+        area.x,
+        area.y,
+        format!("{:>width$}└", "", width = label_w as usize),
+        Style::default(),
+    );
+    buf.set_string(
+        area.x,
+        area.y + 1,
+        format!("{:>width$}", "time ", width = label_w as usize),
+        Style::default(),
+    );
+    for c in 0..cols {
+        buf.set_string(x0 + c as u16, area.y, "─", Style::default());
+    }
+    let step = nice_step(w.ns_per_col * 12);
+    let mut t = w.from_ns.div_ceil(step) * step;
+    let mut free_from = 0usize;
+    while let Some(c) = w.col(t, cols) {
+        buf.set_string(x0 + c as u16, area.y, "┬", Style::default());
+        let label = tick_label(t);
+        if c >= free_from && c + label.chars().count() <= cols {
+            buf.set_string(x0 + c as u16, area.y + 1, &label, Style::default());
+            free_from = c + label.chars().count() + 1;
+        }
+        t += step;
+    }
+    if let Some(c) = w.col(app.playhead.t_ns, cols) {
+        if let Some(cell) = buf.cell_mut((x0 + c as u16, area.y)) {
+            let style = playhead_style(cell.style());
+            cell.set_char('▲').set_style(style);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The two bottom lines: the legend (or, once every run finished, which model wins and why),
+//! and the status line.
+
+use super::super::app::App;
+use super::header::mode;
+use super::{one_line, state_style};
+use crate::export::speedup;
+use crate::export::text::human_ms;
+use crate::trace::{State, Trace};
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App) {
+    let line = if app.finished() {
+        Line::styled(
+            format!(" {}", verdict(app.trace())),
+            Style::default().add_modifier(Modifier::BOLD),
+        )
+    } else {
+        legend(app.color)
+    };
+    frame.render_widget(one_line(line), foot);
+    frame.render_widget(one_line(status_line(app)), status);
+}
+
+fn legend(color: bool) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    for (state, what) in [
+        (State::Run, "run (on a CPU)"),
+        (State::Wait, "wait (I/O)"),
+        (State::Ready, "ready (waiting for the GIL, the loop, a CPU)"),
+    ] {
+        let (glyph, style) = state_style(Some(state), color);
+        spans.push(Span::styled(glyph.to_string(), style));
+        spans.push(Span::raw(format!(" {what}   ")));
+    }
+    Line::from(spans)
+}
+
+fn status_line(app: &App) -> Line<'static> {
+    let w = app.window();
+    let extent = app.extent();
+    let mut text = format!(
+        " {} · zoom {:.0}x · 1 col = {} · by {}",
+        mode(app),
+        app.zoom.factor(extent, app.cols).max(1.0),
+        human_ms(w.ns_per_col as f64 / 1e6),
+        if app.by_task { "task" } else { "worker" },
+    );
+    let dropped = app.trace().dropped;
+    if dropped > 0 {
+        text.push_str(&format!(" · dropped {dropped}"));
+    }
+    if let Some(message) = &app.message {
+        text.push_str(&format!(" · {message}"));
+    }
+    text.push_str(" · ? help · q quit");
+    Line::raw(text)
+}
+
+/// Which model wins this workload, and why, in the articles' terms.
+pub fn verdict(trace: &Trace) -> String {
+    let best = trace
+        .runs
+        .iter()
+        .filter(|r| r.meta.executor != "sync")
+        .filter_map(|r| speedup(trace, r).map(|x| (r, x)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let sync = trace.runs.iter().find(|r| r.meta.executor == "sync");
+    match (sync, best) {
+        (Some(sync), Some((best, x))) => {
+            let s = sync.stats();
+            if s.wait_ns > s.run_ns {
+                format!(
+                    "I/O-bound: {} wins, {x:.1}x faster than sync. Overlap the waiting: asyncio when you can, threads when you must.",
+                    best.meta.label
+                )
+            } else {
+                format!(
+                    "CPU-bound: {} wins, {x:.1}x faster than sync. Use the cores: processes; the GIL keeps threads from helping.",
+                    best.meta.label
+                )
+            }
+        }
+        _ => match trace
+            .runs
+            .iter()
+            .filter(|r| r.finished())
+            .min_by_key(|r| r.wall_ns())
+        {
+            Some(first) => format!(
+                "{} finished first (no sync run to compare with).",
+                first.meta.label
+            ),
+            None => String::new(),
+        },
+    }
+}

@@ -1,0 +1,36 @@
+//! The top line: the lesson, the mode, the playhead's time.
+
+use super::super::app::App;
+use super::super::playhead::Motion;
+use super::one_line;
+use crate::export::text::human_ms;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+pub fn mode(app: &App) -> &'static str {
+    match (app.is_live(), app.playhead.motion) {
+        (true, Motion::Follow) if app.finished() => "DONE",
+        (true, Motion::Follow) => "LIVE",
+        (_, Motion::Still) if app.is_live() => "PAUSED",
+        (_, Motion::Still) => "REPLAY",
+        (_, Motion::Play) => "REPLAY ▶",
+        (false, Motion::Follow) => "REPLAY",
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let trace = app.trace();
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let line = Line::from(vec![
+        Span::styled(" runwait", bold),
+        Span::raw(format!(" · {} · ", trace.scenario)),
+        Span::styled(mode(app), bold.add_modifier(Modifier::REVERSED)),
+        Span::raw(format!(
+            " · t = {}",
+            human_ms(app.playhead.t_ns as f64 / 1e6)
+        )),
+    ]);
+    frame.render_widget(one_line(line), area);
+}

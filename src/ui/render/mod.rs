@@ -1,0 +1,172 @@
+//! Drawing: pure functions of the [`App`]; nothing here changes it.
+//!
+//! ```text
+//! ┌──────────────────────────────────────────────────────────────────────────────┐
+//! │ header: runwait · lesson · LIVE / PAUSED / REPLAY · t = playhead            │
+//! │ ── panel title: executor · workers · GIL · elapsed · done (summary at end) ─ │
+//! │ lane name │ diagram cells ............▌(playhead column)..................  │
+//! │ caption: at t: n run · n wait · n ready · n done   (or the event in words)  │
+//! │ ... one panel per run, stacked, all on one time axis ...                    │
+//! │           └┬─────────┬─────────┬  time axis with labelled ticks            │
+//! │ legend while running; the verdict once every run has finished               │
+//! │ status: mode · zoom · one column = … · by worker/task · dropped · ? help    │
+//! └──────────────────────────────────────────────────────────────────────────────┘
+//! ```
+
+mod axis;
+mod footer;
+mod header;
+mod help;
+mod panel;
+
+use super::app::App;
+use crate::trace::State;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// The narrowest terminal drawn.
+pub const MIN_WIDTH: u16 = 60;
+/// Rows besides the panels: header, axis (2), footer, status.
+const CHROME_ROWS: u16 = 5;
+/// The fewest rows a panel takes: title, one lane, caption.
+const MIN_PANEL_ROWS: u16 = 3;
+
+/// Width of the lane-name column.
+pub fn label_width(width: u16) -> u16 {
+    if width >= 120 {
+        22
+    } else {
+        13
+    }
+}
+
+/// How many diagram columns a terminal this wide has.
+pub fn diagram_cols(width: u16) -> usize {
+    width.saturating_sub(label_width(width) + 1) as usize
+}
+
+/// The smallest terminal that shows `panels` panels.
+pub fn min_size(panels: usize) -> (u16, u16) {
+    (
+        MIN_WIDTH,
+        CHROME_ROWS + MIN_PANEL_ROWS * panels.max(1) as u16,
+    )
+}
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let panels = visible_panels(app);
+    let (need_w, need_h) = min_size(panels.len());
+    if area.width < need_w || area.height < need_h {
+        let text = format!("terminal too small (need {need_w}x{need_h})");
+        let y = area.y + area.height / 2;
+        let line = Rect::new(
+            area.x,
+            y.min(area.bottom().saturating_sub(1)),
+            area.width,
+            1.min(area.height),
+        );
+        frame.render_widget(Paragraph::new(text).centered(), line);
+        return;
+    }
+    let [head, body, axis_area, foot, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::render(frame, head, app);
+    let wanted: Vec<u16> = panels
+        .iter()
+        .map(|&r| 2 + app.lanes(r).len().max(1) as u16)
+        .collect();
+    let heights = share_rows(body.height, &wanted);
+    let mut y = body.y;
+    for (&run, &h) in panels.iter().zip(&heights) {
+        panel::render(frame, Rect::new(body.x, y, body.width, h), app, run);
+        y += h;
+    }
+    axis::render(frame, axis_area, app);
+    footer::render(frame, foot, status, app);
+    if app.help {
+        help::render(frame, area);
+    }
+}
+
+/// The runs shown: all, or only the focused one (`z`).
+pub fn visible_panels(app: &App) -> Vec<usize> {
+    let runs = app.trace().runs.len();
+    if app.solo && app.focus < runs {
+        vec![app.focus]
+    } else {
+        (0..runs).collect()
+    }
+}
+
+/// Share `rows` among panels that want `wanted` rows each: every panel gets its minimum, then
+/// one more row at a time to each panel that still wants more, the rest to the last panel.
+pub fn share_rows(rows: u16, wanted: &[u16]) -> Vec<u16> {
+    let mut got: Vec<u16> = wanted.iter().map(|&w| w.min(MIN_PANEL_ROWS)).collect();
+    let mut left = rows.saturating_sub(got.iter().sum());
+    while left > 0 {
+        let mut gave = false;
+        for (g, &w) in got.iter_mut().zip(wanted) {
+            if left > 0 && *g < w {
+                *g += 1;
+                left -= 1;
+                gave = true;
+            }
+        }
+        if !gave {
+            break;
+        }
+    }
+    if let Some(last) = got.last_mut() {
+        *last += left;
+    }
+    got
+}
+
+/// How a state looks: glyph and colour (the glyph alone carries it without colour).
+pub fn state_style(state: Option<State>, color: bool) -> (char, Style) {
+    let glyph = crate::export::text::glyph(state);
+    let fg = match state {
+        Some(State::Run) => Color::Blue,
+        Some(State::Wait) => Color::Red,
+        Some(State::Ready) => Color::Yellow,
+        None => Color::Reset,
+    };
+    let style = if color {
+        Style::default().fg(fg)
+    } else {
+        Style::default()
+    };
+    (glyph, style)
+}
+
+/// The playhead: the column shown in reverse video, across panels and axis.
+pub fn playhead_style(style: Style) -> Style {
+    style.add_modifier(Modifier::REVERSED)
+}
+
+fn one_line<'a>(line: impl Into<Line<'a>>) -> Paragraph<'a> {
+    Paragraph::new(line.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_shared_fairly_and_nothing_is_lost() {
+        assert_eq!(share_rows(20, &[3, 7, 42, 4]), vec![3, 7, 6, 4]);
+        assert_eq!(share_rows(40, &[3, 7, 42, 4]), vec![3, 7, 26, 4]);
+        assert_eq!(share_rows(12, &[3, 7, 42, 4]), vec![3, 3, 3, 3]);
+        assert_eq!(share_rows(9, &[3, 3]), vec![3, 6]);
+    }
+}
