@@ -6,7 +6,7 @@ use super::keys::Action;
 use super::playhead::{Motion, Playhead, Window, Zoom};
 use crate::instrument::Recorder;
 use crate::session::{Order, Session, Started};
-use crate::trace::{file, Lane, LaneKind, Run, State, Trace};
+use crate::trace::{file, Lane, LaneKind, Outcome, Run, State, Trace};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -294,7 +294,7 @@ impl App {
                     _ => doing,
                 }
             }
-            None => "goes idle".to_string(),
+            None => self.what_ended(r, l, abs),
         };
         format!(
             "t = {} · {}: {} {what}",
@@ -302,6 +302,19 @@ impl App {
             r.meta.label,
             l.name
         )
+    }
+
+    /// Nothing starts on the lane at `abs`: say what ended there.
+    fn what_ended(&self, r: &Run, l: &Lane, abs: u64) -> String {
+        let before = l.span_at(abs.saturating_sub(1), self.now_ns);
+        match before.map(|s| s.task) {
+            Some(None) => "is up, ready for work".to_string(),
+            Some(Some(task)) => match r.ends.iter().find(|e| e.task == task && e.at_ns == abs) {
+                Some(end) => format!("finishes task {task} ({})", outcome_word(end.outcome)),
+                None => format!("stops (task {task})"),
+            },
+            None => "goes idle".to_string(),
+        }
     }
 
     fn save(&mut self) {
@@ -347,6 +360,14 @@ impl App {
             }
             live.recorder.drain();
         }
+    }
+}
+
+fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Done => "done",
+        Outcome::Failed => "failed",
+        Outcome::Lost => "lost: its worker died",
     }
 }
 

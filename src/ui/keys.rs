@@ -33,11 +33,8 @@ pub const HELP: &[(&str, &str)] = &[
     ("space", "pause / resume (replay: play / pause)"),
     (". or →", "one frame forward (one column of time)"),
     (", or ←", "one frame back"),
-    (
-        "] / [",
-        "next / previous event (a state change on any lane)",
-    ),
-    ("Home / End", "the start / back to live (replay: the end)"),
+    ("] / [", "next / previous event (a lane changes state)"),
+    ("Home / End", "the start / live again (replay: the end)"),
     ("+ / -", "zoom in / out around the playhead"),
     ("0", "fit everything"),
     ("g", "lanes by worker or by task"),
@@ -46,7 +43,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("j k or ↓ ↑", "scroll the focused panel's lanes"),
     ("c", "compact: group lanes that don't fit"),
     ("s", "save the trace"),
-    ("r", "run the lesson again (replay: from the start)"),
+    ("r", "run the lesson again (replay: play from 0)"),
     ("?", "this help"),
     ("q, Esc, Ctrl-C", "quit"),
 ];

@@ -10,18 +10,29 @@ use crate::trace::{State, Trace};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App) {
-    let line = if app.finished() {
-        Line::styled(
-            format!(" {}", verdict(app.trace())),
-            Style::default().add_modifier(Modifier::BOLD),
-        )
+/// Rows the footer wants at this width: the verdict may take two.
+pub fn rows(app: &App, width: u16) -> u16 {
+    if app.finished() && verdict(app.trace()).chars().count() + 1 > width as usize {
+        2
     } else {
-        legend(app.color)
-    };
-    frame.render_widget(one_line(line), foot);
+        1
+    }
+}
+
+pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App) {
+    if app.finished() {
+        let text = format!(" {}", verdict(app.trace()));
+        let bold = Style::default().add_modifier(Modifier::BOLD);
+        frame.render_widget(
+            Paragraph::new(text).style(bold).wrap(Wrap { trim: false }),
+            foot,
+        );
+    } else {
+        frame.render_widget(one_line(legend(app.color)), foot);
+    }
     frame.render_widget(one_line(status_line(app)), status);
 }
 
@@ -74,12 +85,12 @@ pub fn verdict(trace: &Trace) -> String {
             let s = sync.stats();
             if s.wait_ns > s.run_ns {
                 format!(
-                    "I/O-bound: {} wins, {x:.1}x faster than sync. Overlap the waiting: asyncio when you can, threads when you must.",
+                    "I/O-bound: {} wins ({x:.1}x sync). Overlap the waiting: asyncio when you can, threads when you must.",
                     best.meta.label
                 )
             } else {
                 format!(
-                    "CPU-bound: {} wins, {x:.1}x faster than sync. Use the cores: processes; the GIL keeps threads from helping.",
+                    "CPU-bound: {} wins ({x:.1}x sync). Use the cores: processes. The GIL keeps threads from helping.",
                     best.meta.label
                 )
             }

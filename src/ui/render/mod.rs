@@ -72,11 +72,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(Paragraph::new(text).centered(), line);
         return;
     }
-    let [head, body, axis_area, foot, status] = Layout::vertical([
+    let foot_rows = footer::rows(app, area.width).min(area.height - need_h + 1);
+    let [head, body, foot, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(2),
-        Constraint::Length(1),
+        Constraint::Length(foot_rows),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -85,13 +85,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         .iter()
         .map(|&r| 2 + app.lanes(r).len().max(1) as u16)
         .collect();
-    let heights = share_rows(body.height, &wanted);
+    let heights = share_rows(body.height.saturating_sub(2), &wanted);
     let mut y = body.y;
     for (&run, &h) in panels.iter().zip(&heights) {
         panel::render(frame, Rect::new(body.x, y, body.width, h), app, run);
         y += h;
     }
-    axis::render(frame, axis_area, app);
+    axis::render(frame, Rect::new(body.x, y, body.width, 2), app);
     footer::render(frame, foot, status, app);
     if app.help {
         help::render(frame, area);
@@ -109,7 +109,7 @@ pub fn visible_panels(app: &App) -> Vec<usize> {
 }
 
 /// Share `rows` among panels that want `wanted` rows each: every panel gets its minimum, then
-/// one more row at a time to each panel that still wants more, the rest to the last panel.
+/// one more row at a time to each panel that still wants more; rows nobody wants stay empty.
 pub fn share_rows(rows: u16, wanted: &[u16]) -> Vec<u16> {
     let mut got: Vec<u16> = wanted.iter().map(|&w| w.min(MIN_PANEL_ROWS)).collect();
     let mut left = rows.saturating_sub(got.iter().sum());
@@ -125,9 +125,6 @@ pub fn share_rows(rows: u16, wanted: &[u16]) -> Vec<u16> {
         if !gave {
             break;
         }
-    }
-    if let Some(last) = got.last_mut() {
-        *last += left;
     }
     got
 }
@@ -167,6 +164,6 @@ mod tests {
         assert_eq!(share_rows(20, &[3, 7, 42, 4]), vec![3, 7, 6, 4]);
         assert_eq!(share_rows(40, &[3, 7, 42, 4]), vec![3, 7, 26, 4]);
         assert_eq!(share_rows(12, &[3, 7, 42, 4]), vec![3, 3, 3, 3]);
-        assert_eq!(share_rows(9, &[3, 3]), vec![3, 6]);
+        assert_eq!(share_rows(9, &[3, 3]), vec![3, 3]);
     }
 }

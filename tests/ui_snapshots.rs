@@ -1,0 +1,87 @@
+//! Whole screens drawn from synthetic traces into ratatui's TestBackend, as insta snapshots:
+//! 80x24, 200x60 and a terminal too small, paused, stepped to an event, zoomed, by task, help.
+
+#[path = "common/synthetic.rs"]
+mod synthetic;
+
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use runwait::ui::app::App;
+use runwait::ui::keys::Action;
+use runwait::ui::render::{diagram_cols, draw};
+
+fn app(tasks: u32, width: u16) -> App {
+    let mut app = App::replay(synthetic::io_trace(tasks));
+    app.color = false;
+    app.cols = diagram_cols(width);
+    app
+}
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(f, app)).unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn replay_opens_paused_at_the_start_80x24() {
+    let app = app(12, 80);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn at_the_end_the_summary_and_verdict_show_200x60() {
+    let mut app = app(12, 200);
+    app.apply(Action::End);
+    insta::assert_snapshot!(screen(&app, 200, 60));
+}
+
+#[test]
+fn too_small_says_so() {
+    let app = app(12, 40);
+    let text = screen(&app, 40, 10);
+    assert!(text.contains("terminal too small (need 60x17)"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn an_event_step_is_described_under_its_panel() {
+    let mut app = app(12, 100);
+    for _ in 0..3 {
+        app.apply(Action::NextEvent);
+    }
+    let text = screen(&app, 100, 30);
+    assert!(
+        text.contains("t = 3.1 ms · process: process 1 is up, ready for work"),
+        "{text}"
+    );
+    app.apply(Action::NextEvent);
+    let next = screen(&app, 100, 30);
+    assert!(
+        next.contains("t = 3.3 ms · process: process 1 runs (task 0)"),
+        "{next}"
+    );
+    app.apply(Action::PrevEvent);
+    assert_eq!(screen(&app, 100, 30), text, "back is where it was");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn frames_zoom_grouping_solo_and_help() {
+    let mut app = app(12, 100);
+    app.apply(Action::End);
+    for _ in 0..3 {
+        app.apply(Action::ZoomIn);
+    }
+    for _ in 0..10 {
+        app.apply(Action::FrameBack);
+    }
+    insta::assert_snapshot!("zoomed_8x_stepped_back", screen(&app, 100, 30));
+    app.apply(Action::Fit);
+    app.apply(Action::ToggleGrouping);
+    app.apply(Action::FocusNext);
+    app.apply(Action::ToggleSolo);
+    insta::assert_snapshot!("threads_by_task_alone", screen(&app, 100, 30));
+    app.apply(Action::ToggleHelp);
+    insta::assert_snapshot!("help", screen(&app, 100, 30));
+}
