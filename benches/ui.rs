@@ -1,1 +1,148 @@
-fn main() {}
+//! What drawing one frame of the UI costs.
+//!
+//! The trace is synthetic (`tests/common/synthetic.rs`, `big_trace`): 4 panels (finished
+//! "threads (GIL)" runs) of 200 lanes each, every lane alternating run / wait / ready spans of
+//! 1 ms. The app replays it paused, in colour, with the playhead in the middle of the trace, in
+//! a 200x60 terminal (`diagram_cols(200)` columns of diagram). At 60 rows each panel gets about
+//! ten lane rows, so compact mode groups 20 lanes a row: every lane of every panel is drawn.
+//!
+//! Benches, in the group `ui`:
+//!
+//! - `draw_4x200_100k_fit`: 125 spans a lane (100,000 in all), zoom to fit everything.
+//! - `draw_4x200_100k_zoomed`: the same trace, a fixed window a tenth of the recording wide,
+//!   centred on the playhead: what the visible window costs.
+//! - `draw_4x200_1m_zoomed`: 1,250 spans a lane (1,000,000 in all), a window of the same width
+//!   in time, placed so it shows exactly the same picture (same phase of the span pattern):
+//!   the same spans are visible, the nine tenths more lie outside the window.
+//!
+//! Each `draw_*` is one `Terminal::draw` on ratatui's `TestBackend`: the app's `draw`, then
+//! ratatui's diff against the previous frame and the backend's write, as the UI loop does (the
+//! picture does not change between iterations, so the diff finds nothing to write; its cost is
+//! the comparison of both buffers). Each `render_*` twin measures `draw` alone: the frame's
+//! buffer is reset (as ratatui does after every frame) and drawn into, with no diff and no
+//! backend.
+//!
+//! Targets (the issue): a frame of 4 panels x 200 lanes with 100,000 spans at 200x60 draws in
+//! at most 2 ms (median), and `draw_4x200_1m_zoomed` is no slower than
+//! `draw_4x200_100k_zoomed` (beyond noise): drawing costs what is visible, not what was
+//! recorded.
+//!
+//! Run it with `cargo bench --bench ui` (or `-- draw`, `-- zoomed` for some of it). Medians
+//! are in `target/criterion/ui/<bench>/new/estimates.json` ("median", nanoseconds).
+
+#[path = "../tests/common/synthetic.rs"]
+mod synthetic;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use runwait::ui::app::App;
+use runwait::ui::playhead::{Window, Zoom};
+use runwait::ui::render::{diagram_cols, draw};
+use std::hint::black_box;
+use synthetic::big_trace;
+
+const WIDTH: u16 = 200;
+const HEIGHT: u16 = 60;
+const PANELS: usize = 4;
+const LANES: usize = 200;
+/// Spans a lane: 100,000 and 1,000,000 spans in all.
+const SPANS_100K: usize = 125;
+const SPANS_1M: usize = 1_250;
+/// The span pattern (run, wait, ready of 1 ms each) repeats every 3 ms.
+const PERIOD_NS: u64 = 3_000_000;
+
+/// A replay of `spans_per_lane` spans a lane, paused in the middle, zoomed to fit.
+fn app(spans_per_lane: usize) -> App {
+    let mut app = App::replay(big_trace(PANELS, LANES, spans_per_lane));
+    app.color = true;
+    app.cols = diagram_cols(WIDTH);
+    app.playhead.t_ns = app.extent() / 2;
+    app
+}
+
+/// `app` with a fixed window of `ns_per_col` starting at `from_ns`, the playhead inside it.
+fn zoomed(mut app: App, from_ns: u64, ns_per_col: u64) -> App {
+    let window = Window {
+        from_ns,
+        ns_per_col,
+    };
+    app.zoom = Zoom::Fixed(window);
+    app.playhead.t_ns = from_ns + ns_per_col * app.cols as u64 / 2;
+    assert_eq!(app.window(), window);
+    app
+}
+
+/// How many spans overlap the window, over every lane of every run.
+fn visible_spans(app: &App) -> usize {
+    let w = app.window();
+    let to = w.to_ns(app.cols);
+    app.trace()
+        .runs
+        .iter()
+        .flat_map(|r| &r.lanes)
+        .map(|l| {
+            l.spans
+                .iter()
+                .filter(|s| s.end_ns > w.from_ns && s.start_ns < to)
+                .count()
+        })
+        .sum()
+}
+
+fn terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let fit_100k = app(SPANS_100K);
+    // A window a tenth of the 100k recording wide, centred on its middle.
+    let extent = fit_100k.extent();
+    let cols = fit_100k.cols as u64;
+    let ns_per_col = extent / 10 / cols;
+    let from_100k = (extent / 2).saturating_sub(ns_per_col * cols / 2);
+    let zoomed_100k = zoomed(app(SPANS_100K), from_100k, ns_per_col);
+    // The same width in the middle of the 1m recording, a whole number of periods later, so
+    // it shows the same picture.
+    let extent_1m = app(SPANS_1M).extent();
+    let shift = (extent_1m / 2 - extent / 2) / PERIOD_NS * PERIOD_NS;
+    let zoomed_1m = zoomed(app(SPANS_1M), from_100k + shift, ns_per_col);
+    let (seen_100k, seen_1m) = (visible_spans(&zoomed_100k), visible_spans(&zoomed_1m));
+    assert_eq!(
+        seen_100k, seen_1m,
+        "both zoomed benches show the same spans"
+    );
+    eprintln!(
+        "ui: {} cols; fit: 1 col = {} ns; zoomed: 1 col = {ns_per_col} ns, {seen_100k} spans visible",
+        fit_100k.cols,
+        fit_100k.window().ns_per_col
+    );
+
+    let mut group = c.benchmark_group("ui");
+    for (name, app) in [
+        ("4x200_100k_fit", &fit_100k),
+        ("4x200_100k_zoomed", &zoomed_100k),
+        ("4x200_1m_zoomed", &zoomed_1m),
+    ] {
+        let mut term = terminal();
+        group.bench_function(format!("draw_{name}"), |b| {
+            b.iter(|| {
+                let frame = term.draw(|f| draw(f, app)).unwrap();
+                black_box(frame.count);
+            })
+        });
+        let mut term = terminal();
+        group.bench_function(format!("render_{name}"), |b| {
+            b.iter(|| {
+                term.current_buffer_mut().reset();
+                let mut frame = term.get_frame();
+                draw(&mut frame, app);
+                black_box(frame.buffer_mut().area);
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

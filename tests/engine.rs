@@ -74,7 +74,7 @@ fn cpu_runs_show_the_gil() {
         "sync,threads:3,free-threads:2,async,process:2",
         |o| {
             o.tasks = Some(6);
-            o.size = Some(50_000_000);
+            o.size = Some(20_000_000);
         },
     );
     for run in &trace.runs {
@@ -86,6 +86,7 @@ fn cpu_runs_show_the_gil() {
         assert_eq!(by_executor(&trace, label).stats().max_running, 1);
     }
     let gil = by_executor(&trace, "threads (GIL)").stats();
+    assert!(gil.wall_ns >= gil.run_ns, "one thread at a time: the work is serialised");
     assert!(
         gil.ready_ns > 10_000_000,
         "threads queue for the GIL: ready {}",
@@ -93,8 +94,9 @@ fn cpu_runs_show_the_gil() {
     );
     let sync = by_executor(&trace, "sync").wall_ns().unwrap() as f64;
     let threads = by_executor(&trace, "threads (GIL)").wall_ns().unwrap() as f64;
+    // Generous: another process loading the machine can slow the sync run down too.
     assert!(
-        sync / threads < 1.3,
+        sync / threads < 1.6,
         "the GIL keeps threads from helping: {}",
         sync / threads
     );

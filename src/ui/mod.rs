@@ -44,6 +44,12 @@ pub fn run(app: &mut App, fps: f64) -> Result<(), Error> {
         source: e,
     })?;
     let restore = Restore;
+    // ratatui's hook restores the terminal and prints the panic; log it first.
+    let restore_and_print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!("panic: {info}");
+        restore_and_print(info);
+    }));
     let events = read_input();
     let result = event_loop(&mut terminal, app, fps, &term, &events);
     app.stop();

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Remakes the screenshots of the terminal UI from the real binary, in tmux:
+# <name>.ans keeps the colour codes (view with `cat`), <name>.txt is the same screen as plain text.
+# Usage: screenshots/remake.sh   (needs tmux; run from anywhere)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=target/release/runwait
+session=runwait-shots
+
+shoot() { # name width height keys-after-done... -- command...
+  local name=$1 width=$2 height=$3; shift 3
+  local keys=()
+  while [ "$1" != "--" ]; do keys+=("$1"); shift; done
+  shift
+  tmux kill-session -t "$session" 2>/dev/null || true
+  tmux new-session -d -s "$session" -x "$width" -y "$height" "$*"
+  for _ in $(seq 1 600); do
+    tmux capture-pane -p -t "$session" | grep -q ' DONE \| REPLAY ' && break
+    sleep 0.1
+  done
+  for k in "${keys[@]}"; do tmux send-keys -t "$session" "$k"; sleep 0.2; done
+  sleep 0.3
+  tmux capture-pane -p -e -t "$session" > "screenshots/$name.ans"
+  tmux capture-pane -p -t "$session" > "screenshots/$name.txt"
+  tmux send-keys -t "$session" q
+  sleep 0.5
+  tmux kill-session -t "$session" 2>/dev/null || true
+}
+
+shoot io 120 36 -- "$bin run io"
+shoot cpu 120 36 -- "$bin run cpu"
+shoot io-80x24 80 24 -- "$bin run io"
+shoot cpu-stepped 120 36 Home ']' ']' ']' ']' ']' ']' -- "$bin run cpu --tasks 6"
+echo "screenshots remade: $(ls screenshots/*.ans | tr '\n' ' ')"
