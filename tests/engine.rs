@@ -86,7 +86,10 @@ fn cpu_runs_show_the_gil() {
         assert_eq!(by_executor(&trace, label).stats().max_running, 1);
     }
     let gil = by_executor(&trace, "threads (GIL)").stats();
-    assert!(gil.wall_ns >= gil.run_ns, "one thread at a time: the work is serialised");
+    assert!(
+        gil.wall_ns >= gil.run_ns,
+        "one thread at a time: the work is serialised"
+    );
     assert!(
         gil.ready_ns > 10_000_000,
         "threads queue for the GIL: ready {}",

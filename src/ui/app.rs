@@ -6,7 +6,7 @@ use super::keys::Action;
 use super::playhead::{Motion, Playhead, Window, Zoom};
 use crate::instrument::Recorder;
 use crate::session::{Order, Session, Started};
-use crate::trace::{file, Lane, LaneKind, Outcome, Run, State, Trace};
+use crate::trace::{file, Lane, LaneKind, Outcome, Run, RunStats, State, Trace};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -52,6 +52,8 @@ pub struct App {
     pub cols: usize,
     /// The lanes by task, per run, when grouping by task (derived from the trace).
     task_lanes: Vec<Vec<Lane>>,
+    /// Each finished run's figures, computed once (they cost a pass over all its spans).
+    stats: Vec<Option<RunStats>>,
     last_tick: Option<Instant>,
 }
 
@@ -74,6 +76,7 @@ impl App {
             now_ns: 0,
             cols: 80,
             task_lanes: Vec::new(),
+            stats: Vec::new(),
             last_tick: None,
         }
     }
@@ -103,6 +106,7 @@ impl App {
             .filter_map(|r| r.end_ns)
             .max()
             .unwrap_or(0);
+        app.refresh_stats();
         app
     }
 
@@ -163,6 +167,24 @@ impl App {
         }
     }
 
+    /// A finished run's summary figures.
+    pub fn run_stats(&self, run: usize) -> Option<&RunStats> {
+        self.stats.get(run).and_then(Option::as_ref)
+    }
+
+    fn refresh_stats(&mut self) {
+        let runs = &self.trace().runs;
+        let fresh: Vec<Option<RunStats>> = runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| match self.stats.get(i) {
+                Some(Some(s)) => Some(*s),
+                _ => r.finished().then(|| r.stats()),
+            })
+            .collect();
+        self.stats = fresh;
+    }
+
     /// Drain what the runs recorded and move the playhead with the clock. Called once per frame
     /// (and a few times a second while nothing moves, so records don't pile up).
     pub fn tick(&mut self) {
@@ -176,6 +198,9 @@ impl App {
             self.now_ns = live.recorder.clock().now_ns();
             if drained > 0 && self.by_task {
                 self.task_lanes = derive_task_lanes(live.recorder.trace());
+            }
+            if drained > 0 {
+                self.refresh_stats();
             }
         }
         let extent = self.extent();
@@ -342,6 +367,7 @@ impl App {
                 live.started = Some(live.session.start(&mut live.recorder, live.order));
                 self.playhead = Playhead::live();
                 self.task_lanes.clear();
+                self.stats.clear();
             }
             Source::Replay(_) => {
                 self.playhead = Playhead::paused_at_start();

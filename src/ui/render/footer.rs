@@ -6,7 +6,7 @@ use super::header::mode;
 use super::{one_line, state_style};
 use crate::export::speedup;
 use crate::export::text::human_ms;
-use crate::trace::{State, Trace};
+use crate::trace::State;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -15,7 +15,7 @@ use ratatui::Frame;
 
 /// Rows the footer wants at this width: the verdict may take two.
 pub fn rows(app: &App, width: u16) -> u16 {
-    if app.finished() && verdict(app.trace()).chars().count() + 1 > width as usize {
+    if app.finished() && verdict(app).chars().count() + 1 > width as usize {
         2
     } else {
         1
@@ -24,7 +24,7 @@ pub fn rows(app: &App, width: u16) -> u16 {
 
 pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App) {
     if app.finished() {
-        let text = format!(" {}", verdict(app.trace()));
+        let text = format!(" {}", verdict(app));
         let bold = Style::default().add_modifier(Modifier::BOLD);
         frame.render_widget(
             Paragraph::new(text).style(bold).wrap(Wrap { trim: false }),
@@ -72,17 +72,17 @@ fn status_line(app: &App) -> Line<'static> {
 }
 
 /// Which model wins this workload, and why, in the articles' terms.
-pub fn verdict(trace: &Trace) -> String {
+pub fn verdict(app: &App) -> String {
+    let trace = app.trace();
     let best = trace
         .runs
         .iter()
         .filter(|r| r.meta.executor != "sync")
         .filter_map(|r| speedup(trace, r).map(|x| (r, x)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
-    let sync = trace.runs.iter().find(|r| r.meta.executor == "sync");
-    match (sync, best) {
-        (Some(sync), Some((best, x))) => {
-            let s = sync.stats();
+    let sync = trace.runs.iter().position(|r| r.meta.executor == "sync");
+    match (sync.and_then(|i| app.run_stats(i)), best) {
+        (Some(s), Some((best, x))) => {
             if s.wait_ns > s.run_ns {
                 format!(
                     "I/O-bound: {} wins ({x:.1}x sync). Overlap the waiting: asyncio when you can, threads when you must.",

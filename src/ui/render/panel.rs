@@ -6,7 +6,7 @@ use super::super::playhead::{Motion, Window};
 use super::{label_width, playhead_style, state_style};
 use crate::export::speedup;
 use crate::export::text::human_ms;
-use crate::trace::{Lane, Run, State};
+use crate::trace::{Lane, State};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
     buf.set_stringn(
         area.x,
         area.y,
-        format!("{mark}{}", title(app, r)),
+        format!("{mark}{}", title(app, run)),
         area.width as usize,
         title_style,
     );
@@ -89,7 +89,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
 }
 
 /// The title: while running, what runs and how far it got; once finished, the summary.
-fn title(app: &App, r: &Run) -> String {
+fn title(app: &App, run: usize) -> String {
+    let r = &app.trace().runs[run];
     let m = &r.meta;
     let workers = format!(
         "{} worker{}",
@@ -97,17 +98,16 @@ fn title(app: &App, r: &Run) -> String {
         if m.workers == 1 { "" } else { "s" }
     );
     let gil = if m.gil { " · emulated GIL" } else { "" };
-    let s = r.stats();
-    let done = s.done + s.failed + s.lost;
-    match (r.start_ns, r.finished()) {
+    let done = r.ends.len();
+    match (r.start_ns, app.run_stats(run)) {
         (None, _) => format!("{} · {workers}{gil} · waiting to start", m.label),
-        (Some(_), false) => format!(
+        (Some(_), None) => format!(
             "{} · {workers}{gil} · {} · {done}/{} done",
             m.label,
             human_ms(app.elapsed(r) as f64 / 1e6),
             m.tasks
         ),
-        (Some(_), true) => {
+        (Some(_), Some(s)) => {
             let x = speedup(app.trace(), r).map_or(String::new(), |x| format!(" · {x:.2}x"));
             let mut t = format!(
                 "{}{x} · wall {} · {done}/{} done · run {} · wait {} · ready {} · {workers}{gil}",
