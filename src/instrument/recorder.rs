@@ -109,7 +109,7 @@ impl Recorder {
         let lane = run.lane_mut(rec.lane);
         if let Some(open) = lane.open.take() {
             if t > open.start_ns {
-                lane.spans.push(open.until(t));
+                lane.push(open.until(t));
             }
         }
         let task = (rec.task != NO_TASK).then_some(rec.task);

@@ -57,7 +57,8 @@ pub fn from_json(text: &str, origin: &str) -> Result<Trace, Error> {
         }
         None => return Err(bad("no version".into())),
     }
-    let doc: DocIn = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    let mut doc: DocIn = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    doc.trace.reindex();
     Ok(doc.trace)
 }
 

@@ -2,13 +2,25 @@
 //! each screen cell shows, its next and previous state change. Each costs a binary search plus
 //! what is visible, never a scan of everything recorded.
 
-use super::{Lane, Span, State};
+use super::{Lane, Span, State, INDEX_STRIDE};
 
 impl Lane {
+    /// The index of the first span that ends after `t_ns`: through the lane's index first.
+    fn first_ending_after(&self, t_ns: u64) -> usize {
+        let block = self.index.partition_point(|&end| end <= t_ns);
+        let from = block * INDEX_STRIDE;
+        let to = if block < self.index.len() {
+            from + INDEX_STRIDE
+        } else {
+            self.spans.len()
+        };
+        from + self.spans[from..to].partition_point(|s| s.end_ns <= t_ns)
+    }
+
     /// The spans that reach past `from_ns`, in order, with the open span (if any) as far as
     /// `now_ns`.
     pub fn spans_from(&self, from_ns: u64, now_ns: u64) -> impl Iterator<Item = Span> + '_ {
-        let first = self.spans.partition_point(|s| s.end_ns <= from_ns);
+        let first = self.first_ending_after(from_ns);
         self.spans[first..]
             .iter()
             .copied()
@@ -19,7 +31,7 @@ impl Lane {
     /// The span covering `t_ns`, if the lane was doing anything then (an open span covers every
     /// instant from its start).
     pub fn span_at(&self, t_ns: u64, now_ns: u64) -> Option<Span> {
-        let i = self.spans.partition_point(|s| s.end_ns <= t_ns);
+        let i = self.first_ending_after(t_ns);
         match self.spans.get(i) {
             Some(s) if s.start_ns <= t_ns => Some(*s),
             _ => self
@@ -31,7 +43,7 @@ impl Lane {
 
     /// The first state change strictly after `t_ns` (a span starting or ending), if any.
     pub fn next_change(&self, t_ns: u64) -> Option<u64> {
-        let i = self.spans.partition_point(|s| s.end_ns <= t_ns);
+        let i = self.first_ending_after(t_ns);
         self.spans[i..]
             .iter()
             .flat_map(|s| [s.start_ns, s.end_ns])
@@ -198,5 +210,42 @@ mod tests {
         assert_eq!(l.next_change(80), None, "an open span has no end yet");
         assert_eq!(l.span_at(90, 100).map(|s| s.state), Some(Ready));
         assert_eq!(l.prev_change(100), Some(80));
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    #[test]
+    fn the_index_finds_what_a_plain_search_finds() {
+        let spans: Vec<Span> = (0..1000u64)
+            .map(|i| Span {
+                task: Some(0),
+                state: State::Run,
+                start_ns: i * 10,
+                end_ns: i * 10 + 7,
+            })
+            .collect();
+        let mut pushed = Lane::default();
+        for s in &spans {
+            pushed.push(*s);
+        }
+        let mut loaded = Lane {
+            spans: spans.clone(),
+            ..Lane::default()
+        };
+        let plain = Lane {
+            spans,
+            ..Lane::default()
+        };
+        loaded.reindex();
+        assert_eq!(pushed.index, loaded.index);
+        assert_eq!(pushed.index.len(), 1000 / INDEX_STRIDE);
+        for t in (0..10_100).step_by(3) {
+            let want = plain.spans.partition_point(|s| s.end_ns <= t);
+            assert_eq!(pushed.first_ending_after(t), want, "t = {t}");
+            assert_eq!(loaded.first_ending_after(t), want, "t = {t}");
+        }
     }
 }

@@ -97,7 +97,8 @@ impl App {
     }
 
     /// Show a recorded trace, paused at its start.
-    pub fn replay(trace: Trace) -> App {
+    pub fn replay(mut trace: Trace) -> App {
+        trace.reindex();
         let mut app = App::new(Source::Replay(trace), Playhead::paused_at_start());
         app.now_ns = app
             .trace()
@@ -413,10 +414,7 @@ pub fn derive_task_lanes(trace: &Trace) -> Vec<Vec<Lane>> {
         .iter()
         .map(|run| {
             let mut lanes: Vec<Lane> = (0..run.meta.tasks)
-                .map(|t| Lane {
-                    name: format!("task {t}"),
-                    ..Lane::default()
-                })
+                .map(|t| Lane::named(format!("task {t}")))
                 .collect();
             for lane in &run.lanes {
                 for span in &lane.spans {

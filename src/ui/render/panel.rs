@@ -306,10 +306,7 @@ mod tests {
 
     #[test]
     fn group_names_and_merging() {
-        let lane = |n: &str| Lane {
-            name: n.into(),
-            ..Lane::default()
-        };
+        let lane = |n: &str| Lane::named(n);
         assert_eq!(
             group_name(&[lane("task 0"), lane("task 1"), lane("task 24")]),
             "task 0–24"
