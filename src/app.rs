@@ -114,7 +114,26 @@ fn color_allowed() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// A `--save` path that can't be written is an error before anything runs, not after.
+fn check_save_path(output: &OutputArgs) -> Result<(), Error> {
+    let Some(path) = &output.save else {
+        return Ok(());
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    Err(Error::Io {
+        what: format!("cannot write {}", path.display()),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
+    })
+}
+
 fn run(args: RunArgs) -> Result<(), Error> {
+    check_save_path(&args.output)?;
     let scenario = scenario::find(&args.scenario)?;
     let workload = scenario.workload;
     let session = Session::prepare(scenario, options(&args))?;

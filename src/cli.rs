@@ -4,6 +4,13 @@ use crate::exec::ExecSpec;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// The most tasks a lesson runs: enough for any lesson, few enough to stay in memory.
+pub const MAX_TASKS: u32 = 100_000;
+/// The longest latency, jitter or timeout: an hour.
+const HOUR_MS: u64 = 3_600_000;
+/// The largest `--size`: about a minute a task here.
+const MAX_SIZE: u64 = 100_000_000_000;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "runwait",
@@ -73,13 +80,13 @@ pub struct ExecArgs {
 #[command(next_help_heading = "Workload")]
 pub struct WorkloadArgs {
     /// How many tasks (io: 40, the article's run is 160; cpu: 20).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_TASKS as i64))]
     pub tasks: Option<u32>,
     /// io: how long the loopback server takes to answer each request.
-    #[arg(long, value_name = "MS", default_value_t = 100)]
+    #[arg(long, value_name = "MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=HOUR_MS))]
     pub latency: u64,
     /// io: each answer takes up to this much longer, chosen from --seed.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=HOUR_MS))]
     pub jitter: u64,
     /// io: the seed of the jitter.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -91,10 +98,10 @@ pub struct WorkloadArgs {
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     pub port: u16,
     /// io: give up on a request after this long.
-    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=HOUR_MS))]
     pub timeout: u64,
     /// cpu: the first number summed up to (sum of i*i for i below it); one task takes about 100-200 ms by default.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_SIZE))]
     pub size: Option<u64>,
 }
 

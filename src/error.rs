@@ -10,8 +10,6 @@ pub enum Error {
     UnknownExecutor { name: String, known: String },
     #[error("bad executor '{spec}': {why}")]
     BadExecutor { spec: String, why: String },
-    #[error("executor '{0}' is not offered for this scenario")]
-    ExecutorNotOffered(String),
     #[error("malformed --url '{url}': {why}")]
     BadUrl { url: String, why: String },
     #[error("server at {url} does not answer: {why}")]
@@ -28,8 +26,6 @@ pub enum Error {
     },
     #[error("{path}: not a runwait trace: {why}")]
     BadTrace { path: String, why: String },
-    #[error("{0}")]
-    Other(String),
 }
 
 impl Error {

@@ -47,7 +47,13 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     let file = LOG_FILE.get()?.clone();
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info"))
+        .add_directive(
+            format!("{}=off", crate::instrument::MARK_TARGET)
+                .parse()
+                .expect("a valid directive"),
+        );
     Some(
         tracing_subscriber::fmt::layer()
             .with_ansi(false)

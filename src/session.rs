@@ -100,6 +100,7 @@ impl Drop for Started {
 
 impl Session {
     pub fn prepare(scenario: Scenario, options: Options) -> Result<Session, Error> {
+        crate::workload::raise_fd_limit();
         let count = options.tasks.unwrap_or(scenario.default_tasks);
         let runs = options
             .executors

@@ -133,6 +133,25 @@ fn headless_text_has_a_summary_and_a_diagram_per_run() {
         2,
         "an axis per run: {text}"
     );
+    let narrow = runwait(&[
+        "run",
+        "io",
+        "--headless",
+        "--tasks",
+        "2",
+        "--latency",
+        "5",
+        "--executors",
+        "process:2",
+        "--width",
+        "20",
+    ]);
+    let narrow = String::from_utf8(narrow.stdout).unwrap();
+    let lanes = narrow.lines().filter(|l| l.contains('│'));
+    assert!(
+        lanes.clone().count() == 2 && lanes.clone().all(|l| l.chars().count() <= 20),
+        "{narrow}"
+    );
     let diagram = text.lines().skip_while(|l| !l.starts_with("█ run"));
     assert!(diagram.clone().all(|l| l.chars().count() <= 80), "{text}");
     assert!(
@@ -299,21 +318,11 @@ fn alive(pid: u32) -> bool {
         .unwrap_or(false)
 }
 
+/// Kill runwait while its worker processes are busy; none of them may stay behind.
 #[cfg(target_os = "linux")]
-#[test]
-fn no_worker_process_outlives_a_killed_runwait() {
+fn kill_mid_run_leaves_no_worker(args: &[&str]) {
     let mut parent = Command::new(env!("CARGO_BIN_EXE_runwait"))
-        .args([
-            "run",
-            "io",
-            "--json",
-            "--tasks",
-            "40",
-            "--latency",
-            "500",
-            "--executors",
-            "process:2",
-        ])
+        .args(args)
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -326,6 +335,8 @@ fn no_worker_process_outlives_a_killed_runwait() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(workers.len(), 2, "two worker processes start");
+    // Let them get into their first task.
+    std::thread::sleep(Duration::from_millis(300));
     parent.kill().unwrap();
     parent.wait().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -334,4 +345,37 @@ fn no_worker_process_outlives_a_killed_runwait() {
     }
     let left: Vec<u32> = workers.into_iter().filter(|&w| alive(w)).collect();
     assert!(left.is_empty(), "worker processes left behind: {left:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn no_worker_process_outlives_a_killed_runwait_waiting_on_io() {
+    kill_mid_run_leaves_no_worker(&[
+        "run",
+        "io",
+        "--json",
+        "--tasks",
+        "40",
+        "--latency",
+        "500",
+        "--executors",
+        "process:2",
+    ]);
+}
+
+/// Mid-computation a worker does not read its pipe: it must still die with runwait.
+#[cfg(target_os = "linux")]
+#[test]
+fn no_worker_process_outlives_a_killed_runwait_mid_computation() {
+    kill_mid_run_leaves_no_worker(&[
+        "run",
+        "cpu",
+        "--json",
+        "--tasks",
+        "4",
+        "--size",
+        "50000000000",
+        "--executors",
+        "process:2",
+    ]);
 }

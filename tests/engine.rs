@@ -243,3 +243,76 @@ fn cpu_work_stops_at_its_next_chunk() {
         t.elapsed()
     );
 }
+
+/// The wake is measured where it happens, not guessed at the next poll: a task woken from
+/// another thread while a CPU-bound task blocks the loop is `ready` from the wake on.
+#[test]
+fn an_async_wake_from_another_thread_starts_ready_when_it_happens() {
+    use runwait::exec::event_loop::Traced;
+    use runwait::instrument::{At, Mark, Recorder};
+    use runwait::trace::{LaneKind, RunMeta};
+    use std::time::Duration;
+
+    let mut recorder = Recorder::new("wake");
+    let run = recorder.add_run(RunMeta {
+        executor: "async".into(),
+        label: "async".into(),
+        workers: 1,
+        gil: false,
+        tasks: 2,
+        lane_kind: LaneKind::Task,
+    });
+    let dispatch = recorder.dispatch();
+    let clock = recorder.clock();
+    let _default = tracing::dispatcher::set_default(&dispatch);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let woken_at = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let woke = woken_at.clone();
+    runwait::instrument::mark_run(run, Mark::RunStart);
+    runtime.block_on(async {
+        let at = |lane| At {
+            run,
+            lane,
+            task: lane,
+        };
+        let waiter = tokio::spawn(Traced::new(at(0), dispatch.clone(), async move {
+            let _ = rx.await;
+            Mark::Done
+        }));
+        let hog = tokio::spawn(Traced::new(at(1), dispatch.clone(), async move {
+            // Let the waiter wait, then block the loop for 150 ms.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(30));
+                woke.store(clock.now_ns(), std::sync::atomic::Ordering::SeqCst);
+                let _ = tx.send(());
+            });
+            std::thread::sleep(Duration::from_millis(150));
+            Mark::Done
+        }));
+        let _ = tokio::join!(waiter, hog);
+    });
+    runwait::instrument::mark_run(run, Mark::RunEnd);
+    drop(_default);
+    let trace = recorder.into_trace();
+    let lane = &trace.runs[0].lanes[0];
+    let ready = lane
+        .spans
+        .iter()
+        .rfind(|s| s.state == runwait::trace::State::Ready)
+        .expect("the waiter is ready after its wake");
+    let woken = woken_at.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        ready.start_ns + 2_000_000 >= woken && ready.start_ns <= woken + 2_000_000,
+        "ready starts at the wake ({} ns), not at the poll: {ready:?}",
+        woken
+    );
+    assert!(
+        ready.end_ns - ready.start_ns > 80_000_000,
+        "ready until the loop is free again: {ready:?}"
+    );
+}

@@ -50,6 +50,14 @@ impl ExecKind {
         }
     }
 
+    /// The most workers a pool may have: threads are cheap, processes less so.
+    pub fn max_workers(self) -> u32 {
+        match self {
+            ExecKind::Process => 256,
+            _ => 1024,
+        }
+    }
+
     fn has_pool(self) -> bool {
         matches!(
             self,
@@ -89,6 +97,9 @@ impl FromStr for ExecSpec {
             Some(_) if !kind.has_pool() => return Err(bad("only pools take a worker count")),
             Some(n) => match n.parse::<u32>() {
                 Ok(0) => return Err(bad("the worker count must be at least 1")),
+                Ok(n) if n > kind.max_workers() => {
+                    return Err(bad(&format!("at most {} workers", kind.max_workers())))
+                }
                 Ok(n) => Some(n),
                 Err(_) => return Err(bad("the worker count must be a whole number")),
             },

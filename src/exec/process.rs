@@ -168,13 +168,18 @@ fn start_worker(ctx: &RunCtx, lane: u32) -> Result<Started, String> {
     Ok((kid, to, from, alignment))
 }
 
-/// A worker's stderr goes to the log, never onto the screen.
+/// A worker's stderr goes to the log, never onto the screen; read to its end whatever it
+/// holds, so the pipe never fills and blocks the worker.
 fn forward_stderr(pid: u32, stderr: impl Read + Send + 'static) {
     let _ = std::thread::Builder::new()
         .name(format!("runwait-stderr-{pid}"))
         .spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                tracing::warn!(target: "runwait::worker", pid, "{line}");
+            let mut input = BufReader::new(stderr);
+            let mut line = Vec::new();
+            while input.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+                let text = String::from_utf8_lossy(&line);
+                tracing::warn!(target: "runwait::worker", pid, "{}", text.trim_end());
+                line.clear();
             }
         });
 }
@@ -204,7 +209,7 @@ fn relay(
         match wire::read_frame(from).map_err(|e| e.to_string())? {
             Some(Frame::Record(mut record)) => {
                 record.t_ns = alignment.to_parent(record.t_ns);
-                sink.send(Msg::Record(record));
+                sink.send_record(record);
                 let ended = matches!(record.mark, Mark::Done | Mark::Failed);
                 if ended && Some(record.task) == task {
                     return Ok(());
@@ -221,6 +226,7 @@ fn relay(
 /// The worker process: answer the handshake, then do each job with its own Layer, streaming
 /// the records back, until the parent closes stdin.
 pub fn worker_main() -> i32 {
+    die_with_parent();
     let clock = Clock::new();
     let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
     let sink = Sink::new(tx, Arc::new(AtomicU64::new(0)));
@@ -241,6 +247,19 @@ pub fn worker_main() -> i32 {
     let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
     let _ = wire::write_frame(&mut *out, &Frame::Dropped(dropped)).and_then(|()| out.flush());
     code
+}
+
+/// A worker dies with runwait even in the middle of a job (Linux: the parent-death signal;
+/// elsewhere it notices at its next job, when its stdin is closed).
+fn die_with_parent() {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::process::{getppid, set_parent_process_death_signal, Signal};
+        let parent = getppid();
+        if set_parent_process_death_signal(Some(Signal::KILL)).is_ok() && getppid() != parent {
+            std::process::exit(0);
+        }
+    }
 }
 
 fn serve_jobs(

@@ -104,8 +104,9 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
         .flat_map(|r| r.lanes.iter().map(|l| l.name.chars().count()))
         .max()
         .unwrap_or(6)
-        .clamp(6, 24);
-    let cols = style.width.saturating_sub(name_w + 2).max(10);
+        .clamp(6, 24)
+        .min(style.width / 3);
+    let cols = style.width.saturating_sub(name_w + 2).max(1);
     let ns_per_col = longest.div_ceil(cols as u64).max(1);
     let mut out = legend(style.width, style.color);
     let _ = writeln!(out, "one column = {}", human_ms(ms(ns_per_col)));

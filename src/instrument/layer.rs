@@ -1,6 +1,6 @@
 //! The `tracing_subscriber::Layer` that stamps every mark.
 
-use super::{At, Clock, Mark, Msg, Record, Sink, MARK_TARGET};
+use super::{At, Clock, Mark, Record, Sink, MARK_TARGET};
 use std::time::Instant;
 use tracing::field::{Field, Visit};
 use tracing::subscriber::Interest;
@@ -64,13 +64,13 @@ impl<S: Subscriber> Layer<S> for RecordLayer {
         if run == PRIME_RUN as u64 {
             return;
         }
-        self.sink.send(Msg::Record(Record {
+        self.sink.send_record(Record {
             t_ns: self.clock.ns_at(now),
             run: run as u32,
             lane: lane as u32,
             task: task as u32,
             mark,
-        }));
+        });
     }
 }
 

@@ -52,6 +52,15 @@ pub enum Mark {
 }
 
 impl Mark {
+    /// Marks whose loss would falsify the trace's figures (a run's wall time, a task's end):
+    /// these are never dropped.
+    pub fn is_milestone(self) -> bool {
+        matches!(
+            self,
+            Mark::Done | Mark::Failed | Mark::Lost | Mark::RunStart | Mark::RunEnd
+        )
+    }
+
     pub fn from_u8(v: u8) -> Option<Mark> {
         use Mark::*;
         [Run, Wait, Ready, Idle, Done, Failed, Lost, RunStart, RunEnd]
@@ -134,6 +143,18 @@ impl Sink {
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
+        }
+    }
+
+    /// Send a record: a state change may be dropped (and counted) when the channel is full; a
+    /// milestone (a task's end, a run's start or end) waits for room instead, so the figures
+    /// derived from them stay true even when the recorder falls behind.
+    pub fn send_record(&self, record: Record) {
+        if !record.mark.is_milestone() {
+            return self.send(Msg::Record(record));
+        }
+        if self.tx.send(Msg::Record(record)).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 

@@ -104,8 +104,13 @@ impl Recorder {
         let key = (rec.run, rec.lane);
         let last = self.last.entry(key).or_insert(0);
         let t = rec.t_ns.max(*last);
+        let moved = *last - rec.t_ns.min(*last);
         *last = t;
         let run = &mut self.trace.runs[rec.run as usize];
+        if moved > 0 {
+            run.reordered += 1;
+            run.max_reorder_ns = run.max_reorder_ns.max(moved);
+        }
         let lane = run.lane_mut(rec.lane);
         if let Some(open) = lane.open.take() {
             if t > open.start_ns {

@@ -180,6 +180,13 @@ pub struct Run {
     pub lanes: Vec<Lane>,
     /// Every task end recorded, in arrival order.
     pub ends: Vec<TaskEnd>,
+    /// Marks that arrived stamped earlier than the lane's previous mark (a worker process's
+    /// clock a little off, a wake stamped on another thread) and were moved up to it, so a
+    /// lane's spans never overlap; and the largest such move.
+    #[serde(default)]
+    pub reordered: u32,
+    #[serde(default)]
+    pub max_reorder_ns: u64,
 }
 
 impl Run {
@@ -190,6 +197,8 @@ impl Run {
             end_ns: None,
             lanes: Vec::new(),
             ends: Vec::new(),
+            reordered: 0,
+            max_reorder_ns: 0,
         }
     }
 
@@ -200,6 +209,11 @@ impl Run {
 
     pub fn finished(&self) -> bool {
         self.end_ns.is_some()
+    }
+
+    /// Ended, with every task done.
+    pub fn all_done(&self) -> bool {
+        self.finished() && self.count(Outcome::Done) == self.meta.tasks
     }
 
     pub fn count(&self, outcome: Outcome) -> u32 {
@@ -267,13 +281,5 @@ impl Trace {
         for lane in self.runs.iter_mut().flat_map(|r| r.lanes.iter_mut()) {
             lane.reindex();
         }
-    }
-
-    /// The wall time of the sync run, the yardstick of speedups.
-    pub fn sync_wall_ns(&self) -> Option<u64> {
-        self.runs
-            .iter()
-            .find(|r| r.meta.executor == "sync")
-            .and_then(Run::wall_ns)
     }
 }

@@ -9,7 +9,8 @@ pub struct RunStats {
     pub run_ns: u64,
     pub wait_ns: u64,
     pub ready_ns: u64,
-    /// The most lanes in `run` at one instant.
+    /// The most lanes in `run` on a task at one instant (a worker process starting up is not
+    /// counted: it is not the workload running in parallel).
     pub max_running: u32,
     pub done: u32,
     pub failed: u32,
@@ -37,12 +38,12 @@ impl RunStats {
     }
 }
 
-/// The most lanes in `state` at one instant (a sweep over span edges; an end at t comes
-/// before a start at t, so spans that only touch do not count as overlapping).
+/// The most lanes in `state` on a task at one instant (a sweep over span edges; an end at t
+/// comes before a start at t, so spans that only touch do not count as overlapping).
 pub fn max_concurrent(run: &Run, state: State) -> u32 {
     let mut edges: Vec<(u64, i32)> = run
         .spans()
-        .filter(|(_, s)| s.state == state && s.end_ns > s.start_ns)
+        .filter(|(_, s)| s.state == state && s.task.is_some() && s.end_ns > s.start_ns)
         .flat_map(|(_, s)| [(s.start_ns, 1), (s.end_ns, -1)])
         .collect();
     edges.sort_unstable();

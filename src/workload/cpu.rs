@@ -17,7 +17,7 @@ pub fn sum_of_squares(n: u64, mut between_chunks: impl FnMut() -> bool) -> Optio
     let mut total: u128 = 0;
     let mut i = 0;
     while i < n {
-        let end = (i + CHUNK).min(n);
+        let end = i.saturating_add(CHUNK).min(n);
         total = total.wrapping_add(chunk(i, end));
         i = end;
         if !between_chunks() {

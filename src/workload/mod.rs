@@ -8,6 +8,25 @@ pub mod server;
 
 use serde::{Deserialize, Serialize};
 
+/// Each request of an I/O lesson costs a socket on each side, both in this process: lift the
+/// soft limit on open files to the hard one, so a thousand concurrent requests fit.
+pub fn raise_fd_limit() {
+    #[cfg(unix)]
+    {
+        use rustix::process::{getrlimit, setrlimit, Resource};
+        let limit = getrlimit(Resource::Nofile);
+        if limit.current < limit.maximum {
+            let raised = rustix::process::Rlimit {
+                current: limit.maximum,
+                maximum: limit.maximum,
+            };
+            if let Err(e) = setrlimit(Resource::Nofile, raised) {
+                tracing::debug!("cannot raise the open-file limit: {e}");
+            }
+        }
+    }
+}
+
 /// One piece of a task.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -45,7 +64,7 @@ pub fn cpu_tasks(count: u32, size: u64) -> Vec<Task> {
         .map(|id| Task {
             id,
             segments: vec![Segment::Cpu {
-                n: size + id as u64,
+                n: size.saturating_add(id as u64),
             }],
         })
         .collect()

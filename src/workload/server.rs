@@ -41,6 +41,7 @@ pub struct Server {
 
 impl Server {
     pub fn start(config: ServerConfig) -> Result<Server, Error> {
+        super::raise_fd_limit();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("runwait-server")
@@ -128,7 +129,9 @@ async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(e) => {
+                    // Out of file descriptors, say: give the clients a moment to close some.
                     tracing::warn!("loopback server: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 }
             },
@@ -152,7 +155,9 @@ async fn answer(
     config: ServerConfig,
     served: Arc<AtomicU64>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    let delay = config.latency_ms + jitter(config, req.uri().path());
+    let delay = config
+        .latency_ms
+        .saturating_add(jitter(config, req.uri().path()));
     tokio::time::sleep(Duration::from_millis(delay)).await;
     served.fetch_add(1, Ordering::Relaxed);
     Ok(Response::new(Full::new(Bytes::from_static(
@@ -169,7 +174,7 @@ fn jitter(config: ServerConfig, path: &str) -> u64 {
     for b in path.bytes() {
         h = splitmix64(h ^ b as u64);
     }
-    h % (config.jitter_ms + 1)
+    h % config.jitter_ms.saturating_add(1)
 }
 
 fn splitmix64(mut z: u64) -> u64 {

@@ -45,6 +45,18 @@ pub fn by_executor<'a>(trace: &'a Trace, label: &str) -> &'a Run {
 /// the run.
 pub fn assert_lanes_well_formed(run: &Run) {
     let (start, end) = (run.start_ns.unwrap(), run.end_ns.unwrap());
+    // The recorder moves a mark stamped before its lane's previous one; within one process
+    // that must never happen, across the worker pipe only within the clock alignment.
+    if run.meta.executor == "process" {
+        assert!(
+            run.max_reorder_ns < 1_000_000,
+            "{}: reordered by {} ns",
+            run.meta.label,
+            run.max_reorder_ns
+        );
+    } else {
+        assert_eq!(run.reordered, 0, "{}: marks out of order", run.meta.label);
+    }
     for lane in &run.lanes {
         for s in &lane.spans {
             assert!(s.end_ns > s.start_ns, "{}: empty span {s:?}", lane.name);
