@@ -226,6 +226,12 @@ fn bad_input_is_one_line_and_exit_code_2() {
         "malformed --url",
     );
     assert_refused(&["frobnicate"], "frobnicate");
+    assert_refused(&["run", "io", "--tasks", "4294967295"], "--tasks");
+    assert_refused(&["run", "io", "--executors", "threads:40000"], "at most 1024 workers");
+    assert_refused(&["run", "io", "--executors", "process:300"], "at most 256 workers");
+    assert_refused(&["run", "io", "--jitter", "18446744073709551615"], "--jitter");
+    assert_refused(&["run", "cpu", "--size", "18446744073709551615"], "--size");
+    assert_refused(&["replay", "/nonexistent/trace.json"], "cannot read /nonexistent/trace.json");
 }
 
 #[test]
