@@ -1,5 +1,11 @@
 //! The binary as users run it: output formats, exit codes, and one-line errors for bad input.
 
+#[cfg(target_os = "linux")]
+#[path = "common/procs.rs"]
+mod procs;
+#[cfg(target_os = "linux")]
+use procs::{alive, live_children};
+
 use std::net::TcpListener;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -227,11 +233,23 @@ fn bad_input_is_one_line_and_exit_code_2() {
     );
     assert_refused(&["frobnicate"], "frobnicate");
     assert_refused(&["run", "io", "--tasks", "4294967295"], "--tasks");
-    assert_refused(&["run", "io", "--executors", "threads:40000"], "at most 1024 workers");
-    assert_refused(&["run", "io", "--executors", "process:300"], "at most 256 workers");
-    assert_refused(&["run", "io", "--jitter", "18446744073709551615"], "--jitter");
+    assert_refused(
+        &["run", "io", "--executors", "threads:40000"],
+        "at most 1024 workers",
+    );
+    assert_refused(
+        &["run", "io", "--executors", "process:300"],
+        "at most 256 workers",
+    );
+    assert_refused(
+        &["run", "io", "--jitter", "18446744073709551615"],
+        "--jitter",
+    );
     assert_refused(&["run", "cpu", "--size", "18446744073709551615"], "--size");
-    assert_refused(&["replay", "/nonexistent/trace.json"], "cannot read /nonexistent/trace.json");
+    assert_refused(
+        &["replay", "/nonexistent/trace.json"],
+        "cannot read /nonexistent/trace.json",
+    );
 }
 
 #[test]
@@ -288,40 +306,6 @@ fn an_unwritable_save_path_is_an_error() {
         ],
         "cannot write /nonexistent/dir/t.json",
     );
-}
-
-/// The pids of the live (not zombie) processes whose parent is `parent`.
-#[cfg(target_os = "linux")]
-fn live_children(parent: u32) -> Vec<u32> {
-    let mut kids = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
-        let rest: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or("", |(_, r)| r)
-            .split_whitespace()
-            .collect();
-        if rest.len() > 1 && rest[0] != "Z" && rest[1] == parent.to_string() {
-            kids.push(pid);
-        }
-    }
-    kids
-}
-
-#[cfg(target_os = "linux")]
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit_once(')')
-                .is_some_and(|(_, r)| !r.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
 }
 
 /// Kill runwait while its worker processes are busy; none of them may stay behind.

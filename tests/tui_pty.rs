@@ -3,9 +3,16 @@
 //!
 //! Every wait polls the parsed screen; nothing sleeps a fixed time except the 300 ms the paused
 //! screen is watched to hold still.
+
 #![cfg(unix)]
 // The live test needs /proc; without it some helpers go unused.
 #![cfg_attr(not(target_os = "linux"), allow(dead_code))]
+
+#[cfg(target_os = "linux")]
+#[path = "common/procs.rs"]
+mod procs;
+#[cfg(target_os = "linux")]
+use procs::{alive, live_children};
 
 use portable_pty::{native_pty_system, Child, CommandBuilder, ExitStatus, MasterPty, PtySize};
 use std::io::{Read, Write};
@@ -344,41 +351,6 @@ fn poll<T>(timeout: Duration, mut get: impl FnMut() -> Option<T>) -> Option<T> {
         }
         std::thread::sleep(POLL);
     }
-}
-
-/// The pids of the live (not zombie) processes whose parent is `parent`.
-#[cfg(target_os = "linux")]
-fn live_children(parent: u32) -> Vec<u32> {
-    let mut kids = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
-        let rest: Vec<&str> = stat
-            .rsplit_once(')')
-            .map_or("", |(_, r)| r)
-            .split_whitespace()
-            .collect();
-        if rest.len() > 1 && rest[0] != "Z" && rest[1] == parent.to_string() {
-            kids.push(pid);
-        }
-    }
-    kids
-}
-
-/// The process exists and is not a zombie.
-#[cfg(target_os = "linux")]
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit_once(')')
-                .is_some_and(|(_, r)| !r.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
 }
 
 /// termios c_lflag bits on Linux.

@@ -227,6 +227,32 @@ impl Stop {
     }
 }
 
+/// The pool's queue (ThreadPoolExecutor's work queue): every task, in order.
+fn task_queue(tasks: Vec<Task>) -> crossbeam_channel::Receiver<Task> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    for task in tasks {
+        let _ = tx.send(task);
+    }
+    rx
+}
+
+/// Run `body(lane)` on `workers` threads named `name-LANE`, each with the run's dispatcher
+/// installed; returns when all have finished.
+fn on_pool_threads(ctx: &RunCtx, workers: u32, name: &str, body: impl Fn(u32) + Sync) {
+    std::thread::scope(|scope| {
+        for lane in 0..workers {
+            let body = &body;
+            std::thread::Builder::new()
+                .name(format!("{name}-{lane}"))
+                .spawn_scoped(scope, move || {
+                    let _default = tracing::dispatcher::set_default(&ctx.dispatch);
+                    body(lane);
+                })
+                .expect("cannot start a pool thread");
+        }
+    });
+}
+
 /// Run `tasks` under `spec` on this thread and its helpers; returns when every task ended.
 pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
     let _default = tracing::dispatcher::set_default(&ctx.dispatch);

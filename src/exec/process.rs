@@ -6,7 +6,7 @@
 //! worker that dies mid-task loses that task (marked `lost`); the other workers finish the rest.
 
 use super::worker::Worker;
-use super::RunCtx;
+use super::{on_pool_threads, task_queue, RunCtx};
 use crate::instrument::wire::{self, Alignment, Frame};
 use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, CHANNEL_CAPACITY, NO_TASK};
 use crate::workload::Task;
@@ -34,27 +34,14 @@ struct Job {
 }
 
 pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    for task in tasks {
-        let _ = tx.send(task);
-    }
-    drop(tx);
-    std::thread::scope(|scope| {
-        for lane in 0..workers {
-            let rx = &rx;
-            std::thread::Builder::new()
-                .name(format!("runwait-pool-{lane}"))
-                .spawn_scoped(scope, move || {
-                    let _default = tracing::dispatcher::set_default(&ctx.dispatch);
-                    serve_lane(ctx, lane, rx);
-                })
-                .expect("cannot start a pool thread");
-        }
+    let queue = task_queue(tasks);
+    on_pool_threads(ctx, workers, "runwait-pool", |lane| {
+        serve_lane(ctx, lane, &queue)
     });
     // Every worker died: what is left was never started, and is lost (unless the run was
     // stopped on purpose).
     let _default = tracing::dispatcher::set_default(&ctx.dispatch);
-    for task in rx.try_iter().take_while(|_| !ctx.stopped()) {
+    for task in queue.try_iter().take_while(|_| !ctx.stopped()) {
         let at = At {
             run: ctx.run,
             lane: 0,
