@@ -5,7 +5,6 @@ use crate::error::Error;
 use crate::exec::Env;
 use crate::export::{json, text};
 use crate::scenario;
-use crate::scenario::WorkloadKind;
 use crate::session::{Options, Order, Session};
 use crate::trace::file;
 use crate::ui;
@@ -81,7 +80,7 @@ fn clap_exit(e: clap::Error) -> i32 {
 fn list() -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     for s in scenario::builtin() {
-        let _ = writeln!(out, "{:<6} {}", s.name, s.point);
+        let _ = writeln!(out, "{:<10} {}", s.name, s.point);
     }
     Ok(())
 }
@@ -135,7 +134,7 @@ fn check_save_path(output: &OutputArgs) -> Result<(), Error> {
 fn run(args: RunArgs) -> Result<(), Error> {
     check_save_path(&args.output)?;
     let scenario = scenario::find(&args.scenario)?;
-    let workload = scenario.workload;
+    let lesson_order = scenario.order;
     let session = Session::prepare(scenario, options(&args))?;
     if !wants_ui(&args.output) {
         let trace = session.run_one_by_one();
@@ -145,11 +144,10 @@ fn run(args: RunArgs) -> Result<(), Error> {
         return print(&trace, &args.output);
     }
     let e = &args.executors;
-    let order = match (e.together, e.one_by_one, workload) {
-        (true, _, _) => Order::Together,
-        (_, true, _) => Order::OneByOne,
-        (_, _, WorkloadKind::Io) => Order::Together,
-        (_, _, WorkloadKind::Cpu) => Order::OneByOne,
+    let order = match (e.together, e.one_by_one) {
+        (true, _) => Order::Together,
+        (_, true) => Order::OneByOne,
+        _ => lesson_order,
     };
     let mut app = ui::app::App::live(session, order);
     show(&mut app, &args.output)

@@ -40,7 +40,7 @@ pub enum Command {
 
 #[derive(Debug, Args, Default)]
 pub struct RunArgs {
-    /// The lesson (see `runwait list`).
+    /// The lesson: a name from `runwait list`, or a lesson file (`path/to/lesson.toml`).
     pub scenario: String,
     #[command(flatten)]
     pub executors: ExecArgs,
@@ -82,9 +82,9 @@ pub struct WorkloadArgs {
     /// How many tasks (io: 40, the article's run is 160; cpu: 20).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_TASKS as i64))]
     pub tasks: Option<u32>,
-    /// io: how long the loopback server takes to answer each request.
-    #[arg(long, value_name = "MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=HOUR_MS))]
-    pub latency: u64,
+    /// io: how long the loopback server takes to answer each request (default: the lesson's, else 100).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=HOUR_MS))]
+    pub latency: Option<u64>,
     /// io: each answer takes up to this much longer, chosen from --seed.
     #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=HOUR_MS))]
     pub jitter: u64,

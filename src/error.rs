@@ -24,6 +24,8 @@ pub enum Error {
         what: String,
         source: std::io::Error,
     },
+    #[error("{place}: {why}")]
+    BadLesson { place: String, why: String },
     #[error("{path}: not a runwait trace: {why}")]
     BadTrace { path: String, why: String },
 }

@@ -1,59 +1,381 @@
-//! Scenarios: the lessons. A lesson is data: a workload and the executors to compare.
+//! Scenarios: the lessons, as data. Each built-in lesson is a TOML file under
+//! `assets/scenarios/`, embedded in the binary; `runwait run path/to/lesson.toml` runs a
+//! teacher's own. A lesson names its tasks (groups of identical tasks, each a sequence of CPU
+//! and I/O segments) and the executors to compare; an executor knows nothing of lessons.
+//!
+//! ```toml
+//! name = "mixed"
+//! point = "what the lesson shows, in one line"
+//! executors = ["sync", "threads:4", "async"]
+//! order = "together"          # or "one-by-one"; optional
+//! latency_ms = 50             # the loopback server's answer time; optional
+//! server_concurrency = 10     # it answers at most 10 requests at once; optional
+//!
+//! [[tasks]]
+//! count = 10
+//! segments = [{ cpu = 20_000_000 }, { http = "loopback" }, { sleep_ms = 30 }]
+//! ```
 
 use crate::error::Error;
-use crate::exec::{ExecKind, ExecSpec};
+use crate::exec::ExecSpec;
+use crate::session::Order;
+use serde::Deserialize;
+use std::ops::Range;
+use std::path::Path;
+use toml::Spanned;
 
-/// What a lesson's tasks do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WorkloadKind {
-    /// One real HTTP GET per task.
-    Io,
-    /// The sum of squares of one number per task.
-    Cpu,
+/// The built-in lessons, in the order `runwait list` shows them.
+const BUILTIN: &[(&str, &str)] = &[
+    ("io", include_str!("../assets/scenarios/io.toml")),
+    ("cpu", include_str!("../assets/scenarios/cpu.toml")),
+    (
+        "pool-size",
+        include_str!("../assets/scenarios/pool-size.toml"),
+    ),
+];
+
+/// Where an HTTP segment goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The embedded loopback server (or the `--url`s, when given).
+    Loopback,
+    Url(String),
+}
+
+/// One piece of every task of a group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SegmentSpec {
+    /// The sum of `i * i` for `i` below `n + step * k` in the group's task k.
+    Cpu {
+        n: u64,
+        step: u64,
+    },
+    Http(Target),
+    Sleep {
+        ms: u64,
+    },
+}
+
+/// `count` tasks made of the same segments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskGroup {
+    pub count: u32,
+    pub segments: Vec<SegmentSpec>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
-    pub name: &'static str,
+    pub name: String,
     /// The lesson in one line.
-    pub point: &'static str,
-    pub source: &'static str,
-    pub workload: WorkloadKind,
-    pub default_tasks: u32,
-    pub executors: Vec<ExecKind>,
+    pub point: String,
+    pub source: String,
+    pub executors: Vec<ExecSpec>,
+    /// How the UI starts the runs; by default together when no task computes, else one by one.
+    pub order: Order,
+    pub latency_ms: Option<u64>,
+    /// How many requests the loopback server answers at once (a model of a real site's
+    /// capacity; unlimited when unset).
+    pub server_concurrency: Option<u32>,
+    pub groups: Vec<TaskGroup>,
 }
 
 impl Scenario {
-    pub fn default_executors(&self) -> Vec<ExecSpec> {
-        self.executors.iter().map(|&k| ExecSpec::new(k)).collect()
+    pub fn task_count(&self) -> u32 {
+        self.groups.iter().map(|g| g.count).sum()
+    }
+
+    pub fn uses_loopback(&self) -> bool {
+        self.segments()
+            .any(|s| matches!(s, SegmentSpec::Http(Target::Loopback)))
+    }
+
+    pub fn segments(&self) -> impl Iterator<Item = &SegmentSpec> {
+        self.groups.iter().flat_map(|g| &g.segments)
     }
 }
 
-pub fn builtin() -> Vec<Scenario> {
-    use ExecKind::*;
-    vec![
-        Scenario {
-            name: "io",
-            point: "I/O-bound downloads: threads overlap the waiting, async overlaps all of it, processes add little",
-            source: "Speed Up Your Python Program With Concurrency (I/O-bound)",
-            workload: WorkloadKind::Io,
-            default_tasks: 40,
-            executors: vec![Sync, Threads, Async, Process],
-        },
-        Scenario {
-            name: "cpu",
-            point: "CPU-bound sums: the GIL keeps threads from helping; processes (or no GIL) use every core",
-            source: "Speed Up Your Python Program With Concurrency (CPU-bound)",
-            workload: WorkloadKind::Cpu,
-            default_tasks: 20,
-            executors: vec![Sync, Threads, FreeThreads, Async, Process],
-        },
-    ]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LessonFile {
+    name: String,
+    point: String,
+    #[serde(default)]
+    source: String,
+    executors: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    order: Option<Spanned<String>>,
+    #[serde(default)]
+    latency_ms: Option<u64>,
+    #[serde(default)]
+    server_concurrency: Option<Spanned<u32>>,
+    tasks: Spanned<Vec<GroupFile>>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupFile {
+    count: Spanned<u32>,
+    segments: Spanned<Vec<Spanned<SegmentFile>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SegmentFile {
+    cpu: Option<u64>,
+    step: Option<u64>,
+    http: Option<String>,
+    sleep_ms: Option<u64>,
+}
+
+/// The most tasks a lesson may have in all.
+const MAX_TASKS: u32 = crate::cli::MAX_TASKS;
+
+/// A mistake at a place in a lesson's text.
+struct Mistake {
+    span: Option<Range<usize>>,
+    why: String,
+}
+
+fn at(span: Range<usize>, why: impl Into<String>) -> Mistake {
+    Mistake {
+        span: Some(span),
+        why: why.into(),
+    }
+}
+
+/// Read a lesson from its TOML text; `origin` names it in errors (`file:line:col: what`).
+pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
+    lesson(text).map_err(|m| {
+        let (line, col) = m.span.map_or((1, 1), |s| line_col(text, s.start));
+        Error::BadLesson {
+            place: format!("{origin}:{line}:{col}"),
+            why: m.why,
+        }
+    })
+}
+
+fn lesson(text: &str) -> Result<Scenario, Mistake> {
+    let file: LessonFile = toml::from_str(text).map_err(|e| Mistake {
+        span: e.span(),
+        why: e.message().trim().to_string(),
+    })?;
+    let executors = file
+        .executors
+        .get_ref()
+        .iter()
+        .map(|e| {
+            e.get_ref()
+                .parse::<ExecSpec>()
+                .map_err(|x| at(e.span(), x.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if executors.is_empty() {
+        return Err(at(
+            file.executors.span(),
+            "a lesson compares at least one executor",
+        ));
+    }
+    let groups = file
+        .tasks
+        .get_ref()
+        .iter()
+        .map(group)
+        .collect::<Result<Vec<_>, _>>()?;
+    if groups.is_empty() {
+        return Err(at(
+            file.tasks.span(),
+            "a lesson has at least one [[tasks]] group",
+        ));
+    }
+    if groups.iter().map(|g| g.count as u64).sum::<u64>() > MAX_TASKS as u64 {
+        return Err(at(
+            file.tasks.span(),
+            format!("at most {MAX_TASKS} tasks in all"),
+        ));
+    }
+    let computes = groups
+        .iter()
+        .flat_map(|g| &g.segments)
+        .any(|s| matches!(s, SegmentSpec::Cpu { .. }));
+    let order = match &file.order {
+        None if computes => Order::OneByOne,
+        None => Order::Together,
+        Some(o) => match o.get_ref().as_str() {
+            "together" => Order::Together,
+            "one-by-one" => Order::OneByOne,
+            other => {
+                return Err(at(
+                    o.span(),
+                    format!("order '{other}' is not 'together' or 'one-by-one'"),
+                ))
+            }
+        },
+    };
+    Ok(Scenario {
+        name: file.name,
+        point: file.point,
+        source: file.source,
+        executors,
+        order,
+        latency_ms: file.latency_ms,
+        server_concurrency: match file.server_concurrency {
+            Some(n) if *n.get_ref() == 0 => {
+                return Err(at(n.span(), "server_concurrency must be at least 1"))
+            }
+            n => n.map(|n| *n.get_ref()),
+        },
+        groups,
+    })
+}
+
+fn group(g: &GroupFile) -> Result<TaskGroup, Mistake> {
+    let count = *g.count.get_ref();
+    if count == 0 {
+        return Err(at(g.count.span(), "count must be at least 1"));
+    }
+    let segments = g
+        .segments
+        .get_ref()
+        .iter()
+        .map(segment)
+        .collect::<Result<Vec<_>, _>>()?;
+    if segments.is_empty() {
+        return Err(at(g.segments.span(), "a task has at least one segment"));
+    }
+    Ok(TaskGroup { count, segments })
+}
+
+fn segment(s: &Spanned<SegmentFile>) -> Result<SegmentSpec, Mistake> {
+    let f = s.get_ref();
+    let bad = |why: &str| at(s.span(), why.to_string());
+    let kinds = [f.cpu.is_some(), f.http.is_some(), f.sleep_ms.is_some()];
+    if kinds.iter().filter(|&&k| k).count() != 1 {
+        return Err(bad("a segment is exactly one of { cpu = N }, { http = \"loopback\" or a URL }, { sleep_ms = N }"));
+    }
+    if f.step.is_some() && f.cpu.is_none() {
+        return Err(bad("step goes with cpu"));
+    }
+    Ok(match (f.cpu, &f.http, f.sleep_ms) {
+        (Some(0), _, _) => return Err(bad("cpu must be at least 1")),
+        (Some(n), _, _) => SegmentSpec::Cpu {
+            n,
+            step: f.step.unwrap_or(0),
+        },
+        (_, Some(h), _) if h == "loopback" => SegmentSpec::Http(Target::Loopback),
+        (_, Some(url), _) => {
+            crate::workload::http::check_url(url)
+                .map_err(|why| bad(&format!("bad url '{url}': {why}")))?;
+            SegmentSpec::Http(Target::Url(url.clone()))
+        }
+        (_, _, Some(ms)) => SegmentSpec::Sleep { ms },
+        _ => unreachable!("exactly one kind is set"),
+    })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// The built-in lessons.
+pub fn builtin() -> Vec<Scenario> {
+    BUILTIN
+        .iter()
+        .map(|(name, text)| {
+            parse(text, &format!("assets/scenarios/{name}.toml"))
+                .expect("the built-in lessons are valid (tested)")
+        })
+        .collect()
+}
+
+/// A built-in lesson by name, or a lesson file by path (anything ending in `.toml`).
 pub fn find(name: &str) -> Result<Scenario, Error> {
+    if name.ends_with(".toml") {
+        let path = Path::new(name);
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            what: format!("cannot read {}", path.display()),
+            source: e,
+        })?;
+        return parse(&text, name);
+    }
     builtin()
         .into_iter()
         .find(|s| s.name == name)
         .ok_or_else(|| Error::UnknownScenario(name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_lesson_parses_and_names_itself() {
+        for (name, text) in BUILTIN {
+            let s = parse(text, name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&s.name, name);
+        }
+    }
+
+    fn mistake(text: &str) -> String {
+        parse(text, "l.toml").unwrap_err().to_string()
+    }
+
+    const HEAD: &str = "name = \"x\"\npoint = \"p\"\nexecutors = [\"sync\"]\n";
+
+    #[test]
+    fn mistakes_are_placed_at_line_and_column() {
+        let e = mistake("name = \"x\"\npoint = \"p\"\nexecutors = [\"sync\", \"fibers\"]\n[[tasks]]\ncount = 1\nsegments = [{ sleep_ms = 1 }]\n");
+        assert!(
+            e.starts_with("l.toml:3:22: unknown executor 'fibers'"),
+            "{e}"
+        );
+        let e = mistake(&format!(
+            "{HEAD}[[tasks]]\ncount = 0\nsegments = [{{ sleep_ms = 1 }}]\n"
+        ));
+        assert!(e.starts_with("l.toml:5:9: count must be at least 1"), "{e}");
+        let e = mistake(&format!(
+            "{HEAD}[[tasks]]\ncount = 2\nsegments = [{{ cpu = 5, http = \"loopback\" }}]\n"
+        ));
+        assert!(
+            e.starts_with("l.toml:6:13: a segment is exactly one of"),
+            "{e}"
+        );
+        let e = mistake(&format!(
+            "{HEAD}colour = 3\n[[tasks]]\ncount = 2\nsegments = [{{ cpu = 5 }}]\n"
+        ));
+        assert!(e.starts_with("l.toml:4:1: unknown field `colour`"), "{e}");
+        let e = mistake("name = \"x\"\npoint = \n");
+        assert!(e.starts_with("l.toml:2:"), "{e}");
+        let e = mistake(&format!(
+            "{HEAD}order = \"sideways\"\n[[tasks]]\ncount = 1\nsegments = [{{ cpu = 5 }}]\n"
+        ));
+        assert!(e.starts_with("l.toml:4:9: order 'sideways'"), "{e}");
+        let e = mistake(&format!(
+            "{HEAD}[[tasks]]\ncount = 1\nsegments = [{{ http = \"nope\" }}]\n"
+        ));
+        assert!(e.contains("bad url 'nope'"), "{e}");
+    }
+
+    #[test]
+    fn order_defaults_by_what_tasks_do() {
+        let io = parse(
+            &format!("{HEAD}[[tasks]]\ncount = 1\nsegments = [{{ http = \"loopback\" }}]\n"),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(io.order, Order::Together);
+        assert!(io.uses_loopback());
+        let cpu = parse(&format!("{HEAD}[[tasks]]\ncount = 1\nsegments = [{{ cpu = 9, step = 2 }}, {{ sleep_ms = 3 }}]\n"), "x").unwrap();
+        assert_eq!(cpu.order, Order::OneByOne);
+        assert_eq!(
+            cpu.groups[0].segments,
+            vec![
+                SegmentSpec::Cpu { n: 9, step: 2 },
+                SegmentSpec::Sleep { ms: 3 }
+            ]
+        );
+    }
 }

@@ -4,44 +4,31 @@
 use crate::error::Error;
 use crate::exec::{execute, Env, ExecSpec, RunCtx, Stop};
 use crate::instrument::Recorder;
-use crate::scenario::{Scenario, WorkloadKind};
+use crate::scenario::{Scenario, SegmentSpec, Target};
 use crate::trace::Trace;
-use crate::workload::cpu::DEFAULT_SIZE;
 use crate::workload::http::{check_url, Blocking};
 use crate::workload::server::{Server, ServerConfig};
-use crate::workload::{cpu_tasks, io_tasks, Task};
+use crate::workload::{Segment, Task};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+/// The loopback server's answer time when neither the user nor the lesson sets one.
+pub const DEFAULT_LATENCY_MS: u64 = 100;
+
 /// What a user can set about a scenario's runs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     pub executors: Option<Vec<ExecSpec>>,
     pub tasks: Option<u32>,
-    pub latency_ms: u64,
+    /// The loopback server's answer time: this, else the lesson's, else 100 ms.
+    pub latency_ms: Option<u64>,
     pub jitter_ms: u64,
     pub seed: u64,
     pub urls: Vec<String>,
     pub size: Option<u64>,
     pub port: u16,
     pub env: Env,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            executors: None,
-            tasks: None,
-            latency_ms: 100,
-            jitter_ms: 0,
-            seed: 0,
-            urls: Vec::new(),
-            size: None,
-            port: 0,
-            env: Env::default(),
-        }
-    }
 }
 
 /// A scenario ready to run.
@@ -99,33 +86,44 @@ impl Drop for Started {
 }
 
 impl Session {
-    pub fn prepare(scenario: Scenario, options: Options) -> Result<Session, Error> {
+    pub fn prepare(mut scenario: Scenario, options: Options) -> Result<Session, Error> {
         crate::workload::raise_fd_limit();
-        let count = options.tasks.unwrap_or(scenario.default_tasks);
+        for group in &mut scenario.groups {
+            group.count = options.tasks.unwrap_or(group.count);
+            for segment in &mut group.segments {
+                if let (SegmentSpec::Cpu { n, .. }, Some(size)) = (segment, options.size) {
+                    *n = size;
+                }
+            }
+        }
         let runs = options
             .executors
             .clone()
-            .unwrap_or_else(|| scenario.default_executors());
-        let mut server = None;
-        let tasks = match scenario.workload {
-            WorkloadKind::Cpu => cpu_tasks(count, options.size.unwrap_or(DEFAULT_SIZE)),
-            WorkloadKind::Io if options.urls.is_empty() => {
-                let started = Server::start(ServerConfig {
-                    port: options.port,
-                    latency_ms: options.latency_ms,
-                    jitter_ms: options.jitter_ms,
-                    seed: options.seed,
-                })?;
-                let urls: Vec<String> =
-                    (0..count).map(|i| started.url(&format!("t/{i}"))).collect();
-                server = Some(started);
-                io_tasks(count, &urls)
-            }
-            WorkloadKind::Io => {
-                check_urls(&options.urls, options.env.http_timeout)?;
-                io_tasks(count, &options.urls)
-            }
+            .unwrap_or_else(|| scenario.executors.clone());
+        let lesson_urls: Vec<String> = scenario
+            .segments()
+            .filter_map(|s| match s {
+                SegmentSpec::Http(Target::Url(u)) => Some(u.clone()),
+                _ => None,
+            })
+            .collect();
+        check_urls(&options.urls, options.env.http_timeout)?;
+        check_urls(&lesson_urls, options.env.http_timeout)?;
+        let server = if scenario.uses_loopback() && options.urls.is_empty() {
+            Some(Server::start(ServerConfig {
+                port: options.port,
+                latency_ms: options
+                    .latency_ms
+                    .or(scenario.latency_ms)
+                    .unwrap_or(DEFAULT_LATENCY_MS),
+                jitter_ms: options.jitter_ms,
+                seed: options.seed,
+                concurrency: scenario.server_concurrency,
+            })?)
+        } else {
+            None
         };
+        let tasks = make_tasks(&scenario, server.as_ref(), &options.urls);
         Ok(Session {
             scenario,
             runs,
@@ -186,7 +184,7 @@ impl Session {
 
     /// Every run one after another, each from its own t = 0 (honest timings).
     pub fn run_one_by_one(&self) -> Trace {
-        let mut recorder = Recorder::new(self.scenario.name);
+        let mut recorder = Recorder::new(&self.scenario.name);
         let started = self.start(&mut recorder, Order::OneByOne);
         while !started.finished() {
             recorder.drain();
@@ -195,6 +193,36 @@ impl Session {
         drop(started);
         recorder.into_trace()
     }
+}
+
+/// The lesson's tasks, numbered from 0 across its groups: loopback requests go to the server
+/// (a page per task) or, with `--url`, to those URLs taken in turn.
+fn make_tasks(scenario: &Scenario, server: Option<&Server>, urls: &[String]) -> Vec<Task> {
+    let mut tasks = Vec::with_capacity(scenario.task_count() as usize);
+    for group in &scenario.groups {
+        for k in 0..group.count as u64 {
+            let id = tasks.len() as u32;
+            let segments = group
+                .segments
+                .iter()
+                .map(|spec| match spec {
+                    SegmentSpec::Cpu { n, step } => Segment::Cpu {
+                        n: n.saturating_add(step.saturating_mul(k)),
+                    },
+                    SegmentSpec::Sleep { ms } => Segment::Sleep { ms: *ms },
+                    SegmentSpec::Http(Target::Url(url)) => Segment::Http { url: url.clone() },
+                    SegmentSpec::Http(Target::Loopback) => Segment::Http {
+                        url: match server {
+                            Some(server) => server.url(&format!("t/{id}")),
+                            None => urls[id as usize % urls.len()].clone(),
+                        },
+                    },
+                })
+                .collect();
+            tasks.push(Task { id, segments });
+        }
+    }
+    tasks
 }
 
 /// Malformed URLs, and servers that do not answer, are errors before anything runs.

@@ -41,7 +41,7 @@ fn list_names_each_lesson_with_its_point() {
     let out = runwait(&["list"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for name in ["io ", "cpu "] {
+    for name in ["io ", "cpu ", "pool-size "] {
         assert!(text.lines().any(|l| l.starts_with(name)), "{text}");
     }
 }
@@ -250,6 +250,20 @@ fn bad_input_is_one_line_and_exit_code_2() {
         &["replay", "/nonexistent/trace.json"],
         "cannot read /nonexistent/trace.json",
     );
+}
+
+#[test]
+fn a_lesson_file_with_a_mistake_is_named_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "name = \"bad\"\npoint = \"p\"\nexecutors = [\"sync\", \"fibers\"]\n[[tasks]]\ncount = 1\nsegments = [{ sleep_ms = 1 }]\n",
+    )
+    .unwrap();
+    let shown = format!("{}:3:22: unknown executor 'fibers'", path.display());
+    assert_refused(&["run", path.to_str().unwrap()], &shown);
+    assert_refused(&["run", "missing.toml"], "cannot read missing.toml");
 }
 
 #[test]

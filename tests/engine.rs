@@ -10,7 +10,7 @@ use runwait::trace::{file, State};
 fn io_runs_keep_every_invariant_and_show_the_lesson() {
     let trace = run("io", "sync,threads:4,async,process:2", |o| {
         o.tasks = Some(12);
-        o.latency_ms = 50;
+        o.latency_ms = Some(50);
     });
     assert_eq!(trace.runs.len(), 4);
     assert_eq!(trace.dropped, 0);
@@ -49,7 +49,7 @@ fn io_runs_keep_every_invariant_and_show_the_lesson() {
 fn async_wakes_are_measured_as_ready_before_the_next_poll() {
     let trace = run("io", "async", |o| {
         o.tasks = Some(8);
-        o.latency_ms = 30;
+        o.latency_ms = Some(30);
     });
     let run = &trace.runs[0];
     for lane in &run.lanes {
@@ -119,7 +119,7 @@ fn cpu_runs_show_the_gil() {
 fn worker_processes_are_on_the_parents_clock() {
     let trace = run("io", "process:2", |o| {
         o.tasks = Some(6);
-        o.latency_ms = 20;
+        o.latency_ms = Some(20);
     });
     let run = &trace.runs[0];
     assert_eq!(run.lanes.len(), 2);
@@ -150,7 +150,7 @@ fn worker_processes_are_on_the_parents_clock() {
 fn save_then_load_gives_the_same_trace() {
     let trace = run("io", "threads:2,process:2", |o| {
         o.tasks = Some(4);
-        o.latency_ms = 10;
+        o.latency_ms = Some(10);
     });
     let back = file::from_json(&file::to_json(&trace), "memory").unwrap();
     assert_eq!(back, trace);
@@ -183,7 +183,7 @@ fn stopping_ends_every_run_promptly_and_kills_worker_processes() {
     let options = runwait::session::Options {
         executors: Some(specs("threads:2,async,process:2")),
         tasks: Some(50),
-        latency_ms: 1000,
+        latency_ms: Some(1000),
         env: env(),
         ..Options::default()
     };
@@ -315,4 +315,64 @@ fn an_async_wake_from_another_thread_starts_ready_when_it_happens() {
         ready.end_ns - ready.start_ns > 80_000_000,
         "ready until the loop is free again: {ready:?}"
     );
+}
+
+/// `pool-size`: more threads help until the server's capacity (10 at a time), then stop.
+#[test]
+fn pool_size_speedup_grows_then_stops_growing() {
+    let trace = run("pool-size", "sync,threads:2,threads:10,threads:40", |o| {
+        o.tasks = Some(40);
+        o.latency_ms = Some(20);
+    });
+    let wall = |i: usize| trace.runs[i].wall_ns().unwrap() as f64;
+    for r in &trace.runs {
+        assert_every_task_done_once(r);
+    }
+    assert!(
+        wall(0) / wall(1) > 1.6,
+        "2 threads help: {}",
+        wall(0) / wall(1)
+    );
+    assert!(
+        wall(1) / wall(2) > 3.0,
+        "10 threads help more: {}",
+        wall(1) / wall(2)
+    );
+    assert!(
+        wall(2) / wall(3) < 1.3,
+        "40 threads no longer help: {}",
+        wall(2) / wall(3)
+    );
+}
+
+#[test]
+fn a_lesson_file_runs_like_a_builtin_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    std::fs::write(
+        &path,
+        "name = \"mine\"\npoint = \"mixed work\"\nexecutors = [\"sync\", \"threads:3\"]\n\n[[tasks]]\ncount = 3\nsegments = [{ cpu = 1_000_000 }, { sleep_ms = 20 }, { http = \"loopback\" }]\n",
+    )
+    .unwrap();
+    let scenario = runwait::scenario::find(path.to_str().unwrap()).unwrap();
+    assert_eq!(scenario.name, "mine");
+    let options = runwait::session::Options {
+        latency_ms: Some(10),
+        env: env(),
+        ..Default::default()
+    };
+    let trace = runwait::session::Session::prepare(scenario, options)
+        .unwrap()
+        .run_one_by_one();
+    assert_eq!(trace.scenario, "mine");
+    for r in &trace.runs {
+        assert_lanes_well_formed(r);
+        assert_every_task_done_once(r);
+        let s = r.stats();
+        assert!(
+            s.wait_ns >= 3 * 30_000_000,
+            "{}: sleeps and requests wait",
+            r.meta.label
+        );
+    }
 }

@@ -10,6 +10,7 @@ fn a_thousand_concurrent_requests_at_100_ms_finish_well_under_a_second() {
         latency_ms: 100,
         jitter_ms: 0,
         seed: 0,
+        concurrency: None,
     })
     .unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -49,6 +50,7 @@ fn jitter_spreads_the_answers() {
         latency_ms: 10,
         jitter_ms: 60,
         seed: 3,
+        concurrency: None,
     })
     .unwrap();
     let client = runwait::workload::http::Blocking::new(Duration::from_secs(5));
@@ -62,4 +64,36 @@ fn jitter_spreads_the_answers() {
     assert!(times.iter().all(|t| *t >= Duration::from_millis(10)));
     let (min, max) = (times.iter().min().unwrap(), times.iter().max().unwrap());
     assert!(*max - *min > Duration::from_millis(10), "{times:?}");
+}
+
+#[test]
+fn a_server_with_a_capacity_queues_the_rest() {
+    let server = Server::start(ServerConfig {
+        port: 0,
+        latency_ms: 50,
+        jitter_ms: 0,
+        seed: 0,
+        concurrency: Some(2),
+    })
+    .unwrap();
+    let started = Instant::now();
+    let threads: Vec<_> = (0..6)
+        .map(|i| {
+            let url = server.url(&format!("t/{i}"));
+            std::thread::spawn(move || {
+                runwait::workload::http::Blocking::new(Duration::from_secs(5))
+                    .get(&url)
+                    .unwrap()
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    // Six requests, two at a time, 50 ms each: three rounds.
+    assert!(
+        started.elapsed() >= Duration::from_millis(145),
+        "{:?}",
+        started.elapsed()
+    );
 }

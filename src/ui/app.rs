@@ -83,7 +83,7 @@ impl App {
 
     /// Start `session`'s runs and follow them live.
     pub fn live(session: Session, order: Order) -> App {
-        let mut recorder = Recorder::new(session.scenario.name);
+        let mut recorder = Recorder::new(&session.scenario.name);
         let started = session.start(&mut recorder, order);
         let live = Live {
             session,
@@ -364,7 +364,7 @@ impl App {
                 if let Some(started) = live.started.take() {
                     started.stop();
                 }
-                live.recorder = Recorder::new(live.session.scenario.name);
+                live.recorder = Recorder::new(&live.session.scenario.name);
                 live.started = Some(live.session.start(&mut live.recorder, live.order));
                 self.playhead = Playhead::live();
                 self.task_lanes.clear();

@@ -46,18 +46,6 @@ pub struct Task {
     pub segments: Vec<Segment>,
 }
 
-/// The article's I/O-bound download: one GET per task, the URLs taken in turn.
-pub fn io_tasks(count: u32, urls: &[String]) -> Vec<Task> {
-    (0..count)
-        .map(|id| Task {
-            id,
-            segments: vec![Segment::Http {
-                url: urls[id as usize % urls.len()].clone(),
-            }],
-        })
-        .collect()
-}
-
 /// The article's CPU-bound `cpu_bound(number)` for `count` numbers from `size` upward.
 pub fn cpu_tasks(count: u32, size: u64) -> Vec<Task> {
     (0..count)

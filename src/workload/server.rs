@@ -26,6 +26,9 @@ pub struct ServerConfig {
     /// Each answer waits up to this much longer, chosen from the seed and the request's path.
     pub jitter_ms: u64,
     pub seed: u64,
+    /// Answer at most this many requests at a time, like a real site with a limited pool of
+    /// workers (the others queue at the server); `None` for no limit.
+    pub concurrency: Option<u32>,
 }
 
 /// The size of every answer: about a small web page.
@@ -123,6 +126,9 @@ async fn serve(
     served: Arc<AtomicU64>,
     mut stopped: oneshot::Receiver<()>,
 ) {
+    let limit = config
+        .concurrency
+        .map(|n| Arc::new(tokio::sync::Semaphore::new(n as usize)));
     loop {
         let stream = tokio::select! {
             _ = &mut stopped => return,
@@ -137,9 +143,9 @@ async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let served = served.clone();
+        let (served, limit) = (served.clone(), limit.clone());
         tokio::spawn(async move {
-            let service = service_fn(move |req| answer(req, config, served.clone()));
+            let service = service_fn(move |req| answer(req, config, served.clone(), limit.clone()));
             if let Err(e) = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await
@@ -154,7 +160,12 @@ async fn answer(
     req: Request<hyper::body::Incoming>,
     config: ServerConfig,
     served: Arc<AtomicU64>,
+    limit: Option<Arc<tokio::sync::Semaphore>>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let _permit = match &limit {
+        Some(limit) => limit.acquire().await.ok(),
+        None => None,
+    };
     let delay = config
         .latency_ms
         .saturating_add(jitter(config, req.uri().path()));
@@ -195,6 +206,7 @@ mod tests {
             latency_ms: 100,
             jitter_ms: 50,
             seed: 7,
+            concurrency: None,
         };
         let a: Vec<u64> = (0..100)
             .map(|i| jitter(config, &format!("/t/{i}")))
