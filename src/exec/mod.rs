@@ -6,6 +6,7 @@
 pub mod event_loop;
 pub mod gil;
 pub mod process;
+pub mod rayon_pool;
 pub mod threads;
 pub mod worker;
 
@@ -29,15 +30,17 @@ pub enum ExecKind {
     FreeThreads,
     Async,
     Process,
+    Rayon,
 }
 
 impl ExecKind {
-    pub const ALL: [ExecKind; 5] = [
+    pub const ALL: [ExecKind; 6] = [
         ExecKind::Sync,
         ExecKind::Threads,
         ExecKind::FreeThreads,
         ExecKind::Async,
         ExecKind::Process,
+        ExecKind::Rayon,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +50,7 @@ impl ExecKind {
             ExecKind::FreeThreads => "free-threads",
             ExecKind::Async => "async",
             ExecKind::Process => "process",
+            ExecKind::Rayon => "rayon",
         }
     }
 
@@ -61,7 +65,7 @@ impl ExecKind {
     fn has_pool(self) -> bool {
         matches!(
             self,
-            ExecKind::Threads | ExecKind::FreeThreads | ExecKind::Process
+            ExecKind::Threads | ExecKind::FreeThreads | ExecKind::Process | ExecKind::Rayon
         )
     }
 }
@@ -123,7 +127,7 @@ impl ExecSpec {
         match self.kind {
             ExecKind::Sync | ExecKind::Async => 1,
             ExecKind::Threads | ExecKind::FreeThreads => self.workers.unwrap_or(DEFAULT_THREADS),
-            ExecKind::Process => self.workers.unwrap_or_else(cores),
+            ExecKind::Process | ExecKind::Rayon => self.workers.unwrap_or_else(cores),
         }
     }
 
@@ -263,6 +267,7 @@ pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
         ExecKind::FreeThreads => threads::run(ctx, tasks, spec.workers(), false),
         ExecKind::Async => event_loop::run(ctx, tasks),
         ExecKind::Process => process::run(ctx, tasks, spec.workers()),
+        ExecKind::Rayon => rayon_pool::run(ctx, tasks, spec.workers()),
     }
     mark_run(ctx.run, Mark::RunEnd);
 }
