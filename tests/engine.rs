@@ -71,7 +71,7 @@ fn async_wakes_are_measured_as_ready_before_the_next_poll() {
 fn cpu_runs_show_the_gil() {
     let trace = run(
         "cpu",
-        "sync,threads:3,free-threads:2,async,process:2",
+        "sync,threads:3,free-threads:2,async,process:2,rayon:2",
         |o| {
             o.tasks = Some(6);
             o.size = Some(20_000_000);
@@ -104,7 +104,7 @@ fn cpu_runs_show_the_gil() {
         sync / threads
     );
     if runwait::exec::cores() >= 2 {
-        for label in ["free-threads", "process"] {
+        for label in ["free-threads", "process", "rayon"] {
             let s = by_executor(&trace, label).stats();
             assert!(
                 s.max_running >= 2,
