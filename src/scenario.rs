@@ -14,6 +14,7 @@
 //! [[tasks]]
 //! count = 10
 //! segments = [{ cpu = 20_000_000 }, { http = "loopback" }, { sleep_ms = 30 }]
+//! repeat = 2                  # the segments twice over; optional
 //! ```
 
 use crate::error::Error;
@@ -28,6 +29,7 @@ use toml::Spanned;
 const BUILTIN: &[(&str, &str)] = &[
     ("io", include_str!("../assets/scenarios/io.toml")),
     ("cpu", include_str!("../assets/scenarios/cpu.toml")),
+    ("gil", include_str!("../assets/scenarios/gil.toml")),
     (
         "pool-size",
         include_str!("../assets/scenarios/pool-size.toml"),
@@ -116,6 +118,9 @@ struct LessonFile {
 struct GroupFile {
     count: Spanned<u32>,
     segments: Spanned<Vec<Spanned<SegmentFile>>>,
+    /// The segments one after another this many times.
+    #[serde(default)]
+    repeat: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -242,7 +247,17 @@ fn group(g: &GroupFile) -> Result<TaskGroup, Mistake> {
     if segments.is_empty() {
         return Err(at(g.segments.span(), "a task has at least one segment"));
     }
-    Ok(TaskGroup { count, segments })
+    let repeat = match &g.repeat {
+        None => 1,
+        Some(r) if *r.get_ref() == 0 || *r.get_ref() > 10_000 => {
+            return Err(at(r.span(), "repeat must be between 1 and 10000"))
+        }
+        Some(r) => *r.get_ref() as usize,
+    };
+    Ok(TaskGroup {
+        count,
+        segments: std::iter::repeat_n(segments, repeat).flatten().collect(),
+    })
 }
 
 fn segment(s: &Spanned<SegmentFile>) -> Result<SegmentSpec, Mistake> {

@@ -376,3 +376,48 @@ fn a_lesson_file_runs_like_a_builtin_one() {
         );
     }
 }
+
+/// `gil`: never two threads running; the I/O thread queues for the GIL after its responses
+/// (ready right after wait), which it never does without the GIL.
+#[test]
+fn gil_lesson_shows_the_convoy() {
+    use runwait::scenario::SegmentSpec;
+    let mut scenario = runwait::scenario::find("gil").unwrap();
+    // The CPU threads' work made shorter for a debug build: still many switch intervals long.
+    scenario.groups[0].segments = vec![SegmentSpec::Cpu {
+        n: 60_000_000,
+        step: 0,
+    }];
+    let options = runwait::session::Options {
+        env: env(),
+        ..Default::default()
+    };
+    let trace = runwait::session::Session::prepare(scenario, options)
+        .unwrap()
+        .run_one_by_one();
+    let io_lane = |run: &runwait::trace::Run| {
+        run.lanes
+            .iter()
+            .find(|l| l.spans.iter().any(|s| s.task == Some(2)))
+            .cloned()
+            .expect("the I/O task ran")
+    };
+    let gil = &trace.runs[0];
+    assert!(gil.meta.gil);
+    assert_lanes_well_formed(gil);
+    assert_every_task_done_once(gil);
+    assert_one_running_at_a_time(gil);
+    let lane = io_lane(gil);
+    let convoys = lane
+        .spans
+        .windows(2)
+        .filter(|w| w[0].state == State::Wait && w[1].state == State::Ready)
+        .count();
+    assert!(
+        convoys >= 5,
+        "the I/O thread waits for the GIL after its responses: {convoys}"
+    );
+    let free = &trace.runs[1];
+    assert!(!free.meta.gil);
+    assert!(io_lane(free).spans.iter().all(|s| s.state != State::Ready));
+}
