@@ -30,6 +30,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("io", include_str!("../assets/scenarios/io.toml")),
     ("cpu", include_str!("../assets/scenarios/cpu.toml")),
     ("gil", include_str!("../assets/scenarios/gil.toml")),
+    ("starve", include_str!("../assets/scenarios/starve.toml")),
     (
         "pool-size",
         include_str!("../assets/scenarios/pool-size.toml"),
@@ -47,10 +48,12 @@ pub enum Target {
 /// One piece of every task of a group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SegmentSpec {
-    /// The sum of `i * i` for `i` below `n + step * k` in the group's task k.
+    /// The sum of `i * i` for `i` below `n + step * k` in the group's task k; with `offload`,
+    /// work an event loop may hand to a worker pool (`async/offload`).
     Cpu {
         n: u64,
         step: u64,
+        offload: bool,
     },
     Http(Target),
     Sleep {
@@ -128,6 +131,7 @@ struct GroupFile {
 struct SegmentFile {
     cpu: Option<u64>,
     step: Option<u64>,
+    offload: Option<bool>,
     http: Option<String>,
     sleep_ms: Option<u64>,
 }
@@ -267,14 +271,15 @@ fn segment(s: &Spanned<SegmentFile>) -> Result<SegmentSpec, Mistake> {
     if kinds.iter().filter(|&&k| k).count() != 1 {
         return Err(bad("a segment is exactly one of { cpu = N }, { http = \"loopback\" or a URL }, { sleep_ms = N }"));
     }
-    if f.step.is_some() && f.cpu.is_none() {
-        return Err(bad("step goes with cpu"));
+    if (f.step.is_some() || f.offload.is_some()) && f.cpu.is_none() {
+        return Err(bad("step and offload go with cpu"));
     }
     Ok(match (f.cpu, &f.http, f.sleep_ms) {
         (Some(0), _, _) => return Err(bad("cpu must be at least 1")),
         (Some(n), _, _) => SegmentSpec::Cpu {
             n,
             step: f.step.unwrap_or(0),
+            offload: f.offload.unwrap_or(false),
         },
         (_, Some(h), _) if h == "loopback" => SegmentSpec::Http(Target::Loopback),
         (_, Some(url), _) => {
@@ -388,7 +393,11 @@ mod tests {
         assert_eq!(
             cpu.groups[0].segments,
             vec![
-                SegmentSpec::Cpu { n: 9, step: 2 },
+                SegmentSpec::Cpu {
+                    n: 9,
+                    step: 2,
+                    offload: false
+                },
                 SegmentSpec::Sleep { ms: 3 }
             ]
         );

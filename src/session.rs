@@ -206,9 +206,14 @@ fn make_tasks(scenario: &Scenario, server: Option<&Server>, urls: &[String]) -> 
                 .segments
                 .iter()
                 .map(|spec| match spec {
-                    SegmentSpec::Cpu { n, step } => Segment::Cpu {
-                        n: n.saturating_add(step.saturating_mul(k)),
-                    },
+                    SegmentSpec::Cpu { n, step, offload } => {
+                        let n = n.saturating_add(step.saturating_mul(k));
+                        if *offload {
+                            Segment::Offload { n }
+                        } else {
+                            Segment::Cpu { n }
+                        }
+                    }
                     SegmentSpec::Sleep { ms } => Segment::Sleep { ms: *ms },
                     SegmentSpec::Http(Target::Url(url)) => Segment::Http { url: url.clone() },
                     SegmentSpec::Http(Target::Loopback) => Segment::Http {

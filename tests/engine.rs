@@ -257,6 +257,7 @@ fn an_async_wake_from_another_thread_starts_ready_when_it_happens() {
     let run = recorder.add_run(RunMeta {
         executor: "async".into(),
         label: "async".into(),
+        variant: None,
         workers: 1,
         gil: false,
         tasks: 2,
@@ -387,6 +388,7 @@ fn gil_lesson_shows_the_convoy() {
     scenario.groups[0].segments = vec![SegmentSpec::Cpu {
         n: 60_000_000,
         step: 0,
+        offload: false,
     }];
     let options = runwait::session::Options {
         env: env(),
@@ -420,4 +422,66 @@ fn gil_lesson_shows_the_convoy() {
     let free = &trace.runs[1];
     assert!(!free.meta.gil);
     assert!(io_lane(free).spans.iter().all(|s| s.state != State::Ready));
+}
+
+/// `starve`: on the loop, the long computation leaves every other task `ready` for about its
+/// whole length; offloaded to a pool, nobody waits for the loop.
+#[test]
+fn starve_lesson_shows_a_starved_loop_and_a_free_one() {
+    use runwait::scenario::SegmentSpec;
+    let mut scenario = runwait::scenario::find("starve").unwrap();
+    // Shorter work for a debug build; the shape stays.
+    for s in &mut scenario.groups[1].segments {
+        if let SegmentSpec::Cpu { n, .. } = s {
+            *n = 60_000_000;
+        }
+    }
+    let options = runwait::session::Options {
+        env: env(),
+        ..Default::default()
+    };
+    let trace = runwait::session::Session::prepare(scenario, options)
+        .unwrap()
+        .run_one_by_one();
+    assert_eq!(trace.runs[0].meta.variant.as_deref(), Some("blocking"));
+    assert_eq!(trace.runs[1].meta.variant.as_deref(), Some("offload"));
+    let hog_len = |run: &runwait::trace::Run| {
+        run.lanes[5]
+            .spans
+            .iter()
+            .filter(|s| s.state == State::Run)
+            .map(|s| s.len_ns())
+            .max()
+            .unwrap()
+    };
+    let longest_ready = |run: &runwait::trace::Run, lane: usize| {
+        run.lanes[lane]
+            .spans
+            .iter()
+            .filter(|s| s.state == State::Ready)
+            .map(|s| s.len_ns())
+            .max()
+            .unwrap_or(0)
+    };
+    let blocking = &trace.runs[0];
+    assert_lanes_well_formed(blocking);
+    assert_every_task_done_once(blocking);
+    let hog = hog_len(blocking);
+    for lane in 0..5 {
+        let ready = longest_ready(blocking, lane);
+        assert!(
+            ready * 10 >= hog * 8,
+            "task {lane} ready {ready} ns of the hog's {hog} ns"
+        );
+    }
+    let offload = &trace.runs[1];
+    assert_lanes_well_formed(offload);
+    assert_every_task_done_once(offload);
+    for lane in 0..5 {
+        let ready = longest_ready(offload, lane);
+        assert!(
+            ready * 4 < hog,
+            "task {lane} ready {ready} ns with the work offloaded"
+        );
+    }
 }

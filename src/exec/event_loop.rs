@@ -11,15 +11,18 @@ use crate::instrument::{mark, At, Mark};
 use crate::workload::cpu::sum_of_squares;
 use crate::workload::http::{async_client, async_get};
 use crate::workload::{Segment, Task};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::Dispatch;
 
-pub fn run(ctx: &RunCtx, tasks: Vec<Task>) {
+pub fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool) {
+    let timers = Timers::start();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -33,8 +36,8 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>) {
                 lane: lane as u32,
                 task: task.id,
             };
-            let (client, stop) = (client.clone(), ctx.stop.clone());
-            let body = async move { do_task(&client, &task, &stop).await };
+            let (client, stop, timers) = (client.clone(), ctx.stop.clone(), timers.clone());
+            let body = async move { do_task(&client, &task, &stop, &timers, offload).await };
             set.spawn(Traced::new(at, ctx.dispatch.clone(), body));
         }
         let stopped = async {
@@ -49,10 +52,25 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>) {
     });
 }
 
-async fn do_task(client: &reqwest::Client, task: &Task, stop: &Stop) -> Mark {
+async fn do_task(
+    client: &reqwest::Client,
+    task: &Task,
+    stop: &Stop,
+    timers: &Timers,
+    offload: bool,
+) -> Mark {
     for segment in &task.segments {
         match segment {
-            Segment::Cpu { n } => {
+            Segment::Offload { n } if offload => {
+                // run_in_executor: a pool thread computes; this task waits, the loop stays free.
+                let (n, stop) = (*n, stop.clone());
+                let done =
+                    tokio::task::spawn_blocking(move || sum_of_squares(n, || !stop.requested()));
+                if !matches!(done.await, Ok(Some(_))) {
+                    return Mark::Failed;
+                }
+            }
+            Segment::Cpu { n } | Segment::Offload { n } => {
                 if sum_of_squares(*n, || !stop.requested()).is_none() {
                     return Mark::Failed;
                 }
@@ -63,10 +81,100 @@ async fn do_task(client: &reqwest::Client, task: &Task, stop: &Stop) -> Mark {
                     return Mark::Failed;
                 }
             }
-            Segment::Sleep { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
+            Segment::Sleep { ms } => timers.sleep(Duration::from_millis(*ms)).await,
         }
     }
     Mark::Done
+}
+
+/// Timers kept off the loop, like the kernel's: each fires (wakes its task) at its deadline
+/// even while a task hogs the loop, so the woken task is measured `ready` from then on, as a
+/// task whose sleep is over is in asyncio, instead of only once the loop looks again.
+#[derive(Clone)]
+struct Timers {
+    tx: crossbeam_channel::Sender<(Instant, Waker)>,
+}
+
+impl Timers {
+    fn start() -> Timers {
+        let (tx, rx) = crossbeam_channel::unbounded::<(Instant, Waker)>();
+        let _ = std::thread::Builder::new()
+            .name("runwait-timers".into())
+            .spawn(move || {
+                let mut due: BinaryHeap<Reverse<Deadline>> = BinaryHeap::new();
+                loop {
+                    let next = due.peek().map(|Reverse(d)| d.at);
+                    let got = match next {
+                        Some(at) => rx.recv_deadline(at),
+                        None => rx
+                            .recv()
+                            .map_err(|_| crossbeam_channel::RecvTimeoutError::Disconnected),
+                    };
+                    match got {
+                        Ok((at, waker)) => due.push(Reverse(Deadline { at, waker })),
+                        Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                        Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+                    }
+                    let now = Instant::now();
+                    while due.peek().is_some_and(|Reverse(d)| d.at <= now) {
+                        if let Some(Reverse(d)) = due.pop() {
+                            d.waker.wake();
+                        }
+                    }
+                }
+            });
+        Timers { tx }
+    }
+
+    fn sleep(&self, length: Duration) -> TimerSleep {
+        TimerSleep {
+            at: Instant::now() + length,
+            timers: self.clone(),
+        }
+    }
+}
+
+struct Deadline {
+    at: Instant,
+    waker: Waker,
+}
+
+impl PartialEq for Deadline {
+    fn eq(&self, other: &Deadline) -> bool {
+        self.at == other.at
+    }
+}
+
+impl Eq for Deadline {}
+
+impl PartialOrd for Deadline {
+    fn partial_cmp(&self, other: &Deadline) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Deadline {
+    fn cmp(&self, other: &Deadline) -> std::cmp::Ordering {
+        self.at.cmp(&other.at)
+    }
+}
+
+struct TimerSleep {
+    at: Instant,
+    timers: Timers,
+}
+
+impl Future for TimerSleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if Instant::now() >= self.at {
+            return Poll::Ready(());
+        }
+        // Registered at every poll that is too early: the timer thread wakes the latest waker.
+        let _ = self.timers.tx.send((self.at, cx.waker().clone()));
+        Poll::Pending
+    }
 }
 
 const POLLING: u8 = 0;

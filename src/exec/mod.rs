@@ -75,15 +75,23 @@ impl ExecKind {
 pub struct ExecSpec {
     pub kind: ExecKind,
     pub workers: Option<u32>,
+    /// `async/offload`: CPU segments marked `offload` go to a worker pool
+    /// (asyncio's run_in_executor) instead of blocking the loop; `async/blocking` names the
+    /// default explicitly. `None` when no variant was named.
+    pub offload: Option<bool>,
 }
 
 impl FromStr for ExecSpec {
     type Err = Error;
 
     fn from_str(spec: &str) -> Result<ExecSpec, Error> {
-        let (name, count) = match spec.split_once(':') {
-            Some((name, count)) => (name, Some(count)),
+        let (spec_name, variant) = match spec.split_once('/') {
+            Some((name, variant)) => (name, Some(variant)),
             None => (spec, None),
+        };
+        let (name, count) = match spec_name.split_once(':') {
+            Some((name, count)) => (name, Some(count)),
+            None => (spec_name, None),
         };
         let kind = ExecKind::ALL
             .into_iter()
@@ -108,7 +116,24 @@ impl FromStr for ExecSpec {
                 Err(_) => return Err(bad("the worker count must be a whole number")),
             },
         };
-        Ok(ExecSpec { kind, workers })
+        let offload = match (variant, kind) {
+            (None, _) => None,
+            (Some("offload"), ExecKind::Async) => Some(true),
+            (Some("blocking"), ExecKind::Async) => Some(false),
+            (Some(_), ExecKind::Async) => {
+                return Err(bad("the variants of async are offload and blocking"))
+            }
+            (Some(_), _) => {
+                return Err(bad(
+                    "only async has variants (async/offload, async/blocking)",
+                ))
+            }
+        };
+        Ok(ExecSpec {
+            kind,
+            workers,
+            offload,
+        })
     }
 }
 
@@ -120,6 +145,7 @@ impl ExecSpec {
         ExecSpec {
             kind,
             workers: None,
+            offload: None,
         }
     }
 
@@ -133,13 +159,16 @@ impl ExecSpec {
 
     pub fn meta(&self, tasks: u32) -> RunMeta {
         let kind = self.kind;
-        let label = match kind {
-            ExecKind::Threads => "threads (GIL)".to_string(),
-            other => other.name().to_string(),
+        let variant = self.offload.map(|o| if o { "offload" } else { "blocking" });
+        let label = match (kind, variant) {
+            (ExecKind::Threads, _) => "threads (GIL)".to_string(),
+            (other, Some(v)) => format!("{} ({v})", other.name()),
+            (other, None) => other.name().to_string(),
         };
         RunMeta {
             executor: kind.name().to_string(),
             label,
+            variant: variant.map(str::to_string),
             workers: self.workers(),
             gil: kind == ExecKind::Threads,
             tasks,
@@ -265,7 +294,7 @@ pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
         ExecKind::Sync => threads::run(ctx, tasks, 1, false),
         ExecKind::Threads => threads::run(ctx, tasks, spec.workers(), true),
         ExecKind::FreeThreads => threads::run(ctx, tasks, spec.workers(), false),
-        ExecKind::Async => event_loop::run(ctx, tasks),
+        ExecKind::Async => event_loop::run(ctx, tasks, spec.offload == Some(true)),
         ExecKind::Process => process::run(ctx, tasks, spec.workers()),
         ExecKind::Rayon => rayon_pool::run(ctx, tasks, spec.workers()),
     }

@@ -67,7 +67,9 @@ impl<'a> Worker<'a> {
 
     fn segment(&mut self, at: At, segment: &Segment) -> Result<(), String> {
         match segment {
-            Segment::Cpu { n } => self.cpu(at, *n).map(|_| ()).ok_or_else(|| "stopped".into()),
+            Segment::Cpu { n } | Segment::Offload { n } => {
+                self.cpu(at, *n).map(|_| ()).ok_or_else(|| "stopped".into())
+            }
             Segment::Http { url } => {
                 let timeout = self.http_timeout;
                 let http = self.http.get_or_insert_with(|| Blocking::new(timeout));

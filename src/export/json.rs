@@ -16,6 +16,8 @@ pub struct Summary<'a> {
 pub struct RunSummary<'a> {
     pub executor: &'a str,
     pub label: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<&'a str>,
     pub workers: u32,
     pub gil: bool,
     pub tasks: u32,
@@ -44,6 +46,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
             RunSummary {
                 executor: &run.meta.executor,
                 label: &run.meta.label,
+                variant: run.meta.variant.as_deref(),
                 workers: run.meta.workers,
                 gil: run.meta.gil,
                 tasks: run.meta.tasks,

@@ -165,6 +165,10 @@ pub struct RunMeta {
     pub executor: String,
     /// For people: `threads (GIL)`.
     pub label: String,
+    /// Which variant of its executor a run is, where a lesson compares variants
+    /// (`async/blocking` and `async/offload`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     pub workers: u32,
     pub gil: bool,
     pub tasks: u32,

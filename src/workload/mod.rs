@@ -33,6 +33,9 @@ pub fn raise_fd_limit() {
 pub enum Segment {
     /// CPU work: the sum of `i * i` for `i` below `n`, computed for real.
     Cpu { n: u64 },
+    /// The same CPU work, which an event loop in its offload variant hands to a worker pool
+    /// (asyncio's run_in_executor); everywhere else it is plain CPU work.
+    Offload { n: u64 },
     /// A real HTTP GET of `url`, its whole body read.
     Http { url: String },
     /// Blocking on a timer.

@@ -17,6 +17,7 @@ fn meta(
     RunMeta {
         executor: executor.into(),
         label: label.into(),
+        variant: None,
         workers,
         gil,
         tasks,
