@@ -2,7 +2,7 @@
 //! scale, in glyphs that carry the state without colour (`█` run, `░` wait, `▒` ready).
 
 use super::{ms, speedup};
-use crate::trace::{Run, State, Trace};
+use crate::trace::{Cell, Run, State, Trace};
 use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug)]
@@ -21,18 +21,44 @@ pub fn glyph(state: Option<State>) -> char {
     }
 }
 
-fn paint(text: &str, state: Option<State>, color: bool) -> String {
-    let code = match state {
-        Some(State::Run) => "34",
-        Some(State::Wait) => "31",
-        Some(State::Ready) => "33",
-        None => return text.to_string(),
-    };
-    if color {
-        format!("\x1b[{code}m{text}\x1b[0m")
+/// A cell where the lane ran only briefly: blue, on the colour of what it did the rest of the
+/// cell.
+pub const BRIEF_RUN: char = '▌';
+
+/// The character a cell shows.
+pub fn cell_glyph(cell: Cell) -> char {
+    if cell.ran_briefly() {
+        BRIEF_RUN
     } else {
-        text.to_string()
+        glyph(cell.main)
     }
+}
+
+fn ansi_fg(state: Option<State>) -> Option<u8> {
+    match state {
+        Some(State::Run) => Some(34),
+        Some(State::Wait) => Some(31),
+        Some(State::Ready) => Some(33),
+        None => None,
+    }
+}
+
+fn paint(text: &str, cell: Cell, color: bool) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let code = if cell.ran_briefly() {
+        match ansi_fg(cell.main) {
+            Some(fg) => format!("34;{}", fg + 10),
+            None => "34".to_string(),
+        }
+    } else {
+        match ansi_fg(cell.main) {
+            Some(fg) => fg.to_string(),
+            None => return text.to_string(),
+        }
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
 }
 
 /// A duration for people: `812.4 ms`, `4.12 s`.
@@ -127,10 +153,10 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
     out
 }
 
-fn paint_cells(cells: &[Option<State>], color: bool) -> String {
+fn paint_cells(cells: &[Cell], color: bool) -> String {
     let mut out = String::new();
     for group in cells.chunk_by(|a, b| a == b) {
-        let text: String = std::iter::repeat_n(glyph(group[0]), group.len()).collect();
+        let text: String = std::iter::repeat_n(cell_glyph(group[0]), group.len()).collect();
         out.push_str(&paint(&text, group[0], color));
     }
     out.trim_end().to_string()
@@ -138,24 +164,24 @@ fn paint_cells(cells: &[Option<State>], color: bool) -> String {
 
 /// The legend, one item a line when the three don't fit in `width`.
 fn legend(width: usize, color: bool) -> String {
+    let cell = |main: State, ran: bool| Cell {
+        main: Some(main),
+        ran,
+    };
     let items = [
-        (State::Run, "run (on a CPU)"),
-        (State::Wait, "wait (blocked on I/O)"),
+        (cell(State::Run, true), "run (on a CPU)"),
+        (cell(State::Wait, true), "ran briefly, else waited"),
+        (cell(State::Wait, false), "wait (blocked on I/O)"),
         (
-            State::Ready,
+            cell(State::Ready, false),
             "ready (could run: waiting for the GIL, the loop or a worker)",
         ),
     ];
     let plain: Vec<String> = items.iter().map(|(_, what)| format!("█ {what}")).collect();
-    let one_line = plain.iter().map(|p| p.chars().count()).sum::<usize>() + 6 <= width;
+    let one_line = plain.iter().map(|p| p.chars().count()).sum::<usize>() + 9 <= width;
     let painted: Vec<String> = items
         .iter()
-        .map(|&(s, what)| {
-            format!(
-                "{} {what}",
-                paint(&glyph(Some(s)).to_string(), Some(s), color)
-            )
-        })
+        .map(|&(c, what)| format!("{} {what}", paint(&cell_glyph(c).to_string(), c, color)))
         .collect();
     painted.join(if one_line { "   " } else { "\n" }) + "\n"
 }

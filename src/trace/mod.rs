@@ -7,6 +7,7 @@ pub mod file;
 mod query;
 mod stats;
 
+pub use query::Cell;
 pub use stats::RunStats;
 
 use serde::{Deserialize, Serialize};

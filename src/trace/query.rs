@@ -65,17 +65,10 @@ impl Lane {
         open.max(closed)
     }
 
-    /// The state shown in each of `cols` cells of `ns_per_col` from `from_ns`: `ready` if the
-    /// lane spent most of the cell waiting for its turn (threads taking turns at the GIL read as
-    /// such), else `run` if it ran at all (so the short CPU bursts of I/O-bound tasks stay
-    /// visible), else whichever of wait / ready lasted longer, else nothing.
-    pub fn cells(
-        &self,
-        from_ns: u64,
-        ns_per_col: u64,
-        cols: usize,
-        now_ns: u64,
-    ) -> Vec<Option<State>> {
+    /// What each of `cols` cells of `ns_per_col` from `from_ns` shows: the state the lane
+    /// spent most of the cell in, and whether it ran at all there (so a short CPU burst, or a
+    /// thread's turn at the GIL, stays visible at any zoom; zooming in shows true lengths).
+    pub fn cells(&self, from_ns: u64, ns_per_col: u64, cols: usize, now_ns: u64) -> Vec<Cell> {
         let ns_per_col = ns_per_col.max(1);
         let to_ns = from_ns.saturating_add(ns_per_col.saturating_mul(cols as u64));
         let mut acc = vec![[0u64; 3]; cols];
@@ -93,7 +86,7 @@ impl Lane {
                 c += 1;
             }
         }
-        acc.into_iter().map(|a| cell_state(a, ns_per_col)).collect()
+        acc.into_iter().map(Cell::from_times).collect()
     }
 }
 
@@ -105,17 +98,57 @@ fn state_index(state: State) -> usize {
     }
 }
 
-fn cell_state([run, wait, ready]: [u64; 3], ns_per_col: u64) -> Option<State> {
-    if ready * 2 > ns_per_col {
-        Some(State::Ready)
-    } else if run > 0 {
-        Some(State::Run)
-    } else if wait >= ready && wait > 0 {
-        Some(State::Wait)
-    } else if ready > 0 {
-        Some(State::Ready)
-    } else {
-        None
+/// What a screen cell shows for a lane.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cell {
+    /// The state the lane spent most of the cell in (`None`: it did nothing).
+    pub main: Option<State>,
+    /// It ran at some point in the cell.
+    pub ran: bool,
+}
+
+impl Cell {
+    pub const IDLE: Cell = Cell {
+        main: None,
+        ran: false,
+    };
+
+    /// From the time spent running, waiting and ready within the cell.
+    fn from_times([run, wait, ready]: [u64; 3]) -> Cell {
+        let main = [
+            (run, State::Run),
+            (ready, State::Ready),
+            (wait, State::Wait),
+        ]
+        .into_iter()
+        .filter(|&(t, _)| t > 0)
+        .max_by_key(|&(t, _)| t)
+        .map(|(_, s)| s);
+        Cell { main, ran: run > 0 }
+    }
+
+    /// It ran, but for less of the cell than it spent otherwise.
+    pub fn ran_briefly(&self) -> bool {
+        self.ran && self.main != Some(State::Run)
+    }
+
+    /// A group of lanes in one row: it ran if any ran; else the most pressing state (ready,
+    /// then wait).
+    pub fn merge(self, other: Cell) -> Cell {
+        let rank = |s: Option<State>| match s {
+            Some(State::Run) => 3,
+            Some(State::Ready) => 2,
+            Some(State::Wait) => 1,
+            None => 0,
+        };
+        Cell {
+            main: if rank(other.main) > rank(self.main) {
+                other.main
+            } else {
+                self.main
+            },
+            ran: self.ran || other.ran,
+        }
     }
 }
 
@@ -142,28 +175,42 @@ mod tests {
 
     use State::*;
 
+    fn c(main: Option<State>, ran: bool) -> Cell {
+        Cell { main, ran }
+    }
+
     #[test]
-    fn a_short_run_wins_its_cell() {
+    fn a_short_run_still_shows_in_its_cell() {
         let l = lane(&[(Run, 0, 1), (Wait, 1, 35), (Ready, 35, 38), (Run, 38, 40)]);
         let cells = l.cells(0, 10, 5, 100);
         assert_eq!(
             cells,
-            vec![Some(Run), Some(Wait), Some(Wait), Some(Run), None]
+            vec![
+                c(Some(Wait), true),
+                c(Some(Wait), false),
+                c(Some(Wait), false),
+                c(Some(Wait), true),
+                Cell::IDLE
+            ]
+        );
+        assert!(cells[0].ran_briefly());
+    }
+
+    #[test]
+    fn a_turn_at_the_gil_shows_as_a_brief_run_in_a_ready_cell() {
+        let l = lane(&[(Run, 0, 3), (Ready, 3, 10), (Run, 10, 18)]);
+        assert_eq!(
+            l.cells(0, 10, 2, 100),
+            vec![c(Some(Ready), true), c(Some(Run), true)]
         );
     }
 
     #[test]
-    fn mostly_waiting_for_the_gil_reads_as_ready_despite_a_turn() {
-        let l = lane(&[(Run, 0, 3), (Ready, 3, 10), (Run, 10, 18)]);
-        assert_eq!(l.cells(0, 10, 2, 100), vec![Some(Ready), Some(Run)]);
-    }
-
-    #[test]
-    fn ready_shows_when_it_outlasts_wait() {
+    fn the_longer_of_wait_and_ready_is_the_cell() {
         let l = lane(&[(Wait, 0, 3), (Ready, 3, 4)]);
-        assert_eq!(l.cells(0, 10, 1, 100), vec![Some(Wait)]);
+        assert_eq!(l.cells(0, 10, 1, 100), vec![c(Some(Wait), false)]);
         let l = lane(&[(Wait, 0, 1), (Ready, 1, 5)]);
-        assert_eq!(l.cells(0, 10, 1, 100), vec![Some(Ready)]);
+        assert_eq!(l.cells(0, 10, 1, 100), vec![c(Some(Ready), false)]);
     }
 
     #[test]
@@ -174,14 +221,22 @@ mod tests {
             state: Run,
             start_ns: 20,
         });
+        let main = |cells: Vec<Cell>| cells.into_iter().map(|c| c.main).collect::<Vec<_>>();
         assert_eq!(
-            l.cells(10, 5, 4, 27),
+            main(l.cells(10, 5, 4, 27)),
             vec![Some(Wait), Some(Wait), Some(Run), Some(Run)]
         );
         assert_eq!(
-            l.cells(10, 5, 4, 24),
+            main(l.cells(10, 5, 4, 24)),
             vec![Some(Wait), Some(Wait), Some(Run), None]
         );
+    }
+
+    #[test]
+    fn a_group_ran_if_any_lane_ran() {
+        let merged = c(Some(Wait), false).merge(c(Some(Ready), true));
+        assert_eq!(merged, c(Some(Ready), true));
+        assert_eq!(Cell::IDLE.merge(c(Some(Wait), false)), c(Some(Wait), false));
     }
 
     #[test]

@@ -3,10 +3,10 @@
 
 use super::super::app::App;
 use super::header::mode;
-use super::{one_line, state_style};
+use super::{cell_style, one_line};
 use crate::export::speedup;
 use crate::export::text::human_ms;
-use crate::trace::State;
+use crate::trace::{Cell, State};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -38,14 +38,22 @@ pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App) {
 
 fn legend(color: bool) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
-    for (state, what) in [
-        (State::Run, "run (on a CPU)"),
-        (State::Wait, "wait (I/O)"),
-        (State::Ready, "ready (waiting for the GIL, the loop, a CPU)"),
+    let cell = |main, ran| Cell {
+        main: Some(main),
+        ran,
+    };
+    for (c, what) in [
+        (cell(State::Run, true), "run"),
+        (cell(State::Wait, true), "ran briefly"),
+        (cell(State::Wait, false), "wait (I/O)"),
+        (
+            cell(State::Ready, false),
+            "ready (for the GIL, the loop, a CPU)",
+        ),
     ] {
-        let (glyph, style) = state_style(Some(state), color);
+        let (glyph, style) = cell_style(c, color);
         spans.push(Span::styled(glyph.to_string(), style));
-        spans.push(Span::raw(format!(" {what}   ")));
+        spans.push(Span::raw(format!(" {what}  ")));
     }
     Line::from(spans)
 }

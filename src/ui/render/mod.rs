@@ -20,7 +20,7 @@ mod help;
 mod panel;
 
 use super::app::App;
-use crate::trace::State;
+use crate::trace::{Cell, State};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
@@ -129,19 +129,30 @@ pub fn share_rows(rows: u16, wanted: &[u16]) -> Vec<u16> {
     got
 }
 
-/// How a state looks: glyph and colour (the glyph alone carries it without colour).
-pub fn state_style(state: Option<State>, color: bool) -> (char, Style) {
-    let glyph = crate::export::text::glyph(state);
-    let fg = match state {
+fn state_color(state: Option<State>) -> Color {
+    match state {
         Some(State::Run) => Color::Blue,
         Some(State::Wait) => Color::Red,
         Some(State::Ready) => Color::Yellow,
         None => Color::Reset,
-    };
-    let style = if color {
-        Style::default().fg(fg)
+    }
+}
+
+/// How a cell looks: its glyph carries the state without colour; in colour, a brief run is blue
+/// on the colour of what the lane did the rest of the cell.
+pub fn cell_style(cell: Cell, color: bool) -> (char, Style) {
+    let glyph = crate::export::text::cell_glyph(cell);
+    if !color {
+        return (glyph, Style::default());
+    }
+    let style = if cell.ran_briefly() {
+        let bg = match cell.main {
+            Some(state) => state_color(Some(state)),
+            None => Color::Reset,
+        };
+        Style::default().fg(Color::Blue).bg(bg)
     } else {
-        Style::default()
+        Style::default().fg(state_color(cell.main))
     };
     (glyph, style)
 }

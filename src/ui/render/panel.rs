@@ -3,10 +3,10 @@
 
 use super::super::app::App;
 use super::super::playhead::{Motion, Window};
-use super::{label_width, playhead_style, state_style};
+use super::{cell_style, label_width, playhead_style};
 use crate::export::speedup;
 use crate::export::text::human_ms;
-use crate::trace::{Lane, State};
+use crate::trace::{Cell, Lane, State};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -56,7 +56,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
         if r.start_ns.is_none() {
             continue;
         }
-        let mut cells = vec![None; cols];
+        let mut cells = vec![Cell::IDLE; cols];
         for lane in &lanes[group.clone()] {
             let lane_cells =
                 lane.cells(start + window.from_ns, window.ns_per_col, cols, app.now_ns);
@@ -182,18 +182,10 @@ fn fit(name: &str, width: usize) -> String {
     }
 }
 
-/// A group shows `run` if any of its lanes ran, else `ready`, else `wait`.
-fn merge(into: &mut [Option<State>], cells: &[Option<State>]) {
-    let rank = |s: Option<State>| match s {
-        Some(State::Run) => 3,
-        Some(State::Ready) => 2,
-        Some(State::Wait) => 1,
-        None => 0,
-    };
+/// A group of lanes in one row: see [`Cell::merge`].
+fn merge(into: &mut [Cell], cells: &[Cell]) {
     for (a, &b) in into.iter_mut().zip(cells) {
-        if rank(b) > rank(*a) {
-            *a = b;
-        }
+        *a = a.merge(b);
     }
 }
 
@@ -215,13 +207,13 @@ fn draw_cells(
     buf: &mut Buffer,
     x0: u16,
     y: u16,
-    cells: &[Option<State>],
+    cells: &[Cell],
     playhead: Option<usize>,
     dim_from: usize,
     color: bool,
 ) {
-    for (i, &state) in cells.iter().enumerate() {
-        let (glyph, mut style) = state_style(state, color);
+    for (i, &cell) in cells.iter().enumerate() {
+        let (glyph, mut style) = cell_style(cell, color);
         if Some(i) == playhead {
             style = playhead_style(style);
         } else if i >= dim_from {
@@ -311,14 +303,27 @@ mod tests {
             group_name(&[lane("task 0"), lane("task 1"), lane("task 24")]),
             "task 0–24"
         );
-        let mut cells = vec![None, Some(State::Wait), Some(State::Wait)];
+        let c = |main, ran| Cell { main, ran };
+        let mut cells = vec![
+            Cell::IDLE,
+            c(Some(State::Wait), false),
+            c(Some(State::Wait), false),
+        ];
         merge(
             &mut cells,
-            &[Some(State::Wait), Some(State::Ready), Some(State::Run)],
+            &[
+                c(Some(State::Wait), false),
+                c(Some(State::Ready), false),
+                c(Some(State::Ready), true),
+            ],
         );
         assert_eq!(
             cells,
-            vec![Some(State::Wait), Some(State::Ready), Some(State::Run)]
+            vec![
+                c(Some(State::Wait), false),
+                c(Some(State::Ready), false),
+                c(Some(State::Ready), true)
+            ]
         );
     }
 }
