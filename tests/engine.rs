@@ -169,6 +169,14 @@ fn foreign_or_damaged_trace_files_are_refused() {
             "version 99",
         ),
         ("{\"format\": \"runwait-trace\"", "EOF"),
+        (
+            "{\"format\": \"runwait-trace\", \"version\": 1, \"trace\": {\"scenario\": \"x\", \"dropped\": 0, \"runs\": [{\"meta\": {\"executor\": \"sync\", \"label\": \"sync\", \"workers\": 1, \"gil\": false, \"tasks\": 1, \"lane_kind\": \"thread\"}, \"start_ns\": 10, \"end_ns\": 5, \"lanes\": [], \"ends\": []}]}}",
+            "ends before it starts",
+        ),
+        (
+            "{\"format\": \"runwait-trace\", \"version\": 1, \"trace\": {\"scenario\": \"x\", \"dropped\": 0, \"runs\": [{\"meta\": {\"executor\": \"sync\", \"label\": \"sync\", \"workers\": 1, \"gil\": false, \"tasks\": 4000000000, \"lane_kind\": \"thread\"}, \"start_ns\": 1, \"end_ns\": 5, \"lanes\": [], \"ends\": []}]}}",
+            "more tasks",
+        ),
     ] {
         let e = file::from_json(text, "x.json").unwrap_err().to_string();
         assert!(e.contains("x.json") && e.contains(why), "{e}");

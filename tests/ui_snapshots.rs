@@ -85,3 +85,48 @@ fn frames_zoom_grouping_solo_and_help() {
     app.apply(Action::ToggleHelp);
     insta::assert_snapshot!("help", screen(&app, 100, 30));
 }
+
+#[test]
+fn the_playhead_is_a_reversed_column_and_what_lies_after_it_is_dimmed() {
+    use ratatui::style::Modifier;
+    let mut app = app(12, 100);
+    for _ in 0..10 {
+        app.apply(Action::FrameForward);
+    }
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|f| draw(f, &app)).unwrap();
+    let buf = terminal.backend().buffer();
+    let axis_y = (0..30)
+        .find(|&y| (0..100).any(|x| buf[(x, y)].symbol() == "▲"))
+        .expect("the playhead on the axis");
+    let x = (0..100)
+        .find(|&x| buf[(x, axis_y)].symbol() == "▲")
+        .unwrap();
+    let lane_y = 2; // sync's lane
+    assert!(
+        buf[(x, lane_y)].modifier.contains(Modifier::REVERSED),
+        "the playhead column"
+    );
+    assert!(
+        buf[(x + 5, lane_y)].modifier.contains(Modifier::DIM),
+        "after it, dimmed"
+    );
+    assert!(
+        !buf[(x - 5, lane_y)].modifier.contains(Modifier::DIM),
+        "before it, not"
+    );
+}
+
+#[test]
+fn replay_plays_from_where_it_was_not_from_where_the_clock_got_to() {
+    let mut app = app(12, 100);
+    app.tick();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    app.apply(Action::TogglePause);
+    app.tick();
+    assert!(
+        app.playhead.t_ns < 50_000_000,
+        "played {} ns at once",
+        app.playhead.t_ns
+    );
+}

@@ -105,7 +105,10 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
                 task = task.id,
                 "worker process lost: {why}"
             );
-            mark(at, Mark::Lost);
+            // A stop kills the workers on purpose: their tasks were not lost, just not finished.
+            if !ctx.stopped() {
+                mark(at, Mark::Lost);
+            }
             return;
         }
     }

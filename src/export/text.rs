@@ -63,10 +63,14 @@ fn paint(text: &str, cell: Cell, color: bool) -> String {
 
 /// A duration for people: `812.4 ms`, `4.12 s`.
 pub fn human_ms(ms: f64) -> String {
-    if ms < 1000.0 {
-        format!("{ms:.1} ms")
-    } else {
+    if ms >= 1000.0 {
         format!("{:.2} s", ms / 1000.0)
+    } else if ms >= 1.0 || ms == 0.0 {
+        format!("{ms:.1} ms")
+    } else if ms >= 0.001 {
+        format!("{:.1} µs", ms * 1000.0)
+    } else {
+        format!("{:.0} ns", ms * 1e6)
     }
 }
 
@@ -223,15 +227,31 @@ pub fn nice_step(min: u64) -> u64 {
 
 /// A tick label: `0`, `250ms`, `1.5s`.
 pub fn tick_label(ns: u64) -> String {
-    if ns == 0 {
-        "0".into()
-    } else if ns >= 1_000_000_000 {
-        format!("{}s", (ns as f64 / 1e9 * 1000.0).round() / 1000.0)
+    tick_label_at(ns, 1_000)
+}
+
+/// A tick label precise enough to tell ticks `step` apart: `1.5s`, `3.8825s`, `250ms`.
+pub fn tick_label_at(ns: u64, step: u64) -> String {
+    let (unit, name) = if ns >= 1_000_000_000 {
+        (1e9, "s")
     } else if ns >= 1_000_000 {
-        format!("{}ms", (ns as f64 / 1e6 * 1000.0).round() / 1000.0)
+        (1e6, "ms")
+    } else if ns >= 1_000 {
+        (1e3, "µs")
     } else {
-        format!("{}µs", (ns as f64 / 1e3 * 1000.0).round() / 1000.0)
+        (1.0, "ns")
+    };
+    if ns == 0 {
+        return "0".into();
     }
+    let decimals = (unit / step as f64).log10().ceil().clamp(0.0, 9.0) as usize;
+    let text = format!("{:.decimals$}", ns as f64 / unit);
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text}{name}")
 }
 
 fn axis(name_w: usize, cols: usize, ns_per_col: u64) -> String {
@@ -243,7 +263,7 @@ fn axis(name_w: usize, cols: usize, ns_per_col: u64) -> String {
     while ((t / ns_per_col) as usize) < cols {
         let c = (t / ns_per_col) as usize;
         line[c] = '┬';
-        let label = tick_label(t);
+        let label = tick_label_at(t, step);
         if c >= free_from {
             for (i, ch) in label.chars().enumerate() {
                 labels[c + i] = ch;
@@ -273,5 +293,9 @@ mod tests {
         assert_eq!(nice_step(300_000_000), 500_000_000);
         assert_eq!(tick_label(250_000_000), "250ms");
         assert_eq!(tick_label(1_500_000_000), "1.5s");
+        assert_eq!(tick_label_at(3_882_010_000, 10_000), "3.88201s");
+        assert_eq!(tick_label_at(3_882_020_000, 10_000), "3.88202s");
+        assert_eq!(tick_label_at(2_000_000, 1_000_000), "2ms");
+        assert_eq!(human_ms(0.0123), "12.3 µs");
     }
 }

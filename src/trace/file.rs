@@ -58,8 +58,46 @@ pub fn from_json(text: &str, origin: &str) -> Result<Trace, Error> {
         None => return Err(bad("no version".into())),
     }
     let mut doc: DocIn = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    check(&doc.trace).map_err(bad)?;
     doc.trace.reindex();
     Ok(doc.trace)
+}
+
+/// What every view relies on: runs that end after they start, spans in order and not
+/// overlapping, task numbers within the run, sizes within runwait's own bounds.
+fn check(trace: &Trace) -> Result<(), String> {
+    for (r, run) in trace.runs.iter().enumerate() {
+        let tasks = run.meta.tasks;
+        if tasks > crate::cli::MAX_TASKS || run.lanes.len() > crate::cli::MAX_TASKS as usize {
+            return Err(format!("run {r}: more tasks or lanes than runwait makes"));
+        }
+        if let (Some(s), Some(e)) = (run.start_ns, run.end_ns) {
+            if e < s {
+                return Err(format!("run {r} ends before it starts"));
+            }
+        }
+        for lane in &run.lanes {
+            let mut last_end = 0;
+            for span in &lane.spans {
+                if span.end_ns < span.start_ns || span.start_ns < last_end {
+                    return Err(format!("run {r}, {}: spans out of order", lane.name));
+                }
+                if span.task.is_some_and(|t| t >= tasks) {
+                    return Err(format!(
+                        "run {r}, {}: a task beyond the run's {tasks}",
+                        lane.name
+                    ));
+                }
+                last_end = span.end_ns;
+            }
+        }
+        if run.ends.iter().any(|e| e.task >= tasks) {
+            return Err(format!(
+                "run {r}: a task end beyond the run's {tasks} tasks"
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub fn save(trace: &Trace, path: &Path) -> Result<(), Error> {

@@ -54,6 +54,8 @@ pub struct App {
     task_lanes: Vec<Vec<Lane>>,
     /// Each finished run's figures, computed once (they cost a pass over all its spans).
     stats: Vec<Option<RunStats>>,
+    /// Paused live under "fit everything": fit again when following resumes.
+    fit_on_resume: bool,
     last_tick: Option<Instant>,
 }
 
@@ -77,6 +79,7 @@ impl App {
             cols: 80,
             task_lanes: Vec::new(),
             stats: Vec::new(),
+            fit_on_resume: false,
             last_tick: None,
         }
     }
@@ -140,7 +143,7 @@ impl App {
     /// How long run `r` has gone on, at the last tick.
     pub fn elapsed(&self, run: &Run) -> u64 {
         match (run.start_ns, run.end_ns) {
-            (Some(s), Some(e)) => e - s,
+            (Some(s), Some(e)) => e.saturating_sub(s),
             (Some(s), None) => self.now_ns.saturating_sub(s),
             _ => 0,
         }
@@ -224,7 +227,10 @@ impl App {
         self.message = None;
         match action {
             Action::Quit => return false,
-            Action::TogglePause => self.playhead.toggle(live, extent),
+            Action::TogglePause => {
+                self.playhead.toggle(live, extent);
+                self.hold_window_while_paused();
+            }
             Action::FrameForward => self.playhead.step_frames(1, npc, extent),
             Action::FrameBack => self.playhead.step_frames(-1, npc, extent),
             Action::NextEvent => self.step_event(true),
@@ -250,7 +256,25 @@ impl App {
             Action::ToggleHelp => self.help = !self.help,
         }
         self.zoom.keep_visible(self.playhead.t_ns, self.cols, false);
+        // Time spent before this key (paused, say) is not time played.
+        self.last_tick = Some(Instant::now());
         true
+    }
+
+    /// Paused live, the recording goes on growing: a fitted window would rescale at every key,
+    /// so pausing freezes it (and following again fits again).
+    fn hold_window_while_paused(&mut self) {
+        match (self.playhead.motion, self.zoom) {
+            (Motion::Still, Zoom::Fit) if self.is_live() => {
+                self.zoom = Zoom::Fixed(self.window());
+                self.fit_on_resume = true;
+            }
+            (Motion::Follow, _) if self.fit_on_resume => {
+                self.zoom = Zoom::Fit;
+                self.fit_on_resume = false;
+            }
+            _ => {}
+        }
     }
 
     fn move_focus(&mut self, by: isize) {
@@ -273,7 +297,11 @@ impl App {
     fn step_event(&mut self, forward: bool) {
         let t = self.playhead.t_ns;
         let mut best: Option<(u64, usize, usize)> = None;
+        let shown = crate::ui::render::visible_panels(self);
         for (r, run) in self.trace().runs.iter().enumerate() {
+            if !shown.contains(&r) {
+                continue;
+            }
             let Some(start) = run.start_ns else { continue };
             for (l, lane) in self.lanes(r).iter().enumerate() {
                 let change = if forward {
@@ -362,7 +390,8 @@ impl App {
         match &mut self.source {
             Source::Live(live) => {
                 if let Some(started) = live.started.take() {
-                    started.stop();
+                    // Runs blocked in a request can take a while to stop: not on the UI thread.
+                    std::thread::spawn(move || started.stop());
                 }
                 live.recorder = Recorder::new(&live.session.scenario.name);
                 live.started = Some(live.session.start(&mut live.recorder, live.order));

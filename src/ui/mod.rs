@@ -52,8 +52,9 @@ pub fn run(app: &mut App, fps: f64) -> Result<(), Error> {
     }));
     let events = read_input();
     let result = event_loop(&mut terminal, app, fps, &term, &events);
-    app.stop();
+    // The terminal first: stopping runs blocked in a request can take a moment.
     drop(restore);
+    app.stop();
     result
 }
 

@@ -2,7 +2,7 @@
 
 use super::super::app::App;
 use super::{label_width, playhead_style};
-use crate::export::text::{nice_step, tick_label};
+use crate::export::text::{nice_step, tick_label_at};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::Frame;
@@ -36,12 +36,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let mut free_from = 0usize;
     while let Some(c) = w.col(t, cols) {
         buf.set_string(x0 + c as u16, area.y, "┬", Style::default());
-        let label = tick_label(t);
+        let label = tick_label_at(t, step);
         if c >= free_from && c + label.chars().count() <= cols {
             buf.set_string(x0 + c as u16, area.y + 1, &label, Style::default());
             free_from = c + label.chars().count() + 1;
         }
-        t += step;
+        match t.checked_add(step) {
+            Some(next) => t = next,
+            None => break,
+        }
     }
     if let Some(c) = w.col(app.playhead.t_ns, cols) {
         if let Some(cell) = buf.cell_mut((x0 + c as u16, area.y)) {

@@ -91,29 +91,38 @@ pub fn verdict(app: &App) -> String {
     let sync = trace.runs.iter().position(|r| r.meta.executor == "sync");
     match (sync.and_then(|i| app.run_stats(i)), best) {
         (Some(s), Some((best, x))) => {
-            if s.wait_ns > s.run_ns {
-                format!(
-                    "I/O-bound: {} wins ({x:.1}x sync). Overlap the waiting: asyncio when you can, threads when you must.",
-                    best.meta.label
-                )
+            let kind = if s.wait_ns > s.run_ns {
+                "I/O-bound"
             } else {
-                format!(
-                    "CPU-bound: {} wins ({x:.1}x sync). Use the cores: processes. The GIL keeps threads from helping.",
-                    best.meta.label
-                )
-            }
+                "CPU-bound"
+            };
+            let why = match best.meta.executor.as_str() {
+                "async" => {
+                    "one thread overlaps every wait: asyncio when you can, threads when you must"
+                }
+                "threads" => "threads overlap the waiting (the GIL is let go while they wait)",
+                "process" => "processes use every core; the GIL keeps threads from helping",
+                "free-threads" | "rayon" => "without a GIL, threads use every core",
+                _ => "it overlaps the most",
+            };
+            format!("{kind}: {} wins ({x:.1}x sync): {why}.", best.meta.label)
+        }
+        _ if sync.is_some_and(|i| !trace.runs[i].all_done()) => {
+            "sync did not do every task, so there is no speedup to compare.".to_string()
         }
         _ => match trace
             .runs
             .iter()
-            .filter(|r| r.finished())
+            .filter(|r| r.all_done())
             .min_by_key(|r| r.wall_ns())
         {
-            Some(first) => format!(
-                "{} finished first (no sync run to compare with).",
-                first.meta.label
-            ),
-            None => String::new(),
+            Some(first) if trace.runs.len() > 1 => {
+                format!(
+                    "{} finished first (no sync run to compare with).",
+                    first.meta.label
+                )
+            }
+            _ => String::new(),
         },
     }
 }

@@ -98,7 +98,7 @@ fn title(app: &App, run: usize) -> String {
         if m.workers == 1 { "" } else { "s" }
     );
     let gil = if m.gil { " · emulated GIL" } else { "" };
-    let done = r.ends.len();
+    let done = r.count(crate::trace::Outcome::Done);
     match (r.start_ns, app.run_stats(run)) {
         (None, _) => format!("{} · {workers}{gil} · waiting to start", m.label),
         (Some(_), None) => format!(
@@ -245,7 +245,11 @@ fn caption(app: &App, run: usize, lanes: &[Lane], scrolled: bool) -> String {
             }] += 1;
         }
     }
-    let done = r.ends.iter().filter(|e| e.at_ns <= at).count();
+    let done = r
+        .ends
+        .iter()
+        .filter(|e| e.at_ns <= at && e.outcome == crate::trace::Outcome::Done)
+        .count();
     let mut text = format!(
         "at {}: {} run · {} wait · {} ready · {done} done",
         human_ms(app.playhead.t_ns as f64 / 1e6),
