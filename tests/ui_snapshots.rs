@@ -130,3 +130,24 @@ fn replay_plays_from_where_it_was_not_from_where_the_clock_got_to() {
         app.playhead.t_ns
     );
 }
+
+#[test]
+fn scrolling_stops_at_the_last_lane() {
+    let mut app = app(12, 100);
+    app.size = (100, 24);
+    app.compact = false;
+    app.tick();
+    app.apply(Action::FocusNext);
+    app.apply(Action::FocusNext); // async: 12 lanes, fewer rows
+    for _ in 0..50 {
+        app.apply(Action::ScrollDown);
+    }
+    let text = screen(&app, 100, 24);
+    assert!(text.contains("task 11│"), "the last lane is shown: {text}");
+    app.apply(Action::ScrollUp);
+    let up = screen(&app, 100, 24);
+    assert!(
+        !up.contains("task 11│"),
+        "one up is one lane up at once: {up}"
+    );
+}

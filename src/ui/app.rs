@@ -10,6 +10,9 @@ use crate::trace::{file, Lane, LaneKind, Outcome, Run, RunStats, State, Trace};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// How often live lanes by task are derived again.
+const TASK_LANES_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Live runs: the session, its recorder, the runs under way.
 pub struct Live {
     pub session: Session,
@@ -50,12 +53,16 @@ pub struct App {
     pub now_ns: u64,
     /// Diagram columns at the terminal's current width (set by the loop on resize).
     pub cols: usize,
+    /// The terminal's size (set by the loop), to know how many lanes a panel shows.
+    pub size: (u16, u16),
     /// The lanes by task, per run, when grouping by task (derived from the trace).
     task_lanes: Vec<Vec<Lane>>,
     /// Each finished run's figures, computed once (they cost a pass over all its spans).
     stats: Vec<Option<RunStats>>,
     /// Paused live under "fit everything": fit again when following resumes.
     fit_on_resume: bool,
+    /// When the lanes by task were last derived from a live trace.
+    task_lanes_at: Option<Instant>,
     last_tick: Option<Instant>,
 }
 
@@ -77,9 +84,11 @@ impl App {
             save_path: None,
             now_ns: 0,
             cols: 80,
+            size: (80, 24),
             task_lanes: Vec::new(),
             stats: Vec::new(),
             fit_on_resume: false,
+            task_lanes_at: None,
             last_tick: None,
         }
     }
@@ -200,8 +209,13 @@ impl App {
         if let Source::Live(live) = &mut self.source {
             let drained = live.recorder.drain();
             self.now_ns = live.recorder.clock().now_ns();
-            if drained > 0 && self.by_task {
+            // Regrouping by task costs a pass over the trace: a few times a second is enough.
+            let due = self
+                .task_lanes_at
+                .is_none_or(|at| now.duration_since(at) >= TASK_LANES_EVERY);
+            if drained > 0 && self.by_task && due {
                 self.task_lanes = derive_task_lanes(live.recorder.trace());
+                self.task_lanes_at = Some(now);
             }
             if drained > 0 {
                 self.refresh_stats();
@@ -282,14 +296,19 @@ impl App {
         self.focus = (self.focus as isize + by).rem_euclid(n) as usize;
     }
 
+    /// Scroll the focused panel's lanes, never past the last screenful.
     fn scroll_focused(&mut self, by: isize) {
-        let lanes = self
-            .trace()
-            .runs
-            .get(self.focus)
-            .map_or(0, |_| self.lanes(self.focus).len());
+        let (width, height) = self.size;
+        let Some(rows) = crate::ui::render::panel_heights(self, width, height)
+            .into_iter()
+            .find(|&(r, _)| r == self.focus)
+            .map(|(_, h)| h.saturating_sub(2) as usize)
+        else {
+            return;
+        };
+        let lanes = self.lanes(self.focus).len();
         if let Some(s) = self.scroll.get_mut(self.focus) {
-            *s = (*s as isize + by).clamp(0, lanes.saturating_sub(1) as isize) as usize;
+            *s = (*s as isize + by).clamp(0, lanes.saturating_sub(rows) as isize) as usize;
         }
     }
 

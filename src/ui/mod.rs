@@ -90,7 +90,9 @@ fn event_loop(
     let mut dirty = true;
     while !term.load(Ordering::Relaxed) {
         let started = Instant::now();
-        app.cols = render::diagram_cols(terminal.size().map_err(io)?.width);
+        let size = terminal.size().map_err(io)?;
+        app.size = (size.width, size.height);
+        app.cols = render::diagram_cols(size.width);
         let animating = app.animating();
         app.tick();
         if dirty || animating {

@@ -62,32 +62,30 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let (need_w, need_h) = min_size(panels.len());
     if area.width < need_w || area.height < need_h {
         let text = format!("terminal too small (need {need_w}x{need_h})");
-        let y = area.y + area.height / 2;
-        let line = Rect::new(
-            area.x,
-            y.min(area.bottom().saturating_sub(1)),
-            area.width,
-            1.min(area.height),
+        // Wrapped, so even a very narrow terminal shows the whole message.
+        let lines = (text.chars().count() as u16)
+            .div_ceil(area.width.max(1))
+            .min(area.height);
+        let y = area.y + area.height.saturating_sub(lines) / 2;
+        let block = Rect::new(area.x, y, area.width, lines);
+        frame.render_widget(
+            Paragraph::new(text)
+                .centered()
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            block,
         );
-        frame.render_widget(Paragraph::new(text).centered(), line);
         return;
     }
-    let foot_rows = footer::rows(app, area.width).min(area.height - need_h + 1);
     let [head, body, foot, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(foot_rows),
+        Constraint::Length(foot_rows(app, area.width, area.height)),
         Constraint::Length(1),
     ])
     .areas(area);
     header::render(frame, head, app);
-    let wanted: Vec<u16> = panels
-        .iter()
-        .map(|&r| 2 + app.lanes(r).len().max(1) as u16)
-        .collect();
-    let heights = share_rows(body.height.saturating_sub(2), &wanted);
     let mut y = body.y;
-    for (&run, &h) in panels.iter().zip(&heights) {
+    for (run, h) in panel_heights(app, area.width, area.height) {
         panel::render(frame, Rect::new(body.x, y, body.width, h), app, run);
         y += h;
     }
@@ -109,24 +107,48 @@ pub fn visible_panels(app: &App) -> Vec<usize> {
 }
 
 /// Share `rows` among panels that want `wanted` rows each: every panel gets its minimum, then
-/// one more row at a time to each panel that still wants more; rows nobody wants stay empty.
+/// the rest goes out in fair shares, the panels that want least first, so a panel that can be
+/// shown whole is (rather than a big one growing a little); rows nobody wants stay empty.
 pub fn share_rows(rows: u16, wanted: &[u16]) -> Vec<u16> {
     let mut got: Vec<u16> = wanted.iter().map(|&w| w.min(MIN_PANEL_ROWS)).collect();
     let mut left = rows.saturating_sub(got.iter().sum());
+    let mut order: Vec<usize> = (0..wanted.len()).collect();
+    order.sort_by_key(|&i| wanted[i]);
     while left > 0 {
-        let mut gave = false;
-        for (g, &w) in got.iter_mut().zip(wanted) {
-            if left > 0 && *g < w {
-                *g += 1;
-                left -= 1;
-                gave = true;
-            }
-        }
-        if !gave {
+        let needy: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| got[i] < wanted[i])
+            .collect();
+        if needy.is_empty() {
             break;
+        }
+        let share = (left / needy.len() as u16).max(1);
+        for i in needy {
+            let give = share.min(wanted[i] - got[i]).min(left);
+            got[i] += give;
+            left -= give;
         }
     }
     got
+}
+
+/// The footer's rows for a terminal of `width` x `height` (the verdict may take two).
+fn foot_rows(app: &App, width: u16, height: u16) -> u16 {
+    let need = min_size(visible_panels(app).len()).1;
+    footer::rows(app, width).min(height.saturating_sub(need) + 1)
+}
+
+/// Each shown panel's run and height, for a terminal of `width` x `height`: what is left
+/// between the header, the axis, the footer and the status line.
+pub fn panel_heights(app: &App, width: u16, height: u16) -> Vec<(usize, u16)> {
+    let panels = visible_panels(app);
+    let rows = height.saturating_sub(1 + 2 + foot_rows(app, width, height) + 1);
+    let wanted: Vec<u16> = panels
+        .iter()
+        .map(|&r| 2 + app.lanes(r).len().max(1) as u16)
+        .collect();
+    panels.into_iter().zip(share_rows(rows, &wanted)).collect()
 }
 
 fn state_color(state: Option<State>) -> Color {

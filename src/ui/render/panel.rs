@@ -110,7 +110,7 @@ fn title(app: &App, run: usize) -> String {
         (Some(_), Some(s)) => {
             let x = speedup(app.trace(), r).map_or(String::new(), |x| format!(" · {x:.2}x"));
             let mut t = format!(
-                "{}{x} · wall {} · {done}/{} done · run {} · wait {} · ready {} · {workers}{gil}",
+                "{}{x} · wall {} · {workers}{gil} · {done}/{} done · run {} · wait {} · ready {}",
                 m.label,
                 human_ms(s.wall_ns as f64 / 1e6),
                 m.tasks,
