@@ -151,3 +151,20 @@ fn scrolling_stops_at_the_last_lane() {
         "one up is one lane up at once: {up}"
     );
 }
+
+/// The timing-diagram widget alone: one panel, its lanes, its caption.
+#[test]
+fn the_diagram_widget_alone() {
+    let mut app = app(6, 60);
+    app.apply(Action::End);
+    let mut terminal = Terminal::new(TestBackend::new(60, 6)).unwrap();
+    terminal
+        .draw(|f| runwait::ui::render::draw_panel(f, f.area(), &app, 1))
+        .unwrap();
+    let text = terminal.backend().to_string();
+    assert!(
+        text.contains("threads (GIL)") && text.contains("thread 3│"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}

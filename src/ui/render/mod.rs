@@ -96,6 +96,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
+/// One run's panel (title, timing diagram, caption) alone in `area`: the diagram widget.
+pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, run: usize) {
+    panel::render(frame, area, app, run);
+}
+
 /// The runs shown: all, or only the focused one (`z`).
 pub fn visible_panels(app: &App) -> Vec<usize> {
     let runs = app.trace().runs.len();
