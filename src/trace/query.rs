@@ -115,15 +115,15 @@ impl Cell {
 
     /// From the time spent running, waiting and ready within the cell.
     fn from_times([run, wait, ready]: [u64; 3]) -> Cell {
-        let main = [
-            (run, State::Run),
-            (ready, State::Ready),
-            (wait, State::Wait),
-        ]
-        .into_iter()
-        .filter(|&(t, _)| t > 0)
-        .max_by_key(|&(t, _)| t)
-        .map(|(_, s)| s);
+        let main = if run == 0 && wait == 0 && ready == 0 {
+            None
+        } else if run >= wait && run >= ready {
+            Some(State::Run)
+        } else if ready >= wait {
+            Some(State::Ready)
+        } else {
+            Some(State::Wait)
+        };
         Cell { main, ran: run > 0 }
     }
 
