@@ -163,6 +163,8 @@ fn cpu_run(spec: &ExecSpec, instrumented: bool) -> (Duration, usize) {
         clock: recorder.clock(),
         env: Arc::new(Env::default()),
         stop: Stop::default(),
+        shared: Default::default(),
+        guard: runwait::exec::Variant::Unprotected,
     };
     let tasks = cpu_tasks(TASKS, SIZE);
     let start = Instant::now();

@@ -15,6 +15,7 @@
 //! count = 10
 //! segments = [{ cpu = 20_000_000 }, { http = "loopback" }, { sleep_ms = 30 }]
 //! repeat = 2                  # the segments twice over; optional
+//! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson)
 //! ```
 
 use crate::error::Error;
@@ -31,6 +32,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("cpu", include_str!("../assets/scenarios/cpu.toml")),
     ("gil", include_str!("../assets/scenarios/gil.toml")),
     ("starve", include_str!("../assets/scenarios/starve.toml")),
+    ("race", include_str!("../assets/scenarios/race.toml")),
     (
         "pool-size",
         include_str!("../assets/scenarios/pool-size.toml"),
@@ -58,6 +60,10 @@ pub enum SegmentSpec {
     Http(Target),
     Sleep {
         ms: u64,
+    },
+    /// Add 1 to the run's shared counter this many times (the race lesson).
+    Add {
+        times: u32,
     },
 }
 
@@ -134,6 +140,7 @@ struct SegmentFile {
     offload: Option<bool>,
     http: Option<String>,
     sleep_ms: Option<u64>,
+    add: Option<u32>,
 }
 
 /// The most tasks a lesson may have in all.
@@ -267,12 +274,23 @@ fn group(g: &GroupFile) -> Result<TaskGroup, Mistake> {
 fn segment(s: &Spanned<SegmentFile>) -> Result<SegmentSpec, Mistake> {
     let f = s.get_ref();
     let bad = |why: &str| at(s.span(), why.to_string());
-    let kinds = [f.cpu.is_some(), f.http.is_some(), f.sleep_ms.is_some()];
+    let kinds = [
+        f.cpu.is_some(),
+        f.http.is_some(),
+        f.sleep_ms.is_some(),
+        f.add.is_some(),
+    ];
     if kinds.iter().filter(|&&k| k).count() != 1 {
-        return Err(bad("a segment is exactly one of { cpu = N }, { http = \"loopback\" or a URL }, { sleep_ms = N }"));
+        return Err(bad("a segment is exactly one of { cpu = N }, { http = \"loopback\" or a URL }, { sleep_ms = N }, { add = N }"));
     }
     if (f.step.is_some() || f.offload.is_some()) && f.cpu.is_none() {
         return Err(bad("step and offload go with cpu"));
+    }
+    if let Some(times) = f.add {
+        return match times {
+            0 => Err(bad("add must be at least 1")),
+            times => Ok(SegmentSpec::Add { times }),
+        };
     }
     Ok(match (f.cpu, &f.http, f.sleep_ms) {
         (Some(0), _, _) => return Err(bad("cpu must be at least 1")),

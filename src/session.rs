@@ -2,7 +2,7 @@
 //! runs executed, recording one trace.
 
 use crate::error::Error;
-use crate::exec::{execute, Env, ExecSpec, RunCtx, Stop};
+use crate::exec::{execute, Env, ExecSpec, RunCtx, Stop, Variant};
 use crate::instrument::Recorder;
 use crate::scenario::{Scenario, SegmentSpec, Target};
 use crate::trace::Trace;
@@ -150,6 +150,11 @@ impl Session {
                     clock: recorder.clock(),
                     env: self.env.clone(),
                     stop: stop.clone(),
+                    shared: Default::default(),
+                    guard: match spec.variant {
+                        Some(v @ (Variant::Lock | Variant::Atomic)) => v,
+                        _ => Variant::Unprotected,
+                    },
                 };
                 (*spec, ctx)
             })
@@ -215,6 +220,7 @@ fn make_tasks(scenario: &Scenario, server: Option<&Server>, urls: &[String]) -> 
                         }
                     }
                     SegmentSpec::Sleep { ms } => Segment::Sleep { ms: *ms },
+                    SegmentSpec::Add { times } => Segment::Add { times: *times },
                     SegmentSpec::Http(Target::Url(url)) => Segment::Http { url: url.clone() },
                     SegmentSpec::Http(Target::Loopback) => Segment::Http {
                         url: match server {

@@ -493,3 +493,36 @@ fn starve_lesson_shows_a_starved_loop_and_a_free_one() {
         );
     }
 }
+
+/// `race`: without protection, adds are lost (a thread switch falls between read and write);
+/// with a lock or an atomic add, never.
+#[test]
+fn race_lesson_loses_updates_only_without_protection() {
+    let mut lost_runs = 0;
+    for _ in 0..3 {
+        let trace = run(
+            "race",
+            "threads:4/unprotected,threads:4/lock,threads:4/atomic",
+            |o| o.tasks = Some(4),
+        );
+        let counter = |i: usize| {
+            let lesson = &trace.runs[i].lesson;
+            (lesson["expected"], lesson["actual"])
+        };
+        assert_eq!(counter(0).0, 400);
+        if counter(0).1 < counter(0).0 {
+            lost_runs += 1;
+        }
+        assert_eq!(counter(1), (400, 400), "the lock never loses an update");
+        assert_eq!(counter(2), (400, 400), "the atomic add never loses one");
+        for r in &trace.runs {
+            assert_one_running_at_a_time(r);
+            assert_every_task_done_once(r);
+        }
+        assert_eq!(trace.runs[0].meta.variant.as_deref(), Some("unprotected"));
+    }
+    assert!(
+        lost_runs >= 2,
+        "unprotected adds lose updates in most runs: {lost_runs} of 3"
+    );
+}

@@ -33,6 +33,8 @@ fn marks_are_recorded_when_the_callsite_is_first_hit_elsewhere() {
         clock: recorder.clock(),
         env: Arc::new(Env::default()),
         stop: Stop::default(),
+        shared: Default::default(),
+        guard: runwait::exec::Variant::Unprotected,
     };
     execute(&spec, &ctx, cpu_tasks(2, 1000));
     let trace = recorder.into_trace();

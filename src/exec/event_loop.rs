@@ -6,7 +6,7 @@
 //! hands down, so the wake is measured, not guessed. CPU work inside a task blocks the loop,
 //! as in Python.
 
-use super::{RunCtx, Stop};
+use super::{RunCtx, Shared as RunShared, Stop};
 use crate::instrument::{mark, At, Mark};
 use crate::workload::cpu::sum_of_squares;
 use crate::workload::http::{async_client, async_get};
@@ -37,7 +37,9 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool) {
                 task: task.id,
             };
             let (client, stop, timers) = (client.clone(), ctx.stop.clone(), timers.clone());
-            let body = async move { do_task(&client, &task, &stop, &timers, offload).await };
+            let shared = ctx.shared.clone();
+            let body =
+                async move { do_task(&client, &task, &stop, &timers, &shared, offload).await };
             set.spawn(Traced::new(at, ctx.dispatch.clone(), body));
         }
         let stopped = async {
@@ -57,6 +59,7 @@ async fn do_task(
     task: &Task,
     stop: &Stop,
     timers: &Timers,
+    shared: &RunShared,
     offload: bool,
 ) -> Mark {
     for segment in &task.segments {
@@ -82,6 +85,14 @@ async fn do_task(
                 }
             }
             Segment::Sleep { ms } => timers.sleep(Duration::from_millis(*ms)).await,
+            Segment::Add { times } => {
+                // No await between the read and the write: on one loop, no add is lost.
+                for _ in 0..*times {
+                    let value = shared.counter.load(Ordering::SeqCst);
+                    sum_of_squares(crate::workload::cpu::ADD_WORK, || !stop.requested());
+                    shared.counter.store(value + 1, Ordering::SeqCst);
+                }
+            }
         }
     }
     Mark::Done

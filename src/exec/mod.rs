@@ -17,7 +17,7 @@ use crate::workload::Task;
 use std::path::PathBuf;
 use std::process::Child;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::Dispatch;
@@ -75,10 +75,8 @@ impl ExecKind {
 pub struct ExecSpec {
     pub kind: ExecKind,
     pub workers: Option<u32>,
-    /// `async/offload`: CPU segments marked `offload` go to a worker pool
-    /// (asyncio's run_in_executor) instead of blocking the loop; `async/blocking` names the
-    /// default explicitly. `None` when no variant was named.
-    pub offload: Option<bool>,
+    /// A variant of the executor, named after a `/`: `async/offload`, `threads/lock`, ...
+    pub variant: Option<Variant>,
 }
 
 impl FromStr for ExecSpec {
@@ -116,25 +114,68 @@ impl FromStr for ExecSpec {
                 Err(_) => return Err(bad("the worker count must be a whole number")),
             },
         };
-        let offload = match (variant, kind) {
-            (None, _) => None,
-            (Some("offload"), ExecKind::Async) => Some(true),
-            (Some("blocking"), ExecKind::Async) => Some(false),
-            (Some(_), ExecKind::Async) => {
-                return Err(bad("the variants of async are offload and blocking"))
-            }
-            (Some(_), _) => {
-                return Err(bad(
-                    "only async has variants (async/offload, async/blocking)",
-                ))
-            }
+        let variant = match variant {
+            None => None,
+            Some(v) => Some(Variant::parse(kind, v).map_err(|why| bad(&why))?),
         };
         Ok(ExecSpec {
             kind,
             workers,
-            offload,
+            variant,
         })
     }
+}
+
+/// Variants of an executor that a lesson compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// async: CPU segments run on the loop (the default).
+    Blocking,
+    /// async: CPU segments marked `offload` go to a worker pool (asyncio's run_in_executor).
+    Offload,
+    /// Adds to the shared counter read, compute, then write back, with nothing held (the
+    /// default).
+    Unprotected,
+    /// Adds hold a lock from the read to the write.
+    Lock,
+    /// Adds are one atomic add.
+    Atomic,
+}
+
+impl Variant {
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Blocking => "blocking",
+            Variant::Offload => "offload",
+            Variant::Unprotected => "unprotected",
+            Variant::Lock => "lock",
+            Variant::Atomic => "atomic",
+        }
+    }
+
+    fn parse(kind: ExecKind, name: &str) -> Result<Variant, String> {
+        let offered: &[Variant] = match kind {
+            ExecKind::Async => &[Variant::Blocking, Variant::Offload],
+            ExecKind::Process => &[],
+            _ => &[Variant::Unprotected, Variant::Lock, Variant::Atomic],
+        };
+        let names: Vec<&str> = offered.iter().map(|v| v.name()).collect();
+        offered
+            .iter()
+            .copied()
+            .find(|v| v.name() == name)
+            .ok_or_else(|| match names.is_empty() {
+                true => format!("{} has no variants", kind.name()),
+                false => format!("the variants of {} are {}", kind.name(), names.join(", ")),
+            })
+    }
+}
+
+/// The memory a run's tasks share: the counter of the race lesson.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub counter: AtomicU64,
+    pub lock: Mutex<()>,
 }
 
 /// The article's pool of 5 threads.
@@ -145,7 +186,7 @@ impl ExecSpec {
         ExecSpec {
             kind,
             workers: None,
-            offload: None,
+            variant: None,
         }
     }
 
@@ -159,9 +200,10 @@ impl ExecSpec {
 
     pub fn meta(&self, tasks: u32) -> RunMeta {
         let kind = self.kind;
-        let variant = self.offload.map(|o| if o { "offload" } else { "blocking" });
+        let variant = self.variant.map(Variant::name);
         let label = match (kind, variant) {
-            (ExecKind::Threads, _) => "threads (GIL)".to_string(),
+            (ExecKind::Threads, Some(v)) => format!("threads (GIL, {v})"),
+            (ExecKind::Threads, None) => "threads (GIL)".to_string(),
             (other, Some(v)) => format!("{} ({v})", other.name()),
             (other, None) => other.name().to_string(),
         };
@@ -216,6 +258,10 @@ pub struct RunCtx {
     pub clock: Clock,
     pub env: Arc<Env>,
     pub stop: Stop,
+    /// What the run's tasks share (one per run).
+    pub shared: Arc<Shared>,
+    /// How adds to the shared counter are guarded.
+    pub guard: Variant,
 }
 
 impl RunCtx {
@@ -288,17 +334,42 @@ fn on_pool_threads(ctx: &RunCtx, workers: u32, name: &str, body: impl Fn(u32) + 
 
 /// Run `tasks` under `spec` on this thread and its helpers; returns when every task ended.
 pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
+    let adds: u64 = tasks
+        .iter()
+        .flat_map(|t| &t.segments)
+        .map(|s| match s {
+            crate::workload::Segment::Add { times } => *times as u64,
+            _ => 0,
+        })
+        .sum();
     let _default = tracing::dispatcher::set_default(&ctx.dispatch);
     mark_run(ctx.run, Mark::RunStart);
     match spec.kind {
         ExecKind::Sync => threads::run(ctx, tasks, 1, false),
         ExecKind::Threads => threads::run(ctx, tasks, spec.workers(), true),
         ExecKind::FreeThreads => threads::run(ctx, tasks, spec.workers(), false),
-        ExecKind::Async => event_loop::run(ctx, tasks, spec.offload == Some(true)),
+        ExecKind::Async => event_loop::run(ctx, tasks, spec.variant == Some(Variant::Offload)),
         ExecKind::Process => process::run(ctx, tasks, spec.workers()),
         ExecKind::Rayon => rayon_pool::run(ctx, tasks, spec.workers()),
     }
     mark_run(ctx.run, Mark::RunEnd);
+    report_counter(spec, ctx, &adds);
+}
+
+/// The race lesson's figures: how many adds the tasks made, and what the shared counter says.
+/// Worker processes share no memory, so a process run has no shared counter to report.
+fn report_counter(spec: &ExecSpec, ctx: &RunCtx, adds: &u64) {
+    if *adds == 0 || spec.kind == ExecKind::Process {
+        return;
+    }
+    let actual = ctx.shared.counter.load(Ordering::SeqCst);
+    for (name, value) in [("expected", *adds), ("actual", actual)] {
+        ctx.sink.send(crate::instrument::Msg::Figure {
+            run: ctx.run,
+            name: name.to_string(),
+            value,
+        });
+    }
 }
 
 #[cfg(test)]

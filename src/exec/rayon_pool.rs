@@ -21,6 +21,7 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
                 let lane = rayon::current_thread_index().unwrap_or(0) as u32;
                 let mut worker = Worker::new(ctx.run, lane, None, ctx.env.http_timeout);
                 worker.stop = Some(ctx.stop.flag());
+                worker.shared = Some((&ctx.shared, ctx.guard));
                 tracing::dispatcher::with_default(&ctx.dispatch, || worker.run_task(task));
             });
         }

@@ -12,6 +12,7 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32, with_gil: bool) {
     on_pool_threads(ctx, workers, "runwait-worker", |lane| {
         let mut worker = Worker::new(ctx.run, lane, gil.as_ref(), ctx.env.http_timeout);
         worker.stop = Some(ctx.stop.flag());
+        worker.shared = Some((&ctx.shared, ctx.guard));
         while let Ok(task) = queue.recv() {
             if ctx.stopped() {
                 break;

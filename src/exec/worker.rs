@@ -5,12 +5,15 @@
 //! never show two threads of one run in `run` at once.
 
 use super::gil::Gil;
+use super::{Shared, Variant};
 use crate::instrument::{mark, At, Mark};
 use crate::workload::cpu::sum_of_squares;
 use crate::workload::http::Blocking;
 use crate::workload::{Segment, Task};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use crate::workload::cpu::ADD_WORK;
 
 pub struct Worker<'a> {
     pub run: u32,
@@ -21,6 +24,8 @@ pub struct Worker<'a> {
     pub http_timeout: Duration,
     /// Set when the run is being stopped: CPU work gives up at its next chunk.
     pub stop: Option<&'a AtomicBool>,
+    /// The run's shared counter and how adds to it are guarded (a worker process has its own).
+    pub shared: Option<(&'a Shared, Variant)>,
 }
 
 impl<'a> Worker<'a> {
@@ -32,6 +37,7 @@ impl<'a> Worker<'a> {
             http: None,
             http_timeout,
             stop: None,
+            shared: None,
         }
     }
 
@@ -82,7 +88,46 @@ impl<'a> Worker<'a> {
                 });
                 Ok(())
             }
+            Segment::Add { times } => {
+                let own = Shared::default();
+                let (shared, guard) = self.shared.unwrap_or((&own, Variant::Unprotected));
+                for _ in 0..*times {
+                    self.add(at, shared, guard)
+                        .ok_or_else(|| "stopped".to_string())?;
+                }
+                Ok(())
+            }
         }
+    }
+
+    /// One `counter += 1`: read, compute (the switch interval may end here, and the GIL pass
+    /// to another thread), write back. Unprotected, an add made meanwhile by another thread is
+    /// overwritten: a lost update, for real.
+    fn add(&self, at: At, shared: &Shared, guard: Variant) -> Option<()> {
+        match guard {
+            Variant::Atomic => {
+                self.cpu(at, ADD_WORK)?;
+                shared.counter.fetch_add(1, Ordering::SeqCst);
+            }
+            Variant::Lock => {
+                let _held = match shared.lock.try_lock() {
+                    Ok(held) => held,
+                    // Waiting for a lock is blocking: the GIL is let go meanwhile, as in CPython.
+                    Err(_) => blocking_io(at, self.gil, || {
+                        shared.lock.lock().unwrap_or_else(|e| e.into_inner())
+                    }),
+                };
+                let value = shared.counter.load(Ordering::SeqCst);
+                self.cpu(at, ADD_WORK)?;
+                shared.counter.store(value + 1, Ordering::SeqCst);
+            }
+            _ => {
+                let value = shared.counter.load(Ordering::SeqCst);
+                self.cpu(at, ADD_WORK)?;
+                shared.counter.store(value + 1, Ordering::SeqCst);
+            }
+        }
+        Some(())
     }
 
     fn cpu(&self, at: At, n: u64) -> Option<u128> {

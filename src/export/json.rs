@@ -30,6 +30,8 @@ pub struct RunSummary<'a> {
     pub ready_ms: f64,
     pub max_running: u32,
     pub speedup: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<&'a std::collections::BTreeMap<String, u64>>,
 }
 
 fn round(x: f64, places: i32) -> f64 {
@@ -59,6 +61,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 ready_ms: round(ms(s.ready_ns), 1),
                 max_running: s.max_running,
                 speedup: speedup(trace, run).map(|x| round(x, 2)),
+                lesson: (!run.lesson.is_empty()).then_some(&run.lesson),
             }
         })
         .collect();

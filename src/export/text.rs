@@ -89,8 +89,15 @@ pub fn render(trace: &Trace, style: Style) -> String {
 }
 
 pub fn summary_table(trace: &Trace) -> String {
+    let lw = trace
+        .runs
+        .iter()
+        .map(|r| r.meta.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(15);
     let mut out = format!(
-        "{:<15} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}\n",
+        "{:<lw$} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}\n",
         "executor", "workers", "GIL", "wall", "run", "wait", "ready", "max run", "speedup", "done"
     );
     for run in &trace.runs {
@@ -105,7 +112,7 @@ pub fn summary_table(trace: &Trace) -> String {
         }
         let _ = writeln!(
             out,
-            "{:<15} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}",
+            "{:<lw$} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}",
             run.meta.label,
             run.meta.workers,
             if run.meta.gil { "yes" } else { "no" },
@@ -206,6 +213,9 @@ fn title(trace: &Trace, run: &Run) -> String {
         s.done,
         run.meta.tasks
     );
+    if let Some(counter) = run.counter_words() {
+        let _ = write!(t, " · {counter}");
+    }
     if let Some(x) = speedup(trace, run) {
         let _ = write!(t, " · speedup {x:.2}x");
     }

@@ -95,6 +95,12 @@ pub enum Msg {
         lane: u32,
         error_ns: u64,
     },
+    /// A figure of the lesson's own, measured when the run ended (the race's counter).
+    Figure {
+        run: u32,
+        name: String,
+        value: u64,
+    },
 }
 
 /// The trace's clock: nanoseconds since one `Instant`, shared by the Layer and the recorder.

@@ -77,6 +77,11 @@ impl Recorder {
                     r.lane_mut(lane).name = name;
                 }
             }
+            Msg::Figure { run, name, value } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.lesson.insert(name, value);
+                }
+            }
             Msg::ClockError {
                 run,
                 lane,

@@ -11,6 +11,7 @@ pub use query::Cell;
 pub use stats::RunStats;
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What a lane is doing during a span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -192,6 +193,9 @@ pub struct Run {
     pub reordered: u32,
     #[serde(default)]
     pub max_reorder_ns: u64,
+    /// The lesson's own figures (the race: `expected` and `actual` counter values).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lesson: BTreeMap<String, u64>,
 }
 
 impl Run {
@@ -204,6 +208,7 @@ impl Run {
             ends: Vec::new(),
             reordered: 0,
             max_reorder_ns: 0,
+            lesson: BTreeMap::new(),
         }
     }
 
@@ -214,6 +219,15 @@ impl Run {
 
     pub fn finished(&self) -> bool {
         self.end_ns.is_some()
+    }
+
+    /// The race lesson's counter in words: `counter 286 of 1000 (714 updates lost)`.
+    pub fn counter_words(&self) -> Option<String> {
+        let (expected, actual) = (*self.lesson.get("expected")?, *self.lesson.get("actual")?);
+        Some(match expected.saturating_sub(actual) {
+            0 => format!("counter {actual} of {expected}: no update lost"),
+            lost => format!("counter {actual} of {expected} ({lost} updates lost)"),
+        })
     }
 
     /// Ended, with every task done.

@@ -6,6 +6,11 @@ use std::hint::black_box;
 /// "eval breaker"): a few tens of microseconds here.
 pub const CHUNK: u64 = 1 << 14;
 
+/// The work between a shared-counter add's read and its write (the race lesson): about 0.1 ms
+/// here, so a task's 100 adds outlast the GIL's 5 ms switch interval and switches fall
+/// between reads and writes, as in the article's Python.
+pub const ADD_WORK: u64 = 16 * CHUNK;
+
 /// The default `--size`: one task takes roughly 100-200 ms on the 2-core machines this is built
 /// on (measured with `cargo bench --bench instrument -- cpu`).
 pub const DEFAULT_SIZE: u64 = 350_000_000;

@@ -40,6 +40,10 @@ pub enum Segment {
     Http { url: String },
     /// Blocking on a timer.
     Sleep { ms: u64 },
+    /// Add 1 to the run's shared counter `times` times: read it, compute a little (the
+    /// bytecodes between Python's load and store, where a thread switch can fall), write it
+    /// back; guarded as the run's variant says.
+    Add { times: u32 },
 }
 
 /// A unit of work, numbered from 0 within a run.

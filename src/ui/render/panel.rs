@@ -121,6 +121,13 @@ fn title(app: &App, run: usize) -> String {
             if s.lost > 0 {
                 t.push_str(&format!(" · {} lost", s.lost));
             }
+            if let Some(counter) = r.counter_words() {
+                t = format!(
+                    "{} · {counter} · {}",
+                    m.label,
+                    &t[m.label.len()..].trim_start_matches(" · ")
+                );
+            }
             t
         }
     }
