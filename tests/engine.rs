@@ -186,16 +186,13 @@ fn foreign_or_damaged_trace_files_are_refused() {
 #[test]
 fn stopping_ends_every_run_promptly_and_kills_worker_processes() {
     use runwait::instrument::Recorder;
-    use runwait::session::{Options, Order, Session};
+    use runwait::session::Order;
     use std::time::{Duration, Instant};
-    let options = runwait::session::Options {
-        executors: Some(specs("threads:2,async,process:2")),
-        tasks: Some(50),
-        latency_ms: Some(1000),
-        env: env(),
-        ..Options::default()
-    };
-    let session = Session::prepare(runwait::scenario::find("io").unwrap(), options).unwrap();
+    let lesson = runwait::scenario::find("io").unwrap();
+    let session = session(lesson, Some("threads:2,async,process:2"), |o| {
+        o.tasks = Some(50);
+        o.latency_ms = Some(1000);
+    });
     let mut recorder = Recorder::new("io");
     let started = session.start(&mut recorder, Order::Together);
     std::thread::sleep(Duration::from_millis(300));
@@ -230,16 +227,13 @@ fn stopping_ends_every_run_promptly_and_kills_worker_processes() {
 #[test]
 fn cpu_work_stops_at_its_next_chunk() {
     use runwait::instrument::Recorder;
-    use runwait::session::{Options, Order, Session};
+    use runwait::session::Order;
     use std::time::{Duration, Instant};
-    let options = Options {
-        executors: Some(specs("sync,threads:2,async")),
-        tasks: Some(4),
-        size: Some(50_000_000_000),
-        env: env(),
-        ..Options::default()
-    };
-    let session = Session::prepare(runwait::scenario::find("cpu").unwrap(), options).unwrap();
+    let lesson = runwait::scenario::find("cpu").unwrap();
+    let session = session(lesson, Some("sync,threads:2,async"), |o| {
+        o.tasks = Some(4);
+        o.size = Some(50_000_000_000);
+    });
     let mut recorder = Recorder::new("cpu");
     let started = session.start(&mut recorder, Order::Together);
     std::thread::sleep(Duration::from_millis(200));
@@ -365,14 +359,7 @@ fn a_lesson_file_runs_like_a_builtin_one() {
     .unwrap();
     let scenario = runwait::scenario::find(path.to_str().unwrap()).unwrap();
     assert_eq!(scenario.name, "mine");
-    let options = runwait::session::Options {
-        latency_ms: Some(10),
-        env: env(),
-        ..Default::default()
-    };
-    let trace = runwait::session::Session::prepare(scenario, options)
-        .unwrap()
-        .run_one_by_one();
+    let trace = session(scenario, None, |o| o.latency_ms = Some(10)).run_one_by_one();
     assert_eq!(trace.scenario, "mine");
     for r in &trace.runs {
         assert_lanes_well_formed(r);
@@ -398,13 +385,7 @@ fn gil_lesson_shows_the_convoy() {
         step: 0,
         offload: false,
     }];
-    let options = runwait::session::Options {
-        env: env(),
-        ..Default::default()
-    };
-    let trace = runwait::session::Session::prepare(scenario, options)
-        .unwrap()
-        .run_one_by_one();
+    let trace = session(scenario, None, |_| {}).run_one_by_one();
     let io_lane = |run: &runwait::trace::Run| {
         run.lanes
             .iter()
@@ -444,13 +425,7 @@ fn starve_lesson_shows_a_starved_loop_and_a_free_one() {
             *n = 60_000_000;
         }
     }
-    let options = runwait::session::Options {
-        env: env(),
-        ..Default::default()
-    };
-    let trace = runwait::session::Session::prepare(scenario, options)
-        .unwrap()
-        .run_one_by_one();
+    let trace = session(scenario, None, |_| {}).run_one_by_one();
     assert_eq!(trace.runs[0].meta.variant.as_deref(), Some("blocking"));
     assert_eq!(trace.runs[1].meta.variant.as_deref(), Some("offload"));
     let hog_len = |run: &runwait::trace::Run| {

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use runwait::exec::{Env, ExecSpec};
-use runwait::scenario;
+use runwait::scenario::{self, Scenario};
 use runwait::session::{Options, Session};
 use runwait::trace::{Run, State, Trace};
 use std::path::PathBuf;
@@ -21,16 +21,25 @@ pub fn specs(list: &str) -> Vec<ExecSpec> {
     list.split(',').map(|s| s.parse().unwrap()).collect()
 }
 
-/// Run a built-in lesson one run after another and return its trace.
-pub fn run(name: &str, executors: &str, tune: impl FnOnce(&mut Options)) -> Trace {
+/// A lesson made ready with test options: worker processes are the runwait binary;
+/// `executors` (if any) replaces the lesson's; `tune` sets the rest.
+pub fn session(
+    lesson: Scenario,
+    executors: Option<&str>,
+    tune: impl FnOnce(&mut Options),
+) -> Session {
     let mut options = Options {
-        executors: Some(specs(executors)),
+        executors: executors.map(specs),
         env: env(),
         ..Options::default()
     };
     tune(&mut options);
-    let session = Session::prepare(scenario::find(name).unwrap(), options).unwrap();
-    session.run_one_by_one()
+    Session::prepare(lesson, options).unwrap()
+}
+
+/// Run a built-in lesson one run after another and return its trace.
+pub fn run(name: &str, executors: &str, tune: impl FnOnce(&mut Options)) -> Trace {
+    session(scenario::find(name).unwrap(), Some(executors), tune).run_one_by_one()
 }
 
 pub fn by_executor<'a>(trace: &'a Trace, label: &str) -> &'a Run {
