@@ -88,7 +88,7 @@ pub struct WorkloadArgs {
     /// io: each answer takes up to this much longer, chosen from --seed.
     #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=HOUR_MS))]
     pub jitter: u64,
-    /// io: the seed of the jitter.
+    /// The seed of the jitter and of a lesson's random picks (counts, durations).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
     /// io: fetch this URL instead of the loopback server (repeat for several, taken in turn).

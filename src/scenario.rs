@@ -14,6 +14,7 @@
 //! [[tasks]]
 //! count = 10
 //! segments = [{ cpu = 20_000_000 }, { http = "loopback" }, { sleep_ms = 30 }]
+//! # count = [1, 10] and sleep_ms = [30, 90] pick from a range with --seed
 //! repeat = 2                  # the segments twice over; optional
 //! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson)
 //! ```
@@ -33,6 +34,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("gil", include_str!("../assets/scenarios/gil.toml")),
     ("starve", include_str!("../assets/scenarios/starve.toml")),
     ("race", include_str!("../assets/scenarios/race.toml")),
+    ("chefs", include_str!("../assets/scenarios/chefs.toml")),
     (
         "pool-size",
         include_str!("../assets/scenarios/pool-size.toml"),
@@ -58,8 +60,10 @@ pub enum SegmentSpec {
         offload: bool,
     },
     Http(Target),
+    /// Blocking on a timer for `ms`, or, with `up_to`, a seeded pick from `ms..=up_to`.
     Sleep {
         ms: u64,
+        up_to: Option<u64>,
     },
     /// Add 1 to the run's shared counter this many times (the race lesson).
     Add {
@@ -71,6 +75,8 @@ pub enum SegmentSpec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskGroup {
     pub count: u32,
+    /// With it, the count is a seeded pick from `count..=count_up_to` (`--seed`).
+    pub count_up_to: Option<u32>,
     pub segments: Vec<SegmentSpec>,
 }
 
@@ -122,10 +128,18 @@ struct LessonFile {
     tasks: Spanned<Vec<GroupFile>>,
 }
 
+/// A number, or a range `[low, high]` to pick from with the seed.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(untagged)]
+enum Amount<T> {
+    One(T),
+    Range([T; 2]),
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GroupFile {
-    count: Spanned<u32>,
+    count: Spanned<Amount<u32>>,
     segments: Spanned<Vec<Spanned<SegmentFile>>>,
     /// The segments one after another this many times.
     #[serde(default)]
@@ -139,7 +153,7 @@ struct SegmentFile {
     step: Option<u64>,
     offload: Option<bool>,
     http: Option<String>,
-    sleep_ms: Option<u64>,
+    sleep_ms: Option<Amount<u64>>,
     add: Option<u32>,
 }
 
@@ -203,7 +217,12 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
             "a lesson has at least one [[tasks]] group",
         ));
     }
-    if groups.iter().map(|g| g.count as u64).sum::<u64>() > MAX_TASKS as u64 {
+    if groups
+        .iter()
+        .map(|g| g.count_up_to.unwrap_or(g.count) as u64)
+        .sum::<u64>()
+        > MAX_TASKS as u64
+    {
         return Err(at(
             file.tasks.span(),
             format!("at most {MAX_TASKS} tasks in all"),
@@ -245,7 +264,11 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
 }
 
 fn group(g: &GroupFile) -> Result<TaskGroup, Mistake> {
-    let count = *g.count.get_ref();
+    let (count, count_up_to) = match *g.count.get_ref() {
+        Amount::One(n) => (n, None),
+        Amount::Range([from, to]) if from <= to => (from, Some(to)),
+        Amount::Range(_) => return Err(at(g.count.span(), "a range is [low, high]")),
+    };
     if count == 0 {
         return Err(at(g.count.span(), "count must be at least 1"));
     }
@@ -267,6 +290,7 @@ fn group(g: &GroupFile) -> Result<TaskGroup, Mistake> {
     };
     Ok(TaskGroup {
         count,
+        count_up_to,
         segments: std::iter::repeat_n(segments, repeat).flatten().collect(),
     })
 }
@@ -305,7 +329,12 @@ fn segment(s: &Spanned<SegmentFile>) -> Result<SegmentSpec, Mistake> {
                 .map_err(|why| bad(&format!("bad url '{url}': {why}")))?;
             SegmentSpec::Http(Target::Url(url.clone()))
         }
-        (_, _, Some(ms)) => SegmentSpec::Sleep { ms },
+        (_, _, Some(Amount::One(ms))) => SegmentSpec::Sleep { ms, up_to: None },
+        (_, _, Some(Amount::Range([from, to]))) if from <= to => SegmentSpec::Sleep {
+            ms: from,
+            up_to: Some(to),
+        },
+        (_, _, Some(Amount::Range(_))) => return Err(bad("a range is [low, high]")),
         _ => unreachable!("exactly one kind is set"),
     })
 }
@@ -416,7 +445,7 @@ mod tests {
                     step: 2,
                     offload: false
                 },
-                SegmentSpec::Sleep { ms: 3 }
+                SegmentSpec::Sleep { ms: 3, up_to: None }
             ]
         );
     }

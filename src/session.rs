@@ -88,8 +88,15 @@ impl Drop for Started {
 impl Session {
     pub fn prepare(mut scenario: Scenario, options: Options) -> Result<Session, Error> {
         crate::workload::raise_fd_limit();
-        for group in &mut scenario.groups {
-            group.count = options.tasks.unwrap_or(group.count);
+        for (g, group) in scenario.groups.iter_mut().enumerate() {
+            group.count = match (options.tasks, group.count_up_to) {
+                (Some(n), _) => n,
+                (None, Some(to)) => {
+                    pick(options.seed, &[g as u64], group.count as u64, to as u64) as u32
+                }
+                (None, None) => group.count,
+            };
+            group.count_up_to = None;
             for segment in &mut group.segments {
                 if let (SegmentSpec::Cpu { n, .. }, Some(size)) = (segment, options.size) {
                     *n = size;
@@ -123,7 +130,7 @@ impl Session {
         } else {
             None
         };
-        let tasks = make_tasks(&scenario, server.as_ref(), &options.urls);
+        let tasks = make_tasks(&scenario, server.as_ref(), &options.urls, options.seed);
         Ok(Session {
             scenario,
             runs,
@@ -202,7 +209,13 @@ impl Session {
 
 /// The lesson's tasks, numbered from 0 across its groups: loopback requests go to the server
 /// (a page per task) or, with `--url`, to those URLs taken in turn.
-fn make_tasks(scenario: &Scenario, server: Option<&Server>, urls: &[String]) -> Vec<Task> {
+/// Durations given as ranges are picked with the seed, the same for the same seed and task.
+fn make_tasks(
+    scenario: &Scenario,
+    server: Option<&Server>,
+    urls: &[String],
+    seed: u64,
+) -> Vec<Task> {
     let mut tasks = Vec::with_capacity(scenario.task_count() as usize);
     for group in &scenario.groups {
         for k in 0..group.count as u64 {
@@ -210,7 +223,8 @@ fn make_tasks(scenario: &Scenario, server: Option<&Server>, urls: &[String]) -> 
             let segments = group
                 .segments
                 .iter()
-                .map(|spec| match spec {
+                .enumerate()
+                .map(|(s, spec)| match spec {
                     SegmentSpec::Cpu { n, step, offload } => {
                         let n = n.saturating_add(step.saturating_mul(k));
                         if *offload {
@@ -219,7 +233,13 @@ fn make_tasks(scenario: &Scenario, server: Option<&Server>, urls: &[String]) -> 
                             Segment::Cpu { n }
                         }
                     }
-                    SegmentSpec::Sleep { ms } => Segment::Sleep { ms: *ms },
+                    SegmentSpec::Sleep { ms, up_to: None } => Segment::Sleep { ms: *ms },
+                    SegmentSpec::Sleep {
+                        ms,
+                        up_to: Some(to),
+                    } => Segment::Sleep {
+                        ms: pick(seed, &[1 << 32 | id as u64, s as u64], *ms, *to),
+                    },
                     SegmentSpec::Add { times } => Segment::Add { times: *times },
                     SegmentSpec::Http(Target::Url(url)) => Segment::Http { url: url.clone() },
                     SegmentSpec::Http(Target::Loopback) => Segment::Http {
@@ -234,6 +254,14 @@ fn make_tasks(scenario: &Scenario, server: Option<&Server>, urls: &[String]) -> 
         }
     }
     tasks
+}
+
+/// A number in `from..=to` fixed by the seed and `what` (which group, task, segment).
+fn pick(seed: u64, what: &[u64], from: u64, to: u64) -> u64 {
+    let h = what
+        .iter()
+        .fold(seed ^ 0x5eed, |h, &w| crate::workload::splitmix64(h ^ w));
+    from + h % (to - from).saturating_add(1)
 }
 
 /// Malformed URLs, and servers that do not answer, are errors before anything runs.

@@ -501,3 +501,39 @@ fn race_lesson_loses_updates_only_without_protection() {
         "unprotected adds lose updates in most runs: {lost_runs} of 3"
     );
 }
+
+/// `chefs`: a seeded 1 to 10 customers; three chefs as threads or as a semaphore of 3 on one
+/// loop take about as long, both well ahead of one cook.
+#[test]
+fn chefs_lesson_three_threads_or_a_semaphore_of_three() {
+    let lesson = || runwait::scenario::find("chefs").unwrap();
+    let counts: Vec<u32> = (0..4)
+        .map(|seed| session(lesson(), None, |o| o.seed = seed).tasks.len() as u32)
+        .collect();
+    assert!(counts.iter().all(|&n| (1..=10).contains(&n)), "{counts:?}");
+    let again = session(lesson(), None, |o| o.seed = 2).tasks;
+    assert_eq!(
+        again,
+        session(lesson(), None, |o| o.seed = 2).tasks,
+        "the seed fixes the orders"
+    );
+    let trace = session(lesson(), None, |o| {
+        o.seed = 2;
+        o.tasks = Some(6);
+    })
+    .run_one_by_one();
+    for r in &trace.runs {
+        assert_every_task_done_once(r);
+    }
+    let wall = |i: usize| trace.runs[i].wall_ns().unwrap() as f64;
+    assert_eq!(trace.runs[2].meta.label, "async (3 at a time)");
+    assert!(
+        wall(0) / wall(1) > 1.8,
+        "three chefs beat one: {}",
+        wall(0) / wall(1)
+    );
+    assert!(
+        (wall(1) / wall(2) - 1.0).abs() < 0.3,
+        "threads and the semaphore alike"
+    );
+}

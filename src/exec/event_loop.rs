@@ -21,7 +21,9 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 use tracing::Dispatch;
 
-pub fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool) {
+/// `limit`: at most this many tasks in progress at once (asyncio.Semaphore); a task waiting
+/// for its turn is not started yet, as a task waiting in a thread pool's queue.
+pub fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool, limit: Option<u32>) {
     let timers = Timers::start();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -30,6 +32,7 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool) {
     runtime.block_on(async {
         let client = async_client(ctx.env.http_timeout);
         let mut set = tokio::task::JoinSet::new();
+        let turns = limit.map(|n| Arc::new(tokio::sync::Semaphore::new(n as usize)));
         for (lane, task) in tasks.into_iter().enumerate() {
             let at = At {
                 run: ctx.run,
@@ -40,7 +43,14 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool) {
             let shared = ctx.shared.clone();
             let body =
                 async move { do_task(&client, &task, &stop, &timers, &shared, offload).await };
-            set.spawn(Traced::new(at, ctx.dispatch.clone(), body));
+            let (turns, dispatch) = (turns.clone(), ctx.dispatch.clone());
+            set.spawn(async move {
+                let _turn = match turns {
+                    Some(turns) => Some(turns.acquire_owned().await),
+                    None => None,
+                };
+                Traced::new(at, dispatch, body).await
+            });
         }
         let stopped = async {
             while !ctx.stopped() {

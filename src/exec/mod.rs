@@ -62,11 +62,10 @@ impl ExecKind {
         }
     }
 
-    fn has_pool(self) -> bool {
-        matches!(
-            self,
-            ExecKind::Threads | ExecKind::FreeThreads | ExecKind::Process | ExecKind::Rayon
-        )
+    /// Pools take a worker count; the event loop takes a limit on tasks at once (a
+    /// semaphore, `async:3`).
+    fn takes_count(self) -> bool {
+        !matches!(self, ExecKind::Sync)
     }
 }
 
@@ -104,7 +103,9 @@ impl FromStr for ExecSpec {
         };
         let workers = match count {
             None => None,
-            Some(_) if !kind.has_pool() => return Err(bad("only pools take a worker count")),
+            Some(_) if !kind.takes_count() => {
+                return Err(bad("only pools take a worker count (and async a limit)"))
+            }
             Some(n) => match n.parse::<u32>() {
                 Ok(0) => return Err(bad("the worker count must be at least 1")),
                 Ok(n) if n > kind.max_workers() => {
@@ -201,11 +202,12 @@ impl ExecSpec {
     pub fn meta(&self, tasks: u32) -> RunMeta {
         let kind = self.kind;
         let variant = self.variant.map(Variant::name);
-        let label = match (kind, variant) {
-            (ExecKind::Threads, Some(v)) => format!("threads (GIL, {v})"),
-            (ExecKind::Threads, None) => "threads (GIL)".to_string(),
-            (other, Some(v)) => format!("{} ({v})", other.name()),
-            (other, None) => other.name().to_string(),
+        let label = match (kind, variant, self.workers) {
+            (ExecKind::Threads, Some(v), _) => format!("threads (GIL, {v})"),
+            (ExecKind::Threads, None, _) => "threads (GIL)".to_string(),
+            (ExecKind::Async, None, Some(n)) => format!("async ({n} at a time)"),
+            (other, Some(v), _) => format!("{} ({v})", other.name()),
+            (other, None, _) => other.name().to_string(),
         };
         RunMeta {
             executor: kind.name().to_string(),
@@ -348,7 +350,12 @@ pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
         ExecKind::Sync => threads::run(ctx, tasks, 1, false),
         ExecKind::Threads => threads::run(ctx, tasks, spec.workers(), true),
         ExecKind::FreeThreads => threads::run(ctx, tasks, spec.workers(), false),
-        ExecKind::Async => event_loop::run(ctx, tasks, spec.variant == Some(Variant::Offload)),
+        ExecKind::Async => event_loop::run(
+            ctx,
+            tasks,
+            spec.variant == Some(Variant::Offload),
+            spec.workers,
+        ),
         ExecKind::Process => process::run(ctx, tasks, spec.workers()),
         ExecKind::Rayon => rayon_pool::run(ctx, tasks, spec.workers()),
     }

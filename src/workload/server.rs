@@ -183,16 +183,9 @@ fn jitter(config: ServerConfig, path: &str) -> u64 {
     }
     let mut h = config.seed ^ 0x9e37_79b9_7f4a_7c15;
     for b in path.bytes() {
-        h = splitmix64(h ^ b as u64);
+        h = super::splitmix64(h ^ b as u64);
     }
     h % config.jitter_ms.saturating_add(1)
-}
-
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]
