@@ -25,7 +25,7 @@ pub fn main() -> i32 {
     }
     let result = match cli.command {
         Some(Command::Worker) => return crate::exec::process::worker_main(),
-        Some(Command::List) => list(),
+        Some(Command::List) => list().map(|()| 0),
         Some(Command::Run(args)) => run(args),
         Some(Command::Replay(args)) => replay(args),
         None => run(RunArgs {
@@ -34,7 +34,7 @@ pub fn main() -> i32 {
         }),
     };
     match result {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => fail(&e),
     }
 }
@@ -131,7 +131,8 @@ fn check_save_path(output: &OutputArgs) -> Result<(), Error> {
     })
 }
 
-fn run(args: RunArgs) -> Result<(), Error> {
+/// Returns the exit code: 0, or 128 + the signal that ended the UI.
+fn run(args: RunArgs) -> Result<i32, Error> {
     check_save_path(&args.output)?;
     let scenario = scenario::find(&args.scenario)?;
     let lesson_order = scenario.order;
@@ -141,7 +142,7 @@ fn run(args: RunArgs) -> Result<(), Error> {
         if let Some(path) = &args.output.save {
             file::save(&trace, path)?;
         }
-        return print(&trace, &args.output);
+        return print(&trace, &args.output).map(|()| 0);
     }
     let e = &args.executors;
     let order = match (e.together, e.one_by_one) {
@@ -153,24 +154,24 @@ fn run(args: RunArgs) -> Result<(), Error> {
     show(&mut app, &args.output)
 }
 
-fn replay(args: ReplayArgs) -> Result<(), Error> {
+fn replay(args: ReplayArgs) -> Result<i32, Error> {
     let trace = file::load(&args.file)?;
     if !wants_ui(&args.output) {
-        return print(&trace, &args.output);
+        return print(&trace, &args.output).map(|()| 0);
     }
     let mut app = ui::app::App::replay(trace);
     show(&mut app, &args.output)
 }
 
 /// Run the UI; with `--save`, `s` saves there and the trace is saved on quitting too.
-fn show(app: &mut ui::app::App, output: &OutputArgs) -> Result<(), Error> {
+fn show(app: &mut ui::app::App, output: &OutputArgs) -> Result<i32, Error> {
     app.color = color_allowed();
     app.save_path = output.save.clone();
-    ui::run(app, f64::from(output.fps))?;
+    let signal = ui::run(app, f64::from(output.fps))?;
     if let Some(path) = &output.save {
         file::save(app.trace(), path)?;
     }
-    Ok(())
+    Ok(signal.map_or(0, |s| 128 + s))
 }
 
 fn print(trace: &crate::trace::Trace, output: &OutputArgs) -> Result<(), Error> {

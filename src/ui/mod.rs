@@ -13,7 +13,7 @@ use crate::error::Error;
 use app::App;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use crossterm::event::{self, Event};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,14 +29,16 @@ impl Drop for Restore {
     }
 }
 
-/// Run the UI until the user quits (or SIGTERM / SIGHUP). The runs are stopped and every
-/// worker process is gone before this returns.
-pub fn run(app: &mut App, fps: f64) -> Result<(), Error> {
-    let term = Arc::new(AtomicBool::new(false));
+/// Run the UI until the user quits (or SIGTERM / SIGHUP: then it returns the signal's
+/// number). The runs are stopped and every worker process is gone before this returns.
+pub fn run(app: &mut App, fps: f64) -> Result<Option<i32>, Error> {
+    let term = Arc::new(AtomicUsize::new(0));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(signal, term.clone()).map_err(|e| Error::Io {
-            what: "cannot handle signals".into(),
-            source: e,
+        signal_hook::flag::register_usize(signal, term.clone(), signal as usize).map_err(|e| {
+            Error::Io {
+                what: "cannot handle signals".into(),
+                source: e,
+            }
         })?;
     }
     let mut terminal = ratatui::try_init().map_err(|e| Error::Io {
@@ -55,7 +57,10 @@ pub fn run(app: &mut App, fps: f64) -> Result<(), Error> {
     // The terminal first: stopping runs blocked in a request can take a moment.
     drop(restore);
     app.stop();
-    result
+    result.map(|()| match term.load(Ordering::Relaxed) {
+        0 => None,
+        signal => Some(signal as i32),
+    })
 }
 
 /// Terminal input, read on a thread of its own: crossterm spins inside its read when the
@@ -78,7 +83,7 @@ fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     fps: f64,
-    term: &AtomicBool,
+    term: &AtomicUsize,
     events: &Receiver<Event>,
 ) -> Result<(), Error> {
     let frame = Duration::from_secs_f64(1.0 / fps);
@@ -88,7 +93,7 @@ fn event_loop(
         source: e,
     };
     let mut dirty = true;
-    while !term.load(Ordering::Relaxed) {
+    while term.load(Ordering::Relaxed) == 0 {
         let started = Instant::now();
         let size = terminal.size().map_err(io)?;
         app.size = (size.width, size.height);
