@@ -17,6 +17,7 @@
 //! # count = [1, 10] and sleep_ms = [30, 90] pick from a range with --seed
 //! repeat = 2                  # the segments twice over; optional
 //! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson)
+//! # [queues] orders = 5, then { put = "orders" } / { get = "orders" }: queues between tasks
 //! ```
 
 use crate::error::Error;
@@ -35,6 +36,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("starve", include_str!("../assets/scenarios/starve.toml")),
     ("race", include_str!("../assets/scenarios/race.toml")),
     ("chefs", include_str!("../assets/scenarios/chefs.toml")),
+    ("burgers", include_str!("../assets/scenarios/burgers.toml")),
     (
         "pool-size",
         include_str!("../assets/scenarios/pool-size.toml"),
@@ -69,6 +71,14 @@ pub enum SegmentSpec {
     Add {
         times: u32,
     },
+    /// Put an item in the lesson's queue number `queue` (waiting while it is full).
+    Put {
+        queue: u32,
+    },
+    /// Take one from it (waiting while it is empty).
+    Get {
+        queue: u32,
+    },
 }
 
 /// `count` tasks made of the same segments.
@@ -93,6 +103,8 @@ pub struct Scenario {
     /// How many requests the loopback server answers at once (a model of a real site's
     /// capacity; unlimited when unset).
     pub server_concurrency: Option<u32>,
+    /// Queues joining the tasks: name and capacity (0: no bound).
+    pub queues: Vec<crate::trace::QueueMeta>,
     pub groups: Vec<TaskGroup>,
 }
 
@@ -125,6 +137,9 @@ struct LessonFile {
     latency_ms: Option<u64>,
     #[serde(default)]
     server_concurrency: Option<Spanned<u32>>,
+    /// name = capacity (0: no bound).
+    #[serde(default)]
+    queues: toml::map::Map<String, toml::Value>,
     tasks: Spanned<Vec<GroupFile>>,
 }
 
@@ -155,6 +170,8 @@ struct SegmentFile {
     http: Option<String>,
     sleep_ms: Option<Amount<u64>>,
     add: Option<u32>,
+    put: Option<String>,
+    get: Option<String>,
 }
 
 /// The most tasks a lesson may have in all.
@@ -205,11 +222,25 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
             "a lesson compares at least one executor",
         ));
     }
+    let mut queues = Vec::new();
+    for (name, capacity) in &file.queues {
+        let capacity = capacity
+            .as_integer()
+            .filter(|&c| (0..=1_000_000).contains(&c))
+            .ok_or_else(|| Mistake {
+                span: None,
+                why: format!("queue '{name}': its capacity is a whole number (0 for no bound)"),
+            })?;
+        queues.push(crate::trace::QueueMeta {
+            name: name.clone(),
+            capacity: capacity as u32,
+        });
+    }
     let groups = file
         .tasks
         .get_ref()
         .iter()
-        .map(group)
+        .map(|g| group(g, &queues))
         .collect::<Result<Vec<_>, _>>()?;
     if groups.is_empty() {
         return Err(at(
@@ -259,11 +290,12 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
             }
             n => n.map(|n| *n.get_ref()),
         },
+        queues,
         groups,
     })
 }
 
-fn group(g: &GroupFile) -> Result<TaskGroup, Mistake> {
+fn group(g: &GroupFile, queues: &[crate::trace::QueueMeta]) -> Result<TaskGroup, Mistake> {
     let (count, count_up_to) = match *g.count.get_ref() {
         Amount::One(n) => (n, None),
         Amount::Range([from, to]) if from <= to => (from, Some(to)),
@@ -276,7 +308,7 @@ fn group(g: &GroupFile) -> Result<TaskGroup, Mistake> {
         .segments
         .get_ref()
         .iter()
-        .map(segment)
+        .map(|s| segment(s, queues))
         .collect::<Result<Vec<_>, _>>()?;
     if segments.is_empty() {
         return Err(at(g.segments.span(), "a task has at least one segment"));
@@ -295,7 +327,10 @@ fn group(g: &GroupFile) -> Result<TaskGroup, Mistake> {
     })
 }
 
-fn segment(s: &Spanned<SegmentFile>) -> Result<SegmentSpec, Mistake> {
+fn segment(
+    s: &Spanned<SegmentFile>,
+    queues: &[crate::trace::QueueMeta],
+) -> Result<SegmentSpec, Mistake> {
     let f = s.get_ref();
     let bad = |why: &str| at(s.span(), why.to_string());
     let kinds = [
@@ -303,12 +338,27 @@ fn segment(s: &Spanned<SegmentFile>) -> Result<SegmentSpec, Mistake> {
         f.http.is_some(),
         f.sleep_ms.is_some(),
         f.add.is_some(),
+        f.put.is_some(),
+        f.get.is_some(),
     ];
     if kinds.iter().filter(|&&k| k).count() != 1 {
-        return Err(bad("a segment is exactly one of { cpu = N }, { http = \"loopback\" or a URL }, { sleep_ms = N }, { add = N }"));
+        return Err(bad("a segment is exactly one of { cpu = N }, { http = \"loopback\" or a URL }, { sleep_ms = N }, { add = N }, { put = \"queue\" }, { get = \"queue\" }"));
     }
     if (f.step.is_some() || f.offload.is_some()) && f.cpu.is_none() {
         return Err(bad("step and offload go with cpu"));
+    }
+    for (name, end) in [(&f.put, "put"), (&f.get, "get")] {
+        if let Some(name) = name {
+            let Some(queue) = queues.iter().position(|q| &q.name == name) else {
+                return Err(bad(&format!("no queue '{name}' in [queues]")));
+            };
+            let queue = queue as u32;
+            return Ok(if end == "put" {
+                SegmentSpec::Put { queue }
+            } else {
+                SegmentSpec::Get { queue }
+            });
+        }
     }
     if let Some(times) = f.add {
         return match times {

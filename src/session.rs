@@ -107,6 +107,18 @@ impl Session {
             .executors
             .clone()
             .unwrap_or_else(|| scenario.executors.clone());
+        if !scenario.queues.is_empty() {
+            if let Some(spec) = runs
+                .iter()
+                .find(|s| s.kind == crate::exec::ExecKind::Process)
+            {
+                return Err(Error::BadExecutor {
+                    spec: spec.kind.name().to_string(),
+                    why: "worker processes share no memory, so no queues: use threads or async"
+                        .into(),
+                });
+            }
+        }
         let lesson_urls: Vec<String> = scenario
             .segments()
             .filter_map(|s| match s {
@@ -149,7 +161,9 @@ impl Session {
             .runs
             .iter()
             .map(|spec| {
-                let run = recorder.add_run(spec.meta(self.tasks.len() as u32));
+                let mut meta = spec.meta(self.tasks.len() as u32);
+                meta.queues = self.scenario.queues.clone();
+                let run = recorder.add_run(meta);
                 let ctx = RunCtx {
                     run,
                     dispatch: dispatch.clone(),
@@ -157,7 +171,15 @@ impl Session {
                     clock: recorder.clock(),
                     env: self.env.clone(),
                     stop: stop.clone(),
-                    shared: Default::default(),
+                    shared: Arc::new(crate::exec::Shared {
+                        queues: self
+                            .scenario
+                            .queues
+                            .iter()
+                            .map(|q| crate::exec::queue::Queue::new(q.capacity))
+                            .collect(),
+                        ..Default::default()
+                    }),
                     guard: match spec.variant {
                         Some(v @ (Variant::Lock | Variant::Atomic)) => v,
                         _ => Variant::Unprotected,
@@ -241,6 +263,8 @@ fn make_tasks(
                         ms: pick(seed, &[1 << 32 | id as u64, s as u64], *ms, *to),
                     },
                     SegmentSpec::Add { times } => Segment::Add { times: *times },
+                    SegmentSpec::Put { queue } => Segment::Put { queue: *queue },
+                    SegmentSpec::Get { queue } => Segment::Get { queue: *queue },
                     SegmentSpec::Http(Target::Url(url)) => Segment::Http { url: url.clone() },
                     SegmentSpec::Http(Target::Loopback) => Segment::Http {
                         url: match server {

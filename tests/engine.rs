@@ -264,6 +264,7 @@ fn an_async_wake_from_another_thread_starts_ready_when_it_happens() {
         gil: false,
         tasks: 2,
         lane_kind: LaneKind::Task,
+        queues: Vec::new(),
     });
     let dispatch = recorder.dispatch();
     let clock = recorder.clock();
@@ -536,4 +537,29 @@ fn chefs_lesson_three_threads_or_a_semaphore_of_three() {
         (wall(1) / wall(2) - 1.0).abs() < 0.3,
         "threads and the semaphore alike"
     );
+}
+
+/// `burgers`: three tasks joined by queues; the bounded orders queue never holds more than 5,
+/// every queue ends empty, every task is done, as threads and on the loop.
+#[test]
+fn burgers_queues_keep_their_bounds() {
+    let trace = run("burgers", "threads:3,async", |o| o.tasks = Some(1));
+    for r in &trace.runs {
+        assert_lanes_well_formed(r);
+        assert_every_task_done_once(r);
+        assert_eq!(r.meta.queues.len(), 2);
+        for (q, meta) in r.meta.queues.iter().enumerate() {
+            let lengths = &r.queue_lengths[q];
+            assert_eq!(lengths.len(), 30, "{}: 15 puts and 15 gets", meta.name);
+            let most = lengths.iter().map(|&(_, l)| l).max().unwrap();
+            if meta.capacity > 0 {
+                assert!(most <= meta.capacity, "{} held {most}", meta.name);
+            }
+            assert_eq!(lengths.last().unwrap().1, 0, "{} ends empty", meta.name);
+            assert!(
+                lengths.windows(2).all(|w| w[0].0 <= w[1].0),
+                "in time order"
+            );
+        }
+    }
 }

@@ -6,6 +6,7 @@
 //! hands down, so the wake is measured, not guessed. CPU work inside a task blocks the loop,
 //! as in Python.
 
+use super::queue::End;
 use super::{RunCtx, Shared as RunShared, Stop};
 use crate::instrument::{mark, At, Mark};
 use crate::workload::cpu::sum_of_squares;
@@ -41,8 +42,9 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool, limit: Option<u32>) {
             };
             let (client, stop, timers) = (client.clone(), ctx.stop.clone(), timers.clone());
             let shared = ctx.shared.clone();
+            let run = ctx.run;
             let body =
-                async move { do_task(&client, &task, &stop, &timers, &shared, offload).await };
+                async move { do_task(&client, &task, &stop, &timers, &shared, offload, run).await };
             let (turns, dispatch) = (turns.clone(), ctx.dispatch.clone());
             set.spawn(async move {
                 let _turn = match turns {
@@ -71,6 +73,7 @@ async fn do_task(
     timers: &Timers,
     shared: &RunShared,
     offload: bool,
+    run: u32,
 ) -> Mark {
     for segment in &task.segments {
         match segment {
@@ -95,6 +98,20 @@ async fn do_task(
                 }
             }
             Segment::Sleep { ms } => timers.sleep(Duration::from_millis(*ms)).await,
+            Segment::Put { queue } | Segment::Get { queue } => {
+                let end = if matches!(segment, Segment::Put { .. }) {
+                    End::Put
+                } else {
+                    End::Get
+                };
+                let Some(q) = shared.queues.get(*queue as usize) else {
+                    return Mark::Failed;
+                };
+                let Some(len) = q.wait_async(end).await else {
+                    return Mark::Failed;
+                };
+                crate::instrument::mark_queue(run, *queue, len);
+            }
             Segment::Add { times } => {
                 // No await between the read and the write: on one loop, no add is lost.
                 for _ in 0..*times {

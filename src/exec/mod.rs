@@ -6,6 +6,7 @@
 pub mod event_loop;
 pub mod gil;
 pub mod process;
+pub mod queue;
 pub mod rayon_pool;
 pub mod threads;
 pub mod worker;
@@ -177,6 +178,8 @@ impl Variant {
 pub struct Shared {
     pub counter: AtomicU64,
     pub lock: Mutex<()>,
+    /// The lesson's queues, in its order.
+    pub queues: Vec<queue::Queue>,
 }
 
 /// The article's pool of 5 threads.
@@ -221,6 +224,7 @@ impl ExecSpec {
                 ExecKind::Process => LaneKind::Process,
                 _ => LaneKind::Thread,
             },
+            queues: Vec::new(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! never show two threads of one run in `run` at once.
 
 use super::gil::Gil;
+use super::queue::End;
 use super::{Shared, Variant};
 use crate::instrument::{mark, At, Mark};
 use crate::workload::cpu::sum_of_squares;
@@ -86,6 +87,22 @@ impl<'a> Worker<'a> {
                 blocking_io(at, self.gil, || {
                     std::thread::sleep(Duration::from_millis(*ms))
                 });
+                Ok(())
+            }
+            Segment::Put { queue } | Segment::Get { queue } => {
+                let end = if matches!(segment, Segment::Put { .. }) {
+                    End::Put
+                } else {
+                    End::Get
+                };
+                let (shared, _) = self.shared.ok_or("queues need the run's shared memory")?;
+                let q = shared.queues.get(*queue as usize).ok_or("no such queue")?;
+                let len = match q.try_now(end) {
+                    Some(len) => len,
+                    None => blocking_io(at, self.gil, || q.wait(end))
+                        .ok_or("waited too long on a queue")?,
+                };
+                crate::instrument::mark_queue(self.run, *queue, len);
                 Ok(())
             }
             Segment::Add { times } => {

@@ -138,7 +138,10 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
     let name_w = trace
         .runs
         .iter()
-        .flat_map(|r| r.lanes.iter().map(|l| l.name.chars().count()))
+        .flat_map(|r| {
+            let lanes = r.lanes.iter().map(|l| l.name.chars().count());
+            lanes.chain(r.meta.queues.iter().map(|q| q.name.chars().count() + 6))
+        })
         .max()
         .unwrap_or(6)
         .clamp(6, 24)
@@ -158,6 +161,18 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
             let cells = lane.cells(t0, ns_per_col, cols, run.end_ns.unwrap_or(t0));
             out.push_str(&paint_cells(&cells, style.color));
             out.push('\n');
+        }
+        for (q, meta) in run.meta.queues.iter().enumerate() {
+            let cells: String = run
+                .queue_cells(q, t0, ns_per_col, cols)
+                .into_iter()
+                .map(crate::trace::queue_glyph)
+                .collect();
+            let name: String = format!("{} queue", meta.name)
+                .chars()
+                .take(name_w)
+                .collect();
+            let _ = writeln!(out, "{name:>name_w$} │{}", cells.trim_end());
         }
         out.push_str(&axis(name_w, cols, ns_per_col));
     }

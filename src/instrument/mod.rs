@@ -49,6 +49,8 @@ pub enum Mark {
     RunStart = 7,
     /// The run ends (lane and task unused).
     RunEnd = 8,
+    /// A queue's length changed: `lane` is the queue, `task` its new length.
+    Queue = 9,
 }
 
 impl Mark {
@@ -63,9 +65,11 @@ impl Mark {
 
     pub fn from_u8(v: u8) -> Option<Mark> {
         use Mark::*;
-        [Run, Wait, Ready, Idle, Done, Failed, Lost, RunStart, RunEnd]
-            .get(v as usize)
-            .copied()
+        [
+            Run, Wait, Ready, Idle, Done, Failed, Lost, RunStart, RunEnd, Queue,
+        ]
+        .get(v as usize)
+        .copied()
     }
 }
 
@@ -192,6 +196,18 @@ pub fn mark(at: At, mark: Mark) {
         lane = at.lane as u64,
         task = at.task as u64,
         mark = mark as u64
+    );
+}
+
+/// Mark a queue's new length.
+pub fn mark_queue(run: u32, queue: u32, length: u32) {
+    mark(
+        At {
+            run,
+            lane: queue,
+            task: length,
+        },
+        Mark::Queue,
     );
 }
 

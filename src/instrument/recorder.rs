@@ -101,6 +101,13 @@ impl Recorder {
         match rec.mark {
             Mark::RunStart => run.start_ns = Some(rec.t_ns),
             Mark::RunEnd => run.end_ns = Some(rec.t_ns),
+            Mark::Queue => {
+                let q = rec.lane as usize;
+                if run.queue_lengths.len() <= q {
+                    run.queue_lengths.resize(q + 1, Vec::new());
+                }
+                run.queue_lengths[q].push((rec.t_ns, rec.task));
+            }
             _ => self.apply_lane_mark(rec),
         }
     }

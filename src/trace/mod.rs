@@ -7,7 +7,7 @@ pub mod file;
 mod query;
 mod stats;
 
-pub use query::Cell;
+pub use query::{queue_glyph, Cell};
 pub use stats::RunStats;
 
 use serde::{Deserialize, Serialize};
@@ -175,6 +175,16 @@ pub struct RunMeta {
     pub gil: bool,
     pub tasks: u32,
     pub lane_kind: LaneKind,
+    /// The queues joining the run's tasks (the restaurants), in their order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queues: Vec<QueueMeta>,
+}
+
+/// A queue between tasks: its name and how many items it holds at most (0: no bound).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueMeta {
+    pub name: String,
+    pub capacity: u32,
 }
 
 /// One executor running one workload: one timing diagram.
@@ -196,6 +206,9 @@ pub struct Run {
     /// The lesson's own figures (the race: `expected` and `actual` counter values).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lesson: BTreeMap<String, u64>,
+    /// Per queue (as in `meta.queues`), its length from each time on: `(t_ns, length)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queue_lengths: Vec<Vec<(u64, u32)>>,
 }
 
 impl Run {
@@ -209,6 +222,7 @@ impl Run {
             reordered: 0,
             max_reorder_ns: 0,
             lesson: BTreeMap::new(),
+            queue_lengths: Vec::new(),
         }
     }
 

@@ -98,6 +98,48 @@ fn state_index(state: State) -> usize {
     }
 }
 
+impl super::Run {
+    /// A queue's length per cell: the most it held within the cell (`None` before its first
+    /// change, when it was empty).
+    pub fn queue_cells(
+        &self,
+        queue: usize,
+        from_ns: u64,
+        ns_per_col: u64,
+        cols: usize,
+    ) -> Vec<Option<u32>> {
+        let ns_per_col = ns_per_col.max(1);
+        let mut cells = vec![None; cols];
+        let Some(points) = self.queue_lengths.get(queue) else {
+            return cells;
+        };
+        let first = points.partition_point(|&(t, _)| t < from_ns);
+        // The length carried into the window, then every change within it.
+        let mut len = first.checked_sub(1).map_or(0, |i| points[i].1);
+        let mut i = first;
+        for (c, cell) in cells.iter_mut().enumerate() {
+            let end = from_ns + (c as u64 + 1) * ns_per_col;
+            let mut most = len;
+            while i < points.len() && points[i].0 < end {
+                len = points[i].1;
+                most = most.max(len);
+                i += 1;
+            }
+            *cell = (i > 0).then_some(most);
+        }
+        cells
+    }
+}
+
+/// A queue length as one character: a digit, `+` past 9.
+pub fn queue_glyph(len: Option<u32>) -> char {
+    match len {
+        None => ' ',
+        Some(n @ 0..=9) => char::from_digit(n, 10).unwrap_or('+'),
+        Some(_) => '+',
+    }
+}
+
 /// What a screen cell shows for a lane.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Cell {

@@ -52,6 +52,10 @@ pub enum Segment {
     /// bytecodes between Python's load and store, where a thread switch can fall), write it
     /// back; guarded as the run's variant says.
     Add { times: u32 },
+    /// Put an item in the run's queue number `queue`, waiting while it is full.
+    Put { queue: u32 },
+    /// Take an item from the run's queue number `queue`, waiting while it is empty.
+    Get { queue: u32 },
 }
 
 /// A unit of work, numbered from 0 within a run.

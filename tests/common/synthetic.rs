@@ -22,6 +22,7 @@ fn meta(
         gil,
         tasks,
         lane_kind: kind,
+        queues: Vec::new(),
     }
 }
 

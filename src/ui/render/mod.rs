@@ -151,7 +151,9 @@ pub fn panel_heights(app: &App, width: u16, height: u16) -> Vec<(usize, u16)> {
     let rows = height.saturating_sub(1 + 2 + foot_rows(app, width, height) + 1);
     let wanted: Vec<u16> = panels
         .iter()
-        .map(|&r| 2 + app.lanes(r).len().max(1) as u16)
+        .map(|&r| {
+            2 + app.lanes(r).len().max(1) as u16 + app.trace().runs[r].meta.queues.len() as u16
+        })
         .collect();
     panels.into_iter().zip(share_rows(rows, &wanted)).collect()
 }

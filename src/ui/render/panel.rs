@@ -6,7 +6,7 @@ use super::super::playhead::{Motion, Window};
 use super::{cell_style, label_width, playhead_style};
 use crate::export::speedup;
 use crate::export::text::human_ms;
-use crate::trace::{Cell, Lane, State};
+use crate::trace::{queue_glyph, Cell, Lane, State};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -32,7 +32,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
         area.width as usize,
         title_style,
     );
-    let rows = (area.height - 2) as usize;
+    // Queue rows (the restaurants) come after the lanes and keep their place.
+    let queues = r
+        .meta
+        .queues
+        .len()
+        .min((area.height as usize).saturating_sub(3));
+    let rows = (area.height - 2) as usize - queues;
     let lanes = app.lanes(run);
     let (label_w, x0) = (
         label_width(area.width) as usize,
@@ -71,6 +77,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
             dim_after(app, &window, cols),
             app.color,
         );
+    }
+    for (q, meta) in r.meta.queues.iter().take(queues).enumerate() {
+        let y = area.y + 1 + rows as u16 + q as u16;
+        let name = format!("{} queue", meta.name);
+        buf.set_stringn(area.x, y, fit(&name, label_w), label_w, Style::default());
+        buf.set_string(area.x + label_w as u16, y, "│", Style::default());
+        let cells = r.queue_cells(q, start + window.from_ns, window.ns_per_col, cols);
+        for (c, len) in cells.into_iter().enumerate() {
+            let mut style = Style::default().add_modifier(Modifier::BOLD);
+            if Some(c) == playhead_col {
+                style = playhead_style(style);
+            }
+            buf.set_string(x0 + c as u16, y, queue_glyph(len).to_string(), style);
+        }
     }
     let caption_y = area.bottom() - 1;
     let caption = caption(
