@@ -22,7 +22,7 @@
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
 use crossbeam_channel::{bounded, Receiver, TryRecvError};
-use runwait::exec::{execute, Env, ExecKind, ExecSpec, RunCtx, Stop};
+use runwait::exec::{execute, Env, ExecKind, ExecSpec, RunCtx};
 use runwait::instrument::{dispatch, mark, At, Clock, Mark, Msg, Recorder, Sink, CHANNEL_CAPACITY};
 use runwait::workload::cpu_tasks;
 use std::hint::black_box;
@@ -156,16 +156,7 @@ fn cpu_run(spec: &ExecSpec, instrumented: bool) -> (Duration, usize) {
         disable_dead_callsites();
         Dispatch::none()
     };
-    let ctx = RunCtx {
-        run,
-        dispatch,
-        sink: recorder.sink(),
-        clock: recorder.clock(),
-        env: Arc::new(Env::default()),
-        stop: Stop::default(),
-        shared: Default::default(),
-        guard: runwait::exec::Variant::Unprotected,
-    };
+    let ctx = RunCtx::new(run, dispatch, &recorder, Arc::new(Env::default()));
     let tasks = cpu_tasks(TASKS, SIZE);
     let start = Instant::now();
     execute(spec, &ctx, tasks);

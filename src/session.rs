@@ -165,11 +165,6 @@ impl Session {
                 meta.queues = self.scenario.queues.clone();
                 let run = recorder.add_run(meta);
                 let ctx = RunCtx {
-                    run,
-                    dispatch: dispatch.clone(),
-                    sink: recorder.sink(),
-                    clock: recorder.clock(),
-                    env: self.env.clone(),
                     stop: stop.clone(),
                     shared: Arc::new(crate::exec::Shared {
                         queues: self
@@ -184,6 +179,7 @@ impl Session {
                         Some(v @ (Variant::Lock | Variant::Atomic)) => v,
                         _ => Variant::Unprotected,
                     },
+                    ..RunCtx::new(run, dispatch.clone(), recorder, self.env.clone())
                 };
                 (*spec, ctx)
             })

@@ -46,7 +46,7 @@ fn io_runs_keep_every_invariant_and_show_the_lesson() {
 }
 
 #[test]
-fn async_wakes_are_measured_as_ready_before_the_next_poll() {
+fn async_tasks_start_ready_and_go_wait_ready_run_after_a_response() {
     let trace = run("io", "async", |o| {
         o.tasks = Some(8);
         o.latency_ms = Some(30);

@@ -3,7 +3,7 @@
 //! of the process happens on a thread that has no instrumentation (its own test binary, so the
 //! callsite is fresh).
 
-use runwait::exec::{execute, Env, ExecKind, ExecSpec, RunCtx, Stop};
+use runwait::exec::{execute, Env, ExecKind, ExecSpec, RunCtx};
 use runwait::instrument::{mark, At, Mark, Recorder, NO_TASK};
 use runwait::workload::cpu_tasks;
 use std::sync::Arc;
@@ -26,16 +26,7 @@ fn marks_are_recorded_when_the_callsite_is_first_hit_elsewhere() {
     .unwrap();
     let spec = ExecSpec::new(ExecKind::Sync);
     let run = recorder.add_run(spec.meta(2));
-    let ctx = RunCtx {
-        run,
-        dispatch,
-        sink: recorder.sink(),
-        clock: recorder.clock(),
-        env: Arc::new(Env::default()),
-        stop: Stop::default(),
-        shared: Default::default(),
-        guard: runwait::exec::Variant::Unprotected,
-    };
+    let ctx = RunCtx::new(run, dispatch, &recorder, Arc::new(Env::default()));
     execute(&spec, &ctx, cpu_tasks(2, 1000));
     let trace = recorder.into_trace();
     assert_eq!(trace.runs[0].ends.len(), 2, "{:?}", trace.runs[0]);

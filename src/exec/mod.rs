@@ -271,6 +271,26 @@ pub struct RunCtx {
 }
 
 impl RunCtx {
+    /// A run registered with `recorder` as `run`, marking through `dispatch`, with the
+    /// defaults: its own stop flag, an empty shared memory, unprotected adds.
+    pub fn new(
+        run: u32,
+        dispatch: Dispatch,
+        recorder: &crate::instrument::Recorder,
+        env: Arc<Env>,
+    ) -> RunCtx {
+        RunCtx {
+            run,
+            dispatch,
+            sink: recorder.sink(),
+            clock: recorder.clock(),
+            env,
+            stop: Stop::default(),
+            shared: Arc::default(),
+            guard: Variant::Unprotected,
+        }
+    }
+
     pub fn stopped(&self) -> bool {
         self.stop.requested()
     }
@@ -364,17 +384,17 @@ pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
         ExecKind::Rayon => rayon_pool::run(ctx, tasks, spec.workers()),
     }
     mark_run(ctx.run, Mark::RunEnd);
-    report_counter(spec, ctx, &adds);
+    report_counter(spec, ctx, adds);
 }
 
 /// The race lesson's figures: how many adds the tasks made, and what the shared counter says.
 /// Worker processes share no memory, so a process run has no shared counter to report.
-fn report_counter(spec: &ExecSpec, ctx: &RunCtx, adds: &u64) {
-    if *adds == 0 || spec.kind == ExecKind::Process {
+fn report_counter(spec: &ExecSpec, ctx: &RunCtx, adds: u64) {
+    if adds == 0 || spec.kind == ExecKind::Process {
         return;
     }
     let actual = ctx.shared.counter.load(Ordering::SeqCst);
-    for (name, value) in [("expected", *adds), ("actual", actual)] {
+    for (name, value) in [("expected", adds), ("actual", actual)] {
         ctx.sink.send(crate::instrument::Msg::Figure {
             run: ctx.run,
             name: name.to_string(),

@@ -251,10 +251,6 @@ pub fn nice_step(min: u64) -> u64 {
 }
 
 /// A tick label: `0`, `250ms`, `1.5s`.
-pub fn tick_label(ns: u64) -> String {
-    tick_label_at(ns, 1_000)
-}
-
 /// A tick label precise enough to tell ticks `step` apart: `1.5s`, `3.8825s`, `250ms`.
 pub fn tick_label_at(ns: u64, step: u64) -> String {
     let (unit, name) = if ns >= 1_000_000_000 {
@@ -316,8 +312,8 @@ mod tests {
         assert_eq!(nice_step(7), 10);
         assert_eq!(nice_step(1_500_000), 2_000_000);
         assert_eq!(nice_step(300_000_000), 500_000_000);
-        assert_eq!(tick_label(250_000_000), "250ms");
-        assert_eq!(tick_label(1_500_000_000), "1.5s");
+        assert_eq!(tick_label_at(250_000_000, 50_000_000), "250ms");
+        assert_eq!(tick_label_at(1_500_000_000, 500_000_000), "1.5s");
         assert_eq!(tick_label_at(3_882_010_000, 10_000), "3.88201s");
         assert_eq!(tick_label_at(3_882_020_000, 10_000), "3.88202s");
         assert_eq!(tick_label_at(2_000_000, 1_000_000), "2ms");

@@ -69,7 +69,7 @@ impl Recorder {
         n
     }
 
-    pub fn apply(&mut self, msg: Msg) {
+    fn apply(&mut self, msg: Msg) {
         match msg {
             Msg::Record(rec) => self.apply_record(rec),
             Msg::LaneName { run, lane, name } => {
