@@ -17,7 +17,8 @@
 //! # count = [1, 10] and sleep_ms = [30, 90] pick from a range with --seed
 //! repeat = 2                  # the segments twice over; optional
 //! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson)
-//! # [queues] orders = 5, then { put = "orders" } / { get = "orders" }: queues between tasks
+//! # [queues] orders = 5, then { put = "orders" } / { get = "orders" }: queues between tasks;
+//! # bowls = { capacity = 0, start = 3 } starts with 3 items in it
 //! ```
 
 use crate::error::Error;
@@ -37,6 +38,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("race", include_str!("../assets/scenarios/race.toml")),
     ("chefs", include_str!("../assets/scenarios/chefs.toml")),
     ("burgers", include_str!("../assets/scenarios/burgers.toml")),
+    ("salads", include_str!("../assets/scenarios/salads.toml")),
     (
         "pool-size",
         include_str!("../assets/scenarios/pool-size.toml"),
@@ -223,18 +225,11 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         ));
     }
     let mut queues = Vec::new();
-    for (name, capacity) in &file.queues {
-        let capacity = capacity
-            .as_integer()
-            .filter(|&c| (0..=1_000_000).contains(&c))
-            .ok_or_else(|| Mistake {
-                span: None,
-                why: format!("queue '{name}': its capacity is a whole number (0 for no bound)"),
-            })?;
-        queues.push(crate::trace::QueueMeta {
-            name: name.clone(),
-            capacity: capacity as u32,
-        });
+    for (name, value) in &file.queues {
+        queues.push(queue(name, value).map_err(|why| Mistake {
+            span: None,
+            why: format!("queue '{name}': {why}"),
+        })?);
     }
     let groups = file
         .tasks
@@ -292,6 +287,42 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         },
         queues,
         groups,
+    })
+}
+
+/// `name = capacity` or `name = { capacity = C, start = S }` (S items in it at first).
+fn queue(name: &str, value: &toml::Value) -> Result<crate::trace::QueueMeta, String> {
+    const MAX: i64 = 1_000_000;
+    let whole = |v: &toml::Value, what: &str| {
+        v.as_integer()
+            .filter(|n| (0..=MAX).contains(n))
+            .map(|n| n as u32)
+            .ok_or_else(|| format!("{what} is a whole number from 0 to {MAX}"))
+    };
+    let (capacity, start) = match value {
+        toml::Value::Table(t) => {
+            if let Some(key) = t
+                .keys()
+                .find(|k| !["capacity", "start"].contains(&k.as_str()))
+            {
+                return Err(format!(
+                    "unknown key `{key}` (a queue has capacity and start)"
+                ));
+            }
+            let get = |key: &str| t.get(key).map_or(Ok(0), |v| whole(v, key));
+            (get("capacity")?, get("start")?)
+        }
+        v => (whole(v, "its capacity (0 for no bound)")?, 0),
+    };
+    if capacity > 0 && start > capacity {
+        return Err(format!(
+            "it starts with {start} items but holds at most {capacity}"
+        ));
+    }
+    Ok(crate::trace::QueueMeta {
+        name: name.to_string(),
+        capacity,
+        start,
     })
 }
 
@@ -474,6 +505,37 @@ mod tests {
             "{HEAD}[[tasks]]\ncount = 1\nsegments = [{{ http = \"nope\" }}]\n"
         ));
         assert!(e.contains("bad url 'nope'"), "{e}");
+    }
+
+    #[test]
+    fn a_queue_is_a_capacity_or_a_table_with_a_start() {
+        let tasks = "[[tasks]]\ncount = 1\nsegments = [{ get = \"c\" }]\n";
+        let s = parse(
+            &format!("{HEAD}[queues]\nb = {{ capacity = 4, start = 2 }}\na = 5\nc = {{ start = 7 }}\n{tasks}"),
+            "x",
+        )
+        .unwrap();
+        let got: Vec<(&str, u32, u32)> = s
+            .queues
+            .iter()
+            .map(|q| (q.name.as_str(), q.capacity, q.start))
+            .collect();
+        assert_eq!(
+            got,
+            [("b", 4, 2), ("a", 5, 0), ("c", 0, 7)],
+            "in file order"
+        );
+        let e = mistake(&format!(
+            "{HEAD}[queues]\nc = {{ capacity = 1, start = 2 }}\n{tasks}"
+        ));
+        assert!(
+            e.contains("queue 'c': it starts with 2 items but holds at most 1"),
+            "{e}"
+        );
+        let e = mistake(&format!("{HEAD}[queues]\nc = {{ size = 1 }}\n{tasks}"));
+        assert!(e.contains("unknown key `size`"), "{e}");
+        let e = mistake(&format!("{HEAD}[queues]\nc = -1\n{tasks}"));
+        assert!(e.contains("a whole number"), "{e}");
     }
 
     #[test]

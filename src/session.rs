@@ -107,18 +107,6 @@ impl Session {
             .executors
             .clone()
             .unwrap_or_else(|| scenario.executors.clone());
-        if !scenario.queues.is_empty() {
-            if let Some(spec) = runs
-                .iter()
-                .find(|s| s.kind == crate::exec::ExecKind::Process)
-            {
-                return Err(Error::BadExecutor {
-                    spec: spec.kind.name().to_string(),
-                    why: "worker processes share no memory, so no queues: use threads or async"
-                        .into(),
-                });
-            }
-        }
         let lesson_urls: Vec<String> = scenario
             .segments()
             .filter_map(|s| match s {
@@ -171,7 +159,11 @@ impl Session {
                             .scenario
                             .queues
                             .iter()
-                            .map(|q| crate::exec::queue::Queue::new(q.capacity))
+                            .enumerate()
+                            .map(|(i, q)| {
+                                crate::exec::queue::Queue::new(q.capacity, q.start)
+                                    .marked(run, i as u32)
+                            })
                             .collect(),
                         ..Default::default()
                     }),

@@ -550,7 +550,12 @@ fn burgers_queues_keep_their_bounds() {
         assert_eq!(r.meta.queues.len(), 2);
         for (q, meta) in r.meta.queues.iter().enumerate() {
             let lengths = &r.queue_lengths[q];
-            assert_eq!(lengths.len(), 30, "{}: 15 puts and 15 gets", meta.name);
+            assert_eq!(
+                lengths.len(),
+                31,
+                "{}: its start, 15 puts and 15 gets",
+                meta.name
+            );
             let most = lengths.iter().map(|&(_, l)| l).max().unwrap();
             if meta.capacity > 0 {
                 assert!(most <= meta.capacity, "{} held {most}", meta.name);
@@ -562,4 +567,52 @@ fn burgers_queues_keep_their_bounds() {
             );
         }
     }
+}
+
+/// `salads`: the staff as worker processes, joined by queues that live in runwait and are
+/// reached over the workers' pipes; as threads under the GIL. Every bowl comes back, no queue
+/// holds more bowls than there are, the processes work at once and the threads take turns.
+#[test]
+fn salads_staff_share_queues_across_processes() {
+    let trace = run("salads", "process:3,threads:3", |o| {
+        o.size = Some(20_000_000)
+    });
+    for r in &trace.runs {
+        assert_lanes_well_formed(r);
+        assert_every_task_done_once(r);
+        let names: Vec<&str> = r.meta.queues.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(names, ["customers", "clean_bowls", "dirty_bowls"]);
+        let lengths = |q: usize| -> Vec<u32> { r.queue_lengths[q].iter().map(|p| p.1).collect() };
+        let customers = lengths(0);
+        assert_eq!(
+            customers.len(),
+            13,
+            "12 customers at the start, each taken once"
+        );
+        assert!(customers.windows(2).all(|w| w[1] + 1 == w[0]));
+        let (clean, dirty) = (lengths(1), lengths(2));
+        assert_eq!(
+            (clean[0], *clean.last().unwrap()),
+            (3, 3),
+            "3 bowls, all back"
+        );
+        assert_eq!(*dirty.last().unwrap(), 0, "every bowl washed");
+        assert!(
+            clean.iter().chain(&dirty).all(|&n| n <= 3),
+            "never more than 3 bowls"
+        );
+        assert_eq!(
+            clean.len() + dirty.len(),
+            1 + 24 + 1 + 24,
+            "12 salads, 12 washes"
+        );
+    }
+    let (process, threads) = (&trace.runs[0], &trace.runs[1]);
+    assert!(process.stats().max_running >= 2, "processes work at once");
+    assert_eq!(
+        threads.stats().max_running,
+        1,
+        "threads take turns under the GIL"
+    );
+    assert!(process.wall_ns() < threads.wall_ns());
 }

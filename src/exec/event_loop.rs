@@ -42,9 +42,8 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool, limit: Option<u32>) {
             };
             let (client, stop, timers) = (client.clone(), ctx.stop.clone(), timers.clone());
             let shared = ctx.shared.clone();
-            let run = ctx.run;
             let body =
-                async move { do_task(&client, &task, &stop, &timers, &shared, offload, run).await };
+                async move { do_task(&client, &task, &stop, &timers, &shared, offload).await };
             let (turns, dispatch) = (turns.clone(), ctx.dispatch.clone());
             set.spawn(async move {
                 let _turn = match turns {
@@ -73,7 +72,6 @@ async fn do_task(
     timers: &Timers,
     shared: &RunShared,
     offload: bool,
-    run: u32,
 ) -> Mark {
     for segment in &task.segments {
         match segment {
@@ -107,10 +105,9 @@ async fn do_task(
                 let Some(q) = shared.queues.get(*queue as usize) else {
                     return Mark::Failed;
                 };
-                let Some(len) = q.wait_async(end).await else {
+                if q.wait_async(end).await.is_none() {
                     return Mark::Failed;
-                };
-                crate::instrument::mark_queue(run, *queue, len);
+                }
             }
             Segment::Add { times } => {
                 // No await between the read and the write: on one loop, no add is lost.

@@ -370,6 +370,9 @@ pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
         .sum();
     let _default = tracing::dispatcher::set_default(&ctx.dispatch);
     mark_run(ctx.run, Mark::RunStart);
+    for queue in &ctx.shared.queues {
+        queue.mark_length();
+    }
     match spec.kind {
         ExecKind::Sync => threads::run(ctx, tasks, 1, false),
         ExecKind::Threads => threads::run(ctx, tasks, spec.workers(), true),

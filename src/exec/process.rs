@@ -4,7 +4,12 @@
 //!
 //! A worker's start-up is `run` on its lane with no task (the article's "high overhead"). A
 //! worker that dies mid-task loses that task (marked `lost`); the other workers finish the rest.
+//!
+//! Workers share no memory. The run's queues (Parallel Salads' bowls) live in runwait: a worker
+//! asks over its pipe to put or get, and its lane's thread here does it and answers, the way
+//! multiprocessing's queues pass items over pipes. Their lengths are stamped here, as they change.
 
+use super::queue::{End, Local, Queues};
 use super::worker::Worker;
 use super::{on_pool_threads, task_queue, RunCtx};
 use crate::instrument::wire::{self, Alignment, Frame};
@@ -12,6 +17,7 @@ use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, CHANNEL_CAPA
 use crate::workload::Task;
 use crossbeam_channel::Receiver;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::AtomicU64;
@@ -97,7 +103,7 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
             task: task.id,
         };
         if let Err(why) = send_job(ctx, lane, &task, &mut to)
-            .and_then(|()| relay(&mut from, &alignment, &ctx.sink, Some(task.id)))
+            .and_then(|()| relay(ctx, &mut from, Some(&mut to), &alignment, Some(task.id)))
         {
             tracing::error!(
                 run = ctx.run,
@@ -113,7 +119,7 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
         }
     }
     drop(to);
-    if let Err(why) = relay(&mut from, &alignment, &ctx.sink, None) {
+    if let Err(why) = relay(ctx, &mut from, None::<&mut Vec<u8>>, &alignment, None) {
         tracing::warn!(run = ctx.run, lane, "worker process ended badly: {why}");
     }
     kid.wait();
@@ -187,28 +193,92 @@ fn send_job(ctx: &RunCtx, lane: u32, task: &Task, to: &mut impl Write) -> Result
         .map_err(|e| e.to_string())
 }
 
-/// Pass the worker's records on, on the parent's clock, until `task` ends (or, with `None`,
-/// until the worker closes its end).
+/// Pass the worker's records on, on the parent's clock, and do the queue operations it asks
+/// for, until `task` ends (or, with `None`, until the worker closes its end).
 fn relay(
+    ctx: &RunCtx,
     from: &mut impl Read,
+    mut to: Option<&mut impl Write>,
     alignment: &Alignment,
-    sink: &Sink,
     task: Option<u32>,
 ) -> Result<(), String> {
     loop {
         match wire::read_frame(from).map_err(|e| e.to_string())? {
             Some(Frame::Record(mut record)) => {
                 record.t_ns = alignment.to_parent(record.t_ns);
-                sink.send_record(record);
+                ctx.sink.send_record(record);
                 let ended = matches!(record.mark, Mark::Done | Mark::Failed);
                 if ended && Some(record.task) == task {
                     return Ok(());
                 }
             }
-            Some(Frame::Dropped(n)) => sink.add_dropped(n),
+            Some(Frame::Dropped(n)) => ctx.sink.add_dropped(n),
+            Some(Frame::QueueOp { queue, get, wait }) => {
+                let to = to
+                    .as_deref_mut()
+                    .ok_or("a queue operation after its last task")?;
+                let done = queue_op(ctx, queue, get, wait);
+                wire::write_frame(to, &Frame::QueueDone(done))
+                    .and_then(|()| to.flush())
+                    .map_err(|e| e.to_string())?;
+            }
             Some(other) => return Err(format!("unexpected frame {other:?}")),
             None if task.is_none() => return Ok(()),
             None => return Err("it exited mid-task".into()),
+        }
+    }
+}
+
+/// A worker's put or get, done on the run's queues (which mark their lengths as they change).
+fn queue_op(ctx: &RunCtx, queue: u32, get: bool, wait: bool) -> bool {
+    let queues = Local {
+        shared: &ctx.shared,
+        stop: Some(ctx.stop.flag()),
+    };
+    let end = if get { End::Get } else { End::Put };
+    match wait {
+        true => queues.wait(queue, end).is_ok(),
+        false => queues.try_now(queue, end).unwrap_or(false),
+    }
+}
+
+/// A worker process's way to the run's queues: ask runwait over the pipe and wait for its
+/// answer (the only frames that come while a job is under way).
+struct Pipe<'a> {
+    input: &'a RefCell<BufReader<std::io::StdinLock<'static>>>,
+    out: &'a Mutex<BufWriter<std::io::Stdout>>,
+}
+
+impl Pipe<'_> {
+    fn ask(&self, queue: u32, end: End, wait: bool) -> Result<bool, String> {
+        let op = Frame::QueueOp {
+            queue,
+            get: end == End::Get,
+            wait,
+        };
+        {
+            let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+            wire::write_frame(&mut *out, &op)
+                .and_then(|()| out.flush())
+                .map_err(|e| e.to_string())?;
+        }
+        match wire::read_frame(&mut *self.input.borrow_mut()) {
+            Ok(Some(Frame::QueueDone(done))) => Ok(done),
+            Ok(other) => Err(format!("expected a queue answer, got {other:?}")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+impl Queues for Pipe<'_> {
+    fn try_now(&self, queue: u32, end: End) -> Result<bool, String> {
+        self.ask(queue, end, false)
+    }
+
+    fn wait(&self, queue: u32, end: End) -> Result<(), String> {
+        match self.ask(queue, end, true)? {
+            true => Ok(()),
+            false => Err("waited too long on a queue".into()),
         }
     }
 }
@@ -257,10 +327,13 @@ fn serve_jobs(
     out: &Mutex<BufWriter<std::io::Stdout>>,
     crash_on: Option<u32>,
 ) -> i32 {
-    let mut input = BufReader::new(std::io::stdin().lock());
+    let input = RefCell::new(BufReader::new(std::io::stdin().lock()));
+    let pipe = Pipe { input: &input, out };
     let mut worker = Worker::new(0, 0, None, Duration::from_secs(10));
+    worker.queues = Some(&pipe);
     loop {
-        match wire::read_frame(&mut input) {
+        let frame = wire::read_frame(&mut *input.borrow_mut());
+        match frame {
             Ok(None) => return 0,
             Ok(Some(Frame::Ping)) => {
                 let t_ns = clock.now_ns();

@@ -2,7 +2,11 @@
 //! bounded or not. Threads block on them (the GIL let go meanwhile); event-loop tasks await them.
 //! A task that waits longer than [`PATIENCE`] gives up (fails) rather than hang the run, as it
 //! would when a pool has fewer workers than tasks feeding each other.
+//!
+//! Worker processes share no memory: their queues live in runwait, and a worker puts and gets
+//! over its pipe (see [`process`](super::process)), as multiprocessing's queues go over pipes.
 
+use super::Shared;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -16,6 +20,9 @@ pub struct Queue {
     len: Mutex<usize>,
     changed: Condvar,
     notify: tokio::sync::Notify,
+    /// The run and the queue's number in it, to mark its length by: marked while the length
+    /// is held, so the marks come in the order of the changes.
+    marks: Option<(u32, u32)>,
 }
 
 /// Which end of a queue.
@@ -26,11 +33,41 @@ pub enum End {
 }
 
 impl Queue {
-    pub fn new(capacity: u32) -> Queue {
+    /// A queue holding at most `capacity` items (0: no bound), `start` of them at first.
+    pub fn new(capacity: u32, start: u32) -> Queue {
         Queue {
             capacity: capacity as usize,
+            len: Mutex::new(start as usize),
             ..Queue::default()
         }
+    }
+
+    /// Mark every change of length as queue `index` of `run`.
+    pub fn marked(self, run: u32, index: u32) -> Queue {
+        Queue {
+            marks: Some((run, index)),
+            ..self
+        }
+    }
+
+    /// Mark the length it has now (a run's start).
+    pub fn mark_length(&self) {
+        let len = self.lock();
+        self.mark(*len as u32);
+    }
+
+    fn mark(&self, len: u32) {
+        if let Some((run, index)) = self.marks {
+            crate::instrument::mark_queue(run, index, len);
+        }
+    }
+
+    pub fn len(&self) -> u32 {
+        *self.lock() as u32
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn lock(&self) -> MutexGuard<'_, usize> {
@@ -52,18 +89,23 @@ impl Queue {
             End::Get => *len -= 1,
         }
         let now = *len as u32;
+        self.mark(now);
         drop(len);
         self.changed.notify_all();
         self.notify.notify_waiters();
         Some(now)
     }
 
-    /// Block until the put or get can happen (at most [`PATIENCE`]); the new length.
-    pub fn wait(&self, end: End) -> Option<u32> {
+    /// Block until the put or get can happen (at most [`PATIENCE`], and not once `stopped`
+    /// says so); the new length.
+    pub fn wait(&self, end: End, stopped: impl Fn() -> bool) -> Option<u32> {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(len) = self.try_now(end) {
                 return Some(len);
+            }
+            if stopped() {
+                return None;
             }
             let left = deadline.checked_duration_since(Instant::now())?;
             let guard = self.lock();
@@ -92,32 +134,81 @@ impl Queue {
     }
 }
 
+/// How a blocking worker reaches its run's queues: in its own memory, or over a pipe.
+pub trait Queues {
+    /// Put or get at once if the queue allows it: `Ok(false)` when it would have to wait.
+    fn try_now(&self, queue: u32, end: End) -> Result<bool, String>;
+    /// Wait until it can (at most [`PATIENCE`]).
+    fn wait(&self, queue: u32, end: End) -> Result<(), String>;
+}
+
+/// The queues of a run whose tasks share memory (threads).
+pub struct Local<'a> {
+    pub shared: &'a Shared,
+    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
+}
+
+impl Local<'_> {
+    fn queue(&self, queue: u32) -> Result<&Queue, String> {
+        self.shared
+            .queues
+            .get(queue as usize)
+            .ok_or_else(|| format!("no queue {queue}"))
+    }
+}
+
+impl Queues for Local<'_> {
+    fn try_now(&self, queue: u32, end: End) -> Result<bool, String> {
+        Ok(self.queue(queue)?.try_now(end).is_some())
+    }
+
+    fn wait(&self, queue: u32, end: End) -> Result<(), String> {
+        let stopped = || {
+            self.stop
+                .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+        };
+        match self.queue(queue)?.wait(end, stopped) {
+            Some(_) => Ok(()),
+            None => Err("waited too long on a queue".into()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_bounded_queue_holds_at_most_its_capacity() {
-        let q = Queue::new(2);
+        let q = Queue::new(2, 0);
         assert_eq!(q.try_now(End::Put), Some(1));
         assert_eq!(q.try_now(End::Put), Some(2));
         assert_eq!(q.try_now(End::Put), None);
         assert_eq!(q.try_now(End::Get), Some(1));
         assert_eq!(q.try_now(End::Get), Some(0));
         assert_eq!(q.try_now(End::Get), None);
-        let unbounded = Queue::new(0);
-        for n in 1..=100 {
+        let unbounded = Queue::new(0, 3);
+        assert_eq!(unbounded.len(), 3);
+        for n in 4..=100 {
             assert_eq!(unbounded.try_now(End::Put), Some(n));
         }
     }
 
     #[test]
     fn a_waiting_get_takes_what_another_thread_puts() {
-        let q = std::sync::Arc::new(Queue::new(1));
+        let q = std::sync::Arc::new(Queue::new(1, 0));
         let q2 = q.clone();
-        let t = std::thread::spawn(move || q2.wait(End::Get));
+        let t = std::thread::spawn(move || q2.wait(End::Get, || false));
         std::thread::sleep(Duration::from_millis(30));
         assert_eq!(q.try_now(End::Put), Some(1));
         assert_eq!(t.join().unwrap(), Some(0));
+    }
+
+    #[test]
+    fn a_stop_ends_a_wait() {
+        let q = Queue::new(1, 0);
+        let t = Instant::now();
+        assert_eq!(q.wait(End::Get, || true), None);
+        assert!(t.elapsed() < Duration::from_secs(1));
     }
 }

@@ -2,6 +2,7 @@
 //! spawned into one rayon scope; idle workers steal queued tasks from busy ones. A lane is a
 //! rayon worker thread.
 
+use super::queue::Local;
 use super::worker::Worker;
 use super::RunCtx;
 use crate::workload::Task;
@@ -12,6 +13,11 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
         .thread_name(|i| format!("runwait-rayon-{i}"))
         .build()
         .expect("cannot start a rayon pool");
+    let queues = Local {
+        shared: &ctx.shared,
+        stop: Some(ctx.stop.flag()),
+    };
+    let queues = &queues;
     pool.scope(|scope| {
         for task in &tasks {
             scope.spawn(move |_| {
@@ -22,6 +28,7 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
                 let mut worker = Worker::new(ctx.run, lane, None, ctx.env.http_timeout);
                 worker.stop = Some(ctx.stop.flag());
                 worker.shared = Some((&ctx.shared, ctx.guard));
+                worker.queues = Some(queues);
                 tracing::dispatcher::with_default(&ctx.dispatch, || worker.run_task(task));
             });
         }

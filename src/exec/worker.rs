@@ -5,7 +5,7 @@
 //! never show two threads of one run in `run` at once.
 
 use super::gil::Gil;
-use super::queue::End;
+use super::queue::{End, Queues};
 use super::{Shared, Variant};
 use crate::instrument::{mark, At, Mark};
 use crate::workload::cpu::sum_of_squares;
@@ -27,6 +27,8 @@ pub struct Worker<'a> {
     pub stop: Option<&'a AtomicBool>,
     /// The run's shared counter and how adds to it are guarded (a worker process has its own).
     pub shared: Option<(&'a Shared, Variant)>,
+    /// The run's queues: in shared memory, or over a worker process's pipe.
+    pub queues: Option<&'a dyn Queues>,
 }
 
 impl<'a> Worker<'a> {
@@ -39,6 +41,7 @@ impl<'a> Worker<'a> {
             http_timeout,
             stop: None,
             shared: None,
+            queues: None,
         }
     }
 
@@ -95,15 +98,11 @@ impl<'a> Worker<'a> {
                 } else {
                     End::Get
                 };
-                let (shared, _) = self.shared.ok_or("queues need the run's shared memory")?;
-                let q = shared.queues.get(*queue as usize).ok_or("no such queue")?;
-                let len = match q.try_now(end) {
-                    Some(len) => len,
-                    None => blocking_io(at, self.gil, || q.wait(end))
-                        .ok_or("waited too long on a queue")?,
-                };
-                crate::instrument::mark_queue(self.run, *queue, len);
-                Ok(())
+                let queues = self.queues.ok_or("this run has no queues")?;
+                match queues.try_now(*queue, end)? {
+                    true => Ok(()),
+                    false => blocking_io(at, self.gil, || queues.wait(*queue, end)),
+                }
             }
             Segment::Add { times } => {
                 let own = Shared::default();

@@ -164,7 +164,7 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
         }
         for (q, meta) in run.meta.queues.iter().enumerate() {
             let cells: String = run
-                .queue_cells(q, t0, ns_per_col, cols)
+                .queue_cells(q, t0, ns_per_col, cols, run.end_ns.unwrap_or(t0))
                 .into_iter()
                 .map(crate::trace::queue_glyph)
                 .collect();

@@ -106,7 +106,13 @@ impl Recorder {
                 if run.queue_lengths.len() <= q {
                     run.queue_lengths.resize(q + 1, Vec::new());
                 }
-                run.queue_lengths[q].push((rec.t_ns, rec.task));
+                // Lengths changed on different threads can arrive a little out of order;
+                // keep each queue's points in time order.
+                let points = &mut run.queue_lengths[q];
+                let t = points
+                    .last()
+                    .map_or(rec.t_ns, |&(last, _)| rec.t_ns.max(last));
+                points.push((t, rec.task));
             }
             _ => self.apply_lane_mark(rec),
         }

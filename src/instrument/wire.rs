@@ -3,7 +3,9 @@
 //!
 //! A frame is a tag byte, a little-endian u32 length and that many bytes. The parent sends
 //! `Ping` (handshake) and `Job` (a task, JSON); the worker answers `Pong` with its clock, and
-//! streams the `Record`s its own Layer stamped, then `Dropped` when it exits.
+//! streams the `Record`s its own Layer stamped, then `Dropped` when it exits. A worker whose
+//! task puts or gets on one of the run's queues (which live in the parent) sends `QueueOp` and
+//! waits for `QueueDone`.
 
 use super::{Clock, Mark, Record};
 use std::io::{self, Read, Write};
@@ -11,10 +13,20 @@ use std::io::{self, Read, Write};
 #[derive(Clone, Debug, PartialEq)]
 pub enum Frame {
     Ping,
-    Pong { t_ns: u64 },
+    Pong {
+        t_ns: u64,
+    },
     Job(Vec<u8>),
     Record(Record),
     Dropped(u64),
+    /// Put (`get: false`) or get on queue `queue`; with `wait`, waiting until it can.
+    QueueOp {
+        queue: u32,
+        get: bool,
+        wait: bool,
+    },
+    /// Whether the queue operation happened.
+    QueueDone(bool),
 }
 
 const PING: u8 = 1;
@@ -22,6 +34,8 @@ const PONG: u8 = 2;
 const JOB: u8 = 3;
 const RECORD: u8 = 4;
 const DROPPED: u8 = 5;
+const QUEUE_OP: u8 = 6;
+const QUEUE_DONE: u8 = 7;
 const MAX_FRAME: u32 = 64 << 20;
 
 pub fn write_frame(out: &mut impl Write, frame: &Frame) -> io::Result<()> {
@@ -31,6 +45,12 @@ pub fn write_frame(out: &mut impl Write, frame: &Frame) -> io::Result<()> {
         Frame::Job(json) => (JOB, json.clone()),
         Frame::Record(r) => (RECORD, encode_record(r).to_vec()),
         Frame::Dropped(n) => (DROPPED, n.to_le_bytes().to_vec()),
+        Frame::QueueOp { queue, get, wait } => {
+            let mut b = queue.to_le_bytes().to_vec();
+            b.extend([*get as u8, *wait as u8]);
+            (QUEUE_OP, b)
+        }
+        Frame::QueueDone(done) => (QUEUE_DONE, vec![*done as u8]),
     };
     out.write_all(&[tag])?;
     out.write_all(&(payload.len() as u32).to_le_bytes())?;
@@ -65,6 +85,18 @@ pub fn read_frame(input: &mut impl Read) -> io::Result<Option<Frame>> {
         JOB => Frame::Job(payload),
         RECORD => Frame::Record(decode_record(&payload)?),
         DROPPED => Frame::Dropped(u64_of(&payload)?),
+        QUEUE_OP => match payload[..] {
+            [a, b, c, d, get @ 0..=1, wait @ 0..=1] => Frame::QueueOp {
+                queue: u32::from_le_bytes([a, b, c, d]),
+                get: get == 1,
+                wait: wait == 1,
+            },
+            _ => return Err(bad("bad queue op")),
+        },
+        QUEUE_DONE => match payload[..] {
+            [done @ 0..=1] => Frame::QueueDone(done == 1),
+            _ => return Err(bad("bad queue reply")),
+        },
         other => return Err(bad(&format!("unknown frame tag {other}"))),
     }))
 }
@@ -161,6 +193,13 @@ mod tests {
                 mark: Mark::Lost,
             }),
             Frame::Dropped(42),
+            Frame::QueueOp {
+                queue: 70_000,
+                get: true,
+                wait: false,
+            },
+            Frame::QueueDone(true),
+            Frame::QueueDone(false),
         ];
         let mut buf = Vec::new();
         for f in &frames {

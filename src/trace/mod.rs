@@ -180,11 +180,18 @@ pub struct RunMeta {
     pub queues: Vec<QueueMeta>,
 }
 
-/// A queue between tasks: its name and how many items it holds at most (0: no bound).
+/// A queue between tasks: its name, how many items it holds at most (0: no bound) and how
+/// many it holds when the run starts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueMeta {
     pub name: String,
     pub capacity: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub start: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One executor running one workload: one timing diagram.

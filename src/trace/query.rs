@@ -100,14 +100,16 @@ fn state_index(state: State) -> usize {
 
 impl super::Run {
     /// A queue's length per cell: the most it held within the cell (`None` before its first
-    /// change, when it was empty).
+    /// change, and from `now_ns` or the run's end on, when it is not known).
     pub fn queue_cells(
         &self,
         queue: usize,
         from_ns: u64,
         ns_per_col: u64,
         cols: usize,
+        now_ns: u64,
     ) -> Vec<Option<u32>> {
+        let until = self.end_ns.map_or(now_ns, |end| end.min(now_ns));
         let ns_per_col = ns_per_col.max(1);
         let mut cells = vec![None; cols];
         let Some(points) = self.queue_lengths.get(queue) else {
@@ -125,7 +127,8 @@ impl super::Run {
                 most = most.max(len);
                 i += 1;
             }
-            *cell = (i > 0).then_some(most);
+            let known = i > 0 && end - ns_per_col < until;
+            *cell = known.then_some(most);
         }
         cells
     }

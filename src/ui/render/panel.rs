@@ -83,7 +83,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
         let name = format!("{} queue", meta.name);
         buf.set_stringn(area.x, y, fit(&name, label_w), label_w, Style::default());
         buf.set_string(area.x + label_w as u16, y, "│", Style::default());
-        let cells = r.queue_cells(q, start + window.from_ns, window.ns_per_col, cols);
+        let cells = r.queue_cells(
+            q,
+            start + window.from_ns,
+            window.ns_per_col,
+            cols,
+            app.now_ns,
+        );
         for (c, len) in cells.into_iter().enumerate() {
             let mut style = Style::default().add_modifier(Modifier::BOLD);
             if Some(c) == playhead_col {
