@@ -16,6 +16,7 @@
 //! segments = [{ cpu = 20_000_000 }, { http = "loopback" }, { sleep_ms = 30 }]
 //! # count = [1, 10] and sleep_ms = [30, 90] pick from a range with --seed
 //! repeat = 2                  # the segments twice over; optional
+//! arrive_ms = [0, 500]        # when each task arrives (a seeded pick); optional, default 0
 //! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson)
 //! # [queues] orders = 5, then { put = "orders" } / { get = "orders" }: queues between tasks;
 //! # bowls = { capacity = 0, start = 3 } starts with 3 items in it
@@ -39,6 +40,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("chefs", include_str!("../assets/scenarios/chefs.toml")),
     ("burgers", include_str!("../assets/scenarios/burgers.toml")),
     ("salads", include_str!("../assets/scenarios/salads.toml")),
+    ("coffees", include_str!("../assets/scenarios/coffees.toml")),
     (
         "pool-size",
         include_str!("../assets/scenarios/pool-size.toml"),
@@ -90,6 +92,9 @@ pub struct TaskGroup {
     /// With it, the count is a seeded pick from `count..=count_up_to` (`--seed`).
     pub count_up_to: Option<u32>,
     pub segments: Vec<SegmentSpec>,
+    /// When its tasks arrive, in ms after the run starts: `(from, Some(to))` a seeded pick per
+    /// task.
+    pub arrive_ms: (u64, Option<u64>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -107,6 +112,8 @@ pub struct Scenario {
     pub server_concurrency: Option<u32>,
     /// Queues joining the tasks: name and capacity (0: no bound).
     pub queues: Vec<crate::trace::QueueMeta>,
+    /// The cloud platform's settings, for `cloud` runs.
+    pub cloud: Option<crate::exec::cloud::Platform>,
     pub groups: Vec<TaskGroup>,
 }
 
@@ -142,6 +149,9 @@ struct LessonFile {
     /// name = capacity (0: no bound).
     #[serde(default)]
     queues: toml::map::Map<String, toml::Value>,
+    /// How the `cloud` executor's platform behaves.
+    #[serde(default)]
+    cloud: Option<Spanned<crate::exec::cloud::Platform>>,
     tasks: Spanned<Vec<GroupFile>>,
 }
 
@@ -161,6 +171,9 @@ struct GroupFile {
     /// The segments one after another this many times.
     #[serde(default)]
     repeat: Option<Spanned<u32>>,
+    /// When the group's tasks arrive (ms after the run starts), or a range to pick from.
+    #[serde(default)]
+    arrive_ms: Option<Spanned<Amount<u64>>>,
 }
 
 #[derive(Deserialize)]
@@ -175,6 +188,8 @@ struct SegmentFile {
     put: Option<String>,
     get: Option<String>,
 }
+
+const HOUR_MS: u64 = crate::cli::HOUR_MS;
 
 /// The most tasks a lesson may have in all.
 const MAX_TASKS: u32 = crate::cli::MAX_TASKS;
@@ -286,6 +301,15 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
             n => n.map(|n| *n.get_ref()),
         },
         queues,
+        cloud: match file.cloud {
+            Some(c) if c.get_ref().timeout_ms == 0 => {
+                return Err(at(c.span(), "timeout_ms must be at least 1"))
+            }
+            Some(c) if c.get_ref().ms().any(|ms| ms > HOUR_MS) => {
+                return Err(at(c.span(), "cloud times are at most an hour"))
+            }
+            c => c.map(|c| *c.get_ref()),
+        },
         groups,
     })
 }
@@ -351,10 +375,22 @@ fn group(g: &GroupFile, queues: &[crate::trace::QueueMeta]) -> Result<TaskGroup,
         }
         Some(r) => *r.get_ref() as usize,
     };
+    let arrive_ms = match g.arrive_ms.as_ref().map(|a| (a, *a.get_ref())) {
+        None => (0, None),
+        Some((_, Amount::One(ms))) if ms <= HOUR_MS => (ms, None),
+        Some((_, Amount::Range([from, to]))) if from <= to && to <= HOUR_MS => (from, Some(to)),
+        Some((a, _)) => {
+            return Err(at(
+                a.span(),
+                "arrive_ms is at most an hour, or a range [low, high]",
+            ))
+        }
+    };
     Ok(TaskGroup {
         count,
         count_up_to,
         segments: std::iter::repeat_n(segments, repeat).flatten().collect(),
+        arrive_ms,
     })
 }
 
@@ -536,6 +572,26 @@ mod tests {
         assert!(e.contains("unknown key `size`"), "{e}");
         let e = mistake(&format!("{HEAD}[queues]\nc = -1\n{tasks}"));
         assert!(e.contains("a whole number"), "{e}");
+    }
+
+    #[test]
+    fn the_cloud_table_and_arrivals_are_checked() {
+        let tasks = "[[tasks]]\ncount = 1\narrive_ms = [10, 20]\nsegments = [{ sleep_ms = 1 }]\n";
+        let s = parse(&format!("{HEAD}[cloud]\ntimeout_ms = 50\n{tasks}"), "x").unwrap();
+        let platform = s.cloud.unwrap();
+        assert_eq!((platform.timeout_ms, platform.keep_warm_ms), (50, 1_000));
+        assert_eq!(s.groups[0].arrive_ms, (10, Some(20)));
+        let e = mistake(&format!("{HEAD}[cloud]\ntimeout_ms = 0\n{tasks}"));
+        assert!(
+            e.starts_with("l.toml:4:1: timeout_ms must be at least 1"),
+            "{e}"
+        );
+        let e = mistake(&format!("{HEAD}[cloud]\nwarmth = 3\n{tasks}"));
+        assert!(e.contains("unknown field `warmth`"), "{e}");
+        let e = mistake(&format!(
+            "{HEAD}[[tasks]]\ncount = 1\narrive_ms = [20, 10]\nsegments = [{{ sleep_ms = 1 }}]\n"
+        ));
+        assert!(e.starts_with("l.toml:6:13: arrive_ms"), "{e}");
     }
 
     #[test]

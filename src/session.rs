@@ -2,7 +2,7 @@
 //! runs executed, recording one trace.
 
 use crate::error::Error;
-use crate::exec::{execute, Env, ExecSpec, RunCtx, Stop, Variant};
+use crate::exec::{execute, Env, ExecKind, ExecSpec, RunCtx, Stop, Variant};
 use crate::instrument::Recorder;
 use crate::scenario::{Scenario, SegmentSpec, Target};
 use crate::trace::Trace;
@@ -107,6 +107,21 @@ impl Session {
             .executors
             .clone()
             .unwrap_or_else(|| scenario.executors.clone());
+        if scenario.groups.iter().any(|g| g.arrive_ms != (0, None)) {
+            if let Some(spec) = runs
+                .iter()
+                .find(|s| matches!(s.kind, ExecKind::Async | ExecKind::Rayon))
+            {
+                return Err(Error::BadExecutor {
+                    spec: spec.kind.name().to_string(),
+                    why: "it starts every task at once, and this lesson's tasks arrive over time (arrive_ms): use sync, threads, process or cloud".into(),
+                });
+            }
+        }
+        let mut env = options.env;
+        if let Some(platform) = scenario.cloud {
+            env.cloud = platform;
+        }
         let lesson_urls: Vec<String> = scenario
             .segments()
             .filter_map(|s| match s {
@@ -114,8 +129,8 @@ impl Session {
                 _ => None,
             })
             .collect();
-        check_urls(&options.urls, options.env.http_timeout)?;
-        check_urls(&lesson_urls, options.env.http_timeout)?;
+        check_urls(&options.urls, env.http_timeout)?;
+        check_urls(&lesson_urls, env.http_timeout)?;
         let server = if scenario.uses_loopback() && options.urls.is_empty() {
             Some(Server::start(ServerConfig {
                 port: options.port,
@@ -135,7 +150,7 @@ impl Session {
             scenario,
             runs,
             tasks,
-            env: Arc::new(options.env),
+            env: Arc::new(env),
             server,
         })
     }
@@ -151,6 +166,9 @@ impl Session {
             .map(|spec| {
                 let mut meta = spec.meta(self.tasks.len() as u32);
                 meta.queues = self.scenario.queues.clone();
+                if spec.kind == ExecKind::Cloud {
+                    meta.model = Some(self.env.cloud.words());
+                }
                 let run = recorder.add_run(meta);
                 let ctx = RunCtx {
                     stop: stop.clone(),
@@ -262,7 +280,15 @@ fn make_tasks(
                     },
                 })
                 .collect();
-            tasks.push(Task { id, segments });
+            let arrive_ms = match group.arrive_ms {
+                (ms, None) => ms,
+                (from, Some(to)) => pick(seed, &[2 << 32 | id as u64], from, to),
+            };
+            tasks.push(Task {
+                id,
+                segments,
+                arrive_ms,
+            });
         }
     }
     tasks

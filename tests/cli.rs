@@ -247,6 +247,10 @@ fn bad_input_is_one_line_and_exit_code_2() {
     );
     assert_refused(&["run", "cpu", "--size", "18446744073709551615"], "--size");
     assert_refused(
+        &["run", "coffees", "--executors", "async"],
+        "tasks arrive over time",
+    );
+    assert_refused(
         &["replay", "/nonexistent/trace.json"],
         "cannot read /nonexistent/trace.json",
     );

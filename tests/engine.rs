@@ -265,6 +265,7 @@ fn an_async_wake_from_another_thread_starts_ready_when_it_happens() {
         tasks: 2,
         lane_kind: LaneKind::Task,
         queues: Vec::new(),
+        model: None,
     });
     let dispatch = recorder.dispatch();
     let clock = recorder.clock();
@@ -615,4 +616,81 @@ fn salads_staff_share_queues_across_processes() {
         "threads take turns under the GIL"
     );
     assert!(process.wall_ns() < threads.wall_ns());
+}
+
+/// `coffees`: the cloud executor. The first order starts an instance cold, a later one finds it
+/// warm, the crowd makes new instances start, the complex order is thrown away at the time
+/// limit with its instance, and the straggler, after every idle instance was reclaimed, starts
+/// cold again. The figures agree with the trace, and no instance process outlives the run.
+/// The pool of two processes gets the same arrivals.
+#[test]
+fn coffees_cold_starts_warm_reuse_and_a_timeout() {
+    use runwait::trace::Outcome;
+    let trace = run("coffees", "cloud,process:2", |o| o.size = Some(2_000_000));
+    let (cloud, pool) = (&trace.runs[0], &trace.runs[1]);
+    assert_lanes_well_formed(cloud);
+    let figure = |name: &str| cloud.lesson[name];
+    assert_eq!(figure("timeouts"), 1, "{:?}", cloud.lesson);
+    assert_eq!(cloud.count(Outcome::Timeout), 1);
+    assert!(figure("warm_starts") >= 1, "{:?}", cloud.lesson);
+    assert!(figure("reclaimed") >= 1, "{:?}", cloud.lesson);
+    assert!(figure("cold_starts") >= 3, "{:?}", cloud.lesson);
+    assert_eq!(
+        figure("cold_starts"),
+        cloud.lanes.len() as u64,
+        "one instance per cold start"
+    );
+    assert_eq!(
+        figure("cold_starts") + figure("warm_starts"),
+        12,
+        "every request started"
+    );
+    assert!(cloud.all_done(), "timeouts count as done");
+    assert_eq!(cloud.count(Outcome::Done), 11);
+    // Each instance serves one request at a time and begins with its cold start: a span with
+    // no task before its first request.
+    for lane in &cloud.lanes {
+        assert_eq!(lane.spans[0].task, None, "{}: starts cold", lane.name);
+    }
+    // The timed-out request: thrown away a second (the limit) after it began.
+    let end = cloud
+        .ends
+        .iter()
+        .find(|e| e.outcome == Outcome::Timeout)
+        .unwrap();
+    let began = cloud.lanes[end.lane as usize]
+        .spans
+        .iter()
+        .find(|s| s.task == Some(end.task))
+        .unwrap()
+        .start_ns;
+    let lasted_ms = (end.at_ns - began) as f64 / 1e6;
+    assert!(
+        (990.0..1500.0).contains(&lasted_ms),
+        "thrown away after {lasted_ms} ms"
+    );
+    // No instance outlives the run.
+    for lane in cloud.lanes.iter().filter(|_| cfg!(target_os = "linux")) {
+        let pid = lane
+            .name
+            .split("pid ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(')');
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "{} still there",
+            lane.name
+        );
+    }
+    // The pool: every request done, the straggler taken only once it arrived (3 s in).
+    assert_lanes_well_formed(pool);
+    assert_every_task_done_once(pool);
+    let straggler = pool
+        .spans()
+        .filter(|(_, s)| s.task == Some(11))
+        .map(|(_, s)| s.start_ns)
+        .min()
+        .unwrap();
+    assert!(straggler - pool.start_ns.unwrap() >= 3_000_000_000);
 }

@@ -3,6 +3,7 @@
 //! Every executor marks its lanes' state changes through the instrumentation; none reads the
 //! trace clock to stamp them itself.
 
+pub mod cloud;
 pub mod event_loop;
 pub mod gil;
 pub mod process;
@@ -20,7 +21,7 @@ use std::process::Child;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::Dispatch;
 
 /// The concurrency models.
@@ -32,16 +33,18 @@ pub enum ExecKind {
     Async,
     Process,
     Rayon,
+    Cloud,
 }
 
 impl ExecKind {
-    pub const ALL: [ExecKind; 6] = [
+    pub const ALL: [ExecKind; 7] = [
         ExecKind::Sync,
         ExecKind::Threads,
         ExecKind::FreeThreads,
         ExecKind::Async,
         ExecKind::Process,
         ExecKind::Rayon,
+        ExecKind::Cloud,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,13 +55,14 @@ impl ExecKind {
             ExecKind::Async => "async",
             ExecKind::Process => "process",
             ExecKind::Rayon => "rayon",
+            ExecKind::Cloud => "cloud",
         }
     }
 
     /// The most workers a pool may have: threads are cheap, processes less so.
     pub fn max_workers(self) -> u32 {
         match self {
-            ExecKind::Process => 256,
+            ExecKind::Process | ExecKind::Cloud => 256,
             _ => 1024,
         }
     }
@@ -158,7 +162,7 @@ impl Variant {
     fn parse(kind: ExecKind, name: &str) -> Result<Variant, String> {
         let offered: &[Variant] = match kind {
             ExecKind::Async => &[Variant::Blocking, Variant::Offload],
-            ExecKind::Process => &[],
+            ExecKind::Process | ExecKind::Cloud => &[],
             _ => &[Variant::Unprotected, Variant::Lock, Variant::Atomic],
         };
         let names: Vec<&str> = offered.iter().map(|v| v.name()).collect();
@@ -199,6 +203,7 @@ impl ExecSpec {
             ExecKind::Sync | ExecKind::Async => 1,
             ExecKind::Threads | ExecKind::FreeThreads => self.workers.unwrap_or(DEFAULT_THREADS),
             ExecKind::Process | ExecKind::Rayon => self.workers.unwrap_or_else(cores),
+            ExecKind::Cloud => self.workers.unwrap_or(cloud::DEFAULT_INSTANCES),
         }
     }
 
@@ -209,6 +214,7 @@ impl ExecSpec {
             (ExecKind::Threads, Some(v), _) => format!("threads (GIL, {v})"),
             (ExecKind::Threads, None, _) => "threads (GIL)".to_string(),
             (ExecKind::Async, None, Some(n)) => format!("async ({n} at a time)"),
+            (ExecKind::Cloud, None, _) => "cloud functions".to_string(),
             (other, Some(v), _) => format!("{} ({v})", other.name()),
             (other, None, _) => other.name().to_string(),
         };
@@ -222,9 +228,11 @@ impl ExecSpec {
             lane_kind: match kind {
                 ExecKind::Async => LaneKind::Task,
                 ExecKind::Process => LaneKind::Process,
+                ExecKind::Cloud => LaneKind::Instance,
                 _ => LaneKind::Thread,
             },
             queues: Vec::new(),
+            model: None,
         }
     }
 }
@@ -240,6 +248,8 @@ pub struct Env {
     pub switch_interval: Duration,
     /// The program started as a worker process (the runwait binary).
     pub worker_program: PathBuf,
+    /// How the `cloud` executor's platform behaves.
+    pub cloud: cloud::Platform,
 }
 
 impl Default for Env {
@@ -248,6 +258,7 @@ impl Default for Env {
             http_timeout: Duration::from_secs(10),
             switch_interval: gil::DEFAULT_SWITCH_INTERVAL,
             worker_program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("runwait")),
+            cloud: cloud::Platform::default(),
         }
     }
 }
@@ -321,6 +332,19 @@ impl Stop {
         }
     }
 
+    /// Sleep until `deadline`, or until a stop: whether the deadline came first.
+    pub fn sleep_until(&self, deadline: Instant) -> bool {
+        loop {
+            if self.requested() {
+                return false;
+            }
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return true;
+            };
+            std::thread::sleep(left.min(Duration::from_millis(10)));
+        }
+    }
+
     /// Keep a worker process to kill on a stop; killed at once if the stop came first.
     pub fn adopt(&self, child: Arc<Mutex<Child>>) {
         let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
@@ -332,11 +356,29 @@ impl Stop {
     }
 }
 
-/// The pool's queue (ThreadPoolExecutor's work queue): every task, in order.
-fn task_queue(tasks: Vec<Task>) -> crossbeam_channel::Receiver<Task> {
+/// The pool's queue (ThreadPoolExecutor's work queue): every task in order of arrival, each put
+/// in when it arrives (a feeder thread waits for those that arrive later; a stop ends it).
+fn task_queue(ctx: &RunCtx, mut tasks: Vec<Task>) -> crossbeam_channel::Receiver<Task> {
+    let t0 = Instant::now();
+    tasks.sort_by_key(|t| t.arrive_ms);
+    let later = tasks.split_off(tasks.partition_point(|t| t.arrive_ms == 0));
     let (tx, rx) = crossbeam_channel::unbounded();
     for task in tasks {
         let _ = tx.send(task);
+    }
+    if !later.is_empty() {
+        let stop = ctx.stop.clone();
+        std::thread::Builder::new()
+            .name("runwait-arrivals".into())
+            .spawn(move || {
+                for task in later {
+                    if !stop.sleep_until(t0 + Duration::from_millis(task.arrive_ms)) {
+                        return;
+                    }
+                    let _ = tx.send(task);
+                }
+            })
+            .expect("cannot start the arrivals thread");
     }
     rx
 }
@@ -385,6 +427,7 @@ pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
         ),
         ExecKind::Process => process::run(ctx, tasks, spec.workers()),
         ExecKind::Rayon => rayon_pool::run(ctx, tasks, spec.workers()),
+        ExecKind::Cloud => cloud::run(ctx, tasks, spec.workers()),
     }
     mark_run(ctx.run, Mark::RunEnd);
     report_counter(spec, ctx, adds);
@@ -393,7 +436,7 @@ pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
 /// The race lesson's figures: how many adds the tasks made, and what the shared counter says.
 /// Worker processes share no memory, so a process run has no shared counter to report.
 fn report_counter(spec: &ExecSpec, ctx: &RunCtx, adds: u64) {
-    if adds == 0 || spec.kind == ExecKind::Process {
+    if adds == 0 || matches!(spec.kind, ExecKind::Process | ExecKind::Cloud) {
         return;
     }
     let actual = ctx.shared.counter.load(Ordering::SeqCst);

@@ -40,7 +40,7 @@ struct Job {
 }
 
 pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
-    let queue = task_queue(tasks);
+    let queue = task_queue(ctx, tasks);
     on_pool_threads(ctx, workers, "runwait-pool", |lane| {
         serve_lane(ctx, lane, &queue)
     });
@@ -59,11 +59,15 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
 
 /// Kills the worker if the lane ends without it having exited: no worker outlives runwait.
 /// Shared with the run's [`Stop`](super::Stop), which kills it on a stop.
-struct Kid(Arc<Mutex<Child>>);
+pub(super) struct Kid(Arc<Mutex<Child>>);
 
 impl Kid {
-    fn wait(&self) {
+    pub(super) fn wait(&self) {
         let _ = self.0.lock().unwrap_or_else(|e| e.into_inner()).wait();
+    }
+
+    pub(super) fn kill(&self) {
+        let _ = self.0.lock().unwrap_or_else(|e| e.into_inner()).kill();
     }
 }
 
@@ -84,7 +88,7 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
         task: NO_TASK,
     };
     mark(start_up, Mark::Run);
-    let started = start_worker(ctx, lane);
+    let started = start_worker(ctx, lane, "process");
     mark(start_up, Mark::Idle);
     let (kid, mut to, mut from, alignment) = match started {
         Ok(parts) => parts,
@@ -125,14 +129,15 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
     kid.wait();
 }
 
-type Started = (
+pub(super) type Started = (
     Kid,
     BufWriter<ChildStdin>,
     BufReader<ChildStdout>,
     Alignment,
 );
 
-fn start_worker(ctx: &RunCtx, lane: u32) -> Result<Started, String> {
+/// Start a worker process for `lane`, named `what N (pid P)`, and align its clock.
+pub(super) fn start_worker(ctx: &RunCtx, lane: u32, what: &str) -> Result<Started, String> {
     let mut child = Command::new(&ctx.env.worker_program)
         .arg(WORKER_ARG)
         .stdin(Stdio::piped())
@@ -154,7 +159,7 @@ fn start_worker(ctx: &RunCtx, lane: u32) -> Result<Started, String> {
     ctx.sink.send(Msg::LaneName {
         run: ctx.run,
         lane,
-        name: format!("process {} (pid {pid})", lane + 1),
+        name: format!("{what} {} (pid {pid})", lane + 1),
     });
     ctx.sink.send(Msg::ClockError {
         run: ctx.run,
@@ -180,7 +185,12 @@ fn forward_stderr(pid: u32, stderr: impl Read + Send + 'static) {
         });
 }
 
-fn send_job(ctx: &RunCtx, lane: u32, task: &Task, to: &mut impl Write) -> Result<(), String> {
+pub(super) fn send_job(
+    ctx: &RunCtx,
+    lane: u32,
+    task: &Task,
+    to: &mut impl Write,
+) -> Result<(), String> {
     let job = Job {
         run: ctx.run,
         lane,
@@ -195,7 +205,7 @@ fn send_job(ctx: &RunCtx, lane: u32, task: &Task, to: &mut impl Write) -> Result
 
 /// Pass the worker's records on, on the parent's clock, and do the queue operations it asks
 /// for, until `task` ends (or, with `None`, until the worker closes its end).
-fn relay(
+pub(super) fn relay(
     ctx: &RunCtx,
     from: &mut impl Read,
     mut to: Option<&mut impl Write>,

@@ -9,7 +9,7 @@ use crate::workload::Task;
 
 pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32, with_gil: bool) {
     let gil = with_gil.then(|| Gil::new(ctx.env.switch_interval));
-    let queue = task_queue(tasks);
+    let queue = task_queue(ctx, tasks);
     let queues = Local {
         shared: &ctx.shared,
         stop: Some(ctx.stop.flag()),

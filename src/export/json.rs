@@ -32,6 +32,9 @@ pub struct RunSummary<'a> {
     pub speedup: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lesson: Option<&'a std::collections::BTreeMap<String, u64>>,
+    /// What in the run is modelled (the cloud platform).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<&'a str>,
 }
 
 fn round(x: f64, places: i32) -> f64 {
@@ -62,6 +65,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 max_running: s.max_running,
                 speedup: speedup(trace, run).map(|x| round(x, 2)),
                 lesson: (!run.lesson.is_empty()).then_some(&run.lesson),
+                model: run.meta.model.as_deref(),
             }
         })
         .collect();

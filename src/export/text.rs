@@ -110,11 +110,14 @@ pub fn summary_table(trace: &Trace) -> String {
         if s.lost > 0 {
             let _ = write!(done, " ({} lost)", s.lost);
         }
+        if s.timeouts > 0 {
+            let _ = write!(done, " ({} timed out)", s.timeouts);
+        }
         let _ = writeln!(
             out,
             "{:<lw$} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}",
             run.meta.label,
-            run.meta.workers,
+            run.worker_count(),
             if run.meta.gil { "yes" } else { "no" },
             human_ms(ms(s.wall_ns)),
             human_ms(ms(s.run_ns)),
@@ -214,12 +217,12 @@ fn legend(width: usize, color: bool) -> String {
 
 fn title(trace: &Trace, run: &Run) -> String {
     let s = run.stats();
-    let mut t = format!("{} · {} worker", run.meta.label, run.meta.workers);
-    if run.meta.workers != 1 {
-        t.push('s');
-    }
+    let mut t = format!("{} · {}", run.meta.label, run.workers_words());
     if run.meta.gil {
         t.push_str(" · emulated CPython GIL");
+    }
+    if let Some(model) = &run.meta.model {
+        let _ = write!(t, " · {model}");
     }
     let _ = write!(
         t,
@@ -230,6 +233,9 @@ fn title(trace: &Trace, run: &Run) -> String {
     );
     if let Some(counter) = run.counter_words() {
         let _ = write!(t, " · {counter}");
+    }
+    if let Some(cloud) = run.cloud_words() {
+        let _ = write!(t, " · {cloud}");
     }
     if let Some(x) = speedup(trace, run) {
         let _ = write!(t, " · speedup {x:.2}x");

@@ -51,6 +51,9 @@ pub enum Mark {
     RunEnd = 8,
     /// A queue's length changed: `lane` is the queue, `task` its new length.
     Queue = 9,
+    /// The task ran past its time limit and was thrown away (a cloud function's timeout); the
+    /// lane goes idle.
+    Timeout = 10,
 }
 
 impl Mark {
@@ -59,14 +62,14 @@ impl Mark {
     pub fn is_milestone(self) -> bool {
         matches!(
             self,
-            Mark::Done | Mark::Failed | Mark::Lost | Mark::RunStart | Mark::RunEnd
+            Mark::Done | Mark::Failed | Mark::Lost | Mark::Timeout | Mark::RunStart | Mark::RunEnd
         )
     }
 
     pub fn from_u8(v: u8) -> Option<Mark> {
         use Mark::*;
         [
-            Run, Wait, Ready, Idle, Done, Failed, Lost, RunStart, RunEnd, Queue,
+            Run, Wait, Ready, Idle, Done, Failed, Lost, RunStart, RunEnd, Queue, Timeout,
         ]
         .get(v as usize)
         .copied()

@@ -151,6 +151,7 @@ impl Recorder {
             Mark::Done => Some(Outcome::Done),
             Mark::Failed => Some(Outcome::Failed),
             Mark::Lost => Some(Outcome::Lost),
+            Mark::Timeout => Some(Outcome::Timeout),
             _ => None,
         };
         if let (Some(outcome), Some(task)) = (outcome, task) {

@@ -140,6 +140,8 @@ pub enum LaneKind {
     Thread,
     Process,
     Task,
+    /// A cloud function's instance.
+    Instance,
 }
 
 /// How a task ended.
@@ -149,6 +151,9 @@ pub enum Outcome {
     Done,
     Failed,
     Lost,
+    /// Thrown away for running past its time limit (a cloud function's timeout): finished, by
+    /// the platform's rule, without its result.
+    Timeout,
 }
 
 /// A task's end as recorded: when, on which lane, how, and how often (exactly once, or a bug).
@@ -178,6 +183,10 @@ pub struct RunMeta {
     /// The queues joining the run's tasks (the restaurants), in their order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queues: Vec<QueueMeta>,
+    /// What in the run is a model rather than the real thing, in words for the screen (the
+    /// cloud platform).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// A queue between tasks: its name, how many items it holds at most (0: no bound) and how
@@ -251,9 +260,46 @@ impl Run {
         })
     }
 
-    /// Ended, with every task done.
+    /// A cloud run's platform figures in words: `4 cold starts · 7 warm · 1 timed out`.
+    pub fn cloud_words(&self) -> Option<String> {
+        let cold = *self.lesson.get("cold_starts")?;
+        let warm = self.lesson.get("warm_starts").copied().unwrap_or(0);
+        let mut words = format!(
+            "{cold} cold start{} · {warm} warm",
+            if cold == 1 { "" } else { "s" }
+        );
+        for (name, what) in [("timeouts", "timed out"), ("reclaimed", "reclaimed")] {
+            match self.lesson.get(name) {
+                Some(&n) if n > 0 => words.push_str(&format!(" · {n} {what}")),
+                _ => {}
+            }
+        }
+        Some(words)
+    }
+
+    /// How many workers: the pool's size, or for cloud functions the instances started so far
+    /// (`meta.workers` is their limit).
+    pub fn worker_count(&self) -> u32 {
+        match self.meta.lane_kind {
+            LaneKind::Instance => self.lanes.len() as u32,
+            _ => self.meta.workers,
+        }
+    }
+
+    /// How many workers, in words: `5 workers`, `10 instances`.
+    pub fn workers_words(&self) -> String {
+        let n = self.worker_count();
+        let what = match self.meta.lane_kind {
+            LaneKind::Instance => "instance",
+            _ => "worker",
+        };
+        format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+    }
+
+    /// Ended, with every task done (or timed out: the platform ended it, as it says it will).
     pub fn all_done(&self) -> bool {
-        self.finished() && self.count(Outcome::Done) == self.meta.tasks
+        self.finished()
+            && self.count(Outcome::Done) + self.count(Outcome::Timeout) == self.meta.tasks
     }
 
     pub fn count(&self, outcome: Outcome) -> u32 {
@@ -290,6 +336,7 @@ pub fn default_lane_name(kind: LaneKind, lane: u32) -> String {
         LaneKind::Thread => format!("thread {}", lane + 1),
         LaneKind::Process => format!("process {}", lane + 1),
         LaneKind::Task => format!("task {lane}"),
+        LaneKind::Instance => format!("instance {}", lane + 1),
     }
 }
 

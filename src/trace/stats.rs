@@ -15,6 +15,7 @@ pub struct RunStats {
     pub done: u32,
     pub failed: u32,
     pub lost: u32,
+    pub timeouts: u32,
 }
 
 impl RunStats {
@@ -25,6 +26,7 @@ impl RunStats {
             done: run.count(Outcome::Done),
             failed: run.count(Outcome::Failed),
             lost: run.count(Outcome::Lost),
+            timeouts: run.count(Outcome::Timeout),
             ..RunStats::default()
         };
         for (_, span) in run.spans() {

@@ -443,6 +443,7 @@ fn outcome_word(outcome: Outcome) -> &'static str {
         Outcome::Done => "done",
         Outcome::Failed => "failed",
         Outcome::Lost => "lost: its worker died",
+        Outcome::Timeout => "thrown away: past its time limit",
     }
 }
 

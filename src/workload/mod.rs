@@ -63,12 +63,21 @@ pub enum Segment {
 pub struct Task {
     pub id: u32,
     pub segments: Vec<Segment>,
+    /// When the task arrives, in ms after its run starts (a customer, a request); until then
+    /// no worker can take it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub arrive_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The article's CPU-bound `cpu_bound(number)` for `count` numbers from `size` upward.
 pub fn cpu_tasks(count: u32, size: u64) -> Vec<Task> {
     (0..count)
         .map(|id| Task {
+            arrive_ms: 0,
             id,
             segments: vec![Segment::Cpu {
                 n: size.saturating_add(id as u64),

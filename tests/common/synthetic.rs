@@ -23,6 +23,7 @@ fn meta(
         tasks,
         lane_kind: kind,
         queues: Vec::new(),
+        model: None,
     }
 }
 

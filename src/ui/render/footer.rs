@@ -82,6 +82,16 @@ fn status_line(app: &App) -> Line<'static> {
 /// Which model wins this workload, and why, in the articles' terms.
 pub fn verdict(app: &App) -> String {
     let trace = app.trace();
+    // A modelled platform's run says what it measured and what is a model.
+    if let Some((r, cloud, model)) = trace.runs.iter().find_map(|r| {
+        Some(r)
+            .filter(|r| r.finished())
+            .zip(r.cloud_words())
+            .zip(r.meta.model.as_deref())
+            .map(|((r, c), m)| (r, c, m))
+    }) {
+        return format!("{}: {cloud} ({model}).", r.meta.label);
+    }
     let best = trace
         .runs
         .iter()

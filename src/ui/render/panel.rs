@@ -118,12 +118,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
 fn title(app: &App, run: usize) -> String {
     let r = &app.trace().runs[run];
     let m = &r.meta;
-    let workers = format!(
-        "{} worker{}",
-        m.workers,
-        if m.workers == 1 { "" } else { "s" }
-    );
-    let gil = if m.gil { " · emulated GIL" } else { "" };
+    let workers = r.workers_words();
+    let gil = match (m.gil, &m.model) {
+        (true, _) => " · emulated GIL",
+        (false, Some(_)) => " · modelled platform",
+        (false, None) => "",
+    };
     let done = r.count(crate::trace::Outcome::Done);
     match (r.start_ns, app.run_stats(run)) {
         (None, _) => format!("{} · {workers}{gil} · waiting to start", m.label),
@@ -146,6 +146,16 @@ fn title(app: &App, run: usize) -> String {
             );
             if s.lost > 0 {
                 t.push_str(&format!(" · {} lost", s.lost));
+            }
+            if s.timeouts > 0 {
+                t.push_str(&format!(" · {} timed out", s.timeouts));
+            }
+            if let Some(cloud) = r.cloud_words() {
+                t = format!(
+                    "{} · {cloud} · {}",
+                    m.label,
+                    &t[m.label.len()..].trim_start_matches(" · ")
+                );
             }
             if let Some(counter) = r.counter_words() {
                 t = format!(

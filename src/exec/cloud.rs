@@ -1,0 +1,288 @@
+//! `cloud`: cloud functions (Cloud Coffees). Each request is served by an instance of its own,
+//! and an instance serves one request at a time. A request that finds no warm instance idle
+//! starts a new one (a cold start); an instance left idle for the keep-warm period is reclaimed;
+//! a request that runs past the time limit is thrown away ("Timeout") with its instance.
+//!
+//! An instance is a real worker process (this binary in its worker mode, as for `process`), so
+//! its start-up, its work and its waits are measured. What is modelled, and said so on the
+//! screen: the platform itself (a local process stands in for a cloud instance) and the runtime
+//! loading of a cold start, a wait of [`Platform::init_ms`] inside the new instance.
+
+use super::process::{relay, send_job, start_worker, Kid};
+use super::RunCtx;
+use crate::instrument::{mark, At, Mark, Msg, NO_TASK};
+use crate::workload::{Segment, Task};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use serde::Deserialize;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The most instances at once unless the spec says (`cloud:N`): a provider's concurrency limit.
+pub const DEFAULT_INSTANCES: u32 = 64;
+
+/// How the platform behaves (a lesson's `[cloud]` table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Platform {
+    /// A cold start's runtime loading (the interpreter, the imports), after the process starts.
+    pub init_ms: u64,
+    /// How long an idle instance is kept warm before it is reclaimed.
+    pub keep_warm_ms: u64,
+    /// A request's time limit: past it the request is thrown away.
+    pub timeout_ms: u64,
+}
+
+impl Default for Platform {
+    fn default() -> Platform {
+        Platform {
+            init_ms: 250,
+            keep_warm_ms: 1_000,
+            timeout_ms: 3_000,
+        }
+    }
+}
+
+impl Platform {
+    pub fn ms(&self) -> impl Iterator<Item = u64> {
+        [self.init_ms, self.keep_warm_ms, self.timeout_ms].into_iter()
+    }
+
+    /// What is a model, in words for the screen.
+    pub fn words(&self) -> String {
+        format!(
+            "modelled: instances are local processes, a cold start loads for {} ms, idle ones kept {} ms, limit {} ms a request",
+            self.init_ms, self.keep_warm_ms, self.timeout_ms
+        )
+    }
+}
+
+/// The instances of one run.
+#[derive(Default)]
+struct Fleet {
+    /// Warm instances waiting for a request, the most recently used last; each with the way to
+    /// hand it one.
+    idle: Mutex<Vec<(u32, Sender<Task>)>>,
+    /// Every request has been handed out: an idle instance may go.
+    closing: AtomicBool,
+    live: AtomicU32,
+    cold_starts: AtomicU64,
+    warm_starts: AtomicU64,
+    timeouts: AtomicU64,
+    reclaimed: AtomicU64,
+}
+
+pub fn run(ctx: &RunCtx, mut tasks: Vec<Task>, max_instances: u32) {
+    let fleet = Fleet::default();
+    let t0 = Instant::now();
+    tasks.sort_by_key(|t| t.arrive_ms);
+    std::thread::scope(|scope| {
+        let mut lanes = 0u32;
+        'requests: for mut task in tasks {
+            if !ctx
+                .stop
+                .sleep_until(t0 + Duration::from_millis(task.arrive_ms))
+            {
+                break;
+            }
+            loop {
+                let warm = fleet.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                if let Some((_, to)) = warm {
+                    match to.send(task) {
+                        Ok(()) => break,
+                        Err(back) => task = back.0,
+                    }
+                    continue;
+                }
+                if fleet.live.load(Ordering::SeqCst) < max_instances {
+                    fleet.live.fetch_add(1, Ordering::SeqCst);
+                    let (lane, fleet) = (lanes, &fleet);
+                    lanes += 1;
+                    scope.spawn(move || {
+                        let _default = tracing::dispatcher::set_default(&ctx.dispatch);
+                        instance(ctx, fleet, lane, task);
+                        fleet.live.fetch_sub(1, Ordering::SeqCst);
+                    });
+                    break;
+                }
+                // At the limit: the request waits for an instance to come free.
+                if !ctx
+                    .stop
+                    .sleep_until(Instant::now() + Duration::from_millis(2))
+                {
+                    break 'requests;
+                }
+            }
+        }
+        fleet.closing.store(true, Ordering::SeqCst);
+    });
+    for (name, count) in [
+        ("cold_starts", &fleet.cold_starts),
+        ("warm_starts", &fleet.warm_starts),
+        ("timeouts", &fleet.timeouts),
+        ("reclaimed", &fleet.reclaimed),
+    ] {
+        ctx.sink.send(Msg::Figure {
+            run: ctx.run,
+            name: name.to_string(),
+            value: count.load(Ordering::SeqCst),
+        });
+    }
+}
+
+/// How a request ended on its instance.
+enum Served {
+    Done,
+    TimedOut,
+    Broken(String),
+}
+
+/// One instance on `lane`: a cold start for `first`, then warm requests, until it is reclaimed,
+/// times out or the run ends.
+fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
+    let platform = ctx.env.cloud;
+    let own = At {
+        run: ctx.run,
+        lane,
+        task: NO_TASK,
+    };
+    mark(own, Mark::Run);
+    let started = start_worker(ctx, lane, "instance").and_then(|(kid, mut to, mut from, al)| {
+        // The runtime loading, modelled as a wait inside the new instance, marked by it.
+        let init = Task {
+            id: NO_TASK,
+            segments: vec![Segment::Sleep {
+                ms: platform.init_ms,
+            }],
+            arrive_ms: 0,
+        };
+        send_job(ctx, lane, &init, &mut to)?;
+        relay(ctx, &mut from, Some(&mut to), &al, Some(NO_TASK))?;
+        Ok((kid, to, from, al))
+    });
+    mark(own, Mark::Idle);
+    let (kid, mut to, mut from, alignment) = match started {
+        Ok(parts) => parts,
+        Err(why) => {
+            tracing::error!(run = ctx.run, lane, "instance did not start: {why}");
+            let at = At {
+                task: first.id,
+                ..own
+            };
+            if !ctx.stopped() {
+                mark(at, Mark::Lost);
+            }
+            return;
+        }
+    };
+    fleet.cold_starts.fetch_add(1, Ordering::SeqCst);
+    let (hand, inbox) = crossbeam_channel::bounded::<Task>(1);
+    let mut task = first;
+    loop {
+        let at = At {
+            task: task.id,
+            ..own
+        };
+        let served = send_job(ctx, lane, &task, &mut to).map_or_else(Served::Broken, |()| {
+            with_time_limit(&kid, platform.timeout_ms, || {
+                relay(ctx, &mut from, Some(&mut to), &alignment, Some(task.id))
+            })
+        });
+        match served {
+            Served::Done => {}
+            Served::TimedOut => {
+                mark(at, Mark::Timeout);
+                fleet.timeouts.fetch_add(1, Ordering::SeqCst);
+                return;
+            }
+            Served::Broken(why) => {
+                if !ctx.stopped() {
+                    tracing::error!(run = ctx.run, lane, task = task.id, "instance lost: {why}");
+                    mark(at, Mark::Lost);
+                }
+                return;
+            }
+        }
+        match next_request(ctx, fleet, lane, &hand, &inbox) {
+            Some(next) => {
+                fleet.warm_starts.fetch_add(1, Ordering::SeqCst);
+                task = next;
+            }
+            None => break,
+        }
+    }
+    drop(to);
+    if let Err(why) = relay(ctx, &mut from, None::<&mut Vec<u8>>, &alignment, None) {
+        tracing::warn!(run = ctx.run, lane, "instance ended badly: {why}");
+    }
+    kid.wait();
+}
+
+/// Run `serve` (relaying a request to its end); past `limit_ms` the instance is killed, which
+/// ends `serve` early.
+fn with_time_limit(kid: &Kid, limit_ms: u64, serve: impl FnOnce() -> Result<(), String>) -> Served {
+    let timed_out = AtomicBool::new(false);
+    let (finished, watch) = crossbeam_channel::bounded::<()>(0);
+    let got = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            if let Err(RecvTimeoutError::Timeout) =
+                watch.recv_timeout(Duration::from_millis(limit_ms))
+            {
+                timed_out.store(true, Ordering::SeqCst);
+                kid.kill();
+            }
+        });
+        let got = serve();
+        drop(finished);
+        got
+    });
+    match (got, timed_out.load(Ordering::SeqCst)) {
+        (_, true) => Served::TimedOut,
+        (Ok(()), false) => Served::Done,
+        (Err(why), false) => Served::Broken(why),
+    }
+}
+
+/// Wait warm for the next request: `None` once the instance is reclaimed (idle for the
+/// keep-warm period), every request has been handed out, or the run stops.
+fn next_request(
+    ctx: &RunCtx,
+    fleet: &Fleet,
+    lane: u32,
+    hand: &Sender<Task>,
+    inbox: &Receiver<Task>,
+) -> Option<Task> {
+    let keep_warm = Duration::from_millis(ctx.env.cloud.keep_warm_ms);
+    let idle_since = Instant::now();
+    fleet
+        .idle
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((lane, hand.clone()));
+    loop {
+        match inbox.recv_timeout(Duration::from_millis(5)) {
+            Ok(task) => return Some(task),
+            Err(RecvTimeoutError::Disconnected) => return None,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        let expired = idle_since.elapsed() >= keep_warm;
+        if !(expired || fleet.closing.load(Ordering::SeqCst) || ctx.stopped()) {
+            continue;
+        }
+        let mut idle = fleet.idle.lock().unwrap_or_else(|e| e.into_inner());
+        match idle.iter().position(|(l, _)| *l == lane) {
+            Some(i) => {
+                idle.remove(i);
+                if expired && !fleet.closing.load(Ordering::SeqCst) {
+                    fleet.reclaimed.fetch_add(1, Ordering::SeqCst);
+                }
+                return None;
+            }
+            // Taken off the idle list just now: its request is on the way.
+            None => {
+                drop(idle);
+                return inbox.recv().ok();
+            }
+        }
+    }
+}
