@@ -1,6 +1,6 @@
 //! What each command does, from parsed arguments to output. `main.rs` only calls [`main`].
 
-use crate::cli::{Cli, Command, OutputArgs, ReplayArgs, RunArgs};
+use crate::cli::{Cli, Command, ExportArgs, OutputArgs, ReplayArgs, RunArgs};
 use crate::error::Error;
 use crate::exec::Env;
 use crate::export::{json, text};
@@ -28,6 +28,7 @@ pub fn main() -> i32 {
         Some(Command::List) => list().map(|()| 0),
         Some(Command::Run(args)) => run(args),
         Some(Command::Replay(args)) => replay(args),
+        Some(Command::Export(args)) => export(args).map(|()| 0),
         None => run(RunArgs {
             scenario: "io".into(),
             ..default_run_args()
@@ -65,12 +66,19 @@ fn clap_exit(e: clap::Error) -> i32 {
             0
         }
         _ => {
+            // The message is its first paragraph (some span lines: the missing arguments).
             let rendered = e.render().to_string();
             let line = rendered
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("bad arguments")
-                .trim_start_matches("error: ");
+                .map(str::trim)
+                .skip_while(|l| l.is_empty())
+                .take_while(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let line = match line.trim_start_matches("error: ") {
+                "" => "bad arguments",
+                line => line,
+            };
             eprintln!("runwait: error: {line}");
             2
         }
@@ -161,6 +169,24 @@ fn replay(args: ReplayArgs) -> Result<i32, Error> {
     }
     let mut app = ui::app::App::replay(trace);
     show(&mut app, &args.output)
+}
+
+/// Write a trace as the pictures and files asked for.
+fn export(args: ExportArgs) -> Result<(), Error> {
+    let trace = file::load(&args.file)?;
+    let write = |path: &std::path::Path, text: String| {
+        std::fs::write(path, text).map_err(|e| Error::Io {
+            what: format!("cannot write {}", path.display()),
+            source: e,
+        })
+    };
+    if let Some(path) = &args.svg {
+        write(path, crate::export::svg::render(&trace, args.svg_width))?;
+    }
+    if let Some(path) = &args.chrome {
+        write(path, crate::export::chrome::to_json(&trace))?;
+    }
+    Ok(())
 }
 
 /// Run the UI; with `--save`, `s` saves there and the trace is saved on quitting too.

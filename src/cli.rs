@@ -32,8 +32,10 @@ pub enum Command {
     List,
     /// Run a lesson under each of its executors, live in the terminal (or as text / JSON).
     Run(RunArgs),
-    /// Open a trace saved with `--save` or `s`, paused at its start.
+    /// Open a trace saved with `--save` or `s` (or a Chrome trace, viztracer's), paused at its start.
     Replay(ReplayArgs),
+    /// Write a trace (saved with `--save`, or a Chrome trace) as an SVG picture or a Chrome trace.
+    Export(ExportArgs),
     #[command(name = "__worker", hide = true)]
     Worker,
 }
@@ -59,9 +61,25 @@ pub struct ReplayArgs {
 }
 
 #[derive(Debug, Args, Default)]
+#[command(group = clap::ArgGroup::new("formats").required(true).multiple(true))]
+pub struct ExportArgs {
+    /// The trace file.
+    pub file: PathBuf,
+    /// Write the timing diagrams as an SVG picture.
+    #[arg(long, value_name = "FILE", group = "formats")]
+    pub svg: Option<PathBuf>,
+    /// Write Chrome Trace Event JSON (opens in Perfetto and chrome://tracing).
+    #[arg(long, value_name = "FILE", group = "formats")]
+    pub chrome: Option<PathBuf>,
+    /// The SVG picture's width in pixels.
+    #[arg(long, value_name = "PX", default_value_t = 1200, value_parser = clap::value_parser!(u32).range(300..=20_000))]
+    pub svg_width: u32,
+}
+
+#[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Executors")]
 pub struct ExecArgs {
-    /// Executors in display order, NAME or NAME:WORKERS (sync, threads, free-threads, async, process).
+    /// Executors in display order, NAME or NAME:WORKERS (sync, threads, free-threads, async, process, rayon, cloud).
     #[arg(long, value_delimiter = ',', value_parser = parse_exec, value_name = "LIST")]
     pub executors: Option<Vec<ExecSpec>>,
     /// The emulated GIL's switch interval (CPython's default is 5 ms).

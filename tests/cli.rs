@@ -246,6 +246,11 @@ fn bad_input_is_one_line_and_exit_code_2() {
         "--jitter",
     );
     assert_refused(&["run", "cpu", "--size", "18446744073709551615"], "--size");
+    assert_refused(&["export", "t.json"], "--svg");
+    assert_refused(
+        &["export", "/nonexistent/t.json", "--chrome", "/tmp/c.json"],
+        "cannot read /nonexistent/t.json",
+    );
     assert_refused(
         &["run", "coffees", "--executors", "async"],
         "tasks arrive over time",

@@ -1,6 +1,9 @@
-//! Views of a trace that are not the terminal UI: the headless text and the JSON summary.
+//! Views of a trace that are not the terminal UI: the headless text, the JSON summary, the
+//! Chrome trace (and its importer).
 
+pub mod chrome;
 pub mod json;
+pub mod svg;
 pub mod text;
 
 use crate::trace::{Run, Trace};

@@ -215,7 +215,8 @@ fn legend(width: usize, color: bool) -> String {
     painted.join(if one_line { "   " } else { "\n" }) + "\n"
 }
 
-fn title(trace: &Trace, run: &Run) -> String {
+/// A run's title: what ran, on how many workers, its wall time, tasks done and lesson figures.
+pub fn title(trace: &Trace, run: &Run) -> String {
     let s = run.stats();
     let mut t = format!("{} · {}", run.meta.label, run.workers_words());
     if run.meta.gil {

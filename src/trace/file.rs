@@ -107,10 +107,17 @@ pub fn save(trace: &Trace, path: &Path) -> Result<(), Error> {
     })
 }
 
+/// A trace file: runwait's own, or a Chrome trace (Perfetto's format, viztracer's output).
 pub fn load(path: &Path) -> Result<Trace, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
         what: format!("cannot read {}", path.display()),
         source: e,
     })?;
-    from_json(&text, &path.display().to_string())
+    let origin = path.display().to_string();
+    if crate::export::chrome::looks_like(&text) {
+        let trace = crate::export::chrome::import(&text, &origin)?;
+        check(&trace).map_err(|why| Error::BadTrace { path: origin, why })?;
+        return Ok(trace);
+    }
+    from_json(&text, &origin)
 }

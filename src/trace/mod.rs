@@ -156,6 +156,17 @@ pub enum Outcome {
     Timeout,
 }
 
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::Lost => "lost",
+            Outcome::Timeout => "timeout",
+        }
+    }
+}
+
 /// A task's end as recorded: when, on which lane, how, and how often (exactly once, or a bug).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskEnd {
@@ -347,6 +358,13 @@ pub struct Trace {
     pub runs: Vec<Run>,
     /// Records the instrumentation could not deliver (the channel was full).
     pub dropped: u64,
+    /// Events of an imported trace (Chrome's format) of kinds runwait does not use.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub skipped: u64,
+}
+
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Trace {

@@ -1,0 +1,211 @@
+//! The timing diagrams as an SVG picture, in the spirit of the article's figures: a row per
+//! lane, a box per span at its true time in blue (run), red (wait) or amber (ready), every run
+//! on one time axis with ticks, a title per run and a legend. For docs and slides.
+//!
+//! Every span is a `<rect>` of its state's class (`run`, `wait`, `ready`) carrying its task in
+//! `data-task`, however narrow: a picture made from a trace shows all of it.
+
+use super::text::{nice_step, tick_label_at, title};
+use crate::trace::{State, Trace};
+use std::fmt::Write;
+
+const MARGIN: f64 = 16.0;
+const LANE_H: f64 = 14.0;
+const LANE_GAP: f64 = 4.0;
+const TITLE_H: f64 = 22.0;
+const AXIS_H: f64 = 30.0;
+const RUN_GAP: f64 = 14.0;
+const HEADER_H: f64 = 56.0;
+const FONT: &str = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
+
+/// The fill of a state: the article's blue and red, and amber for ready.
+pub fn fill(state: State) -> &'static str {
+    match state {
+        State::Run => "#2b6cb0",
+        State::Wait => "#c53030",
+        State::Ready => "#d69e2e",
+    }
+}
+
+/// Escape text for XML.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The picture, `width` pixels wide.
+pub fn render(trace: &Trace, width: u32) -> String {
+    let width = f64::from(width.max(300));
+    let label_w = (width * 0.2).clamp(90.0, 240.0);
+    let x0 = MARGIN + label_w;
+    // Room on the right for the last tick's label.
+    let plot_w = width - x0 - 2.5 * MARGIN;
+    // One time scale for every run, each from its own t = 0.
+    let span_ns = trace
+        .runs
+        .iter()
+        .filter_map(|r| {
+            let start = r.start_ns?;
+            let last = r
+                .end_ns
+                .into_iter()
+                .chain(
+                    r.lanes
+                        .iter()
+                        .filter_map(|l| l.spans.last().map(|s| s.end_ns)),
+                )
+                .max()?;
+            Some(last.saturating_sub(start))
+        })
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let px_per_ns = plot_w / span_ns as f64;
+    let height: f64 = HEADER_H
+        + trace
+            .runs
+            .iter()
+            .map(|r| TITLE_H + r.lanes.len() as f64 * (LANE_H + LANE_GAP) + AXIS_H + RUN_GAP)
+            .sum::<f64>()
+        + MARGIN;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" {FONT} font-size=\"12\">"
+    );
+    let _ = writeln!(
+        out,
+        "<rect class=\"background\" x=\"0\" y=\"0\" width=\"{width:.0}\" height=\"{height:.0}\" fill=\"#ffffff\"/>"
+    );
+    let _ = writeln!(
+        out,
+        "<text x=\"{MARGIN}\" y=\"24\" font-size=\"16\" font-weight=\"bold\">runwait · {}</text>",
+        esc(&trace.scenario)
+    );
+    legend(&mut out, MARGIN, 44.0);
+    let mut y = HEADER_H;
+    for (r, run) in trace.runs.iter().enumerate() {
+        let _ = writeln!(out, "<g class=\"diagram\" data-run=\"{r}\">");
+        let _ = writeln!(
+            out,
+            "<text x=\"{MARGIN}\" y=\"{:.1}\" font-weight=\"bold\">{}</text>",
+            y + 15.0,
+            esc(&title(trace, run))
+        );
+        y += TITLE_H;
+        let t0 = run.start_ns.unwrap_or(0);
+        for lane in &run.lanes {
+            let mid = y + LANE_H / 2.0;
+            let _ = writeln!(
+                out,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>",
+                x0 - 6.0,
+                mid,
+                esc(&lane.name)
+            );
+            let _ = writeln!(
+                out,
+                "<line x1=\"{x0:.1}\" y1=\"{mid:.1}\" x2=\"{:.1}\" y2=\"{mid:.1}\" stroke=\"#e2e8f0\"/>",
+                x0 + plot_w
+            );
+            for span in &lane.spans {
+                let x = x0 + span.start_ns.saturating_sub(t0) as f64 * px_per_ns;
+                let w = span.len_ns() as f64 * px_per_ns;
+                // A hairline gap between boxes wide enough to spare it, as in the article's
+                // figures; the narrowest still show.
+                let w = if w > 2.0 { w - 0.6 } else { w.max(0.25) };
+                let task = span.task.map_or("none".to_string(), |t| t.to_string());
+                let _ = writeln!(
+                    out,
+                    "<rect class=\"{}\" data-task=\"{task}\" x=\"{x:.2}\" y=\"{y:.1}\" width=\"{w:.2}\" height=\"{LANE_H}\" fill=\"{}\"/>",
+                    span.state.name(),
+                    fill(span.state)
+                );
+            }
+            y += LANE_H + LANE_GAP;
+        }
+        axis(&mut out, x0, y + 2.0, plot_w, span_ns);
+        y += AXIS_H + RUN_GAP;
+        out.push_str("</g>\n");
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+fn legend(out: &mut String, x: f64, y: f64) {
+    let mut x = x;
+    for (state, words) in [
+        (State::Run, "run (on a CPU)"),
+        (State::Wait, "wait (blocked on I/O)"),
+        (
+            State::Ready,
+            "ready (could run: waiting for the GIL, the loop or a worker)",
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "<rect class=\"legend\" x=\"{x:.1}\" y=\"{:.1}\" width=\"14\" height=\"10\" fill=\"{}\"/>",
+            y - 9.0,
+            fill(state)
+        );
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{y:.1}\">{}</text>",
+            x + 19.0,
+            esc(words)
+        );
+        x += 19.0 + words.chars().count() as f64 * 6.6 + 18.0;
+    }
+}
+
+fn axis(out: &mut String, x0: f64, y: f64, plot_w: f64, span_ns: u64) {
+    let _ = writeln!(
+        out,
+        "<line x1=\"{x0:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#4a5568\"/>",
+        x0 + plot_w
+    );
+    let ns_per_px = span_ns as f64 / plot_w;
+    let step = nice_step((ns_per_px * 90.0).ceil() as u64).max(1);
+    let mut t = 0u64;
+    while t <= span_ns {
+        let x = x0 + t as f64 / ns_per_px;
+        let _ = writeln!(
+            out,
+            "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#4a5568\"/>",
+            y + 4.0
+        );
+        let _ = writeln!(
+            out,
+            "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#4a5568\">{}</text>",
+            y + 16.0,
+            esc(&tick_label_at(t, step))
+        );
+        t += step;
+    }
+    let _ = writeln!(
+        out,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#4a5568\">time</text>",
+        x0 - 6.0,
+        y + 16.0,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(esc("a<b & \"c\"'"), "a&lt;b &amp; &quot;c&quot;&apos;");
+    }
+}
