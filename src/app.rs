@@ -121,27 +121,33 @@ fn color_allowed() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// A `--save` path that can't be written is an error before anything runs, not after.
-fn check_save_path(output: &OutputArgs) -> Result<(), Error> {
-    let Some(path) = &output.save else {
-        return Ok(());
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    if dir.is_dir() {
-        return Ok(());
+/// A `--save` or `--record` path that can't be written is an error before anything runs, not
+/// after; so is `--record` without the UI to record.
+fn check_output(output: &OutputArgs) -> Result<(), Error> {
+    if output.record.is_some() && !wants_ui(output) {
+        return Err(Error::Usage(
+            "--record records the terminal UI: run it in a terminal, without --headless or --json"
+                .into(),
+        ));
     }
-    Err(Error::Io {
-        what: format!("cannot write {}", path.display()),
-        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
-    })
+    for path in output.save.iter().chain(&output.record) {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(Error::Io {
+                what: format!("cannot write {}", path.display()),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Returns the exit code: 0, or 128 + the signal that ended the UI.
 fn run(args: RunArgs) -> Result<i32, Error> {
-    check_save_path(&args.output)?;
+    check_output(&args.output)?;
     let scenario = scenario::find(&args.scenario)?;
     let lesson_order = scenario.order;
     let session = Session::prepare(scenario, options(&args))?;
@@ -163,6 +169,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
 }
 
 fn replay(args: ReplayArgs) -> Result<i32, Error> {
+    check_output(&args.output)?;
     let trace = file::load(&args.file)?;
     if !wants_ui(&args.output) {
         return print(&trace, &args.output).map(|()| 0);
@@ -193,7 +200,7 @@ fn export(args: ExportArgs) -> Result<(), Error> {
 fn show(app: &mut ui::app::App, output: &OutputArgs) -> Result<i32, Error> {
     app.color = color_allowed();
     app.save_path = output.save.clone();
-    let signal = ui::run(app, f64::from(output.fps))?;
+    let signal = ui::run(app, f64::from(output.fps), output.record.as_deref())?;
     if let Some(path) = &output.save {
         file::save(app.trace(), path)?;
     }

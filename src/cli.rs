@@ -136,6 +136,10 @@ pub struct OutputArgs {
     /// Save the whole trace to FILE (versioned JSON, see the README).
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Record what the terminal UI draws to FILE, an asciicast v2 recording with a marker at
+    /// every step (`asciinema play -m FILE` pauses there).
+    #[arg(long, value_name = "FILE.cast")]
+    pub record: Option<PathBuf>,
     /// Width of the text diagrams (default: the terminal's, else 100).
     #[arg(long, value_name = "COLS", value_parser = clap::value_parser!(u16).range(20..))]
     pub width: Option<u16>,

@@ -248,6 +248,10 @@ fn bad_input_is_one_line_and_exit_code_2() {
     assert_refused(&["run", "cpu", "--size", "18446744073709551615"], "--size");
     assert_refused(&["export", "t.json"], "--svg");
     assert_refused(
+        &["run", "io", "--headless", "--record", "t.cast"],
+        "--record records the terminal UI",
+    );
+    assert_refused(
         &["export", "/nonexistent/t.json", "--chrome", "/tmp/c.json"],
         "cannot read /nonexistent/t.json",
     );

@@ -537,10 +537,9 @@ fn live_ui_pauses_steps_explains_and_quits_cleanly() {
 }
 
 /// A saved trace replays paused at its start; End goes to its end, where every task is done.
-#[test]
-fn replay_opens_at_the_start_and_end_goes_to_the_end() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("io.json");
+/// A small io trace (sync and async, 4 tasks of 20 ms), saved in `dir`.
+fn saved_io_trace(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("io.json");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_runwait"))
         .args([
             "run",
@@ -563,6 +562,13 @@ fn replay_opens_at_the_start_and_end_goes_to_the_end() {
         "saving the trace failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    path
+}
+
+#[test]
+fn replay_opens_at_the_start_and_end_goes_to_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = saved_io_trace(dir.path());
     let trace = runwait::trace::file::load(&path).expect("the saved trace loads");
     let longest = trace
         .runs
@@ -616,4 +622,75 @@ fn replay_opens_at_the_start_and_end_goes_to_the_end() {
         framed(&tui.screen())
     );
     tui.assert_restored(quit_at);
+}
+
+/// `--record`: the asciicast holds exactly what was drawn (played into asciinema's own
+/// terminal emulator, it ends on the screen the pty shows), every line is JSON, times never go
+/// back, and there is a marker at every step taken.
+#[test]
+fn a_recording_holds_what_was_drawn_and_a_marker_per_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = saved_io_trace(dir.path());
+    let cast_path = dir.path().join("io.cast");
+    let mut tui = Tui::start(
+        &[
+            "replay",
+            path.to_str().unwrap(),
+            "--record",
+            cast_path.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    tui.wait_for("the replay paused at its start", |s| {
+        mode_is(s, "REPLAY") && header_t(s) == Some("0.0 ms")
+    });
+    // Five steps: two frames forward, the next event, the previous event, a frame back.
+    for key in [b".", b".", b"]", b"[", b","] {
+        let before = tui.raw_len();
+        tui.press(key);
+        poll(TIMEOUT, || (tui.raw_len() > before).then_some(())).expect("a frame drawn");
+        tui.settle(Duration::from_millis(150));
+    }
+    let shown = tui.settle(Duration::from_millis(150));
+    tui.press(b"q");
+    let status = tui.wait_exit(EXIT_TIMEOUT);
+    assert!(status.success(), "runwait exited with {status:?}");
+
+    let text = std::fs::read_to_string(&cast_path).expect("the recording was written");
+    let mut lines = text.lines();
+    let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["version"], 2);
+    assert_eq!(header["width"], COLS);
+    assert_eq!(header["height"], ROWS);
+    assert!(header["title"].as_str().unwrap().contains("io"));
+    let events: Vec<serde_json::Value> = lines
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let times: Vec<f64> = events.iter().map(|e| e[0].as_f64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "times in order");
+    let markers: Vec<&str> = events
+        .iter()
+        .filter(|e| e[1] == "m")
+        .map(|e| e[2].as_str().unwrap())
+        .collect();
+    assert_eq!(markers.len(), 5, "{markers:?}");
+    assert!(markers.iter().all(|m| m.contains("t = ")), "{markers:?}");
+
+    let mut vt = avt::Vt::new(COLS as usize, ROWS as usize);
+    for e in events.iter().filter(|e| e[1] == "o") {
+        vt.feed_str(e[2].as_str().unwrap());
+    }
+    let played: Vec<String> = vt.text().iter().map(|l| l.trim_end().to_string()).collect();
+    let seen: Vec<String> = shown.lines().map(|l| l.trim_end().to_string()).collect();
+    let trim = |mut v: Vec<String>| {
+        while v.last().is_some_and(|l| l.is_empty()) {
+            v.pop();
+        }
+        v
+    };
+    assert_eq!(
+        trim(played),
+        trim(seen),
+        "the recording, played, ends on the screen that was shown"
+    );
 }

@@ -5,14 +5,19 @@
 //! draws nothing and wakes a few times a second only to drain records.
 
 pub mod app;
+pub mod cast;
 pub mod keys;
 pub mod playhead;
 pub mod render;
 
 use crate::error::Error;
 use app::App;
+use cast::{Cast, Recording, Screen};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use crossterm::event::{self, Event};
+use keys::Action;
+use ratatui::backend::CrosstermBackend;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,9 +34,12 @@ impl Drop for Restore {
     }
 }
 
+type Terminal = ratatui::Terminal<CrosstermBackend<Screen>>;
+
 /// Run the UI until the user quits (or SIGTERM / SIGHUP: then it returns the signal's
-/// number). The runs are stopped and every worker process is gone before this returns.
-pub fn run(app: &mut App, fps: f64) -> Result<Option<i32>, Error> {
+/// number), recording what it draws to `record` (asciicast v2) if given. The runs are stopped
+/// and every worker process is gone before this returns.
+pub fn run(app: &mut App, fps: f64, record: Option<&Path>) -> Result<Option<i32>, Error> {
     let term = Arc::new(AtomicUsize::new(0));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register_usize(signal, term.clone(), signal as usize).map_err(|e| {
@@ -41,26 +49,86 @@ pub fn run(app: &mut App, fps: f64) -> Result<Option<i32>, Error> {
             }
         })?;
     }
-    let mut terminal = ratatui::try_init().map_err(|e| Error::Io {
+    let cannot_open = |e| Error::Io {
         what: "cannot open the terminal".into(),
         source: e,
-    })?;
-    let restore = Restore;
-    // ratatui's hook restores the terminal and prints the panic; log it first.
-    let restore_and_print = std::panic::take_hook();
+    };
+    let (width, height) = crossterm::terminal::size().map_err(cannot_open)?;
+    let cast = match record {
+        Some(path) => Some(
+            Cast::create(
+                path,
+                width,
+                height,
+                &format!("runwait · {}", app.trace().scenario),
+            )
+            .map_err(|e| Error::Io {
+                what: format!("cannot write {}", path.display()),
+                source: e,
+            })?,
+        ),
+        None => None,
+    };
+    // A panic restores the terminal first, then prints; it is logged before both.
+    let print = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         tracing::error!("panic: {info}");
-        restore_and_print(info);
+        ratatui::restore();
+        print(info);
     }));
+    let restore = Restore;
+    crossterm::terminal::enable_raw_mode().map_err(cannot_open)?;
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)
+        .map_err(cannot_open)?;
+    let recording = Recording::new(cast);
+    let mut terminal = Terminal::new(CrosstermBackend::new(Screen::new(recording.clone())))
+        .map_err(cannot_open)?;
     let events = read_input();
-    let result = event_loop(&mut terminal, app, fps, &term, &events);
+    let result = event_loop(&mut terminal, app, fps, &term, &events, &recording);
+    let cast = recording.lock().take();
     // The terminal first: stopping runs blocked in a request can take a moment.
+    drop(terminal);
     drop(restore);
     app.stop();
+    if let Some(cast) = cast {
+        let path = cast.path().to_path_buf();
+        cast.finish().map_err(|e| Error::Io {
+            what: format!("cannot write {}", path.display()),
+            source: e,
+        })?;
+    }
     result.map(|()| match term.load(Ordering::Relaxed) {
         0 => None,
         signal => Some(signal as i32),
     })
+}
+
+/// A step the user took, as the recording's marker names it: `PAUSED · t = 1.20 s`, with the
+/// event stepped to, if any.
+fn step_words(app: &App) -> String {
+    let mode = render::header::mode(app);
+    match &app.note {
+        // The event stepped to, in words, with its time.
+        Some(note) => format!("{mode} · {}", note.text),
+        None => format!(
+            "{mode} · t = {}",
+            crate::export::text::human_ms(app.playhead.t_ns as f64 / 1e6)
+        ),
+    }
+}
+
+/// Whether an action is a step through time (a recording marks each).
+fn is_step(action: Action) -> bool {
+    matches!(
+        action,
+        Action::TogglePause
+            | Action::FrameForward
+            | Action::FrameBack
+            | Action::NextEvent
+            | Action::PrevEvent
+            | Action::Start
+            | Action::End
+    )
 }
 
 /// Terminal input, read on a thread of its own: crossterm spins inside its read when the
@@ -80,11 +148,12 @@ fn read_input() -> Receiver<Event> {
 }
 
 fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+    terminal: &mut Terminal,
     app: &mut App,
     fps: f64,
     term: &AtomicUsize,
     events: &Receiver<Event>,
+    recording: &Recording,
 ) -> Result<(), Error> {
     let frame = Duration::from_secs_f64(1.0 / fps);
     let idle = Duration::from_secs_f64(1.0 / IDLE_HZ);
@@ -93,6 +162,8 @@ fn event_loop(
         source: e,
     };
     let mut dirty = true;
+    // A step taken: marked in the recording once its frame is drawn.
+    let mut step: Option<String> = None;
     while term.load(Ordering::Relaxed) == 0 {
         let started = Instant::now();
         let size = terminal.size().map_err(io)?;
@@ -103,6 +174,9 @@ fn event_loop(
         if dirty || animating {
             terminal.draw(|f| render::draw(f, app)).map_err(io)?;
             dirty = false;
+        }
+        if let (Some(words), Some(cast)) = (step.take(), recording.lock().as_mut()) {
+            cast.marker(&words);
         }
         let wait = if app.animating() { frame } else { idle };
         let timeout = wait.saturating_sub(started.elapsed());
@@ -117,10 +191,18 @@ fn event_loop(
                     if !app.apply(action) {
                         return Ok(());
                     }
+                    if is_step(action) {
+                        step = Some(step_words(app));
+                    }
                     dirty = true;
                 }
             }
-            Event::Resize(..) => dirty = true,
+            Event::Resize(width, height) => {
+                if let Some(cast) = recording.lock().as_mut() {
+                    cast.resize(width, height);
+                }
+                dirty = true;
+            }
             _ => {}
         }
     }

@@ -15,7 +15,7 @@
 
 mod axis;
 mod footer;
-mod header;
+pub mod header;
 mod help;
 mod panel;
 
