@@ -645,8 +645,14 @@ fn coffees_cold_starts_warm_reuse_and_a_timeout() {
         12,
         "every request started"
     );
-    assert!(cloud.all_done(), "timeouts count as done");
+    // Every request ended exactly once: 11 done and the complex order thrown away.
+    let mut ends = [0; 12];
+    for end in &cloud.ends {
+        ends[end.task as usize] += 1;
+    }
+    assert_eq!(ends, [1; 12], "{:?}", cloud.ends);
     assert_eq!(cloud.count(Outcome::Done), 11);
+    assert!(!cloud.all_done(), "a thrown-away request is not done");
     // Each instance serves one request at a time and begins with its cold start: a span with
     // no task before its first request.
     for lane in &cloud.lanes {
@@ -668,6 +674,13 @@ fn coffees_cold_starts_warm_reuse_and_a_timeout() {
     assert!(
         (990.0..1500.0).contains(&lasted_ms),
         "thrown away after {lasted_ms} ms"
+    );
+    // The straggler, after every idle instance was reclaimed, gets a new one, started cold.
+    let straggler = cloud.ends.iter().find(|e| e.task == 11).unwrap();
+    assert_eq!(
+        straggler.lane as usize,
+        cloud.lanes.len() - 1,
+        "a new instance"
     );
     // No instance outlives the run.
     for lane in cloud.lanes.iter().filter(|_| cfg!(target_os = "linux")) {

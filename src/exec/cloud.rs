@@ -9,7 +9,7 @@
 //! loading of a cold start, a wait of [`Platform::init_ms`] inside the new instance.
 
 use super::process::{relay, send_job, start_worker, Kid};
-use super::RunCtx;
+use super::{RunCtx, TaskQueue};
 use crate::instrument::{mark, At, Mark, Msg, NO_TASK};
 use crate::workload::{Segment, Task};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -72,17 +72,13 @@ struct Fleet {
     reclaimed: AtomicU64,
 }
 
-pub fn run(ctx: &RunCtx, mut tasks: Vec<Task>, max_instances: u32) {
+pub fn run(ctx: &RunCtx, tasks: Vec<Task>, max_instances: u32) {
     let fleet = Fleet::default();
-    let t0 = Instant::now();
-    tasks.sort_by_key(|t| t.arrive_ms);
+    let requests = TaskQueue::new(ctx, tasks);
     std::thread::scope(|scope| {
         let mut lanes = 0u32;
-        'requests: for mut task in tasks {
-            if !ctx
-                .stop
-                .sleep_until(t0 + Duration::from_millis(task.arrive_ms))
-            {
+        'requests: while let Some(mut task) = requests.next() {
+            if ctx.stopped() {
                 break;
             }
             loop {
@@ -133,6 +129,9 @@ pub fn run(ctx: &RunCtx, mut tasks: Vec<Task>, max_instances: u32) {
 /// How a request ended on its instance.
 enum Served {
     Done,
+    /// Done, but the time limit struck as it ended: the request counts as done (its end was
+    /// recorded), and the instance, killed, is gone.
+    DoneAsKilled,
     TimedOut,
     Broken(String),
 }
@@ -157,7 +156,7 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
             arrive_ms: 0,
         };
         send_job(ctx, lane, &init, &mut to)?;
-        relay(ctx, &mut from, Some(&mut to), &al, Some(NO_TASK))?;
+        relay(ctx, &mut from, Some(&mut to), &al, Some(NO_TASK), None)?;
         Ok((kid, to, from, al))
     });
     mark(own, Mark::Idle);
@@ -184,12 +183,21 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
             ..own
         };
         let served = send_job(ctx, lane, &task, &mut to).map_or_else(Served::Broken, |()| {
-            with_time_limit(&kid, platform.timeout_ms, || {
-                relay(ctx, &mut from, Some(&mut to), &alignment, Some(task.id))
+            with_time_limit(&kid, platform.timeout_ms, |timed_out| {
+                let cancel = Some(timed_out);
+                relay(
+                    ctx,
+                    &mut from,
+                    Some(&mut to),
+                    &alignment,
+                    Some(task.id),
+                    cancel,
+                )
             })
         });
         match served {
             Served::Done => {}
+            Served::DoneAsKilled => return,
             Served::TimedOut => {
                 mark(at, Mark::Timeout);
                 fleet.timeouts.fetch_add(1, Ordering::SeqCst);
@@ -204,23 +212,28 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
             }
         }
         match next_request(ctx, fleet, lane, &hand, &inbox) {
-            Some(next) => {
+            Some(next) if !ctx.stopped() => {
                 fleet.warm_starts.fetch_add(1, Ordering::SeqCst);
                 task = next;
             }
-            None => break,
+            _ => break,
         }
     }
     drop(to);
-    if let Err(why) = relay(ctx, &mut from, None::<&mut Vec<u8>>, &alignment, None) {
+    if let Err(why) = relay(ctx, &mut from, None::<&mut Vec<u8>>, &alignment, None, None) {
         tracing::warn!(run = ctx.run, lane, "instance ended badly: {why}");
     }
     kid.wait();
 }
 
-/// Run `serve` (relaying a request to its end); past `limit_ms` the instance is killed, which
-/// ends `serve` early.
-fn with_time_limit(kid: &Kid, limit_ms: u64, serve: impl FnOnce() -> Result<(), String>) -> Served {
+/// Run `serve` (relaying a request to its end); past `limit_ms` the instance is killed and the
+/// flag `serve` is given is set (a queue operation under way gives up), which ends `serve`
+/// early. A request whose end was relayed is done, whatever the time limit did after.
+fn with_time_limit(
+    kid: &Kid,
+    limit_ms: u64,
+    serve: impl FnOnce(&AtomicBool) -> Result<(), String>,
+) -> Served {
     let timed_out = AtomicBool::new(false);
     let (finished, watch) = crossbeam_channel::bounded::<()>(0);
     let got = std::thread::scope(|scope| {
@@ -232,13 +245,14 @@ fn with_time_limit(kid: &Kid, limit_ms: u64, serve: impl FnOnce() -> Result<(), 
                 kid.kill();
             }
         });
-        let got = serve();
+        let got = serve(&timed_out);
         drop(finished);
         got
     });
     match (got, timed_out.load(Ordering::SeqCst)) {
-        (_, true) => Served::TimedOut,
         (Ok(()), false) => Served::Done,
+        (Ok(()), true) => Served::DoneAsKilled,
+        (Err(_), true) => Served::TimedOut,
         (Err(why), false) => Served::Broken(why),
     }
 }

@@ -357,30 +357,78 @@ impl Stop {
 }
 
 /// The pool's queue (ThreadPoolExecutor's work queue): every task in order of arrival, each put
-/// in when it arrives (a feeder thread waits for those that arrive later; a stop ends it).
-fn task_queue(ctx: &RunCtx, mut tasks: Vec<Task>) -> crossbeam_channel::Receiver<Task> {
-    let t0 = Instant::now();
-    tasks.sort_by_key(|t| t.arrive_ms);
-    let later = tasks.split_off(tasks.partition_point(|t| t.arrive_ms == 0));
-    let (tx, rx) = crossbeam_channel::unbounded();
-    for task in tasks {
-        let _ = tx.send(task);
-    }
-    if !later.is_empty() {
-        let stop = ctx.stop.clone();
-        std::thread::Builder::new()
-            .name("runwait-arrivals".into())
-            .spawn(move || {
-                for task in later {
-                    if !stop.sleep_until(t0 + Duration::from_millis(task.arrive_ms)) {
-                        return;
+/// in when it arrives (a feeder thread waits for those that arrive later). The queue closes
+/// once every task is in it; a stop, or the queue being dropped, ends the feeder early.
+pub struct TaskQueue {
+    rx: crossbeam_channel::Receiver<Task>,
+    /// Set when the queue is given up: the feeder stops and hands back what it still holds.
+    closed: Arc<AtomicBool>,
+    feeder: Option<std::thread::JoinHandle<Vec<Task>>>,
+}
+
+impl TaskQueue {
+    pub fn new(ctx: &RunCtx, mut tasks: Vec<Task>) -> TaskQueue {
+        let t0 = Instant::now();
+        tasks.sort_by_key(|t| t.arrive_ms);
+        let mut later = tasks.split_off(tasks.partition_point(|t| t.arrive_ms == 0));
+        let (tx, rx) = crossbeam_channel::unbounded();
+        for task in tasks {
+            let _ = tx.send(task);
+        }
+        let closed = Arc::new(AtomicBool::new(false));
+        let feeder = (!later.is_empty()).then(|| {
+            let (stop, closed) = (ctx.stop.clone(), closed.clone());
+            std::thread::Builder::new()
+                .name("runwait-arrivals".into())
+                .spawn(move || {
+                    later.reverse();
+                    while let Some(task) = later.pop() {
+                        let due = t0 + Duration::from_millis(task.arrive_ms);
+                        let arrived = loop {
+                            if stop.requested() || closed.load(Ordering::Relaxed) {
+                                break false;
+                            }
+                            match due.checked_duration_since(Instant::now()) {
+                                None => break true,
+                                Some(left) => {
+                                    std::thread::sleep(left.min(Duration::from_millis(10)))
+                                }
+                            }
+                        };
+                        if !arrived {
+                            later.push(task);
+                            later.reverse();
+                            return later;
+                        }
+                        let _ = tx.send(task);
                     }
-                    let _ = tx.send(task);
-                }
-            })
-            .expect("cannot start the arrivals thread");
+                    Vec::new()
+                })
+                .expect("cannot start the arrivals thread")
+        });
+        TaskQueue { rx, closed, feeder }
     }
-    rx
+
+    /// The next task, waiting for it to arrive; `None` once every task has been taken.
+    pub fn next(&self) -> Option<Task> {
+        self.rx.recv().ok()
+    }
+
+    /// Give the queue up: every task not yet taken, arrived or not, in order of arrival.
+    pub fn rest(mut self) -> Vec<Task> {
+        self.closed.store(true, Ordering::Relaxed);
+        let mut rest: Vec<Task> = self.rx.try_iter().collect();
+        if let Some(feeder) = self.feeder.take() {
+            rest.extend(feeder.join().unwrap_or_default());
+        }
+        rest
+    }
+}
+
+impl Drop for TaskQueue {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Run `body(lane)` on `workers` threads named `name-LANE`, each with the run's dispatcher

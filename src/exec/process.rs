@@ -11,7 +11,7 @@
 
 use super::queue::{End, Local, Queues};
 use super::worker::Worker;
-use super::{on_pool_threads, task_queue, RunCtx};
+use super::{on_pool_threads, RunCtx, TaskQueue};
 use crate::instrument::wire::{self, Alignment, Frame};
 use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, CHANNEL_CAPACITY, NO_TASK};
 use crate::workload::Task;
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,14 +40,14 @@ struct Job {
 }
 
 pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
-    let queue = task_queue(ctx, tasks);
+    let queue = TaskQueue::new(ctx, tasks);
     on_pool_threads(ctx, workers, "runwait-pool", |lane| {
         serve_lane(ctx, lane, &queue)
     });
     // Every worker died: what is left was never started, and is lost (unless the run was
     // stopped on purpose).
     let _default = tracing::dispatcher::set_default(&ctx.dispatch);
-    for task in queue.try_iter().take_while(|_| !ctx.stopped()) {
+    for task in queue.rest().into_iter().take_while(|_| !ctx.stopped()) {
         let at = At {
             run: ctx.run,
             lane: 0,
@@ -81,7 +81,7 @@ impl Drop for Kid {
     }
 }
 
-fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
+fn serve_lane(ctx: &RunCtx, lane: u32, queue: &TaskQueue) {
     let start_up = At {
         run: ctx.run,
         lane,
@@ -97,7 +97,7 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
             return;
         }
     };
-    while let Ok(task) = queue.recv() {
+    while let Some(task) = queue.next() {
         if ctx.stopped() {
             break;
         }
@@ -106,9 +106,16 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
             lane,
             task: task.id,
         };
-        if let Err(why) = send_job(ctx, lane, &task, &mut to)
-            .and_then(|()| relay(ctx, &mut from, Some(&mut to), &alignment, Some(task.id)))
-        {
+        if let Err(why) = send_job(ctx, lane, &task, &mut to).and_then(|()| {
+            relay(
+                ctx,
+                &mut from,
+                Some(&mut to),
+                &alignment,
+                Some(task.id),
+                None,
+            )
+        }) {
             tracing::error!(
                 run = ctx.run,
                 lane,
@@ -123,7 +130,7 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &Receiver<Task>) {
         }
     }
     drop(to);
-    if let Err(why) = relay(ctx, &mut from, None::<&mut Vec<u8>>, &alignment, None) {
+    if let Err(why) = relay(ctx, &mut from, None::<&mut Vec<u8>>, &alignment, None, None) {
         tracing::warn!(run = ctx.run, lane, "worker process ended badly: {why}");
     }
     kid.wait();
@@ -204,13 +211,15 @@ pub(super) fn send_job(
 }
 
 /// Pass the worker's records on, on the parent's clock, and do the queue operations it asks
-/// for, until `task` ends (or, with `None`, until the worker closes its end).
+/// for (giving up a wait once `cancel` is set), until `task` ends (or, with `None`, until the
+/// worker closes its end).
 pub(super) fn relay(
     ctx: &RunCtx,
     from: &mut impl Read,
     mut to: Option<&mut impl Write>,
     alignment: &Alignment,
     task: Option<u32>,
+    cancel: Option<&AtomicBool>,
 ) -> Result<(), String> {
     loop {
         match wire::read_frame(from).map_err(|e| e.to_string())? {
@@ -227,10 +236,20 @@ pub(super) fn relay(
                 let to = to
                     .as_deref_mut()
                     .ok_or("a queue operation after its last task")?;
-                let done = queue_op(ctx, queue, get, wait);
-                wire::write_frame(to, &Frame::QueueDone(done))
-                    .and_then(|()| to.flush())
-                    .map_err(|e| e.to_string())?;
+                let queues = Local::of(ctx).or_cancelled(cancel);
+                let end = if get { End::Get } else { End::Put };
+                let done = match wait {
+                    true => queues.wait(queue, end).is_ok(),
+                    false => queues.try_now(queue, end).unwrap_or(false),
+                };
+                let told = wire::write_frame(to, &Frame::QueueDone(done)).and_then(|()| to.flush());
+                if let Err(e) = told {
+                    // The worker is gone: its put or get did not happen after all.
+                    if done {
+                        queues.undo(queue, end);
+                    }
+                    return Err(e.to_string());
+                }
             }
             Some(other) => return Err(format!("unexpected frame {other:?}")),
             None if task.is_none() => return Ok(()),
@@ -239,24 +258,14 @@ pub(super) fn relay(
     }
 }
 
-/// A worker's put or get, done on the run's queues (which mark their lengths as they change).
-fn queue_op(ctx: &RunCtx, queue: u32, get: bool, wait: bool) -> bool {
-    let queues = Local {
-        shared: &ctx.shared,
-        stop: Some(ctx.stop.flag()),
-    };
-    let end = if get { End::Get } else { End::Put };
-    match wait {
-        true => queues.wait(queue, end).is_ok(),
-        false => queues.try_now(queue, end).unwrap_or(false),
-    }
-}
-
 /// A worker process's way to the run's queues: ask runwait over the pipe and wait for its
 /// answer (the only frames that come while a job is under way).
 struct Pipe<'a> {
     input: &'a RefCell<BufReader<std::io::StdinLock<'static>>>,
     out: &'a Mutex<BufWriter<std::io::Stdout>>,
+    /// The worker's own records: written out before each question, so runwait relays the
+    /// task's `wait` before it waits on the queue.
+    sink: &'a Sink,
 }
 
 impl Pipe<'_> {
@@ -266,6 +275,9 @@ impl Pipe<'_> {
             get: end == End::Get,
             wait,
         };
+        if !self.sink.barrier() {
+            return Err("the record writer has stopped".into());
+        }
         {
             let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
             wire::write_frame(&mut *out, &op)
@@ -309,7 +321,7 @@ pub fn worker_main() -> i32 {
     let code = {
         let dispatch = dispatch(clock, sink.clone());
         let _default = tracing::dispatcher::set_default(&dispatch);
-        serve_jobs(&clock, &out, crash_on)
+        serve_jobs(&clock, &out, &sink, crash_on)
     };
     let dropped = sink.dropped();
     drop(sink);
@@ -335,10 +347,15 @@ fn die_with_parent() {
 fn serve_jobs(
     clock: &Clock,
     out: &Mutex<BufWriter<std::io::Stdout>>,
+    sink: &Sink,
     crash_on: Option<u32>,
 ) -> i32 {
     let input = RefCell::new(BufReader::new(std::io::stdin().lock()));
-    let pipe = Pipe { input: &input, out };
+    let pipe = Pipe {
+        input: &input,
+        out,
+        sink,
+    };
     let mut worker = Worker::new(0, 0, None, Duration::from_secs(10));
     worker.queues = Some(&pipe);
     loop {
@@ -394,10 +411,18 @@ fn write_records(rx: &Receiver<Msg>, out: &Mutex<BufWriter<std::io::Stdout>>) {
     while let Ok(first) = rx.recv() {
         let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
         for msg in std::iter::once(first).chain(rx.try_iter()) {
-            if let Msg::Record(record) = msg {
-                if wire::write_frame(&mut *out, &Frame::Record(record)).is_err() {
-                    return;
+            match msg {
+                Msg::Record(record) => {
+                    let written = wire::write_frame(&mut *out, &Frame::Record(record));
+                    if written.is_err() {
+                        return;
+                    }
                 }
+                // What came before is in `out`, ahead of anything written after this answer.
+                Msg::Barrier(done) => {
+                    let _ = done.send(());
+                }
+                _ => {}
             }
         }
         if out.flush().is_err() {

@@ -7,6 +7,7 @@
 //! over its pipe (see [`process`](super::process)), as multiprocessing's queues go over pipes.
 
 use super::Shared;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -142,13 +143,38 @@ pub trait Queues {
     fn wait(&self, queue: u32, end: End) -> Result<(), String>;
 }
 
-/// The queues of a run whose tasks share memory (threads).
+/// The queues of a run whose tasks share memory (threads), or that runwait keeps for its
+/// worker processes. A wait gives up when the run stops (or `cancel` is set).
 pub struct Local<'a> {
-    pub shared: &'a Shared,
-    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
+    shared: &'a Shared,
+    stop: &'a AtomicBool,
+    cancel: Option<&'a AtomicBool>,
 }
 
-impl Local<'_> {
+impl<'a> Local<'a> {
+    pub fn of(ctx: &'a super::RunCtx) -> Local<'a> {
+        Local {
+            shared: &ctx.shared,
+            stop: ctx.stop.flag(),
+            cancel: None,
+        }
+    }
+
+    /// Also give up waiting once `cancel` is set (a request's time limit).
+    pub fn or_cancelled(self, cancel: Option<&'a AtomicBool>) -> Local<'a> {
+        Local { cancel, ..self }
+    }
+
+    /// Take back a put or get that happened (for a worker that died before it heard so).
+    pub fn undo(&self, queue: u32, end: End) {
+        if let Ok(q) = self.queue(queue) {
+            q.try_now(match end {
+                End::Put => End::Get,
+                End::Get => End::Put,
+            });
+        }
+    }
+
     fn queue(&self, queue: u32) -> Result<&Queue, String> {
         self.shared
             .queues
@@ -164,8 +190,8 @@ impl Queues for Local<'_> {
 
     fn wait(&self, queue: u32, end: End) -> Result<(), String> {
         let stopped = || {
-            self.stop
-                .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+            self.stop.load(Ordering::Relaxed)
+                || self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
         };
         match self.queue(queue)?.wait(end, stopped) {
             Some(_) => Ok(()),
@@ -205,10 +231,21 @@ mod tests {
     }
 
     #[test]
-    fn a_stop_ends_a_wait() {
+    fn a_stop_ends_a_wait_under_way() {
         let q = Queue::new(1, 0);
+        let stop = std::sync::atomic::AtomicBool::new(false);
         let t = Instant::now();
-        assert_eq!(q.wait(End::Get, || true), None);
-        assert!(t.elapsed() < Duration::from_secs(1));
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(100));
+                stop.store(true, Ordering::Relaxed);
+            });
+            assert_eq!(q.wait(End::Get, || stop.load(Ordering::Relaxed)), None);
+        });
+        let waited = t.elapsed();
+        assert!(
+            waited >= Duration::from_millis(100) && waited < Duration::from_secs(2),
+            "{waited:?}"
+        );
     }
 }

@@ -13,10 +13,7 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
         .thread_name(|i| format!("runwait-rayon-{i}"))
         .build()
         .expect("cannot start a rayon pool");
-    let queues = Local {
-        shared: &ctx.shared,
-        stop: Some(ctx.stop.flag()),
-    };
+    let queues = Local::of(ctx);
     let queues = &queues;
     pool.scope(|scope| {
         for task in &tasks {

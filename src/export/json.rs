@@ -24,6 +24,8 @@ pub struct RunSummary<'a> {
     pub done: u32,
     pub failed: u32,
     pub lost: u32,
+    /// Thrown away at a cloud function's time limit.
+    pub timeouts: u32,
     pub wall_ms: f64,
     pub run_ms: f64,
     pub wait_ms: f64,
@@ -58,6 +60,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 done: s.done,
                 failed: s.failed,
                 lost: s.lost,
+                timeouts: s.timeouts,
                 wall_ms: round(ms(s.wall_ns), 1),
                 run_ms: round(ms(s.run_ns), 1),
                 wait_ms: round(ms(s.wait_ns), 1),

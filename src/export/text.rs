@@ -292,7 +292,8 @@ fn axis(name_w: usize, cols: usize, ns_per_col: u64) -> String {
         let c = (t / ns_per_col) as usize;
         line[c] = '┬';
         let label = tick_label_at(t, step);
-        if c >= free_from {
+        // A label that would run past the diagram's width is left out.
+        if c >= free_from && c + label.chars().count() <= cols {
             for (i, ch) in label.chars().enumerate() {
                 labels[c + i] = ch;
             }

@@ -87,7 +87,7 @@ pub struct Record {
 }
 
 /// What reaches the recorder: stamped records, and facts about lanes that are not timestamps.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Msg {
     Record(Record),
     /// A lane's display name (for instance a worker process with its pid).
@@ -108,6 +108,9 @@ pub enum Msg {
         name: String,
         value: u64,
     },
+    /// Answered once everything sent before it has been handled (a worker process's records
+    /// written out before it asks its parent for something).
+    Barrier(crossbeam_channel::Sender<()>),
 }
 
 /// The trace's clock: nanoseconds since one `Instant`, shared by the Layer and the recorder.
@@ -157,6 +160,12 @@ impl Sink {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+
+    /// Wait until everything sent before has been handled; false if nobody handles it.
+    pub fn barrier(&self) -> bool {
+        let (done, handled) = crossbeam_channel::bounded(1);
+        self.tx.send(Msg::Barrier(done)).is_ok() && handled.recv().is_ok()
     }
 
     /// Send a record: a state change may be dropped (and counted) when the channel is full; a

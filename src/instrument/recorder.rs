@@ -82,6 +82,9 @@ impl Recorder {
                     r.lesson.insert(name, value);
                 }
             }
+            Msg::Barrier(done) => {
+                let _ = done.send(());
+            }
             Msg::ClockError {
                 run,
                 lane,

@@ -307,10 +307,9 @@ impl Run {
         format!("{n} {what}{}", if n == 1 { "" } else { "s" })
     }
 
-    /// Ended, with every task done (or timed out: the platform ended it, as it says it will).
+    /// Ended, with every task done.
     pub fn all_done(&self) -> bool {
-        self.finished()
-            && self.count(Outcome::Done) + self.count(Outcome::Timeout) == self.meta.tasks
+        self.finished() && self.count(Outcome::Done) == self.meta.tasks
     }
 
     pub fn count(&self, outcome: Outcome) -> u32 {

@@ -29,7 +29,9 @@ impl RunStats {
             timeouts: run.count(Outcome::Timeout),
             ..RunStats::default()
         };
-        for (_, span) in run.spans() {
+        // The tasks' time: a lane's own work (a worker process starting up, a cloud
+        // instance's cold start) is in the diagrams, not in these sums.
+        for (_, span) in run.spans().filter(|(_, s)| s.task.is_some()) {
             match span.state {
                 State::Run => stats.run_ns += span.len_ns(),
                 State::Wait => stats.wait_ns += span.len_ns(),

@@ -147,9 +147,6 @@ fn title(app: &App, run: usize) -> String {
             if s.lost > 0 {
                 t.push_str(&format!(" · {} lost", s.lost));
             }
-            if s.timeouts > 0 {
-                t.push_str(&format!(" · {} timed out", s.timeouts));
-            }
             if let Some(cloud) = r.cloud_words() {
                 t = format!(
                     "{} · {cloud} · {}",
