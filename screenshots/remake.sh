@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Remakes the screenshots of the terminal UI from the real binary, in tmux:
+# Remakes every picture in screenshots/ from the real binary. The terminal UI's screens, in tmux:
 # <name>.ans keeps the colour codes (view with `cat`), <name>.txt is the same screen as plain text.
+# Then each lesson's diagrams as an SVG picture (<lesson>.svg, `runwait export --svg`), and the
+# real Python program traced by viztracer in tests/data (viztracer_io.svg).
 # Usage: screenshots/remake.sh   (needs tmux; run from anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,4 +42,11 @@ shoot chefs 120 36 -- "$bin run chefs --seed 2"
 shoot burgers 120 30 -- "$bin run burgers"
 shoot salads 120 34 -- "$bin run salads"
 shoot coffees 120 34 -- "$bin run coffees"
-echo "screenshots remade: $(ls screenshots/*.ans | tr '\n' ' ')"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for lesson in $("$bin" list | awk '{print $1}'); do
+  "$bin" run "$lesson" --headless --save "$tmp/$lesson.json" > /dev/null
+  "$bin" export "$tmp/$lesson.json" --svg "screenshots/$lesson.svg"
+done
+"$bin" export tests/data/viztracer_io.json --svg screenshots/viztracer_io.svg
+echo "screenshots remade: $(ls screenshots/*.ans screenshots/*.svg | tr '\n' ' ')"

@@ -8,7 +8,7 @@
 //! screen: the platform itself (a local process stands in for a cloud instance) and the runtime
 //! loading of a cold start, a wait of [`Platform::init_ms`] inside the new instance.
 
-use super::process::{relay, send_job, start_worker, Kid};
+use super::process::{start_worker, Killer};
 use super::{RunCtx, TaskQueue};
 use crate::instrument::{mark, At, Mark, Msg, NO_TASK};
 use crate::workload::{Segment, Task};
@@ -146,7 +146,7 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
         task: NO_TASK,
     };
     mark(own, Mark::Run);
-    let started = start_worker(ctx, lane, "instance").and_then(|(kid, mut to, mut from, al)| {
+    let started = start_worker(ctx, lane, "instance").and_then(|mut link| {
         // The runtime loading, modelled as a wait inside the new instance, marked by it.
         let init = Task {
             id: NO_TASK,
@@ -155,13 +155,12 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
             }],
             arrive_ms: 0,
         };
-        send_job(ctx, lane, &init, &mut to)?;
-        relay(ctx, &mut from, Some(&mut to), &al, Some(NO_TASK), None)?;
-        Ok((kid, to, from, al))
+        link.serve(ctx, lane, &init, None)?;
+        Ok(link)
     });
     mark(own, Mark::Idle);
-    let (kid, mut to, mut from, alignment) = match started {
-        Ok(parts) => parts,
+    let mut link = match started {
+        Ok(link) => link,
         Err(why) => {
             tracing::error!(run = ctx.run, lane, "instance did not start: {why}");
             let at = At {
@@ -182,18 +181,9 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
             task: task.id,
             ..own
         };
-        let served = send_job(ctx, lane, &task, &mut to).map_or_else(Served::Broken, |()| {
-            with_time_limit(&kid, platform.timeout_ms, |timed_out| {
-                let cancel = Some(timed_out);
-                relay(
-                    ctx,
-                    &mut from,
-                    Some(&mut to),
-                    &alignment,
-                    Some(task.id),
-                    cancel,
-                )
-            })
+        let killer = link.killer();
+        let served = with_time_limit(&killer, platform.timeout_ms, |timed_out| {
+            link.serve(ctx, lane, &task, Some(timed_out))
         });
         match served {
             Served::Done => {}
@@ -219,18 +209,14 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
             _ => break,
         }
     }
-    drop(to);
-    if let Err(why) = relay(ctx, &mut from, None::<&mut Vec<u8>>, &alignment, None, None) {
-        tracing::warn!(run = ctx.run, lane, "instance ended badly: {why}");
-    }
-    kid.wait();
+    link.close(ctx, lane);
 }
 
 /// Run `serve` (relaying a request to its end); past `limit_ms` the instance is killed and the
 /// flag `serve` is given is set (a queue operation under way gives up), which ends `serve`
 /// early. A request whose end was relayed is done, whatever the time limit did after.
 fn with_time_limit(
-    kid: &Kid,
+    kid: &Killer,
     limit_ms: u64,
     serve: impl FnOnce(&AtomicBool) -> Result<(), String>,
 ) -> Served {

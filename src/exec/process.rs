@@ -59,15 +59,65 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
 
 /// Kills the worker if the lane ends without it having exited: no worker outlives runwait.
 /// Shared with the run's [`Stop`](super::Stop), which kills it on a stop.
-pub(super) struct Kid(Arc<Mutex<Child>>);
+struct Kid(Arc<Mutex<Child>>);
 
 impl Kid {
-    pub(super) fn wait(&self) {
+    fn wait(&self) {
         let _ = self.0.lock().unwrap_or_else(|e| e.into_inner()).wait();
     }
+}
 
+/// A way to kill a worker process from another thread (a time limit's watchdog).
+#[derive(Clone)]
+pub(super) struct Killer(Arc<Mutex<Child>>);
+
+impl Killer {
     pub(super) fn kill(&self) {
         let _ = self.0.lock().unwrap_or_else(|e| e.into_inner()).kill();
+    }
+}
+
+/// A worker process, the pipes to it and its clock, aligned with the parent's.
+pub(super) struct Link {
+    kid: Kid,
+    to: BufWriter<ChildStdin>,
+    from: BufReader<ChildStdout>,
+    alignment: Alignment,
+}
+
+impl Link {
+    /// Have the worker do `task` (with the id [`NO_TASK`], the lane's own work), relaying its
+    /// records and answering its queue questions (a wait gives up once `cancel` is set) until
+    /// the task ends.
+    pub(super) fn serve(
+        &mut self,
+        ctx: &RunCtx,
+        lane: u32,
+        task: &Task,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<(), String> {
+        send_job(ctx, lane, task, &mut self.to)?;
+        let (from, to) = (&mut self.from, Some(&mut self.to));
+        relay(ctx, from, to, &self.alignment, Some(task.id), cancel)
+    }
+
+    pub(super) fn killer(&self) -> Killer {
+        Killer(self.kid.0.clone())
+    }
+
+    /// Close the worker's input, pass on what it still sends, and wait for it to exit.
+    pub(super) fn close(self, ctx: &RunCtx, lane: u32) {
+        let Link {
+            kid,
+            to,
+            mut from,
+            alignment,
+        } = self;
+        drop(to);
+        if let Err(why) = relay(ctx, &mut from, None::<&mut Vec<u8>>, &alignment, None, None) {
+            tracing::warn!(run = ctx.run, lane, "worker process ended badly: {why}");
+        }
+        kid.wait();
     }
 }
 
@@ -90,8 +140,8 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &TaskQueue) {
     mark(start_up, Mark::Run);
     let started = start_worker(ctx, lane, "process");
     mark(start_up, Mark::Idle);
-    let (kid, mut to, mut from, alignment) = match started {
-        Ok(parts) => parts,
+    let mut link = match started {
+        Ok(link) => link,
         Err(why) => {
             tracing::error!(run = ctx.run, lane, "worker process did not start: {why}");
             return;
@@ -106,16 +156,7 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &TaskQueue) {
             lane,
             task: task.id,
         };
-        if let Err(why) = send_job(ctx, lane, &task, &mut to).and_then(|()| {
-            relay(
-                ctx,
-                &mut from,
-                Some(&mut to),
-                &alignment,
-                Some(task.id),
-                None,
-            )
-        }) {
+        if let Err(why) = link.serve(ctx, lane, &task, None) {
             tracing::error!(
                 run = ctx.run,
                 lane,
@@ -129,22 +170,11 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &TaskQueue) {
             return;
         }
     }
-    drop(to);
-    if let Err(why) = relay(ctx, &mut from, None::<&mut Vec<u8>>, &alignment, None, None) {
-        tracing::warn!(run = ctx.run, lane, "worker process ended badly: {why}");
-    }
-    kid.wait();
+    link.close(ctx, lane);
 }
 
-pub(super) type Started = (
-    Kid,
-    BufWriter<ChildStdin>,
-    BufReader<ChildStdout>,
-    Alignment,
-);
-
 /// Start a worker process for `lane`, named `what N (pid P)`, and align its clock.
-pub(super) fn start_worker(ctx: &RunCtx, lane: u32, what: &str) -> Result<Started, String> {
+pub(super) fn start_worker(ctx: &RunCtx, lane: u32, what: &str) -> Result<Link, String> {
     let mut child = Command::new(&ctx.env.worker_program)
         .arg(WORKER_ARG)
         .stdin(Stdio::piped())
@@ -173,7 +203,12 @@ pub(super) fn start_worker(ctx: &RunCtx, lane: u32, what: &str) -> Result<Starte
         lane,
         error_ns: alignment.error_ns,
     });
-    Ok((kid, to, from, alignment))
+    Ok(Link {
+        kid,
+        to,
+        from,
+        alignment,
+    })
 }
 
 /// A worker's stderr goes to the log, never onto the screen; read to its end whatever it
@@ -192,12 +227,7 @@ fn forward_stderr(pid: u32, stderr: impl Read + Send + 'static) {
         });
 }
 
-pub(super) fn send_job(
-    ctx: &RunCtx,
-    lane: u32,
-    task: &Task,
-    to: &mut impl Write,
-) -> Result<(), String> {
+fn send_job(ctx: &RunCtx, lane: u32, task: &Task, to: &mut impl Write) -> Result<(), String> {
     let job = Job {
         run: ctx.run,
         lane,
@@ -213,7 +243,7 @@ pub(super) fn send_job(
 /// Pass the worker's records on, on the parent's clock, and do the queue operations it asks
 /// for (giving up a wait once `cancel` is set), until `task` ends (or, with `None`, until the
 /// worker closes its end).
-pub(super) fn relay(
+fn relay(
     ctx: &RunCtx,
     from: &mut impl Read,
     mut to: Option<&mut impl Write>,

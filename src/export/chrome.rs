@@ -183,11 +183,15 @@ pub fn import(text: &str, origin: &str) -> Result<Trace, Error> {
             skipped += 1;
         }
     }
+    // Named as runwait named it, else after the file.
+    let file_name = std::path::Path::new(origin)
+        .file_stem()
+        .map_or(origin.into(), |s| s.to_string_lossy());
     let mut trace = Trace::new(
         other
             .get("scenario")
             .and_then(Value::as_str)
-            .unwrap_or(origin),
+            .unwrap_or(&file_name),
     );
     trace.dropped = other.get("dropped").and_then(Value::as_u64).unwrap_or(0);
     trace.skipped = skipped;

@@ -3,7 +3,8 @@
 //! on one time axis with ticks, a title per run and a legend. For docs and slides.
 //!
 //! Every span is a `<rect>` of its state's class (`run`, `wait`, `ready`) carrying its task in
-//! `data-task`, however narrow: a picture made from a trace shows all of it.
+//! `data-task`, however narrow: a picture made from a trace shows all of it. A lane's own work
+//! (a worker process starting up, a cloud instance's cold start) is drawn paler.
 
 use super::text::{nice_step, tick_label_at, title};
 use crate::trace::{State, Trace};
@@ -16,6 +17,10 @@ const TITLE_H: f64 = 22.0;
 const AXIS_H: f64 = 30.0;
 const RUN_GAP: f64 = 14.0;
 const HEADER_H: f64 = 56.0;
+/// The line under a run's title saying what in it is a model.
+const MODEL_H: f64 = 18.0;
+/// How pale a lane's own work (a process starting up, a cold start) is drawn.
+const OWN_WORK_OPACITY: f64 = 0.45;
 const FONT: &str = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
 
 /// The fill of a state: the article's blue and red, and amber for ready.
@@ -75,7 +80,10 @@ pub fn render(trace: &Trace, width: u32) -> String {
         + trace
             .runs
             .iter()
-            .map(|r| TITLE_H + r.lanes.len() as f64 * (LANE_H + LANE_GAP) + AXIS_H + RUN_GAP)
+            .map(|r| {
+                let model_h = if r.meta.model.is_some() { MODEL_H } else { 0.0 };
+                TITLE_H + model_h + r.lanes.len() as f64 * (LANE_H + LANE_GAP) + AXIS_H + RUN_GAP
+            })
             .sum::<f64>()
         + MARGIN;
     let mut out = String::new();
@@ -96,13 +104,26 @@ pub fn render(trace: &Trace, width: u32) -> String {
     let mut y = HEADER_H;
     for (r, run) in trace.runs.iter().enumerate() {
         let _ = writeln!(out, "<g class=\"diagram\" data-run=\"{r}\">");
+        let mut heading = title(trace, run);
+        if let Some(model) = &run.meta.model {
+            heading = heading.replace(&format!(" · {model}"), "");
+        }
         let _ = writeln!(
             out,
             "<text x=\"{MARGIN}\" y=\"{:.1}\" font-weight=\"bold\">{}</text>",
             y + 15.0,
-            esc(&title(trace, run))
+            esc(&heading)
         );
         y += TITLE_H;
+        if let Some(model) = &run.meta.model {
+            let _ = writeln!(
+                out,
+                "<text class=\"model\" x=\"{MARGIN}\" y=\"{:.1}\" font-style=\"italic\" fill=\"#4a5568\">{}</text>",
+                y + 9.0,
+                esc(model)
+            );
+            y += MODEL_H;
+        }
         let t0 = run.start_ns.unwrap_or(0);
         for lane in &run.lanes {
             let mid = y + LANE_H / 2.0;
@@ -125,9 +146,13 @@ pub fn render(trace: &Trace, width: u32) -> String {
                 // figures; the narrowest still show.
                 let w = if w > 2.0 { w - 0.6 } else { w.max(0.25) };
                 let task = span.task.map_or("none".to_string(), |t| t.to_string());
+                let pale = match span.task {
+                    None => format!(" fill-opacity=\"{OWN_WORK_OPACITY}\""),
+                    Some(_) => String::new(),
+                };
                 let _ = writeln!(
                     out,
-                    "<rect class=\"{}\" data-task=\"{task}\" x=\"{x:.2}\" y=\"{y:.1}\" width=\"{w:.2}\" height=\"{LANE_H}\" fill=\"{}\"/>",
+                    "<rect class=\"{}\" data-task=\"{task}\" x=\"{x:.2}\" y=\"{y:.1}\" width=\"{w:.2}\" height=\"{LANE_H}\" fill=\"{}\"{pale}/>",
                     span.state.name(),
                     fill(span.state)
                 );
@@ -166,6 +191,10 @@ fn legend(out: &mut String, x: f64, y: f64) {
         );
         x += 19.0 + words.chars().count() as f64 * 6.6 + 18.0;
     }
+    let _ = writeln!(
+        out,
+        "<text x=\"{x:.1}\" y=\"{y:.1}\" fill=\"#4a5568\">paler: a lane's own work (starting up)</text>"
+    );
 }
 
 fn axis(out: &mut String, x0: f64, y: f64, plot_w: f64, span_ns: u64) {
