@@ -286,13 +286,12 @@ fn header_t(screen: &str) -> Option<&str> {
     header(screen).split_once(" · t = ").map(|(_, t)| t.trim())
 }
 
-/// "412.3 ms" or "1.23 s" in milliseconds.
+/// "412.3 ms", "1.23 s", "897.9 µs" or "120 ns" in milliseconds.
 fn ms(shown: &str) -> f64 {
     let parse = |n: &str| n.trim().parse::<f64>().ok();
-    shown
-        .strip_suffix(" ms")
-        .and_then(parse)
-        .or_else(|| shown.strip_suffix(" s").and_then(parse).map(|s| s * 1000.0))
+    [(" ms", 1.0), (" s", 1000.0), (" µs", 1e-3), (" ns", 1e-6)]
+        .iter()
+        .find_map(|(unit, scale)| shown.strip_suffix(unit).and_then(parse).map(|n| n * scale))
         .unwrap_or_else(|| panic!("not a time: {shown:?}"))
 }
 
