@@ -136,10 +136,10 @@ fn check_output(output: &OutputArgs) -> Result<(), Error> {
             _ => std::path::Path::new("."),
         };
         if !dir.is_dir() {
-            return Err(Error::Io {
-                what: format!("cannot write {}", path.display()),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
-            });
+            return Err(Error::cannot_write(
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
+            ));
         }
     }
     Ok(())
@@ -182,10 +182,7 @@ fn replay(args: ReplayArgs) -> Result<i32, Error> {
 fn export(args: ExportArgs) -> Result<(), Error> {
     let trace = file::load(&args.file)?;
     let write = |path: &std::path::Path, text: String| {
-        std::fs::write(path, text).map_err(|e| Error::Io {
-            what: format!("cannot write {}", path.display()),
-            source: e,
-        })
+        std::fs::write(path, text).map_err(|e| Error::cannot_write(path, e))
     };
     if let Some(path) = &args.svg {
         write(path, crate::export::svg::render(&trace, args.svg_width))?;

@@ -33,6 +33,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// A file that could not be written.
+    pub fn cannot_write(path: &std::path::Path, source: std::io::Error) -> Error {
+        Error::Io {
+            what: format!("cannot write {}", path.display()),
+            source,
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         2
     }

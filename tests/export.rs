@@ -16,7 +16,9 @@ fn mixed() -> Trace {
         o.latency_ms = Some(20);
     });
     let burgers = run("burgers", "threads:3", |o| o.tasks = Some(1));
+    let race = run("race", "threads:2/unprotected", |o| o.tasks = Some(2));
     trace.runs.extend(burgers.runs);
+    trace.runs.extend(race.runs);
     trace
 }
 
@@ -117,20 +119,58 @@ fn the_chrome_trace_loads_back_to_the_same_trace() {
         assert!(e["pid"].as_u64().unwrap() >= 1 && e["tid"].as_u64().unwrap() >= 1);
     }
     let back = chrome::import(&json, "t.json").unwrap();
-    assert_eq!(back.scenario, trace.scenario);
     assert_eq!(back.skipped, 0, "every event is used");
-    assert_eq!(back.runs.len(), trace.runs.len());
     for (a, b) in trace.runs.iter().zip(&back.runs) {
-        assert_eq!(a.meta, b.meta);
-        assert_eq!((a.start_ns, a.end_ns), (b.start_ns, b.end_ns));
-        assert_eq!(a.lanes.len(), b.lanes.len());
         for (la, lb) in a.lanes.iter().zip(&b.lanes) {
-            assert_eq!(la.name, lb.name);
             assert_eq!(la.spans, lb.spans, "{}: the same spans", la.name);
         }
-        assert_eq!(a.ends, b.ends);
-        assert_eq!(a.queue_lengths, b.queue_lengths);
     }
+    assert!(
+        back.runs.iter().any(|r| r.counter_words().is_some()),
+        "the race's counter"
+    );
+    assert_eq!(back, trace, "the same trace, all of it");
+    // And through the file loader, as `replay` and `export` read it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.json");
+    std::fs::write(&path, &json).unwrap();
+    assert_eq!(file::load(&path).unwrap(), trace);
+}
+
+#[test]
+fn a_runwait_trace_that_mentions_trace_events_is_still_a_runwait_trace() {
+    let mut trace = run("io", "async", |o| {
+        o.tasks = Some(2);
+        o.latency_ms = Some(5);
+    });
+    trace.scenario = "\"traceEvents\"".into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.json");
+    file::save(&trace, &path).unwrap();
+    assert_eq!(file::load(&path).unwrap(), trace);
+}
+
+#[test]
+fn hostile_times_are_skipped_not_fatal() {
+    let text = r#"{"traceEvents": [
+        {"ph": "X", "pid": 1, "tid": 1, "ts": 1e16, "dur": 1e16, "name": "far"},
+        {"ph": "X", "pid": 1, "tid": 1, "ts": 0, "dur": 1.8446e16, "name": "long"},
+        {"ph": "X", "pid": 1, "tid": 1, "ts": -5, "dur": 1, "name": "before"},
+        {"ph": "X", "pid": 1, "tid": 1, "ts": "soon", "dur": 1, "name": "words"},
+        {"ph": "X", "pid": {"a": 1}, "tid": [1], "ts": 10, "dur": 2, "name": "odd ids"},
+        {"ph": "B", "pid": 1, "tid": 2, "ts": 3, "name": "never ends"},
+        {"ph": "E", "pid": 1, "tid": 3, "ts": 4},
+        {"ph": "X", "pid": 1, "tid": 1, "ts": 1, "dur": 2, "name": "fine"}
+    ]}"#;
+    let trace = chrome::import(text, "t.json").unwrap();
+    assert_eq!(
+        trace.skipped, 6,
+        "four bad times, an unended B, an E without B"
+    );
+    let spans: usize = trace.runs.iter().map(|r| r.spans().count()).sum();
+    assert_eq!(spans, 2, "the odd ids and the fine slice");
+    let picture = svg::render(&trace, 800);
+    roxmltree::Document::parse(&picture).expect("well-formed");
 }
 
 /// tests/data/viztracer_io.json: viztracer 1.1.1 on tests/data/viztracer_io.py, a real Python
@@ -172,15 +212,20 @@ fn a_viztracer_trace_of_a_real_python_program_replays() {
         .iter()
         .find(|l| l.name.contains("(hold)"))
         .unwrap();
-    let main_waits_for_lock = lane("MainThread")
+    // `hold` keeps the lock 30 ms; the main thread asks for it 5 ms in and waits the rest.
+    let lock_wait_ms = lane("MainThread")
         .spans
         .iter()
-        .any(|s| s.state == State::Wait && s.start_ns >= holder.spans[0].start_ns);
-    assert!(main_waits_for_lock);
+        .filter(|s| s.state == State::Wait && s.start_ns >= holder.spans[0].start_ns)
+        .map(|s| s.len_ns() as f64 / 1e6)
+        .fold(0.0, f64::max);
+    assert!(
+        lock_wait_ms > 15.0,
+        "the main thread waited {lock_wait_ms} ms"
+    );
     // Threads overlap their waits: the wall is far shorter than the waits added up.
     let stats = run.stats();
     assert!(stats.wait_ns > 3 * stats.wall_ns, "{stats:?}");
-    assert!(run.all_done());
     // And the binary replays it as text and JSON.
     for flag in ["--headless", "--json"] {
         let out = Command::new(env!("CARGO_BIN_EXE_runwait"))

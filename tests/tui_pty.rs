@@ -650,6 +650,19 @@ fn a_recording_holds_what_was_drawn_and_a_marker_per_step() {
         poll(TIMEOUT, || (tui.raw_len() > before).then_some(())).expect("a frame drawn");
         tui.settle(Duration::from_millis(150));
     }
+    // A smaller terminal: recorded as a resize before the frames drawn at its size.
+    let (rows, cols) = (ROWS - 4, COLS - 10);
+    tui.lock().parser.screen_mut().set_size(rows, cols);
+    let before = tui.raw_len();
+    tui.master
+        .resize(PtySize {
+            rows,
+            cols,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("resize the pty");
+    poll(TIMEOUT, || (tui.raw_len() > before).then_some(())).expect("a frame drawn");
     let shown = tui.settle(Duration::from_millis(150));
     tui.press(b"q");
     let status = tui.wait_exit(EXIT_TIMEOUT);
@@ -675,11 +688,28 @@ fn a_recording_holds_what_was_drawn_and_a_marker_per_step() {
     assert_eq!(markers.len(), 5, "{markers:?}");
     assert!(markers.iter().all(|m| m.contains("t = ")), "{markers:?}");
 
+    let resizes: Vec<&str> = events
+        .iter()
+        .filter(|e| e[1] == "r")
+        .map(|e| e[2].as_str().unwrap())
+        .collect();
+    assert_eq!(resizes, [format!("{cols}x{rows}")]);
     let mut vt = avt::Vt::new(COLS as usize, ROWS as usize);
-    for e in events.iter().filter(|e| e[1] == "o") {
-        vt.feed_str(e[2].as_str().unwrap());
+    for e in &events {
+        let data = e[2].as_str().unwrap();
+        match e[1].as_str().unwrap() {
+            "o" => {
+                vt.feed_str(data);
+            }
+            "r" => {
+                let (c, r) = data.split_once('x').unwrap();
+                vt.resize(c.parse().unwrap(), r.parse().unwrap());
+            }
+            _ => {}
+        }
     }
-    let played: Vec<String> = vt.text().iter().map(|l| l.trim_end().to_string()).collect();
+    // The screen a player shows at the end (not the lines scrolled off it).
+    let played: Vec<String> = vt.view().map(|l| l.text().trim_end().to_string()).collect();
     let seen: Vec<String> = shown.lines().map(|l| l.trim_end().to_string()).collect();
     let trim = |mut v: Vec<String>| {
         while v.last().is_some_and(|l| l.is_empty()) {

@@ -14,8 +14,10 @@
 //! task. Event kinds it does not use are skipped and counted, never fatal.
 
 use crate::error::Error;
-use crate::trace::{Lane, LaneKind, Outcome, QueueMeta, Run, RunMeta, Span, State, TaskEnd, Trace};
-use serde::Deserialize;
+use crate::trace::{
+    Lane, LaneKind, Outcome, QueueMeta, Run, RunMeta, Span, State, TaskEnd, Trace, MAX_NS,
+};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -50,8 +52,23 @@ fn us(ns: u64) -> f64 {
     ns as f64 / 1e3
 }
 
-fn ns(us: f64) -> u64 {
-    (us * 1e3).round().max(0.0) as u64
+/// Microseconds as nanoseconds, if they are a time runwait can hold.
+fn ns(us: f64) -> Option<u64> {
+    let ns = (us * 1e3).round();
+    (ns.is_finite() && ns >= 0.0 && ns <= MAX_NS as f64).then_some(ns as u64)
+}
+
+/// What of a run is not in its spans, ends and queue counters: kept in its process's metadata
+/// so that runwait's own Chrome traces come back exactly.
+#[derive(Serialize, Deserialize)]
+struct RunExtra {
+    meta: RunMeta,
+    #[serde(default)]
+    lesson: std::collections::BTreeMap<String, u64>,
+    #[serde(default)]
+    reordered: u32,
+    #[serde(default)]
+    max_reorder_ns: u64,
 }
 
 /// The trace as Chrome Trace Event JSON.
@@ -59,9 +76,15 @@ pub fn to_json(trace: &Trace) -> String {
     let mut events = Vec::new();
     for (r, run) in trace.runs.iter().enumerate() {
         let pid = r + 1;
+        let extra = RunExtra {
+            meta: run.meta.clone(),
+            lesson: run.lesson.clone(),
+            reordered: run.reordered,
+            max_reorder_ns: run.max_reorder_ns,
+        };
         events.push(
             json!({"ph": "M", "pid": pid, "tid": 0, "name": "process_name",
-            "args": {"name": run.meta.label, "runwait": run.meta}}),
+            "args": {"name": run.meta.label, "runwait": extra}}),
         );
         for (mark, at) in [("run start", run.start_ns), ("run end", run.end_ns)] {
             if let Some(at) = at {
@@ -75,7 +98,7 @@ pub fn to_json(trace: &Trace) -> String {
             let tid = l + 1;
             events.push(
                 json!({"ph": "M", "pid": pid, "tid": tid, "name": "thread_name",
-                "args": {"name": lane.name}}),
+                "args": {"name": lane.name, "clock_error_ns": lane.clock_error_ns}}),
             );
             for span in &lane.spans {
                 events.push(json!({"ph": "X", "pid": pid, "tid": tid, "cat": CAT,
@@ -100,16 +123,32 @@ pub fn to_json(trace: &Trace) -> String {
     serde_json::to_string(&json!({
         "traceEvents": events,
         "displayTimeUnit": "ms",
-        "otherData": {"scenario": trace.scenario, "dropped": trace.dropped, "made_by": "runwait"},
+        "otherData": {"scenario": trace.scenario, "dropped": trace.dropped,
+            "skipped": trace.skipped, "made_by": "runwait"},
     }))
     .expect("a trace always serializes")
 }
 
-/// Whether a JSON text looks like a Chrome trace (an object with `traceEvents`, or an array
-/// of events) rather than a runwait trace file.
+/// Just enough of a JSON document to tell a runwait trace file from a Chrome trace.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Kind {
+    Object {
+        format: Option<String>,
+        #[serde(rename = "traceEvents")]
+        events: Option<serde::de::IgnoredAny>,
+    },
+    Array(serde::de::IgnoredAny),
+}
+
+/// Whether a JSON text is a Chrome trace (an array of events, or an object with
+/// `traceEvents` at its top and no runwait `format`) rather than a runwait trace file.
 pub fn looks_like(text: &str) -> bool {
-    let start = text.trim_start();
-    start.starts_with('[') || (start.starts_with('{') && text.contains("\"traceEvents\""))
+    match serde_json::from_str::<Kind>(text) {
+        Ok(Kind::Array(_)) => true,
+        Ok(Kind::Object { format, events }) => format.is_none() && events.is_some(),
+        Err(_) => false,
+    }
 }
 
 #[derive(Deserialize)]
@@ -124,11 +163,28 @@ enum Doc {
     Array(Vec<Value>),
 }
 
+/// The fields of an event runwait reads (a field of another type reads as absent).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Event {
+    ph: Value,
+    pid: Option<Value>,
+    tid: Value,
+    ts: Value,
+    dur: Value,
+    name: Value,
+    cat: Value,
+    args: Value,
+}
+
 /// A slice on one thread, from an `X` event or a `B` / `E` pair.
 struct Slice {
     start: u64,
     end: u64,
     name: String,
+    /// Its place in the file: of two slices over the same time, the later is the outer one
+    /// (a tracer writes a call when it returns, after the calls it made).
+    order: usize,
     /// runwait's own: its state and task, exactly.
     own: Option<(State, Option<u32>)>,
 }
@@ -136,6 +192,7 @@ struct Slice {
 #[derive(Default)]
 struct LaneIn {
     name: Option<String>,
+    clock_error_ns: Option<u64>,
     slices: Vec<Slice>,
     /// `B` events waiting for their `E`.
     open: Vec<(u64, String)>,
@@ -143,25 +200,43 @@ struct LaneIn {
 
 #[derive(Default)]
 struct RunIn {
+    /// The process id, for a process with no name.
+    pid: String,
     name: Option<String>,
-    meta: Option<RunMeta>,
-    lanes: Vec<(Value, LaneIn)>,
+    extra: Option<RunExtra>,
+    lanes: Vec<LaneIn>,
+    lane_of: HashMap<String, usize>,
     start: Option<u64>,
     end: Option<u64>,
-    ends: Vec<(Value, u32, Outcome, u64)>,
+    /// (lane, task, outcome, at)
+    ends: Vec<(usize, u32, Outcome, u64)>,
     queues: Vec<Vec<(u64, u32)>>,
 }
 
 impl RunIn {
-    fn lane(&mut self, tid: &Value) -> &mut LaneIn {
-        match self.lanes.iter().position(|(t, _)| t == tid) {
-            Some(i) => &mut self.lanes[i].1,
-            None => {
-                self.lanes.push((tid.clone(), LaneIn::default()));
-                &mut self.lanes.last_mut().expect("just pushed").1
-            }
+    /// The lane of thread `tid`, added if new (`None` past the limit of lanes).
+    fn lane(&mut self, tid: &Value) -> Option<usize> {
+        let key = tid.to_string();
+        if let Some(&i) = self.lane_of.get(&key) {
+            return Some(i);
         }
+        if self.lanes.len() >= MAX_LANES {
+            return None;
+        }
+        self.lanes.push(LaneIn::default());
+        self.lane_of.insert(key, self.lanes.len() - 1);
+        Some(self.lanes.len() - 1)
     }
+}
+
+/// The most processes and threads an imported trace may have.
+const MAX_LANES: usize = crate::cli::MAX_TASKS as usize;
+
+/// Every run being read, found by pid.
+#[derive(Default)]
+struct Runs {
+    runs: Vec<RunIn>,
+    run_of: HashMap<String, usize>,
 }
 
 /// A Chrome trace (runwait's own or one made elsewhere) as a trace.
@@ -176,11 +251,16 @@ pub fn import(text: &str, origin: &str) -> Result<Trace, Error> {
         Doc::Object { events, other } => (events, other),
         Doc::Array(events) => (events, Value::Null),
     };
-    let mut runs: Vec<(Value, RunIn)> = Vec::new();
+    let mut runs = Runs::default();
     let mut skipped = 0u64;
-    for event in &events {
-        if !take(event, &mut runs) {
+    for (order, event) in events.into_iter().enumerate() {
+        let used =
+            serde_json::from_value::<Event>(event).is_ok_and(|event| take(event, order, &mut runs));
+        if !used {
             skipped += 1;
+        }
+        if runs.runs.len() > MAX_LANES {
+            return Err(bad(format!("more than {MAX_LANES} processes")));
         }
     }
     // Named as runwait named it, else after the file.
@@ -194,13 +274,15 @@ pub fn import(text: &str, origin: &str) -> Result<Trace, Error> {
             .unwrap_or(&file_name),
     );
     trace.dropped = other.get("dropped").and_then(Value::as_u64).unwrap_or(0);
-    trace.skipped = skipped;
-    for (pid, run) in runs {
-        if run.lanes.iter().all(|(_, l)| l.slices.is_empty()) {
-            continue;
+    for run in runs.runs {
+        // A `B` never ended is a slice runwait cannot place.
+        skipped += run.lanes.iter().map(|l| l.open.len() as u64).sum::<u64>();
+        let has_slices = run.lanes.iter().any(|l| !l.slices.is_empty());
+        if run.extra.is_some() || has_slices {
+            trace.runs.push(build_run(run).map_err(bad)?);
         }
-        trace.runs.push(build_run(&pid, run).map_err(bad)?);
     }
+    trace.skipped = skipped + other.get("skipped").and_then(Value::as_u64).unwrap_or(0);
     if trace.runs.is_empty() {
         return Err(bad("no slices in it".into()));
     }
@@ -209,98 +291,116 @@ pub fn import(text: &str, origin: &str) -> Result<Trace, Error> {
 }
 
 /// Use one event; false if runwait has no use for it.
-fn take(event: &Value, runs: &mut Vec<(Value, RunIn)>) -> bool {
-    let (Some(ph), Some(pid)) = (event.get("ph").and_then(Value::as_str), event.get("pid")) else {
+fn take(event: Event, order: usize, runs: &mut Runs) -> bool {
+    let (Some(ph), Some(pid)) = (event.ph.as_str(), &event.pid) else {
         return false;
     };
-    let tid = event.get("tid").cloned().unwrap_or(Value::Null);
-    let name = event.get("name").and_then(Value::as_str).unwrap_or("");
-    let ts = event.get("ts").and_then(Value::as_f64);
-    let args = event.get("args").cloned().unwrap_or(Value::Null);
-    let own = event.get("cat").and_then(Value::as_str) == Some(CAT);
-    let run = match runs.iter().position(|(p, _)| p == pid) {
-        Some(i) => &mut runs[i].1,
+    let name = event.name.as_str().unwrap_or("");
+    let ts = event.ts.as_f64().map(ns);
+    let own = event.cat.as_str() == Some(CAT);
+    let key = pid.to_string();
+    let r = match runs.run_of.get(&key) {
+        Some(&r) => r,
         None => {
-            runs.push((pid.clone(), RunIn::default()));
-            &mut runs.last_mut().expect("just pushed").1
+            runs.runs.push(RunIn {
+                pid: pid.as_str().map_or_else(|| pid.to_string(), str::to_string),
+                ..RunIn::default()
+            });
+            runs.run_of.insert(key, runs.runs.len() - 1);
+            runs.runs.len() - 1
         }
     };
-    let task = || {
-        args.get("task")
-            .and_then(Value::as_u64)
-            .and_then(|t| u32::try_from(t).ok())
-    };
+    let run = &mut runs.runs[r];
+    let args = &event.args;
+    let task = args
+        .get("task")
+        .and_then(Value::as_u64)
+        .and_then(|t| u32::try_from(t).ok());
+    let text = |key: &str| args.get(key).and_then(Value::as_str).map(str::to_string);
     match (ph, name) {
         ("M", "process_name") => {
-            run.name = args.get("name").and_then(Value::as_str).map(str::to_string);
-            run.meta = args
+            run.name = text("name");
+            run.extra = args
                 .get("runwait")
                 .and_then(|m| serde_json::from_value(m.clone()).ok());
             true
         }
-        ("M", "thread_name") => {
-            run.lane(&tid).name = args.get("name").and_then(Value::as_str).map(str::to_string);
-            true
-        }
-        ("X", _) => {
-            let (Some(ts), Some(dur)) = (ts, event.get("dur").and_then(Value::as_f64)) else {
-                return false;
-            };
-            let start = ns(ts);
-            let own = own
-                .then(|| State::ALL.into_iter().find(|s| s.name() == name))
-                .flatten()
-                .map(|state| (state, task()));
-            run.lane(&tid).slices.push(Slice {
-                start,
-                end: start + ns(dur.max(0.0)),
-                name: name.to_string(),
-                own,
-            });
-            true
-        }
-        ("B", _) => match ts {
-            Some(ts) => {
-                run.lane(&tid).open.push((ns(ts), name.to_string()));
+        ("M", "thread_name") => match run.lane(&event.tid) {
+            Some(l) => {
+                let lane = &mut run.lanes[l];
+                lane.name = text("name");
+                lane.clock_error_ns = args.get("clock_error_ns").and_then(Value::as_u64);
                 true
             }
             None => false,
         },
+        ("X", _) => {
+            let dur = event.dur.as_f64().map(ns);
+            let (Some(Some(start)), Some(Some(dur))) = (ts, dur) else {
+                return false;
+            };
+            let Some(end) = start.checked_add(dur).filter(|&e| e <= MAX_NS) else {
+                return false;
+            };
+            let Some(l) = run.lane(&event.tid) else {
+                return false;
+            };
+            let own = own
+                .then(|| State::ALL.into_iter().find(|s| s.name() == name))
+                .flatten()
+                .map(|state| (state, task));
+            run.lanes[l].slices.push(Slice {
+                start,
+                end,
+                name: name.to_string(),
+                order,
+                own,
+            });
+            true
+        }
+        ("B", _) => match (ts, run.lane(&event.tid)) {
+            (Some(Some(ts)), Some(l)) => {
+                run.lanes[l].open.push((ts, name.to_string()));
+                true
+            }
+            _ => false,
+        },
         ("E", _) => {
-            let lane = run.lane(&tid);
+            let Some(l) = run.lane(&event.tid) else {
+                return false;
+            };
+            let lane = &mut run.lanes[l];
             match (ts, lane.open.pop()) {
-                (Some(ts), Some((start, name))) => {
+                (Some(Some(ts)), Some((start, name))) => {
                     lane.slices.push(Slice {
                         start,
-                        end: ns(ts).max(start),
+                        end: ts.max(start),
                         name,
+                        order,
                         own: None,
                     });
                     true
+                }
+                (_, Some(open)) => {
+                    lane.open.push(open);
+                    false
                 }
                 _ => false,
             }
         }
         ("i" | "I", "run start") if own => {
-            run.start = ts.map(ns);
-            true
+            run.start = ts.flatten();
+            run.start.is_some()
         }
         ("i" | "I", "run end") if own => {
-            run.end = ts.map(ns);
-            true
+            run.end = ts.flatten();
+            run.end.is_some()
         }
         ("i" | "I", outcome) if own => {
-            let outcome = [
-                Outcome::Done,
-                Outcome::Failed,
-                Outcome::Lost,
-                Outcome::Timeout,
-            ]
-            .into_iter()
-            .find(|o| o.name() == outcome);
-            match (outcome, task(), ts) {
-                (Some(outcome), Some(task), Some(ts)) => {
-                    run.ends.push((tid, task, outcome, ns(ts)));
+            let outcome = Outcome::ALL.into_iter().find(|o| o.name() == outcome);
+            match (outcome, task, ts.flatten(), run.lane(&event.tid)) {
+                (Some(outcome), Some(task), Some(at), Some(l)) => {
+                    run.ends.push((l, task, outcome, at));
                     true
                 }
                 _ => false,
@@ -308,14 +408,17 @@ fn take(event: &Value, runs: &mut Vec<(Value, RunIn)>) -> bool {
         }
         ("C", _) if own => {
             let queue = args.get("queue").and_then(Value::as_u64);
-            let len = args.get("length").and_then(Value::as_u64);
-            match (queue, len, ts) {
-                (Some(q), Some(len), Some(ts)) if q < 1_000 => {
+            let len = args
+                .get("length")
+                .and_then(Value::as_u64)
+                .and_then(|l| u32::try_from(l).ok());
+            match (queue, len, ts.flatten()) {
+                (Some(q), Some(len), Some(at)) if q < 1_000 => {
                     let q = q as usize;
                     if run.queues.len() <= q {
                         run.queues.resize(q + 1, Vec::new());
                     }
-                    run.queues[q].push((ns(ts), len as u32));
+                    run.queues[q].push((at, len));
                     true
                 }
                 _ => false,
@@ -325,39 +428,61 @@ fn take(event: &Value, runs: &mut Vec<(Value, RunIn)>) -> bool {
     }
 }
 
-fn build_run(pid: &Value, mut run_in: RunIn) -> Result<Run, String> {
-    let imported = run_in.meta.is_none();
-    if imported {
+fn build_run(mut run_in: RunIn) -> Result<Run, String> {
+    // runwait's own slices come back as they were; anything else is mapped.
+    let own = run_in
+        .lanes
+        .iter()
+        .any(|l| l.slices.iter().any(|s| s.own.is_some()));
+    let mut lane_order: Vec<usize> = (0..run_in.lanes.len()).collect();
+    if !own {
         // Threads in the order they first did something.
-        run_in
-            .lanes
-            .sort_by_key(|(_, l)| l.slices.iter().map(|s| s.start).min().unwrap_or(u64::MAX));
+        lane_order.sort_by_key(|&l| {
+            run_in.lanes[l]
+                .slices
+                .iter()
+                .map(|s| s.start)
+                .min()
+                .unwrap_or(u64::MAX)
+        });
     }
-    let lanes_n = run_in.lanes.len();
-    let mut meta = run_in.meta.unwrap_or_else(|| RunMeta {
-        executor: "imported".into(),
-        label: run_in.name.clone().unwrap_or_else(|| format!("pid {pid}")),
-        variant: None,
-        workers: lanes_n as u32,
-        gil: false,
-        tasks: 0,
-        lane_kind: LaneKind::Thread,
-        queues: Vec::new(),
-        model: Some("imported: innermost slices are run, known blocking calls wait".to_string()),
+    let lanes_n = run_in.lanes.len() as u32;
+    let label = run_in
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("pid {}", run_in.pid));
+    let extra = run_in.extra.take();
+    let mut run = Run::new(match &extra {
+        Some(extra) => extra.meta.clone(),
+        None => RunMeta {
+            executor: "imported".into(),
+            label,
+            variant: None,
+            workers: lanes_n,
+            gil: false,
+            tasks: 0,
+            lane_kind: LaneKind::Thread,
+            queues: Vec::new(),
+            model: (!own).then(|| {
+                "imported: innermost slices are run, known blocking calls wait".to_string()
+            }),
+        },
     });
-    if lanes_n > crate::cli::MAX_TASKS as usize {
-        return Err(format!(
-            "more than {} threads in a process",
-            crate::cli::MAX_TASKS
-        ));
+    if let Some(extra) = extra {
+        run.lesson = extra.lesson;
+        run.reordered = extra.reordered;
+        run.max_reorder_ns = extra.max_reorder_ns;
     }
-    let mut run = Run::new(meta.clone());
     let mut tasks = 0u32;
-    let mut lane_index: HashMap<String, u32> = HashMap::new();
-    for (i, (tid, lane_in)) in run_in.lanes.into_iter().enumerate() {
-        lane_index.insert(tid.to_string(), i as u32);
-        let mut lane = Lane::named(lane_in.name.unwrap_or_else(|| format!("thread {tid}")));
-        let spans = if imported {
+    let mut new_index = vec![0u32; run_in.lanes.len()];
+    for (i, &l) in lane_order.iter().enumerate() {
+        new_index[l] = i as u32;
+        let lane_in = std::mem::take(&mut run_in.lanes[l]);
+        let mut lane = Lane::named(lane_in.name.unwrap_or_else(|| format!("thread {}", i + 1)));
+        lane.clock_error_ns = lane_in.clock_error_ns;
+        let spans = if own {
+            own_spans(lane_in.slices)
+        } else {
             innermost(lane_in.slices, &mut tasks, |task, at_ns| {
                 run.ends.push(TaskEnd {
                     task,
@@ -366,8 +491,6 @@ fn build_run(pid: &Value, mut run_in: RunIn) -> Result<Run, String> {
                     at_ns,
                 })
             })
-        } else {
-            own_spans(lane_in.slices)
         };
         for span in spans {
             lane.push(span);
@@ -380,23 +503,29 @@ fn build_run(pid: &Value, mut run_in: RunIn) -> Result<Run, String> {
             ));
         }
     }
-    if imported {
-        meta.tasks = tasks;
-        run.meta = meta;
+    if own {
+        // A run's tasks: as its meta says, else as many as its spans name.
+        let named = run
+            .spans()
+            .filter_map(|(_, s)| s.task)
+            .chain(run_in.ends.iter().map(|e| e.1))
+            .max()
+            .map_or(0, |t| t + 1);
+        run.meta.tasks = run.meta.tasks.max(named);
+    } else {
+        run.meta.tasks = tasks;
         run.ends.sort_by_key(|e| e.at_ns);
     }
     let spans = || run.lanes.iter().flat_map(|l| &l.spans);
     run.start_ns = run_in.start.or_else(|| spans().map(|s| s.start_ns).min());
     run.end_ns = run_in.end.or_else(|| spans().map(|s| s.end_ns).max());
-    for (tid, task, outcome, at_ns) in run_in.ends {
-        if let Some(&lane) = lane_index.get(&tid.to_string()) {
-            run.ends.push(TaskEnd {
-                task,
-                lane,
-                outcome,
-                at_ns,
-            });
-        }
+    for (l, task, outcome, at_ns) in run_in.ends {
+        run.ends.push(TaskEnd {
+            task,
+            lane: new_index[l],
+            outcome,
+            at_ns,
+        });
     }
     run.queue_lengths = run_in.queues;
     if run.meta.queues.len() < run.queue_lengths.len() {
@@ -451,8 +580,9 @@ fn innermost(
     tasks: &mut u32,
     mut ended: impl FnMut(u32, u64),
 ) -> Vec<Span> {
-    // Outer before inner: by start, the longer first.
-    slices.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    // Outer before inner: by start, the longer first, and of two over the same time the one
+    // written later (the caller, written when it returned).
+    slices.sort_by(|a, b| (a.start, b.end, b.order).cmp(&(b.start, a.end, a.order)));
     let mut spans: Vec<Span> = Vec::new();
     let mut stack: Vec<(u64, State)> = Vec::new();
     let mut task = 0;
@@ -517,6 +647,7 @@ mod tests {
             start,
             end,
             name: name.into(),
+            order: 0,
             own: None,
         }
     }

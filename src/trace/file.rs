@@ -76,6 +76,17 @@ fn check(trace: &Trace) -> Result<(), String> {
                 return Err(format!("run {r} ends before it starts"));
             }
         }
+        let latest = run
+            .lanes
+            .iter()
+            .filter_map(|l| l.spans.last().map(|s| s.end_ns))
+            .chain(run.start_ns)
+            .chain(run.end_ns)
+            .chain(run.ends.iter().map(|e| e.at_ns))
+            .max();
+        if latest.is_some_and(|t| t > super::MAX_NS) {
+            return Err(format!("run {r}: times beyond runwait's range (104 days)"));
+        }
         for lane in &run.lanes {
             let mut last_end = 0;
             for span in &lane.spans {
@@ -101,10 +112,7 @@ fn check(trace: &Trace) -> Result<(), String> {
 }
 
 pub fn save(trace: &Trace, path: &Path) -> Result<(), Error> {
-    std::fs::write(path, to_json(trace)).map_err(|e| Error::Io {
-        what: format!("cannot write {}", path.display()),
-        source: e,
-    })
+    std::fs::write(path, to_json(trace)).map_err(|e| Error::cannot_write(path, e))
 }
 
 /// A trace file: runwait's own, or a Chrome trace (Perfetto's format, viztracer's output).

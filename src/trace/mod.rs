@@ -73,6 +73,10 @@ pub struct Lane {
     index: Vec<u64>,
 }
 
+/// The latest time a trace may hold, in nanoseconds (2^53, about 104 days): every sum and
+/// scale of times stays exact and far from overflowing.
+pub const MAX_NS: u64 = 1 << 53;
+
 /// Spans per entry of a lane's search index.
 pub const INDEX_STRIDE: usize = 32;
 
@@ -157,6 +161,13 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Done,
+        Outcome::Failed,
+        Outcome::Lost,
+        Outcome::Timeout,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Outcome::Done => "done",

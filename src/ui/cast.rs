@@ -81,13 +81,20 @@ impl Cast {
         if self.pending.is_empty() {
             return;
         }
-        let valid = match std::str::from_utf8(&self.pending) {
-            Ok(_) => self.pending.len(),
-            Err(e) => e.valid_up_to(),
+        let text = match std::str::from_utf8(&self.pending) {
+            Ok(_) => String::from_utf8(std::mem::take(&mut self.pending)).expect("valid"),
+            // A character cut at the end of this write: the rest comes with the next.
+            Err(e) if e.error_len().is_none() => {
+                let rest = self.pending.split_off(e.valid_up_to());
+                String::from_utf8(std::mem::replace(&mut self.pending, rest))
+                    .expect("cut at a character boundary")
+            }
+            // Bytes that are no character at all (never written by runwait's UI).
+            Err(_) => String::from_utf8_lossy(&std::mem::take(&mut self.pending)).into_owned(),
         };
-        let rest = self.pending.split_off(valid);
-        let text = String::from_utf8(std::mem::replace(&mut self.pending, rest))
-            .expect("cut at a character boundary");
+        if text.is_empty() {
+            return;
+        }
         self.event("o", &text);
         if let Err(e) = self.out.flush() {
             self.failed.get_or_insert(e);
@@ -185,6 +192,13 @@ mod tests {
         cast.flush_output();
         cast.output(&bytes[2..]);
         cast.flush_output();
+        // Half a character alone is no event; bytes that are no character are shown as such.
+        cast.output(&[0xE2]);
+        cast.flush_output();
+        cast.output(&[0x96, 0x88]);
+        cast.flush_output();
+        cast.output(&[0xFF, b'z']);
+        cast.flush_output();
         cast.marker("step");
         cast.resize(100, 30);
         cast.finish().unwrap();
@@ -207,6 +221,8 @@ mod tests {
             [
                 ("o".into(), "a".into()),
                 ("o".into(), "█b".into()),
+                ("o".into(), "█".into()),
+                ("o".into(), "\u{fffd}z".into()),
                 ("m".into(), "step".into()),
                 ("r".into(), "100x30".into())
             ]

@@ -62,10 +62,7 @@ pub fn run(app: &mut App, fps: f64, record: Option<&Path>) -> Result<Option<i32>
                 height,
                 &format!("runwait · {}", app.trace().scenario),
             )
-            .map_err(|e| Error::Io {
-                what: format!("cannot write {}", path.display()),
-                source: e,
-            })?,
+            .map_err(|e| Error::cannot_write(path, e))?,
         ),
         None => None,
     };
@@ -90,17 +87,17 @@ pub fn run(app: &mut App, fps: f64, record: Option<&Path>) -> Result<Option<i32>
     drop(terminal);
     drop(restore);
     app.stop();
-    if let Some(cast) = cast {
+    // The loop's own error first: it is why the recording ended.
+    let recorded = cast.map_or(Ok(()), |cast| {
         let path = cast.path().to_path_buf();
-        cast.finish().map_err(|e| Error::Io {
-            what: format!("cannot write {}", path.display()),
-            source: e,
-        })?;
-    }
-    result.map(|()| match term.load(Ordering::Relaxed) {
-        0 => None,
-        signal => Some(signal as i32),
-    })
+        cast.finish().map_err(|e| Error::cannot_write(&path, e))
+    });
+    result
+        .and(recorded)
+        .map(|()| match term.load(Ordering::Relaxed) {
+            0 => None,
+            signal => Some(signal as i32),
+        })
 }
 
 /// A step the user took, as the recording's marker names it: `PAUSED · t = 1.20 s`, with the
@@ -164,10 +161,20 @@ fn event_loop(
     let mut dirty = true;
     // A step taken: marked in the recording once its frame is drawn.
     let mut step: Option<String> = None;
+    // The terminal's size at the last frame (the recording's header has the first).
+    let mut shown: Option<(u16, u16)> = None;
     while term.load(Ordering::Relaxed) == 0 {
         let started = Instant::now();
         let size = terminal.size().map_err(io)?;
-        app.size = (size.width, size.height);
+        let now = (size.width, size.height);
+        if shown.is_some_and(|was| was != now) {
+            // Recorded before the first frame drawn at the new size.
+            if let Some(cast) = recording.lock().as_mut() {
+                cast.resize(size.width, size.height);
+            }
+        }
+        shown = Some(now);
+        app.size = now;
         app.cols = render::diagram_cols(size.width);
         let animating = app.animating();
         app.tick();
@@ -197,12 +204,7 @@ fn event_loop(
                     dirty = true;
                 }
             }
-            Event::Resize(width, height) => {
-                if let Some(cast) = recording.lock().as_mut() {
-                    cast.resize(width, height);
-                }
-                dirty = true;
-            }
+            Event::Resize(..) => dirty = true,
             _ => {}
         }
     }

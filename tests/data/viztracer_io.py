@@ -62,8 +62,10 @@ def main(out):
     holder = threading.Thread(target=hold, args=(lock,))
     holder.start()
     time.sleep(0.005)
-    with lock:
-        pass
+    # Blocks until `hold` lets go. A plain acquire(): viztracer records this C call, where
+    # `with lock:` would leave the wait as a gap.
+    lock.acquire()
+    lock.release()
     holder.join()
     tracer.stop()
     tracer.save()
