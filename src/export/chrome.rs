@@ -10,7 +10,7 @@
 //! In, from elsewhere: every process is a run and every thread a lane. On each thread the
 //! innermost slice at each instant says what it does: `run`, unless it is a call known to block
 //! ([`BLOCKING`]: socket receive / send / connect / accept, select / poll / epoll, sleep, lock
-//! acquire), which is `wait`. Time outside any slice is not running. Each outermost slice is a
+//! acquire), which is `wait`. Time outside any slice is not running. Each thread's work is one
 //! task. Event kinds it does not use are skipped and counted, never fatal.
 
 use crate::error::Error;
@@ -156,11 +156,22 @@ pub fn looks_like(text: &str) -> bool {
 enum Doc {
     Object {
         #[serde(rename = "traceEvents")]
-        events: Vec<Value>,
+        events: Vec<Lenient>,
         #[serde(default, rename = "otherData")]
         other: Value,
     },
-    Array(Vec<Value>),
+    Array(Vec<Lenient>),
+}
+
+/// An event as runwait reads it, or `None` for one it cannot (read one at a time, so a large
+/// trace is never held as generic JSON).
+struct Lenient(Option<Event>);
+
+impl<'de> Deserialize<'de> for Lenient {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Lenient, D::Error> {
+        let value = Value::deserialize(d)?;
+        Ok(Lenient(serde_json::from_value(value).ok()))
+    }
 }
 
 /// The fields of an event runwait reads (a field of another type reads as absent).
@@ -253,9 +264,8 @@ pub fn import(text: &str, origin: &str) -> Result<Trace, Error> {
     };
     let mut runs = Runs::default();
     let mut skipped = 0u64;
-    for (order, event) in events.into_iter().enumerate() {
-        let used =
-            serde_json::from_value::<Event>(event).is_ok_and(|event| take(event, order, &mut runs));
+    for (order, Lenient(event)) in events.into_iter().enumerate() {
+        let used = event.is_some_and(|event| take(event, order, &mut runs));
         if !used {
             skipped += 1;
         }
@@ -483,25 +493,23 @@ fn build_run(mut run_in: RunIn) -> Result<Run, String> {
         let spans = if own {
             own_spans(lane_in.slices)
         } else {
-            innermost(lane_in.slices, &mut tasks, |task, at_ns| {
+            // Each thread's work is one task, done when its last slice ends.
+            let spans = innermost(lane_in.slices, tasks);
+            if let Some(last) = spans.last() {
                 run.ends.push(TaskEnd {
-                    task,
+                    task: tasks,
                     lane: i as u32,
                     outcome: Outcome::Done,
-                    at_ns,
-                })
-            })
+                    at_ns: last.end_ns,
+                });
+                tasks += 1;
+            }
+            spans
         };
         for span in spans {
             lane.push(span);
         }
         run.lanes.push(lane);
-        if tasks > crate::cli::MAX_TASKS {
-            return Err(format!(
-                "more than {} top-level slices in a process",
-                crate::cli::MAX_TASKS
-            ));
-        }
     }
     if own {
         // A run's tasks: as its meta says, else as many as its spans name.
@@ -573,28 +581,19 @@ pub fn blocks(name: &str) -> bool {
     BLOCKING.contains(&last)
 }
 
-/// A thread's nested slices as spans: at each instant the innermost slice says the state.
-/// Each outermost slice is a task (numbered from `tasks` on); `ended` hears of its end.
-fn innermost(
-    mut slices: Vec<Slice>,
-    tasks: &mut u32,
-    mut ended: impl FnMut(u32, u64),
-) -> Vec<Span> {
+/// A thread's nested slices as spans of its `task`: at each instant the innermost slice says the
+/// state.
+fn innermost(mut slices: Vec<Slice>, task: u32) -> Vec<Span> {
     // Outer before inner: by start, the longer first, and of two over the same time the one
     // written later (the caller, written when it returned).
     slices.sort_by(|a, b| (a.start, b.end, b.order).cmp(&(b.start, a.end, a.order)));
     let mut spans: Vec<Span> = Vec::new();
-    let mut stack: Vec<(u64, State)> = Vec::new();
-    let mut task = 0;
-    let mut t = 0;
-    let mut emit = |from: u64, to: u64, state: State, task: u32| {
+    let mut emit = |from: u64, to: u64, state: State| {
         if to <= from {
             return;
         }
         match spans.last_mut() {
-            Some(last) if last.end_ns == from && last.state == state && last.task == Some(task) => {
-                last.end_ns = to
-            }
+            Some(last) if last.end_ns == from && last.state == state => last.end_ns = to,
             _ => spans.push(Span {
                 task: Some(task),
                 state,
@@ -603,28 +602,24 @@ fn innermost(
             }),
         }
     };
+    // The slices open now, innermost last: (end, state).
+    let mut stack: Vec<(u64, State)> = Vec::new();
+    let mut t = 0;
     // Move time on to `to`: slices that end by then close, innermost first.
-    let mut advance = |stack: &mut Vec<(u64, State)>, t: &mut u64, to: u64, task: u32| {
+    let mut advance = |stack: &mut Vec<(u64, State)>, t: &mut u64, to: u64| {
         while let Some(&(end, state)) = stack.last() {
             if end > to {
-                emit(*t, to, state, task);
+                emit(*t, to, state);
                 break;
             }
-            emit(*t, end, state, task);
+            emit(*t, end, state);
             *t = (*t).max(end);
             stack.pop();
-            if stack.is_empty() {
-                ended(task, end);
-            }
         }
         *t = (*t).max(to);
     };
     for slice in slices {
-        advance(&mut stack, &mut t, slice.start, task);
-        if stack.is_empty() {
-            task = *tasks;
-            *tasks += 1;
-        }
+        advance(&mut stack, &mut t, slice.start);
         // A slice reaching past its parent's end is cut at it (not properly nested).
         let end = stack.last().map_or(slice.end, |&(e, _)| slice.end.min(e));
         let state = if blocks(&slice.name) {
@@ -634,7 +629,7 @@ fn innermost(
         };
         stack.push((end, state));
     }
-    advance(&mut stack, &mut t, u64::MAX, task);
+    advance(&mut stack, &mut t, u64::MAX);
     spans
 }
 
@@ -678,33 +673,36 @@ mod tests {
     #[test]
     fn the_innermost_slice_says_the_state() {
         // main() 0-100: a call 10-40 with a sleep 20-30 in it; a recv 60-80; a second
-        // top-level call 120-130.
-        let slices = vec![
+        // top-level call 120-130; a sleep 140-150 written before its caller over the same time.
+        let mut slices = vec![
             slice(10, 40, "work (x.py:1)"),
             slice(0, 100, "main (x.py:9)"),
             slice(20, 30, "time.sleep"),
             slice(60, 80, "socket.recv_into"),
             slice(120, 130, "tidy (x.py:20)"),
+            slice(140, 150, "time.sleep"),
+            slice(140, 150, "nap (x.py:30)"),
         ];
-        let mut ends = Vec::new();
-        let mut tasks = 0;
-        let spans = innermost(slices, &mut tasks, |t, at| ends.push((t, at)));
-        let got: Vec<(u64, u64, State, Option<u32>)> = spans
+        for (order, s) in slices.iter_mut().enumerate() {
+            s.order = order;
+        }
+        let spans = innermost(slices, 7);
+        let got: Vec<(u64, u64, State)> = spans
             .iter()
-            .map(|s| (s.start_ns, s.end_ns, s.state, s.task))
+            .map(|s| (s.start_ns, s.end_ns, s.state))
             .collect();
         assert_eq!(
             got,
             [
-                (0, 20, State::Run, Some(0)),
-                (20, 30, State::Wait, Some(0)),
-                (30, 60, State::Run, Some(0)),
-                (60, 80, State::Wait, Some(0)),
-                (80, 100, State::Run, Some(0)),
-                (120, 130, State::Run, Some(1)),
+                (0, 20, State::Run),
+                (20, 30, State::Wait),
+                (30, 60, State::Run),
+                (60, 80, State::Wait),
+                (80, 100, State::Run),
+                (120, 130, State::Run),
+                (140, 150, State::Wait),
             ]
         );
-        assert_eq!(tasks, 2);
-        assert_eq!(ends, [(0, 100), (1, 130)]);
+        assert!(spans.iter().all(|s| s.task == Some(7)), "the thread's task");
     }
 }
