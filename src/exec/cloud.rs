@@ -9,7 +9,7 @@
 //! loading of a cold start, a wait of [`Platform::init_ms`] inside the new instance.
 
 use super::process::{start_worker, Killer};
-use super::{RunCtx, TaskQueue};
+use super::{sleep_until, RunCtx, TaskQueue};
 use crate::instrument::{mark, At, Mark, Msg, NO_TASK};
 use crate::workload::{Segment, Task};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -102,10 +102,7 @@ pub fn run(ctx: &RunCtx, tasks: Vec<Task>, max_instances: u32) {
                     break;
                 }
                 // At the limit: the request waits for an instance to come free.
-                if !ctx
-                    .stop
-                    .sleep_until(Instant::now() + Duration::from_millis(2))
-                {
+                if !sleep_until(Instant::now() + Duration::from_millis(2), || ctx.stopped()) {
                     break 'requests;
                 }
             }

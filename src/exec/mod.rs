@@ -332,19 +332,6 @@ impl Stop {
         }
     }
 
-    /// Sleep until `deadline`, or until a stop: whether the deadline came first.
-    pub fn sleep_until(&self, deadline: Instant) -> bool {
-        loop {
-            if self.requested() {
-                return false;
-            }
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                return true;
-            };
-            std::thread::sleep(left.min(Duration::from_millis(10)));
-        }
-    }
-
     /// Keep a worker process to kill on a stop; killed at once if the stop came first.
     pub fn adopt(&self, child: Arc<Mutex<Child>>) {
         let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
@@ -370,7 +357,7 @@ impl TaskQueue {
     pub fn new(ctx: &RunCtx, mut tasks: Vec<Task>) -> TaskQueue {
         let t0 = Instant::now();
         tasks.sort_by_key(|t| t.arrive_ms);
-        let mut later = tasks.split_off(tasks.partition_point(|t| t.arrive_ms == 0));
+        let later = tasks.split_off(tasks.partition_point(|t| t.arrive_ms == 0));
         let (tx, rx) = crossbeam_channel::unbounded();
         for task in tasks {
             let _ = tx.send(task);
@@ -381,24 +368,12 @@ impl TaskQueue {
             std::thread::Builder::new()
                 .name("runwait-arrivals".into())
                 .spawn(move || {
-                    later.reverse();
-                    while let Some(task) = later.pop() {
+                    let given_up = || stop.requested() || closed.load(Ordering::Relaxed);
+                    let mut later = later.into_iter();
+                    while let Some(task) = later.next() {
                         let due = t0 + Duration::from_millis(task.arrive_ms);
-                        let arrived = loop {
-                            if stop.requested() || closed.load(Ordering::Relaxed) {
-                                break false;
-                            }
-                            match due.checked_duration_since(Instant::now()) {
-                                None => break true,
-                                Some(left) => {
-                                    std::thread::sleep(left.min(Duration::from_millis(10)))
-                                }
-                            }
-                        };
-                        if !arrived {
-                            later.push(task);
-                            later.reverse();
-                            return later;
+                        if !sleep_until(due, given_up) {
+                            return std::iter::once(task).chain(later).collect();
                         }
                         let _ = tx.send(task);
                     }
@@ -428,6 +403,19 @@ impl TaskQueue {
 impl Drop for TaskQueue {
     fn drop(&mut self) {
         self.closed.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Sleep until `deadline`, unless `given_up` says so first: whether the deadline came.
+pub fn sleep_until(deadline: Instant, given_up: impl Fn() -> bool) -> bool {
+    loop {
+        if given_up() {
+            return false;
+        }
+        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+            return true;
+        };
+        std::thread::sleep(left.min(Duration::from_millis(10)));
     }
 }
 

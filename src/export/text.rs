@@ -232,11 +232,8 @@ pub fn title(trace: &Trace, run: &Run) -> String {
         s.done,
         run.meta.tasks
     );
-    if let Some(counter) = run.counter_words() {
-        let _ = write!(t, " · {counter}");
-    }
-    if let Some(cloud) = run.cloud_words() {
-        let _ = write!(t, " · {cloud}");
+    if let Some(words) = run.lesson_words() {
+        let _ = write!(t, " · {words}");
     }
     if let Some(x) = speedup(trace, run) {
         let _ = write!(t, " · speedup {x:.2}x");

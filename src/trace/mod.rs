@@ -221,8 +221,9 @@ pub struct QueueMeta {
     pub start: u32,
 }
 
-fn is_zero(n: &u32) -> bool {
-    *n == 0
+/// For serde: leave a number out of the file when it is zero.
+pub(crate) fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
 }
 
 /// One executor running one workload: one timing diagram.
@@ -280,6 +281,11 @@ impl Run {
             0 => format!("counter {actual} of {expected}: no update lost"),
             lost => format!("counter {actual} of {expected} ({lost} updates lost)"),
         })
+    }
+
+    /// The lesson's own figures in words (the race's counter, a cloud run's starts), if any.
+    pub fn lesson_words(&self) -> Option<String> {
+        self.counter_words().or_else(|| self.cloud_words())
     }
 
     /// A cloud run's platform figures in words: `4 cold starts · 7 warm · 1 timed out`.
@@ -369,12 +375,8 @@ pub struct Trace {
     /// Records the instrumentation could not deliver (the channel was full).
     pub dropped: u64,
     /// Events of an imported trace (Chrome's format) of kinds runwait does not use.
-    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub skipped: u64,
-}
-
-fn is_zero_u64(n: &u64) -> bool {
-    *n == 0
 }
 
 impl Trace {

@@ -65,12 +65,8 @@ pub struct Task {
     pub segments: Vec<Segment>,
     /// When the task arrives, in ms after its run starts (a customer, a request); until then
     /// no worker can take it.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::trace::is_zero")]
     pub arrive_ms: u64,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 /// The article's CPU-bound `cpu_bound(number)` for `count` numbers from `size` upward.

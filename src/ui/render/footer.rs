@@ -85,14 +85,11 @@ pub fn verdict(app: &App) -> String {
     // Without a sync run to compare with, a modelled platform's run says what it measured and
     // what is a model.
     let sync_run = trace.runs.iter().any(|r| r.meta.executor == "sync");
-    if let Some((r, cloud, model)) = trace.runs.iter().filter(|_| !sync_run).find_map(|r| {
-        Some(r)
-            .filter(|r| r.finished())
-            .zip(r.cloud_words())
-            .zip(r.meta.model.as_deref())
-            .map(|((r, c), m)| (r, c, m))
-    }) {
-        return format!("{}: {cloud} ({model}).", r.meta.label);
+    let modelled = trace.runs.iter().filter(|r| !sync_run && r.finished());
+    for r in modelled {
+        if let (Some(cloud), Some(model)) = (r.cloud_words(), &r.meta.model) {
+            return format!("{}: {cloud} ({model}).", r.meta.label);
+        }
     }
     let best = trace
         .runs

@@ -147,16 +147,9 @@ fn title(app: &App, run: usize) -> String {
             if s.lost > 0 {
                 t.push_str(&format!(" · {} lost", s.lost));
             }
-            if let Some(cloud) = r.cloud_words() {
+            if let Some(words) = r.lesson_words() {
                 t = format!(
-                    "{} · {cloud} · {}",
-                    m.label,
-                    &t[m.label.len()..].trim_start_matches(" · ")
-                );
-            }
-            if let Some(counter) = r.counter_words() {
-                t = format!(
-                    "{} · {counter} · {}",
+                    "{} · {words} · {}",
                     m.label,
                     &t[m.label.len()..].trim_start_matches(" · ")
                 );
