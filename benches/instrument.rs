@@ -22,7 +22,7 @@
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
 use crossbeam_channel::{bounded, Receiver, TryRecvError};
-use runwait::exec::{execute, Env, ExecKind, ExecSpec, RunCtx};
+use runwait::exec::{execute, Env, ExecSpec, RunCtx};
 use runwait::instrument::{dispatch, mark, At, Clock, Mark, Msg, Recorder, Sink, CHANNEL_CAPACITY};
 use runwait::workload::cpu_tasks;
 use std::hint::black_box;
@@ -149,7 +149,10 @@ fn layer(c: &mut Criterion) {
 /// and how many marks it recorded.
 fn cpu_run(spec: &ExecSpec, instrumented: bool) -> (Duration, usize) {
     let mut recorder = Recorder::new("bench");
-    let run = recorder.add_run(spec.meta(TASKS));
+    let run = recorder.add_run(runwait::trace::RunMeta {
+        tasks: TASKS,
+        ..spec.describe(&Env::default())
+    });
     let dispatch = if instrumented {
         recorder.dispatch()
     } else {
@@ -173,8 +176,8 @@ fn cpu_run(spec: &ExecSpec, instrumented: bool) -> (Duration, usize) {
     (elapsed, applied)
 }
 
-fn cpu_bench(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, kind: ExecKind) {
-    let spec = ExecSpec::new(kind);
+fn cpu_bench(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, executor: &str) {
+    let spec: ExecSpec = executor.parse().expect("a built-in executor");
     for instrumented in [true, false] {
         let suffix = if instrumented {
             "instrumented"
@@ -208,8 +211,8 @@ fn cpu(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(2))
         .measurement_time(Duration::from_secs(10));
-    cpu_bench(&mut group, "sync", ExecKind::Sync);
-    cpu_bench(&mut group, "threads_gil", ExecKind::Threads);
+    cpu_bench(&mut group, "sync", "sync");
+    cpu_bench(&mut group, "threads_gil", "threads");
     group.finish();
 }
 

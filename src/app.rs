@@ -4,8 +4,8 @@ use crate::cli::{Cli, Command, ExportArgs, OutputArgs, ReplayArgs, RunArgs};
 use crate::error::Error;
 use crate::exec::Env;
 use crate::export::{json, text};
-use crate::scenario;
-use crate::session::{Options, Order, Session};
+use crate::lab::scenario::{self, Order};
+use crate::lab::{Lab, Options, Plan};
 use crate::trace::file;
 use crate::ui;
 use clap::Parser;
@@ -19,7 +19,7 @@ pub fn main() -> i32 {
         Err(e) => return clap_exit(e),
     };
     if let Some(path) = &cli.log {
-        if let Err(e) = crate::logging::init(path) {
+        if let Err(e) = crate::instrument::log::init(path) {
             return fail(&e);
         }
     }
@@ -150,9 +150,9 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     check_output(&args.output)?;
     let scenario = scenario::find(&args.scenario)?;
     let lesson_order = scenario.order;
-    let session = Session::prepare(scenario, options(&args))?;
+    let plan = Plan::prepare(scenario, options(&args))?;
     if !wants_ui(&args.output) {
-        let trace = session.run_one_by_one();
+        let trace = Lab::new(plan, Order::OneByOne).run_to_end();
         if let Some(path) = &args.output.save {
             file::save(&trace, path)?;
         }
@@ -164,13 +164,15 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         (_, true) => Order::OneByOne,
         _ => lesson_order,
     };
-    let mut app = ui::app::App::live(session, order);
+    let mut lab = Lab::new(plan, order);
+    lab.start();
+    let mut app = ui::app::App::live(lab);
     show(&mut app, &args.output)
 }
 
 fn replay(args: ReplayArgs) -> Result<i32, Error> {
     check_output(&args.output)?;
-    let trace = file::load(&args.file)?;
+    let trace = crate::ingest::load(&args.file)?;
     if !wants_ui(&args.output) {
         return print(&trace, &args.output).map(|()| 0);
     }
@@ -180,7 +182,7 @@ fn replay(args: ReplayArgs) -> Result<i32, Error> {
 
 /// Write a trace as the pictures and files asked for.
 fn export(args: ExportArgs) -> Result<(), Error> {
-    let trace = file::load(&args.file)?;
+    let trace = crate::ingest::load(&args.file)?;
     let write = |path: &std::path::Path, text: String| {
         std::fs::write(path, text).map_err(|e| Error::cannot_write(path, e))
     };

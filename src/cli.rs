@@ -1,15 +1,9 @@
 //! The command line (clap derive), grouped by what the options are about.
 
 use crate::exec::ExecSpec;
+use crate::trace::limits::{HOUR_MS, MAX_SIZE, MAX_TASKS};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-
-/// The most tasks a lesson runs: enough for any lesson, few enough to stay in memory.
-pub const MAX_TASKS: u32 = 100_000;
-/// The longest latency, jitter or timeout: an hour.
-pub const HOUR_MS: u64 = 3_600_000;
-/// The largest `--size`: about a minute a task here.
-const MAX_SIZE: u64 = 100_000_000_000;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -184,7 +184,7 @@ fn save_writes_a_trace_that_loads_back() {
         path.to_str().unwrap(),
     ]);
     assert!(out.status.success());
-    let trace = runwait::trace::file::load(&path).unwrap();
+    let trace = runwait::ingest::load(&path).unwrap();
     assert_eq!(trace.runs.len(), 1);
     assert_eq!(trace.runs[0].ends.len(), 3);
 }

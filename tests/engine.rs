@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use runwait::ingest;
 use runwait::trace::{file, State};
 
 #[test]
@@ -152,12 +153,12 @@ fn save_then_load_gives_the_same_trace() {
         o.tasks = Some(4);
         o.latency_ms = Some(10);
     });
-    let back = file::from_json(&file::to_json(&trace), "memory").unwrap();
+    let back = ingest::from_json(&file::to_json(&trace), "memory").unwrap();
     assert_eq!(back, trace);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.json");
     file::save(&trace, &path).unwrap();
-    assert_eq!(file::load(&path).unwrap(), trace);
+    assert_eq!(ingest::load(&path).unwrap(), trace);
 }
 
 #[test]
@@ -178,33 +179,32 @@ fn foreign_or_damaged_trace_files_are_refused() {
             "more tasks",
         ),
     ] {
-        let e = file::from_json(text, "x.json").unwrap_err().to_string();
+        let e = ingest::from_json(text, "x.json").unwrap_err().to_string();
         assert!(e.contains("x.json") && e.contains(why), "{e}");
     }
 }
 
 #[test]
 fn stopping_ends_every_run_promptly_and_kills_worker_processes() {
-    use runwait::instrument::Recorder;
-    use runwait::session::Order;
+    use runwait::lab::{Lab, Order};
     use std::time::{Duration, Instant};
-    let lesson = runwait::scenario::find("io").unwrap();
+    let lesson = runwait::lab::scenario::find("io").unwrap();
     let session = session(lesson, Some("threads:2,async,process:2"), |o| {
         o.tasks = Some(50);
         o.latency_ms = Some(1000);
     });
-    let mut recorder = Recorder::new("io");
-    let started = session.start(&mut recorder, Order::Together);
+    let mut lab = Lab::new(session, Order::Together);
+    lab.start();
     std::thread::sleep(Duration::from_millis(300));
-    assert!(!started.finished());
+    assert!(!lab.finished());
     let t = Instant::now();
-    started.stop();
+    lab.stop();
     assert!(
         t.elapsed() < Duration::from_secs(2),
         "stop took {:?}",
         t.elapsed()
     );
-    let trace = recorder.into_trace();
+    let trace = lab.into_trace();
     for run in &trace.runs {
         assert!(run.finished(), "{} ended", run.meta.label);
         assert!(run.ends.len() < 50, "{} stopped early", run.meta.label);
@@ -226,19 +226,18 @@ fn stopping_ends_every_run_promptly_and_kills_worker_processes() {
 
 #[test]
 fn cpu_work_stops_at_its_next_chunk() {
-    use runwait::instrument::Recorder;
-    use runwait::session::Order;
+    use runwait::lab::{Lab, Order};
     use std::time::{Duration, Instant};
-    let lesson = runwait::scenario::find("cpu").unwrap();
+    let lesson = runwait::lab::scenario::find("cpu").unwrap();
     let session = session(lesson, Some("sync,threads:2,async"), |o| {
         o.tasks = Some(4);
         o.size = Some(50_000_000_000);
     });
-    let mut recorder = Recorder::new("cpu");
-    let started = session.start(&mut recorder, Order::Together);
+    let mut lab = Lab::new(session, Order::Together);
+    lab.start();
     std::thread::sleep(Duration::from_millis(200));
     let t = Instant::now();
-    started.stop();
+    lab.stop();
     assert!(
         t.elapsed() < Duration::from_secs(1),
         "stop took {:?}",
@@ -266,6 +265,7 @@ fn an_async_wake_from_another_thread_starts_ready_when_it_happens() {
         lane_kind: LaneKind::Task,
         queues: Vec::new(),
         model: None,
+        ..RunMeta::default()
     });
     let dispatch = recorder.dispatch();
     let clock = recorder.clock();
@@ -359,7 +359,7 @@ fn a_lesson_file_runs_like_a_builtin_one() {
         "name = \"mine\"\npoint = \"mixed work\"\nexecutors = [\"sync\", \"threads:3\"]\n\n[[tasks]]\ncount = 3\nsegments = [{ cpu = 1_000_000 }, { sleep_ms = 20 }, { http = \"loopback\" }]\n",
     )
     .unwrap();
-    let scenario = runwait::scenario::find(path.to_str().unwrap()).unwrap();
+    let scenario = runwait::lab::scenario::find(path.to_str().unwrap()).unwrap();
     assert_eq!(scenario.name, "mine");
     let trace = session(scenario, None, |o| o.latency_ms = Some(10)).run_one_by_one();
     assert_eq!(trace.scenario, "mine");
@@ -379,8 +379,8 @@ fn a_lesson_file_runs_like_a_builtin_one() {
 /// (ready right after wait), which it never does without the GIL.
 #[test]
 fn gil_lesson_shows_the_convoy() {
-    use runwait::scenario::SegmentSpec;
-    let mut scenario = runwait::scenario::find("gil").unwrap();
+    use runwait::lab::scenario::SegmentSpec;
+    let mut scenario = runwait::lab::scenario::find("gil").unwrap();
     // The CPU threads' work made shorter for a debug build: still many switch intervals long.
     scenario.groups[0].segments = vec![SegmentSpec::Cpu {
         n: 60_000_000,
@@ -419,8 +419,8 @@ fn gil_lesson_shows_the_convoy() {
 /// whole length; offloaded to a pool, nobody waits for the loop.
 #[test]
 fn starve_lesson_shows_a_starved_loop_and_a_free_one() {
-    use runwait::scenario::SegmentSpec;
-    let mut scenario = runwait::scenario::find("starve").unwrap();
+    use runwait::lab::scenario::SegmentSpec;
+    let mut scenario = runwait::lab::scenario::find("starve").unwrap();
     // Shorter work for a debug build; the shape stays.
     for s in &mut scenario.groups[1].segments {
         if let SegmentSpec::Cpu { n, .. } = s {
@@ -508,7 +508,7 @@ fn race_lesson_loses_updates_only_without_protection() {
 /// loop take about as long, both well ahead of one cook.
 #[test]
 fn chefs_lesson_three_threads_or_a_semaphore_of_three() {
-    let lesson = || runwait::scenario::find("chefs").unwrap();
+    let lesson = || runwait::lab::scenario::find("chefs").unwrap();
     let counts: Vec<u32> = (0..4)
         .map(|seed| session(lesson(), None, |o| o.seed = seed).tasks.len() as u32)
         .collect();

@@ -5,7 +5,8 @@
 mod common;
 
 use common::*;
-use runwait::export::{chrome, svg};
+use runwait::export::svg;
+use runwait::ingest::{self, chrome};
 use runwait::trace::{file, State, Trace};
 use std::process::Command;
 
@@ -93,7 +94,7 @@ fn the_svg_is_well_formed_with_one_box_per_span() {
 #[test]
 fn the_chrome_trace_loads_back_to_the_same_trace() {
     let trace = mixed();
-    let json = chrome::to_json(&trace);
+    let json = runwait::export::chrome::to_json(&trace);
     // What Perfetto needs: complete events in microseconds, named processes and threads.
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     let events = doc["traceEvents"].as_array().unwrap();
@@ -134,7 +135,7 @@ fn the_chrome_trace_loads_back_to_the_same_trace() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.json");
     std::fs::write(&path, &json).unwrap();
-    assert_eq!(file::load(&path).unwrap(), trace);
+    assert_eq!(ingest::load(&path).unwrap(), trace);
 }
 
 #[test]
@@ -147,7 +148,7 @@ fn a_runwait_trace_that_mentions_trace_events_is_still_a_runwait_trace() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.json");
     file::save(&trace, &path).unwrap();
-    assert_eq!(file::load(&path).unwrap(), trace);
+    assert_eq!(ingest::load(&path).unwrap(), trace);
 }
 
 #[test]
@@ -179,7 +180,7 @@ fn hostile_times_are_skipped_not_fatal() {
 #[test]
 fn a_viztracer_trace_of_a_real_python_program_replays() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/viztracer_io.json");
-    let trace = file::load(std::path::Path::new(path)).unwrap();
+    let trace = ingest::load(std::path::Path::new(path)).unwrap();
     assert_eq!(trace.runs.len(), 1, "one Python process");
     let run = &trace.runs[0];
     assert_eq!(run.meta.label, "MainProcess");

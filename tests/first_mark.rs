@@ -3,7 +3,7 @@
 //! of the process happens on a thread that has no instrumentation (its own test binary, so the
 //! callsite is fresh).
 
-use runwait::exec::{execute, Env, ExecKind, ExecSpec, RunCtx};
+use runwait::exec::{execute, Env, ExecSpec, RunCtx};
 use runwait::instrument::{mark, At, Mark, Recorder, NO_TASK};
 use runwait::workload::cpu_tasks;
 use std::sync::Arc;
@@ -24,8 +24,11 @@ fn marks_are_recorded_when_the_callsite_is_first_hit_elsewhere() {
     })
     .join()
     .unwrap();
-    let spec = ExecSpec::new(ExecKind::Sync);
-    let run = recorder.add_run(spec.meta(2));
+    let spec: ExecSpec = "sync".parse().unwrap();
+    let run = recorder.add_run(runwait::trace::RunMeta {
+        tasks: 2,
+        ..spec.describe(&Env::default())
+    });
     let ctx = RunCtx::new(run, dispatch, &recorder, Arc::new(Env::default()));
     execute(&spec, &ctx, cpu_tasks(2, 1000));
     let trace = recorder.into_trace();

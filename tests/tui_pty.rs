@@ -568,7 +568,7 @@ fn saved_io_trace(dir: &Path) -> std::path::PathBuf {
 fn replay_opens_at_the_start_and_end_goes_to_the_end() {
     let dir = tempfile::tempdir().unwrap();
     let path = saved_io_trace(dir.path());
-    let trace = runwait::trace::file::load(&path).expect("the saved trace loads");
+    let trace = runwait::ingest::load(&path).expect("the saved trace loads");
     let longest = trace
         .runs
         .iter()

@@ -8,12 +8,13 @@
 //! screen: the platform itself (a local process stands in for a cloud instance) and the runtime
 //! loading of a cold start, a wait of [`Platform::init_ms`] inside the new instance.
 
-use super::process::{start_worker, Killer};
-use super::{sleep_until, RunCtx, TaskQueue};
+use super::pool::{sleep_until, TaskQueue};
+use super::process::{start_worker, Killer, MAX_PROCESSES};
+use super::{meta, Env, ExecSpec, Executor, RunCtx};
 use crate::instrument::{mark, At, Mark, Msg, NO_TASK};
+use crate::trace::{LaneKind, Origin, RunMeta};
 use crate::workload::{Segment, Task};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use serde::Deserialize;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -21,39 +22,36 @@ use std::time::{Duration, Instant};
 /// The most instances at once unless the spec says (`cloud:N`): a provider's concurrency limit.
 pub const DEFAULT_INSTANCES: u32 = 64;
 
-/// How the platform behaves (a lesson's `[cloud]` table).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Platform {
-    /// A cold start's runtime loading (the interpreter, the imports), after the process starts.
-    pub init_ms: u64,
-    /// How long an idle instance is kept warm before it is reclaimed.
-    pub keep_warm_ms: u64,
-    /// A request's time limit: past it the request is thrown away.
-    pub timeout_ms: u64,
-}
+pub struct Cloud;
 
-impl Default for Platform {
-    fn default() -> Platform {
-        Platform {
-            init_ms: 250,
-            keep_warm_ms: 1_000,
-            timeout_ms: 3_000,
+impl Executor for Cloud {
+    fn name(&self) -> &'static str {
+        "cloud"
+    }
+
+    fn default_workers(&self) -> u32 {
+        DEFAULT_INSTANCES
+    }
+
+    fn max_workers(&self) -> Option<u32> {
+        Some(MAX_PROCESSES)
+    }
+
+    fn shares_memory(&self) -> bool {
+        false
+    }
+
+    fn describe(&self, spec: &ExecSpec, env: &Env) -> RunMeta {
+        RunMeta {
+            lane_kind: LaneKind::Instance,
+            model: Some(env.cloud.words()),
+            origin: Origin::Modelled,
+            ..meta(spec, "cloud functions".to_string())
         }
     }
-}
 
-impl Platform {
-    pub fn ms(&self) -> impl Iterator<Item = u64> {
-        [self.init_ms, self.keep_warm_ms, self.timeout_ms].into_iter()
-    }
-
-    /// What is a model, in words for the screen.
-    pub fn words(&self) -> String {
-        format!(
-            "modelled: instances are local processes, a cold start loads for {} ms, idle ones kept {} ms, limit {} ms a request",
-            self.init_ms, self.keep_warm_ms, self.timeout_ms
-        )
+    fn run(&self, ctx: &RunCtx, spec: &ExecSpec, tasks: Vec<Task>) {
+        run(ctx, tasks, spec.workers());
     }
 }
 
@@ -72,7 +70,7 @@ struct Fleet {
     reclaimed: AtomicU64,
 }
 
-pub fn run(ctx: &RunCtx, tasks: Vec<Task>, max_instances: u32) {
+fn run(ctx: &RunCtx, tasks: Vec<Task>, max_instances: u32) {
     let fleet = Fleet::default();
     let requests = TaskQueue::new(ctx, tasks);
     std::thread::scope(|scope| {

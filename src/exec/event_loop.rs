@@ -6,9 +6,10 @@
 //! hands down, so the wake is measured, not guessed. CPU work inside a task blocks the loop,
 //! as in Python.
 
-use super::queue::End;
-use super::{RunCtx, Shared as RunShared, Stop};
+use super::shared::End;
+use super::{meta, Env, ExecSpec, Executor, RunCtx, Shared as RunShared, Stop, Variant};
 use crate::instrument::{mark, At, Mark};
+use crate::trace::{LaneKind, Reason, RunMeta, Strength};
 use crate::workload::cpu::sum_of_squares;
 use crate::workload::http::{async_client, async_get};
 use crate::workload::{Segment, Task};
@@ -22,9 +23,51 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 use tracing::Dispatch;
 
+pub struct Async;
+
+impl Executor for Async {
+    fn name(&self) -> &'static str {
+        "async"
+    }
+
+    fn default_workers(&self) -> u32 {
+        1
+    }
+
+    fn variants(&self) -> &'static [Variant] {
+        &[Variant::Blocking, Variant::Offload]
+    }
+
+    /// Every task is spawned at once (asyncio.gather).
+    fn takes_arrivals(&self) -> bool {
+        false
+    }
+
+    /// One thread; `async:N` is a limit on tasks at once, not workers.
+    fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {
+        let label = match (spec.variant, spec.workers) {
+            (Some(v), _) => format!("async ({})", v.name()),
+            (None, Some(n)) => format!("async ({n} at a time)"),
+            (None, None) => "async".to_string(),
+        };
+        RunMeta {
+            workers: 1,
+            lane_kind: LaneKind::Task,
+            ready: Reason::Loop,
+            strength: Strength::OneThreadOverlapsWaits,
+            ..meta(spec, label)
+        }
+    }
+
+    fn run(&self, ctx: &RunCtx, spec: &ExecSpec, tasks: Vec<Task>) {
+        let offload = spec.variant == Some(Variant::Offload);
+        run(ctx, tasks, offload, spec.workers);
+    }
+}
+
 /// `limit`: at most this many tasks in progress at once (asyncio.Semaphore); a task waiting
 /// for its turn is not started yet, as a task waiting in a thread pool's queue.
-pub fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool, limit: Option<u32>) {
+fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool, limit: Option<u32>) {
     let timers = Timers::start();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -9,11 +9,13 @@
 //! asks over its pipe to put or get, and its lane's thread here does it and answers, the way
 //! multiprocessing's queues pass items over pipes. Their lengths are stamped here, as they change.
 
-use super::queue::{End, Local, Queues};
+use super::pool::{on_pool_threads, TaskQueue};
+use super::shared::{End, Local, Queues};
 use super::worker::Worker;
-use super::{on_pool_threads, RunCtx, TaskQueue};
+use super::{cores, meta, plain_label, Env, ExecSpec, Executor, RunCtx};
 use crate::instrument::wire::{self, Alignment, Frame};
 use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, CHANNEL_CAPACITY, NO_TASK};
+use crate::trace::{LaneKind, RunMeta, Strength};
 use crate::workload::Task;
 use crossbeam_channel::Receiver;
 use serde::{Deserialize, Serialize};
@@ -39,7 +41,42 @@ struct Job {
     task: Task,
 }
 
-pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
+/// The most worker processes a run may start.
+pub const MAX_PROCESSES: u32 = 256;
+
+pub struct Processes;
+
+impl Executor for Processes {
+    fn name(&self) -> &'static str {
+        "process"
+    }
+
+    fn default_workers(&self) -> u32 {
+        cores()
+    }
+
+    fn max_workers(&self) -> Option<u32> {
+        Some(MAX_PROCESSES)
+    }
+
+    fn shares_memory(&self) -> bool {
+        false
+    }
+
+    fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {
+        RunMeta {
+            lane_kind: LaneKind::Process,
+            strength: Strength::ProcessesUseEveryCore,
+            ..meta(spec, plain_label(spec))
+        }
+    }
+
+    fn run(&self, ctx: &RunCtx, spec: &ExecSpec, tasks: Vec<Task>) {
+        run(ctx, tasks, spec.workers());
+    }
+}
+
+fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
     let queue = TaskQueue::new(ctx, tasks);
     on_pool_threads(ctx, workers, "runwait-pool", |lane| {
         serve_lane(ctx, lane, &queue)
@@ -266,7 +303,7 @@ fn relay(
                 let to = to
                     .as_deref_mut()
                     .ok_or("a queue operation after its last task")?;
-                let queues = Local::of(ctx).or_cancelled(cancel);
+                let queues = Local::of(&ctx.shared, ctx.stop.flag()).or_cancelled(cancel);
                 let end = if get { End::Get } else { End::Put };
                 let done = match wait {
                     true => queues.wait(queue, end).is_ok(),

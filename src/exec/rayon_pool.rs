@@ -2,18 +2,51 @@
 //! spawned into one rayon scope; idle workers steal queued tasks from busy ones. A lane is a
 //! rayon worker thread.
 
-use super::queue::Local;
+use super::shared::Local;
 use super::worker::Worker;
-use super::RunCtx;
+use super::{cores, meta, plain_label, Env, ExecSpec, Executor, RunCtx, Variant, GUARDS};
+use crate::trace::{RunMeta, Strength};
 use crate::workload::Task;
 
-pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
+pub struct Rayon;
+
+impl Executor for Rayon {
+    fn name(&self) -> &'static str {
+        "rayon"
+    }
+
+    fn default_workers(&self) -> u32 {
+        cores()
+    }
+
+    fn variants(&self) -> &'static [Variant] {
+        GUARDS
+    }
+
+    /// Every task is spawned at once into the scope.
+    fn takes_arrivals(&self) -> bool {
+        false
+    }
+
+    fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {
+        RunMeta {
+            strength: Strength::NoGilUsesEveryCore,
+            ..meta(spec, plain_label(spec))
+        }
+    }
+
+    fn run(&self, ctx: &RunCtx, spec: &ExecSpec, tasks: Vec<Task>) {
+        run(ctx, tasks, spec.workers());
+    }
+}
+
+fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(workers as usize)
         .thread_name(|i| format!("runwait-rayon-{i}"))
         .build()
         .expect("cannot start a rayon pool");
-    let queues = Local::of(ctx);
+    let queues = Local::of(&ctx.shared, ctx.stop.flag());
     let queues = &queues;
     pool.scope(|scope| {
         for task in &tasks {

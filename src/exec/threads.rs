@@ -1,26 +1,45 @@
-//! `sync`, `threads` and `free-threads`: N OS threads fed from one crossbeam-channel queue
-//! (ThreadPoolExecutor), sharing an emulated GIL or not. `sync` is the pool of one.
+//! `threads`: a pool of N OS threads fed from one queue (ThreadPoolExecutor) sharing an
+//! emulated CPython GIL ([`Gil`]): one runs at a time, the others wait for it (`ready`).
 
 use super::gil::Gil;
-use super::queue::Local;
-use super::worker::Worker;
-use super::{on_pool_threads, RunCtx, TaskQueue};
+use super::pool::blocking_pool;
+use super::{meta, Env, ExecSpec, Executor, RunCtx, Variant, GUARDS};
+use crate::trace::{Reason, RunMeta, Strength};
 use crate::workload::Task;
 
-pub fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32, with_gil: bool) {
-    let gil = with_gil.then(|| Gil::new(ctx.env.switch_interval));
-    let queue = TaskQueue::new(ctx, tasks);
-    let queues = Local::of(ctx);
-    on_pool_threads(ctx, workers, "runwait-worker", |lane| {
-        let mut worker = Worker::new(ctx.run, lane, gil.as_ref(), ctx.env.http_timeout);
-        worker.stop = Some(ctx.stop.flag());
-        worker.shared = Some((&ctx.shared, ctx.guard));
-        worker.queues = Some(&queues);
-        while let Some(task) = queue.next() {
-            if ctx.stopped() {
-                break;
-            }
-            worker.run_task(&task);
+/// The article's pool of 5 threads.
+pub const DEFAULT_THREADS: u32 = 5;
+
+pub struct Threads;
+
+impl Executor for Threads {
+    fn name(&self) -> &'static str {
+        "threads"
+    }
+
+    fn default_workers(&self) -> u32 {
+        DEFAULT_THREADS
+    }
+
+    fn variants(&self) -> &'static [Variant] {
+        GUARDS
+    }
+
+    fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {
+        let label = match spec.variant {
+            Some(v) => format!("threads (GIL, {})", v.name()),
+            None => "threads (GIL)".to_string(),
+        };
+        RunMeta {
+            gil: true,
+            ready: Reason::Gil,
+            strength: Strength::ThreadsOverlapWaits,
+            ..meta(spec, label)
         }
-    });
+    }
+
+    fn run(&self, ctx: &RunCtx, spec: &ExecSpec, tasks: Vec<Task>) {
+        let gil = Gil::new(ctx.env.switch_interval);
+        blocking_pool(ctx, tasks, spec.workers(), Some(gil));
+    }
 }

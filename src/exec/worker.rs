@@ -5,8 +5,8 @@
 //! never show two threads of one run in `run` at once.
 
 use super::gil::Gil;
-use super::queue::{End, Queues};
-use super::{Shared, Variant};
+use super::shared::{End, Queues, Shared};
+use super::Variant;
 use crate::instrument::{mark, At, Mark};
 use crate::workload::cpu::sum_of_squares;
 use crate::workload::http::Blocking;

@@ -100,7 +100,7 @@ fn prime(dispatch: &Dispatch) {
 
 fn build(clock: Clock, sink: Sink) -> Dispatch {
     let record = RecordLayer::new(clock, sink);
-    match crate::logging::layer() {
+    match super::log::layer() {
         None => Dispatch::new(Registry::default().with(record)),
         Some(log) => Dispatch::new(
             Registry::default()

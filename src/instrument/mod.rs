@@ -5,8 +5,12 @@
 //! it does) and ships a compact [`Record`] through a bounded crossbeam channel to the
 //! [`Recorder`](crate::instrument::Recorder), which builds the [`Trace`](crate::trace::Trace).
 //! A record that cannot be sent is counted, never silently lost.
+//!
+//! The recorder is the one way into a trace: the Layer's records, a worker process's records
+//! (relayed over its pipe), and traces read from files (`ingest`) all arrive as [`Msg`]s.
 
 mod layer;
+pub mod log;
 mod recorder;
 pub mod wire;
 
@@ -111,6 +115,28 @@ pub enum Msg {
     /// Answered once everything sent before it has been handled (a worker process's records
     /// written out before it asks its parent for something).
     Barrier(crossbeam_channel::Sender<()>),
+    /// A whole span, from a trace recorded before (a file): it goes on its lane after the
+    /// lane's last one, as a mark would.
+    Span {
+        run: u32,
+        lane: u32,
+        span: crate::trace::Span,
+    },
+    /// A task's end, from a trace recorded before.
+    End {
+        run: u32,
+        end: crate::trace::TaskEnd,
+    },
+    /// Marks a trace recorded before had moved (see `Run::reordered`).
+    Reordered {
+        run: u32,
+        count: u32,
+        max_ns: u64,
+    },
+    /// Records a trace recorded before had dropped.
+    Dropped(u64),
+    /// Events of an imported file of kinds runwait does not use.
+    Skipped(u64),
 }
 
 /// The trace's clock: nanoseconds since one `Instant`, shared by the Layer and the recorder.

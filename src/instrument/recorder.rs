@@ -1,7 +1,8 @@
-//! The recorder: drains the channel and turns marks into spans on the trace.
+//! The recorder: the only writer of the trace. It drains the channel and turns marks into spans;
+//! sources that are not live (a file read by `ingest`) hand it the same messages directly.
 
 use super::{dispatch, Clock, Mark, Msg, Record, Sink, CHANNEL_CAPACITY, NO_TASK};
-use crate::trace::{Open, Outcome, RunMeta, State, TaskEnd, Trace};
+use crate::trace::{Open, Outcome, RunMeta, Span, State, TaskEnd, Trace};
 use crossbeam_channel::{bounded, Receiver};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -69,7 +70,9 @@ impl Recorder {
         n
     }
 
-    fn apply(&mut self, msg: Msg) {
+    /// Take one message in: what a drain does with each, and how sources that are not live
+    /// (a file being read) write to the trace.
+    pub fn apply(&mut self, msg: Msg) {
         match msg {
             Msg::Record(rec) => self.apply_record(rec),
             Msg::LaneName { run, lane, name } => {
@@ -94,7 +97,39 @@ impl Recorder {
                     r.lane_mut(lane).clock_error_ns = Some(error_ns);
                 }
             }
+            Msg::Span { run, lane, span } => self.apply_span(run, lane, span),
+            Msg::End { run, end } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.ends.push(end);
+                }
+            }
+            Msg::Reordered { run, count, max_ns } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.reordered += count;
+                    r.max_reorder_ns = r.max_reorder_ns.max(max_ns);
+                }
+            }
+            Msg::Dropped(n) => {
+                self.sink.add_dropped(n);
+                self.trace.dropped = self.sink.dropped();
+            }
+            Msg::Skipped(n) => self.trace.skipped += n,
         }
+    }
+
+    /// A whole span on its lane, after the lane's last one (cut to start there, if it began
+    /// before it; left out if nothing of it is left).
+    fn apply_span(&mut self, run: u32, lane: u32, span: Span) {
+        let Some(r) = self.trace.runs.get_mut(run as usize) else {
+            return;
+        };
+        let last = self.last.entry((run, lane)).or_insert(0);
+        let start_ns = span.start_ns.max(*last);
+        if span.end_ns <= start_ns {
+            return;
+        }
+        *last = span.end_ns;
+        r.lane_mut(lane).push(Span { start_ns, ..span });
     }
 
     fn apply_record(&mut self, rec: Record) {

@@ -1,8 +1,12 @@
-//! The trace file: the whole trace as a versioned JSON document that loads back losslessly.
+//! The trace file: the whole trace as a versioned JSON document that loads back losslessly
+//! (`ingest` reads it into a trace through the recorder).
 //!
 //! ```json
-//! {"format": "runwait-trace", "version": 1, "trace": {"scenario": "io", "dropped": 0, "runs": [...]}}
+//! {"format": "runwait-trace", "version": 2, "trace": {"scenario": "io", "dropped": 0, "runs": [...]}}
 //! ```
+//!
+//! Version 2 added the typed facts of a run's executor to its metadata (`baseline`, `ready`,
+//! `strength`, `origin`); version 1 files are read too, those facts filled in from the executor.
 
 use super::Trace;
 use crate::error::Error;
@@ -10,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 pub const FORMAT: &str = "runwait-trace";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+/// The oldest version still read.
+pub const OLDEST: u32 = 1;
 
 #[derive(Serialize)]
 struct DocOut<'a> {
@@ -39,7 +45,8 @@ pub fn to_json(trace: &Trace) -> String {
     .expect("a trace always serializes")
 }
 
-pub fn from_json(text: &str, origin: &str) -> Result<Trace, Error> {
+/// A trace file's text as a trace, checked, with the file's version.
+pub fn parse(text: &str, origin: &str) -> Result<(Trace, u32), Error> {
     let bad = |why: String| Error::BadTrace {
         path: origin.to_string(),
         why,
@@ -48,27 +55,26 @@ pub fn from_json(text: &str, origin: &str) -> Result<Trace, Error> {
     if header.format.as_deref() != Some(FORMAT) {
         return Err(bad(format!("not a {FORMAT} file")));
     }
-    match header.version {
-        Some(VERSION) => {}
+    let version = match header.version {
+        Some(v @ OLDEST..=VERSION) => v,
         Some(v) => {
             return Err(bad(format!(
                 "version {v} is not supported (this runwait reads {VERSION})"
             )))
         }
         None => return Err(bad("no version".into())),
-    }
-    let mut doc: DocIn = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    };
+    let doc: DocIn = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
     check(&doc.trace).map_err(bad)?;
-    doc.trace.reindex();
-    Ok(doc.trace)
+    Ok((doc.trace, version))
 }
 
 /// What every view relies on: runs that end after they start, spans in order and not
 /// overlapping, task numbers within the run, sizes within runwait's own bounds.
-fn check(trace: &Trace) -> Result<(), String> {
+pub fn check(trace: &Trace) -> Result<(), String> {
     for (r, run) in trace.runs.iter().enumerate() {
         let tasks = run.meta.tasks;
-        if tasks > crate::cli::MAX_TASKS || run.lanes.len() > crate::cli::MAX_TASKS as usize {
+        if tasks > super::limits::MAX_TASKS || run.lanes.len() > super::limits::MAX_TASKS as usize {
             return Err(format!("run {r}: more tasks or lanes than runwait makes"));
         }
         if let (Some(s), Some(e)) = (run.start_ns, run.end_ns) {
@@ -113,19 +119,4 @@ fn check(trace: &Trace) -> Result<(), String> {
 
 pub fn save(trace: &Trace, path: &Path) -> Result<(), Error> {
     std::fs::write(path, to_json(trace)).map_err(|e| Error::cannot_write(path, e))
-}
-
-/// A trace file: runwait's own, or a Chrome trace (Perfetto's format, viztracer's output).
-pub fn load(path: &Path) -> Result<Trace, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        what: format!("cannot read {}", path.display()),
-        source: e,
-    })?;
-    let origin = path.display().to_string();
-    if crate::export::chrome::looks_like(&text) {
-        let trace = crate::export::chrome::import(&text, &origin)?;
-        check(&trace).map_err(|why| Error::BadTrace { path: origin, why })?;
-        return Ok(trace);
-    }
-    from_json(&text, &origin)
 }

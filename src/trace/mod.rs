@@ -4,6 +4,7 @@
 //! trace clock; a run's own time axis starts at its `start_ns`.
 
 pub mod file;
+pub mod limits;
 mod query;
 mod stats;
 
@@ -138,9 +139,10 @@ impl Open {
 }
 
 /// What a lane stands for in a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LaneKind {
+    #[default]
     Thread,
     Process,
     Task,
@@ -187,10 +189,54 @@ pub struct TaskEnd {
     pub at_ns: u64,
 }
 
-/// What describes a run before it starts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// What a run's `ready` spans wait for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// The (emulated) GIL.
+    Gil,
+    /// The event loop, busy with another task.
+    Loop,
+    /// A CPU.
+    #[default]
+    Cpu,
+}
+
+/// Why an executor wins a lesson when it wins it: what the verdict says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strength {
+    /// One thread overlaps every wait (an event loop).
+    OneThreadOverlapsWaits,
+    /// Threads overlap the waiting; the GIL is let go while they wait.
+    ThreadsOverlapWaits,
+    /// Processes use every core.
+    ProcessesUseEveryCore,
+    /// Threads without a GIL use every core.
+    NoGilUsesEveryCore,
+    /// It overlaps the most (nothing more particular to say).
+    #[default]
+    Overlaps,
+}
+
+/// Where a run's spans come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// Measured from real execution.
+    #[default]
+    Measured,
+    /// Measured, on a modelled platform (the cloud): `model` says what is a model.
+    Modelled,
+    /// Mapped from a trace made elsewhere (a Chrome trace): `model` says how.
+    Imported,
+}
+
+/// What describes a run before it starts. What views need to know of its executor travels
+/// here as typed fields (set by the executor's `describe`), never as a test of its name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunMeta {
-    /// `sync`, `threads`, `free-threads`, `async`, `process`.
+    /// The executor's name: `sync`, `threads`, `free-threads`, `async`, `process`, ...
     pub executor: String,
     /// For people: `threads (GIL)`.
     pub label: String,
@@ -209,6 +255,20 @@ pub struct RunMeta {
     /// cloud platform).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The run others are compared with (speedup = its wall time / theirs): `sync`.
+    #[serde(default)]
+    pub baseline: bool,
+    /// What its `ready` spans wait for.
+    #[serde(default)]
+    pub ready: Reason,
+    /// Why it wins when it wins.
+    #[serde(default)]
+    pub strength: Strength,
+    #[serde(default)]
+    pub origin: Origin,
+    /// Which set of runs it belongs to: 0, or a later set run beside the first.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub set: u32,
 }
 
 /// A queue between tasks: its name, how many items it holds at most (0: no bound) and how

@@ -4,8 +4,7 @@
 
 use super::keys::Action;
 use super::playhead::{Motion, Playhead, Window, Zoom};
-use crate::instrument::Recorder;
-use crate::session::{Order, Session, Started};
+use crate::lab::Lab;
 use crate::trace::{file, Lane, LaneKind, Outcome, Run, RunStats, State, Trace};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -13,16 +12,9 @@ use std::time::Instant;
 /// How often live lanes by task are derived again.
 const TASK_LANES_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// Live runs: the session, its recorder, the runs under way.
-pub struct Live {
-    pub session: Session,
-    pub recorder: Recorder,
-    pub started: Option<Started>,
-    pub order: Order,
-}
-
+/// Where the trace comes from: runs under way (the lab records them), or a file.
 pub enum Source {
-    Live(Box<Live>),
+    Live(Box<Lab>),
     Replay(Trace),
 }
 
@@ -93,17 +85,9 @@ impl App {
         }
     }
 
-    /// Start `session`'s runs and follow them live.
-    pub fn live(session: Session, order: Order) -> App {
-        let mut recorder = Recorder::new(&session.scenario.name);
-        let started = session.start(&mut recorder, order);
-        let live = Live {
-            session,
-            recorder,
-            started: Some(started),
-            order,
-        };
-        let mut app = App::new(Source::Live(Box::new(live)), Playhead::live());
+    /// Follow the lab's runs live.
+    pub fn live(lab: Lab) -> App {
+        let mut app = App::new(Source::Live(Box::new(lab)), Playhead::live());
         app.tick();
         app
     }
@@ -125,7 +109,7 @@ impl App {
 
     pub fn trace(&self) -> &Trace {
         match &self.source {
-            Source::Live(live) => live.recorder.trace(),
+            Source::Live(lab) => lab.trace(),
             Source::Replay(trace) => trace,
         }
     }
@@ -206,15 +190,15 @@ impl App {
             .last_tick
             .map_or(0, |t| now.duration_since(t).as_nanos() as u64);
         self.last_tick = Some(now);
-        if let Source::Live(live) = &mut self.source {
-            let drained = live.recorder.drain();
-            self.now_ns = live.recorder.clock().now_ns();
+        if let Source::Live(lab) = &mut self.source {
+            let drained = lab.drain();
+            self.now_ns = lab.now_ns();
             // Regrouping by task costs a pass over the trace: a few times a second is enough.
             let due = self
                 .task_lanes_at
                 .is_none_or(|at| now.duration_since(at) >= TASK_LANES_EVERY);
             if drained > 0 && self.by_task && due {
-                self.task_lanes = derive_task_lanes(live.recorder.trace());
+                self.task_lanes = derive_task_lanes(lab.trace());
                 self.task_lanes_at = Some(now);
             }
             if drained > 0 {
@@ -407,13 +391,8 @@ impl App {
     /// Live: stop what runs and run the lesson again. Replay: play from the start.
     fn rerun(&mut self) {
         match &mut self.source {
-            Source::Live(live) => {
-                if let Some(started) = live.started.take() {
-                    // Runs blocked in a request can take a while to stop: not on the UI thread.
-                    std::thread::spawn(move || started.stop());
-                }
-                live.recorder = Recorder::new(&live.session.scenario.name);
-                live.started = Some(live.session.start(&mut live.recorder, live.order));
+            Source::Live(lab) => {
+                lab.rerun();
                 self.playhead = Playhead::live();
                 self.task_lanes.clear();
                 self.stats.clear();
@@ -429,11 +408,8 @@ impl App {
 
     /// Stop every run (quit): worker processes are killed, threads joined.
     pub fn stop(&mut self) {
-        if let Source::Live(live) = &mut self.source {
-            if let Some(started) = live.started.take() {
-                started.stop();
-            }
-            live.recorder.drain();
+        if let Source::Live(lab) = &mut self.source {
+            lab.stop();
         }
     }
 }

@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use runwait::exec::{Env, ExecSpec};
-use runwait::scenario::{self, Scenario};
-use runwait::session::{Options, Session};
+use runwait::lab::scenario::{self, Scenario};
+use runwait::lab::{Lab, Options, Order, Plan};
 use runwait::trace::{Run, State, Trace};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,18 +23,25 @@ pub fn specs(list: &str) -> Vec<ExecSpec> {
 
 /// A lesson made ready with test options: worker processes are the runwait binary;
 /// `executors` (if any) replaces the lesson's; `tune` sets the rest.
-pub fn session(
-    lesson: Scenario,
-    executors: Option<&str>,
-    tune: impl FnOnce(&mut Options),
-) -> Session {
+pub fn session(lesson: Scenario, executors: Option<&str>, tune: impl FnOnce(&mut Options)) -> Plan {
     let mut options = Options {
         executors: executors.map(specs),
         env: env(),
         ..Options::default()
     };
     tune(&mut options);
-    Session::prepare(lesson, options).unwrap()
+    Plan::prepare(lesson, options).unwrap()
+}
+
+/// A plan's runs one after another, to their end, in a lab of their own.
+pub trait RunOneByOne {
+    fn run_one_by_one(self) -> Trace;
+}
+
+impl RunOneByOne for Plan {
+    fn run_one_by_one(self) -> Trace {
+        Lab::new(self, Order::OneByOne).run_to_end()
+    }
 }
 
 /// Run a built-in lesson one run after another and return its trace.

@@ -24,6 +24,8 @@ fn meta(
         lane_kind: kind,
         queues: Vec::new(),
         model: None,
+        baseline: executor == "sync",
+        ..RunMeta::default()
     }
 }
 

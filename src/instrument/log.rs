@@ -50,7 +50,7 @@ where
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info"))
         .add_directive(
-            format!("{}=off", crate::instrument::MARK_TARGET)
+            format!("{}=off", super::MARK_TARGET)
                 .parse()
                 .expect("a valid directive"),
         );

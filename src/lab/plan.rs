@@ -1,16 +1,14 @@
-//! A session: one scenario's workload made ready (its server started, its URLs checked) and its
-//! runs executed, recording one trace.
+//! A plan: one lesson's workload made ready to run (its tasks made, its server started, its
+//! URLs checked) and its runs described, with what the user changed of it.
 
+use super::scenario::{Scenario, SegmentSpec, Target};
 use crate::error::Error;
-use crate::exec::{execute, Env, ExecKind, ExecSpec, RunCtx, Stop, Variant};
-use crate::instrument::Recorder;
-use crate::scenario::{Scenario, SegmentSpec, Target};
-use crate::trace::Trace;
+use crate::exec::{Env, ExecSpec};
+use crate::trace::RunMeta;
 use crate::workload::http::{check_url, Blocking};
 use crate::workload::server::{Server, ServerConfig};
 use crate::workload::{Segment, Task};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// The loopback server's answer time when neither the user nor the lesson sets one.
@@ -31,62 +29,18 @@ pub struct Options {
     pub env: Env,
 }
 
-/// A scenario ready to run.
-pub struct Session {
+/// A lesson ready to run.
+pub struct Plan {
     pub scenario: Scenario,
     pub runs: Vec<ExecSpec>,
     pub tasks: Vec<Task>,
     pub env: Arc<Env>,
-    /// The loopback server, kept alive for the session.
+    /// The loopback server, kept alive while the plan is.
     pub server: Option<Server>,
 }
 
-/// How a session's runs share the machine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Order {
-    /// All at once: watch them race (I/O-bound lessons).
-    Together,
-    /// One after another, each from its own t = 0: honest timings (CPU-bound lessons).
-    OneByOne,
-}
-
-/// Runs under way; dropping it stops them and waits for them.
-pub struct Started {
-    stop: Stop,
-    threads: Vec<JoinHandle<()>>,
-}
-
-impl Started {
-    pub fn finished(&self) -> bool {
-        self.threads.iter().all(JoinHandle::is_finished)
-    }
-
-    /// Stop every run (worker processes are killed) and wait for their threads.
-    pub fn stop(mut self) {
-        self.stop.request();
-        self.join();
-    }
-
-    fn join(&mut self) {
-        for thread in self.threads.drain(..) {
-            if thread.join().is_err() {
-                tracing::error!("a run's thread panicked");
-            }
-        }
-    }
-}
-
-impl Drop for Started {
-    fn drop(&mut self) {
-        if !self.threads.is_empty() {
-            self.stop.request();
-            self.join();
-        }
-    }
-}
-
-impl Session {
-    pub fn prepare(mut scenario: Scenario, options: Options) -> Result<Session, Error> {
+impl Plan {
+    pub fn prepare(mut scenario: Scenario, options: Options) -> Result<Plan, Error> {
         crate::workload::raise_fd_limit();
         for (g, group) in scenario.groups.iter_mut().enumerate() {
             group.count = match (options.tasks, group.count_up_to) {
@@ -108,12 +62,9 @@ impl Session {
             .clone()
             .unwrap_or_else(|| scenario.executors.clone());
         if scenario.groups.iter().any(|g| g.arrive_ms != (0, None)) {
-            if let Some(spec) = runs
-                .iter()
-                .find(|s| matches!(s.kind, ExecKind::Async | ExecKind::Rayon))
-            {
+            if let Some(spec) = runs.iter().find(|s| !s.executor.takes_arrivals()) {
                 return Err(Error::BadExecutor {
-                    spec: spec.kind.name().to_string(),
+                    spec: spec.executor.name().to_string(),
                     why: "it starts every task at once, and this lesson's tasks arrive over time (arrive_ms): use sync, threads, process or cloud".into(),
                 });
             }
@@ -146,7 +97,7 @@ impl Session {
             None
         };
         let tasks = make_tasks(&scenario, server.as_ref(), &options.urls, options.seed);
-        Ok(Session {
+        Ok(Plan {
             scenario,
             runs,
             tasks,
@@ -155,83 +106,18 @@ impl Session {
         })
     }
 
-    /// Register every run with `recorder` and start them; the recorder must be drained while
-    /// they go (the UI does it once per frame).
-    pub fn start(&self, recorder: &mut Recorder, order: Order) -> Started {
-        let stop = Stop::default();
-        let dispatch = recorder.dispatch();
-        let jobs: Vec<(ExecSpec, RunCtx)> = self
-            .runs
+    /// What each run is, as it joins a trace: its executor's description, with the plan's
+    /// tasks and queues, in set `set`.
+    pub fn metas(&self, set: u32) -> Vec<RunMeta> {
+        self.runs
             .iter()
-            .map(|spec| {
-                let mut meta = spec.meta(self.tasks.len() as u32);
-                meta.queues = self.scenario.queues.clone();
-                if spec.kind == ExecKind::Cloud {
-                    meta.model = Some(self.env.cloud.words());
-                }
-                let run = recorder.add_run(meta);
-                let ctx = RunCtx {
-                    stop: stop.clone(),
-                    shared: Arc::new(crate::exec::Shared {
-                        queues: self
-                            .scenario
-                            .queues
-                            .iter()
-                            .enumerate()
-                            .map(|(i, q)| {
-                                crate::exec::queue::Queue::new(q.capacity, q.start)
-                                    .marked(run, i as u32)
-                            })
-                            .collect(),
-                        ..Default::default()
-                    }),
-                    guard: match spec.variant {
-                        Some(v @ (Variant::Lock | Variant::Atomic)) => v,
-                        _ => Variant::Unprotected,
-                    },
-                    ..RunCtx::new(run, dispatch.clone(), recorder, self.env.clone())
-                };
-                (*spec, ctx)
+            .map(|spec| RunMeta {
+                tasks: self.tasks.len() as u32,
+                queues: self.scenario.queues.clone(),
+                set,
+                ..spec.describe(&self.env)
             })
-            .collect();
-        let spawn = |name: String, jobs: Vec<(ExecSpec, RunCtx)>, tasks: Vec<Task>| {
-            std::thread::Builder::new()
-                .name(name)
-                .spawn(move || {
-                    for (spec, ctx) in jobs {
-                        if !ctx.stopped() {
-                            execute(&spec, &ctx, tasks.clone());
-                        }
-                    }
-                })
-                .expect("cannot start a run thread")
-        };
-        let threads = match order {
-            Order::OneByOne => vec![spawn("runwait-runs".into(), jobs, self.tasks.clone())],
-            Order::Together => jobs
-                .into_iter()
-                .map(|job| {
-                    spawn(
-                        format!("runwait-run-{}", job.1.run),
-                        vec![job],
-                        self.tasks.clone(),
-                    )
-                })
-                .collect(),
-        };
-        Started { stop, threads }
-    }
-
-    /// Every run one after another, each from its own t = 0 (honest timings).
-    pub fn run_one_by_one(&self) -> Trace {
-        let mut recorder = Recorder::new(&self.scenario.name);
-        let started = self.start(&mut recorder, Order::OneByOne);
-        while !started.finished() {
-            recorder.drain();
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        drop(started);
-        recorder.into_trace()
+            .collect()
     }
 }
 

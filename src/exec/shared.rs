@@ -4,12 +4,20 @@
 //! would when a pool has fewer workers than tasks feeding each other.
 //!
 //! Worker processes share no memory: their queues live in runwait, and a worker puts and gets
-//! over its pipe (see [`process`](super::process)), as multiprocessing's queues go over pipes.
+//! over its pipe (see `exec::process`), as multiprocessing's queues go over pipes.
 
-use super::Shared;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+/// The memory a run's tasks share: the counter of the race lesson, its lock, the queues.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub counter: AtomicU64,
+    pub lock: Mutex<()>,
+    /// The lesson's queues, in its order.
+    pub queues: Vec<Queue>,
+}
 
 /// The longest a task waits on a queue.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -152,10 +160,11 @@ pub struct Local<'a> {
 }
 
 impl<'a> Local<'a> {
-    pub fn of(ctx: &'a super::RunCtx) -> Local<'a> {
+    /// A run's queues; a wait gives up once `stop` is set.
+    pub fn of(shared: &'a Shared, stop: &'a AtomicBool) -> Local<'a> {
         Local {
-            shared: &ctx.shared,
-            stop: ctx.stop.flag(),
+            shared,
+            stop,
             cancel: None,
         }
     }

@@ -24,7 +24,6 @@
 
 use crate::error::Error;
 use crate::exec::ExecSpec;
-use crate::session::Order;
 use serde::Deserialize;
 use std::ops::Range;
 use std::path::Path;
@@ -32,20 +31,35 @@ use toml::Spanned;
 
 /// The built-in lessons, in the order `runwait list` shows them.
 const BUILTIN: &[(&str, &str)] = &[
-    ("io", include_str!("../assets/scenarios/io.toml")),
-    ("cpu", include_str!("../assets/scenarios/cpu.toml")),
-    ("gil", include_str!("../assets/scenarios/gil.toml")),
-    ("starve", include_str!("../assets/scenarios/starve.toml")),
-    ("race", include_str!("../assets/scenarios/race.toml")),
-    ("chefs", include_str!("../assets/scenarios/chefs.toml")),
-    ("burgers", include_str!("../assets/scenarios/burgers.toml")),
-    ("salads", include_str!("../assets/scenarios/salads.toml")),
-    ("coffees", include_str!("../assets/scenarios/coffees.toml")),
+    ("io", include_str!("../../assets/scenarios/io.toml")),
+    ("cpu", include_str!("../../assets/scenarios/cpu.toml")),
+    ("gil", include_str!("../../assets/scenarios/gil.toml")),
+    ("starve", include_str!("../../assets/scenarios/starve.toml")),
+    ("race", include_str!("../../assets/scenarios/race.toml")),
+    ("chefs", include_str!("../../assets/scenarios/chefs.toml")),
+    (
+        "burgers",
+        include_str!("../../assets/scenarios/burgers.toml"),
+    ),
+    ("salads", include_str!("../../assets/scenarios/salads.toml")),
+    (
+        "coffees",
+        include_str!("../../assets/scenarios/coffees.toml"),
+    ),
     (
         "pool-size",
-        include_str!("../assets/scenarios/pool-size.toml"),
+        include_str!("../../assets/scenarios/pool-size.toml"),
     ),
 ];
+
+/// How a lesson's runs share the machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// All at once: watch them race (I/O-bound lessons).
+    Together,
+    /// One after another, each from its own t = 0: honest timings (CPU-bound lessons).
+    OneByOne,
+}
 
 /// Where an HTTP segment goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,7 +127,7 @@ pub struct Scenario {
     /// Queues joining the tasks: name and capacity (0: no bound).
     pub queues: Vec<crate::trace::QueueMeta>,
     /// The cloud platform's settings, for `cloud` runs.
-    pub cloud: Option<crate::exec::cloud::Platform>,
+    pub cloud: Option<crate::exec::Platform>,
     pub groups: Vec<TaskGroup>,
 }
 
@@ -151,7 +165,7 @@ struct LessonFile {
     queues: toml::map::Map<String, toml::Value>,
     /// How the `cloud` executor's platform behaves.
     #[serde(default)]
-    cloud: Option<Spanned<crate::exec::cloud::Platform>>,
+    cloud: Option<Spanned<crate::exec::Platform>>,
     tasks: Spanned<Vec<GroupFile>>,
 }
 
@@ -189,10 +203,7 @@ struct SegmentFile {
     get: Option<String>,
 }
 
-const HOUR_MS: u64 = crate::cli::HOUR_MS;
-
-/// The most tasks a lesson may have in all.
-const MAX_TASKS: u32 = crate::cli::MAX_TASKS;
+use crate::trace::limits::{HOUR_MS, MAX_TASKS};
 
 /// A mistake at a place in a lesson's text.
 struct Mistake {

@@ -1,0 +1,125 @@
+//! What pools share: the queue of tasks in order of arrival (ThreadPoolExecutor's work queue),
+//! threads that install the run's dispatcher, and the blocking pool itself, the body of `sync`,
+//! `threads` and `free-threads`: N OS threads taking tasks from one queue, sharing an emulated
+//! GIL or not.
+
+use super::gil::Gil;
+use super::shared::Local;
+use super::worker::Worker;
+use super::RunCtx;
+use crate::workload::Task;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Run `tasks` on `workers` threads taking them from one queue, each holding `gil` (if any) to
+/// run; returns when every task has ended.
+pub fn blocking_pool(ctx: &RunCtx, tasks: Vec<Task>, workers: u32, gil: Option<Gil>) {
+    let queue = TaskQueue::new(ctx, tasks);
+    let queues = Local::of(&ctx.shared, ctx.stop.flag());
+    on_pool_threads(ctx, workers, "runwait-worker", |lane| {
+        let mut worker = Worker::new(ctx.run, lane, gil.as_ref(), ctx.env.http_timeout);
+        worker.stop = Some(ctx.stop.flag());
+        worker.shared = Some((&ctx.shared, ctx.guard));
+        worker.queues = Some(&queues);
+        while let Some(task) = queue.next() {
+            if ctx.stopped() {
+                break;
+            }
+            worker.run_task(&task);
+        }
+    });
+}
+
+/// The pool's queue (ThreadPoolExecutor's work queue): every task in order of arrival, each put
+/// in when it arrives (a feeder thread waits for those that arrive later). The queue closes
+/// once every task is in it; a stop, or the queue being dropped, ends the feeder early.
+pub struct TaskQueue {
+    rx: crossbeam_channel::Receiver<Task>,
+    /// Set when the queue is given up: the feeder stops and hands back what it still holds.
+    closed: Arc<AtomicBool>,
+    feeder: Option<std::thread::JoinHandle<Vec<Task>>>,
+}
+
+impl TaskQueue {
+    pub fn new(ctx: &RunCtx, mut tasks: Vec<Task>) -> TaskQueue {
+        let t0 = Instant::now();
+        tasks.sort_by_key(|t| t.arrive_ms);
+        let later = tasks.split_off(tasks.partition_point(|t| t.arrive_ms == 0));
+        let (tx, rx) = crossbeam_channel::unbounded();
+        for task in tasks {
+            let _ = tx.send(task);
+        }
+        let closed = Arc::new(AtomicBool::new(false));
+        let feeder = (!later.is_empty()).then(|| {
+            let (stop, closed) = (ctx.stop.clone(), closed.clone());
+            std::thread::Builder::new()
+                .name("runwait-arrivals".into())
+                .spawn(move || {
+                    let given_up = || stop.requested() || closed.load(Ordering::Relaxed);
+                    let mut later = later.into_iter();
+                    while let Some(task) = later.next() {
+                        let due = t0 + Duration::from_millis(task.arrive_ms);
+                        if !sleep_until(due, given_up) {
+                            return std::iter::once(task).chain(later).collect();
+                        }
+                        let _ = tx.send(task);
+                    }
+                    Vec::new()
+                })
+                .expect("cannot start the arrivals thread")
+        });
+        TaskQueue { rx, closed, feeder }
+    }
+
+    /// The next task, waiting for it to arrive; `None` once every task has been taken.
+    pub fn next(&self) -> Option<Task> {
+        self.rx.recv().ok()
+    }
+
+    /// Give the queue up: every task not yet taken, arrived or not, in order of arrival.
+    pub fn rest(mut self) -> Vec<Task> {
+        self.closed.store(true, Ordering::Relaxed);
+        let mut rest: Vec<Task> = self.rx.try_iter().collect();
+        if let Some(feeder) = self.feeder.take() {
+            rest.extend(feeder.join().unwrap_or_default());
+        }
+        rest
+    }
+}
+
+impl Drop for TaskQueue {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Sleep until `deadline`, unless `given_up` says so first: whether the deadline came.
+pub fn sleep_until(deadline: Instant, given_up: impl Fn() -> bool) -> bool {
+    loop {
+        if given_up() {
+            return false;
+        }
+        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+            return true;
+        };
+        std::thread::sleep(left.min(Duration::from_millis(10)));
+    }
+}
+
+/// Run `body(lane)` on `workers` threads named `name-LANE`, each with the run's dispatcher
+/// installed; returns when all have finished.
+pub fn on_pool_threads(ctx: &RunCtx, workers: u32, name: &str, body: impl Fn(u32) + Sync) {
+    std::thread::scope(|scope| {
+        for lane in 0..workers {
+            let body = &body;
+            std::thread::Builder::new()
+                .name(format!("{name}-{lane}"))
+                .spawn_scoped(scope, move || {
+                    let _default = tracing::dispatcher::set_default(&ctx.dispatch);
+                    body(lane);
+                })
+                .expect("cannot start a pool thread");
+        }
+    });
+}

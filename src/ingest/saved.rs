@@ -1,0 +1,118 @@
+//! runwait's own trace files, replayed into a trace through the recorder: every run's metadata,
+//! lanes, spans, ends, queue lengths and figures as the messages that made them.
+
+use crate::error::Error;
+use crate::exec::{Env, ExecSpec};
+use crate::instrument::{Mark, Msg, Record, Recorder, NO_TASK};
+use crate::trace::{file, Run, RunMeta, State, Trace};
+
+/// A runwait trace file's text as a trace.
+pub fn from_json(text: &str, origin: &str) -> Result<Trace, Error> {
+    let (mut trace, version) = file::parse(text, origin)?;
+    if version < 2 {
+        trace.runs.iter_mut().for_each(|r| upgrade(&mut r.meta));
+    }
+    Ok(replay(trace))
+}
+
+/// A run's metadata from before its executor's facts were saved with it (version 1): its
+/// executor, found by name, says them now. An executor runwait no longer has leaves the defaults.
+pub fn upgrade(meta: &mut RunMeta) {
+    let name = match &meta.variant {
+        Some(v) => format!("{}/{v}", meta.executor),
+        None => meta.executor.clone(),
+    };
+    let Ok(spec) = name.parse::<ExecSpec>() else {
+        return;
+    };
+    let now = spec.describe(&Env::default());
+    meta.baseline = now.baseline;
+    meta.ready = now.ready;
+    meta.strength = now.strength;
+    meta.origin = now.origin;
+}
+
+/// A whole trace, taken into a new recorder.
+pub fn replay(trace: Trace) -> Trace {
+    let mut recorder = Recorder::new(&trace.scenario);
+    recorder.apply(Msg::Dropped(trace.dropped));
+    recorder.apply(Msg::Skipped(trace.skipped));
+    for run in trace.runs {
+        replay_run(&mut recorder, run);
+    }
+    recorder.into_trace()
+}
+
+fn replay_run(recorder: &mut Recorder, run: Run) {
+    let id = recorder.add_run(run.meta);
+    let record = |t_ns, lane, task, mark| {
+        Msg::Record(Record {
+            t_ns,
+            run: id,
+            lane,
+            task,
+            mark,
+        })
+    };
+    if let Some(t) = run.start_ns {
+        recorder.apply(record(t, 0, NO_TASK, Mark::RunStart));
+    }
+    for (l, lane) in run.lanes.into_iter().enumerate() {
+        let l = l as u32;
+        recorder.apply(Msg::LaneName {
+            run: id,
+            lane: l,
+            name: lane.name,
+        });
+        if let Some(error_ns) = lane.clock_error_ns {
+            recorder.apply(Msg::ClockError {
+                run: id,
+                lane: l,
+                error_ns,
+            });
+        }
+        for span in lane.spans {
+            recorder.apply(Msg::Span {
+                run: id,
+                lane: l,
+                span,
+            });
+        }
+        if let Some(open) = lane.open {
+            let task = open.task.unwrap_or(NO_TASK);
+            recorder.apply(record(open.start_ns, l, task, mark_of(open.state)));
+        }
+    }
+    for end in run.ends {
+        recorder.apply(Msg::End { run: id, end });
+    }
+    for (q, points) in run.queue_lengths.into_iter().enumerate() {
+        for (t, len) in points {
+            recorder.apply(record(t, q as u32, len, Mark::Queue));
+        }
+    }
+    for (name, value) in run.lesson {
+        recorder.apply(Msg::Figure {
+            run: id,
+            name,
+            value,
+        });
+    }
+    recorder.apply(Msg::Reordered {
+        run: id,
+        count: run.reordered,
+        max_ns: run.max_reorder_ns,
+    });
+    if let Some(t) = run.end_ns {
+        recorder.apply(record(t, 0, NO_TASK, Mark::RunEnd));
+    }
+}
+
+/// The mark that starts a span in `state`.
+fn mark_of(state: State) -> Mark {
+    match state {
+        State::Run => Mark::Run,
+        State::Wait => Mark::Wait,
+        State::Ready => Mark::Ready,
+    }
+}

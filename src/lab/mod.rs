@@ -1,0 +1,231 @@
+//! The lab: lessons made ready ([`plan`]) and run, recording one trace. The [`Lab`] owns the
+//! runs and the recorder, the only writer of the trace: it starts and stops runs, runs them
+//! again, and runs a second set beside the first (a what-if). The UI holds a `Lab`, reads its
+//! trace and sends it these commands; the headless commands run one to its end.
+
+pub mod plan;
+pub mod scenario;
+
+pub use plan::{Options, Plan};
+pub use scenario::Order;
+
+use crate::exec::{execute, ExecSpec, RunCtx, Shared, Stop, Variant};
+use crate::instrument::Recorder;
+use crate::trace::Trace;
+use crate::workload::Task;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How often a headless run drains the recorder.
+const DRAIN_EVERY: Duration = Duration::from_millis(5);
+
+/// Runs under way; dropping it stops them and waits for them.
+pub struct Started {
+    stop: Stop,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Started {
+    pub fn finished(&self) -> bool {
+        self.threads.iter().all(JoinHandle::is_finished)
+    }
+
+    /// Stop every run (worker processes are killed) and wait for their threads.
+    pub fn stop(mut self) {
+        self.stop.request();
+        self.join();
+    }
+
+    fn join(&mut self) {
+        for thread in self.threads.drain(..) {
+            if thread.join().is_err() {
+                tracing::error!("a run's thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        if !self.threads.is_empty() {
+            self.stop.request();
+            self.join();
+        }
+    }
+}
+
+/// One set of runs: a plan, and its runs once started.
+struct Set {
+    plan: Plan,
+    started: Option<Started>,
+}
+
+/// Runs and their recording.
+pub struct Lab {
+    recorder: Recorder,
+    sets: Vec<Set>,
+    order: Order,
+}
+
+impl Lab {
+    /// A lab for `plan`'s runs, in `order`; nothing runs until [`Lab::start`].
+    pub fn new(plan: Plan, order: Order) -> Lab {
+        Lab {
+            recorder: Recorder::new(&plan.scenario.name),
+            sets: vec![Set {
+                plan,
+                started: None,
+            }],
+            order,
+        }
+    }
+
+    /// Start every set that is not running.
+    pub fn start(&mut self) {
+        for (i, set) in self.sets.iter_mut().enumerate() {
+            if set.started.is_none() {
+                set.started = Some(start(&set.plan, &mut self.recorder, self.order, i as u32));
+            }
+        }
+    }
+
+    /// Run `plan` beside the runs there: its runs join the trace (as set 1, 2, ...) and start
+    /// now. Returns the set's number.
+    pub fn start_beside(&mut self, plan: Plan) -> u32 {
+        self.sets.push(Set {
+            plan,
+            started: None,
+        });
+        self.start();
+        (self.sets.len() - 1) as u32
+    }
+
+    /// Stop every run and begin a new trace with every set started again. Runs blocked in a
+    /// request can take a while to stop: they are stopped on a thread of their own.
+    pub fn rerun(&mut self) {
+        let stopping: Vec<Started> = self
+            .sets
+            .iter_mut()
+            .filter_map(|s| s.started.take())
+            .collect();
+        if !stopping.is_empty() {
+            std::thread::spawn(move || stopping.into_iter().for_each(Started::stop));
+        }
+        self.recorder = Recorder::new(&self.sets[0].plan.scenario.name);
+        self.start();
+    }
+
+    /// Stop every run (worker processes are killed, threads joined) and take in what they
+    /// recorded.
+    pub fn stop(&mut self) {
+        for set in &mut self.sets {
+            if let Some(started) = set.started.take() {
+                started.stop();
+            }
+        }
+        self.recorder.drain();
+    }
+
+    /// Take in what the runs recorded; returns how many messages it took.
+    pub fn drain(&mut self) -> usize {
+        self.recorder.drain()
+    }
+
+    pub fn trace(&self) -> &Trace {
+        self.recorder.trace()
+    }
+
+    /// The trace clock now: how far the runs still going have got.
+    pub fn now_ns(&self) -> u64 {
+        self.recorder.clock().now_ns()
+    }
+
+    /// Whether every started run's thread has finished.
+    pub fn finished(&self) -> bool {
+        self.sets
+            .iter()
+            .filter_map(|s| s.started.as_ref())
+            .all(Started::finished)
+    }
+
+    /// Start, wait for every run to end, and return the trace.
+    pub fn run_to_end(mut self) -> Trace {
+        self.start();
+        while !self.finished() {
+            self.recorder.drain();
+            std::thread::sleep(DRAIN_EVERY);
+        }
+        self.stop();
+        self.recorder.into_trace()
+    }
+
+    /// The trace as it is, once the runs are stopped.
+    pub fn into_trace(mut self) -> Trace {
+        self.stop();
+        std::mem::replace(&mut self.recorder, Recorder::new("")).into_trace()
+    }
+}
+
+/// Register every run of `plan` with `recorder` (in set `set`) and start them; the recorder must
+/// be drained while they go.
+fn start(plan: &Plan, recorder: &mut Recorder, order: Order, set: u32) -> Started {
+    let stop = Stop::default();
+    let dispatch = recorder.dispatch();
+    let jobs: Vec<(ExecSpec, RunCtx)> = plan
+        .runs
+        .iter()
+        .zip(plan.metas(set))
+        .map(|(spec, meta)| {
+            let run = recorder.add_run(meta);
+            let ctx = RunCtx {
+                stop: stop.clone(),
+                shared: Arc::new(shared_memory(plan, run)),
+                guard: Variant::guard(spec.variant),
+                ..RunCtx::new(run, dispatch.clone(), recorder, plan.env.clone())
+            };
+            (*spec, ctx)
+        })
+        .collect();
+    let threads = match order {
+        Order::OneByOne => vec![spawn("runwait-runs".into(), jobs, plan.tasks.clone())],
+        Order::Together => jobs
+            .into_iter()
+            .map(|job| {
+                spawn(
+                    format!("runwait-run-{}", job.1.run),
+                    vec![job],
+                    plan.tasks.clone(),
+                )
+            })
+            .collect(),
+    };
+    Started { stop, threads }
+}
+
+/// What run `run`'s tasks share: the lesson's queues, marked as the run's.
+fn shared_memory(plan: &Plan, run: u32) -> Shared {
+    let queues = plan.scenario.queues.iter().enumerate();
+    Shared {
+        queues: queues
+            .map(|(i, q)| {
+                crate::exec::shared::Queue::new(q.capacity, q.start).marked(run, i as u32)
+            })
+            .collect(),
+        ..Shared::default()
+    }
+}
+
+/// A thread doing `jobs` one after another.
+fn spawn(name: String, jobs: Vec<(ExecSpec, RunCtx)>, tasks: Vec<Task>) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(move || {
+            for (spec, ctx) in jobs {
+                if !ctx.stopped() {
+                    execute(&spec, &ctx, tasks.clone());
+                }
+            }
+        })
+        .expect("cannot start a run thread")
+}
