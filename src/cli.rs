@@ -73,8 +73,8 @@ pub struct ExportArgs {
 #[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Executors")]
 pub struct ExecArgs {
-    /// Executors in display order, NAME or NAME:WORKERS (sync, threads, free-threads, async, process, rayon, cloud).
-    #[arg(long, value_delimiter = ',', value_parser = parse_exec, value_name = "LIST")]
+    // The help names every executor in the registry.
+    #[arg(long, value_delimiter = ',', value_parser = parse_exec, value_name = "LIST", help = executors_help())]
     pub executors: Option<Vec<ExecSpec>>,
     /// The emulated GIL's switch interval (CPython's default is 5 ms).
     #[arg(long, value_name = "MS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
@@ -140,6 +140,13 @@ pub struct OutputArgs {
     /// Frames a second of the terminal UI.
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=240))]
     pub fps: u16,
+}
+
+fn executors_help() -> String {
+    format!(
+        "Executors in display order, NAME or NAME:WORKERS ({})",
+        crate::exec::names()
+    )
 }
 
 fn parse_exec(spec: &str) -> Result<ExecSpec, String> {

@@ -127,7 +127,9 @@ fn the_chrome_trace_loads_back_to_the_same_trace() {
         }
     }
     assert!(
-        back.runs.iter().any(|r| r.counter_words().is_some()),
+        back.runs
+            .iter()
+            .any(|r| runwait::present::words::counter(r).is_some()),
         "the race's counter"
     );
     assert_eq!(back, trace, "the same trace, all of it");

@@ -575,7 +575,7 @@ fn replay_opens_at_the_start_and_end_goes_to_the_end() {
         .filter_map(|r| r.wall_ns())
         .max()
         .expect("finished runs");
-    let end = runwait::export::text::human_ms(longest as f64 / 1e6);
+    let end = runwait::present::human_ms(longest as f64 / 1e6);
 
     let mut tui = Tui::start(&["replay", path.to_str().unwrap()], dir.path());
     let opened = tui.wait_for("the replay paused at its start", |s| {

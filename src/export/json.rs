@@ -1,7 +1,7 @@
 //! `--json`: one JSON object with a summary row per run.
 
-use super::{ms, speedup};
-use crate::trace::Trace;
+use crate::present::ms;
+use crate::trace::{speedup, Trace};
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -6,8 +6,10 @@
 //! `data-task`, however narrow: a picture made from a trace shows all of it. A lane's own work
 //! (a worker process starting up, a cloud instance's cold start) is drawn paler.
 
-use super::text::{nice_step, tick_label_at, title};
-use crate::trace::{State, Trace};
+use crate::present::glyph::{tone, LEGEND};
+use crate::present::title;
+use crate::present::words::{nice_step, tick_label_at};
+use crate::trace::{Lane, Run, State, Trace};
 use std::fmt::Write;
 
 const MARGIN: f64 = 16.0;
@@ -25,11 +27,7 @@ const FONT: &str = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
 
 /// The fill of a state: the article's blue and red, and amber for ready.
 pub fn fill(state: State) -> &'static str {
-    match state {
-        State::Run => "#2b6cb0",
-        State::Wait => "#c53030",
-        State::Ready => "#d69e2e",
-    }
+    tone(state).hex
 }
 
 /// Escape text for XML.
@@ -50,6 +48,15 @@ fn esc(text: &str) -> String {
     out
 }
 
+/// Where the diagrams go: the plot's left edge and width, and the time scale every run shares.
+struct Plot {
+    x0: f64,
+    width: f64,
+    /// The longest run's time, from its own t = 0.
+    span_ns: u64,
+    px_per_ns: f64,
+}
+
 /// The picture, `width` pixels wide.
 pub fn render(trace: &Trace, width: u32) -> String {
     let width = f64::from(width.max(300));
@@ -57,37 +64,14 @@ pub fn render(trace: &Trace, width: u32) -> String {
     let x0 = MARGIN + label_w;
     // Room on the right for the last tick's label.
     let plot_w = width - x0 - 2.5 * MARGIN;
-    // One time scale for every run, each from its own t = 0.
-    let span_ns = trace
-        .runs
-        .iter()
-        .filter_map(|r| {
-            let start = r.start_ns?;
-            let last = r
-                .end_ns
-                .into_iter()
-                .chain(
-                    r.lanes
-                        .iter()
-                        .filter_map(|l| l.spans.last().map(|s| s.end_ns)),
-                )
-                .max()?;
-            Some(last.saturating_sub(start))
-        })
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let px_per_ns = plot_w / span_ns as f64;
-    let height: f64 = HEADER_H
-        + trace
-            .runs
-            .iter()
-            .map(|r| {
-                let model_h = if r.meta.model.is_some() { MODEL_H } else { 0.0 };
-                TITLE_H + model_h + r.lanes.len() as f64 * (LANE_H + LANE_GAP) + AXIS_H + RUN_GAP
-            })
-            .sum::<f64>()
-        + MARGIN;
+    let span_ns = longest_run_ns(trace);
+    let plot = Plot {
+        x0,
+        width: plot_w,
+        span_ns,
+        px_per_ns: plot_w / span_ns as f64,
+    };
+    let height: f64 = HEADER_H + trace.runs.iter().map(run_height).sum::<f64>() + MARGIN;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -106,79 +90,101 @@ pub fn render(trace: &Trace, width: u32) -> String {
     let mut y = HEADER_H;
     for (r, run) in trace.runs.iter().enumerate() {
         let _ = writeln!(out, "<g class=\"diagram\" data-run=\"{r}\">");
-        let mut heading = title(trace, run);
-        if let Some(model) = &run.meta.model {
-            heading = heading.replace(&format!(" · {model}"), "");
-        }
-        let _ = writeln!(
-            out,
-            "<text x=\"{MARGIN}\" y=\"{:.1}\" font-weight=\"bold\">{}</text>",
-            y + 15.0,
-            esc(&heading)
-        );
-        y += TITLE_H;
-        if let Some(model) = &run.meta.model {
-            let _ = writeln!(
-                out,
-                "<text class=\"model\" x=\"{MARGIN}\" y=\"{:.1}\" font-style=\"italic\" fill=\"#4a5568\">{}</text>",
-                y + 9.0,
-                esc(model)
-            );
-            y += MODEL_H;
-        }
-        let t0 = run.start_ns.unwrap_or(0);
-        for lane in &run.lanes {
-            let mid = y + LANE_H / 2.0;
-            let _ = writeln!(
-                out,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>",
-                x0 - 6.0,
-                mid,
-                esc(&lane.name)
-            );
-            let _ = writeln!(
-                out,
-                "<line x1=\"{x0:.1}\" y1=\"{mid:.1}\" x2=\"{:.1}\" y2=\"{mid:.1}\" stroke=\"#e2e8f0\"/>",
-                x0 + plot_w
-            );
-            for span in &lane.spans {
-                let x = x0 + span.start_ns.saturating_sub(t0) as f64 * px_per_ns;
-                let w = span.len_ns() as f64 * px_per_ns;
-                // A hairline gap between boxes wide enough to spare it, as in the article's
-                // figures; the narrowest still show.
-                let w = if w > 2.0 { w - 0.6 } else { w.max(0.25) };
-                let task = span.task.map_or("none".to_string(), |t| t.to_string());
-                let pale = match span.task {
-                    None => format!(" fill-opacity=\"{OWN_WORK_OPACITY}\""),
-                    Some(_) => String::new(),
-                };
-                let _ = writeln!(
-                    out,
-                    "<rect class=\"{}\" data-task=\"{task}\" x=\"{x:.2}\" y=\"{y:.1}\" width=\"{w:.2}\" height=\"{LANE_H}\" fill=\"{}\"{pale}/>",
-                    span.state.name(),
-                    fill(span.state)
-                );
-            }
-            y += LANE_H + LANE_GAP;
-        }
-        axis(&mut out, x0, y + 2.0, plot_w, span_ns);
-        y += AXIS_H + RUN_GAP;
+        y = diagram(&mut out, trace, run, &plot, y);
         out.push_str("</g>\n");
     }
     out.push_str("</svg>\n");
     out
 }
 
+/// One time scale for every run, each from its own t = 0: the longest.
+fn longest_run_ns(trace: &Trace) -> u64 {
+    let last_end = |r: &Run| {
+        let lanes = r
+            .lanes
+            .iter()
+            .filter_map(|l| l.spans.last().map(|s| s.end_ns));
+        r.end_ns.into_iter().chain(lanes).max()
+    };
+    let runs = trace.runs.iter();
+    let lengths = runs.filter_map(|r| Some(last_end(r)?.saturating_sub(r.start_ns?)));
+    lengths.max().unwrap_or(1).max(1)
+}
+
+fn run_height(r: &Run) -> f64 {
+    let model_h = if r.meta.model.is_some() { MODEL_H } else { 0.0 };
+    TITLE_H + model_h + r.lanes.len() as f64 * (LANE_H + LANE_GAP) + AXIS_H + RUN_GAP
+}
+
+/// A run's diagram from `y` down: its title, what of it is a model, a row per lane, its axis.
+/// Returns where the next one starts.
+fn diagram(out: &mut String, trace: &Trace, run: &Run, plot: &Plot, mut y: f64) -> f64 {
+    let heading = title::run(trace, run, false);
+    let _ = writeln!(
+        out,
+        "<text x=\"{MARGIN}\" y=\"{:.1}\" font-weight=\"bold\">{}</text>",
+        y + 15.0,
+        esc(&heading)
+    );
+    y += TITLE_H;
+    if let Some(model) = &run.meta.model {
+        let _ = writeln!(
+            out,
+            "<text class=\"model\" x=\"{MARGIN}\" y=\"{:.1}\" font-style=\"italic\" fill=\"#4a5568\">{}</text>",
+            y + 9.0,
+            esc(model)
+        );
+        y += MODEL_H;
+    }
+    let t0 = run.start_ns.unwrap_or(0);
+    for lane in &run.lanes {
+        lane_row(out, lane, plot, t0, y);
+        y += LANE_H + LANE_GAP;
+    }
+    axis(out, plot.x0, y + 2.0, plot.width, plot.span_ns);
+    y + AXIS_H + RUN_GAP
+}
+
+/// A lane's name, its guide line and a box per span.
+fn lane_row(out: &mut String, lane: &Lane, plot: &Plot, t0: u64, y: f64) {
+    let (x0, mid) = (plot.x0, y + LANE_H / 2.0);
+    let _ = writeln!(
+        out,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>",
+        x0 - 6.0,
+        mid,
+        esc(&lane.name)
+    );
+    let _ = writeln!(
+        out,
+        "<line x1=\"{x0:.1}\" y1=\"{mid:.1}\" x2=\"{:.1}\" y2=\"{mid:.1}\" stroke=\"#e2e8f0\"/>",
+        x0 + plot.width
+    );
+    for span in &lane.spans {
+        let x = x0 + span.start_ns.saturating_sub(t0) as f64 * plot.px_per_ns;
+        let w = span.len_ns() as f64 * plot.px_per_ns;
+        // A hairline gap between boxes wide enough to spare it, as in the article's
+        // figures; the narrowest still show.
+        let w = if w > 2.0 { w - 0.6 } else { w.max(0.25) };
+        let task = span.task.map_or("none".to_string(), |t| t.to_string());
+        let pale = match span.task {
+            None => format!(" fill-opacity=\"{OWN_WORK_OPACITY}\""),
+            Some(_) => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "<rect class=\"{}\" data-task=\"{task}\" x=\"{x:.2}\" y=\"{y:.1}\" width=\"{w:.2}\" height=\"{LANE_H}\" fill=\"{}\"{pale}/>",
+            span.state.name(),
+            fill(span.state)
+        );
+    }
+}
+
 fn legend(out: &mut String, x: f64, y: f64) {
     let mut x = x;
-    for (state, words) in [
-        (State::Run, "run (on a CPU)"),
-        (State::Wait, "wait (blocked on I/O)"),
-        (
-            State::Ready,
-            "ready (could run: waiting for the GIL, the loop or a worker)",
-        ),
-    ] {
+    // A picture has no cells: a box per span, so no brief runs.
+    let items = LEGEND.iter().filter(|i| !i.cell.ran_briefly());
+    for (state, words) in items.filter_map(|i| Some((i.cell.main?, i.long))) {
         let _ = writeln!(
             out,
             "<rect class=\"legend\" x=\"{x:.1}\" y=\"{:.1}\" width=\"14\" height=\"10\" fill=\"{}\"/>",

@@ -1,8 +1,11 @@
-//! Headless text: a summary row per run, then each run's timing diagram, every run on one time
-//! scale, in glyphs that carry the state without colour (`█` run, `░` wait, `▒` ready).
+//! Headless text: a summary row per run and the verdict, then each run's timing diagram, every
+//! run on one time scale, in glyphs that carry the state without colour (`█` run, `░` wait,
+//! `▒` ready).
 
-use super::{ms, speedup};
-use crate::trace::{Cell, Run, State, Trace};
+use crate::present::glyph::{paint, LEGEND};
+use crate::present::words::{human_ms, ms, nice_step, tick_label_at};
+use crate::present::{cell_glyph, queue_glyph, title, verdict};
+use crate::trace::{speedup, Cell, Run, Trace};
 use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug)]
@@ -12,70 +15,12 @@ pub struct Style {
     pub color: bool,
 }
 
-pub fn glyph(state: Option<State>) -> char {
-    match state {
-        Some(State::Run) => '█',
-        Some(State::Wait) => '░',
-        Some(State::Ready) => '▒',
-        None => ' ',
-    }
-}
-
-/// A cell where the lane ran only briefly: blue, on the colour of what it did the rest of the
-/// cell.
-pub const BRIEF_RUN: char = '▌';
-
-/// The character a cell shows.
-pub fn cell_glyph(cell: Cell) -> char {
-    if cell.ran_briefly() {
-        BRIEF_RUN
-    } else {
-        glyph(cell.main)
-    }
-}
-
-fn ansi_fg(state: Option<State>) -> Option<u8> {
-    match state {
-        Some(State::Run) => Some(34),
-        Some(State::Wait) => Some(31),
-        Some(State::Ready) => Some(33),
-        None => None,
-    }
-}
-
-fn paint(text: &str, cell: Cell, color: bool) -> String {
-    if !color {
-        return text.to_string();
-    }
-    let code = if cell.ran_briefly() {
-        match ansi_fg(cell.main) {
-            Some(fg) => format!("34;{}", fg + 10),
-            None => "34".to_string(),
-        }
-    } else {
-        match ansi_fg(cell.main) {
-            Some(fg) => fg.to_string(),
-            None => return text.to_string(),
-        }
-    };
-    format!("\x1b[{code}m{text}\x1b[0m")
-}
-
-/// A duration for people: `812.4 ms`, `4.12 s`.
-pub fn human_ms(ms: f64) -> String {
-    if ms >= 1000.0 {
-        format!("{:.2} s", ms / 1000.0)
-    } else if ms >= 1.0 || ms == 0.0 {
-        format!("{ms:.1} ms")
-    } else if ms >= 0.001 {
-        format!("{:.1} µs", ms * 1000.0)
-    } else {
-        format!("{:.0} ns", ms * 1e6)
-    }
-}
-
 pub fn render(trace: &Trace, style: Style) -> String {
     let mut out = summary_table(trace);
+    let verdict = verdict::verdict(trace, |i| trace.runs.get(i).map(Run::stats));
+    if !verdict.is_empty() {
+        let _ = write!(out, "\n{verdict}\n");
+    }
     out.push('\n');
     out.push_str(&diagrams(trace, style));
     if trace.dropped > 0 {
@@ -155,7 +100,7 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
     let _ = writeln!(out, "one column = {}", human_ms(ms(ns_per_col)));
     for run in &trace.runs {
         out.push('\n');
-        out.push_str(&title(trace, run));
+        out.push_str(&title::run(trace, run, true));
         out.push('\n');
         let t0 = run.start_ns.unwrap_or(0);
         for lane in &run.lanes {
@@ -169,7 +114,7 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
             let cells: String = run
                 .queue_cells(q, t0, ns_per_col, cols, run.end_ns.unwrap_or(t0))
                 .into_iter()
-                .map(crate::trace::queue_glyph)
+                .map(queue_glyph)
                 .collect();
             let name: String = format!("{} queue", meta.name)
                 .chars()
@@ -193,90 +138,16 @@ fn paint_cells(cells: &[Cell], color: bool) -> String {
 
 /// The legend, one item a line when the three don't fit in `width`.
 fn legend(width: usize, color: bool) -> String {
-    let cell = |main: State, ran: bool| Cell {
-        main: Some(main),
-        ran,
-    };
-    let items = [
-        (cell(State::Run, true), "run (on a CPU)"),
-        (cell(State::Wait, true), "ran briefly, else waited"),
-        (cell(State::Wait, false), "wait (blocked on I/O)"),
-        (
-            cell(State::Ready, false),
-            "ready (could run: waiting for the GIL, the loop or a worker)",
-        ),
-    ];
-    let plain: Vec<String> = items.iter().map(|(_, what)| format!("█ {what}")).collect();
+    let plain: Vec<String> = LEGEND.iter().map(|i| format!("█ {}", i.long)).collect();
     let one_line = plain.iter().map(|p| p.chars().count()).sum::<usize>() + 9 <= width;
-    let painted: Vec<String> = items
+    let painted: Vec<String> = LEGEND
         .iter()
-        .map(|&(c, what)| format!("{} {what}", paint(&cell_glyph(c).to_string(), c, color)))
+        .map(|i| {
+            let glyph = paint(&cell_glyph(i.cell).to_string(), i.cell, color);
+            format!("{glyph} {}", i.long)
+        })
         .collect();
     painted.join(if one_line { "   " } else { "\n" }) + "\n"
-}
-
-/// A run's title: what ran, on how many workers, its wall time, tasks done and lesson figures.
-pub fn title(trace: &Trace, run: &Run) -> String {
-    let s = run.stats();
-    let mut t = format!("{} · {}", run.meta.label, run.workers_words());
-    if run.meta.gil {
-        t.push_str(" · emulated CPython GIL");
-    }
-    if let Some(model) = &run.meta.model {
-        let _ = write!(t, " · {model}");
-    }
-    let _ = write!(
-        t,
-        " · wall {} · {}/{} done",
-        human_ms(ms(s.wall_ns)),
-        s.done,
-        run.meta.tasks
-    );
-    if let Some(words) = run.lesson_words() {
-        let _ = write!(t, " · {words}");
-    }
-    if let Some(x) = speedup(trace, run) {
-        let _ = write!(t, " · speedup {x:.2}x");
-    }
-    t
-}
-
-/// A time step of 1, 2 or 5 times a power of ten, at least `min` long.
-pub fn nice_step(min: u64) -> u64 {
-    let mut step = 1u64;
-    loop {
-        for k in [1, 2, 5] {
-            if step * k >= min {
-                return step * k;
-            }
-        }
-        step *= 10;
-    }
-}
-
-/// A tick label: `0`, `250ms`, `1.5s`.
-/// A tick label precise enough to tell ticks `step` apart: `1.5s`, `3.8825s`, `250ms`.
-pub fn tick_label_at(ns: u64, step: u64) -> String {
-    let (unit, name) = if ns >= 1_000_000_000 {
-        (1e9, "s")
-    } else if ns >= 1_000_000 {
-        (1e6, "ms")
-    } else if ns >= 1_000 {
-        (1e3, "µs")
-    } else {
-        (1.0, "ns")
-    };
-    if ns == 0 {
-        return "0".into();
-    }
-    let decimals = (unit / step as f64).log10().ceil().clamp(0.0, 9.0) as usize;
-    let text = format!("{:.decimals$}", ns as f64 / unit);
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    format!("{text}{name}")
 }
 
 fn axis(name_w: usize, cols: usize, ns_per_col: u64) -> String {
@@ -306,22 +177,4 @@ fn axis(name_w: usize, cols: usize, ns_per_col: u64) -> String {
         "time",
         labels.trim_end()
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nice_steps_and_labels() {
-        assert_eq!(nice_step(7), 10);
-        assert_eq!(nice_step(1_500_000), 2_000_000);
-        assert_eq!(nice_step(300_000_000), 500_000_000);
-        assert_eq!(tick_label_at(250_000_000, 50_000_000), "250ms");
-        assert_eq!(tick_label_at(1_500_000_000, 500_000_000), "1.5s");
-        assert_eq!(tick_label_at(3_882_010_000, 10_000), "3.88201s");
-        assert_eq!(tick_label_at(3_882_020_000, 10_000), "3.88202s");
-        assert_eq!(tick_label_at(2_000_000, 1_000_000), "2ms");
-        assert_eq!(human_ms(0.0123), "12.3 µs");
-    }
 }

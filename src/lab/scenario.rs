@@ -234,8 +234,40 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         span: e.span(),
         why: e.message().trim().to_string(),
     })?;
-    let executors = file
-        .executors
+    let executors = executors(&file.executors)?;
+    let mut queues = Vec::new();
+    for (name, value) in &file.queues {
+        queues.push(queue(name, value).map_err(|why| Mistake {
+            span: None,
+            why: format!("queue '{name}': {why}"),
+        })?);
+    }
+    let groups = groups(&file.tasks, &queues)?;
+    let computes = groups
+        .iter()
+        .flat_map(|g| &g.segments)
+        .any(|s| matches!(s, SegmentSpec::Cpu { .. }));
+    Ok(Scenario {
+        name: file.name,
+        point: file.point,
+        source: file.source,
+        executors,
+        order: order(file.order.as_ref(), computes)?,
+        latency_ms: file.latency_ms,
+        server_concurrency: match file.server_concurrency {
+            Some(n) if *n.get_ref() == 0 => {
+                return Err(at(n.span(), "server_concurrency must be at least 1"))
+            }
+            n => n.map(|n| *n.get_ref()),
+        },
+        queues,
+        cloud: cloud(file.cloud)?,
+        groups,
+    })
+}
+
+fn executors(list: &Spanned<Vec<Spanned<String>>>) -> Result<Vec<ExecSpec>, Mistake> {
+    let executors = list
         .get_ref()
         .iter()
         .map(|e| {
@@ -245,84 +277,67 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     if executors.is_empty() {
-        return Err(at(
-            file.executors.span(),
-            "a lesson compares at least one executor",
-        ));
+        return Err(at(list.span(), "a lesson compares at least one executor"));
     }
-    let mut queues = Vec::new();
-    for (name, value) in &file.queues {
-        queues.push(queue(name, value).map_err(|why| Mistake {
-            span: None,
-            why: format!("queue '{name}': {why}"),
-        })?);
-    }
-    let groups = file
-        .tasks
+    Ok(executors)
+}
+
+fn groups(
+    tasks: &Spanned<Vec<GroupFile>>,
+    queues: &[crate::trace::QueueMeta],
+) -> Result<Vec<TaskGroup>, Mistake> {
+    let groups = tasks
         .get_ref()
         .iter()
-        .map(|g| group(g, &queues))
+        .map(|g| group(g, queues))
         .collect::<Result<Vec<_>, _>>()?;
     if groups.is_empty() {
         return Err(at(
-            file.tasks.span(),
+            tasks.span(),
             "a lesson has at least one [[tasks]] group",
         ));
     }
-    if groups
+    let most: u64 = groups
         .iter()
         .map(|g| g.count_up_to.unwrap_or(g.count) as u64)
-        .sum::<u64>()
-        > MAX_TASKS as u64
-    {
+        .sum();
+    if most > MAX_TASKS as u64 {
         return Err(at(
-            file.tasks.span(),
+            tasks.span(),
             format!("at most {MAX_TASKS} tasks in all"),
         ));
     }
-    let computes = groups
-        .iter()
-        .flat_map(|g| &g.segments)
-        .any(|s| matches!(s, SegmentSpec::Cpu { .. }));
-    let order = match &file.order {
-        None if computes => Order::OneByOne,
-        None => Order::Together,
+    Ok(groups)
+}
+
+/// The order asked for, else together unless a task computes.
+fn order(order: Option<&Spanned<String>>, computes: bool) -> Result<Order, Mistake> {
+    match order {
+        None if computes => Ok(Order::OneByOne),
+        None => Ok(Order::Together),
         Some(o) => match o.get_ref().as_str() {
-            "together" => Order::Together,
-            "one-by-one" => Order::OneByOne,
-            other => {
-                return Err(at(
-                    o.span(),
-                    format!("order '{other}' is not 'together' or 'one-by-one'"),
-                ))
-            }
+            "together" => Ok(Order::Together),
+            "one-by-one" => Ok(Order::OneByOne),
+            other => Err(at(
+                o.span(),
+                format!("order '{other}' is not 'together' or 'one-by-one'"),
+            )),
         },
-    };
-    Ok(Scenario {
-        name: file.name,
-        point: file.point,
-        source: file.source,
-        executors,
-        order,
-        latency_ms: file.latency_ms,
-        server_concurrency: match file.server_concurrency {
-            Some(n) if *n.get_ref() == 0 => {
-                return Err(at(n.span(), "server_concurrency must be at least 1"))
-            }
-            n => n.map(|n| *n.get_ref()),
-        },
-        queues,
-        cloud: match file.cloud {
-            Some(c) if c.get_ref().timeout_ms == 0 => {
-                return Err(at(c.span(), "timeout_ms must be at least 1"))
-            }
-            Some(c) if c.get_ref().ms().any(|ms| ms > HOUR_MS) => {
-                return Err(at(c.span(), "cloud times are at most an hour"))
-            }
-            c => c.map(|c| *c.get_ref()),
-        },
-        groups,
-    })
+    }
+}
+
+fn cloud(
+    table: Option<Spanned<crate::exec::Platform>>,
+) -> Result<Option<crate::exec::Platform>, Mistake> {
+    match table {
+        Some(c) if c.get_ref().timeout_ms == 0 => {
+            Err(at(c.span(), "timeout_ms must be at least 1"))
+        }
+        Some(c) if c.get_ref().ms().any(|ms| ms > HOUR_MS) => {
+            Err(at(c.span(), "cloud times are at most an hour"))
+        }
+        c => Ok(c.map(|c| *c.get_ref())),
+    }
 }
 
 /// `name = capacity` or `name = { capacity = C, start = S }` (S items in it at first).

@@ -8,8 +8,8 @@ pub mod limits;
 mod query;
 mod stats;
 
-pub use query::{queue_glyph, Cell};
-pub use stats::RunStats;
+pub use query::Cell;
+pub use stats::{speedup, RunStats};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -334,37 +334,6 @@ impl Run {
         self.end_ns.is_some()
     }
 
-    /// The race lesson's counter in words: `counter 286 of 1000 (714 updates lost)`.
-    pub fn counter_words(&self) -> Option<String> {
-        let (expected, actual) = (*self.lesson.get("expected")?, *self.lesson.get("actual")?);
-        Some(match expected.saturating_sub(actual) {
-            0 => format!("counter {actual} of {expected}: no update lost"),
-            lost => format!("counter {actual} of {expected} ({lost} updates lost)"),
-        })
-    }
-
-    /// The lesson's own figures in words (the race's counter, a cloud run's starts), if any.
-    pub fn lesson_words(&self) -> Option<String> {
-        self.counter_words().or_else(|| self.cloud_words())
-    }
-
-    /// A cloud run's platform figures in words: `4 cold starts · 7 warm · 1 timed out`.
-    pub fn cloud_words(&self) -> Option<String> {
-        let cold = *self.lesson.get("cold_starts")?;
-        let warm = self.lesson.get("warm_starts").copied().unwrap_or(0);
-        let mut words = format!(
-            "{cold} cold start{} · {warm} warm",
-            if cold == 1 { "" } else { "s" }
-        );
-        for (name, what) in [("timeouts", "timed out"), ("reclaimed", "reclaimed")] {
-            match self.lesson.get(name) {
-                Some(&n) if n > 0 => words.push_str(&format!(" · {n} {what}")),
-                _ => {}
-            }
-        }
-        Some(words)
-    }
-
     /// How many workers: the pool's size, or for cloud functions the instances started so far
     /// (`meta.workers` is their limit).
     pub fn worker_count(&self) -> u32 {
@@ -372,16 +341,6 @@ impl Run {
             LaneKind::Instance => self.lanes.len() as u32,
             _ => self.meta.workers,
         }
-    }
-
-    /// How many workers, in words: `5 workers`, `10 instances`.
-    pub fn workers_words(&self) -> String {
-        let n = self.worker_count();
-        let what = match self.meta.lane_kind {
-            LaneKind::Instance => "instance",
-            _ => "worker",
-        };
-        format!("{n} {what}{}", if n == 1 { "" } else { "s" })
     }
 
     /// Ended, with every task done.

@@ -134,15 +134,6 @@ impl super::Run {
     }
 }
 
-/// A queue length as one character: a digit, `+` past 9.
-pub fn queue_glyph(len: Option<u32>) -> char {
-    match len {
-        None => ' ',
-        Some(n @ 0..=9) => char::from_digit(n, 10).unwrap_or('+'),
-        Some(_) => '+',
-    }
-}
-
 /// What a screen cell shows for a lane.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Cell {

@@ -1,6 +1,6 @@
 //! Figures derived from a run's spans: time per state, the most lanes running at once.
 
-use super::{Outcome, Run, State};
+use super::{Outcome, Run, State, Trace};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RunStats {
@@ -57,4 +57,16 @@ pub fn max_concurrent(run: &Run, state: State) -> u32 {
         most = most.max(now);
     }
     most as u32
+}
+
+/// speedup = the baseline run's wall time / this run's wall time; `None` without a baseline
+/// run, or when either run did not do every task (a run that lost tasks finished early, not
+/// fast).
+pub fn speedup(trace: &Trace, run: &Run) -> Option<f64> {
+    let base = trace.runs.iter().find(|r| r.meta.baseline)?;
+    if !base.all_done() || !run.all_done() {
+        return None;
+    }
+    let wall = run.wall_ns()? as f64;
+    (wall > 0.0).then(|| base.wall_ns().unwrap_or(0) as f64 / wall)
 }

@@ -3,9 +3,10 @@
 //! reads it.
 
 use super::keys::Action;
+use super::layout::{min_size, share_rows};
 use super::playhead::{Motion, Playhead, Window, Zoom};
 use crate::lab::Lab;
-use crate::trace::{file, Lane, LaneKind, Outcome, Run, RunStats, State, Trace};
+use crate::trace::{file, Lane, Run, RunStats, Trace};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -164,6 +165,47 @@ impl App {
         }
     }
 
+    /// The runs shown: all, or only the focused one (`z`).
+    pub fn visible_panels(&self) -> Vec<usize> {
+        let runs = self.trace().runs.len();
+        if self.solo && self.focus < runs {
+            vec![self.focus]
+        } else {
+            (0..runs).collect()
+        }
+    }
+
+    /// Which model wins and why, once every run has finished.
+    pub fn verdict(&self) -> String {
+        crate::present::verdict::verdict(self.trace(), |i| self.run_stats(i).copied())
+    }
+
+    /// The footer's rows for a terminal of `width` x `height`: the verdict may take two.
+    pub fn foot_rows(&self, width: u16, height: u16) -> u16 {
+        let need = min_size(self.visible_panels().len()).1;
+        let wants = if self.finished() && self.verdict().chars().count() + 1 > width as usize {
+            2
+        } else {
+            1
+        };
+        wants.min(height.saturating_sub(need) + 1)
+    }
+
+    /// Each shown panel's run and height, for a terminal of `width` x `height`: what is left
+    /// between the header, the axis, the footer and the status line.
+    pub fn panel_heights(&self, width: u16, height: u16) -> Vec<(usize, u16)> {
+        let panels = self.visible_panels();
+        let rows = height.saturating_sub(1 + 2 + self.foot_rows(width, height) + 1);
+        let wanted: Vec<u16> = panels
+            .iter()
+            .map(|&r| {
+                let queues = self.trace().runs[r].meta.queues.len() as u16;
+                2 + self.lanes(r).len().max(1) as u16 + queues
+            })
+            .collect();
+        panels.into_iter().zip(share_rows(rows, &wanted)).collect()
+    }
+
     /// A finished run's summary figures.
     pub fn run_stats(&self, run: usize) -> Option<&RunStats> {
         self.stats.get(run).and_then(Option::as_ref)
@@ -283,7 +325,8 @@ impl App {
     /// Scroll the focused panel's lanes, never past the last screenful.
     fn scroll_focused(&mut self, by: isize) {
         let (width, height) = self.size;
-        let Some(rows) = crate::ui::render::panel_heights(self, width, height)
+        let Some(rows) = self
+            .panel_heights(width, height)
             .into_iter()
             .find(|&(r, _)| r == self.focus)
             .map(|(_, h)| h.saturating_sub(2) as usize)
@@ -300,7 +343,7 @@ impl App {
     fn step_event(&mut self, forward: bool) {
         let t = self.playhead.t_ns;
         let mut best: Option<(u64, usize, usize)> = None;
-        let shown = crate::ui::render::visible_panels(self);
+        let shown = self.visible_panels();
         for (r, run) in self.trace().runs.iter().enumerate() {
             if !shown.contains(&r) {
                 continue;
@@ -334,44 +377,13 @@ impl App {
 
     /// An event in words: "t = 412.3 ms · threads (GIL): thread 3 starts waiting for I/O (task 17)".
     pub fn describe(&self, run: usize, lane: usize, t_ns: u64) -> String {
-        let r = &self.trace().runs[run];
-        let l = &self.lanes(run)[lane];
-        let abs = r.start_ns.unwrap_or(0) + t_ns;
-        let what = match l.span_at(abs, self.now_ns).filter(|s| s.start_ns == abs) {
-            Some(span) => {
-                let doing = match (span.state, span.task) {
-                    (State::Run, None) => "starts up".to_string(),
-                    (State::Run, Some(_)) => "runs".to_string(),
-                    (State::Wait, _) => "starts waiting for I/O".to_string(),
-                    (State::Ready, _) => format!("is ready, waiting for {}", ready_for(r)),
-                };
-                let lane_is_task = self.by_task || r.meta.lane_kind == LaneKind::Task;
-                match span.task {
-                    Some(task) if !lane_is_task => format!("{doing} (task {task})"),
-                    _ => doing,
-                }
-            }
-            None => self.what_ended(r, l, abs),
-        };
-        format!(
-            "t = {} · {}: {} {what}",
-            crate::export::text::human_ms(t_ns as f64 / 1e6),
-            r.meta.label,
-            l.name
-        )
-    }
-
-    /// Nothing starts on the lane at `abs`: say what ended there.
-    fn what_ended(&self, r: &Run, l: &Lane, abs: u64) -> String {
-        let before = l.span_at(abs.saturating_sub(1), self.now_ns);
-        match before.map(|s| s.task) {
-            Some(None) => "is up, ready for work".to_string(),
-            Some(Some(task)) => match r.ends.iter().find(|e| e.task == task && e.at_ns == abs) {
-                Some(end) => format!("finishes task {task} ({})", outcome_word(end.outcome)),
-                None => format!("stops (task {task})"),
-            },
-            None => "goes idle".to_string(),
-        }
+        crate::present::caption::event(&crate::present::caption::At {
+            run: &self.trace().runs[run],
+            lane: &self.lanes(run)[lane],
+            t_ns,
+            now_ns: self.now_ns,
+            by_task: self.by_task,
+        })
     }
 
     fn save(&mut self) {
@@ -414,25 +426,8 @@ impl App {
     }
 }
 
-fn outcome_word(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Done => "done",
-        Outcome::Failed => "failed",
-        Outcome::Lost => "lost: its worker died",
-        Outcome::Timeout => "thrown away: past its time limit",
-    }
-}
-
-/// What `ready` waits for in this run.
-fn ready_for(run: &Run) -> &'static str {
-    match run.meta.executor.as_str() {
-        "async" => "the event loop",
-        _ if run.meta.gil => "the GIL",
-        _ => "a CPU",
-    }
-}
-
-/// Each task's spans as a lane of its own (a task runs on one worker, so they stay in order).
+/// Each task's spans as a lane of its own (a task runs on one worker, so they stay in order),
+/// indexed for drawing as a recorded lane is.
 pub fn derive_task_lanes(trace: &Trace) -> Vec<Vec<Lane>> {
     trace
         .runs
@@ -455,6 +450,7 @@ pub fn derive_task_lanes(trace: &Trace) -> Vec<Vec<Lane>> {
             }
             for l in &mut lanes {
                 l.spans.sort_by_key(|s| s.start_ns);
+                l.reindex();
             }
             lanes
         })

@@ -1,4 +1,5 @@
-//! Keys become actions through one keymap (like asciinema's player where it has a key).
+//! Keys become actions through one keymap, [`KEYMAP`], which is also the help (like asciinema's
+//! player where it has a key).
 //! Only presses count: repeats and releases are ignored, so one press is one step.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -28,57 +29,135 @@ pub enum Action {
     ToggleHelp,
 }
 
-/// The keys, for the help overlay and the README: (keys, what they do).
-pub const HELP: &[(&str, &str)] = &[
-    ("space", "pause / resume (replay: play / pause)"),
-    (". or →", "one frame forward (one column of time)"),
-    (", or ←", "one frame back"),
-    ("] / [", "next / previous event (a lane changes state)"),
-    ("Home / End", "the start / live again (replay: the end)"),
-    ("+ / -", "zoom in / out around the playhead"),
-    ("0", "fit everything"),
-    ("g", "lanes by worker or by task"),
-    ("Tab / S-Tab", "focus the next / previous panel"),
-    ("z", "the focused panel alone, full height"),
-    ("j k or ↓ ↑", "scroll the focused panel's lanes"),
-    ("c", "compact: group lanes that don't fit"),
-    ("s", "save the trace"),
-    ("r", "run the lesson again (replay: play from 0)"),
-    ("?", "this help"),
-    ("q, Esc, Ctrl-C", "quit"),
+/// A key: its code, and whether Ctrl is held (other modifiers don't matter).
+type Key = (KeyCode, bool);
+
+/// One line of the help and the keys behind it: the keys as shown, what they do, and each
+/// key's action. The keymap and the help overlay are this one table.
+pub struct Binding {
+    pub keys: &'static str,
+    pub what: &'static str,
+    pub map: &'static [(Key, Action)],
+}
+
+const fn key(c: char) -> Key {
+    (KeyCode::Char(c), false)
+}
+
+use Action::*;
+
+pub const KEYMAP: &[Binding] = &[
+    Binding {
+        keys: "space",
+        what: "pause / resume (replay: play / pause)",
+        map: &[(key(' '), TogglePause)],
+    },
+    Binding {
+        keys: ". or →",
+        what: "one frame forward (one column of time)",
+        map: &[
+            (key('.'), FrameForward),
+            ((KeyCode::Right, false), FrameForward),
+        ],
+    },
+    Binding {
+        keys: ", or ←",
+        what: "one frame back",
+        map: &[(key(','), FrameBack), ((KeyCode::Left, false), FrameBack)],
+    },
+    Binding {
+        keys: "] / [",
+        what: "next / previous event (a lane changes state)",
+        map: &[(key(']'), NextEvent), (key('['), PrevEvent)],
+    },
+    Binding {
+        keys: "Home / End",
+        what: "the start / live again (replay: the end)",
+        map: &[
+            ((KeyCode::Home, false), Start),
+            ((KeyCode::End, false), End),
+        ],
+    },
+    Binding {
+        keys: "+ / -",
+        what: "zoom in / out around the playhead",
+        map: &[(key('+'), ZoomIn), (key('='), ZoomIn), (key('-'), ZoomOut)],
+    },
+    Binding {
+        keys: "0",
+        what: "fit everything",
+        map: &[(key('0'), Fit)],
+    },
+    Binding {
+        keys: "g",
+        what: "lanes by worker or by task",
+        map: &[(key('g'), ToggleGrouping)],
+    },
+    Binding {
+        keys: "Tab / S-Tab",
+        what: "focus the next / previous panel",
+        map: &[
+            ((KeyCode::Tab, false), FocusNext),
+            ((KeyCode::BackTab, false), FocusPrev),
+        ],
+    },
+    Binding {
+        keys: "z",
+        what: "the focused panel alone, full height",
+        map: &[(key('z'), ToggleSolo)],
+    },
+    Binding {
+        keys: "j k or ↓ ↑",
+        what: "scroll the focused panel's lanes",
+        map: &[
+            (key('j'), ScrollDown),
+            ((KeyCode::Down, false), ScrollDown),
+            (key('k'), ScrollUp),
+            ((KeyCode::Up, false), ScrollUp),
+        ],
+    },
+    Binding {
+        keys: "c",
+        what: "compact: group lanes that don't fit",
+        map: &[(key('c'), ToggleCompact)],
+    },
+    Binding {
+        keys: "s",
+        what: "save the trace",
+        map: &[(key('s'), Save)],
+    },
+    Binding {
+        keys: "r",
+        what: "run the lesson again (replay: play from 0)",
+        map: &[(key('r'), Rerun)],
+    },
+    Binding {
+        keys: "?",
+        what: "this help",
+        map: &[(key('?'), ToggleHelp)],
+    },
+    Binding {
+        keys: "q, Esc, Ctrl-C",
+        what: "quit",
+        map: &[
+            (key('q'), Quit),
+            ((KeyCode::Esc, false), Quit),
+            ((KeyCode::Char('c'), true), Quit),
+        ],
+    },
 ];
 
+/// The action a key press asks for, through [`KEYMAP`].
 pub fn action(key: KeyEvent) -> Option<Action> {
     if key.kind != KeyEventKind::Press {
         return None;
     }
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return matches!(key.code, KeyCode::Char('c')).then_some(Action::Quit);
-    }
-    Some(match key.code {
-        KeyCode::Char(' ') => Action::TogglePause,
-        KeyCode::Char('.') | KeyCode::Right => Action::FrameForward,
-        KeyCode::Char(',') | KeyCode::Left => Action::FrameBack,
-        KeyCode::Char(']') => Action::NextEvent,
-        KeyCode::Char('[') => Action::PrevEvent,
-        KeyCode::Home => Action::Start,
-        KeyCode::End => Action::End,
-        KeyCode::Char('+') | KeyCode::Char('=') => Action::ZoomIn,
-        KeyCode::Char('-') => Action::ZoomOut,
-        KeyCode::Char('0') => Action::Fit,
-        KeyCode::Char('g') => Action::ToggleGrouping,
-        KeyCode::Tab => Action::FocusNext,
-        KeyCode::BackTab => Action::FocusPrev,
-        KeyCode::Char('z') => Action::ToggleSolo,
-        KeyCode::Char('j') | KeyCode::Down => Action::ScrollDown,
-        KeyCode::Char('k') | KeyCode::Up => Action::ScrollUp,
-        KeyCode::Char('c') => Action::ToggleCompact,
-        KeyCode::Char('s') => Action::Save,
-        KeyCode::Char('r') => Action::Rerun,
-        KeyCode::Char('?') => Action::ToggleHelp,
-        KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
-        _ => return None,
-    })
+    let pressed = (key.code, key.modifiers.contains(KeyModifiers::CONTROL));
+    KEYMAP
+        .iter()
+        .flat_map(|b| b.map)
+        .find(|(k, _)| *k == pressed)
+        .map(|&(_, action)| action)
 }
 
 #[cfg(test)]
@@ -110,6 +189,14 @@ mod tests {
             action(key(KeyCode::Char('.'), none, KeyEventKind::Release)),
             None
         );
+    }
+
+    #[test]
+    fn no_key_has_two_actions() {
+        let keys: Vec<Key> = KEYMAP.iter().flat_map(|b| b.map).map(|(k, _)| *k).collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(!keys[i + 1..].contains(k), "{k:?} twice in the keymap");
+        }
     }
 
     #[test]

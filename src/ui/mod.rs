@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cast;
 pub mod keys;
+pub mod layout;
 pub mod playhead;
 pub mod render;
 
@@ -109,7 +110,7 @@ fn step_words(app: &App) -> String {
         Some(note) => format!("{mode} · {}", note.text),
         None => format!(
             "{mode} · t = {}",
-            crate::export::text::human_ms(app.playhead.t_ns as f64 / 1e6)
+            crate::present::human_ms(app.playhead.t_ns as f64 / 1e6)
         ),
     }
 }

@@ -14,7 +14,7 @@ fn meta(
     tasks: u32,
     kind: LaneKind,
 ) -> RunMeta {
-    RunMeta {
+    let mut meta = RunMeta {
         executor: executor.into(),
         label: label.into(),
         variant: None,
@@ -24,9 +24,11 @@ fn meta(
         lane_kind: kind,
         queues: Vec::new(),
         model: None,
-        baseline: executor == "sync",
         ..RunMeta::default()
-    }
+    };
+    // What the executor says of itself: baseline, what ready waits for, why it wins.
+    runwait::ingest::saved::upgrade(&mut meta);
+    meta
 }
 
 fn span(task: Option<u32>, state: State, start_ms: f64, end_ms: f64) -> Span {

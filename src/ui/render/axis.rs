@@ -2,7 +2,7 @@
 
 use super::super::app::App;
 use super::{label_width, playhead_style};
-use crate::export::text::{nice_step, tick_label_at};
+use crate::present::words::{nice_step, tick_label_at};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::Frame;

@@ -3,7 +3,7 @@
 use super::super::app::App;
 use super::super::playhead::Motion;
 use super::one_line;
-use crate::export::text::human_ms;
+use crate::present::human_ms;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};

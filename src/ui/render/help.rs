@@ -1,6 +1,6 @@
 //! The help overlay (`?`): every key.
 
-use super::super::keys::HELP;
+use super::super::keys::KEYMAP;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -9,22 +9,22 @@ use ratatui::Frame;
 
 pub fn render(frame: &mut Frame, area: Rect) {
     let width = 62.min(area.width);
-    let height = (HELP.len() as u16 + 2).min(area.height);
+    let height = (KEYMAP.len() as u16 + 2).min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
         width,
         height,
     );
-    let lines: Vec<Line> = HELP
+    let lines: Vec<Line> = KEYMAP
         .iter()
-        .map(|(keys, what)| {
+        .map(|b| {
             Line::from(vec![
                 Span::styled(
-                    format!(" {keys:<15}"),
+                    format!(" {:<15}", b.keys),
                     Style::default().add_modifier(Modifier::BOLD),
                 ),
-                Span::raw(*what),
+                Span::raw(b.what),
             ])
         })
         .collect();

@@ -4,13 +4,47 @@
 use super::super::app::App;
 use super::super::playhead::{Motion, Window};
 use super::{cell_style, label_width, playhead_style};
-use crate::export::speedup;
-use crate::export::text::human_ms;
-use crate::trace::{queue_glyph, Cell, Lane, State};
+use crate::present::{caption, queue_glyph, title};
+use crate::trace::{Cell, Lane, Run};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::Frame;
+
+/// Where a panel draws: its area, the lane-name column, the diagram's columns and window.
+struct Geometry {
+    area: Rect,
+    label_w: usize,
+    /// The first diagram column's x.
+    x0: u16,
+    cols: usize,
+    window: Window,
+    playhead_col: Option<usize>,
+}
+
+impl Geometry {
+    fn of(area: Rect, app: &App) -> Geometry {
+        let label_w = label_width(area.width);
+        let x0 = area.x + label_w + 1;
+        let cols = (area.right() - x0) as usize;
+        let window = app.window();
+        Geometry {
+            area,
+            label_w: label_w as usize,
+            x0,
+            cols,
+            window,
+            playhead_col: window.col(app.playhead.t_ns, cols),
+        }
+    }
+
+    /// A row's name, right-aligned, and the diagram's left edge.
+    fn label(&self, buf: &mut Buffer, y: u16, name: &str) {
+        let (x, w) = (self.area.x, self.label_w);
+        buf.set_stringn(x, y, fit(name, w), w, Style::default());
+        buf.set_string(x + w as u16, y, "│", Style::default());
+    }
+}
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
     if area.height < 3 {
@@ -18,20 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
     }
     let buf = frame.buffer_mut();
     let r = &app.trace().runs[run];
-    let focused = run == app.focus && app.trace().runs.len() > 1;
-    let title_style = if focused {
-        Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
-    } else {
-        Style::default().add_modifier(Modifier::BOLD)
-    };
-    let mark = if focused { "▶ " } else { "  " };
-    buf.set_stringn(
-        area.x,
-        area.y,
-        format!("{mark}{}", title(app, run)),
-        area.width as usize,
-        title_style,
-    );
+    render_title(buf, area, app, run);
     // Queue rows (the restaurants) come after the lanes and keep their place.
     let queues = r
         .meta
@@ -40,123 +61,71 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
         .min((area.height as usize).saturating_sub(3));
     let rows = (area.height - 2) as usize - queues;
     let lanes = app.lanes(run);
-    let (label_w, x0) = (
-        label_width(area.width) as usize,
-        area.x + label_width(area.width) + 1,
-    );
-    let cols = (area.right() - x0) as usize;
-    let window = app.window();
-    let start = r.start_ns.unwrap_or(0);
-    let playhead_col = window.col(app.playhead.t_ns, cols);
-    let groups = rows_of(
-        lanes.len(),
-        rows,
-        app.compact,
-        app.scroll.get(run).copied().unwrap_or(0),
-    );
+    let g = Geometry::of(area, app);
+    let scroll = app.scroll.get(run).copied().unwrap_or(0);
+    let groups = rows_of(lanes.len(), rows, app.compact, scroll);
     for (i, group) in groups.iter().enumerate() {
         let y = area.y + 1 + i as u16;
-        let name = group_name(&lanes[group.clone()]);
-        buf.set_stringn(area.x, y, fit(&name, label_w), label_w, Style::default());
-        buf.set_string(area.x + label_w as u16, y, "│", Style::default());
-        if r.start_ns.is_none() {
-            continue;
-        }
-        let mut cells = vec![Cell::IDLE; cols];
-        for lane in &lanes[group.clone()] {
-            let lane_cells =
-                lane.cells(start + window.from_ns, window.ns_per_col, cols, app.now_ns);
-            merge(&mut cells, &lane_cells);
-        }
-        draw_cells(
-            buf,
-            x0,
-            y,
-            &cells,
-            playhead_col,
-            dim_after(app, &window, cols),
-            app.color,
-        );
-    }
-    for (q, meta) in r.meta.queues.iter().take(queues).enumerate() {
-        let y = area.y + 1 + rows as u16 + q as u16;
-        let name = format!("{} queue", meta.name);
-        buf.set_stringn(area.x, y, fit(&name, label_w), label_w, Style::default());
-        buf.set_string(area.x + label_w as u16, y, "│", Style::default());
-        let cells = r.queue_cells(
-            q,
-            start + window.from_ns,
-            window.ns_per_col,
-            cols,
-            app.now_ns,
-        );
-        for (c, len) in cells.into_iter().enumerate() {
-            let mut style = Style::default().add_modifier(Modifier::BOLD);
-            if Some(c) == playhead_col {
-                style = playhead_style(style);
-            }
-            buf.set_string(x0 + c as u16, y, queue_glyph(len).to_string(), style);
+        g.label(buf, y, &group_name(&lanes[group.clone()]));
+        if r.start_ns.is_some() {
+            render_lanes(buf, &g, y, app, r, &lanes[group.clone()]);
         }
     }
-    let caption_y = area.bottom() - 1;
-    let caption = caption(
-        app,
-        run,
-        lanes,
-        groups.len() < lanes.len() && !grouped(&groups),
-    );
+    for q in 0..queues {
+        render_queue(buf, &g, area.y + 1 + (rows + q) as u16, app, r, q);
+    }
+    let scrolled = groups.len() < lanes.len() && !grouped(&groups);
     buf.set_stringn(
         area.x,
-        caption_y,
-        format!("  {caption}"),
+        area.bottom() - 1,
+        format!("  {}", caption(app, run, lanes, scrolled)),
         area.width as usize,
         Style::default().add_modifier(Modifier::DIM),
     );
 }
 
+/// The title line, marked and underlined when the panel has the focus.
+fn render_title(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
+    let focused = run == app.focus && app.trace().runs.len() > 1;
+    let (style, mark) = match focused {
+        true => (Modifier::BOLD | Modifier::UNDERLINED, "▶ "),
+        false => (Modifier::BOLD, "  "),
+    };
+    let text = format!("{mark}{}", title(app, run));
+    let style = Style::default().add_modifier(style);
+    buf.set_stringn(area.x, area.y, text, area.width as usize, style);
+}
+
+/// One row of the diagram: a lane, or a group of lanes merged.
+fn render_lanes(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, lanes: &[Lane]) {
+    let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
+    let mut cells = vec![Cell::IDLE; g.cols];
+    for lane in lanes {
+        let lane_cells = lane.cells(from, g.window.ns_per_col, g.cols, app.now_ns);
+        merge(&mut cells, &lane_cells);
+    }
+    let dim_from = dim_after(app, &g.window, g.cols);
+    draw_cells(buf, g.x0, y, &cells, g.playhead_col, dim_from, app.color);
+}
+
+/// A queue's row: its length per cell.
+fn render_queue(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, q: usize) {
+    g.label(buf, y, &format!("{} queue", r.meta.queues[q].name));
+    let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
+    let cells = r.queue_cells(q, from, g.window.ns_per_col, g.cols, app.now_ns);
+    for (c, len) in cells.into_iter().enumerate() {
+        let mut style = Style::default().add_modifier(Modifier::BOLD);
+        if Some(c) == g.playhead_col {
+            style = playhead_style(style);
+        }
+        buf.set_string(g.x0 + c as u16, y, queue_glyph(len).to_string(), style);
+    }
+}
+
 /// The title: while running, what runs and how far it got; once finished, the summary.
 fn title(app: &App, run: usize) -> String {
     let r = &app.trace().runs[run];
-    let m = &r.meta;
-    let workers = r.workers_words();
-    let gil = match (m.gil, &m.model) {
-        (true, _) => " · emulated GIL",
-        (false, Some(_)) => " · modelled platform",
-        (false, None) => "",
-    };
-    let done = r.count(crate::trace::Outcome::Done);
-    match (r.start_ns, app.run_stats(run)) {
-        (None, _) => format!("{} · {workers}{gil} · waiting to start", m.label),
-        (Some(_), None) => format!(
-            "{} · {workers}{gil} · {} · {done}/{} done",
-            m.label,
-            human_ms(app.elapsed(r) as f64 / 1e6),
-            m.tasks
-        ),
-        (Some(_), Some(s)) => {
-            let x = speedup(app.trace(), r).map_or(String::new(), |x| format!(" · {x:.2}x"));
-            let mut t = format!(
-                "{}{x} · wall {} · {workers}{gil} · {done}/{} done · run {} · wait {} · ready {}",
-                m.label,
-                human_ms(s.wall_ns as f64 / 1e6),
-                m.tasks,
-                human_ms(s.run_ns as f64 / 1e6),
-                human_ms(s.wait_ns as f64 / 1e6),
-                human_ms(s.ready_ns as f64 / 1e6),
-            );
-            if s.lost > 0 {
-                t.push_str(&format!(" · {} lost", s.lost));
-            }
-            if let Some(words) = r.lesson_words() {
-                t = format!(
-                    "{} · {words} · {}",
-                    m.label,
-                    &t[m.label.len()..].trim_start_matches(" · ")
-                );
-            }
-            t
-        }
-    }
+    title::panel(app.trace(), r, app.run_stats(run), app.elapsed(r))
 }
 
 /// Which lanes each row shows: one lane a row (from `scroll`) when they fit or nearly fit, or,
@@ -263,47 +232,16 @@ fn caption(app: &App, run: usize, lanes: &[Lane], scrolled: bool) -> String {
     if let Some(note) = app.note.as_ref().filter(|n| n.run == run) {
         return note.text.clone();
     }
+    let first = app.scroll.get(run).copied().unwrap_or(0);
+    let scrolled = scrolled.then_some((first, lanes.len()));
     let r = &app.trace().runs[run];
-    let Some(start) = r.start_ns else {
-        return String::new();
-    };
-    let at = start + app.playhead.t_ns;
-    let mut counts = [0usize; 3];
-    for lane in lanes {
-        if let Some(span) = lane.span_at(at, app.now_ns) {
-            counts[match span.state {
-                State::Run => 0,
-                State::Wait => 1,
-                State::Ready => 2,
-            }] += 1;
-        }
-    }
-    let done = r
-        .ends
-        .iter()
-        .filter(|e| e.at_ns <= at && e.outcome == crate::trace::Outcome::Done)
-        .count();
-    let mut text = format!(
-        "at {}: {} run · {} wait · {} ready · {done} done",
-        human_ms(app.playhead.t_ns as f64 / 1e6),
-        counts[0],
-        counts[1],
-        counts[2]
-    );
-    if scrolled {
-        let first = app.scroll.get(run).copied().unwrap_or(0);
-        text.push_str(&format!(
-            " · lanes from {} of {} (j/k)",
-            first + 1,
-            lanes.len()
-        ));
-    }
-    text
+    caption::states(r, lanes, app.playhead.t_ns, app.now_ns, scrolled)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::State;
 
     #[test]
     fn rows_fit_scroll_or_group() {

@@ -1,0 +1,102 @@
+//! What a panel's caption says: the event a step landed on, in words, or the lanes' states at
+//! the playhead.
+
+use super::words::{human_ms, ms, outcome, ready_for};
+use crate::trace::{Lane, LaneKind, Outcome, Run, State};
+
+/// Where an event happened: a run, one of the lanes it is shown with (its workers, or its
+/// tasks), at `t_ns` of its own time; `now_ns` is how far open spans reach.
+pub struct At<'a> {
+    pub run: &'a Run,
+    pub lane: &'a Lane,
+    pub t_ns: u64,
+    pub now_ns: u64,
+    /// The lanes are the run's tasks.
+    pub by_task: bool,
+}
+
+/// An event in words: "t = 412.3 ms · threads (GIL): thread 3 starts waiting for I/O (task 17)".
+pub fn event(at: &At) -> String {
+    let (r, l) = (at.run, at.lane);
+    let abs = r.start_ns.unwrap_or(0) + at.t_ns;
+    let what = match l.span_at(abs, at.now_ns).filter(|s| s.start_ns == abs) {
+        Some(span) => {
+            let doing = match (span.state, span.task) {
+                (State::Run, None) => "starts up".to_string(),
+                (State::Run, Some(_)) => "runs".to_string(),
+                (State::Wait, _) => "starts waiting for I/O".to_string(),
+                (State::Ready, _) => format!("is ready, waiting for {}", ready_for(r.meta.ready)),
+            };
+            let lane_is_task = at.by_task || r.meta.lane_kind == LaneKind::Task;
+            match span.task {
+                Some(task) if !lane_is_task => format!("{doing} (task {task})"),
+                _ => doing,
+            }
+        }
+        None => what_ended(at, abs),
+    };
+    format!(
+        "t = {} · {}: {} {what}",
+        human_ms(ms(at.t_ns)),
+        r.meta.label,
+        l.name
+    )
+}
+
+/// Nothing starts on the lane at `abs`: say what ended there.
+fn what_ended(at: &At, abs: u64) -> String {
+    let before = at.lane.span_at(abs.saturating_sub(1), at.now_ns);
+    match before.map(|s| s.task) {
+        Some(None) => "is up, ready for work".to_string(),
+        Some(Some(task)) => match at
+            .run
+            .ends
+            .iter()
+            .find(|e| e.task == task && e.at_ns == abs)
+        {
+            Some(end) => format!("finishes task {task} ({})", outcome(end.outcome)),
+            None => format!("stops (task {task})"),
+        },
+        None => "goes idle".to_string(),
+    }
+}
+
+/// The lanes' states at `t_ns` of the run's time: "at 1.20 s: 1 run · 4 wait · 0 ready · 7
+/// done"; `scrolled` (the first lane shown, and how many there are) when not all are shown.
+pub fn states(
+    run: &Run,
+    lanes: &[Lane],
+    t_ns: u64,
+    now_ns: u64,
+    scrolled: Option<(usize, usize)>,
+) -> String {
+    let Some(start) = run.start_ns else {
+        return String::new();
+    };
+    let at = start + t_ns;
+    let mut counts = [0usize; 3];
+    for lane in lanes {
+        if let Some(span) = lane.span_at(at, now_ns) {
+            counts[State::ALL
+                .iter()
+                .position(|&s| s == span.state)
+                .unwrap_or(0)] += 1;
+        }
+    }
+    let done = run
+        .ends
+        .iter()
+        .filter(|e| e.at_ns <= at && e.outcome == Outcome::Done)
+        .count();
+    let mut text = format!(
+        "at {}: {} run · {} wait · {} ready · {done} done",
+        human_ms(ms(t_ns)),
+        counts[0],
+        counts[1],
+        counts[2]
+    );
+    if let Some((first, of)) = scrolled {
+        text.push_str(&format!(" · lanes from {} of {of} (j/k)", first + 1));
+    }
+    text
+}

@@ -1,0 +1,12 @@
+//! Presentation, for every view: the words, glyphs and colours of states, run titles, captions,
+//! the legend and the verdict. The terminal UI, the headless text, the SVG and the asciicast all
+//! draw with these, so a wording changes in one place. Nothing here changes the trace.
+
+pub mod caption;
+pub mod glyph;
+pub mod title;
+pub mod verdict;
+pub mod words;
+
+pub use glyph::{cell_glyph, queue_glyph, Tone};
+pub use words::{human_ms, ms};

@@ -1,0 +1,137 @@
+//! Words and numbers for people: durations, tick labels, outcomes, what `ready` waits for, a
+//! run's workers and its lesson's own figures.
+
+use crate::trace::{LaneKind, Outcome, Reason, Run};
+
+/// Nanoseconds as milliseconds.
+pub fn ms(ns: u64) -> f64 {
+    ns as f64 / 1e6
+}
+
+/// A duration for people: `812.4 ms`, `4.12 s`.
+pub fn human_ms(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else if ms >= 1.0 || ms == 0.0 {
+        format!("{ms:.1} ms")
+    } else if ms >= 0.001 {
+        format!("{:.1} µs", ms * 1000.0)
+    } else {
+        format!("{:.0} ns", ms * 1e6)
+    }
+}
+
+/// A time step of 1, 2 or 5 times a power of ten, at least `min` long.
+pub fn nice_step(min: u64) -> u64 {
+    let mut step = 1u64;
+    loop {
+        for k in [1, 2, 5] {
+            if step * k >= min {
+                return step * k;
+            }
+        }
+        step *= 10;
+    }
+}
+
+/// A tick label precise enough to tell ticks `step` apart: `1.5s`, `3.8825s`, `250ms`.
+pub fn tick_label_at(ns: u64, step: u64) -> String {
+    let (unit, name) = if ns >= 1_000_000_000 {
+        (1e9, "s")
+    } else if ns >= 1_000_000 {
+        (1e6, "ms")
+    } else if ns >= 1_000 {
+        (1e3, "µs")
+    } else {
+        (1.0, "ns")
+    };
+    if ns == 0 {
+        return "0".into();
+    }
+    let decimals = (unit / step as f64).log10().ceil().clamp(0.0, 9.0) as usize;
+    let text = format!("{:.decimals$}", ns as f64 / unit);
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text}{name}")
+}
+
+/// How a task ended, in words.
+pub fn outcome(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Done => "done",
+        Outcome::Failed => "failed",
+        Outcome::Lost => "lost: its worker died",
+        Outcome::Timeout => "thrown away: past its time limit",
+    }
+}
+
+/// What a `ready` span waits for.
+pub fn ready_for(reason: Reason) -> &'static str {
+    match reason {
+        Reason::Loop => "the event loop",
+        Reason::Gil => "the GIL",
+        Reason::Cpu => "a CPU",
+    }
+}
+
+/// How many workers, in words: `5 workers`, `10 instances`.
+pub fn workers(run: &Run) -> String {
+    let n = run.worker_count();
+    let what = match run.meta.lane_kind {
+        LaneKind::Instance => "instance",
+        _ => "worker",
+    };
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The race lesson's counter in words: `counter 286 of 1000 (714 updates lost)`.
+pub fn counter(run: &Run) -> Option<String> {
+    let (expected, actual) = (*run.lesson.get("expected")?, *run.lesson.get("actual")?);
+    Some(match expected.saturating_sub(actual) {
+        0 => format!("counter {actual} of {expected}: no update lost"),
+        lost => format!("counter {actual} of {expected} ({lost} updates lost)"),
+    })
+}
+
+/// A cloud run's platform figures in words: `4 cold starts · 7 warm · 1 timed out`.
+pub fn cloud(run: &Run) -> Option<String> {
+    let cold = *run.lesson.get("cold_starts")?;
+    let warm = run.lesson.get("warm_starts").copied().unwrap_or(0);
+    let mut words = format!(
+        "{cold} cold start{} · {warm} warm",
+        if cold == 1 { "" } else { "s" }
+    );
+    for (name, what) in [("timeouts", "timed out"), ("reclaimed", "reclaimed")] {
+        match run.lesson.get(name) {
+            Some(&n) if n > 0 => words.push_str(&format!(" · {n} {what}")),
+            _ => {}
+        }
+    }
+    Some(words)
+}
+
+/// The lesson's own figures in words (the race's counter, a cloud run's starts), if any.
+pub fn lesson(run: &Run) -> Option<String> {
+    counter(run).or_else(|| cloud(run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps_and_labels() {
+        assert_eq!(nice_step(7), 10);
+        assert_eq!(nice_step(1_500_000), 2_000_000);
+        assert_eq!(nice_step(300_000_000), 500_000_000);
+        assert_eq!(tick_label_at(250_000_000, 50_000_000), "250ms");
+        assert_eq!(tick_label_at(1_500_000_000, 500_000_000), "1.5s");
+        assert_eq!(tick_label_at(3_882_010_000, 10_000), "3.88201s");
+        assert_eq!(tick_label_at(3_882_020_000, 10_000), "3.88202s");
+        assert_eq!(tick_label_at(2_000_000, 1_000_000), "2ms");
+        assert_eq!(human_ms(0.0123), "12.3 µs");
+    }
+}

@@ -1,0 +1,148 @@
+//! The engine's shape: an executor is one file and one registry line (here a test's own,
+//! registered at run time), and the lab runs a second set of runs beside the first.
+
+mod common;
+
+use common::*;
+use runwait::exec::worker::Worker;
+use runwait::exec::{self, meta, Env, ExecSpec, Executor, RunCtx};
+use runwait::lab::scenario::{self, Order};
+use runwait::lab::Lab;
+use runwait::trace::{RunMeta, Strength};
+use runwait::workload::Task;
+use std::time::Duration;
+
+/// A tiny executor: one thread doing the tasks last first. All it takes is this.
+struct Backwards;
+
+impl Executor for Backwards {
+    fn name(&self) -> &'static str {
+        "backwards"
+    }
+
+    fn default_workers(&self) -> u32 {
+        1
+    }
+
+    fn max_workers(&self) -> Option<u32> {
+        None
+    }
+
+    fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {
+        RunMeta {
+            strength: Strength::Overlaps,
+            ..meta(spec, "backwards (last first)".to_string())
+        }
+    }
+
+    fn run(&self, ctx: &RunCtx, _spec: &ExecSpec, tasks: Vec<Task>) {
+        let mut worker = Worker::new(ctx.run, 0, None, ctx.env.http_timeout);
+        for task in tasks.iter().rev() {
+            worker.run_task(task);
+        }
+    }
+}
+
+static BACKWARDS: Backwards = Backwards;
+
+fn register_backwards() {
+    // Tests in this file share the registry: register once.
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| exec::register(&BACKWARDS).unwrap());
+}
+
+#[test]
+fn an_executor_registered_from_outside_runs_like_a_builtin_one() {
+    register_backwards();
+    assert!(exec::names().ends_with(", backwards"), "{}", exec::names());
+    assert!(exec::register(&BACKWARDS).is_err(), "a name is taken once");
+    let e = "backwards:3".parse::<ExecSpec>().unwrap_err().to_string();
+    assert!(e.contains("only pools take a worker count"), "{e}");
+    let trace = run("io", "sync,backwards", |o| {
+        o.tasks = Some(4);
+        o.latency_ms = Some(20);
+    });
+    let run = by_executor(&trace, "backwards (last first)");
+    assert_lanes_well_formed(run);
+    assert_every_task_done_once(run);
+    let order: Vec<u32> = run.ends.iter().map(|e| e.task).collect();
+    assert_eq!(order, [3, 2, 1, 0], "last first");
+    let x = runwait::trace::speedup(&trace, run).unwrap();
+    assert!(x > 0.5 && x < 2.0, "as fast as sync: {x}");
+}
+
+#[test]
+fn a_lesson_file_can_name_a_registered_executor() {
+    register_backwards();
+    let text = "name = \"b\"\npoint = \"p\"\nexecutors = [\"backwards\"]\n[[tasks]]\ncount = 3\nsegments = [{ sleep_ms = 5 }]\n";
+    let lesson = scenario::parse(text, "b.toml").unwrap();
+    let trace = session(lesson, None, |_| {}).run_one_by_one();
+    assert_eq!(trace.runs[0].meta.executor, "backwards");
+    assert_every_task_done_once(&trace.runs[0]);
+}
+
+#[test]
+fn a_second_set_runs_beside_the_first_on_one_trace() {
+    let io = || scenario::find("io").unwrap();
+    let first = session(io(), Some("sync,threads:2"), |o| {
+        o.tasks = Some(4);
+        o.latency_ms = Some(30);
+    });
+    let second = session(io(), Some("threads:4"), |o| {
+        o.tasks = Some(4);
+        o.latency_ms = Some(30);
+    });
+    let mut lab = Lab::new(first, Order::Together);
+    lab.start();
+    let set = lab.start_beside(second);
+    assert_eq!(set, 1);
+    while !lab.finished() {
+        lab.drain();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let trace = lab.into_trace();
+    let sets: Vec<(u32, &str)> = trace
+        .runs
+        .iter()
+        .map(|r| (r.meta.set, r.meta.label.as_str()))
+        .collect();
+    assert_eq!(
+        sets,
+        [(0, "sync"), (0, "threads (GIL)"), (1, "threads (GIL)")]
+    );
+    for run in &trace.runs {
+        assert_lanes_well_formed(run);
+        assert_every_task_done_once(run);
+    }
+    let wall = |i: usize| trace.runs[i].wall_ns().unwrap() as f64;
+    assert!(
+        wall(1) / wall(2) > 1.4,
+        "4 threads beat 2: {} {}",
+        wall(1),
+        wall(2)
+    );
+}
+
+#[test]
+fn a_rerun_starts_a_new_trace() {
+    let plan = session(scenario::find("io").unwrap(), Some("async"), |o| {
+        o.tasks = Some(3);
+        o.latency_ms = Some(2000);
+    });
+    let mut lab = Lab::new(plan, Order::Together);
+    lab.start();
+    std::thread::sleep(Duration::from_millis(100));
+    lab.drain();
+    assert!(lab.trace().runs[0].start_ns.is_some());
+    lab.rerun();
+    std::thread::sleep(Duration::from_millis(50));
+    lab.drain();
+    let trace = lab.trace();
+    assert_eq!(
+        trace.runs.len(),
+        1,
+        "the old runs are gone from the new trace"
+    );
+    assert!(trace.runs[0].ends.is_empty(), "still waiting on the server");
+    lab.stop();
+}
