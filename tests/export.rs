@@ -41,13 +41,13 @@ fn the_svg_is_well_formed_with_one_box_per_span() {
         .collect();
     let spans: Vec<_> = trace.runs.iter().flat_map(|r| r.spans()).collect();
     assert_eq!(boxes.len(), spans.len(), "one box per span");
-    // Per run, the boxes are that run's spans, state and task, in order.
+    // Per run, the boxes are that run's spans, state and task (runs drawn last).
     for (r, run) in trace.runs.iter().enumerate() {
         let group = root
             .descendants()
             .find(|n| n.attribute("data-run") == Some(&r.to_string()))
             .unwrap();
-        let got: Vec<(String, String)> = group
+        let mut got: Vec<(String, String)> = group
             .descendants()
             .filter(|n| n.has_tag_name("rect"))
             .map(|n| {
@@ -57,7 +57,7 @@ fn the_svg_is_well_formed_with_one_box_per_span() {
                 )
             })
             .collect();
-        let want: Vec<(String, String)> = run
+        let mut want: Vec<(String, String)> = run
             .lanes
             .iter()
             .flat_map(|l| &l.spans)
@@ -68,6 +68,8 @@ fn the_svg_is_well_formed_with_one_box_per_span() {
                 )
             })
             .collect();
+        got.sort();
+        want.sort();
         assert_eq!(got, want, "run {r}");
         let texts: Vec<&str> = group.descendants().filter_map(|n| n.text()).collect();
         assert!(

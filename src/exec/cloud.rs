@@ -145,7 +145,7 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
         // The runtime loading, modelled as a wait inside the new instance, marked by it.
         let init = Task {
             id: NO_TASK,
-            segments: vec![Segment::Sleep {
+            segments: vec![Segment::Load {
                 ms: platform.init_ms,
             }],
             arrive_ms: 0,

@@ -8,7 +8,9 @@
 
 use super::shared::End;
 use super::{meta, Env, ExecSpec, Executor, RunCtx, Shared as RunShared, Stop, Variant};
-use crate::instrument::{mark, At, Mark};
+use crate::instrument::{
+    mark, mark_why, probe, reason_code, reason_of, At, Mark, ANY_LANE, NO_TASK,
+};
 use crate::trace::{LaneKind, Reason, RunMeta, Strength};
 use crate::workload::cpu::sum_of_squares;
 use crate::workload::http::{async_client, async_get};
@@ -68,6 +70,13 @@ impl Executor for Async {
 /// `limit`: at most this many tasks in progress at once (asyncio.Semaphore); a task waiting
 /// for its turn is not started yet, as a task waiting in a thread pool's queue.
 fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool, limit: Option<u32>) {
+    // The loop's thread runs every task: its CPU waits are whichever task's was polled.
+    let loop_thread = At {
+        run: ctx.run,
+        lane: ANY_LANE,
+        task: NO_TASK,
+    };
+    let _watch = probe::watch(&ctx.dispatch, loop_thread);
     let timers = Timers::start();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -85,15 +94,18 @@ fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool, limit: Option<u32>) {
             };
             let (client, stop, timers) = (client.clone(), ctx.stop.clone(), timers.clone());
             let shared = ctx.shared.clone();
-            let body =
-                async move { do_task(&client, &task, &stop, &timers, &shared, offload).await };
+            let why = Why::default();
+            let awaits = why.clone();
+            let body = async move {
+                do_task(&client, &task, &stop, &timers, &shared, offload, &awaits).await
+            };
             let (turns, dispatch) = (turns.clone(), ctx.dispatch.clone());
             set.spawn(async move {
                 let _turn = match turns {
                     Some(turns) => Some(turns.acquire_owned().await),
                     None => None,
                 };
-                Traced::new(at, dispatch, body).await
+                Traced::with_why(at, dispatch, why, body).await
             });
         }
         let stopped = async {
@@ -108,6 +120,20 @@ fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool, limit: Option<u32>) {
     });
 }
 
+/// What a task awaits, said before each await, so its `wait` carries the reason.
+#[derive(Clone, Default)]
+pub struct Why(Arc<AtomicU8>);
+
+impl Why {
+    pub fn set(&self, reason: Reason) {
+        self.0.store(reason_code(Some(reason)), Ordering::Relaxed);
+    }
+
+    fn get(&self) -> Option<Reason> {
+        reason_of(self.0.load(Ordering::Relaxed))
+    }
+}
+
 async fn do_task(
     client: &reqwest::Client,
     task: &Task,
@@ -115,8 +141,10 @@ async fn do_task(
     timers: &Timers,
     shared: &RunShared,
     offload: bool,
+    why: &Why,
 ) -> Mark {
     for segment in &task.segments {
+        why.set(awaits(segment));
         match segment {
             Segment::Offload { n } if offload => {
                 // run_in_executor: a pool thread computes; this task waits, the loop stays free.
@@ -138,7 +166,9 @@ async fn do_task(
                     return Mark::Failed;
                 }
             }
-            Segment::Sleep { ms } => timers.sleep(Duration::from_millis(*ms)).await,
+            Segment::Sleep { ms } | Segment::Load { ms } => {
+                timers.sleep(Duration::from_millis(*ms)).await
+            }
             Segment::Put { queue } | Segment::Get { queue } => {
                 let end = if matches!(segment, Segment::Put { .. }) {
                     End::Put
@@ -163,6 +193,18 @@ async fn do_task(
         }
     }
     Mark::Done
+}
+
+/// What a task waits for while it awaits `segment`.
+fn awaits(segment: &Segment) -> Reason {
+    match segment {
+        Segment::Offload { .. } => Reason::Offload,
+        Segment::Sleep { .. } => Reason::Timer,
+        Segment::Load { .. } => Reason::ColdStart,
+        Segment::Put { .. } => Reason::QueueFull,
+        Segment::Get { .. } => Reason::QueueEmpty,
+        _ => Reason::Io,
+    }
 }
 
 /// Timers kept off the loop, like the kernel's: each fires (wakes its task) at its deadline
@@ -265,6 +307,7 @@ struct Shared {
     at: At,
     state: AtomicU8,
     dispatch: Dispatch,
+    why: Why,
 }
 
 /// A task's future, marking `run` around each poll, `wait` when it returns pending and
@@ -275,14 +318,22 @@ pub struct Traced<F> {
 }
 
 impl<F: Future<Output = Mark>> Traced<F> {
-    /// The task exists and is scheduled: `ready` until its first poll.
+    /// The task exists and is scheduled: `ready` until its first poll. Its waits are for I/O.
     pub fn new(at: At, dispatch: Dispatch, inner: F) -> Traced<F> {
-        mark(at, Mark::Ready);
+        let why = Why::default();
+        why.set(Reason::Io);
+        Traced::with_why(at, dispatch, why, inner)
+    }
+
+    /// The same, with its waits' reason said by the task through `why`.
+    pub fn with_why(at: At, dispatch: Dispatch, why: Why, inner: F) -> Traced<F> {
+        mark_why(at, Mark::Ready, Some(Reason::Loop));
         Traced {
             shared: Arc::new(Shared {
                 at,
                 state: AtomicU8::new(READY),
                 dispatch,
+                why,
             }),
             inner: Box::pin(inner),
         }
@@ -309,19 +360,20 @@ impl<F: Future<Output = Mark>> Future for Traced<F> {
             }
             Poll::Pending => {
                 // Mark `wait` before the waker can see WAITING, so its `ready` comes after.
+                let ready = || mark_why(at, Mark::Ready, Some(Reason::Loop));
                 if shared.state.load(Ordering::SeqCst) == WOKEN_IN_POLL {
                     shared.state.store(READY, Ordering::SeqCst);
-                    mark(at, Mark::Ready);
+                    ready();
                     return Poll::Pending;
                 }
-                mark(at, Mark::Wait);
+                mark_why(at, Mark::Wait, shared.why.get());
                 if shared
                     .state
                     .compare_exchange(POLLING, WAITING, Ordering::SeqCst, Ordering::SeqCst)
                     .is_err()
                 {
                     shared.state.store(READY, Ordering::SeqCst);
-                    mark(at, Mark::Ready);
+                    ready();
                 }
                 Poll::Pending
             }
@@ -342,7 +394,8 @@ impl TracedWaker {
             .is_ok()
         {
             let at = self.shared.at;
-            tracing::dispatcher::with_default(&self.shared.dispatch, || mark(at, Mark::Ready));
+            let ready = || mark_why(at, Mark::Ready, Some(Reason::Loop));
+            tracing::dispatcher::with_default(&self.shared.dispatch, ready);
         } else {
             let _ =
                 state.compare_exchange(POLLING, WOKEN_IN_POLL, Ordering::SeqCst, Ordering::SeqCst);

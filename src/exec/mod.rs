@@ -36,7 +36,7 @@ pub use ctx::{Env, Platform, RunCtx, Stop};
 pub use shared::Shared;
 
 use crate::error::Error;
-use crate::instrument::{mark_run, Mark};
+use crate::instrument::{mark_run, probe, Mark};
 use crate::trace::{LaneKind, Reason, RunMeta, Strength};
 use crate::workload::Task;
 use std::str::FromStr;
@@ -133,7 +133,9 @@ pub fn names() -> String {
 }
 
 /// A run's metadata with the defaults an executor changes what it must of: labelled by its
-/// name, a lane a thread, measured, ready for a CPU.
+/// name, a lane a thread, measured, ready for a CPU, its threads' CPU waits sampled (as
+/// [`worker::Worker`] does for the thread it runs on; an executor that does not use it sets
+/// `cpu_waits_hz` to `None`, or watches its threads with `instrument::probe::watch`).
 pub fn meta(spec: &ExecSpec, label: String) -> RunMeta {
     RunMeta {
         executor: spec.executor.name().to_string(),
@@ -149,6 +151,7 @@ pub fn meta(spec: &ExecSpec, label: String) -> RunMeta {
         ready: Reason::Cpu,
         strength: Strength::Overlaps,
         origin: crate::trace::Origin::Measured,
+        cpu_waits_hz: probe::available().then_some(probe::PROBE_HZ),
         set: 0,
     }
 }

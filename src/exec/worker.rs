@@ -7,7 +7,8 @@
 use super::gil::Gil;
 use super::shared::{End, Queues, Shared};
 use super::Variant;
-use crate::instrument::{mark, At, Mark};
+use crate::instrument::{mark, mark_why, probe, At, Mark, NO_TASK};
+use crate::trace::Reason;
 use crate::workload::cpu::sum_of_squares;
 use crate::workload::http::Blocking;
 use crate::workload::{Segment, Task};
@@ -29,6 +30,8 @@ pub struct Worker<'a> {
     pub shared: Option<(&'a Shared, Variant)>,
     /// The run's queues: in shared memory, or over a worker process's pipe.
     pub queues: Option<&'a dyn Queues>,
+    /// This thread's CPU waits, watched for the lane it works on (from its first task).
+    watch: Option<(probe::Watch, (u32, u32))>,
 }
 
 impl<'a> Worker<'a> {
@@ -42,6 +45,7 @@ impl<'a> Worker<'a> {
             stop: None,
             shared: None,
             queues: None,
+            watch: None,
         }
     }
 
@@ -52,6 +56,7 @@ impl<'a> Worker<'a> {
             lane: self.lane,
             task: task.id,
         };
+        self.watch_cpu_waits(at);
         self.take_gil(at);
         mark(at, Mark::Run);
         let mut outcome = Mark::Done;
@@ -69,9 +74,25 @@ impl<'a> Worker<'a> {
         outcome
     }
 
+    /// Have the probe watch this thread's CPU waits as the lane's (again, if the lane changed:
+    /// a worker process serves jobs of its lane in one run after another).
+    fn watch_cpu_waits(&mut self, at: At) {
+        let lane = (at.run, at.lane);
+        if self.watch.as_ref().is_some_and(|(_, l)| *l == lane) {
+            return;
+        }
+        self.watch = None;
+        let at = At {
+            task: NO_TASK,
+            ..at
+        };
+        let watch = tracing::dispatcher::get_default(|d| probe::watch(d, at));
+        self.watch = watch.map(|w| (w, lane));
+    }
+
     fn take_gil(&self, at: At) {
         if let Some(gil) = self.gil {
-            gil.acquire(|| mark(at, Mark::Ready));
+            gil.acquire(|| mark_why(at, Mark::Ready, Some(Reason::Gil)));
         }
     }
 
@@ -83,25 +104,28 @@ impl<'a> Worker<'a> {
             Segment::Http { url } => {
                 let timeout = self.http_timeout;
                 let http = self.http.get_or_insert_with(|| Blocking::new(timeout));
-                let got = blocking_io(at, self.gil, || http.get(url));
+                let got = blocking_io(at, self.gil, Reason::Io, || http.get(url));
                 got.map(|_| ())
             }
-            Segment::Sleep { ms } => {
-                blocking_io(at, self.gil, || {
+            Segment::Sleep { ms } | Segment::Load { ms } => {
+                let why = match segment {
+                    Segment::Load { .. } => Reason::ColdStart,
+                    _ => Reason::Timer,
+                };
+                blocking_io(at, self.gil, why, || {
                     std::thread::sleep(Duration::from_millis(*ms))
                 });
                 Ok(())
             }
             Segment::Put { queue } | Segment::Get { queue } => {
-                let end = if matches!(segment, Segment::Put { .. }) {
-                    End::Put
-                } else {
-                    End::Get
+                let (end, why) = match segment {
+                    Segment::Put { .. } => (End::Put, Reason::QueueFull),
+                    _ => (End::Get, Reason::QueueEmpty),
                 };
                 let queues = self.queues.ok_or("this run has no queues")?;
                 match queues.try_now(*queue, end)? {
                     true => Ok(()),
-                    false => blocking_io(at, self.gil, || queues.wait(*queue, end)),
+                    false => blocking_io(at, self.gil, why, || queues.wait(*queue, end)),
                 }
             }
             Segment::Add { times } => {
@@ -129,7 +153,7 @@ impl<'a> Worker<'a> {
                 let _held = match shared.lock.try_lock() {
                     Ok(held) => held,
                     // Waiting for a lock is blocking: the GIL is let go meanwhile, as in CPython.
-                    Err(_) => blocking_io(at, self.gil, || {
+                    Err(_) => blocking_io(at, self.gil, Reason::Lock, || {
                         shared.lock.lock().unwrap_or_else(|e| e.into_inner())
                     }),
                 };
@@ -150,7 +174,8 @@ impl<'a> Worker<'a> {
         let go_on = || !self.stop.is_some_and(|s| s.load(Ordering::Relaxed));
         match self.gil {
             Some(gil) => sum_of_squares(n, || {
-                gil.check(|| mark(at, Mark::Ready), || mark(at, Mark::Run));
+                let ready = || mark_why(at, Mark::Ready, Some(Reason::Gil));
+                gil.check(ready, || mark(at, Mark::Run));
                 go_on()
             }),
             None => sum_of_squares(n, go_on),
@@ -158,16 +183,16 @@ impl<'a> Worker<'a> {
     }
 }
 
-/// Block on I/O: `wait` while it lasts, with the GIL released; then `ready` until the GIL is
-/// back (if another thread holds it), then `run`.
-fn blocking_io<T>(at: At, gil: Option<&Gil>, io: impl FnOnce() -> T) -> T {
-    mark(at, Mark::Wait);
+/// Block (on I/O, a timer, a lock, a queue: `why`): `wait` while it lasts, with the GIL
+/// released; then `ready` until the GIL is back (if another thread holds it), then `run`.
+fn blocking_io<T>(at: At, gil: Option<&Gil>, why: Reason, io: impl FnOnce() -> T) -> T {
+    mark_why(at, Mark::Wait, Some(why));
     if let Some(gil) = gil {
         gil.release();
     }
     let out = io();
     if let Some(gil) = gil {
-        gil.acquire(|| mark(at, Mark::Ready));
+        gil.acquire(|| mark_why(at, Mark::Ready, Some(Reason::Gil)));
     }
     mark(at, Mark::Run);
     out

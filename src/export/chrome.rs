@@ -45,7 +45,7 @@ pub fn to_json(trace: &Trace) -> String {
             for span in &lane.spans {
                 events.push(json!({"ph": "X", "pid": pid, "tid": tid, "cat": CAT,
                     "name": span.state.name(), "ts": us(span.start_ns), "dur": us(span.len_ns()),
-                    "args": {"task": span.task}}));
+                    "args": {"task": span.task, "reason": span.reason}}));
             }
         }
         for end in &run.ends {

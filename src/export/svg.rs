@@ -1,15 +1,20 @@
 //! The timing diagrams as an SVG picture, in the spirit of the article's figures: a row per
-//! lane, a box per span at its true time in blue (run), red (wait) or amber (ready), every run
-//! on one time axis with ticks, a title per run and a legend. For docs and slides.
+//! lane, a box per span at its true time, coloured by what the lane does (blue run, red wait,
+//! amber ready for the GIL, cyan for the loop, magenta for a CPU, grey a modelled cold start),
+//! every run on one time axis with ticks, a title per run and a legend of what is drawn. For
+//! docs and slides.
 //!
 //! Every span is a `<rect>` of its state's class (`run`, `wait`, `ready`) carrying its task in
-//! `data-task`, however narrow: a picture made from a trace shows all of it. A lane's own work
-//! (a worker process starting up, a cloud instance's cold start) is drawn paler.
+//! `data-task` and its reason in `data-reason`: a picture made from a trace shows all of it.
+//! As in the article, run boxes are drawn over the waits beside them and at least one pixel
+//! wide, so a short burst of work shows (the picture says so: a 1 px box may stand for less).
+//! A lane's own work (a worker process starting up, a cloud instance's cold start) is paler.
 
-use crate::present::glyph::{tone, LEGEND};
+use crate::present::glyph::tone;
+use crate::present::legend;
 use crate::present::title;
 use crate::present::words::{nice_step, tick_label_at};
-use crate::trace::{Lane, Run, State, Trace};
+use crate::trace::{Doing, Lane, Run, Span, State, Trace};
 use std::fmt::Write;
 
 const MARGIN: f64 = 16.0;
@@ -18,16 +23,21 @@ const LANE_GAP: f64 = 4.0;
 const TITLE_H: f64 = 22.0;
 const AXIS_H: f64 = 30.0;
 const RUN_GAP: f64 = 14.0;
-const HEADER_H: f64 = 56.0;
+/// The title's height, above the legend.
+const HEADER_H: f64 = 32.0;
+/// A row of the legend.
+const LEGEND_H: f64 = 18.0;
+/// The narrowest box: a run this short still shows.
+const MIN_RUN_PX: f64 = 1.0;
 /// The line under a run's title saying what in it is a model.
 const MODEL_H: f64 = 18.0;
 /// How pale a lane's own work (a process starting up, a cold start) is drawn.
 const OWN_WORK_OPACITY: f64 = 0.45;
 const FONT: &str = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
 
-/// The fill of a state: the article's blue and red, and amber for ready.
-pub fn fill(state: State) -> &'static str {
-    tone(state).hex
+/// The fill of what a span's lane does.
+pub fn fill(doing: Doing) -> &'static str {
+    tone(doing).hex
 }
 
 /// Escape text for XML.
@@ -71,7 +81,9 @@ pub fn render(trace: &Trace, width: u32) -> String {
         span_ns,
         px_per_ns: plot_w / span_ns as f64,
     };
-    let height: f64 = HEADER_H + trace.runs.iter().map(run_height).sum::<f64>() + MARGIN;
+    let legend = legend_rows(trace, width - 2.0 * MARGIN);
+    let top = HEADER_H + legend.len() as f64 * LEGEND_H + 8.0;
+    let height: f64 = top + trace.runs.iter().map(run_height).sum::<f64>() + MARGIN;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -86,8 +98,8 @@ pub fn render(trace: &Trace, width: u32) -> String {
         "<text x=\"{MARGIN}\" y=\"24\" font-size=\"16\" font-weight=\"bold\">runwait · {}</text>",
         esc(&trace.scenario)
     );
-    legend(&mut out, MARGIN, 44.0);
-    let mut y = HEADER_H;
+    draw_legend(&mut out, &legend, HEADER_H + 12.0);
+    let mut y = top;
     for (r, run) in trace.runs.iter().enumerate() {
         let _ = writeln!(out, "<g class=\"diagram\" data-run=\"{r}\">");
         y = diagram(&mut out, trace, run, &plot, y);
@@ -145,7 +157,8 @@ fn diagram(out: &mut String, trace: &Trace, run: &Run, plot: &Plot, mut y: f64) 
     y + AXIS_H + RUN_GAP
 }
 
-/// A lane's name, its guide line and a box per span.
+/// A lane's name, its guide line and a box per span: the waits first, then the runs over them,
+/// at least [`MIN_RUN_PX`] wide.
 fn lane_row(out: &mut String, lane: &Lane, plot: &Plot, t0: u64, y: f64) {
     let (x0, mid) = (plot.x0, y + LANE_H / 2.0);
     let _ = writeln!(
@@ -160,49 +173,109 @@ fn lane_row(out: &mut String, lane: &Lane, plot: &Plot, t0: u64, y: f64) {
         "<line x1=\"{x0:.1}\" y1=\"{mid:.1}\" x2=\"{:.1}\" y2=\"{mid:.1}\" stroke=\"#e2e8f0\"/>",
         x0 + plot.width
     );
-    for span in &lane.spans {
-        let x = x0 + span.start_ns.saturating_sub(t0) as f64 * plot.px_per_ns;
-        let w = span.len_ns() as f64 * plot.px_per_ns;
-        // A hairline gap between boxes wide enough to spare it, as in the article's
-        // figures; the narrowest still show.
-        let w = if w > 2.0 { w - 0.6 } else { w.max(0.25) };
-        let task = span.task.map_or("none".to_string(), |t| t.to_string());
-        let pale = match span.task {
-            None => format!(" fill-opacity=\"{OWN_WORK_OPACITY}\""),
-            Some(_) => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "<rect class=\"{}\" data-task=\"{task}\" x=\"{x:.2}\" y=\"{y:.1}\" width=\"{w:.2}\" height=\"{LANE_H}\" fill=\"{}\"{pale}/>",
-            span.state.name(),
-            fill(span.state)
-        );
+    let (runs, others): (Vec<&Span>, Vec<&Span>) =
+        lane.spans.iter().partition(|s| s.state == State::Run);
+    for span in others.into_iter().chain(runs) {
+        span_box(out, span, plot, t0, y);
     }
 }
 
-fn legend(out: &mut String, x: f64, y: f64) {
-    let mut x = x;
-    // A picture has no cells: a box per span, so no brief runs.
-    let items = LEGEND.iter().filter(|i| !i.cell.ran_briefly());
-    for (state, words) in items.filter_map(|i| Some((i.cell.main?, i.long))) {
-        let _ = writeln!(
-            out,
-            "<rect class=\"legend\" x=\"{x:.1}\" y=\"{:.1}\" width=\"14\" height=\"10\" fill=\"{}\"/>",
-            y - 9.0,
-            fill(state)
-        );
-        let _ = writeln!(
-            out,
-            "<text x=\"{:.1}\" y=\"{y:.1}\">{}</text>",
-            x + 19.0,
-            esc(words)
-        );
-        x += 19.0 + words.chars().count() as f64 * 6.6 + 18.0;
-    }
+fn span_box(out: &mut String, span: &Span, plot: &Plot, t0: u64, y: f64) {
+    let x = plot.x0 + span.start_ns.saturating_sub(t0) as f64 * plot.px_per_ns;
+    let w = span.len_ns() as f64 * plot.px_per_ns;
+    // A hairline gap between boxes wide enough to spare it, as in the article's figures; a
+    // run is never narrower than a pixel, anything else as narrow as it is.
+    let w = match (w > 2.0, span.state) {
+        (true, _) => w - 0.6,
+        (false, State::Run) => w.max(MIN_RUN_PX),
+        (false, _) => w.max(0.25),
+    };
+    let task = span.task.map_or("none".to_string(), |t| t.to_string());
+    let pale = match span.task {
+        None => format!(" fill-opacity=\"{OWN_WORK_OPACITY}\""),
+        Some(_) => String::new(),
+    };
+    let reason = span.reason.map_or(String::new(), |r| {
+        let name = serde_json::to_value(r).ok();
+        let name = name.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+        format!(" data-reason=\"{name}\"")
+    });
     let _ = writeln!(
         out,
-        "<text x=\"{x:.1}\" y=\"{y:.1}\" fill=\"#4a5568\">paler: a lane's own work (starting up)</text>"
+        "<rect class=\"{}\" data-task=\"{task}\"{reason} x=\"{x:.2}\" y=\"{y:.1}\" width=\"{w:.2}\" height=\"{LANE_H}\" fill=\"{}\"{pale}/>",
+        span.state.name(),
+        fill(span.doing())
     );
+}
+
+/// A legend entry: its swatch's fill (none for a note) and its words.
+type LegendEntry = (Option<&'static str>, String);
+
+/// The legend's entries, as rows that fit in `width`.
+fn legend_rows(trace: &Trace, width: f64) -> Vec<Vec<LegendEntry>> {
+    // A picture has no cells: its boxes are at their true times, so no "ran part".
+    let mut items: Vec<LegendEntry> = legend::items(trace.runs.iter())
+        .into_iter()
+        .filter(|i| !i.cell.ran_briefly())
+        .map(|i| (Some(fill(i.cell.rest.unwrap_or(RUN))), i.long))
+        .collect();
+    items.push((
+        None,
+        "a run box is at least 1 px wide: the shortest are drawn longer than they were".into(),
+    ));
+    if trace
+        .runs
+        .iter()
+        .flat_map(|r| r.spans())
+        .any(|(_, s)| s.task.is_none())
+    {
+        items.push((None, "paler: a lane's own work (starting up)".into()));
+    }
+    let mut rows: Vec<Vec<LegendEntry>> = vec![Vec::new()];
+    let mut x = 0.0;
+    for (color, words) in items {
+        let w = 19.0 + words.chars().count() as f64 * 6.6 + 18.0;
+        if x + w > width && x > 0.0 {
+            rows.push(Vec::new());
+            x = 0.0;
+        }
+        x += w;
+        rows.last_mut().expect("a row").push((color, words));
+    }
+    rows
+}
+
+const RUN: Doing = Doing {
+    state: State::Run,
+    reason: None,
+};
+
+/// The legend's rows, the first at `y`: a swatch (none for a note) and its words.
+fn draw_legend(out: &mut String, rows: &[Vec<LegendEntry>], y: f64) {
+    for (r, row) in rows.iter().enumerate() {
+        let (mut x, y) = (MARGIN, y + r as f64 * LEGEND_H);
+        for (color, words) in row {
+            if let Some(color) = color {
+                let _ = writeln!(
+                    out,
+                    "<rect class=\"legend\" x=\"{x:.1}\" y=\"{:.1}\" width=\"14\" height=\"10\" fill=\"{color}\"/>",
+                    y - 9.0
+                );
+                x += 19.0;
+            }
+            let fill = if color.is_none() {
+                " fill=\"#4a5568\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "<text x=\"{x:.1}\" y=\"{y:.1}\"{fill}>{}</text>",
+                esc(words)
+            );
+            x += words.chars().count() as f64 * 6.6 + 18.0;
+        }
+    }
 }
 
 fn axis(out: &mut String, x0: f64, y: f64, plot_w: f64, span_ns: u64) {

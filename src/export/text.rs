@@ -2,7 +2,8 @@
 //! run on one time scale, in glyphs that carry the state without colour (`█` run, `░` wait,
 //! `▒` ready).
 
-use crate::present::glyph::{paint, LEGEND};
+use crate::present::glyph::paint;
+use crate::present::legend;
 use crate::present::words::{human_ms, ms, nice_step, tick_label_at};
 use crate::present::{cell_glyph, queue_glyph, title, verdict};
 use crate::trace::{speedup, Cell, Run, Trace};
@@ -96,7 +97,7 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
         .min(style.width / 3);
     let cols = style.width.saturating_sub(name_w + 2).max(1);
     let ns_per_col = longest.div_ceil(cols as u64).max(1);
-    let mut out = legend(style.width, style.color);
+    let mut out = legend(trace, style.width, style.color);
     let _ = writeln!(out, "one column = {}", human_ms(ms(ns_per_col)));
     for run in &trace.runs {
         out.push('\n');
@@ -136,11 +137,12 @@ fn paint_cells(cells: &[Cell], color: bool) -> String {
     out.trim_end().to_string()
 }
 
-/// The legend, one item a line when the three don't fit in `width`.
-fn legend(width: usize, color: bool) -> String {
-    let plain: Vec<String> = LEGEND.iter().map(|i| format!("█ {}", i.long)).collect();
-    let one_line = plain.iter().map(|p| p.chars().count()).sum::<usize>() + 9 <= width;
-    let painted: Vec<String> = LEGEND
+/// The legend, one item a line when they don't all fit in `width`.
+fn legend(trace: &Trace, width: usize, color: bool) -> String {
+    let items = legend::items(trace.runs.iter());
+    let plain: Vec<String> = items.iter().map(|i| format!("█ {}", i.long)).collect();
+    let one_line = plain.iter().map(|p| p.chars().count() + 3).sum::<usize>() <= width;
+    let painted: Vec<String> = items
         .iter()
         .map(|i| {
             let glyph = paint(&cell_glyph(i.cell).to_string(), i.cell, color);

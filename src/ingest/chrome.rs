@@ -13,7 +13,9 @@
 use crate::error::Error;
 use crate::instrument::{Mark, Msg, Record, Recorder, NO_TASK};
 use crate::trace::limits::MAX_TASKS;
-use crate::trace::{Origin, Outcome, QueueMeta, RunMeta, Span, State, TaskEnd, Trace, MAX_NS};
+use crate::trace::{
+    Origin, Outcome, QueueMeta, Reason, RunMeta, Span, State, TaskEnd, Trace, MAX_NS,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -136,7 +138,7 @@ struct Slice {
     /// (a tracer writes a call when it returns, after the calls it made).
     order: usize,
     /// runwait's own: its state and task, exactly.
-    own: Option<(State, Option<u32>)>,
+    own: Option<(State, Option<u32>, Option<Reason>)>,
 }
 
 #[derive(Default)]
@@ -342,11 +344,13 @@ fn take_complete(read: &Read, order: usize, run: &mut RunIn) -> bool {
     let Some(l) = run.lane(&read.event.tid) else {
         return false;
     };
+    let reason = read.event.args.get("reason").cloned();
+    let reason = reason.and_then(|r| serde_json::from_value::<Reason>(r).ok());
     let own = read
         .own
         .then(|| State::ALL.into_iter().find(|s| s.name() == read.name))
         .flatten()
-        .map(|state| (state, read.task));
+        .map(|state| (state, read.task, reason));
     run.lanes[l].slices.push(Slice {
         start,
         end,
@@ -502,6 +506,7 @@ fn foreign_meta(run_in: &RunIn, lanes: u32, tasks: u32, own: bool) -> RunMeta {
         } else {
             Origin::Imported
         },
+        cpu_waits_hz: None,
         set: 0,
     }
 }
@@ -598,6 +603,7 @@ fn emit_rest(
             lane,
             task,
             mark,
+            reason: None,
         })
     };
     // Ends name lanes as the file numbered them.
@@ -642,10 +648,11 @@ fn own_spans(mut slices: Vec<Slice>) -> Vec<Span> {
     slices
         .into_iter()
         .filter_map(|s| {
-            let (state, task) = s.own?;
+            let (state, task, reason) = s.own?;
             Some(Span {
                 task,
                 state,
+                reason,
                 start_ns: s.start,
                 end_ns: s.end,
             })
@@ -657,9 +664,18 @@ fn own_spans(mut slices: Vec<Slice>) -> Vec<Span> {
 /// ` (file:line)`, is in [`BLOCKING`] (`socket.recv_into`, `time.sleep`,
 /// `_thread.lock.acquire`).
 pub fn blocks(name: &str) -> bool {
+    blocking_reason(name).is_some()
+}
+
+/// What a call known to block waits for: a timer (`sleep`), a lock (`acquire`), else I/O.
+pub fn blocking_reason(name: &str) -> Option<Reason> {
     let call = name.split(" (").next().unwrap_or(name);
     let last = call.rsplit(['.', ':']).next().unwrap_or(call);
-    BLOCKING.contains(&last)
+    BLOCKING.contains(&last).then(|| match last {
+        "sleep" => Reason::Timer,
+        "acquire" => Reason::Lock,
+        _ => Reason::Io,
+    })
 }
 
 /// A thread's nested slices as spans of its `task`: at each instant the innermost slice says the
@@ -669,25 +685,27 @@ fn innermost(mut slices: Vec<Slice>, task: u32) -> Vec<Span> {
     // written later (the caller, written when it returned).
     slices.sort_by(|a, b| (a.start, b.end, b.order).cmp(&(b.start, a.end, a.order)));
     let mut spans: Vec<Span> = Vec::new();
-    let mut emit = |from: u64, to: u64, state: State| {
+    let mut emit = |from: u64, to: u64, reason: Option<Reason>| {
         if to <= from {
             return;
         }
+        let state = reason.map_or(State::Run, |_| State::Wait);
         match spans.last_mut() {
-            Some(last) if last.end_ns == from && last.state == state => last.end_ns = to,
+            Some(last) if last.end_ns == from && last.reason == reason => last.end_ns = to,
             _ => spans.push(Span {
                 task: Some(task),
                 state,
+                reason,
                 start_ns: from,
                 end_ns: to,
             }),
         }
     };
-    // The slices open now, innermost last: (end, state).
-    let mut stack: Vec<(u64, State)> = Vec::new();
+    // The slices open now, innermost last: (end, what it waits for, if it blocks).
+    let mut stack: Vec<(u64, Option<Reason>)> = Vec::new();
     let mut t = 0;
     // Move time on to `to`: slices that end by then close, innermost first.
-    let mut advance = |stack: &mut Vec<(u64, State)>, t: &mut u64, to: u64| {
+    let mut advance = |stack: &mut Vec<(u64, Option<Reason>)>, t: &mut u64, to: u64| {
         while let Some(&(end, state)) = stack.last() {
             if end > to {
                 emit(*t, to, state);
@@ -703,12 +721,7 @@ fn innermost(mut slices: Vec<Slice>, task: u32) -> Vec<Span> {
         advance(&mut stack, &mut t, slice.start);
         // A slice reaching past its parent's end is cut at it (not properly nested).
         let end = stack.last().map_or(slice.end, |&(e, _)| slice.end.min(e));
-        let state = if blocks(&slice.name) {
-            State::Wait
-        } else {
-            State::Run
-        };
-        stack.push((end, state));
+        stack.push((end, blocking_reason(&slice.name)));
     }
     advance(&mut stack, &mut t, u64::MAX);
     spans

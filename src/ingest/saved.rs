@@ -45,17 +45,18 @@ pub fn replay(trace: Trace) -> Trace {
 
 fn replay_run(recorder: &mut Recorder, run: Run) {
     let id = recorder.add_run(run.meta);
-    let record = |t_ns, lane, task, mark| {
+    let record = |t_ns, lane, task, mark, reason| {
         Msg::Record(Record {
             t_ns,
             run: id,
             lane,
             task,
             mark,
+            reason,
         })
     };
     if let Some(t) = run.start_ns {
-        recorder.apply(record(t, 0, NO_TASK, Mark::RunStart));
+        recorder.apply(record(t, 0, NO_TASK, Mark::RunStart, None));
     }
     for (l, lane) in run.lanes.into_iter().enumerate() {
         let l = l as u32;
@@ -80,7 +81,8 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
         }
         if let Some(open) = lane.open {
             let task = open.task.unwrap_or(NO_TASK);
-            recorder.apply(record(open.start_ns, l, task, mark_of(open.state)));
+            let mark = mark_of(open.state);
+            recorder.apply(record(open.start_ns, l, task, mark, open.reason));
         }
     }
     for end in run.ends {
@@ -88,7 +90,7 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
     }
     for (q, points) in run.queue_lengths.into_iter().enumerate() {
         for (t, len) in points {
-            recorder.apply(record(t, q as u32, len, Mark::Queue));
+            recorder.apply(record(t, q as u32, len, Mark::Queue, None));
         }
     }
     for (name, value) in run.lesson {
@@ -104,7 +106,7 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
         max_ns: run.max_reorder_ns,
     });
     if let Some(t) = run.end_ns {
-        recorder.apply(record(t, 0, NO_TASK, Mark::RunEnd));
+        recorder.apply(record(t, 0, NO_TASK, Mark::RunEnd, None));
     }
 }
 

@@ -21,10 +21,10 @@ impl RecordLayer {
     }
 }
 
-/// Reads the four numeric fields of a mark event, by position (one callsite emits them all).
+/// Reads the five numeric fields of a mark event, by position (one callsite emits them all).
 #[derive(Default)]
 struct MarkFields {
-    values: [u64; 4],
+    values: [u64; 5],
 }
 
 impl Visit for MarkFields {
@@ -57,7 +57,7 @@ impl<S: Subscriber> Layer<S> for RecordLayer {
         }
         let mut fields = MarkFields::default();
         event.record(&mut fields);
-        let [run, lane, task, mark] = fields.values;
+        let [run, lane, task, mark, why] = fields.values;
         let Some(mark) = Mark::from_u8(mark as u8) else {
             return;
         };
@@ -70,6 +70,7 @@ impl<S: Subscriber> Layer<S> for RecordLayer {
             lane: lane as u32,
             task: task as u32,
             mark,
+            reason: super::reason_of(why as u8),
         });
     }
 }

@@ -11,12 +11,14 @@
 
 mod layer;
 pub mod log;
+pub mod probe;
 mod recorder;
 pub mod wire;
 
 pub use layer::{dispatch, RecordLayer};
 pub use recorder::Recorder;
 
+use crate::trace::Reason;
 use crossbeam_channel::{Sender, TrySendError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -58,7 +60,14 @@ pub enum Mark {
     /// The task ran past its time limit and was thrown away (a cloud function's timeout); the
     /// lane goes idle.
     Timeout = 10,
+    /// The CPU-wait probe saw the lane's thread wait for a CPU: `task` is how long, in µs, up
+    /// to the mark's time. `lane` [`ANY_LANE`]: whichever lane of the run was running then (an
+    /// event loop's thread runs its tasks' lanes).
+    CpuWait = 11,
 }
+
+/// For [`Mark::CpuWait`]: the lane of the run that was running.
+pub const ANY_LANE: u32 = u32::MAX;
 
 impl Mark {
     /// Marks whose loss would falsify the trace's figures (a run's wall time, a task's end):
@@ -73,7 +82,7 @@ impl Mark {
     pub fn from_u8(v: u8) -> Option<Mark> {
         use Mark::*;
         [
-            Run, Wait, Ready, Idle, Done, Failed, Lost, RunStart, RunEnd, Queue, Timeout,
+            Run, Wait, Ready, Idle, Done, Failed, Lost, RunStart, RunEnd, Queue, Timeout, CpuWait,
         ]
         .get(v as usize)
         .copied()
@@ -88,6 +97,17 @@ pub struct Record {
     pub lane: u32,
     pub task: u32,
     pub mark: Mark,
+    /// Why, for a `Wait` or `Ready`.
+    pub reason: Option<Reason>,
+}
+
+/// A reason as a mark's field: 0 for none, else its index + 1.
+pub fn reason_code(reason: Option<Reason>) -> u8 {
+    reason.map_or(0, |r| r.index() as u8 + 1)
+}
+
+pub fn reason_of(code: u8) -> Option<Reason> {
+    (code as usize).checked_sub(1).and_then(Reason::from_index)
 }
 
 /// What reaches the recorder: stamped records, and facts about lanes that are not timestamps.
@@ -227,13 +247,20 @@ pub struct At {
 /// Mark a state change. The Layer of the current `tracing` dispatcher stamps and records it.
 #[inline]
 pub fn mark(at: At, mark: Mark) {
+    mark_why(at, mark, None);
+}
+
+/// Mark a state change with its reason (a `Wait` or `Ready`: what for).
+#[inline]
+pub fn mark_why(at: At, mark: Mark, reason: Option<Reason>) {
     tracing::event!(
         target: MARK_TARGET,
         tracing::Level::TRACE,
         run = at.run as u64,
         lane = at.lane as u64,
         task = at.task as u64,
-        mark = mark as u64
+        mark = mark as u64,
+        why = reason_code(reason) as u64
     );
 }
 

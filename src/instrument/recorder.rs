@@ -1,7 +1,7 @@
 //! The recorder: the only writer of the trace. It drains the channel and turns marks into spans;
 //! sources that are not live (a file read by `ingest`) hand it the same messages directly.
 
-use super::{dispatch, Clock, Mark, Msg, Record, Sink, CHANNEL_CAPACITY, NO_TASK};
+use super::{dispatch, Clock, Mark, Msg, Record, Sink, ANY_LANE, CHANNEL_CAPACITY, NO_TASK};
 use crate::trace::{Open, Outcome, RunMeta, Span, State, TaskEnd, Trace};
 use crossbeam_channel::{bounded, Receiver};
 use std::collections::HashMap;
@@ -138,6 +138,20 @@ impl Recorder {
         };
         match rec.mark {
             Mark::RunStart => run.start_ns = Some(rec.t_ns),
+            Mark::CpuWait => {
+                // The kernel counts a wait when the thread gets its CPU back, some time in the
+                // sample period before this mark: placed in its middle.
+                let period = 1_000_000_000 / run.meta.cpu_waits_hz.unwrap_or(1_000).max(1) as u64;
+                let to = rec.t_ns.saturating_sub(period / 2);
+                let from = to.saturating_sub(rec.task as u64 * 1_000);
+                let lanes = match rec.lane {
+                    ANY_LANE => 0..run.lanes.len(),
+                    lane => lane as usize..(lane as usize + 1).min(run.lanes.len()),
+                };
+                for lane in &mut run.lanes[lanes] {
+                    lane.split_run(from, to);
+                }
+            }
             Mark::RunEnd => run.end_ns = Some(rec.t_ns),
             Mark::Queue => {
                 let q = rec.lane as usize;
@@ -171,6 +185,9 @@ impl Recorder {
         if let Some(open) = lane.open.take() {
             if t > open.start_ns {
                 lane.push(open.until(t));
+            } else if t < open.start_ns {
+                // A CPU wait moved the open span's start past this mark: it was placed late.
+                lane.cut_at(t);
             }
         }
         let task = (rec.task != NO_TASK).then_some(rec.task);
@@ -183,6 +200,7 @@ impl Recorder {
         .map(|state| Open {
             task,
             state,
+            reason: rec.reason,
             start_ns: t,
         });
         let outcome = match rec.mark {

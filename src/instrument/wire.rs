@@ -105,18 +105,19 @@ fn bad(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.to_string())
 }
 
-fn encode_record(r: &Record) -> [u8; 21] {
-    let mut b = [0u8; 21];
+fn encode_record(r: &Record) -> [u8; 22] {
+    let mut b = [0u8; 22];
     b[0..8].copy_from_slice(&r.t_ns.to_le_bytes());
     b[8..12].copy_from_slice(&r.run.to_le_bytes());
     b[12..16].copy_from_slice(&r.lane.to_le_bytes());
     b[16..20].copy_from_slice(&r.task.to_le_bytes());
     b[20] = r.mark as u8;
+    b[21] = super::reason_code(r.reason);
     b
 }
 
 fn decode_record(b: &[u8]) -> io::Result<Record> {
-    if b.len() != 21 {
+    if b.len() != 22 {
         return Err(bad("bad record length"));
     }
     let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
@@ -126,6 +127,7 @@ fn decode_record(b: &[u8]) -> io::Result<Record> {
         lane: u32_at(12),
         task: u32_at(16),
         mark: Mark::from_u8(b[20]).ok_or_else(|| bad("unknown mark"))?,
+        reason: super::reason_of(b[21]),
     })
 }
 
@@ -191,6 +193,15 @@ mod tests {
                 lane: 7,
                 task: super::super::NO_TASK,
                 mark: Mark::Lost,
+                reason: None,
+            }),
+            Frame::Record(Record {
+                t_ns: 7,
+                run: 0,
+                lane: 1,
+                task: 3,
+                mark: Mark::Wait,
+                reason: Some(crate::trace::Reason::QueueFull),
             }),
             Frame::Dropped(42),
             Frame::QueueOp {

@@ -1,7 +1,7 @@
 //! What a panel's caption says: the event a step landed on, in words, or the lanes' states at
 //! the playhead.
 
-use super::words::{human_ms, ms, outcome, ready_for};
+use super::words::{human_ms, ms, outcome, waits_for};
 use crate::trace::{Lane, LaneKind, Outcome, Run, State};
 
 /// Where an event happened: a run, one of the lanes it is shown with (its workers, or its
@@ -24,8 +24,16 @@ pub fn event(at: &At) -> String {
             let doing = match (span.state, span.task) {
                 (State::Run, None) => "starts up".to_string(),
                 (State::Run, Some(_)) => "runs".to_string(),
-                (State::Wait, _) => "starts waiting for I/O".to_string(),
-                (State::Ready, _) => format!("is ready, waiting for {}", ready_for(r.meta.ready)),
+                // Spans recorded before reasons wait for I/O, or are ready for what the run's
+                // ready means.
+                (State::Wait, _) => {
+                    let why = span.reason.unwrap_or(crate::trace::Reason::Io);
+                    format!("starts waiting for {}", waits_for(why))
+                }
+                (State::Ready, _) => {
+                    let why = span.reason.unwrap_or(r.meta.ready);
+                    format!("is ready, waiting for {}", waits_for(why))
+                }
             };
             let lane_is_task = at.by_task || r.meta.lane_kind == LaneKind::Task;
             match span.task {

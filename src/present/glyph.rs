@@ -1,30 +1,32 @@
-//! How states look: one glyph and one tone per state, for every view. Glyphs carry the state
-//! without colour (`█` run, `░` wait, `▒` ready); a cell where the lane ran only briefly is `▌`,
-//! blue on the colour of what it did the rest of the cell. The tone of a state is one entry
-//! here, as the terminal's colour, an ANSI code and the SVG's fill.
+//! How what a lane does looks, for every view. Glyphs carry the state without colour (`█` run,
+//! `░` wait, `▒` ready, `▚` ready for a CPU); a cell the lane ran part of shows that part in
+//! eighths (`▏` to `▉`), blue on the colour of what it did the rest of the cell. Each tone is one
+//! entry here: the terminal's colour, an ANSI code and the SVG's fill.
 
-use crate::trace::{Cell, State};
+use crate::trace::{Cell, Doing, Reason, State};
 use ratatui::style::{Color, Style};
 
-/// A cell where the lane ran only briefly: blue, on the colour of what it did the rest of the
-/// cell.
-pub const BRIEF_RUN: char = '▌';
+/// A cell the lane ran part of: `EIGHTHS[k - 1]` for k eighths, blue on the colour of what it
+/// did the rest of the cell.
+pub const EIGHTHS: [char; 7] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
-pub fn glyph(state: Option<State>) -> char {
-    match state {
-        Some(State::Run) => '█',
-        Some(State::Wait) => '░',
-        Some(State::Ready) => '▒',
+/// The glyph of what a lane does: `█` run, `░` wait, `▒` ready, `▚` ready for a CPU.
+pub fn glyph(doing: Option<Doing>) -> char {
+    match doing.map(|d| (d.state, d.reason)) {
         None => ' ',
+        Some((State::Run, _)) => '█',
+        Some((State::Wait, _)) => '░',
+        Some((State::Ready, Some(Reason::Cpu))) => '▚',
+        Some((State::Ready, _)) => '▒',
     }
 }
 
-/// The character a cell shows.
+/// The character a cell shows: its run in eighths, else what the lane did.
 pub fn cell_glyph(cell: Cell) -> char {
-    if cell.ran_briefly() {
-        BRIEF_RUN
-    } else {
-        glyph(cell.main)
+    match cell.run {
+        0 => glyph(cell.rest),
+        8.. => '█',
+        k => EIGHTHS[k as usize - 1],
     }
 }
 
@@ -37,47 +39,79 @@ pub fn queue_glyph(len: Option<u32>) -> char {
     }
 }
 
-/// A state's colour in each medium: the article's blue and red, and amber for ready.
+/// A colour in each medium: the terminal's, an ANSI foreground code (add 10 for the
+/// background) and the SVG's fill.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tone {
     pub color: Color,
-    /// The ANSI foreground code (add 10 for the background).
     pub ansi: u8,
     pub hex: &'static str,
 }
 
-pub fn tone(state: State) -> Tone {
-    match state {
-        State::Run => Tone {
-            color: Color::Blue,
-            ansi: 34,
-            hex: "#2b6cb0",
-        },
-        State::Wait => Tone {
-            color: Color::Red,
-            ansi: 31,
-            hex: "#c53030",
-        },
-        State::Ready => Tone {
-            color: Color::Yellow,
-            ansi: 33,
-            hex: "#d69e2e",
-        },
+const BLUE: Tone = Tone {
+    color: Color::Blue,
+    ansi: 34,
+    hex: "#2b6cb0",
+};
+const RED: Tone = Tone {
+    color: Color::Red,
+    ansi: 31,
+    hex: "#c53030",
+};
+const GREY: Tone = Tone {
+    color: Color::DarkGray,
+    ansi: 90,
+    hex: "#a0aec0",
+};
+const AMBER: Tone = Tone {
+    color: Color::Yellow,
+    ansi: 33,
+    hex: "#d69e2e",
+};
+const MAGENTA: Tone = Tone {
+    color: Color::Magenta,
+    ansi: 35,
+    hex: "#9f3fbf",
+};
+const CYAN: Tone = Tone {
+    color: Color::Cyan,
+    ansi: 36,
+    hex: "#2c7a7b",
+};
+
+/// The colour of what a lane does: the article's blue (run) and red (wait), amber for ready
+/// for the GIL, cyan for the loop, magenta for a CPU, grey for a modelled cold start.
+pub fn tone(doing: Doing) -> Tone {
+    match (doing.state, doing.reason) {
+        (State::Run, _) => BLUE,
+        (State::Wait, Some(Reason::ColdStart)) => GREY,
+        (State::Wait, _) => RED,
+        (State::Ready, Some(Reason::Cpu)) => MAGENTA,
+        (State::Ready, Some(Reason::Loop)) => CYAN,
+        (State::Ready, _) => AMBER,
     }
 }
 
-/// How a cell looks in the terminal: its glyph, and in colour, a brief run is blue on the colour
+/// The tone of a state with no reason (traces from before reasons).
+pub fn state_tone(state: State) -> Tone {
+    tone(Doing {
+        state,
+        reason: None,
+    })
+}
+
+/// How a cell looks in the terminal: its glyph, and in colour, blue for its run over the colour
 /// of what the lane did the rest of the cell.
 pub fn cell_style(cell: Cell, color: bool) -> (char, Style) {
     let glyph = cell_glyph(cell);
     if !color {
         return (glyph, Style::default());
     }
-    let main = cell.main.map(|s| tone(s).color).unwrap_or(Color::Reset);
-    let style = if cell.ran_briefly() {
-        Style::default().fg(tone(State::Run).color).bg(main)
-    } else {
-        Style::default().fg(main)
+    let rest = cell.rest.map_or(Color::Reset, |d| tone(d).color);
+    let style = match cell.run {
+        0 => Style::default().fg(rest),
+        8.. => Style::default().fg(BLUE.color),
+        _ => Style::default().fg(BLUE.color).bg(rest),
     };
     (glyph, style)
 }
@@ -87,56 +121,12 @@ pub fn paint(text: &str, cell: Cell, color: bool) -> String {
     if !color {
         return text.to_string();
     }
-    let fg = cell.main.map(|s| tone(s).ansi);
-    let code = if cell.ran_briefly() {
-        let run = tone(State::Run).ansi;
-        match fg {
-            Some(fg) => format!("{run};{}", fg + 10),
-            None => run.to_string(),
-        }
-    } else {
-        match fg {
-            Some(fg) => fg.to_string(),
-            None => return text.to_string(),
-        }
+    let rest = cell.rest.map(|d| tone(d).ansi);
+    let code = match (cell.run, rest) {
+        (0, None) => return text.to_string(),
+        (0, Some(fg)) => fg.to_string(),
+        (8.., _) | (_, None) => BLUE.ansi.to_string(),
+        (_, Some(bg)) => format!("{};{}", BLUE.ansi, bg + 10),
     };
     format!("\x1b[{code}m{text}\x1b[0m")
 }
-
-/// One item of the legend: what a cell looks like, and what it means, briefly (the terminal's
-/// footer) and in full (the text and the picture).
-pub struct LegendItem {
-    pub cell: Cell,
-    pub short: &'static str,
-    pub long: &'static str,
-}
-
-const fn cell(main: State, ran: bool) -> Cell {
-    Cell {
-        main: Some(main),
-        ran,
-    }
-}
-
-pub const LEGEND: [LegendItem; 4] = [
-    LegendItem {
-        cell: cell(State::Run, true),
-        short: "run",
-        long: "run (on a CPU)",
-    },
-    LegendItem {
-        cell: cell(State::Wait, true),
-        short: "ran briefly",
-        long: "ran briefly, else waited",
-    },
-    LegendItem {
-        cell: cell(State::Wait, false),
-        short: "wait (I/O)",
-        long: "wait (blocked on I/O)",
-    },
-    LegendItem {
-        cell: cell(State::Ready, false),
-        short: "ready (for the GIL, the loop, a CPU)",
-        long: "ready (could run: waiting for the GIL, the loop or a worker)",
-    },
-];

@@ -4,6 +4,7 @@
 
 pub mod caption;
 pub mod glyph;
+pub mod legend;
 pub mod title;
 pub mod verdict;
 pub mod words;

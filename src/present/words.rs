@@ -68,12 +68,35 @@ pub fn outcome(outcome: Outcome) -> &'static str {
     }
 }
 
-/// What a `ready` span waits for.
-pub fn ready_for(reason: Reason) -> &'static str {
+/// What a wait or ready span waits for: "I/O", "the GIL".
+pub fn waits_for(reason: Reason) -> &'static str {
     match reason {
-        Reason::Loop => "the event loop",
+        Reason::Io => "I/O",
+        Reason::Timer => "a timer",
+        Reason::Lock => "a lock",
+        Reason::QueueEmpty => "an item in the queue",
+        Reason::QueueFull => "room in the queue",
+        Reason::ColdStart => "its runtime to load (modelled)",
+        Reason::Offload => "work handed to a worker pool",
         Reason::Gil => "the GIL",
+        Reason::Loop => "the event loop",
         Reason::Cpu => "a CPU",
+    }
+}
+
+/// A reason in a word or two, for the legend: "I/O", "GIL".
+pub fn reason_word(reason: Reason) -> &'static str {
+    match reason {
+        Reason::Io => "I/O",
+        Reason::Timer => "timer",
+        Reason::Lock => "lock",
+        Reason::QueueEmpty => "empty queue",
+        Reason::QueueFull => "full queue",
+        Reason::ColdStart => "cold start",
+        Reason::Offload => "offloaded work",
+        Reason::Gil => "GIL",
+        Reason::Loop => "loop",
+        Reason::Cpu => "CPU",
     }
 }
 

@@ -44,6 +44,9 @@ pub struct Span {
     /// The task the lane worked on, or `None` for the lane's own work (a process starting up).
     pub task: Option<u32>,
     pub state: State,
+    /// Why it waits or is ready (none for `run`, and in traces from before reasons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
     pub start_ns: u64,
     pub end_ns: u64,
 }
@@ -52,6 +55,21 @@ impl Span {
     pub fn len_ns(&self) -> u64 {
         self.end_ns - self.start_ns
     }
+
+    /// What the lane does in it: its state and why.
+    pub fn doing(&self) -> Doing {
+        Doing {
+            state: self.state,
+            reason: self.reason,
+        }
+    }
+}
+
+/// What a lane does: a state, and why (for wait and ready).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Doing {
+    pub state: State,
+    pub reason: Option<Reason>,
 }
 
 /// One row of a diagram: a worker (thread, process) or, for the event loop, a task.
@@ -72,6 +90,9 @@ pub struct Lane {
     /// Derived from `spans`; covers a prefix of them (it is only ever appended to).
     #[serde(skip)]
     index: Vec<u64>,
+    /// Which reasons its spans have had, a bit per [`Reason::index`] (derived, for the legend).
+    #[serde(skip)]
+    seen: u32,
 }
 
 /// The latest time a trace may hold, in nanoseconds (2^53, about 104 days): every sum and
@@ -101,6 +122,9 @@ impl Lane {
     /// Append a span (later than every span before it), keeping the index up to date.
     pub fn push(&mut self, span: Span) {
         self.spans.push(span);
+        if let Some(reason) = span.reason {
+            self.seen |= 1 << reason.index();
+        }
         if self.spans.len() % INDEX_STRIDE == 0
             && self.index.len() * INDEX_STRIDE + INDEX_STRIDE == self.spans.len()
         {
@@ -115,7 +139,106 @@ impl Lane {
             .chunks_exact(INDEX_STRIDE)
             .map(|block| block[INDEX_STRIDE - 1].end_ns)
             .collect();
+        self.seen = self
+            .spans
+            .iter()
+            .filter_map(|s| s.reason)
+            .fold(0, |bits, r| bits | 1 << r.index());
     }
+
+    /// The reasons its spans have had (the open one's too).
+    pub fn reasons_seen(&self) -> impl Iterator<Item = Reason> + '_ {
+        let open = self
+            .open
+            .and_then(|o| o.reason)
+            .map_or(0, |r| 1 << r.index());
+        let bits = self.seen | open;
+        Reason::ALL
+            .into_iter()
+            .filter(move |r| bits & (1 << r.index()) != 0)
+    }
+
+    /// Take off every span from the `n`-th on, keeping the index true.
+    fn truncate(&mut self, n: usize) -> Vec<Span> {
+        self.index.truncate(n / INDEX_STRIDE);
+        self.spans.split_off(n.min(self.spans.len()))
+    }
+
+    /// Mark `[from_ns, to_ns)` of the lane's `run` as ready for a CPU: the time its thread was
+    /// measured waiting for one (the OS ran others). Closed spans are split; an open `run` is
+    /// closed where the wait began and goes on after it.
+    pub fn split_run(&mut self, from_ns: u64, to_ns: u64) {
+        if from_ns >= to_ns {
+            return;
+        }
+        let first = self.spans.partition_point(|s| s.end_ns <= from_ns);
+        for span in self.truncate(first) {
+            for piece in split_span(span, from_ns, to_ns) {
+                self.push(piece);
+            }
+        }
+        let Some(open) = self
+            .open
+            .filter(|o| o.state == State::Run && o.start_ns < to_ns)
+        else {
+            return;
+        };
+        for piece in split_span(open.until(to_ns), from_ns, to_ns) {
+            self.push(piece);
+        }
+        self.open = Some(Open {
+            start_ns: to_ns,
+            ..open
+        });
+    }
+
+    /// Forget what the lane recorded after `t_ns` (spans reaching past it are cut there): a
+    /// CPU wait placed a little late is cut back when a mark from before its end arrives.
+    pub fn cut_at(&mut self, t_ns: u64) {
+        let first = self.spans.partition_point(|s| s.end_ns <= t_ns);
+        for span in self.truncate(first) {
+            if span.start_ns < t_ns {
+                self.push(Span {
+                    end_ns: t_ns,
+                    ..span
+                });
+            }
+        }
+    }
+}
+
+/// A `run` span split around `[from_ns, to_ns)`, which becomes ready for a CPU; any other span
+/// as it is.
+fn split_span(span: Span, from_ns: u64, to_ns: u64) -> impl Iterator<Item = Span> {
+    let pieces = if span.state != State::Run {
+        [Some(span), None, None]
+    } else {
+        let (a, b) = (
+            from_ns.clamp(span.start_ns, span.end_ns),
+            to_ns.clamp(span.start_ns, span.end_ns),
+        );
+        let cpu = Span {
+            state: State::Ready,
+            reason: Some(Reason::Cpu),
+            ..span
+        };
+        [
+            Some(Span { end_ns: a, ..span }),
+            Some(Span {
+                start_ns: a,
+                end_ns: b,
+                ..cpu
+            }),
+            Some(Span {
+                start_ns: b,
+                ..span
+            }),
+        ]
+    };
+    pieces
+        .into_iter()
+        .flatten()
+        .filter(|s| s.end_ns > s.start_ns)
 }
 
 /// A span that has begun and not yet ended.
@@ -123,6 +246,8 @@ impl Lane {
 pub struct Open {
     pub task: Option<u32>,
     pub state: State,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
     pub start_ns: u64,
 }
 
@@ -132,6 +257,7 @@ impl Open {
         Span {
             task: self.task,
             state: self.state,
+            reason: self.reason,
             start_ns: self.start_ns,
             end_ns: now_ns.max(self.start_ns),
         }
@@ -189,17 +315,66 @@ pub struct TaskEnd {
     pub at_ns: u64,
 }
 
-/// What a run's `ready` spans wait for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Why a lane waits, or what it is ready for but does not have: every wait and ready span
+/// carries one.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Reason {
-    /// The (emulated) GIL.
+    /// Waiting for I/O: a socket, a file.
+    Io,
+    /// Waiting for a timer: a sleep.
+    Timer,
+    /// Waiting for a lock another thread holds.
+    Lock,
+    /// Waiting for an item in an empty queue.
+    QueueEmpty,
+    /// Waiting for room in a full queue.
+    QueueFull,
+    /// Waiting for a cold start's runtime load (modelled).
+    ColdStart,
+    /// Waiting for work handed to a worker pool (run_in_executor).
+    Offload,
+    /// Ready, waiting for the (emulated) GIL.
     Gil,
-    /// The event loop, busy with another task.
+    /// Ready, waiting for the event loop, busy with another task.
     Loop,
-    /// A CPU.
+    /// Ready, waiting for a CPU: the operating system runs other threads (measured).
     #[default]
     Cpu,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 10] = [
+        Reason::Io,
+        Reason::Timer,
+        Reason::Lock,
+        Reason::QueueEmpty,
+        Reason::QueueFull,
+        Reason::ColdStart,
+        Reason::Offload,
+        Reason::Gil,
+        Reason::Loop,
+        Reason::Cpu,
+    ];
+
+    /// Its place in [`Reason::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn from_index(i: usize) -> Option<Reason> {
+        Reason::ALL.get(i).copied()
+    }
+
+    /// The state a lane is in for this reason: ready for the GIL, the loop, a CPU; else wait.
+    pub fn state(self) -> State {
+        match self {
+            Reason::Gil | Reason::Loop | Reason::Cpu => State::Ready,
+            _ => State::Wait,
+        }
+    }
 }
 
 /// Why an executor wins a lesson when it wins it: what the verdict says.
@@ -266,6 +441,10 @@ pub struct RunMeta {
     pub strength: Strength,
     #[serde(default)]
     pub origin: Origin,
+    /// How often its threads' CPU waits were sampled (Hz), or `None`: not measured (another
+    /// OS, a trace from elsewhere), so its `run` may include time waiting for a CPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_waits_hz: Option<u32>,
     /// Which set of runs it belongs to: 0, or a later set run beside the first.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub set: u32,

@@ -2,7 +2,7 @@
 //! each screen cell shows, its next and previous state change. Each costs a binary search plus
 //! what is visible, never a scan of everything recorded.
 
-use super::{Lane, Span, State, INDEX_STRIDE};
+use super::{Doing, Lane, Span, State, INDEX_STRIDE};
 
 impl Lane {
     /// The index of the first span that ends after `t_ns`: through the lane's index first.
@@ -65,36 +65,81 @@ impl Lane {
         open.max(closed)
     }
 
-    /// What each of `cols` cells of `ns_per_col` from `from_ns` shows: the state the lane
-    /// spent most of the cell in, and whether it ran at all there (so a short CPU burst, or a
-    /// thread's turn at the GIL, stays visible at any zoom; zooming in shows true lengths).
+    /// What each of `cols` cells of `ns_per_col` from `from_ns` shows: how much of it the lane
+    /// ran, and what it did the rest (see [`Cell`]). One pass over the visible spans.
     pub fn cells(&self, from_ns: u64, ns_per_col: u64, cols: usize, now_ns: u64) -> Vec<Cell> {
-        let ns_per_col = ns_per_col.max(1);
-        let to_ns = from_ns.saturating_add(ns_per_col.saturating_mul(cols as u64));
-        let mut acc = vec![[0u64; 3]; cols];
+        let npc = ns_per_col.max(1);
+        let to_ns = from_ns.saturating_add(npc.saturating_mul(cols as u64));
+        let mut out = Vec::with_capacity(cols);
+        let mut acc = Acc::default();
         for span in self.spans_from(from_ns, now_ns) {
-            if span.start_ns >= to_ns {
+            if span.start_ns >= to_ns || out.len() >= cols {
                 break;
             }
             let s = span.start_ns.saturating_sub(from_ns);
-            let e = span.end_ns.saturating_sub(from_ns);
-            let mut c = (s / ns_per_col) as usize;
-            while c < cols && (c as u64) * ns_per_col < e {
-                let lo = s.max(c as u64 * ns_per_col);
-                let hi = e.min((c as u64 + 1) * ns_per_col);
-                acc[c][state_index(span.state)] += hi.saturating_sub(lo);
-                c += 1;
+            let e = span.end_ns.saturating_sub(from_ns).min(npc * cols as u64);
+            // Cells before the span's first are done.
+            while ((out.len() as u64) + 1) * npc <= s {
+                out.push(std::mem::take(&mut acc).cell(npc));
+            }
+            let mut at = s;
+            while at < e {
+                let cell_end = (out.len() as u64 + 1) * npc;
+                let to = e.min(cell_end);
+                acc.add(span.doing(), to - at);
+                at = to;
+                if to == cell_end {
+                    out.push(std::mem::take(&mut acc).cell(npc));
+                }
             }
         }
-        acc.into_iter().map(Cell::from_times).collect()
+        while out.len() < cols {
+            out.push(std::mem::take(&mut acc).cell(npc));
+        }
+        out
     }
 }
 
-fn state_index(state: State) -> usize {
-    match state {
-        State::Run => 0,
-        State::Wait => 1,
-        State::Ready => 2,
+/// The time a lane spent in a cell, running and otherwise: the few things it did in it.
+#[derive(Default)]
+struct Acc {
+    run_ns: u64,
+    rest: [(Option<Doing>, u64); 4],
+}
+
+impl Acc {
+    fn add(&mut self, doing: Doing, ns: u64) {
+        if doing.state == State::Run {
+            self.run_ns += ns;
+            return;
+        }
+        let slot = self
+            .rest
+            .iter()
+            .position(|(d, _)| *d == Some(doing) || d.is_none())
+            // More than four things in a cell: the least of them gives way.
+            .unwrap_or_else(|| (0..4).min_by_key(|&i| self.rest[i].1).unwrap_or(0));
+        if self.rest[slot].0 != Some(doing) {
+            self.rest[slot] = (Some(doing), 0);
+        }
+        self.rest[slot].1 += ns;
+    }
+
+    /// The cell: eighths of `npc` run (at least one if it ran at all), and the longest of the
+    /// rest (of equals, ready before wait).
+    fn cell(self, npc: u64) -> Cell {
+        let run = match self.run_ns {
+            0 => 0,
+            ns => ((ns * 8 + npc / 2) / npc).clamp(1, 8) as u8,
+        };
+        let rank = |d: &Doing| (d.state == State::Ready) as u8;
+        let rest = self
+            .rest
+            .iter()
+            .filter_map(|&(d, ns)| Some((d?, ns)))
+            .max_by_key(|(d, ns)| (*ns, rank(d)))
+            .map(|(d, _)| d);
+        Cell { run, rest }
     }
 }
 
@@ -134,56 +179,40 @@ impl super::Run {
     }
 }
 
-/// What a screen cell shows for a lane.
+/// What a screen cell shows for a lane: how much of the cell it ran, in eighths, over what it
+/// did the rest of the cell. A brief run stays visible (one eighth) and still reads as brief;
+/// zooming in shows true lengths.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Cell {
-    /// The state the lane spent most of the cell in (`None`: it did nothing).
-    pub main: Option<State>,
-    /// It ran at some point in the cell.
-    pub ran: bool,
+    /// Eighths of the cell the lane ran: 0, or 1 to 8 (at least 1 if it ran at all).
+    pub run: u8,
+    /// What it did most of the rest of the cell: waited or was ready, and why; `None`: nothing.
+    pub rest: Option<Doing>,
 }
 
 impl Cell {
-    pub const IDLE: Cell = Cell {
-        main: None,
-        ran: false,
-    };
+    pub const IDLE: Cell = Cell { run: 0, rest: None };
 
-    /// From the time spent running, waiting and ready within the cell.
-    fn from_times([run, wait, ready]: [u64; 3]) -> Cell {
-        let main = if run == 0 && wait == 0 && ready == 0 {
-            None
-        } else if run >= wait && run >= ready {
-            Some(State::Run)
-        } else if ready >= wait {
-            Some(State::Ready)
-        } else {
-            Some(State::Wait)
-        };
-        Cell { main, ran: run > 0 }
-    }
-
-    /// It ran, but for less of the cell than it spent otherwise.
+    /// It ran for part of the cell only.
     pub fn ran_briefly(&self) -> bool {
-        self.ran && self.main != Some(State::Run)
+        (1..8).contains(&self.run)
     }
 
-    /// A group of lanes in one row: it ran if any ran; else the most pressing state (ready,
-    /// then wait).
+    /// A group of lanes in one row: the most any ran, over the most pressing of the rest
+    /// (ready, then wait).
     pub fn merge(self, other: Cell) -> Cell {
-        let rank = |s: Option<State>| match s {
-            Some(State::Run) => 3,
+        let rank = |c: &Cell| match c.rest.map(|d| d.state) {
             Some(State::Ready) => 2,
-            Some(State::Wait) => 1,
+            Some(_) => 1,
             None => 0,
         };
         Cell {
-            main: if rank(other.main) > rank(self.main) {
-                other.main
+            run: self.run.max(other.run),
+            rest: if rank(&other) > rank(&self) {
+                other.rest
             } else {
-                self.main
+                self.rest
             },
-            ran: self.ran || other.ran,
         }
     }
 }
@@ -201,6 +230,7 @@ mod tests {
                 .map(|&(state, start_ns, end_ns)| Span {
                     task: Some(0),
                     state,
+                    reason: None,
                     start_ns,
                     end_ns,
                 })
@@ -211,42 +241,63 @@ mod tests {
 
     use State::*;
 
-    fn c(main: Option<State>, ran: bool) -> Cell {
-        Cell { main, ran }
+    /// A cell: eighths run, over what the rest was.
+    fn c(run: u8, rest: Option<State>) -> Cell {
+        Cell {
+            run,
+            rest: rest.map(|state| Doing {
+                state,
+                reason: None,
+            }),
+        }
     }
 
     #[test]
-    fn a_short_run_still_shows_in_its_cell() {
+    fn a_brief_run_is_one_eighth_over_what_the_lane_did_the_rest() {
         let l = lane(&[(Run, 0, 1), (Wait, 1, 35), (Ready, 35, 38), (Run, 38, 40)]);
         let cells = l.cells(0, 10, 5, 100);
         assert_eq!(
             cells,
             vec![
-                c(Some(Wait), true),
-                c(Some(Wait), false),
-                c(Some(Wait), false),
-                c(Some(Wait), true),
+                c(1, Some(Wait)),
+                c(0, Some(Wait)),
+                c(0, Some(Wait)),
+                c(2, Some(Wait)),
                 Cell::IDLE
             ]
         );
-        assert!(cells[0].ran_briefly());
+        assert!(cells[0].ran_briefly() && !cells[1].ran_briefly());
     }
 
     #[test]
-    fn a_turn_at_the_gil_shows_as_a_brief_run_in_a_ready_cell() {
-        let l = lane(&[(Run, 0, 3), (Ready, 3, 10), (Run, 10, 18)]);
+    fn eighths_follow_the_share_of_the_cell_run() {
+        let l = lane(&[(Run, 0, 3), (Ready, 3, 10), (Run, 10, 18), (Run, 20, 40)]);
         assert_eq!(
-            l.cells(0, 10, 2, 100),
-            vec![c(Some(Ready), true), c(Some(Run), true)]
+            l.cells(0, 10, 4, 100),
+            vec![c(2, Some(Ready)), c(6, None), c(8, None), c(8, None)]
         );
+        // A thousandth of a cell is still one eighth; all but a thousandth is eight.
+        let l = lane(&[(Run, 0, 1), (Wait, 1, 999), (Run, 999, 1000)]);
+        assert_eq!(l.cells(0, 1000, 1, 1000), vec![c(1, Some(Wait))]);
+        let l = lane(&[(Wait, 0, 1), (Run, 1, 1000)]);
+        assert_eq!(l.cells(0, 1000, 1, 1000), vec![c(8, Some(Wait))]);
     }
 
     #[test]
-    fn the_longer_of_wait_and_ready_is_the_cell() {
+    fn the_longer_of_wait_and_ready_is_the_rest_and_keeps_its_reason() {
         let l = lane(&[(Wait, 0, 3), (Ready, 3, 4)]);
-        assert_eq!(l.cells(0, 10, 1, 100), vec![c(Some(Wait), false)]);
+        assert_eq!(l.cells(0, 10, 1, 100), vec![c(0, Some(Wait))]);
         let l = lane(&[(Wait, 0, 1), (Ready, 1, 5)]);
-        assert_eq!(l.cells(0, 10, 1, 100), vec![c(Some(Ready), false)]);
+        assert_eq!(l.cells(0, 10, 1, 100), vec![c(0, Some(Ready))]);
+        let mut l = lane(&[(Ready, 0, 2), (Ready, 2, 6)]);
+        l.spans[0].reason = Some(crate::trace::Reason::Gil);
+        l.spans[1].reason = Some(crate::trace::Reason::Cpu);
+        let rest = l.cells(0, 10, 1, 100)[0].rest.unwrap();
+        assert_eq!(
+            rest.reason,
+            Some(crate::trace::Reason::Cpu),
+            "4 of CPU beat 2 of GIL"
+        );
     }
 
     #[test]
@@ -255,24 +306,24 @@ mod tests {
         l.open = Some(Open {
             task: Some(1),
             state: Run,
+            reason: None,
             start_ns: 20,
         });
-        let main = |cells: Vec<Cell>| cells.into_iter().map(|c| c.main).collect::<Vec<_>>();
         assert_eq!(
-            main(l.cells(10, 5, 4, 27)),
-            vec![Some(Wait), Some(Wait), Some(Run), Some(Run)]
+            l.cells(10, 5, 4, 27),
+            vec![c(0, Some(Wait)), c(0, Some(Wait)), c(8, None), c(3, None)]
         );
         assert_eq!(
-            main(l.cells(10, 5, 4, 24)),
-            vec![Some(Wait), Some(Wait), Some(Run), None]
+            l.cells(10, 5, 4, 24),
+            vec![c(0, Some(Wait)), c(0, Some(Wait)), c(6, None), Cell::IDLE]
         );
     }
 
     #[test]
-    fn a_group_ran_if_any_lane_ran() {
-        let merged = c(Some(Wait), false).merge(c(Some(Ready), true));
-        assert_eq!(merged, c(Some(Ready), true));
-        assert_eq!(Cell::IDLE.merge(c(Some(Wait), false)), c(Some(Wait), false));
+    fn a_group_shows_the_most_any_ran_over_the_most_pressing_rest() {
+        let merged = c(2, Some(Wait)).merge(c(5, Some(Ready)));
+        assert_eq!(merged, c(5, Some(Ready)));
+        assert_eq!(Cell::IDLE.merge(c(0, Some(Wait))), c(0, Some(Wait)));
     }
 
     #[test]
@@ -295,6 +346,7 @@ mod tests {
         l.open = Some(Open {
             task: None,
             state: Ready,
+            reason: None,
             start_ns: 80,
         });
         assert_eq!(l.next_change(70), Some(80));
@@ -314,6 +366,7 @@ mod index_tests {
             .map(|i| Span {
                 task: Some(0),
                 state: State::Run,
+                reason: None,
                 start_ns: i * 10,
                 end_ns: i * 10 + 7,
             })

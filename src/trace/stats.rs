@@ -22,7 +22,7 @@ impl RunStats {
     pub fn of(run: &Run) -> RunStats {
         let mut stats = RunStats {
             wall_ns: run.wall_ns().unwrap_or(0),
-            max_running: max_concurrent(run, State::Run),
+            max_running: max_concurrent(run, State::Run, resolution_ns(run)),
             done: run.count(Outcome::Done),
             failed: run.count(Outcome::Failed),
             lost: run.count(Outcome::Lost),
@@ -42,21 +42,37 @@ impl RunStats {
     }
 }
 
-/// The most lanes in `state` on a task at one instant (a sweep over span edges; an end at t
-/// comes before a start at t, so spans that only touch do not count as overlapping).
-pub fn max_concurrent(run: &Run, state: State) -> u32 {
+/// The most lanes in `state` on a task at once, for at least `min_ns` (a sweep over span
+/// edges; an end at t comes before a start at t, so spans that only touch do not overlap).
+/// With CPU waits sampled, overlaps shorter than a sample period are within the probe's error
+/// and not counted.
+pub fn max_concurrent(run: &Run, state: State, min_ns: u64) -> u32 {
     let mut edges: Vec<(u64, i32)> = run
         .spans()
         .filter(|(_, s)| s.state == state && s.task.is_some() && s.end_ns > s.start_ns)
         .flat_map(|(_, s)| [(s.start_ns, 1), (s.end_ns, -1)])
         .collect();
     edges.sort_unstable();
-    let (mut now, mut most) = (0i32, 0i32);
-    for (_, step) in edges {
-        now += step;
-        most = most.max(now);
+    let (mut now, mut most, mut i) = (0i32, 0i32, 0);
+    while i < edges.len() {
+        let t = edges[i].0;
+        while edges.get(i).is_some_and(|e| e.0 == t) {
+            now += edges[i].1;
+            i += 1;
+        }
+        let held = edges.get(i).map_or(0, |e| e.0 - t);
+        if held >= min_ns.max(1) {
+            most = most.max(now);
+        }
     }
     most as u32
+}
+
+/// The shortest overlap of runs that counts: a sample period of the CPU-wait probe, if any.
+fn resolution_ns(run: &Run) -> u64 {
+    run.meta
+        .cpu_waits_hz
+        .map_or(0, |hz| 1_000_000_000 / hz.max(1) as u64)
 }
 
 /// speedup = the baseline run's wall time / this run's wall time; `None` without a baseline

@@ -48,6 +48,8 @@ pub enum Segment {
     Http { url: String },
     /// Blocking on a timer.
     Sleep { ms: u64 },
+    /// A cold start's runtime loading (the interpreter, the imports): modelled as a wait.
+    Load { ms: u64 },
     /// Add 1 to the run's shared counter `times` times: read it, compute a little (the
     /// bytecodes between Python's load and store, where a thread switch can fall), write it
     /// back; guarded as the run's variant says.

@@ -2,7 +2,7 @@
 //! never shown as measured.
 #![allow(dead_code)]
 
-use runwait::trace::{Lane, LaneKind, Outcome, Run, RunMeta, Span, State, TaskEnd, Trace};
+use runwait::trace::{Lane, LaneKind, Outcome, Reason, Run, RunMeta, Span, State, TaskEnd, Trace};
 
 const MS: u64 = 1_000_000;
 
@@ -31,12 +31,23 @@ fn meta(
     meta
 }
 
+/// A span; waits are for I/O, readies for the GIL (runwait's threads').
 fn span(task: Option<u32>, state: State, start_ms: f64, end_ms: f64) -> Span {
     Span {
         task,
         state,
+        reason: reason(state, Reason::Gil),
         start_ns: (start_ms * MS as f64) as u64,
         end_ns: (end_ms * MS as f64) as u64,
+    }
+}
+
+/// Why a span in `state` waits: I/O; or is ready: for `ready`.
+fn reason(state: State, ready: Reason) -> Option<Reason> {
+    match state {
+        State::Run => None,
+        State::Wait => Some(Reason::Io),
+        State::Ready => Some(ready),
     }
 }
 
@@ -67,7 +78,9 @@ fn io_run(m: RunMeta, start_ms: f64, latency_ms: f64, ready_ms: f64) -> Run {
                 .push(span(Some(task), State::Wait, t + 0.5, t + 0.5 + latency_ms));
             t += 0.5 + latency_ms;
             if ready > 0.0 {
-                l.spans.push(span(Some(task), State::Ready, t, t + ready));
+                let mut waited = span(Some(task), State::Ready, t, t + ready);
+                waited.reason = Some(m.ready);
+                l.spans.push(waited);
                 t += ready;
             }
             l.spans.push(span(Some(task), State::Run, t, t + 0.5));
@@ -138,6 +151,7 @@ pub fn big_trace(panels: usize, lanes: usize, spans_per_lane: usize) -> Trace {
                 l.spans.push(Span {
                     task: Some((i / 3) as u32),
                     state,
+                    reason: reason(state, Reason::Gil),
                     start_ns: offset + i * MS,
                     end_ns: offset + i * MS + MS - 1,
                 });

@@ -4,8 +4,8 @@
 use super::super::app::App;
 use super::header::mode;
 use super::{cell_style, one_line};
-use crate::present::glyph::LEGEND;
 use crate::present::human_ms;
+use crate::present::legend;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -21,15 +21,18 @@ pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App) {
             foot,
         );
     } else {
-        frame.render_widget(one_line(legend(app.color)), foot);
+        frame.render_widget(one_line(legend(app)), foot);
     }
     frame.render_widget(one_line(status_line(app)), status);
 }
 
-fn legend(color: bool) -> Line<'static> {
+/// What the glyphs of the panels shown mean.
+fn legend(app: &App) -> Line<'static> {
+    let runs = app.visible_panels();
+    let shown = runs.iter().map(|&r| &app.trace().runs[r]);
     let mut spans = vec![Span::raw(" ")];
-    for item in &LEGEND {
-        let (glyph, style) = cell_style(item.cell, color);
+    for item in legend::items(shown) {
+        let (glyph, style) = cell_style(item.cell, app.color);
         spans.push(Span::styled(glyph.to_string(), style));
         spans.push(Span::raw(format!(" {}  ", item.short)));
     }

@@ -278,26 +278,28 @@ mod tests {
             group_name(&[lane("task 0"), lane("task 1"), lane("task 24")]),
             "task 0–24"
         );
-        let c = |main, ran| Cell { main, ran };
-        let mut cells = vec![
-            Cell::IDLE,
-            c(Some(State::Wait), false),
-            c(Some(State::Wait), false),
-        ];
+        let c = |run, state: Option<State>| Cell {
+            run,
+            rest: state.map(|state| crate::trace::Doing {
+                state,
+                reason: None,
+            }),
+        };
+        let mut cells = vec![Cell::IDLE, c(0, Some(State::Wait)), c(2, Some(State::Wait))];
         merge(
             &mut cells,
             &[
-                c(Some(State::Wait), false),
-                c(Some(State::Ready), false),
-                c(Some(State::Ready), true),
+                c(0, Some(State::Wait)),
+                c(0, Some(State::Ready)),
+                c(5, Some(State::Ready)),
             ],
         );
         assert_eq!(
             cells,
             vec![
-                c(Some(State::Wait), false),
-                c(Some(State::Ready), false),
-                c(Some(State::Ready), true)
+                c(0, Some(State::Wait)),
+                c(0, Some(State::Ready)),
+                c(5, Some(State::Ready))
             ]
         );
     }

@@ -1,0 +1,114 @@
+//! The legend: what the glyphs and colours on screen mean, for the runs shown only. Each item is
+//! a sample cell with its meaning, briefly (the terminal's footer) and in full (the text and the
+//! picture).
+
+use super::words::reason_word;
+use crate::trace::{Cell, Doing, Reason, Run, State};
+
+pub struct Item {
+    pub cell: Cell,
+    pub short: String,
+    pub long: String,
+}
+
+fn item(run: u8, rest: Option<(State, Reason)>, short: &str, long: &str) -> Item {
+    Item {
+        cell: Cell {
+            run,
+            rest: rest.map(|(state, reason)| Doing {
+                state,
+                reason: Some(reason),
+            }),
+        },
+        short: short.to_string(),
+        long: long.to_string(),
+    }
+}
+
+/// The reasons the runs' lanes have waited or been ready for; a run recorded before reasons
+/// counts as waiting for I/O and ready for what its executor's ready means.
+pub fn reasons_seen<'a>(runs: impl Iterator<Item = &'a Run>) -> Vec<Reason> {
+    let mut bits = 0u32;
+    for run in runs {
+        let mut seen = 0u32;
+        for reason in run.lanes.iter().flat_map(|l| l.reasons_seen()) {
+            seen |= 1 << reason.index();
+        }
+        if seen == 0 && run.lanes.iter().any(|l| !l.spans.is_empty()) {
+            seen = 1 << Reason::Io.index() | 1 << run.meta.ready.index();
+        }
+        bits |= seen;
+    }
+    Reason::ALL
+        .into_iter()
+        .filter(|r| bits & (1 << r.index()) != 0)
+        .collect()
+}
+
+/// The legend for the runs shown: run, part of a cell run, and the waits and readies seen.
+pub fn items<'a>(runs: impl Iterator<Item = &'a Run> + Clone) -> Vec<Item> {
+    let seen = reasons_seen(runs.clone());
+    let mut out = vec![
+        item(8, None, "run", "run (on a CPU)"),
+        item(
+            3,
+            Some((State::Wait, Reason::Io)),
+            "ran part (eighths)",
+            "ran part of the cell (in eighths), over what it did the rest",
+        ),
+    ];
+    let waits: Vec<&str> = seen
+        .iter()
+        .filter(|r| r.state() == State::Wait && **r != Reason::ColdStart)
+        .map(|r| reason_word(*r))
+        .collect();
+    if !waits.is_empty() {
+        let words = waits.join(", ");
+        let (short, long) = (format!("wait: {words}"), format!("wait (blocked: {words})"));
+        out.push(item(0, Some((State::Wait, Reason::Io)), &short, &long));
+    }
+    for reason in seen {
+        match reason {
+            Reason::ColdStart => out.push(item(
+                0,
+                Some((State::Wait, reason)),
+                "cold start (modelled)",
+                "wait: a cold start's runtime load (modelled)",
+            )),
+            Reason::Gil | Reason::Loop | Reason::Cpu => out.push(ready_item(
+                reason,
+                runs.clone().any(|r| r.meta.cpu_waits_hz.is_some()),
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn ready_item(reason: Reason, sampled: bool) -> Item {
+    let rest = Some((State::Ready, reason));
+    match reason {
+        Reason::Gil => item(
+            0,
+            rest,
+            "ready: GIL",
+            "ready (could run: waiting for the GIL)",
+        ),
+        Reason::Loop => item(
+            0,
+            rest,
+            "ready: loop",
+            "ready (could run: waiting for the event loop)",
+        ),
+        _ => item(
+            0,
+            rest,
+            "ready: CPU",
+            if sampled {
+                "ready (could run: waiting for a CPU; sampled from the OS)"
+            } else {
+                "ready (could run: waiting for a CPU)"
+            },
+        ),
+    }
+}
