@@ -671,11 +671,12 @@ pub fn blocks(name: &str) -> bool {
 pub fn blocking_reason(name: &str) -> Option<Reason> {
     let call = name.split(" (").next().unwrap_or(name);
     let last = call.rsplit(['.', ':']).next().unwrap_or(call);
-    BLOCKING.contains(&last).then(|| match last {
+    let reason = match last {
         "sleep" => Reason::Timer,
         "acquire" => Reason::Lock,
         _ => Reason::Io,
-    })
+    };
+    BLOCKING.contains(&last).then_some(reason)
 }
 
 /// A thread's nested slices as spans of its `task`: at each instant the innermost slice says the
