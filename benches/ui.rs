@@ -3,7 +3,7 @@
 //! The trace is synthetic (`tests/common/synthetic.rs`, `big_trace`): 4 panels (finished
 //! "threads (GIL)" runs) of 200 lanes each, every lane alternating run / wait / ready spans of
 //! 1 ms. The app replays it paused, in colour, with the playhead in the middle of the trace, in
-//! a 200x60 terminal (`diagram_cols(200)` columns of diagram). At 60 rows each panel gets about
+//! a 200x60 terminal (its diagram as wide as the lane names leave it). At 60 rows each panel gets about
 //! ten lane rows, so compact mode groups 20 lanes a row: every lane of every panel is drawn.
 //!
 //! Benches, in the group `ui`:
@@ -38,7 +38,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use runwait::ui::app::App;
 use runwait::ui::playhead::{Window, Zoom};
-use runwait::ui::render::{diagram_cols, draw};
+use runwait::ui::render::draw;
 use std::hint::black_box;
 use synthetic::big_trace;
 
@@ -56,7 +56,7 @@ const PERIOD_NS: u64 = 3_000_000;
 fn app(spans_per_lane: usize) -> App {
     let mut app = App::replay(big_trace(PANELS, LANES, spans_per_lane));
     app.color = true;
-    app.cols = diagram_cols(WIDTH);
+    app.resize(WIDTH, HEIGHT);
     app.playhead.t_ns = app.extent() / 2;
     app
 }

@@ -133,7 +133,7 @@ fn headless_text_has_a_summary_and_a_diagram_per_run() {
     );
     assert!(text.starts_with("executor"), "{text}");
     assert!(text.contains("█ run") && text.contains("░ wait") && text.contains("▒ ready"));
-    assert!(text.contains("sync · 1 worker") && text.contains("async · 1 worker"));
+    assert!(text.contains("sync · 1 thread") && text.contains("async · 1 loop"));
     assert_eq!(
         text.matches("time  0").count(),
         2,

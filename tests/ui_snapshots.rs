@@ -8,12 +8,12 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use runwait::ui::app::App;
 use runwait::ui::keys::Action;
-use runwait::ui::render::{diagram_cols, draw};
+use runwait::ui::render::draw;
 
 fn app(tasks: u32, width: u16) -> App {
     let mut app = App::replay(synthetic::io_trace(tasks));
     app.color = false;
-    app.cols = diagram_cols(width);
+    app.resize(width, 24);
     app
 }
 
@@ -134,7 +134,7 @@ fn replay_plays_from_where_it_was_not_from_where_the_clock_got_to() {
 #[test]
 fn scrolling_stops_at_the_last_lane() {
     let mut app = app(12, 100);
-    app.size = (100, 24);
+    app.resize(100, 24);
     app.compact = false;
     app.tick();
     app.apply(Action::FocusNext);

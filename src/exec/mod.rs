@@ -152,6 +152,8 @@ pub fn meta(spec: &ExecSpec, label: String) -> RunMeta {
         strength: Strength::Overlaps,
         origin: crate::trace::Origin::Measured,
         cpu_waits_hz: probe::available().then_some(probe::PROBE_HZ),
+        roles: Vec::new(),
+        point: Default::default(),
         set: 0,
     }
 }

@@ -1,7 +1,7 @@
 //! `--json`: one JSON object with a summary row per run.
 
 use crate::present::ms;
-use crate::trace::{speedup, Trace};
+use crate::trace::{speedup, Reason, Trace};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -30,6 +30,14 @@ pub struct RunSummary<'a> {
     pub run_ms: f64,
     pub wait_ms: f64,
     pub ready_ms: f64,
+    /// Of `ready_ms`: waiting for the GIL (emulated), the event loop, a CPU (measured).
+    pub gil_ready_ms: f64,
+    pub loop_ready_ms: f64,
+    pub cpu_ready_ms: f64,
+    /// How often CPU waits were sampled, or `null`: not measured.
+    pub cpu_waits_hz: Option<u32>,
+    /// Wait time by what was waited for (`io`, `timer`, `lock`, ...), the non-zero ones.
+    pub waits_ms: std::collections::BTreeMap<&'static str, f64>,
     pub max_running: u32,
     pub speedup: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -42,6 +50,15 @@ pub struct RunSummary<'a> {
 fn round(x: f64, places: i32) -> f64 {
     let k = 10f64.powi(places);
     (x * k).round() / k
+}
+
+/// Wait time by reason, the non-zero ones, named as in the trace file.
+fn waits_ms(s: &crate::trace::RunStats) -> std::collections::BTreeMap<&'static str, f64> {
+    Reason::ALL
+        .into_iter()
+        .filter(|r| r.state() == crate::trace::State::Wait && s.for_reason(*r) > 0)
+        .map(|r| (r.name(), round(ms(s.for_reason(r)), 1)))
+        .collect()
 }
 
 pub fn summary(trace: &Trace) -> Summary<'_> {
@@ -65,6 +82,11 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 run_ms: round(ms(s.run_ns), 1),
                 wait_ms: round(ms(s.wait_ns), 1),
                 ready_ms: round(ms(s.ready_ns), 1),
+                gil_ready_ms: round(ms(s.for_reason(Reason::Gil)), 1),
+                loop_ready_ms: round(ms(s.for_reason(Reason::Loop)), 1),
+                cpu_ready_ms: round(ms(s.for_reason(Reason::Cpu)), 1),
+                cpu_waits_hz: run.meta.cpu_waits_hz,
+                waits_ms: waits_ms(&s),
                 max_running: s.max_running,
                 speedup: speedup(trace, run).map(|x| round(x, 2)),
                 lesson: (!run.lesson.is_empty()).then_some(&run.lesson),

@@ -13,7 +13,7 @@
 use crate::present::glyph::tone;
 use crate::present::legend;
 use crate::present::title;
-use crate::present::words::{nice_step, tick_label_at};
+use crate::present::words::{lane_name, lane_order, nice_step, tick_label_at};
 use crate::trace::{Doing, Lane, Run, Span, State, Trace};
 use std::fmt::Write;
 
@@ -149,8 +149,8 @@ fn diagram(out: &mut String, trace: &Trace, run: &Run, plot: &Plot, mut y: f64) 
         y += MODEL_H;
     }
     let t0 = run.start_ns.unwrap_or(0);
-    for lane in &run.lanes {
-        lane_row(out, lane, plot, t0, y);
+    for lane in lane_order(&run.lanes).into_iter().map(|l| &run.lanes[l]) {
+        lane_row(out, &lane_name(run, lane), lane, plot, t0, y);
         y += LANE_H + LANE_GAP;
     }
     axis(out, plot.x0, y + 2.0, plot.width, plot.span_ns);
@@ -159,14 +159,14 @@ fn diagram(out: &mut String, trace: &Trace, run: &Run, plot: &Plot, mut y: f64) 
 
 /// A lane's name, its guide line and a box per span: the waits first, then the runs over them,
 /// at least [`MIN_RUN_PX`] wide.
-fn lane_row(out: &mut String, lane: &Lane, plot: &Plot, t0: u64, y: f64) {
+fn lane_row(out: &mut String, name: &str, lane: &Lane, plot: &Plot, t0: u64, y: f64) {
     let (x0, mid) = (plot.x0, y + LANE_H / 2.0);
     let _ = writeln!(
         out,
         "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>",
         x0 - 6.0,
         mid,
-        esc(&lane.name)
+        esc(name)
     );
     let _ = writeln!(
         out,
@@ -195,11 +195,9 @@ fn span_box(out: &mut String, span: &Span, plot: &Plot, t0: u64, y: f64) {
         None => format!(" fill-opacity=\"{OWN_WORK_OPACITY}\""),
         Some(_) => String::new(),
     };
-    let reason = span.reason.map_or(String::new(), |r| {
-        let name = serde_json::to_value(r).ok();
-        let name = name.as_ref().and_then(|v| v.as_str()).unwrap_or("");
-        format!(" data-reason=\"{name}\"")
-    });
+    let reason = span
+        .reason
+        .map_or(String::new(), |r| format!(" data-reason=\"{}\"", r.name()));
     let _ = writeln!(
         out,
         "<rect class=\"{}\" data-task=\"{task}\"{reason} x=\"{x:.2}\" y=\"{y:.1}\" width=\"{w:.2}\" height=\"{LANE_H}\" fill=\"{}\"{pale}/>",

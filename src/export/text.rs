@@ -4,9 +4,9 @@
 
 use crate::present::glyph::paint;
 use crate::present::legend;
-use crate::present::words::{human_ms, ms, nice_step, tick_label_at};
+use crate::present::words::{human_ms, lane_name, lane_order, ms, nice_step, tick_label_at};
 use crate::present::{cell_glyph, queue_glyph, title, verdict};
-use crate::trace::{speedup, Cell, Run, Trace};
+use crate::trace::{speedup, Cell, Reason, Run, Trace};
 use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug)]
@@ -19,8 +19,11 @@ pub struct Style {
 pub fn render(trace: &Trace, style: Style) -> String {
     let mut out = summary_table(trace);
     let verdict = verdict::verdict(trace, |i| trace.runs.get(i).map(Run::stats));
-    if !verdict.is_empty() {
-        let _ = write!(out, "\n{verdict}\n");
+    if !verdict.line.is_empty() {
+        let _ = write!(out, "\n{}\n", verdict.line);
+        for row in &verdict.rows {
+            let _ = writeln!(out, "{row}");
+        }
     }
     out.push('\n');
     out.push_str(&diagrams(trace, style));
@@ -43,8 +46,18 @@ pub fn summary_table(trace: &Trace) -> String {
         .unwrap_or(0)
         .max(15);
     let mut out = format!(
-        "{:<lw$} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}\n",
-        "executor", "workers", "GIL", "wall", "run", "wait", "ready", "max run", "speedup", "done"
+        "{:<lw$} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}\n",
+        "executor",
+        "workers",
+        "GIL",
+        "wall",
+        "run",
+        "wait",
+        "ready",
+        "of it CPU",
+        "max run",
+        "speedup",
+        "done"
     );
     for run in &trace.runs {
         let s = run.stats();
@@ -59,9 +72,14 @@ pub fn summary_table(trace: &Trace) -> String {
         if s.timeouts > 0 {
             let _ = write!(done, " ({} timed out)", s.timeouts);
         }
+        // Waits for a CPU are measured where the OS accounts them: else "-".
+        let cpu = match run.meta.cpu_waits_hz {
+            Some(_) => human_ms(ms(s.for_reason(Reason::Cpu))),
+            None => "-".to_string(),
+        };
         let _ = writeln!(
             out,
-            "{:<lw$} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}",
+            "{:<lw$} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}",
             run.meta.label,
             run.worker_count(),
             if run.meta.gil { "yes" } else { "no" },
@@ -69,6 +87,7 @@ pub fn summary_table(trace: &Trace) -> String {
             human_ms(ms(s.run_ns)),
             human_ms(ms(s.wait_ns)),
             human_ms(ms(s.ready_ns)),
+            cpu,
             s.max_running,
             speed,
             done
@@ -88,7 +107,7 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
         .runs
         .iter()
         .flat_map(|r| {
-            let lanes = r.lanes.iter().map(|l| l.name.chars().count());
+            let lanes = r.lanes.iter().map(|l| lane_name(r, l).chars().count());
             lanes.chain(r.meta.queues.iter().map(|q| q.name.chars().count() + 6))
         })
         .max()
@@ -104,8 +123,8 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
         out.push_str(&title::run(trace, run, true));
         out.push('\n');
         let t0 = run.start_ns.unwrap_or(0);
-        for lane in &run.lanes {
-            let name: String = lane.name.chars().take(name_w).collect();
+        for lane in lane_order(&run.lanes).into_iter().map(|l| &run.lanes[l]) {
+            let name: String = lane_name(run, lane).chars().take(name_w).collect();
             let _ = write!(out, "{name:>name_w$} │");
             let cells = lane.cells(t0, ns_per_col, cols, run.end_ns.unwrap_or(t0));
             out.push_str(&paint_cells(&cells, style.color));

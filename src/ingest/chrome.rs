@@ -507,6 +507,8 @@ fn foreign_meta(run_in: &RunIn, lanes: u32, tasks: u32, own: bool) -> RunMeta {
             Origin::Imported
         },
         cpu_waits_hz: None,
+        roles: Vec::new(),
+        point: Default::default(),
         set: 0,
     }
 }

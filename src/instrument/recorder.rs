@@ -129,7 +129,12 @@ impl Recorder {
             return;
         }
         *last = span.end_ns;
-        r.lane_mut(lane).push(Span { start_ns, ..span });
+        let role = span.task.map(|t| r.meta.role_of(t));
+        let lane = r.lane_mut(lane);
+        if let Some(role) = role {
+            lane.note_role(role);
+        }
+        lane.push(Span { start_ns, ..span });
     }
 
     fn apply_record(&mut self, rec: Record) {
@@ -181,7 +186,27 @@ impl Recorder {
             run.reordered += 1;
             run.max_reorder_ns = run.max_reorder_ns.max(moved);
         }
+        let task = (rec.task != NO_TASK).then_some(rec.task);
+        let role = task.map(|t| run.meta.role_of(t));
         let lane = run.lane_mut(rec.lane);
+        if let (Some(role), Mark::Run | Mark::Wait | Mark::Ready) = (role, rec.mark) {
+            lane.note_role(role);
+        }
+        let state = match rec.mark {
+            Mark::Run => Some(State::Run),
+            Mark::Wait => Some(State::Wait),
+            Mark::Ready => Some(State::Ready),
+            _ => None,
+        };
+        // A mark that changes nothing (a worker process's start-up marked `run` by runwait and
+        // then by the worker itself) goes on with the open span.
+        if let (Some(open), Some(state)) = (lane.open, state) {
+            if (open.task, open.state, open.reason) == (task, state, rec.reason)
+                && t >= open.start_ns
+            {
+                return;
+            }
+        }
         if let Some(open) = lane.open.take() {
             if t > open.start_ns {
                 lane.push(open.until(t));
@@ -190,14 +215,7 @@ impl Recorder {
                 lane.cut_at(t);
             }
         }
-        let task = (rec.task != NO_TASK).then_some(rec.task);
-        lane.open = match rec.mark {
-            Mark::Run => Some(State::Run),
-            Mark::Wait => Some(State::Wait),
-            Mark::Ready => Some(State::Ready),
-            _ => None,
-        }
-        .map(|state| Open {
+        lane.open = state.map(|state| Open {
             task,
             state,
             reason: rec.reason,

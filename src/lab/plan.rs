@@ -4,7 +4,7 @@
 use super::scenario::{Scenario, SegmentSpec, Target};
 use crate::error::Error;
 use crate::exec::{Env, ExecSpec};
-use crate::trace::RunMeta;
+use crate::trace::{Role, RunMeta};
 use crate::workload::http::{check_url, Blocking};
 use crate::workload::server::{Server, ServerConfig};
 use crate::workload::{Segment, Task};
@@ -109,15 +109,43 @@ impl Plan {
     /// What each run is, as it joins a trace: its executor's description, with the plan's
     /// tasks and queues, in set `set`.
     pub fn metas(&self, set: u32) -> Vec<RunMeta> {
-        self.runs
+        let mut metas: Vec<RunMeta> = self
+            .runs
             .iter()
             .map(|spec| RunMeta {
                 tasks: self.tasks.len() as u32,
                 queues: self.scenario.queues.clone(),
+                roles: self.roles(),
+                point: self.scenario.verdict,
                 set,
                 ..spec.describe(&self.env)
             })
-            .collect()
+            .collect();
+        // Runs that would read alike (a lesson comparing pool sizes) are told apart by size.
+        let labels: Vec<String> = metas.iter().map(|m| m.label.clone()).collect();
+        for meta in &mut metas {
+            if labels.iter().filter(|l| **l == meta.label).count() > 1 {
+                meta.label = format!("{} × {}", meta.label, meta.workers);
+            }
+        }
+        metas
+    }
+
+    /// The roles of the lesson's task groups, by task number.
+    fn roles(&self) -> Vec<Role> {
+        let mut first = 0;
+        let mut roles = Vec::new();
+        for group in &self.scenario.groups {
+            if let Some(name) = &group.role {
+                roles.push(Role {
+                    name: name.clone(),
+                    first,
+                    count: group.count,
+                });
+            }
+            first += group.count;
+        }
+        roles
     }
 }
 

@@ -17,6 +17,9 @@
 //! # count = [1, 10] and sleep_ms = [30, 90] pick from a range with --seed
 //! repeat = 2                  # the segments twice over; optional
 //! arrive_ms = [0, 500]        # when each task arrives (a seeded pick); optional, default 0
+//! role = "grill"              # what these tasks are in the story: lanes are named by it
+//! # verdict = "speedup" (the default), "pool-size", "lost-updates", "gil-wait", "loop-ready" or
+//! # "cold-starts": what the lesson's point is measured by, at the top of the file
 //! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson)
 //! # [queues] orders = 5, then { put = "orders" } / { get = "orders" }: queues between tasks;
 //! # bowls = { capacity = 0, start = 3 } starts with 3 items in it
@@ -109,6 +112,8 @@ pub struct TaskGroup {
     /// When its tasks arrive, in ms after the run starts: `(from, Some(to))` a seeded pick per
     /// task.
     pub arrive_ms: (u64, Option<u64>),
+    /// What its tasks are in the lesson's story (`grill`, `washer`): lanes are named by it.
+    pub role: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -128,6 +133,8 @@ pub struct Scenario {
     pub queues: Vec<crate::trace::QueueMeta>,
     /// The cloud platform's settings, for `cloud` runs.
     pub cloud: Option<crate::exec::Platform>,
+    /// What the lesson's point is measured by: its verdict says it.
+    pub verdict: crate::trace::Point,
     pub groups: Vec<TaskGroup>,
 }
 
@@ -166,6 +173,9 @@ struct LessonFile {
     /// How the `cloud` executor's platform behaves.
     #[serde(default)]
     cloud: Option<Spanned<crate::exec::Platform>>,
+    /// What the lesson's point is measured by.
+    #[serde(default)]
+    verdict: crate::trace::Point,
     tasks: Spanned<Vec<GroupFile>>,
 }
 
@@ -188,6 +198,9 @@ struct GroupFile {
     /// When the group's tasks arrive (ms after the run starts), or a range to pick from.
     #[serde(default)]
     arrive_ms: Option<Spanned<Amount<u64>>>,
+    /// What its tasks are in the story.
+    #[serde(default)]
+    role: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -262,6 +275,7 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         },
         queues,
         cloud: cloud(file.cloud)?,
+        verdict: file.verdict,
         groups,
     })
 }
@@ -412,11 +426,18 @@ fn group(g: &GroupFile, queues: &[crate::trace::QueueMeta]) -> Result<TaskGroup,
             ))
         }
     };
+    let role = match &g.role {
+        Some(r) if r.get_ref().trim().is_empty() || r.get_ref().chars().count() > 24 => {
+            return Err(at(r.span(), "a role is a name of 1 to 24 characters"))
+        }
+        r => r.as_ref().map(|r| r.get_ref().trim().to_string()),
+    };
     Ok(TaskGroup {
         count,
         count_up_to,
         segments: std::iter::repeat_n(segments, repeat).flatten().collect(),
         arrive_ms,
+        role,
     })
 }
 

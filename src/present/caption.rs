@@ -47,7 +47,7 @@ pub fn event(at: &At) -> String {
         "t = {} · {}: {} {what}",
         human_ms(ms(at.t_ns)),
         r.meta.label,
-        l.name
+        super::words::lane_name(r, l)
     )
 }
 

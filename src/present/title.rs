@@ -1,61 +1,123 @@
 //! Run titles: a panel's in the terminal (what runs and how far it got; once finished, its
 //! summary) and a run's in the headless text and the picture.
 
-use super::words::{human_ms, lesson, ms, workers};
-use crate::trace::{speedup, Origin, Outcome, Run, RunStats, Trace};
+use super::words::{human_ms, lesson, ms, reason_word, workers};
+use crate::trace::{speedup, Origin, Outcome, Reason, Run, RunStats, Trace};
 use std::fmt::Write;
 
 /// What a panel says besides its label: the GIL, or what of the run is not measured here.
-fn nature(run: &Run) -> &'static str {
+fn nature(run: &Run) -> Option<&'static str> {
     match (run.meta.gil, run.meta.origin) {
-        (true, _) => " · emulated GIL",
-        (false, Origin::Modelled) => " · modelled platform",
-        (false, Origin::Imported) => " · imported",
-        (false, Origin::Measured) => "",
+        (true, _) => Some("emulated GIL"),
+        (false, Origin::Modelled) => Some("modelled platform"),
+        (false, Origin::Imported) => Some("imported"),
+        (false, Origin::Measured) => None,
     }
 }
 
-/// A panel's title: `stats` once the run has finished; `elapsed_ns` how far it got.
-pub fn panel(trace: &Trace, run: &Run, stats: Option<&RunStats>, elapsed_ns: u64) -> String {
-    let m = &run.meta;
-    let (workers, nature) = (workers(run), nature(run));
+/// A title's fields, each with how soon it gives way when the title is too long (0: never;
+/// higher first).
+struct Fields(Vec<(u8, String)>);
+
+impl Fields {
+    fn add(&mut self, drop: u8, text: impl Into<String>) {
+        self.0.push((drop, text.into()));
+    }
+
+    /// The fields joined with ` · `, in at most `width` characters: the fields that give way
+    /// first are left out until it fits; a number is never cut (a title cut anyway ends `…`).
+    fn fit(mut self, width: usize) -> String {
+        loop {
+            let text = self
+                .0
+                .iter()
+                .map(|f| f.1.as_str())
+                .collect::<Vec<_>>()
+                .join(" · ");
+            if text.chars().count() <= width {
+                return text;
+            }
+            let most = self.0.iter().map(|f| f.0).max().unwrap_or(0);
+            match self.0.iter().rposition(|f| f.0 == most && most > 0) {
+                Some(i) => {
+                    self.0.remove(i);
+                }
+                None => {
+                    let cut: String = text.chars().take(width.saturating_sub(1)).collect();
+                    return format!("{cut}…");
+                }
+            }
+        }
+    }
+}
+
+/// A panel's title in `width` characters: `stats` once the run has finished; `elapsed_ns` how
+/// far it got.
+pub fn panel(
+    trace: &Trace,
+    run: &Run,
+    stats: Option<&RunStats>,
+    elapsed_ns: u64,
+    width: usize,
+) -> String {
+    let mut f = Fields(Vec::new());
+    f.add(0, run.meta.label.clone());
     let done = run.count(Outcome::Done);
     match (run.start_ns, stats) {
-        (None, _) => format!("{} · {workers}{nature} · waiting to start", m.label),
-        (Some(_), None) => format!(
-            "{} · {workers}{nature} · {} · {done}/{} done",
-            m.label,
-            human_ms(ms(elapsed_ns)),
-            m.tasks
-        ),
-        (Some(_), Some(s)) => finished_panel(trace, run, s, &format!("{workers}{nature}")),
+        (None, _) => {
+            f.add(3, workers(run));
+            f.0.extend(nature(run).map(|n| (2, n.to_string())));
+            f.add(1, "waiting to start");
+        }
+        (Some(_), None) => {
+            f.add(3, workers(run));
+            f.0.extend(nature(run).map(|n| (2, n.to_string())));
+            f.add(1, human_ms(ms(elapsed_ns)));
+            f.add(2, format!("{done}/{} done", run.meta.tasks));
+        }
+        (Some(_), Some(s)) => finished_panel(&mut f, trace, run, s),
+    }
+    f.fit(width)
+}
+
+fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats) {
+    if let Some(words) = lesson(run) {
+        f.add(1, words);
+    }
+    if let Some(x) = speedup(trace, run) {
+        f.add(1, format!("{x:.2}x"));
+    }
+    f.add(2, format!("wall {}", human_ms(ms(s.wall_ns))));
+    f.add(3, workers(run));
+    if let Some(n) = nature(run) {
+        f.add(2, n);
+    }
+    f.add(3, format!("{}/{} done", s.done, run.meta.tasks));
+    if s.lost > 0 {
+        f.add(2, format!("{} lost", s.lost));
+    }
+    f.add(4, format!("run {}", human_ms(ms(s.run_ns))));
+    f.add(4, format!("wait {}", human_ms(ms(s.wait_ns))));
+    f.add(
+        4,
+        format!("ready {}", human_ms(ms(s.ready_ns))) + &ready_split(s),
+    );
+    if run.meta.cpu_waits_hz.is_none() && run.meta.origin != Origin::Imported {
+        f.add(5, "CPU waits not measured");
     }
 }
 
-fn finished_panel(trace: &Trace, run: &Run, s: &RunStats, workers: &str) -> String {
-    let m = &run.meta;
-    let x = speedup(trace, run).map_or(String::new(), |x| format!(" · {x:.2}x"));
-    let mut t = format!(
-        "{}{x} · wall {} · {workers} · {}/{} done · run {} · wait {} · ready {}",
-        m.label,
-        human_ms(ms(s.wall_ns)),
-        s.done,
-        m.tasks,
-        human_ms(ms(s.run_ns)),
-        human_ms(ms(s.wait_ns)),
-        human_ms(ms(s.ready_ns)),
-    );
-    if s.lost > 0 {
-        t.push_str(&format!(" · {} lost", s.lost));
+/// What the ready time was for, when it was for more than one thing: ` (GIL 1.2 s, CPU 3 ms)`.
+pub fn ready_split(s: &RunStats) -> String {
+    let parts: Vec<String> = [Reason::Gil, Reason::Loop, Reason::Cpu]
+        .into_iter()
+        .filter(|r| s.for_reason(*r) > 0)
+        .map(|r| format!("{} {}", reason_word(r), human_ms(ms(s.for_reason(r)))))
+        .collect();
+    match parts.len() {
+        0 | 1 => String::new(),
+        _ => format!(" ({})", parts.join(", ")),
     }
-    if let Some(words) = lesson(run) {
-        t = format!(
-            "{} · {words} · {}",
-            m.label,
-            &t[m.label.len()..].trim_start_matches(" · ")
-        );
-    }
-    t
 }
 
 /// A run's title in the text and the picture: what ran, on how many workers, its wall time,

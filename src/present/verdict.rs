@@ -1,7 +1,29 @@
-//! The verdict: which model wins the lesson's workload, and why, in the articles' terms. Shown
-//! once every run has finished, in the terminal's footer and under the headless summary.
+//! The verdict: the lesson's point, stated from the figures of a finished trace. A lesson says
+//! what its point is measured by ([`Point`]); differences under [`ABOUT`] read "about as fast",
+//! never as a win. Shown in the terminal's footer once every run has finished, and under the
+//! headless summary (with its rows, for a point that has some).
 
-use crate::trace::{speedup, RunStats, Strength, Trace};
+use super::words::{human_ms, ms};
+use crate::trace::{speedup, Point, Reason, Run, RunStats, State, Strength, Trace};
+
+/// Runs whose figures differ by less than this share are about as fast.
+pub const ABOUT: f64 = 0.10;
+
+/// A verdict: one line, and for some points a row per run (the headless text prints them).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Verdict {
+    pub line: String,
+    pub rows: Vec<String>,
+}
+
+impl Verdict {
+    fn line(line: String) -> Verdict {
+        Verdict {
+            line,
+            rows: Vec::new(),
+        }
+    }
+}
 
 /// Why a run wins, in the articles' terms.
 fn why(strength: Strength) -> &'static str {
@@ -21,54 +43,321 @@ fn why(strength: Strength) -> &'static str {
 }
 
 /// The verdict on a finished trace; `stats(i)` gives run `i`'s figures.
-pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> String {
-    let base = trace.runs.iter().position(|r| r.meta.baseline);
-    if base.is_none() {
-        // A modelled platform's run says what it measured and what is a model.
-        for r in trace.runs.iter().filter(|r| r.finished()) {
-            if let (Some(cloud), Some(model)) = (super::words::cloud(r), &r.meta.model) {
-                return format!("{}: {cloud} ({model}).", r.meta.label);
-            }
-        }
+pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verdict {
+    let point = trace.runs.first().map(|r| r.meta.point).unwrap_or_default();
+    match point {
+        Point::Speedup => speedups(trace, &stats),
+        Point::PoolSize => pool_sizes(trace, &stats),
+        Point::LostUpdates => Verdict::line(lost_updates(trace)),
+        Point::GilWait => Verdict::line(gil_waits(trace)),
+        Point::LoopReady => Verdict::line(loop_ready(trace)),
+        Point::ColdStarts => Verdict::line(cold_starts(trace)),
     }
-    let best = trace
+}
+
+/// The labels of `runs`, as "a", "a and b", "a, b and c".
+fn listed<'a>(runs: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = runs.collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Which model is fastest against the baseline; runs within [`ABOUT`] of the best are named
+/// with it, as about as fast.
+fn speedups(trace: &Trace, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
+    let Some(base) = trace.runs.iter().position(|r| r.meta.baseline) else {
+        return Verdict::line(finish_order(trace));
+    };
+    let base_run = &trace.runs[base];
+    if !base_run.all_done() {
+        let label = &base_run.meta.label;
+        return Verdict::line(format!(
+            "{label} did not do every task, so there is no speedup to compare."
+        ));
+    }
+    let mut ranked: Vec<(&Run, f64)> = trace
         .runs
         .iter()
         .filter(|r| !r.meta.baseline)
         .filter_map(|r| speedup(trace, r).map(|x| (r, x)))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    match (base.and_then(stats), best) {
-        (Some(s), Some((best, x))) => {
-            let kind = if s.wait_ns > s.run_ns {
-                "I/O-bound"
-            } else {
-                "CPU-bound"
-            };
-            let why = why(best.meta.strength);
-            format!("{kind}: {} wins ({x:.1}x sync): {why}.", best.meta.label)
-        }
-        _ => without_speedups(trace, base),
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let (Some(s), Some(&(best, x))) = (stats(base), ranked.first()) else {
+        return Verdict::line(finish_order(trace));
+    };
+    let kind = if s.wait_ns > s.run_ns {
+        "I/O-bound"
+    } else {
+        "CPU-bound"
+    };
+    if x < 1.0 + ABOUT {
+        return Verdict::line(format!(
+            "{kind}: none is faster than {} here (best {x:.2}x).",
+            base_run.meta.label
+        ));
     }
+    let close: Vec<&(&Run, f64)> = ranked
+        .iter()
+        .filter(|(_, y)| *y >= x * (1.0 - ABOUT))
+        .collect();
+    let why = why(best.meta.strength);
+    Verdict::line(match close.len() {
+        1 => format!("{kind}: {} wins ({x:.1}x sync): {why}.", best.meta.label),
+        _ => format!(
+            "{kind}: {} about as fast ({x:.1}x sync): {why}.",
+            listed(close.iter().map(|(r, _)| r.meta.label.as_str()))
+        ),
+    })
 }
 
-/// No speedup to compare: say why, or which run finished first.
-fn without_speedups(trace: &Trace, base: Option<usize>) -> String {
-    if let Some(base) = base.map(|i| &trace.runs[i]).filter(|r| !r.all_done()) {
-        return format!(
-            "{} did not do every task, so there is no speedup to compare.",
-            base.meta.label
-        );
-    }
-    let first = trace
+/// Without a baseline: which finished first, and how much longer the others took.
+fn finish_order(trace: &Trace) -> String {
+    let mut done: Vec<(&Run, u64)> = trace
         .runs
         .iter()
         .filter(|r| r.all_done())
-        .min_by_key(|r| r.wall_ns());
-    match first {
-        Some(first) if trace.runs.len() > 1 => format!(
-            "{} finished first (no sync run to compare with).",
-            first.meta.label
-        ),
-        _ => String::new(),
+        .filter_map(|r| Some((r, r.wall_ns()?)))
+        .collect();
+    done.sort_by_key(|d| d.1);
+    let Some(&(first, wall)) = done.first() else {
+        return String::new();
+    };
+    if trace.runs.len() < 2 {
+        return String::new();
     }
+    let times = |d: &(&Run, u64)| d.1 as f64 / wall.max(1) as f64;
+    let (close, slower): (Vec<_>, Vec<_>) = done.iter().partition(|d| times(d) <= 1.0 + ABOUT);
+    let mut line = match close.len() {
+        1 => format!(
+            "{} finished first ({})",
+            first.meta.label,
+            human_ms(ms(wall))
+        ),
+        _ => {
+            let walls: Vec<String> = close
+                .iter()
+                .map(|d: &&(&Run, u64)| human_ms(ms(d.1)))
+                .collect();
+            format!(
+                "{} about as fast ({})",
+                listed(close.iter().map(|(r, _)| r.meta.label.as_str())),
+                walls.join(", ")
+            )
+        }
+    };
+    for d in slower {
+        line.push_str(&format!(
+            "; {} took {:.1}x as long",
+            d.0.meta.label,
+            times(d)
+        ));
+    }
+    line + "."
+}
+
+/// Speedup by pool size: a row per size, the best named, and where more stop helping.
+fn pool_sizes(trace: &Trace, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
+    let mut sizes: Vec<(u32, f64, &str)> = trace
+        .runs
+        .iter()
+        .filter(|r| !r.meta.baseline)
+        .filter_map(|r| Some((r.meta.workers, speedup(trace, r)?, r.meta.executor.as_str())))
+        .collect();
+    sizes.sort_by_key(|s| s.0);
+    let Some(&(best, x, _)) = sizes.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return speedups(trace, stats);
+    };
+    // The smallest pool about as fast as the best: more no longer help.
+    let enough = sizes
+        .iter()
+        .find(|s| s.1 >= x * (1.0 - ABOUT))
+        .map_or(best, |s| s.0);
+    let rows = sizes
+        .iter()
+        .map(|&(w, y, name)| {
+            let mark = if w == best { "  best" } else { "" };
+            format!("  {name} × {w:<4} {y:>6.2}x{mark}")
+        })
+        .collect();
+    let line = match enough < best {
+        true => format!(
+            "Pool size: {enough} is enough ({:.1}x sync); more, up to {best} ({x:.1}x), are about as fast.",
+            sizes.iter().find(|s| s.0 == enough).map_or(x, |s| s.1)
+        ),
+        false => format!("Pool size: {best} is fastest ({x:.1}x sync); fewer are slower, more no faster."),
+    };
+    Verdict { line, rows }
+}
+
+/// A run's counter: (updates lost, updates made).
+fn counter(run: &Run) -> Option<(u64, u64)> {
+    let (expected, actual) = (*run.lesson.get("expected")?, *run.lesson.get("actual")?);
+    Some((expected.saturating_sub(actual), expected))
+}
+
+/// How many updates each run lost, and that guarded adds lose none.
+fn lost_updates(trace: &Trace) -> String {
+    let counted: Vec<(&Run, u64, u64)> = trace
+        .runs
+        .iter()
+        .filter_map(|r| counter(r).map(|(lost, of)| (r, lost, of)))
+        .collect();
+    let (lossy, safe): (Vec<_>, Vec<_>) = counted.iter().partition(|c| c.1 > 0);
+    let mut parts: Vec<String> = lossy
+        .iter()
+        .enumerate()
+        .map(|(i, (r, lost, of))| match i {
+            0 => format!("{} lost {lost} of {of} updates", r.meta.label),
+            _ => format!("{} {lost}", r.meta.label),
+        })
+        .collect();
+    if !safe.is_empty() {
+        let names = listed(safe.iter().map(|c| c.0.meta.label.as_str()));
+        parts.push(format!("{names} none"));
+    }
+    if lossy.is_empty() {
+        parts.push("no switch fell between a read and its write this time".into());
+    }
+    parts.join("; ") + "."
+}
+
+/// The lane that waits the most: the I/O-bound thread.
+fn io_lane(run: &Run) -> Option<&crate::trace::Lane> {
+    let waited = |l: &crate::trace::Lane| -> u64 {
+        l.spans
+            .iter()
+            .filter(|s| s.state == State::Wait)
+            .map(|s| s.len_ns())
+            .sum()
+    };
+    run.lanes.iter().max_by_key(|l| waited(l))
+}
+
+/// On the I/O lane: (its responses, the time it then waited for the GIL, and for a CPU).
+fn after_responses(run: &Run) -> (usize, u64, u64) {
+    let Some(lane) = io_lane(run) else {
+        return (0, 0, 0);
+    };
+    let mut totals = (0, 0, 0);
+    let mut after_wait = false;
+    for s in &lane.spans {
+        match (s.state, s.reason) {
+            (State::Wait, _) => {
+                totals.0 += 1;
+                after_wait = true;
+            }
+            (State::Ready, Some(Reason::Cpu)) if after_wait => totals.2 += s.len_ns(),
+            (State::Ready, _) if after_wait => totals.1 += s.len_ns(),
+            _ => after_wait = false,
+        }
+    }
+    totals
+}
+
+/// The convoy: how long the I/O thread waited for the GIL after each response, with the GIL
+/// and without.
+fn gil_waits(trace: &Trace) -> String {
+    let parts: Vec<String> = trace
+        .runs
+        .iter()
+        .map(|run| {
+            let (responses, gil, _) = after_responses(run);
+            let each = human_ms(ms(gil / responses.max(1) as u64));
+            match run.meta.gil {
+                true => format!(
+                    "{}: after each of its {responses} responses the I/O thread waited {each} for the GIL",
+                    run.meta.label
+                ),
+                false => format!("{}: no GIL to wait for", run.meta.label),
+            }
+        })
+        .collect();
+    parts.join("; ") + "."
+}
+
+/// While one task computes on the loop: how long the others sit ready for it, per run.
+fn loop_ready(trace: &Trace) -> String {
+    let parts: Vec<String> = trace
+        .runs
+        .iter()
+        .map(|run| {
+            let ran = |l: &crate::trace::Lane| -> u64 {
+                l.spans
+                    .iter()
+                    .filter(|s| s.state == State::Run)
+                    .map(|s| s.len_ns())
+                    .sum()
+            };
+            let hog = run
+                .lanes
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, l)| ran(l))
+                .map(|(i, _)| i);
+            let longest = run
+                .lanes
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != hog)
+                .flat_map(|(_, l)| &l.spans)
+                .filter(|s| s.reason == Some(Reason::Loop))
+                .map(|s| s.len_ns())
+                .max()
+                .unwrap_or(0);
+            format!(
+                "{}: others ready up to {}",
+                run.meta.label,
+                human_ms(ms(longest))
+            )
+        })
+        .collect();
+    parts.join("; ") + ": a task that never yields starves the loop."
+}
+
+/// Cold starts against a pool that stays warm.
+fn cold_starts(trace: &Trace) -> String {
+    let parts: Vec<String> = trace
+        .runs
+        .iter()
+        .map(|run| {
+            let loads: Vec<u64> = run
+                .spans()
+                .filter(|(_, s)| s.reason == Some(Reason::ColdStart))
+                .map(|(_, s)| s.len_ns())
+                .collect();
+            let cold = run.lesson.get("cold_starts").copied();
+            match cold {
+                Some(cold) => format!(
+                    "{}: {cold} of {} requests started cold (+{} each, modelled){}",
+                    run.meta.label,
+                    run.meta.tasks,
+                    human_ms(ms(loads.iter().sum::<u64>() / loads.len().max(1) as u64)),
+                    others(run)
+                ),
+                None => format!("{}: never cold", run.meta.label),
+            }
+        })
+        .collect();
+    parts.join("; ") + "."
+}
+
+/// A cloud run's other figures: `, 2 warm · 1 timed out · 8 reclaimed`.
+fn others(run: &Run) -> String {
+    let mut words = String::new();
+    for (name, what) in [
+        ("warm_starts", "warm"),
+        ("timeouts", "timed out"),
+        ("reclaimed", "reclaimed"),
+    ] {
+        if let Some(n) = run.lesson.get(name).filter(|n| **n > 0) {
+            words.push_str(&format!(
+                "{} {n} {what}",
+                if words.is_empty() { ":" } else { " ·" }
+            ));
+        }
+    }
+    words
 }

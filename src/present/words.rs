@@ -1,7 +1,8 @@
 //! Words and numbers for people: durations, tick labels, outcomes, what `ready` waits for, a
 //! run's workers and its lesson's own figures.
 
-use crate::trace::{LaneKind, Outcome, Reason, Run};
+use crate::trace::{Lane, LaneKind, Outcome, Reason, Run};
+use std::borrow::Cow;
 
 /// Nanoseconds as milliseconds.
 pub fn ms(ns: u64) -> f64 {
@@ -100,14 +101,34 @@ pub fn reason_word(reason: Reason) -> &'static str {
     }
 }
 
-/// How many workers, in words: `5 workers`, `10 instances`.
+/// A lane's name in the story's words: `grill · thread 2`, when its tasks all played a role.
+pub fn lane_name<'a>(run: &Run, lane: &'a Lane) -> Cow<'a, str> {
+    match lane.role().and_then(|r| run.meta.roles.get(r)) {
+        Some(role) => Cow::Owned(format!("{} · {}", role.name, lane.name)),
+        None => Cow::Borrowed(&lane.name),
+    }
+}
+
+/// The order lanes are shown in: those whose tasks played a role first, by role in the
+/// lesson's order, then the rest; so a role keeps its place in every panel.
+pub fn lane_order(lanes: &[Lane]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..lanes.len()).collect();
+    if lanes.iter().any(|l| l.role().is_some()) {
+        order.sort_by_key(|&i| (lanes[i].role().unwrap_or(usize::MAX), i));
+    }
+    order
+}
+
+/// How many workers, in words: `5 threads`, `2 processes`, `1 loop`, `10 instances`.
 pub fn workers(run: &Run) -> String {
     let n = run.worker_count();
-    let what = match run.meta.lane_kind {
-        LaneKind::Instance => "instance",
-        _ => "worker",
+    let (one, many) = match run.meta.lane_kind {
+        LaneKind::Thread => ("thread", "threads"),
+        LaneKind::Process => ("process", "processes"),
+        LaneKind::Task => ("loop", "loops"),
+        LaneKind::Instance => ("instance", "instances"),
     };
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The race lesson's counter in words: `counter 286 of 1000 (714 updates lost)`.

@@ -93,7 +93,15 @@ pub struct Lane {
     /// Which reasons its spans have had, a bit per [`Reason::index`] (derived, for the legend).
     #[serde(skip)]
     seen: u32,
+    /// The role its tasks play (derived): `ROLE_NONE` before any, `ROLE_MIXED` when they play
+    /// different ones (or none), else `ROLE_FIRST` + the role's place in its run's `roles`.
+    #[serde(skip)]
+    role: u32,
 }
+
+const ROLE_NONE: u32 = 0;
+const ROLE_MIXED: u32 = 1;
+const ROLE_FIRST: u32 = 2;
 
 /// The latest time a trace may hold, in nanoseconds (2^53, about 104 days): every sum and
 /// scale of times stays exact and far from overflowing.
@@ -156,6 +164,22 @@ impl Lane {
         Reason::ALL
             .into_iter()
             .filter(move |r| bits & (1 << r.index()) != 0)
+    }
+
+    /// The role every task of the lane played, if they all played one (its place in its run's
+    /// `roles`).
+    pub fn role(&self) -> Option<usize> {
+        (self.role >= ROLE_FIRST).then(|| (self.role - ROLE_FIRST) as usize)
+    }
+
+    /// A task playing `role` (none: no role) ran on the lane.
+    pub fn note_role(&mut self, role: Option<usize>) {
+        let role = role.map_or(ROLE_MIXED, |r| r as u32 + ROLE_FIRST);
+        self.role = match self.role {
+            ROLE_NONE => role,
+            same if same == role => same,
+            _ => ROLE_MIXED,
+        };
     }
 
     /// Take off every span from the `n`-th on, keeping the index true.
@@ -359,6 +383,22 @@ impl Reason {
         Reason::Cpu,
     ];
 
+    /// Its name in the trace file and the JSON: `queue-empty`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Io => "io",
+            Reason::Timer => "timer",
+            Reason::Lock => "lock",
+            Reason::QueueEmpty => "queue-empty",
+            Reason::QueueFull => "queue-full",
+            Reason::ColdStart => "cold-start",
+            Reason::Offload => "offload",
+            Reason::Gil => "gil",
+            Reason::Loop => "loop",
+            Reason::Cpu => "cpu",
+        }
+    }
+
     /// Its place in [`Reason::ALL`].
     pub fn index(self) -> usize {
         self as usize
@@ -392,6 +432,25 @@ pub enum Strength {
     /// It overlaps the most (nothing more particular to say).
     #[default]
     Overlaps,
+}
+
+/// What a lesson's point is measured by, so its verdict can say it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Point {
+    /// Which model is fastest against sync (or, without sync, which finished first).
+    #[default]
+    Speedup,
+    /// Speedup by pool size: which size is best, and where more stop helping.
+    PoolSize,
+    /// Updates lost on a shared counter, by how it was guarded.
+    LostUpdates,
+    /// How long the I/O-bound thread waits for the GIL after each response.
+    GilWait,
+    /// How long the other tasks sit ready while one holds the event loop.
+    LoopReady,
+    /// Cold starts of a cloud function, against a pool that stays warm.
+    ColdStarts,
 }
 
 /// Where a run's spans come from.
@@ -445,9 +504,32 @@ pub struct RunMeta {
     /// OS, a trace from elsewhere), so its `run` may include time waiting for a CPU.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_waits_hz: Option<u32>,
+    /// What its lesson's point is measured by (the same for every run of a lesson).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub point: Point,
+    /// What its tasks are in the lesson's story, by task number (`grill` for tasks 1 to 1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
     /// Which set of runs it belongs to: 0, or a later set run beside the first.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub set: u32,
+}
+
+/// A role in a lesson's story and the tasks that play it: `first..first + count`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    pub name: String,
+    pub first: u32,
+    pub count: u32,
+}
+
+impl RunMeta {
+    /// The role task `task` plays (its place in `roles`), if any.
+    pub fn role_of(&self, task: u32) -> Option<usize> {
+        self.roles
+            .iter()
+            .position(|r| task >= r.first && task - r.first < r.count)
+    }
 }
 
 /// A queue between tasks: its name, how many items it holds at most (0: no bound) and how
@@ -463,6 +545,11 @@ pub struct QueueMeta {
 /// For serde: leave a number out of the file when it is zero.
 pub(crate) fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
     *n == T::default()
+}
+
+/// For serde: leave a field out of the file when it has its default.
+pub(crate) fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// One executor running one workload: one timing diagram.

@@ -357,6 +357,19 @@ mod tests {
 }
 
 #[cfg(test)]
+mod reason_tests {
+    use crate::trace::Reason;
+
+    #[test]
+    fn a_reason_is_named_as_serde_writes_it() {
+        for r in Reason::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.name());
+            assert_eq!(Reason::from_index(r.index()), Some(r));
+        }
+    }
+}
+
+#[cfg(test)]
 mod index_tests {
     use super::*;
 

@@ -1,6 +1,6 @@
 //! Figures derived from a run's spans: time per state, the most lanes running at once.
 
-use super::{Outcome, Run, State, Trace};
+use super::{Outcome, Reason, Run, State, Trace};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RunStats {
@@ -9,6 +9,9 @@ pub struct RunStats {
     pub run_ns: u64,
     pub wait_ns: u64,
     pub ready_ns: u64,
+    /// Wait and ready time by reason, indexed by [`Reason::index`] (a span recorded without a
+    /// reason counts as waiting for I/O, or ready for what its run's `ready` means).
+    pub by_reason: [u64; Reason::ALL.len()],
     /// The most lanes in `run` on a task at one instant (a worker process starting up is not
     /// counted: it is not the workload running in parallel).
     pub max_running: u32,
@@ -32,13 +35,25 @@ impl RunStats {
         // The tasks' time: a lane's own work (a worker process starting up, a cloud
         // instance's cold start) is in the diagrams, not in these sums.
         for (_, span) in run.spans().filter(|(_, s)| s.task.is_some()) {
+            let ns = span.len_ns();
             match span.state {
-                State::Run => stats.run_ns += span.len_ns(),
-                State::Wait => stats.wait_ns += span.len_ns(),
-                State::Ready => stats.ready_ns += span.len_ns(),
+                State::Run => stats.run_ns += ns,
+                State::Wait => stats.wait_ns += ns,
+                State::Ready => stats.ready_ns += ns,
             }
+            let reason = match span.state {
+                State::Run => continue,
+                State::Wait => span.reason.unwrap_or(Reason::Io),
+                State::Ready => span.reason.unwrap_or(run.meta.ready),
+            };
+            stats.by_reason[reason.index()] += ns;
         }
         stats
+    }
+
+    /// Wait or ready time for `reason`.
+    pub fn for_reason(&self, reason: Reason) -> u64 {
+        self.by_reason[reason.index()]
     }
 }
 

@@ -3,7 +3,7 @@
 //! reads it.
 
 use super::keys::Action;
-use super::layout::{min_size, share_rows};
+use super::layout::{diagram_cols, label_width, min_size, share_rows};
 use super::playhead::{Motion, Playhead, Window, Zoom};
 use crate::lab::Lab;
 use crate::trace::{file, Lane, Run, RunStats, Trace};
@@ -165,6 +165,31 @@ impl App {
         }
     }
 
+    /// Fit the view to a terminal of `width` x `height`.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+        self.cols = diagram_cols(width, self.label_width(width));
+    }
+
+    /// The lane-name column's width at this terminal width: as wide as the names shown (a
+    /// worker process's pid left out if need be), within bounds.
+    pub fn label_width(&self, width: u16) -> u16 {
+        let longest = self
+            .visible_panels()
+            .into_iter()
+            .flat_map(|r| {
+                let run = &self.trace().runs[r];
+                self.lanes(r).iter().map(move |l| {
+                    let role = l.role().and_then(|i| run.meta.roles.get(i));
+                    let name = l.name.split(" (").next().unwrap_or(&l.name);
+                    name.chars().count() + role.map_or(0, |r| r.name.chars().count() + 3)
+                })
+            })
+            .max()
+            .unwrap_or(0);
+        label_width(width, longest)
+    }
+
     /// The runs shown: all, or only the focused one (`z`).
     pub fn visible_panels(&self) -> Vec<usize> {
         let runs = self.trace().runs.len();
@@ -177,7 +202,7 @@ impl App {
 
     /// Which model wins and why, once every run has finished.
     pub fn verdict(&self) -> String {
-        crate::present::verdict::verdict(self.trace(), |i| self.run_stats(i).copied())
+        crate::present::verdict::verdict(self.trace(), |i| self.run_stats(i).copied()).line
     }
 
     /// The footer's rows for a terminal of `width` x `height`: the verdict may take two.
@@ -436,6 +461,9 @@ pub fn derive_task_lanes(trace: &Trace) -> Vec<Vec<Lane>> {
             let mut lanes: Vec<Lane> = (0..run.meta.tasks)
                 .map(|t| Lane::named(format!("task {t}")))
                 .collect();
+            for (t, lane) in lanes.iter_mut().enumerate() {
+                lane.note_role(run.meta.role_of(t as u32));
+            }
             for lane in &run.lanes {
                 for span in &lane.spans {
                     if let Some(l) = span.task.and_then(|t| lanes.get_mut(t as usize)) {

@@ -8,18 +8,16 @@ pub const CHROME_ROWS: u16 = 5;
 /// The fewest rows a panel takes: title, one lane, caption.
 pub const MIN_PANEL_ROWS: u16 = 3;
 
-/// Width of the lane-name column.
-pub fn label_width(width: u16) -> u16 {
-    if width >= 120 {
-        22
-    } else {
-        13
-    }
+/// Width of the lane-name column for names up to `longest` characters: as wide as they are,
+/// within bounds that leave the diagram most of the width.
+pub fn label_width(width: u16, longest: usize) -> u16 {
+    let most = if width >= 120 { 24 } else { 18 };
+    (longest as u16).clamp(8, most)
 }
 
-/// How many diagram columns a terminal this wide has.
-pub fn diagram_cols(width: u16) -> usize {
-    width.saturating_sub(label_width(width) + 1) as usize
+/// How many diagram columns a terminal this wide has, with a lane-name column `label_w` wide.
+pub fn diagram_cols(width: u16, label_w: u16) -> usize {
+    width.saturating_sub(label_w + 1) as usize
 }
 
 /// The smallest terminal that shows `panels` panels.

@@ -175,8 +175,7 @@ fn event_loop(
             }
         }
         shown = Some(now);
-        app.size = now;
-        app.cols = render::diagram_cols(size.width);
+        app.resize(size.width, size.height);
         let animating = app.animating();
         app.tick();
         if dirty || animating {

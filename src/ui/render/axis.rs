@@ -1,7 +1,7 @@
 //! The shared time axis under the panels: ticks at round times, labelled, and the playhead.
 
 use super::super::app::App;
-use super::{label_width, playhead_style};
+use super::playhead_style;
 use crate::present::words::{nice_step, tick_label_at};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -12,7 +12,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let buf = frame.buffer_mut();
-    let label_w = label_width(area.width);
+    let label_w = app.label_width(area.width);
     let x0 = area.x + label_w + 1;
     let cols = area.right().saturating_sub(x0) as usize;
     let w = app.window();

@@ -26,7 +26,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-pub use super::layout::{diagram_cols, label_width, min_size};
+pub use super::layout::min_size;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();

@@ -3,7 +3,8 @@
 
 use super::super::app::App;
 use super::super::playhead::{Motion, Window};
-use super::{cell_style, label_width, playhead_style};
+use super::{cell_style, playhead_style};
+use crate::present::words::{lane_name, lane_order};
 use crate::present::{caption, queue_glyph, title};
 use crate::trace::{Cell, Lane, Run};
 use ratatui::buffer::Buffer;
@@ -24,7 +25,7 @@ struct Geometry {
 
 impl Geometry {
     fn of(area: Rect, app: &App) -> Geometry {
-        let label_w = label_width(area.width);
+        let label_w = app.label_width(area.width);
         let x0 = area.x + label_w + 1;
         let cols = (area.right() - x0) as usize;
         let window = app.window();
@@ -61,14 +62,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
         .min((area.height as usize).saturating_sub(3));
     let rows = (area.height - 2) as usize - queues;
     let lanes = app.lanes(run);
+    let shown: Vec<&Lane> = lane_order(lanes).into_iter().map(|l| &lanes[l]).collect();
     let g = Geometry::of(area, app);
     let scroll = app.scroll.get(run).copied().unwrap_or(0);
     let groups = rows_of(lanes.len(), rows, app.compact, scroll);
     for (i, group) in groups.iter().enumerate() {
         let y = area.y + 1 + i as u16;
-        g.label(buf, y, &group_name(&lanes[group.clone()]));
+        g.label(buf, y, &group_name(r, &shown[group.clone()]));
         if r.start_ns.is_some() {
-            render_lanes(buf, &g, y, app, r, &lanes[group.clone()]);
+            render_lanes(buf, &g, y, app, r, &shown[group.clone()]);
         }
     }
     for q in 0..queues {
@@ -91,13 +93,14 @@ fn render_title(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
         true => (Modifier::BOLD | Modifier::UNDERLINED, "▶ "),
         false => (Modifier::BOLD, "  "),
     };
-    let text = format!("{mark}{}", title(app, run));
+    let width = (area.width as usize).saturating_sub(mark.chars().count());
+    let text = format!("{mark}{}", title(app, run, width));
     let style = Style::default().add_modifier(style);
     buf.set_stringn(area.x, area.y, text, area.width as usize, style);
 }
 
 /// One row of the diagram: a lane, or a group of lanes merged.
-fn render_lanes(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, lanes: &[Lane]) {
+fn render_lanes(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, lanes: &[&Lane]) {
     let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
     let mut cells = vec![Cell::IDLE; g.cols];
     for lane in lanes {
@@ -123,9 +126,9 @@ fn render_queue(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, q: u
 }
 
 /// The title: while running, what runs and how far it got; once finished, the summary.
-fn title(app: &App, run: usize) -> String {
+fn title(app: &App, run: usize, width: usize) -> String {
     let r = &app.trace().runs[run];
-    title::panel(app.trace(), r, app.run_stats(run), app.elapsed(r))
+    title::panel(app.trace(), r, app.run_stats(run), app.elapsed(r), width)
 }
 
 /// Which lanes each row shows: one lane a row (from `scroll`) when they fit or nearly fit, or,
@@ -155,11 +158,11 @@ fn grouped(groups: &[std::ops::Range<usize>]) -> bool {
     groups.iter().any(|g| g.len() > 1)
 }
 
-/// "thread 3", or for a group "task 0–24".
-fn group_name(lanes: &[Lane]) -> String {
+/// "grill · thread 3", or for a group "task 0–24".
+fn group_name(run: &Run, lanes: &[&Lane]) -> String {
     match lanes {
         [] => String::new(),
-        [one] => one.name.clone(),
+        [one] => lane_name(run, one).into_owned(),
         [first, .., last] => {
             let tail = last.name.rsplit(' ').next().unwrap_or("");
             format!("{}–{tail}", first.name)
@@ -273,9 +276,14 @@ mod tests {
 
     #[test]
     fn group_names_and_merging() {
-        let lane = |n: &str| Lane::named(n);
+        let lanes = [
+            Lane::named("task 0"),
+            Lane::named("task 1"),
+            Lane::named("task 24"),
+        ];
+        let run = Run::new(crate::trace::RunMeta::default());
         assert_eq!(
-            group_name(&[lane("task 0"), lane("task 1"), lane("task 24")]),
+            group_name(&run, &[&lanes[0], &lanes[1], &lanes[2]]),
             "task 0–24"
         );
         let c = |run, state: Option<State>| Cell {
