@@ -87,7 +87,10 @@ fn the_svg_is_well_formed_with_one_box_per_span() {
     // Lanes speak the story's words: burgers' threads are named by the task each ran.
     let texts: Vec<&str> = root.descendants().filter_map(|n| n.text()).collect();
     for role in ["orders · thread", "grill · thread", "burgers · thread"] {
-        assert!(texts.iter().any(|t| t.starts_with(role)), "{role}: {texts:?}");
+        assert!(
+            texts.iter().any(|t| t.starts_with(role)),
+            "{role}: {texts:?}"
+        );
     }
     // Boxes sit inside the picture, at increasing x along each lane.
     let width: f64 = root.attribute("width").unwrap().parse().unwrap();

@@ -140,6 +140,7 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
         lane,
         task: NO_TASK,
     };
+    mark(own, Mark::ColdStart);
     mark(own, Mark::Run);
     let started = start_worker(ctx, lane, "instance").and_then(|mut link| {
         // The runtime loading, modelled as a wait inside the new instance, marked by it.
@@ -270,6 +271,12 @@ fn next_request(
                 idle.remove(i);
                 if expired && !fleet.closing.load(Ordering::SeqCst) {
                     fleet.reclaimed.fetch_add(1, Ordering::SeqCst);
+                    let at = At {
+                        run: ctx.run,
+                        lane,
+                        task: NO_TASK,
+                    };
+                    mark(at, Mark::Reclaimed);
                 }
                 return None;
             }

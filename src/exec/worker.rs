@@ -164,7 +164,18 @@ impl<'a> Worker<'a> {
             _ => {
                 let value = shared.counter.load(Ordering::SeqCst);
                 self.cpu(at, ADD_WORK)?;
+                // Updates made since the read are overwritten: lost, and marked so.
+                let lost = shared.counter.load(Ordering::SeqCst).saturating_sub(value);
                 shared.counter.store(value + 1, Ordering::SeqCst);
+                if lost > 0 {
+                    mark(
+                        At {
+                            task: lost as u32,
+                            ..at
+                        },
+                        Mark::LostUpdate,
+                    );
+                }
             }
         }
         Some(())

@@ -54,6 +54,12 @@ pub fn to_json(trace: &Trace) -> String {
                 "name": end.outcome.name(), "ts": us(end.at_ns), "args": {"task": end.task}}),
             );
         }
+        for e in &run.events {
+            events.push(
+                json!({"ph": "i", "s": "t", "pid": pid, "tid": e.lane + 1, "cat": CAT,
+                "name": e.kind.name(), "ts": us(e.at_ns), "args": {"count": e.count}}),
+            );
+        }
         for (q, points) in run.queue_lengths.iter().enumerate() {
             let name = run.meta.queues.get(q).map_or("queue", |m| m.name.as_str());
             for &(t, len) in points {

@@ -10,11 +10,11 @@
 //! wide, so a short burst of work shows (the picture says so: a 1 px box may stand for less).
 //! A lane's own work (a worker process starting up, a cloud instance's cold start) is paler.
 
-use crate::present::glyph::tone;
+use crate::present::glyph::{event_glyph, tone};
 use crate::present::legend;
 use crate::present::title;
 use crate::present::words::{lane_name, lane_order, nice_step, tick_label_at};
-use crate::trace::{Doing, Lane, Run, Span, State, Trace};
+use crate::trace::{Doing, Lane, LaneEvent, Run, Span, State, Trace};
 use std::fmt::Write;
 
 const MARGIN: f64 = 16.0;
@@ -149,8 +149,12 @@ fn diagram(out: &mut String, trace: &Trace, run: &Run, plot: &Plot, mut y: f64) 
         y += MODEL_H;
     }
     let t0 = run.start_ns.unwrap_or(0);
-    for lane in lane_order(&run.lanes).into_iter().map(|l| &run.lanes[l]) {
+    for l in lane_order(&run.lanes) {
+        let lane = &run.lanes[l];
         lane_row(out, &lane_name(run, lane), lane, plot, t0, y);
+        for e in run.lane_events().filter(|e| e.lane as usize == l) {
+            event_mark(out, &e, plot, t0, y);
+        }
         y += LANE_H + LANE_GAP;
     }
     axis(out, plot.x0, y + 2.0, plot.width, plot.span_ns);
@@ -178,6 +182,18 @@ fn lane_row(out: &mut String, name: &str, lane: &Lane, plot: &Plot, t0: u64, y: 
     for span in others.into_iter().chain(runs) {
         span_box(out, span, plot, t0, y);
     }
+}
+
+/// A lesson's event over its lane: its mark, centred at its time.
+fn event_mark(out: &mut String, e: &LaneEvent, plot: &Plot, t0: u64, y: f64) {
+    let x = plot.x0 + e.at_ns.saturating_sub(t0) as f64 * plot.px_per_ns;
+    let _ = writeln!(
+        out,
+        "<text class=\"event\" data-kind=\"{}\" x=\"{x:.2}\" y=\"{:.1}\" text-anchor=\"middle\" font-weight=\"bold\" fill=\"#1a202c\">{}</text>",
+        e.kind.name(),
+        y + LANE_H - 2.0,
+        event_glyph(e.kind)
+    );
 }
 
 fn span_box(out: &mut String, span: &Span, plot: &Plot, t0: u64, y: f64) {
@@ -215,7 +231,10 @@ fn legend_rows(trace: &Trace, width: f64) -> Vec<Vec<LegendEntry>> {
     let mut items: Vec<LegendEntry> = legend::items(trace.runs.iter())
         .into_iter()
         .filter(|i| !i.cell.ran_briefly())
-        .map(|i| (Some(fill(i.cell.rest.unwrap_or(RUN))), i.long))
+        .map(|i| match i.event {
+            Some(kind) => (None, format!("{} {}", event_glyph(kind), i.long)),
+            None => (Some(fill(i.cell.rest.unwrap_or(RUN))), i.long),
+        })
         .collect();
     items.push((
         None,

@@ -2,11 +2,11 @@
 //! run on one time scale, in glyphs that carry the state without colour (`█` run, `░` wait,
 //! `▒` ready).
 
-use crate::present::glyph::paint;
+use crate::present::glyph::{event_glyph, paint};
 use crate::present::legend;
 use crate::present::words::{human_ms, lane_name, lane_order, ms, nice_step, tick_label_at};
 use crate::present::{cell_glyph, queue_glyph, title, verdict};
-use crate::trace::{speedup, Cell, Reason, Run, Trace};
+use crate::trace::{speedup, Cell, EventKind, Reason, Run, Trace};
 use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug)]
@@ -123,11 +123,13 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
         out.push_str(&title::run(trace, run, true));
         out.push('\n');
         let t0 = run.start_ns.unwrap_or(0);
-        for lane in lane_order(&run.lanes).into_iter().map(|l| &run.lanes[l]) {
+        for l in lane_order(&run.lanes) {
+            let lane = &run.lanes[l];
             let name: String = lane_name(run, lane).chars().take(name_w).collect();
             let _ = write!(out, "{name:>name_w$} │");
             let cells = lane.cells(t0, ns_per_col, cols, run.end_ns.unwrap_or(t0));
-            out.push_str(&paint_cells(&cells, style.color));
+            let events = run.event_cells(&[l], t0, ns_per_col, cols);
+            out.push_str(&paint_cells(&cells, &events, style.color));
             out.push('\n');
         }
         for (q, meta) in run.meta.queues.iter().enumerate() {
@@ -147,11 +149,20 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
     out
 }
 
-fn paint_cells(cells: &[Cell], color: bool) -> String {
+/// A row's cells as text, with the lesson's events (`(cell, what)`) marked over them.
+fn paint_cells(cells: &[Cell], events: &[(usize, EventKind)], color: bool) -> String {
+    let glyphs: Vec<(char, Cell)> = cells
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| match events.iter().find(|e| e.0 == i) {
+            Some(&(_, kind)) => (event_glyph(kind), c),
+            None => (cell_glyph(c), c),
+        })
+        .collect();
     let mut out = String::new();
-    for group in cells.chunk_by(|a, b| a == b) {
-        let text: String = std::iter::repeat_n(cell_glyph(group[0]), group.len()).collect();
-        out.push_str(&paint(&text, group[0], color));
+    for group in glyphs.chunk_by(|a, b| a == b) {
+        let text: String = group.iter().map(|g| g.0).collect();
+        out.push_str(&paint(&text, group[0].1, color));
     }
     out.trim_end().to_string()
 }
@@ -164,8 +175,8 @@ fn legend(trace: &Trace, width: usize, color: bool) -> String {
     let painted: Vec<String> = items
         .iter()
         .map(|i| {
-            let glyph = paint(&cell_glyph(i.cell).to_string(), i.cell, color);
-            format!("{glyph} {}", i.long)
+            let glyph = i.event.map_or(cell_glyph(i.cell), event_glyph);
+            format!("{} {}", paint(&glyph.to_string(), i.cell, color), i.long)
         })
         .collect();
     painted.join(if one_line { "   " } else { "\n" }) + "\n"

@@ -14,7 +14,8 @@ use crate::error::Error;
 use crate::instrument::{Mark, Msg, Record, Recorder, NO_TASK};
 use crate::trace::limits::MAX_TASKS;
 use crate::trace::{
-    Origin, Outcome, QueueMeta, Reason, RunMeta, Span, State, TaskEnd, Trace, MAX_NS,
+    EventKind, LaneEvent, Origin, Outcome, QueueMeta, Reason, RunMeta, Span, State, TaskEnd, Trace,
+    MAX_NS,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -162,6 +163,8 @@ struct RunIn {
     end: Option<u64>,
     /// (lane, task, outcome, at)
     ends: Vec<(usize, u32, Outcome, u64)>,
+    /// (lane, event, at)
+    events: Vec<(usize, LaneEvent)>,
     queues: Vec<Vec<(u64, u32)>>,
 }
 
@@ -402,6 +405,12 @@ fn take_instant(read: &Read, run: &mut RunIn) -> bool {
     match read.name {
         "run start" => run.start = at,
         "run end" => run.end = at,
+        name if EventKind::ALL
+            .iter()
+            .any(|k| k.name() == name && *k != EventKind::Timeout) =>
+        {
+            return take_event(read, run);
+        }
         outcome => {
             let outcome = Outcome::ALL.into_iter().find(|o| o.name() == outcome);
             let lane = run.lane(&read.event.tid);
@@ -414,6 +423,25 @@ fn take_instant(read: &Read, run: &mut RunIn) -> bool {
         }
     }
     at.is_some()
+}
+
+/// One of runwait's own lane events: a lost update, a cold start.
+fn take_event(read: &Read, run: &mut RunIn) -> bool {
+    let kind = EventKind::ALL.into_iter().find(|k| k.name() == read.name);
+    let count = read.event.args.get("count").and_then(Value::as_u64);
+    let count = count.and_then(|c| u32::try_from(c).ok()).unwrap_or(1);
+    let (Some(kind), Some(at_ns), Some(l)) = (kind, read.ts.flatten(), run.lane(&read.event.tid))
+    else {
+        return false;
+    };
+    let event = LaneEvent {
+        lane: 0,
+        at_ns,
+        kind,
+        count,
+    };
+    run.events.push((l, event));
+    true
 }
 
 /// runwait's own counters: a queue's length.
@@ -624,6 +652,12 @@ fn emit_rest(
             at_ns,
         };
         recorder.apply(Msg::End { run, end });
+    }
+    for (l, event) in run_in.events {
+        let lane = shown_as.get(&l).copied().unwrap_or(0);
+        if let Some((mark, n)) = Mark::of_event(&event) {
+            recorder.apply(record(event.at_ns, lane, n, mark));
+        }
     }
     for (q, points) in run_in.queues.into_iter().enumerate() {
         for (t, len) in points {

@@ -93,6 +93,11 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
             recorder.apply(record(t, q as u32, len, Mark::Queue, None));
         }
     }
+    for event in run.events {
+        if let Some((mark, n)) = Mark::of_event(&event) {
+            recorder.apply(record(event.at_ns, event.lane, n, mark, None));
+        }
+    }
     for (name, value) in run.lesson {
         recorder.apply(Msg::Figure {
             run: id,

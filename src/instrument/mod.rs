@@ -18,7 +18,7 @@ pub mod wire;
 pub use layer::{dispatch, RecordLayer};
 pub use recorder::Recorder;
 
-use crate::trace::Reason;
+use crate::trace::{EventKind, LaneEvent, Reason};
 use crossbeam_channel::{Sender, TrySendError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -64,6 +64,13 @@ pub enum Mark {
     /// to the mark's time. `lane` [`ANY_LANE`]: whichever lane of the run was running then (an
     /// event loop's thread runs its tasks' lanes).
     CpuWait = 11,
+    /// A write to the run's shared counter overwrote updates made since its read: `task` is how
+    /// many were lost.
+    LostUpdate = 12,
+    /// The lane (a cloud instance) starts cold.
+    ColdStart = 13,
+    /// The lane (an idle cloud instance) is reclaimed.
+    Reclaimed = 14,
 }
 
 /// For [`Mark::CpuWait`]: the lane of the run that was running.
@@ -79,10 +86,32 @@ impl Mark {
         )
     }
 
+    /// The lane event this mark records, if it records one.
+    pub fn event(self) -> Option<EventKind> {
+        match self {
+            Mark::LostUpdate => Some(EventKind::LostUpdate),
+            Mark::ColdStart => Some(EventKind::ColdStart),
+            Mark::Reclaimed => Some(EventKind::Reclaimed),
+            _ => None,
+        }
+    }
+
+    /// The mark that records `event`, and its `task` field (how many), for a source that reads
+    /// events back (a timeout is a task's end, not marked this way).
+    pub fn of_event(event: &LaneEvent) -> Option<(Mark, u32)> {
+        match event.kind {
+            EventKind::LostUpdate => Some((Mark::LostUpdate, event.count)),
+            EventKind::ColdStart => Some((Mark::ColdStart, NO_TASK)),
+            EventKind::Reclaimed => Some((Mark::Reclaimed, NO_TASK)),
+            EventKind::Timeout => None,
+        }
+    }
+
     pub fn from_u8(v: u8) -> Option<Mark> {
         use Mark::*;
         [
             Run, Wait, Ready, Idle, Done, Failed, Lost, RunStart, RunEnd, Queue, Timeout, CpuWait,
+            LostUpdate, ColdStart, Reclaimed,
         ]
         .get(v as usize)
         .copied()

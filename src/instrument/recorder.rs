@@ -2,7 +2,7 @@
 //! sources that are not live (a file read by `ingest`) hand it the same messages directly.
 
 use super::{dispatch, Clock, Mark, Msg, Record, Sink, ANY_LANE, CHANNEL_CAPACITY, NO_TASK};
-use crate::trace::{Open, Outcome, RunMeta, Span, State, TaskEnd, Trace};
+use crate::trace::{EventKind, LaneEvent, Open, Outcome, RunMeta, Span, State, TaskEnd, Trace};
 use crossbeam_channel::{bounded, Receiver};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -143,6 +143,20 @@ impl Recorder {
         };
         match rec.mark {
             Mark::RunStart => run.start_ns = Some(rec.t_ns),
+            mark if mark.event().is_some() => {
+                let kind = mark.event().expect("an event mark");
+                let count = if kind == EventKind::LostUpdate {
+                    rec.task
+                } else {
+                    1
+                };
+                run.events.push(LaneEvent {
+                    lane: rec.lane,
+                    at_ns: rec.t_ns,
+                    kind,
+                    count,
+                });
+            }
             Mark::CpuWait => {
                 // The kernel counts a wait when the thread gets its CPU back, some time in the
                 // sample period before this mark: placed in its middle.

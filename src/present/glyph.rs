@@ -3,7 +3,7 @@
 //! eighths (`▏` to `▉`), blue on the colour of what it did the rest of the cell. Each tone is one
 //! entry here: the terminal's colour, an ANSI code and the SVG's fill.
 
-use crate::trace::{Cell, Doing, Reason, State};
+use crate::trace::{Cell, Doing, EventKind, Reason, State};
 use ratatui::style::{Color, Style};
 
 /// A cell the lane ran part of: `EIGHTHS[k - 1]` for k eighths, blue on the colour of what it
@@ -27,6 +27,26 @@ pub fn cell_glyph(cell: Cell) -> char {
         0 => glyph(cell.rest),
         8.. => '█',
         k => EIGHTHS[k as usize - 1],
+    }
+}
+
+/// The mark of a lesson's event on a lane: `×` a lost update, `!` a timeout, `*` a cold start,
+/// `↓` an instance reclaimed.
+pub fn event_glyph(kind: EventKind) -> char {
+    match kind {
+        EventKind::LostUpdate => '×',
+        EventKind::Timeout => '!',
+        EventKind::ColdStart => '*',
+        EventKind::Reclaimed => '↓',
+    }
+}
+
+/// An event's mark over a cell: bold, white, on the colour the cell shows.
+pub fn event_style(cell: Style, color: bool) -> Style {
+    let style = cell.add_modifier(ratatui::style::Modifier::BOLD);
+    match color {
+        true => style.fg(Color::White),
+        false => style,
     }
 }
 

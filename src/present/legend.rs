@@ -3,10 +3,12 @@
 //! picture).
 
 use super::words::reason_word;
-use crate::trace::{Cell, Doing, Reason, Run, State};
+use crate::trace::{Cell, Doing, EventKind, Reason, Run, State};
 
 pub struct Item {
     pub cell: Cell,
+    /// A lesson's event: drawn as its mark, not as the cell.
+    pub event: Option<EventKind>,
     pub short: String,
     pub long: String,
 }
@@ -20,6 +22,7 @@ fn item(run: u8, rest: Option<(State, Reason)>, short: &str, long: &str) -> Item
                 reason: Some(reason),
             }),
         },
+        event: None,
         short: short.to_string(),
         long: long.to_string(),
     }
@@ -82,7 +85,36 @@ pub fn items<'a>(runs: impl Iterator<Item = &'a Run> + Clone) -> Vec<Item> {
             _ => {}
         }
     }
+    out.extend(event_items(runs));
     out
+}
+
+/// The marks of the lessons' events the runs had.
+fn event_items<'a>(runs: impl Iterator<Item = &'a Run>) -> Vec<Item> {
+    let mut seen: Vec<EventKind> = Vec::new();
+    for kind in runs.flat_map(|r| r.lane_events()).map(|e| e.kind) {
+        if !seen.contains(&kind) {
+            seen.push(kind);
+        }
+    }
+    seen.sort_by_key(|k| EventKind::ALL.iter().position(|a| a == k));
+    seen.into_iter()
+        .map(|kind| {
+            let (short, long) = match kind {
+                EventKind::LostUpdate => (
+                    "lost update",
+                    "a write that lost updates made since its read",
+                ),
+                EventKind::Timeout => ("timed out", "a request thrown away at its time limit"),
+                EventKind::ColdStart => ("cold start", "an instance starting cold"),
+                EventKind::Reclaimed => ("reclaimed", "an idle instance reclaimed"),
+            };
+            Item {
+                event: Some(kind),
+                ..item(0, None, short, long)
+            }
+        })
+        .collect()
 }
 
 fn ready_item(reason: Reason, sampled: bool) -> Item {

@@ -574,6 +574,60 @@ pub struct Run {
     /// Per queue (as in `meta.queues`), its length from each time on: `(t_ns, length)`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queue_lengths: Vec<Vec<(u64, u32)>>,
+    /// What a lesson is about that happened at an instant on a lane (a lost update, a cold
+    /// start), in the order recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<LaneEvent>,
+}
+
+/// Something a lesson is about, at an instant on a lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaneEvent {
+    pub lane: u32,
+    pub at_ns: u64,
+    pub kind: EventKind,
+    /// How many (updates lost); 1 otherwise.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    /// A write to a shared counter that overwrote updates made since its read.
+    LostUpdate,
+    /// A cloud instance started cold.
+    ColdStart,
+    /// An idle cloud instance was reclaimed.
+    Reclaimed,
+    /// A request ran past its time limit (a task's end: shown with the events).
+    Timeout,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 4] = [
+        EventKind::LostUpdate,
+        EventKind::ColdStart,
+        EventKind::Reclaimed,
+        EventKind::Timeout,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::LostUpdate => "lost update",
+            EventKind::ColdStart => "cold start",
+            EventKind::Reclaimed => "reclaimed",
+            EventKind::Timeout => "timeout",
+        }
+    }
 }
 
 impl Run {
@@ -588,6 +642,7 @@ impl Run {
             max_reorder_ns: 0,
             lesson: BTreeMap::new(),
             queue_lengths: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -612,6 +667,21 @@ impl Run {
     /// Ended, with every task done.
     pub fn all_done(&self) -> bool {
         self.finished() && self.count(Outcome::Done) == self.meta.tasks
+    }
+
+    /// The lesson's events on the run's lanes: those recorded, and the tasks that timed out.
+    pub fn lane_events(&self) -> impl Iterator<Item = LaneEvent> + '_ {
+        let timeouts = self
+            .ends
+            .iter()
+            .filter(|e| e.outcome == Outcome::Timeout)
+            .map(|e| LaneEvent {
+                lane: e.lane,
+                at_ns: e.at_ns,
+                kind: EventKind::Timeout,
+                count: 1,
+            });
+        self.events.iter().copied().chain(timeouts)
     }
 
     pub fn count(&self, outcome: Outcome) -> u32 {

@@ -144,6 +144,27 @@ impl Acc {
 }
 
 impl super::Run {
+    /// The lesson's events on lanes `lanes` in each of `cols` cells of `ns_per_col` from
+    /// `from_ns` (absolute): `(cell, what)`, one a cell (the first recorded).
+    pub fn event_cells(
+        &self,
+        lanes: &[usize],
+        from_ns: u64,
+        ns_per_col: u64,
+        cols: usize,
+    ) -> Vec<(usize, super::EventKind)> {
+        let npc = ns_per_col.max(1);
+        let mut out: Vec<(usize, super::EventKind)> = self
+            .lane_events()
+            .filter(|e| lanes.contains(&(e.lane as usize)) && e.at_ns >= from_ns)
+            .map(|e| (((e.at_ns - from_ns) / npc) as usize, e.kind))
+            .filter(|(c, _)| *c < cols)
+            .collect();
+        out.sort_by_key(|e| e.0);
+        out.dedup_by_key(|e| e.0);
+        out
+    }
+
     /// A queue's length per cell: the most it held within the cell (`None` before its first
     /// change, and from `now_ns` or the run's end on, when it is not known).
     pub fn queue_cells(

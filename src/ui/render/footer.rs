@@ -4,6 +4,7 @@
 use super::super::app::App;
 use super::header::mode;
 use super::{cell_style, one_line};
+use crate::present::glyph::{event_glyph, event_style};
 use crate::present::human_ms;
 use crate::present::legend;
 use ratatui::layout::Rect;
@@ -32,7 +33,10 @@ fn legend(app: &App) -> Line<'static> {
     let shown = runs.iter().map(|&r| &app.trace().runs[r]);
     let mut spans = vec![Span::raw(" ")];
     for item in legend::items(shown) {
-        let (glyph, style) = cell_style(item.cell, app.color);
+        let (glyph, style) = match item.event {
+            Some(kind) => (event_glyph(kind), event_style(Style::default(), app.color)),
+            None => cell_style(item.cell, app.color),
+        };
         spans.push(Span::styled(glyph.to_string(), style));
         spans.push(Span::raw(format!(" {}  ", item.short)));
     }

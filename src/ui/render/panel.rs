@@ -4,6 +4,7 @@
 use super::super::app::App;
 use super::super::playhead::{Motion, Window};
 use super::{cell_style, playhead_style};
+use crate::present::glyph::{event_glyph, event_style};
 use crate::present::words::{lane_name, lane_order};
 use crate::present::{caption, queue_glyph, title};
 use crate::trace::{Cell, Lane, Run};
@@ -62,15 +63,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
         .min((area.height as usize).saturating_sub(3));
     let rows = (area.height - 2) as usize - queues;
     let lanes = app.lanes(run);
-    let shown: Vec<&Lane> = lane_order(lanes).into_iter().map(|l| &lanes[l]).collect();
+    let order = lane_order(lanes);
     let g = Geometry::of(area, app);
     let scroll = app.scroll.get(run).copied().unwrap_or(0);
     let groups = rows_of(lanes.len(), rows, app.compact, scroll);
     for (i, group) in groups.iter().enumerate() {
         let y = area.y + 1 + i as u16;
-        g.label(buf, y, &group_name(r, &shown[group.clone()]));
+        let shown = &order[group.clone()];
+        let named: Vec<&Lane> = shown.iter().map(|&l| &lanes[l]).collect();
+        g.label(buf, y, &group_name(r, &named));
         if r.start_ns.is_some() {
-            render_lanes(buf, &g, y, app, r, &shown[group.clone()]);
+            render_lanes(buf, &g, y, app, r, &named);
+            if !app.by_task {
+                render_events(buf, &g, y, app, r, shown);
+            }
         }
     }
     for q in 0..queues {
@@ -109,6 +115,18 @@ fn render_lanes(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, lane
     }
     let dim_from = dim_after(app, &g.window, g.cols);
     draw_cells(buf, g.x0, y, &cells, g.playhead_col, dim_from, app.color);
+}
+
+/// The lesson's events on a row's lanes (worker lanes: `shown` are their numbers), marked
+/// over their cells.
+fn render_events(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, shown: &[usize]) {
+    let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
+    for (c, kind) in r.event_cells(shown, from, g.window.ns_per_col, g.cols) {
+        if let Some(cell) = buf.cell_mut((g.x0 + c as u16, y)) {
+            let style = event_style(cell.style(), app.color);
+            cell.set_char(event_glyph(kind)).set_style(style);
+        }
+    }
 }
 
 /// A queue's row: its length per cell.
