@@ -23,6 +23,7 @@ pub fn to_json(trace: &Trace) -> String {
             lesson: run.lesson.clone(),
             reordered: run.reordered,
             max_reorder_ns: run.max_reorder_ns,
+            cpu_wait_error_ns: run.cpu_wait_error_ns,
         };
         events.push(
             json!({"ph": "M", "pid": pid, "tid": 0, "name": "process_name",

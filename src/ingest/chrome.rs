@@ -69,6 +69,8 @@ pub struct RunExtra {
     pub reordered: u32,
     #[serde(default)]
     pub max_reorder_ns: u64,
+    #[serde(default)]
+    pub cpu_wait_error_ns: u64,
 }
 
 /// Just enough of a JSON document to tell a runwait trace file from a Chrome trace.
@@ -668,8 +670,12 @@ fn emit_rest(
         for (name, value) in extra.lesson {
             recorder.apply(Msg::Figure { run, name, value });
         }
-        let (count, max_ns) = (extra.reordered, extra.max_reorder_ns);
-        recorder.apply(Msg::Reordered { run, count, max_ns });
+        recorder.apply(Msg::Carried {
+            run,
+            reordered: extra.reordered,
+            max_reorder_ns: extra.max_reorder_ns,
+            cpu_wait_error_ns: extra.cpu_wait_error_ns,
+        });
     }
     for (t, mark) in [(start, Mark::RunStart), (end, Mark::RunEnd)] {
         if let Some(t) = t {

@@ -26,6 +26,7 @@ pub fn upgrade(meta: &mut RunMeta) {
         return;
     };
     let now = spec.describe(&Env::default());
+    meta.gil = now.gil;
     meta.baseline = now.baseline;
     meta.ready = now.ready;
     meta.strength = now.strength;
@@ -105,10 +106,11 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
             value,
         });
     }
-    recorder.apply(Msg::Reordered {
+    recorder.apply(Msg::Carried {
         run: id,
-        count: run.reordered,
-        max_ns: run.max_reorder_ns,
+        reordered: run.reordered,
+        max_reorder_ns: run.max_reorder_ns,
+        cpu_wait_error_ns: run.cpu_wait_error_ns,
     });
     if let Some(t) = run.end_ns {
         recorder.apply(record(t, 0, NO_TASK, Mark::RunEnd, None));

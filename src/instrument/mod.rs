@@ -60,8 +60,8 @@ pub enum Mark {
     /// The task ran past its time limit and was thrown away (a cloud function's timeout); the
     /// lane goes idle.
     Timeout = 10,
-    /// The CPU-wait probe saw the lane's thread wait for a CPU: `task` is how long, in µs, up
-    /// to the mark's time. `lane` [`ANY_LANE`]: whichever lane of the run was running then (an
+    /// The CPU-wait probe saw the lane's thread wait for a CPU: `task` says how long, and when
+    /// (a [`probe::CpuWait`]). `lane` [`ANY_LANE`]: whichever lane of the run was running then (an
     /// event loop's thread runs its tasks' lanes).
     CpuWait = 11,
     /// A write to the run's shared counter overwrote updates made since its read: `task` is how
@@ -176,12 +176,15 @@ pub enum Msg {
         run: u32,
         end: crate::trace::TaskEnd,
     },
-    /// Marks a trace recorded before had moved (see `Run::reordered`).
-    Reordered {
+    /// What a trace recorded before says of how it was recorded: the marks it moved (see
+    /// `Run::reordered`) and how far its CPU waits may be off (`Run::cpu_wait_error_ns`).
+    Carried {
         run: u32,
-        count: u32,
-        max_ns: u64,
+        reordered: u32,
+        max_reorder_ns: u64,
+        cpu_wait_error_ns: u64,
     },
+
     /// Records a trace recorded before had dropped.
     Dropped(u64),
     /// Events of an imported file of kinds runwait does not use.

@@ -1,6 +1,7 @@
 //! The recorder: the only writer of the trace. It drains the channel and turns marks into spans;
 //! sources that are not live (a file read by `ingest`) hand it the same messages directly.
 
+use super::probe::CpuWait;
 use super::{dispatch, Clock, Mark, Msg, Record, Sink, ANY_LANE, CHANNEL_CAPACITY, NO_TASK};
 use crate::trace::{EventKind, LaneEvent, Open, Outcome, RunMeta, Span, State, TaskEnd, Trace};
 use crossbeam_channel::{bounded, Receiver};
@@ -103,10 +104,16 @@ impl Recorder {
                     r.ends.push(end);
                 }
             }
-            Msg::Reordered { run, count, max_ns } => {
+            Msg::Carried {
+                run,
+                reordered,
+                max_reorder_ns,
+                cpu_wait_error_ns,
+            } => {
                 if let Some(r) = self.trace.runs.get_mut(run as usize) {
-                    r.reordered += count;
-                    r.max_reorder_ns = r.max_reorder_ns.max(max_ns);
+                    r.reordered += reordered;
+                    r.max_reorder_ns = r.max_reorder_ns.max(max_reorder_ns);
+                    r.cpu_wait_error_ns = r.cpu_wait_error_ns.max(cpu_wait_error_ns);
                 }
             }
             Msg::Dropped(n) => {
@@ -158,11 +165,10 @@ impl Recorder {
                 });
             }
             Mark::CpuWait => {
-                // The kernel counts a wait when the thread gets its CPU back, some time in the
-                // sample period before this mark: placed in its middle.
-                let period = 1_000_000_000 / run.meta.cpu_waits_hz.unwrap_or(1_000).max(1) as u64;
-                let to = rec.t_ns.saturating_sub(period / 2);
-                let from = to.saturating_sub(rec.task as u64 * 1_000);
+                // The kernel counts a wait when the thread gets its CPU back, some time since
+                // the probe's last read: placed in the middle of that.
+                let (from, to, error) = CpuWait::unpack(rec.task).placed(rec.t_ns);
+                run.cpu_wait_error_ns = run.cpu_wait_error_ns.max(error);
                 let lanes = match rec.lane {
                     ANY_LANE => 0..run.lanes.len(),
                     lane => lane as usize..(lane as usize + 1).min(run.lanes.len()),

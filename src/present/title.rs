@@ -107,11 +107,12 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats) {
     }
 }
 
-/// What the ready time was for, when it was for more than one thing: ` (GIL 1.2 s, CPU 3 ms)`.
+/// What the ready time was for, when it was for more than one thing (each a tenth of it at
+/// least): ` (GIL 1.2 s, CPU 300 ms)`.
 pub fn ready_split(s: &RunStats) -> String {
     let parts: Vec<String> = [Reason::Gil, Reason::Loop, Reason::Cpu]
         .into_iter()
-        .filter(|r| s.for_reason(*r) > 0)
+        .filter(|r| s.for_reason(*r) > 0 && s.for_reason(*r) >= s.ready_ns / 10)
         .map(|r| format!("{} {}", reason_word(r), human_ms(ms(s.for_reason(r)))))
         .collect();
     match parts.len() {

@@ -568,6 +568,10 @@ pub struct Run {
     pub reordered: u32,
     #[serde(default)]
     pub max_reorder_ns: u64,
+    /// How far a CPU wait may have been placed from where it was (half the longest time between
+    /// two reads of the probe): overlaps of runs shorter than this are within its error.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cpu_wait_error_ns: u64,
     /// The lesson's own figures (the race: `expected` and `actual` counter values).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lesson: BTreeMap<String, u64>,
@@ -640,6 +644,7 @@ impl Run {
             ends: Vec::new(),
             reordered: 0,
             max_reorder_ns: 0,
+            cpu_wait_error_ns: 0,
             lesson: BTreeMap::new(),
             queue_lengths: Vec::new(),
             events: Vec::new(),

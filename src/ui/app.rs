@@ -172,22 +172,40 @@ impl App {
     }
 
     /// The lane-name column's width at this terminal width: as wide as the names shown (a
-    /// worker process's pid left out if need be), within bounds.
+    /// worker process's pid left out if need be; room for a group's "–N" where lanes are
+    /// grouped), within bounds.
     pub fn label_width(&self, width: u16) -> u16 {
-        let longest = self
-            .visible_panels()
+        let (_, height) = self.size;
+        let heights = self.panel_heights(width, height);
+        let longest = heights
             .into_iter()
-            .flat_map(|r| {
-                let run = &self.trace().runs[r];
-                self.lanes(r).iter().map(move |l| {
-                    let role = l.role().and_then(|i| run.meta.roles.get(i));
-                    let name = l.name.split(" (").next().unwrap_or(&l.name);
-                    name.chars().count() + role.map_or(0, |r| r.name.chars().count() + 3)
-                })
+            .map(|(r, h)| {
+                let lanes = self.lanes(r);
+                let grouped = self.compact && lanes.len() > 2 * h.saturating_sub(2) as usize;
+                let suffix = if grouped {
+                    2 + lanes.len().to_string().len()
+                } else {
+                    0
+                };
+                self.longest_name(r) + suffix
             })
             .max()
             .unwrap_or(0);
         label_width(width, longest)
+    }
+
+    /// The longest lane name of run `r` as shown (without a worker process's pid).
+    fn longest_name(&self, r: usize) -> usize {
+        let run = &self.trace().runs[r];
+        self.lanes(r)
+            .iter()
+            .map(|l| {
+                let role = l.role().and_then(|i| run.meta.roles.get(i));
+                let name = l.name.split(" (").next().unwrap_or(&l.name);
+                name.chars().count() + role.map_or(0, |r| r.name.chars().count() + 3)
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// The runs shown: all, or only the focused one (`z`).
