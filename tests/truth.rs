@@ -151,10 +151,6 @@ fn queue_waits_timers_and_io_say_so() {
         o.latency_ms = Some(10);
     });
     assert!(waits_for(&io.runs[0], Reason::Io));
-    assert!(
-        waits_for(&io.runs[0], Reason::Gil),
-        "ready for the GIL after a response"
-    );
 }
 
 #[test]
