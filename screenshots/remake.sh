@@ -30,18 +30,18 @@ shoot() { # name width height keys-after-done... -- command...
   tmux kill-session -t "$session" 2>/dev/null || true
 }
 
-shoot io 120 36 -- "$bin run io"
-shoot cpu 120 36 -- "$bin run cpu"
+shoot io 120 40 -- "$bin run io"
+shoot cpu 120 40 -- "$bin run cpu"
 shoot io-80x24 80 24 -- "$bin run io"
-shoot cpu-stepped 120 36 Home ']' ']' ']' ']' ']' ']' -- "$bin run cpu --tasks 6"
-shoot gil 120 36 -- "$bin run gil"
-shoot starve 120 36 -- "$bin run starve"
+shoot cpu-stepped 120 40 Home ']' ']' ']' ']' ']' ']' -- "$bin run cpu --tasks 6"
+shoot gil 120 40 -- "$bin run gil"
+shoot starve 120 40 -- "$bin run starve"
 shoot race 120 40 -- "$bin run race"
-shoot pool-size 120 36 -- "$bin run pool-size"
-shoot chefs 120 36 -- "$bin run chefs --seed 2"
-shoot burgers 120 30 -- "$bin run burgers"
-shoot salads 120 34 -- "$bin run salads"
-shoot coffees 120 34 -- "$bin run coffees"
+shoot pool-size 120 40 -- "$bin run pool-size"
+shoot chefs 120 40 -- "$bin run chefs --seed 2"
+shoot burgers 120 40 -- "$bin run burgers"
+shoot salads 120 40 -- "$bin run salads"
+shoot coffees 120 40 -- "$bin run coffees"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for lesson in $("$bin" list | awk '{print $1}'); do

@@ -193,7 +193,7 @@ impl CpuWait {
 }
 
 /// The thread's total time waiting for a CPU, in ns.
-fn read_waited(file: &File) -> Option<u64> {
+pub fn read_waited(file: &File) -> Option<u64> {
     let mut buf = [0u8; 96];
     let n = file.read_at(&mut buf, 0).ok()?;
     parse_waited(&buf[..n])
