@@ -36,6 +36,8 @@ pub struct App {
     pub compact: bool,
     pub scroll: Vec<usize>,
     pub help: bool,
+    /// Event steps go through the focused panel's events only.
+    pub focused_events: bool,
     pub note: Option<Note>,
     /// A transient word in the status line ("saved to ...").
     pub message: Option<String>,
@@ -71,6 +73,7 @@ impl App {
             compact: true,
             scroll: Vec::new(),
             help: false,
+            focused_events: false,
             note: None,
             message: None,
             color: true,
@@ -143,6 +146,15 @@ impl App {
         }
     }
 
+    /// How far the view fits: the focused run's time when it is shown alone (`z`), else
+    /// [`App::extent`].
+    pub fn view_extent(&self) -> u64 {
+        match self.trace().runs.get(self.focus).filter(|_| self.solo) {
+            Some(run) => self.elapsed(run),
+            None => self.extent(),
+        }
+    }
+
     /// How far the recording reaches, in display time: the longest run so far.
     pub fn extent(&self) -> u64 {
         self.trace()
@@ -154,7 +166,7 @@ impl App {
     }
 
     pub fn window(&self) -> Window {
-        self.zoom.window(self.extent(), self.cols)
+        self.zoom.window(self.view_extent(), self.cols)
     }
 
     /// The lanes a run's panel shows: its workers, or its tasks.
@@ -302,7 +314,9 @@ impl App {
     /// Do what a key asked; returns false to quit.
     pub fn apply(&mut self, action: Action) -> bool {
         let extent = self.extent();
-        let live = self.is_live();
+        let view = self.view_extent();
+        // Runs still going: the playhead follows them; once they are done it plays like a replay.
+        let live = self.is_live() && !self.finished();
         let npc = self.window().ns_per_col;
         if !matches!(action, Action::NextEvent | Action::PrevEvent) {
             self.note = None;
@@ -320,8 +334,8 @@ impl App {
             Action::PrevEvent => self.step_event(false),
             Action::Start => self.playhead.jump(0, extent),
             Action::End => self.playhead.end(live, extent),
-            Action::ZoomIn => self.zoom.scale(0.5, self.playhead.t_ns, extent, self.cols),
-            Action::ZoomOut => self.zoom.scale(2.0, self.playhead.t_ns, extent, self.cols),
+            Action::ZoomIn => self.zoom.scale(0.5, self.playhead.t_ns, view, self.cols),
+            Action::ZoomOut => self.zoom.scale(2.0, self.playhead.t_ns, view, self.cols),
             Action::Fit => self.zoom = Zoom::Fit,
             Action::ToggleGrouping => {
                 self.by_task = !self.by_task;
@@ -337,6 +351,9 @@ impl App {
             Action::Save => self.save(),
             Action::Rerun => self.rerun(),
             Action::ToggleHelp => self.help = !self.help,
+            Action::Slower => self.playhead.change_speed(-1),
+            Action::Faster => self.playhead.change_speed(1),
+            Action::ToggleFocusedEvents => self.focused_events = !self.focused_events,
         }
         self.zoom.keep_visible(self.playhead.t_ns, self.cols, false);
         // Time spent before this key (paused, say) is not time played.
@@ -386,7 +403,10 @@ impl App {
     fn step_event(&mut self, forward: bool) {
         let t = self.playhead.t_ns;
         let mut best: Option<(u64, usize, usize)> = None;
-        let shown = self.visible_panels();
+        let shown = match self.focused_events {
+            true => vec![self.focus],
+            false => self.visible_panels(),
+        };
         for (r, run) in self.trace().runs.iter().enumerate() {
             if !shown.contains(&r) {
                 continue;

@@ -27,6 +27,9 @@ pub enum Action {
     Save,
     Rerun,
     ToggleHelp,
+    Slower,
+    Faster,
+    ToggleFocusedEvents,
 }
 
 /// A key: its code, and whether Ctrl is held (other modifiers don't matter).
@@ -49,7 +52,7 @@ use Action::*;
 pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: "space",
-        what: "pause / resume (replay: play / pause)",
+        what: "pause / resume; once done, play from the playhead",
         map: &[(key(' '), TogglePause)],
     },
     Binding {
@@ -79,13 +82,23 @@ pub const KEYMAP: &[Binding] = &[
         ],
     },
     Binding {
+        keys: "< / >",
+        what: "play slower / faster (0.1x to 4x)",
+        map: &[(key('<'), Slower), (key('>'), Faster)],
+    },
+    Binding {
+        keys: "e",
+        what: "step through the focused panel's events only",
+        map: &[(key('e'), ToggleFocusedEvents)],
+    },
+    Binding {
         keys: "+ / -",
         what: "zoom in / out around the playhead",
         map: &[(key('+'), ZoomIn), (key('='), ZoomIn), (key('-'), ZoomOut)],
     },
     Binding {
         keys: "0",
-        what: "fit everything",
+        what: "fit everything (with z: the focused run)",
         map: &[(key('0'), Fit)],
     },
     Binding {

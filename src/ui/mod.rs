@@ -102,20 +102,31 @@ pub fn run(app: &mut App, fps: f64, record: Option<&Path>) -> Result<Option<i32>
 }
 
 /// A step the user took, as the recording's marker names it: `PAUSED · t = 1.20 s`, with the
-/// event stepped to, if any.
-fn step_words(app: &App) -> String {
+/// event stepped to, if any; or a change of view: `zoom 4x`, `speed 0.25x`, `focus async`.
+fn step_words(app: &App, action: Action) -> String {
     let mode = render::header::mode(app);
-    match &app.note {
+    match (action, &app.note) {
+        (Action::Slower | Action::Faster, _) => format!("{mode} · speed {}x", app.playhead.speed()),
+        (Action::ZoomIn | Action::ZoomOut | Action::Fit, _) => {
+            let factor = app.zoom.factor(app.view_extent(), app.cols).max(1.0);
+            format!("{mode} · zoom {factor:.0}x")
+        }
+        (Action::FocusNext | Action::FocusPrev | Action::ToggleSolo, _) => {
+            let run = app.trace().runs.get(app.focus);
+            let label = run.map_or("", |r| r.meta.label.as_str());
+            let alone = if app.solo { " alone" } else { "" };
+            format!("{mode} · focus {label}{alone}")
+        }
         // The event stepped to, in words, with its time.
-        Some(note) => format!("{mode} · {}", note.text),
-        None => format!(
+        (_, Some(note)) => format!("{mode} · {}", note.text),
+        (_, None) => format!(
             "{mode} · t = {}",
             crate::present::human_ms(app.playhead.t_ns as f64 / 1e6)
         ),
     }
 }
 
-/// Whether an action is a step through time (a recording marks each).
+/// Whether an action is a step through time or a change of view (a recording marks each).
 fn is_step(action: Action) -> bool {
     matches!(
         action,
@@ -126,6 +137,14 @@ fn is_step(action: Action) -> bool {
             | Action::PrevEvent
             | Action::Start
             | Action::End
+            | Action::Slower
+            | Action::Faster
+            | Action::ZoomIn
+            | Action::ZoomOut
+            | Action::Fit
+            | Action::FocusNext
+            | Action::FocusPrev
+            | Action::ToggleSolo
     )
 }
 
@@ -199,7 +218,7 @@ fn event_loop(
                         return Ok(());
                     }
                     if is_step(action) {
-                        step = Some(step_words(app));
+                        step = Some(step_words(app, action));
                     }
                     dirty = true;
                 }

@@ -15,17 +15,26 @@ pub enum Motion {
     Still,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The speeds a replay plays at, slowest first.
+pub const SPEEDS: [f64; 6] = [0.1, 0.25, 0.5, 1.0, 2.0, 4.0];
+
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Playhead {
     pub t_ns: u64,
     pub motion: Motion,
+    /// How fast it plays: a place in [`SPEEDS`].
+    pub speed: usize,
 }
+
+/// Real time.
+const NORMAL_SPEED: usize = 3;
 
 impl Playhead {
     pub fn live() -> Playhead {
         Playhead {
             t_ns: 0,
             motion: Motion::Follow,
+            speed: NORMAL_SPEED,
         }
     }
 
@@ -33,7 +42,18 @@ impl Playhead {
         Playhead {
             t_ns: 0,
             motion: Motion::Still,
+            speed: NORMAL_SPEED,
         }
+    }
+
+    /// How many times real time it plays at.
+    pub fn speed(&self) -> f64 {
+        SPEEDS[self.speed]
+    }
+
+    /// Play faster (`by` 1) or slower (-1), within [`SPEEDS`].
+    pub fn change_speed(&mut self, by: isize) {
+        self.speed = self.speed.saturating_add_signed(by).min(SPEEDS.len() - 1);
     }
 
     /// Keep up with the clock: `extent` is how far the recording reaches, `dt` the real time
@@ -42,7 +62,8 @@ impl Playhead {
         match self.motion {
             Motion::Follow => self.t_ns = extent,
             Motion::Play => {
-                self.t_ns = self.t_ns.saturating_add(dt_ns).min(extent);
+                let played = (dt_ns as f64 * self.speed()) as u64;
+                self.t_ns = self.t_ns.saturating_add(played).min(extent);
                 if self.t_ns == extent {
                     self.motion = Motion::Still;
                 }
@@ -51,8 +72,8 @@ impl Playhead {
         }
     }
 
-    /// `space`: pause; or resume (live: back to following the end; replay: play on, from the
-    /// start again if at the end).
+    /// `space`: pause; or resume (`live`, runs still going: back to following the end; else
+    /// play on from the playhead, from the start again if at the end).
     pub fn toggle(&mut self, live: bool, extent: u64) {
         self.motion = match (self.motion, live) {
             (Motion::Still, true) => Motion::Follow,
@@ -239,6 +260,32 @@ mod tests {
         );
         p.end(false, 100 * MS);
         assert_eq!((p.motion, p.t_ns), (Motion::Still, 100 * MS));
+    }
+
+    #[test]
+    fn a_quarter_speed_replay_plays_a_quarter_of_the_wall_clock() {
+        let mut p = Playhead::paused_at_start();
+        p.change_speed(-1);
+        p.change_speed(-1);
+        assert_eq!(p.speed(), 0.25);
+        p.toggle(false, 10_000 * MS);
+        // Frames of about 33 ms for 2 s of wall clock.
+        for _ in 0..60 {
+            p.advance(33_333_333, 10_000 * MS);
+        }
+        let played = p.t_ns as f64 / 2e9;
+        assert!(
+            (played - 0.25).abs() < 0.25 * 0.2,
+            "played {played} of the wall clock"
+        );
+        for _ in 0..10 {
+            p.change_speed(1);
+        }
+        assert_eq!(p.speed(), 4.0, "no faster than the fastest");
+        for _ in 0..10 {
+            p.change_speed(-1);
+        }
+        assert_eq!(p.speed(), 0.1, "no slower than the slowest");
     }
 
     #[test]

@@ -45,7 +45,7 @@ fn legend(app: &App) -> Line<'static> {
 
 fn status_line(app: &App) -> Line<'static> {
     let w = app.window();
-    let extent = app.extent();
+    let extent = app.view_extent();
     let mut text = format!(
         " {} · zoom {:.0}x · 1 col = {} · by {}",
         mode(app),
@@ -53,6 +53,12 @@ fn status_line(app: &App) -> Line<'static> {
         human_ms(w.ns_per_col as f64 / 1e6),
         if app.by_task { "task" } else { "worker" },
     );
+    if app.playhead.speed() != 1.0 {
+        text.push_str(&format!(" · speed {}x", app.playhead.speed()));
+    }
+    if app.focused_events {
+        text.push_str(" · events: focused panel");
+    }
     let dropped = app.trace().dropped;
     if dropped > 0 {
         text.push_str(&format!(" · dropped {dropped}"));

@@ -15,7 +15,8 @@ pub fn mode(app: &App) -> &'static str {
         (true, Motion::Follow) => "LIVE",
         (_, Motion::Still) if app.is_live() => "PAUSED",
         (_, Motion::Still) => "REPLAY",
-        (_, Motion::Play) => "REPLAY ▶",
+        (true, Motion::Play) => "PLAY ▶",
+        (false, Motion::Play) => "REPLAY ▶",
         (false, Motion::Follow) => "REPLAY",
     }
 }
