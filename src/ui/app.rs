@@ -4,6 +4,7 @@
 
 use super::keys::Action;
 use super::layout::{diagram_cols, label_width, min_size, share_rows};
+use super::mouse::Pointer;
 use super::playhead::{Motion, Playhead, Window, Zoom};
 use crate::lab::Lab;
 use crate::trace::{file, Lane, Run, RunStats, Trace};
@@ -38,6 +39,8 @@ pub struct App {
     pub help: bool,
     /// Event steps go through the focused panel's events only.
     pub focused_events: bool,
+    /// Where a drag with the mouse was last: the column it pans from.
+    drag_from: Option<u16>,
     pub note: Option<Note>,
     /// A transient word in the status line ("saved to ...").
     pub message: Option<String>,
@@ -74,6 +77,7 @@ impl App {
             scroll: Vec::new(),
             help: false,
             focused_events: false,
+            drag_from: None,
             note: None,
             message: None,
             color: true,
@@ -359,6 +363,75 @@ impl App {
         // Time spent before this key (paused, say) is not time played.
         self.last_tick = Some(Instant::now());
         true
+    }
+
+    /// Do what the mouse asked.
+    pub fn pointer(&mut self, gesture: Pointer) {
+        self.note = None;
+        let view = self.view_extent();
+        match gesture {
+            Pointer::Click { x, y } => {
+                if let Some(run) = self.panel_at(y) {
+                    self.focus = run;
+                }
+                if let Some(t) = self.time_at(x).filter(|_| self.panel_at(y).is_some()) {
+                    self.playhead.jump(t, self.extent());
+                }
+                self.drag_from = Some(x);
+            }
+            Pointer::Wheel { x, zoom_in } => {
+                let t = self.time_at(x).unwrap_or(self.playhead.t_ns);
+                let by = if zoom_in { 0.5 } else { 2.0 };
+                self.zoom.scale(by, t, view, self.cols);
+            }
+            Pointer::Drag { x } => {
+                let from = self.drag_from.replace(x).unwrap_or(x);
+                self.pan(from as i64 - x as i64);
+            }
+            Pointer::Release => self.drag_from = None,
+        }
+        self.last_tick = Some(Instant::now());
+    }
+
+    /// Move the window by `cols` columns (later when positive), holding its scale.
+    fn pan(&mut self, cols: i64) {
+        if cols == 0 {
+            return;
+        }
+        let w = self.window();
+        let by = w.ns_per_col.saturating_mul(cols.unsigned_abs());
+        let from_ns = match cols > 0 {
+            true => w.from_ns.saturating_add(by).min(self.view_extent()),
+            false => w.from_ns.saturating_sub(by),
+        };
+        self.zoom = Zoom::Fixed(Window { from_ns, ..w });
+        // A panned view is the user's: the playhead stays where it was.
+        if self.playhead.motion == Motion::Follow {
+            self.playhead.jump(self.playhead.t_ns, self.extent());
+        }
+    }
+
+    /// The panel drawn at terminal row `y`, if any (the header is row 0, panels follow).
+    pub fn panel_at(&self, y: u16) -> Option<usize> {
+        let (width, height) = self.size;
+        let mut top = 1;
+        for (run, h) in self.panel_heights(width, height) {
+            if (top..top + h).contains(&y) {
+                return Some(run);
+            }
+            top += h;
+        }
+        None
+    }
+
+    /// The display time at terminal column `x`, if it is in the diagrams.
+    pub fn time_at(&self, x: u16) -> Option<u64> {
+        let x0 = self.label_width(self.size.0) + 1;
+        let col = x.checked_sub(x0)? as usize;
+        (col < self.cols).then(|| {
+            let w = self.window();
+            w.from_ns + w.ns_per_col * col as u64
+        })
     }
 
     /// Paused live, the recording goes on growing: a fitted window would rescale at every key,

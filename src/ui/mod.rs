@@ -8,6 +8,7 @@ pub mod app;
 pub mod cast;
 pub mod keys;
 pub mod layout;
+pub mod mouse;
 pub mod playhead;
 pub mod render;
 

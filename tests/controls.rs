@@ -1,0 +1,95 @@
+//! The teacher's controls over the app state, with no terminal: the mouse and playback speed.
+
+#[path = "common/synthetic.rs"]
+mod synthetic;
+
+use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use runwait::ui::app::App;
+use runwait::ui::keys::Action;
+use runwait::ui::mouse::gesture;
+use runwait::ui::playhead::{Motion, Zoom};
+
+fn app() -> App {
+    let mut app = App::replay(synthetic::io_trace(12));
+    app.color = false;
+    app.resize(100, 40);
+    app.tick();
+    app
+}
+
+fn mouse(app: &mut App, kind: MouseEventKind, column: u16, row: u16) {
+    let event = MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    if let Some(g) = gesture(event) {
+        app.pointer(g);
+    }
+}
+
+#[test]
+fn a_click_focuses_the_panel_under_it_and_puts_the_playhead_there() {
+    let mut app = app();
+    let rows: Vec<u16> = (0..40).filter(|&y| app.panel_at(y) == Some(2)).collect();
+    assert!(!rows.is_empty(), "the async panel is on screen");
+    let x = 60;
+    mouse(
+        &mut app,
+        MouseEventKind::Down(MouseButton::Left),
+        x,
+        rows[1],
+    );
+    assert_eq!(app.focus, 2);
+    assert_eq!(app.playhead.motion, Motion::Still);
+    assert_eq!(Some(app.playhead.t_ns), app.time_at(x));
+    assert!(app.playhead.t_ns > 0);
+    // Outside any panel (the header): nothing is focused anew.
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x, 0);
+    assert_eq!(app.focus, 2);
+}
+
+#[test]
+fn the_wheel_zooms_around_the_pointer_and_dragging_pans() {
+    let mut app = app();
+    let x = 50;
+    let t = app.time_at(x).unwrap();
+    mouse(&mut app, MouseEventKind::ScrollUp, x, 5);
+    let extent = app.view_extent();
+    assert!((app.zoom.factor(extent, app.cols) - 2.0).abs() < 0.01);
+    let after = app.time_at(x).unwrap();
+    let one_col = app.window().ns_per_col;
+    assert!(
+        after.abs_diff(t) <= one_col,
+        "the time under the pointer stays put"
+    );
+    let from = app.window().from_ns;
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 40, 5);
+    mouse(&mut app, MouseEventKind::Drag(MouseButton::Left), 30, 5);
+    assert_eq!(
+        app.window().from_ns,
+        from + 10 * one_col,
+        "dragged left: later times"
+    );
+    mouse(&mut app, MouseEventKind::Up(MouseButton::Left), 30, 5);
+    mouse(&mut app, MouseEventKind::ScrollDown, x, 5);
+    mouse(&mut app, MouseEventKind::ScrollDown, x, 5);
+    assert_eq!(app.zoom, Zoom::Fit, "zoomed back out to everything");
+}
+
+#[test]
+fn speed_changes_show_in_the_status_and_done_plays_again() {
+    let mut app = app();
+    app.apply(Action::End);
+    app.apply(Action::Slower);
+    app.apply(Action::Slower);
+    assert_eq!(app.playhead.speed(), 0.25);
+    app.apply(Action::Start);
+    app.apply(Action::TogglePause);
+    assert_eq!(
+        app.playhead.motion,
+        Motion::Play,
+        "plays from the start, not jumps to the end"
+    );
+}
