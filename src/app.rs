@@ -1,6 +1,6 @@
 //! What each command does, from parsed arguments to output. `main.rs` only calls [`main`].
 
-use crate::cli::{Cli, Command, ExportArgs, OutputArgs, ReplayArgs, RunArgs};
+use crate::cli::{Cli, Command, CompareArgs, ExportArgs, OutputArgs, ReplayArgs, RunArgs};
 use crate::error::Error;
 use crate::exec::Env;
 use crate::export::{json, text};
@@ -28,6 +28,7 @@ pub fn main() -> i32 {
         Some(Command::List) => list().map(|()| 0),
         Some(Command::Run(args)) => run(args),
         Some(Command::Replay(args)) => replay(args),
+        Some(Command::Compare(args)) => compare(args),
         Some(Command::Export(args)) => export(args).map(|()| 0),
         None => run(RunArgs {
             scenario: "io".into(),
@@ -109,6 +110,7 @@ fn options(args: &RunArgs) -> Options {
             switch_interval: Duration::from_millis(args.executors.switch_interval),
             ..Env::default()
         },
+        arrivals_at_once: false,
     }
 }
 
@@ -180,6 +182,17 @@ fn replay(args: ReplayArgs) -> Result<i32, Error> {
     show(&mut app, &args.output)
 }
 
+/// Two saved traces on one axis.
+fn compare(args: CompareArgs) -> Result<i32, Error> {
+    check_output(&args.output)?;
+    let trace = crate::ingest::compare(&args.before, &args.after)?;
+    if !wants_ui(&args.output) {
+        return print(&trace, &args.output).map(|()| 0);
+    }
+    let mut app = ui::app::App::replay(trace);
+    show(&mut app, &args.output)
+}
+
 /// Write a trace as the pictures and files asked for.
 fn export(args: ExportArgs) -> Result<(), Error> {
     let trace = crate::ingest::load(&args.file)?;
@@ -199,7 +212,8 @@ fn export(args: ExportArgs) -> Result<(), Error> {
 fn show(app: &mut ui::app::App, output: &OutputArgs) -> Result<i32, Error> {
     app.color = color_allowed();
     app.save_path = output.save.clone();
-    let signal = ui::run(app, f64::from(output.fps), output.record.as_deref())?;
+    let mouse = !output.no_mouse;
+    let signal = ui::run(app, f64::from(output.fps), output.record.as_deref(), mouse)?;
     if let Some(path) = &output.save {
         file::save(app.trace(), path)?;
     }

@@ -28,6 +28,9 @@ pub enum Command {
     Run(RunArgs),
     /// Open a trace saved with `--save` or `s` (or a Chrome trace, viztracer's), paused at its start.
     Replay(ReplayArgs),
+    /// Open two saved traces together on one time axis: each run of the second with the run at
+    /// its place in the first dimmed under it, both figures in its title.
+    Compare(CompareArgs),
     /// Write a trace (saved with `--save`, or a Chrome trace) as an SVG picture or a Chrome trace.
     Export(ExportArgs),
     #[command(name = "__worker", hide = true)]
@@ -50,6 +53,16 @@ pub struct RunArgs {
 pub struct ReplayArgs {
     /// The trace file.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct CompareArgs {
+    /// The trace before (drawn dimmed).
+    pub before: PathBuf,
+    /// The trace after.
+    pub after: PathBuf,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -137,6 +150,10 @@ pub struct OutputArgs {
     /// Width of the text diagrams (default: the terminal's, else 100).
     #[arg(long, value_name = "COLS", value_parser = clap::value_parser!(u16).range(20..))]
     pub width: Option<u16>,
+    /// Leave the mouse to the terminal (no clicks, wheel or drags in the UI), for terminals
+    /// that misbehave with mouse reports.
+    #[arg(long)]
+    pub no_mouse: bool,
     /// Frames a second of the terminal UI.
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=240))]
     pub fps: u16,

@@ -154,6 +154,7 @@ pub fn meta(spec: &ExecSpec, label: String) -> RunMeta {
         cpu_waits_hz: probe::available().then_some(probe::PROBE_HZ),
         roles: Vec::new(),
         point: Default::default(),
+        settings: Default::default(),
         set: 0,
     }
 }

@@ -539,6 +539,7 @@ fn foreign_meta(run_in: &RunIn, lanes: u32, tasks: u32, own: bool) -> RunMeta {
         cpu_waits_hz: None,
         roles: Vec::new(),
         point: Default::default(),
+        settings: Default::default(),
         set: 0,
     }
 }

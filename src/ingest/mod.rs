@@ -30,3 +30,8 @@ pub fn load(path: &Path) -> Result<Trace, Error> {
 pub fn from_json(text: &str, origin: &str) -> Result<Trace, Error> {
     saved::from_json(text, origin)
 }
+
+/// Two trace files on one axis: `after`'s runs beside `before`'s (`runwait compare`).
+pub fn compare(before: &Path, after: &Path) -> Result<Trace, Error> {
+    Ok(saved::beside(load(before)?, load(after)?))
+}

@@ -44,6 +44,29 @@ pub fn replay(trace: Trace) -> Trace {
     recorder.into_trace()
 }
 
+/// Two traces on one axis, `after`'s runs as the set after `before`'s: what `compare` shows
+/// (the runs before as ghosts under those after).
+pub fn beside(before: Trace, after: Trace) -> Trace {
+    let name = format!("{} vs {}", before.scenario, after.scenario);
+    let mut recorder = Recorder::new(&name);
+    recorder.apply(Msg::Dropped(before.dropped + after.dropped));
+    recorder.apply(Msg::Skipped(before.skipped + after.skipped));
+    let next = before
+        .runs
+        .iter()
+        .map(|r| r.meta.set + 1)
+        .max()
+        .unwrap_or(0);
+    for run in before.runs {
+        replay_run(&mut recorder, run);
+    }
+    for mut run in after.runs {
+        run.meta.set += next;
+        replay_run(&mut recorder, run);
+    }
+    recorder.into_trace()
+}
+
 fn replay_run(recorder: &mut Recorder, run: Run) {
     let id = recorder.add_run(run.meta);
     let record = |t_ns, lane, task, mark, reason| {

@@ -101,6 +101,19 @@ impl Lab {
         (self.sets.len() - 1) as u32
     }
 
+    /// The plan of the latest set: the lesson, options and runs a what-if starts from.
+    pub fn latest(&self) -> &Plan {
+        &self.sets.last().expect("a lab has a set").plan
+    }
+
+    /// Run the latest set's lesson again with `options` (a what-if), beside the runs there;
+    /// returns the new set's number. The loopback server of the new set takes a port of its own.
+    pub fn what_if(&mut self, options: Options) -> Result<u32, crate::error::Error> {
+        let options = Options { port: 0, ..options };
+        let plan = Plan::prepare(self.latest().lesson.clone(), options)?;
+        Ok(self.start_beside(plan))
+    }
+
     /// Stop every run and begin a new trace with every set started again. Runs blocked in a
     /// request can take a while to stop: they are stopped on a thread of their own.
     pub fn rerun(&mut self) {

@@ -4,7 +4,7 @@
 use super::scenario::{Scenario, SegmentSpec, Target};
 use crate::error::Error;
 use crate::exec::{Env, ExecSpec};
-use crate::trace::{Role, RunMeta};
+use crate::trace::{Role, RunMeta, Settings};
 use crate::workload::http::{check_url, Blocking};
 use crate::workload::server::{Server, ServerConfig};
 use crate::workload::{Segment, Task};
@@ -27,10 +27,16 @@ pub struct Options {
     pub size: Option<u64>,
     pub port: u16,
     pub env: Env,
+    /// Every task arrives at once, whatever the lesson says (a what-if).
+    pub arrivals_at_once: bool,
 }
 
 /// A lesson ready to run.
 pub struct Plan {
+    /// The lesson as written and the options it is run with: a what-if starts from them.
+    pub lesson: Scenario,
+    pub options: Options,
+    /// The lesson as it runs (its counts picked, its sizes set).
     pub scenario: Scenario,
     pub runs: Vec<ExecSpec>,
     pub tasks: Vec<Task>,
@@ -42,6 +48,7 @@ pub struct Plan {
 impl Plan {
     pub fn prepare(mut scenario: Scenario, options: Options) -> Result<Plan, Error> {
         crate::workload::raise_fd_limit();
+        let lesson = scenario.clone();
         for (g, group) in scenario.groups.iter_mut().enumerate() {
             group.count = match (options.tasks, group.count_up_to) {
                 (Some(n), _) => n,
@@ -51,6 +58,9 @@ impl Plan {
                 (None, None) => group.count,
             };
             group.count_up_to = None;
+            if options.arrivals_at_once {
+                group.arrive_ms = (0, None);
+            }
             for segment in &mut group.segments {
                 if let (SegmentSpec::Cpu { n, .. }, Some(size)) = (segment, options.size) {
                     *n = size;
@@ -69,7 +79,7 @@ impl Plan {
                 });
             }
         }
-        let mut env = options.env;
+        let mut env = options.env.clone();
         if let Some(platform) = scenario.cloud {
             env.cloud = platform;
         }
@@ -98,6 +108,8 @@ impl Plan {
         };
         let tasks = make_tasks(&scenario, server.as_ref(), &options.urls, options.seed);
         Ok(Plan {
+            lesson,
+            options,
             scenario,
             runs,
             tasks,
@@ -117,6 +129,7 @@ impl Plan {
                 queues: self.scenario.queues.clone(),
                 roles: self.roles(),
                 point: self.scenario.verdict,
+                settings: self.settings(spec),
                 set,
                 ..spec.describe(&self.env)
             })
@@ -129,6 +142,24 @@ impl Plan {
             }
         }
         metas
+    }
+
+    /// What a run of `spec` runs with: the server's latency (if the lesson uses it), the seed,
+    /// the GIL's switch interval (for a run with the GIL).
+    fn settings(&self, spec: &ExecSpec) -> Settings {
+        let latency = self.server.as_ref().map(|_| {
+            let o = &self.options;
+            o.latency_ms
+                .or(self.lesson.latency_ms)
+                .unwrap_or(DEFAULT_LATENCY_MS)
+        });
+        let gil = spec.describe(&self.env).gil;
+        Settings {
+            latency_ms: latency,
+            jitter_ms: self.options.jitter_ms,
+            switch_ms: gil.then(|| self.env.switch_interval.as_millis() as u64),
+            seed: self.options.seed,
+        }
     }
 
     /// The roles of the lesson's task groups, by task number.

@@ -15,6 +15,15 @@ fn nature(run: &Run) -> Option<&'static str> {
     }
 }
 
+/// The nature with the GIL's switch interval, where it was set: `emulated GIL 5 ms`.
+fn nature_words(run: &Run) -> Option<String> {
+    let n = nature(run)?;
+    Some(match run.meta.settings.switch_ms {
+        Some(ms) if run.meta.gil => format!("{n} {ms} ms"),
+        _ => n.to_string(),
+    })
+}
+
 /// A title's fields, each with how soon it gives way when the title is too long (0: never;
 /// higher first).
 struct Fields(Vec<(u8, String)>);
@@ -51,6 +60,17 @@ impl Fields {
     }
 }
 
+/// How a panel stands to the runs before: a run with a ghost under it (the same place in the
+/// set before) says both figures; a ghost says it is one.
+#[derive(Clone, Copy)]
+pub enum Before<'a> {
+    None,
+    /// The run under this one, from the set before.
+    Ghost(&'a Run),
+    /// This is a ghost.
+    IsGhost,
+}
+
 /// A panel's title in `width` characters: `stats` once the run has finished; `elapsed_ns` how
 /// far it got.
 pub fn panel(
@@ -58,33 +78,60 @@ pub fn panel(
     run: &Run,
     stats: Option<&RunStats>,
     elapsed_ns: u64,
+    before: Before,
     width: usize,
 ) -> String {
     let mut f = Fields(Vec::new());
-    f.add(0, run.meta.label.clone());
+    match before {
+        Before::IsGhost => f.add(0, format!("before · {}", run.meta.label)),
+        _ => f.add(0, run.meta.label.clone()),
+    }
+    if let (Before::Ghost(ghost), Some(_)) = (before, stats) {
+        f.add(1, then_and_now(trace, run, ghost));
+    }
     let done = run.count(Outcome::Done);
     match (run.start_ns, stats) {
         (None, _) => {
             f.add(3, workers(run));
-            f.0.extend(nature(run).map(|n| (2, n.to_string())));
+            f.0.extend(nature_words(run).map(|n| (2, n)));
             f.add(1, "waiting to start");
         }
         (Some(_), None) => {
             f.add(3, workers(run));
-            f.0.extend(nature(run).map(|n| (2, n.to_string())));
+            f.0.extend(nature_words(run).map(|n| (2, n)));
             f.add(1, human_ms(ms(elapsed_ns)));
             f.add(2, format!("{done}/{} done", run.meta.tasks));
         }
-        (Some(_), Some(s)) => finished_panel(&mut f, trace, run, s),
+        (Some(_), Some(s)) => {
+            let with_ghost = matches!(before, Before::Ghost(_));
+            finished_panel(&mut f, trace, run, s, with_ghost)
+        }
     }
     f.fit(width)
 }
 
-fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats) {
+/// Both runs' figures: `now 9.8x with 10 threads, was 4.9x with 5 threads`.
+fn then_and_now(trace: &Trace, run: &Run, ghost: &Run) -> String {
+    // The baseline's figure is its time; the others', their speedup over it.
+    let figure = |r: &Run| match speedup(trace, r).filter(|_| !r.meta.baseline) {
+        Some(x) => format!("{x:.1}x"),
+        None => human_ms(ms(r.wall_ns().unwrap_or(0))),
+    };
+    format!(
+        "now {} with {}, was {} with {}",
+        figure(run),
+        workers(run),
+        figure(ghost),
+        workers(ghost)
+    )
+}
+
+/// A finished run's figures; `with_ghost`: its speedup is said beside its ghost's already.
+fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_ghost: bool) {
     if let Some(words) = lesson(run) {
         f.add(1, words);
     }
-    if let Some(x) = speedup(trace, run) {
+    if let Some(x) = speedup(trace, run).filter(|_| !with_ghost) {
         f.add(1, format!("{x:.2}x"));
     }
     f.add(2, format!("wall {}", human_ms(ms(s.wall_ns))));

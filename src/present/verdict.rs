@@ -42,16 +42,38 @@ fn why(strength: Strength) -> &'static str {
     }
 }
 
-/// The verdict on a finished trace; `stats(i)` gives run `i`'s figures.
+/// The runs a verdict is about: the latest set (a what-if's, over the runs before it).
+struct View<'a> {
+    trace: &'a Trace,
+    shown: Vec<usize>,
+}
+
+impl<'a> View<'a> {
+    fn runs(&self) -> impl Iterator<Item = &'a Run> + '_ {
+        self.shown.iter().map(|&i| &self.trace.runs[i])
+    }
+
+    /// The runs with their places in the trace.
+    fn indexed(&self) -> impl Iterator<Item = (usize, &'a Run)> + '_ {
+        self.shown.iter().map(|&i| (i, &self.trace.runs[i]))
+    }
+}
+
+/// The verdict on a finished trace (its latest set of runs); `stats(i)` gives run `i`'s figures.
 pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verdict {
-    let point = trace.runs.first().map(|r| r.meta.point).unwrap_or_default();
+    let latest = trace.runs.iter().map(|r| r.meta.set).max().unwrap_or(0);
+    let shown = (0..trace.runs.len())
+        .filter(|&i| trace.runs[i].meta.set == latest)
+        .collect();
+    let v = View { trace, shown };
+    let point = v.runs().next().map(|r| r.meta.point).unwrap_or_default();
     match point {
-        Point::Speedup => speedups(trace, &stats),
-        Point::PoolSize => pool_sizes(trace, &stats),
-        Point::LostUpdates => Verdict::line(lost_updates(trace)),
-        Point::GilWait => Verdict::line(gil_waits(trace)),
-        Point::LoopReady => Verdict::line(loop_ready(trace)),
-        Point::ColdStarts => Verdict::line(cold_starts(trace)),
+        Point::Speedup => speedups(&v, &stats),
+        Point::PoolSize => pool_sizes(&v, &stats),
+        Point::LostUpdates => Verdict::line(lost_updates(&v)),
+        Point::GilWait => Verdict::line(gil_waits(&v)),
+        Point::LoopReady => Verdict::line(loop_ready(&v)),
+        Point::ColdStarts => Verdict::line(cold_starts(&v)),
     }
 }
 
@@ -67,26 +89,25 @@ fn listed<'a>(runs: impl Iterator<Item = &'a str>) -> String {
 
 /// Which model is fastest against the baseline; runs within [`ABOUT`] of the best are named
 /// with it, as about as fast.
-fn speedups(trace: &Trace, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
-    let Some(base) = trace.runs.iter().position(|r| r.meta.baseline) else {
-        return Verdict::line(finish_order(trace));
+fn speedups(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
+    let trace = v.trace;
+    let Some((base, base_run)) = v.indexed().find(|(_, r)| r.meta.baseline) else {
+        return Verdict::line(finish_order(v));
     };
-    let base_run = &trace.runs[base];
     if !base_run.all_done() {
         let label = &base_run.meta.label;
         return Verdict::line(format!(
             "{label} did not do every task, so there is no speedup to compare."
         ));
     }
-    let mut ranked: Vec<(&Run, f64)> = trace
-        .runs
-        .iter()
+    let mut ranked: Vec<(&Run, f64)> = v
+        .runs()
         .filter(|r| !r.meta.baseline)
         .filter_map(|r| speedup(trace, r).map(|x| (r, x)))
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let (Some(s), Some(&(best, x))) = (stats(base), ranked.first()) else {
-        return Verdict::line(finish_order(trace));
+        return Verdict::line(finish_order(v));
     };
     let kind = if s.wait_ns > s.run_ns {
         "I/O-bound"
@@ -114,10 +135,9 @@ fn speedups(trace: &Trace, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict
 }
 
 /// Without a baseline: which finished first, and how much longer the others took.
-fn finish_order(trace: &Trace) -> String {
-    let mut done: Vec<(&Run, u64)> = trace
-        .runs
-        .iter()
+fn finish_order(v: &View) -> String {
+    let mut done: Vec<(&Run, u64)> = v
+        .runs()
         .filter(|r| r.all_done())
         .filter_map(|r| Some((r, r.wall_ns()?)))
         .collect();
@@ -125,7 +145,7 @@ fn finish_order(trace: &Trace) -> String {
     let Some(&(first, wall)) = done.first() else {
         return String::new();
     };
-    if trace.runs.len() < 2 {
+    if v.shown.len() < 2 {
         return String::new();
     }
     let times = |d: &(&Run, u64)| d.1 as f64 / wall.max(1) as f64;
@@ -159,16 +179,21 @@ fn finish_order(trace: &Trace) -> String {
 }
 
 /// Speedup by pool size: a row per size, the best named, and where more stop helping.
-fn pool_sizes(trace: &Trace, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
-    let mut sizes: Vec<(u32, f64, &str)> = trace
-        .runs
-        .iter()
+fn pool_sizes(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
+    let mut sizes: Vec<(u32, f64, &str)> = v
+        .runs()
         .filter(|r| !r.meta.baseline)
-        .filter_map(|r| Some((r.meta.workers, speedup(trace, r)?, r.meta.executor.as_str())))
+        .filter_map(|r| {
+            Some((
+                r.meta.workers,
+                speedup(v.trace, r)?,
+                r.meta.executor.as_str(),
+            ))
+        })
         .collect();
     sizes.sort_by_key(|s| s.0);
     let Some(&(best, x, _)) = sizes.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
-        return speedups(trace, stats);
+        return speedups(v, stats);
     };
     // The smallest pool about as fast as the best: more no longer help.
     let enough = sizes
@@ -199,10 +224,9 @@ fn counter(run: &Run) -> Option<(u64, u64)> {
 }
 
 /// How many updates each run lost, and that guarded adds lose none.
-fn lost_updates(trace: &Trace) -> String {
-    let counted: Vec<(&Run, u64, u64)> = trace
-        .runs
-        .iter()
+fn lost_updates(v: &View) -> String {
+    let counted: Vec<(&Run, u64, u64)> = v
+        .runs()
         .filter_map(|r| counter(r).map(|(lost, of)| (r, lost, of)))
         .collect();
     let (lossy, safe): (Vec<_>, Vec<_>) = counted.iter().partition(|c| c.1 > 0);
@@ -259,10 +283,9 @@ fn after_responses(run: &Run) -> (usize, u64, u64) {
 
 /// The convoy: how long the I/O thread waited for the GIL after each response, with the GIL
 /// and without.
-fn gil_waits(trace: &Trace) -> String {
-    let parts: Vec<String> = trace
-        .runs
-        .iter()
+fn gil_waits(v: &View) -> String {
+    let parts: Vec<String> = v
+        .runs()
         .map(|run| {
             let (responses, gil, _) = after_responses(run);
             let each = human_ms(ms(gil / responses.max(1) as u64));
@@ -279,10 +302,9 @@ fn gil_waits(trace: &Trace) -> String {
 }
 
 /// While one task computes on the loop: how long the others sit ready for it, per run.
-fn loop_ready(trace: &Trace) -> String {
-    let parts: Vec<String> = trace
-        .runs
-        .iter()
+fn loop_ready(v: &View) -> String {
+    let parts: Vec<String> = v
+        .runs()
         .map(|run| {
             let ran = |l: &crate::trace::Lane| -> u64 {
                 l.spans
@@ -318,10 +340,9 @@ fn loop_ready(trace: &Trace) -> String {
 }
 
 /// Cold starts against a pool that stays warm.
-fn cold_starts(trace: &Trace) -> String {
-    let parts: Vec<String> = trace
-        .runs
-        .iter()
+fn cold_starts(v: &View) -> String {
+    let parts: Vec<String> = v
+        .runs()
         .map(|run| {
             let loads: Vec<u64> = run
                 .spans()

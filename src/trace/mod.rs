@@ -510,9 +510,27 @@ pub struct RunMeta {
     /// What its tasks are in the lesson's story, by task number (`grill` for tasks 1 to 1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<Role>,
+    /// What the run was run with, for the screen: the lesson's settings in force.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub settings: Settings,
     /// Which set of runs it belongs to: 0, or a later set run beside the first.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub set: u32,
+}
+
+/// The settings a run was run with that are not in its executor's spec.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The loopback server's answer time, if the lesson asks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub jitter_ms: u64,
+    /// The emulated GIL's switch interval, for a run with the GIL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switch_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub seed: u64,
 }
 
 /// A role in a lesson's story and the tasks that play it: `first..first + count`.

@@ -90,11 +90,14 @@ fn resolution_ns(run: &Run) -> u64 {
         .map_or(0, |hz| 1_000_000_000 / hz.max(1) as u64)
 }
 
-/// speedup = the baseline run's wall time / this run's wall time; `None` without a baseline
-/// run, or when either run did not do every task (a run that lost tasks finished early, not
-/// fast).
+/// speedup = the baseline run's wall time / this run's wall time, the baseline of the run's own
+/// set; `None` without a baseline run, or when either run did not do every task (a run that lost
+/// tasks finished early, not fast).
 pub fn speedup(trace: &Trace, run: &Run) -> Option<f64> {
-    let base = trace.runs.iter().find(|r| r.meta.baseline)?;
+    let base = trace
+        .runs
+        .iter()
+        .find(|r| r.meta.baseline && r.meta.set == run.meta.set)?;
     if !base.all_done() || !run.all_done() {
         return None;
     }

@@ -6,6 +6,7 @@ use super::keys::Action;
 use super::layout::{diagram_cols, label_width, min_size, share_rows};
 use super::mouse::Pointer;
 use super::playhead::{Motion, Playhead, Window, Zoom};
+use super::whatif::{self, Form};
 use crate::lab::Lab;
 use crate::trace::{file, Lane, Run, RunStats, Trace};
 use std::path::PathBuf;
@@ -39,6 +40,10 @@ pub struct App {
     pub help: bool,
     /// Event steps go through the focused panel's events only.
     pub focused_events: bool,
+    /// The what-if form, while it is open.
+    pub what_if: Option<Form>,
+    /// Sets of runs before this one are not shown (ghosts cleared).
+    pub shown_from_set: u32,
     /// Where a drag with the mouse was last: the column it pans from.
     drag_from: Option<u16>,
     pub note: Option<Note>,
@@ -57,6 +62,8 @@ pub struct App {
     task_lanes: Vec<Vec<Lane>>,
     /// Each finished run's figures, computed once (they cost a pass over all its spans).
     stats: Vec<Option<RunStats>>,
+    /// The verdict, once every run has finished.
+    verdict: Option<String>,
     /// Paused live under "fit everything": fit again when following resumes.
     fit_on_resume: bool,
     /// When the lanes by task were last derived from a live trace.
@@ -77,6 +84,8 @@ impl App {
             scroll: Vec::new(),
             help: false,
             focused_events: false,
+            what_if: None,
+            shown_from_set: 0,
             drag_from: None,
             note: None,
             message: None,
@@ -87,6 +96,7 @@ impl App {
             size: (80, 24),
             task_lanes: Vec::new(),
             stats: Vec::new(),
+            verdict: None,
             fit_on_resume: false,
             task_lanes_at: None,
             last_tick: None,
@@ -96,6 +106,7 @@ impl App {
     /// Follow the lab's runs live.
     pub fn live(lab: Lab) -> App {
         let mut app = App::new(Source::Live(Box::new(lab)), Playhead::live());
+        app.focus_first();
         app.tick();
         app
     }
@@ -112,7 +123,14 @@ impl App {
             .max()
             .unwrap_or(0);
         app.refresh_stats();
+        app.focus_first();
         app
+    }
+
+    /// Focus the first panel shown that is not a ghost.
+    fn focus_first(&mut self) {
+        self.focus = self.trace().runs.len().saturating_sub(1);
+        self.move_focus(1);
     }
 
     pub fn trace(&self) -> &Trace {
@@ -225,18 +243,58 @@ impl App {
     }
 
     /// The runs shown: all, or only the focused one (`z`).
+    /// The runs shown, in display order: the latest set's (one, with `z`), each with its ghost
+    /// (the same place in the set run before it) under it, until ghosts are cleared.
     pub fn visible_panels(&self) -> Vec<usize> {
-        let runs = self.trace().runs.len();
-        if self.solo && self.focus < runs {
-            vec![self.focus]
-        } else {
-            (0..runs).collect()
+        let runs = &self.trace().runs;
+        if self.solo && self.focus < runs.len() {
+            return vec![self.focus];
         }
+        let latest = self.latest_set();
+        let mut shown = Vec::new();
+        for (r, run) in runs.iter().enumerate() {
+            if run.meta.set == latest {
+                shown.push(r);
+                shown.extend(self.ghost_of(r));
+            }
+        }
+        shown
     }
 
-    /// Which model wins and why, once every run has finished.
+    /// The latest set of runs (0 until a what-if).
+    pub fn latest_set(&self) -> u32 {
+        self.trace()
+            .runs
+            .iter()
+            .map(|r| r.meta.set)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The ghost of run `run`: the run at its place in the set before, if ghosts are shown.
+    pub fn ghost_of(&self, run: usize) -> Option<usize> {
+        let runs = &self.trace().runs;
+        let set = runs.get(run)?.meta.set;
+        let before = set.checked_sub(1).filter(|s| *s >= self.shown_from_set)?;
+        let place = runs[..run].iter().filter(|r| r.meta.set == set).count();
+        let mut same_place = runs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.meta.set == before);
+        same_place.nth(place).map(|(i, _)| i)
+    }
+
+    /// Whether run `run` is a ghost: of a set before the latest.
+    pub fn is_ghost(&self, run: usize) -> bool {
+        self.trace()
+            .runs
+            .get(run)
+            .is_some_and(|r| r.meta.set < self.latest_set())
+    }
+
+    /// The lesson's point in a line, once every run has finished (computed as they finish).
     pub fn verdict(&self) -> String {
-        crate::present::verdict::verdict(self.trace(), |i| self.run_stats(i).copied()).line
+        self.verdict.clone().unwrap_or_default()
     }
 
     /// The footer's rows for a terminal of `width` x `height`: the verdict may take two.
@@ -281,6 +339,10 @@ impl App {
             })
             .collect();
         self.stats = fresh;
+        self.verdict = self.finished().then(|| {
+            let stats = |i: usize| self.run_stats(i).copied();
+            crate::present::verdict::verdict(self.trace(), stats).line
+        });
     }
 
     /// Drain what the runs recorded and move the playhead with the clock. Called once per frame
@@ -358,6 +420,8 @@ impl App {
             Action::Slower => self.playhead.change_speed(-1),
             Action::Faster => self.playhead.change_speed(1),
             Action::ToggleFocusedEvents => self.focused_events = !self.focused_events,
+            Action::WhatIf => self.open_what_if(),
+            Action::ClearGhosts => self.shown_from_set = self.latest_set(),
         }
         self.zoom.keep_visible(self.playhead.t_ns, self.cols, false);
         // Time spent before this key (paused, say) is not time played.
@@ -450,9 +514,52 @@ impl App {
         }
     }
 
+    /// Focus the next (or previous) panel shown, ghosts aside.
     fn move_focus(&mut self, by: isize) {
-        let n = self.trace().runs.len().max(1) as isize;
-        self.focus = (self.focus as isize + by).rem_euclid(n) as usize;
+        let shown: Vec<usize> = self
+            .visible_panels()
+            .into_iter()
+            .filter(|&r| !self.is_ghost(r))
+            .collect();
+        let n = shown.len().max(1) as isize;
+        let at = shown.iter().position(|&r| r == self.focus).unwrap_or(0) as isize;
+        self.focus = shown
+            .get((at + by).rem_euclid(n) as usize)
+            .copied()
+            .unwrap_or(0);
+    }
+
+    /// `w`: open the what-if form over the lesson's settings (live runs only).
+    fn open_what_if(&mut self) {
+        let Source::Live(lab) = &self.source else {
+            self.message = Some("what-if reruns a lesson: not for a saved trace".into());
+            return;
+        };
+        let plan = lab.latest();
+        self.what_if = Some(Form::new(&plan.lesson, &plan.options, &plan.runs));
+    }
+
+    /// A key while the what-if form is open: edit it, or run what it says beside the runs
+    /// there (they stay, as ghosts), or close it.
+    pub fn form_key(&mut self, key: crossterm::event::KeyEvent) {
+        let (Some(form), Source::Live(lab)) = (&mut self.what_if, &mut self.source) else {
+            return;
+        };
+        let base = lab.latest().options.clone();
+        match form.key(key, &base) {
+            whatif::Outcome::Editing => {}
+            whatif::Outcome::Cancel => self.what_if = None,
+            whatif::Outcome::Run(options) => match lab.what_if(*options) {
+                Ok(_) => {
+                    self.what_if = None;
+                    self.playhead = Playhead::live();
+                    self.zoom = Zoom::Fit;
+                    self.stats.clear();
+                    self.focus_first();
+                }
+                Err(e) => form.error = Some(e.to_string()),
+            },
+        }
     }
 
     /// Scroll the focused panel's lanes, never past the last screenful.

@@ -30,6 +30,8 @@ pub enum Action {
     Slower,
     Faster,
     ToggleFocusedEvents,
+    WhatIf,
+    ClearGhosts,
 }
 
 /// A key: its code, and whether Ctrl is held (other modifiers don't matter).
@@ -135,6 +137,16 @@ pub const KEYMAP: &[Binding] = &[
         map: &[(key('c'), ToggleCompact)],
     },
     Binding {
+        keys: "w",
+        what: "what if: change the settings, run again beside",
+        map: &[(key('w'), WhatIf)],
+    },
+    Binding {
+        keys: "x",
+        what: "clear the ghosts of the runs before",
+        map: &[(key('x'), ClearGhosts)],
+    },
+    Binding {
         keys: "s",
         what: "save the trace",
         map: &[(key('s'), Save)],
@@ -148,6 +160,16 @@ pub const KEYMAP: &[Binding] = &[
         keys: "?",
         what: "this help",
         map: &[(key('?'), ToggleHelp)],
+    },
+    Binding {
+        keys: "mouse click",
+        what: "focus a panel; in the diagrams, the playhead there",
+        map: &[],
+    },
+    Binding {
+        keys: "wheel / drag",
+        what: "zoom around the pointer / pan (--no-mouse: off)",
+        map: &[],
     },
     Binding {
         keys: "q, Esc, Ctrl-C",

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod mouse;
 pub mod playhead;
 pub mod render;
+pub mod whatif;
 
 use crate::error::Error;
 use app::App;
@@ -32,8 +33,15 @@ struct Restore;
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        ratatui::restore();
+        restore_terminal();
     }
+}
+
+/// The terminal as it was: mouse reports off, then ratatui's restore (cooked mode, the main
+/// screen, the cursor).
+fn restore_terminal() {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    ratatui::restore();
 }
 
 type Terminal = ratatui::Terminal<CrosstermBackend<Screen>>;
@@ -41,7 +49,12 @@ type Terminal = ratatui::Terminal<CrosstermBackend<Screen>>;
 /// Run the UI until the user quits (or SIGTERM / SIGHUP: then it returns the signal's
 /// number), recording what it draws to `record` (asciicast v2) if given. The runs are stopped
 /// and every worker process is gone before this returns.
-pub fn run(app: &mut App, fps: f64, record: Option<&Path>) -> Result<Option<i32>, Error> {
+pub fn run(
+    app: &mut App,
+    fps: f64,
+    record: Option<&Path>,
+    mouse: bool,
+) -> Result<Option<i32>, Error> {
     let term = Arc::new(AtomicUsize::new(0));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register_usize(signal, term.clone(), signal as usize).map_err(|e| {
@@ -72,13 +85,17 @@ pub fn run(app: &mut App, fps: f64, record: Option<&Path>) -> Result<Option<i32>
     let print = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         tracing::error!("panic: {info}");
-        ratatui::restore();
+        restore_terminal();
         print(info);
     }));
     let restore = Restore;
     crossterm::terminal::enable_raw_mode().map_err(cannot_open)?;
     crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)
         .map_err(cannot_open)?;
+    if mouse {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
+            .map_err(cannot_open)?;
+    }
     let recording = Recording::new(cast);
     let mut terminal = Terminal::new(CrosstermBackend::new(Screen::new(recording.clone())))
         .map_err(cannot_open)?;
@@ -213,6 +230,16 @@ fn event_loop(
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };
         match event {
+            Event::Key(key) if app.what_if.is_some() => {
+                app.form_key(key);
+                dirty = true;
+            }
+            Event::Mouse(event) => {
+                if let Some(gesture) = mouse::gesture(event) {
+                    app.pointer(gesture);
+                    dirty = true;
+                }
+            }
             Event::Key(key) => {
                 if let Some(action) = keys::action(key) {
                     if !app.apply(action) {

@@ -26,7 +26,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let line = Line::from(vec![
         Span::styled(" runwait", bold),
-        Span::raw(format!(" · {} · ", trace.scenario)),
+        Span::raw(format!(" · {}{} · ", trace.scenario, settings(app))),
         Span::styled(mode(app), bold.add_modifier(Modifier::REVERSED)),
         Span::raw(format!(
             " · t = {}",
@@ -34,4 +34,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         )),
     ]);
     frame.render_widget(one_line(line), area);
+}
+
+/// The settings in force, of the latest runs: ` · 40 tasks · latency 100 ms · seed 2`.
+fn settings(app: &App) -> String {
+    let latest = app.latest_set();
+    let Some(run) = app.trace().runs.iter().find(|r| r.meta.set == latest) else {
+        return String::new();
+    };
+    let s = &run.meta.settings;
+    let mut words = format!(" · {} tasks", run.meta.tasks);
+    if let Some(ms) = s.latency_ms {
+        words.push_str(&format!(" · latency {ms} ms"));
+    }
+    if s.jitter_ms > 0 {
+        words.push_str(&format!(" · jitter {} ms", s.jitter_ms));
+    }
+    if s.seed > 0 {
+        words.push_str(&format!(" · seed {}", s.seed));
+    }
+    words
 }

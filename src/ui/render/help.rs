@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
 pub fn render(frame: &mut Frame, area: Rect) {
-    let width = 62.min(area.width);
+    let width = 70.min(area.width);
     let height = (KEYMAP.len() as u16 + 2).min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,

@@ -18,6 +18,7 @@ mod footer;
 pub mod header;
 mod help;
 mod panel;
+mod whatif;
 
 use super::app::App;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -65,6 +66,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     footer::render(frame, foot, status, app);
     if app.help {
         help::render(frame, area);
+    }
+    if let Some(form) = &app.what_if {
+        whatif::render(frame, area, form);
     }
 }
 

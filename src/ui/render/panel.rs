@@ -90,6 +90,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
         area.width as usize,
         Style::default().add_modifier(Modifier::DIM),
     );
+    // A ghost (a run from before a what-if) is drawn dim, under the run that replaced it.
+    if app.is_ghost(run) {
+        buf.set_style(area, Style::default().add_modifier(Modifier::DIM));
+    }
 }
 
 /// The title line, marked and underlined when the panel has the focus.
@@ -145,8 +149,14 @@ fn render_queue(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, q: u
 
 /// The title: while running, what runs and how far it got; once finished, the summary.
 fn title(app: &App, run: usize, width: usize) -> String {
-    let r = &app.trace().runs[run];
-    title::panel(app.trace(), r, app.run_stats(run), app.elapsed(r), width)
+    let trace = app.trace();
+    let r = &trace.runs[run];
+    let before = match (app.is_ghost(run), app.ghost_of(run)) {
+        (true, _) => title::Before::IsGhost,
+        (false, Some(g)) => title::Before::Ghost(&trace.runs[g]),
+        (false, None) => title::Before::None,
+    };
+    title::panel(trace, r, app.run_stats(run), app.elapsed(r), before, width)
 }
 
 /// Which lanes each row shows: one lane a row (from `scroll`) when they fit or nearly fit, or,
