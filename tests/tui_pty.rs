@@ -723,3 +723,69 @@ fn a_recording_holds_what_was_drawn_and_a_marker_per_step() {
         "the recording, played, ends on the screen that was shown"
     );
 }
+
+/// "threads (GIL) · now 9.6x with 10 threads, was 5.0x with 5 threads" in the threads run's
+/// title: (now, was).
+fn then_and_now(screen: &str) -> Option<(f64, f64)> {
+    let line = screen
+        .lines()
+        .find(|l| l.contains("threads (GIL) · now ") && l.contains(", was "))?;
+    let figure = |after: &str| -> Option<f64> {
+        let rest = line.split(after).nth(1)?;
+        rest.split('x').next()?.trim().parse().ok()
+    };
+    Some((figure(" · now ")?, figure(", was ")?))
+}
+
+/// What if the pool had 10 threads? The form changes it, the lesson runs again beside, and the
+/// new panel's speedup, about twice the ghost's, is on screen with the ghost under it.
+#[test]
+fn what_if_ten_threads_runs_again_beside_the_last_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "io",
+        "--tasks",
+        "20",
+        "--latency",
+        "50",
+        "--executors",
+        "sync,threads",
+    ];
+    let mut tui = Tui::start(&args, dir.path());
+    tui.wait_for("the first runs done", |s| mode_is(s, "DONE"));
+    tui.press(b"w");
+    tui.wait_for("the what-if form", |s| {
+        s.contains("what if?") && s.contains("shown, 5 workers")
+    });
+    // The second field is the threads run: 10 workers, then run it.
+    tui.press(b"\x1b[B");
+    tui.press(b"10");
+    tui.wait_for("10 workers in the form", |s| {
+        s.contains("shown, 10 workers")
+    });
+    tui.press(b"\r");
+    let screen = tui.wait_for("the new runs done beside the old", |s| {
+        mode_is(s, "DONE") && then_and_now(s).is_some_and(|(now, _)| now > 6.0)
+    });
+    let (now, was) = then_and_now(&screen).unwrap();
+    assert!(
+        (1.6..2.5).contains(&(now / was)),
+        "10 threads about twice as fast as 5: now {now}x, was {was}x\n{}",
+        framed(&screen)
+    );
+    assert!(
+        screen.contains("with 10 threads, was") && screen.contains("with 5 threads"),
+        "{}",
+        framed(&screen)
+    );
+    assert!(
+        screen.lines().any(|l| l.contains("before · threads (GIL)")),
+        "the ghost of the 5-thread run under the new one:\n{}",
+        framed(&screen)
+    );
+    let from = tui.raw_len();
+    tui.press(b"q");
+    assert!(tui.wait_exit(EXIT_TIMEOUT).success());
+    tui.assert_restored(from);
+}

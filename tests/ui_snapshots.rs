@@ -11,7 +11,11 @@ use runwait::ui::keys::Action;
 use runwait::ui::render::draw;
 
 fn app(tasks: u32, width: u16) -> App {
-    let mut app = App::replay(synthetic::io_trace(tasks));
+    app_of(synthetic::io_trace(tasks), width)
+}
+
+fn app_of(trace: runwait::trace::Trace, width: u16) -> App {
+    let mut app = App::replay(trace);
     app.color = false;
     app.resize(width, 24);
     app
@@ -167,4 +171,32 @@ fn the_diagram_widget_alone() {
         "{text}"
     );
     insta::assert_snapshot!(text);
+}
+
+/// `runwait compare A B`: both traces on one axis, each run of B with A's run at its place
+/// dimmed under it, both figures in its title.
+#[test]
+fn compare_draws_two_traces_on_one_axis() {
+    let before = synthetic::io_trace(12);
+    let mut after = synthetic::io_trace(12);
+    // The same runs, twice as fast.
+    for run in &mut after.runs {
+        for lane in &mut run.lanes {
+            for span in &mut lane.spans {
+                span.start_ns /= 2;
+                span.end_ns /= 2;
+            }
+            lane.reindex();
+        }
+        for end in &mut run.ends {
+            end.at_ns /= 2;
+        }
+        run.start_ns = run.start_ns.map(|t| t / 2);
+        run.end_ns = run.end_ns.map(|t| t / 2);
+    }
+    after.runs[0] = before.runs[0].clone();
+    let both = runwait::ingest::saved::beside(before, after);
+    assert_eq!(both.runs.len(), 8);
+    let app = app_of(both, 100);
+    insta::assert_snapshot!(screen(&app, 100, 50));
 }
