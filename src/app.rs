@@ -172,7 +172,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
 
 fn replay(args: ReplayArgs) -> Result<i32, Error> {
     check_output(&args.output)?;
-    let trace = crate::ingest::load(&args.file)?;
+    let trace = crate::ingest::load_within(&args.file, args.input.cap())?;
     if !wants_ui(&args.output) {
         return print(&trace, &args.output).map(|()| 0);
     }
@@ -182,7 +182,7 @@ fn replay(args: ReplayArgs) -> Result<i32, Error> {
 
 /// Write a trace as the pictures and files asked for.
 fn export(args: ExportArgs) -> Result<(), Error> {
-    let trace = crate::ingest::load(&args.file)?;
+    let trace = crate::ingest::load_within(&args.file, args.input.cap())?;
     let write = |path: &std::path::Path, text: String| {
         std::fs::write(path, text).map_err(|e| Error::cannot_write(path, e))
     };

@@ -28,6 +28,8 @@ pub enum Error {
     BadLesson { place: String, why: String },
     #[error("{path}: not a runwait trace: {why}")]
     BadTrace { path: String, why: String },
+    #[error("{path}: {why}")]
+    Input { path: String, why: String },
     #[error("{0}")]
     Usage(String),
 }

@@ -4,6 +4,7 @@
 use super::scenario::{Scenario, SegmentSpec, Target};
 use crate::error::Error;
 use crate::exec::{Env, ExecSpec};
+use crate::trace::limits::{self, MAX_TASKS};
 use crate::trace::RunMeta;
 use crate::workload::http::{check_url, Blocking};
 use crate::workload::server::{Server, ServerConfig};
@@ -61,6 +62,7 @@ impl Plan {
             .executors
             .clone()
             .unwrap_or_else(|| scenario.executors.clone());
+        within_bounds(&scenario, &runs)?;
         if scenario.groups.iter().any(|g| g.arrive_ms != (0, None)) {
             if let Some(spec) = runs.iter().find(|s| !s.executor.takes_arrivals()) {
                 return Err(Error::BadExecutor {
@@ -178,6 +180,48 @@ fn make_tasks(
         }
     }
     tasks
+}
+
+/// What the options made of a lesson is held to the bounds its file is ([`limits`]): `--tasks`
+/// sets every group's count, `--size` every `cpu`.
+fn within_bounds(scenario: &Scenario, runs: &[ExecSpec]) -> Result<(), Error> {
+    let tasks: u64 = scenario.groups.iter().map(|g| g.count as u64).sum();
+    let segments: u64 = scenario
+        .groups
+        .iter()
+        .map(|g| g.count as u64 * g.segments.len() as u64)
+        .sum();
+    let largest_cpu = scenario.groups.iter().flat_map(|g| {
+        g.segments.iter().filter_map(move |s| match s {
+            SegmentSpec::Cpu { n, step, .. } => {
+                let last = step.checked_mul(g.count.saturating_sub(1) as u64);
+                Some(last.and_then(|l| l.checked_add(*n)).unwrap_or(u64::MAX))
+            }
+            _ => None,
+        })
+    });
+    let why = limits::over(
+        "the number of runs",
+        runs.len() as u64,
+        limits::MAX_RUNS as u64,
+    )
+    .or_else(|| limits::over("the number of tasks in all", tasks, MAX_TASKS as u64))
+    .or_else(|| {
+        let what = "the number of segments in all (tasks x segments)";
+        limits::over(what, segments, limits::MAX_SEGMENTS)
+    })
+    .or_else(|| {
+        let largest = largest_cpu.max().unwrap_or(0);
+        limits::over(
+            "the last task's cpu (cpu + step x k)",
+            largest,
+            limits::MAX_SIZE,
+        )
+    });
+    match why {
+        Some(why) => Err(Error::Usage(format!("{}: {why}", scenario.name))),
+        None => Ok(()),
+    }
 }
 
 /// A number in `from..=to` fixed by the seed and `what` (which group, task, segment).
