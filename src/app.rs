@@ -10,10 +10,15 @@ use crate::trace::file;
 use crate::ui;
 use clap::Parser;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+/// Whether stdout was closed when runwait started (`>&-`).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Parse the command line and run; returns the process exit code.
 pub fn main() -> i32 {
+    STDOUT_CLOSED.store(stdout_was_closed(), Ordering::Relaxed);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_exit(e),
@@ -34,9 +39,47 @@ pub fn main() -> i32 {
             ..default_run_args()
         }),
     };
+    // Logging that failed on the way (a full disk) fails the command, once it is done.
+    let result = result.and_then(|code| match crate::instrument::log::failure() {
+        Some(e) => Err(e),
+        None => Ok(code),
+    });
     match result {
         Ok(code) => code,
         Err(e) => fail(&e),
+    }
+}
+
+/// Whether stdout was closed when runwait started (`>&-`). Rust's runtime opens `/dev/null`
+/// read-write in place of a closed standard descriptor, so that no file or socket takes its
+/// number; a shell's `> /dev/null` opens it write-only. So stdout that is `/dev/null`, open for
+/// reading and writing, was closed, and what runwait prints would be lost: an error
+/// ([`stdout_open`]).
+fn stdout_was_closed() -> bool {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{fcntl_getfl, fstat, stat, OFlags};
+        let out = std::io::stdout();
+        let (Ok(fd), Ok(null), Ok(flags)) = (fstat(&out), stat("/dev/null"), fcntl_getfl(&out))
+        else {
+            return false;
+        };
+        let is_null =
+            (fd.st_mode & 0o170000) == (null.st_mode & 0o170000) && fd.st_rdev == null.st_rdev;
+        is_null && (flags & OFlags::ACCMODE) == OFlags::RDWR
+    }
+    #[cfg(not(unix))]
+    false
+}
+
+/// An error, before anything is done, if what is printed would go nowhere.
+fn stdout_open() -> Result<(), Error> {
+    match STDOUT_CLOSED.load(Ordering::Relaxed) {
+        true => Err(Error::Io {
+            what: "cannot write to stdout".into(),
+            source: std::io::Error::other("it is closed"),
+        }),
+        false => Ok(()),
     }
 }
 
@@ -53,6 +96,10 @@ fn default_run_args() -> RunArgs {
 
 fn fail(e: &Error) -> i32 {
     tracing::error!("{e}");
+    // A reader that went away (`| head`) ends runwait quietly, as it ends other Unix tools.
+    if e.is_closed_pipe() {
+        return 128 + signal_hook::consts::SIGPIPE;
+    }
     eprintln!("runwait: error: {e}");
     e.exit_code()
 }
@@ -86,11 +133,23 @@ fn clap_exit(e: clap::Error) -> i32 {
 }
 
 fn list() -> Result<(), Error> {
+    let text: String = scenario::builtin()
+        .iter()
+        .map(|s| format!("{:<10} {}\n", s.name, s.point))
+        .collect();
+    write_stdout(&text)
+}
+
+/// Write to stdout and flush: a full disk or a closed stdout is an error.
+fn write_stdout(text: &str) -> Result<(), Error> {
+    stdout_open()?;
     let mut out = std::io::stdout().lock();
-    for s in scenario::builtin() {
-        let _ = writeln!(out, "{:<10} {}", s.name, s.point);
-    }
-    Ok(())
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Io {
+            what: "cannot write to stdout".into(),
+            source: e,
+        })
 }
 
 fn options(args: &RunArgs) -> Options {
@@ -130,19 +189,37 @@ fn check_output(output: &OutputArgs) -> Result<(), Error> {
                 .into(),
         ));
     }
+    if !wants_ui(output) {
+        stdout_open()?;
+    }
     for path in output.save.iter().chain(&output.record) {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => std::path::Path::new("."),
-        };
-        if !dir.is_dir() {
-            return Err(Error::cannot_write(
-                path,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
-            ));
-        }
+        writable(path).map_err(|e| Error::cannot_write(path, e))?;
     }
     Ok(())
+}
+
+/// Whether `path` can be written, found out without changing it: an existing file is opened
+/// for writing (not truncated); a new one is made and removed again.
+fn writable(path: &std::path::Path) -> std::io::Result<()> {
+    use std::io::{Error as IoError, ErrorKind};
+    if path.is_dir() {
+        return Err(IoError::new(ErrorKind::IsADirectory, "it is a directory"));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(IoError::new(ErrorKind::NotFound, "no such directory"));
+    }
+    if path.exists() {
+        return std::fs::OpenOptions::new().write(true).open(path).map(drop);
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    std::fs::remove_file(path)
 }
 
 /// Returns the exit code: 0, or 128 + the signal that ended the UI.
@@ -153,10 +230,14 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let plan = Plan::prepare(scenario, options(&args))?;
     if !wants_ui(&args.output) {
         let trace = Lab::new(plan, Order::OneByOne).run_to_end();
-        if let Some(path) = &args.output.save {
-            file::save(&trace, path)?;
-        }
-        return print(&trace, &args.output).map(|()| 0);
+        // The results first: a trace that cannot be saved does not take them with it.
+        let printed = print(&trace, &args.output);
+        let saved = args
+            .output
+            .save
+            .as_ref()
+            .map_or(Ok(()), |p| save(&trace, p));
+        return printed.and(saved).map(|()| 0);
     }
     let e = &args.executors;
     let order = match (e.together, e.one_by_one) {
@@ -180,19 +261,36 @@ fn replay(args: ReplayArgs) -> Result<i32, Error> {
     show(&mut app, &args.output)
 }
 
-/// Write a trace as the pictures and files asked for.
+/// Write a trace as the pictures and files asked for (the Chrome trace as it is made).
 fn export(args: ExportArgs) -> Result<(), Error> {
+    for path in args.svg.iter().chain(&args.chrome) {
+        writable(path).map_err(|e| Error::cannot_write(path, e))?;
+    }
     let trace = crate::ingest::load_within(&args.file, args.input.cap())?;
-    let write = |path: &std::path::Path, text: String| {
-        std::fs::write(path, text).map_err(|e| Error::cannot_write(path, e))
-    };
     if let Some(path) = &args.svg {
-        write(path, crate::export::svg::render(&trace, args.svg_width))?;
+        let svg = crate::export::svg::render(&trace, args.svg_width);
+        std::fs::write(path, svg).map_err(|e| Error::cannot_write(path, e))?;
     }
     if let Some(path) = &args.chrome {
-        write(path, crate::export::chrome::to_json(&trace))?;
+        let write = || -> std::io::Result<()> {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+            crate::export::chrome::write(&trace, &mut out)?;
+            out.flush()
+        };
+        write().map_err(|e| Error::cannot_write(path, e))?;
     }
     Ok(())
+}
+
+/// Save the trace; the error says it was not saved.
+fn save(trace: &crate::trace::Trace, path: &std::path::Path) -> Result<(), Error> {
+    file::save(trace, path).map_err(|e| match e {
+        Error::Io { source, .. } => Error::Io {
+            what: format!("the trace was not saved to {}", path.display()),
+            source,
+        },
+        e => e,
+    })
 }
 
 /// Run the UI; with `--save`, `s` saves there and the trace is saved on quitting too.
@@ -201,7 +299,7 @@ fn show(app: &mut ui::app::App, output: &OutputArgs) -> Result<i32, Error> {
     app.save_path = output.save.clone();
     let signal = ui::run(app, f64::from(output.fps), output.record.as_deref())?;
     if let Some(path) = &output.save {
-        file::save(app.trace(), path)?;
+        save(app.trace(), path)?;
     }
     Ok(signal.map_or(0, |s| 128 + s))
 }
@@ -217,13 +315,7 @@ fn print(trace: &crate::trace::Trace, output: &OutputArgs) -> Result<(), Error> 
         };
         text::render(trace, style)
     };
-    stdout
-        .lock()
-        .write_all(text.as_bytes())
-        .map_err(|e| Error::Io {
-            what: "cannot write to stdout".into(),
-            source: e,
-        })
+    write_stdout(&text)
 }
 
 fn terminal_width() -> usize {

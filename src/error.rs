@@ -46,4 +46,9 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         2
     }
+
+    /// Writing to a reader that went away (`runwait list | head -1`): not worth a word.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
 }
