@@ -229,9 +229,12 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let lesson_order = scenario.order;
     let plan = Plan::prepare(scenario, options(&args))?;
     if !wants_ui(&args.output) {
-        let trace = Lab::new(plan, Order::OneByOne).run_to_end();
+        let lab = Lab::new(plan, Order::OneByOne);
+        let notes = lab.notes();
+        let trace = lab.run_to_end();
         // The results first: a trace that cannot be saved does not take them with it.
         let printed = print(&trace, &args.output);
+        tell(&notes, &trace);
         let saved = args
             .output
             .save
@@ -247,8 +250,19 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     };
     let mut lab = Lab::new(plan, order);
     lab.start();
+    let notes = lab.notes();
     let mut app = ui::app::App::live(lab);
-    show(&mut app, &args.output)
+    let shown = show(&mut app, &args.output);
+    tell(&notes, app.trace());
+    shown
+}
+
+/// Why tasks failed or were lost, a line a run on stderr (and in the log).
+fn tell(notes: &crate::exec::Notes, trace: &crate::trace::Trace) {
+    for line in notes.summary(trace) {
+        tracing::warn!("{line}");
+        eprintln!("runwait: {line}");
+    }
 }
 
 fn replay(args: ReplayArgs) -> Result<i32, Error> {

@@ -3,6 +3,7 @@
 //! the cloud platform), and the memory its tasks share.
 
 use super::gil::DEFAULT_SWITCH_INTERVAL;
+use super::notes::Notes;
 use super::shared::Shared;
 use super::Variant;
 use crate::instrument::{Clock, Recorder, Sink};
@@ -88,6 +89,10 @@ pub struct RunCtx {
     pub shared: Arc<Shared>,
     /// How adds to the shared counter are guarded.
     pub guard: Variant,
+    /// Why tasks failed or were lost, for the summary after the runs.
+    pub notes: Notes,
+    /// How many workers the run has (its spec's), to judge how fast each can go.
+    pub workers: u32,
 }
 
 impl RunCtx {
@@ -103,6 +108,8 @@ impl RunCtx {
             stop: Stop::default(),
             shared: Arc::default(),
             guard: Variant::Unprotected,
+            notes: Notes::default(),
+            workers: 1,
         }
     }
 

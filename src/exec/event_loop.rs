@@ -7,7 +7,7 @@
 //! as in Python.
 
 use super::shared::End;
-use super::{meta, Env, ExecSpec, Executor, RunCtx, Shared as RunShared, Stop, Variant};
+use super::{meta, Env, ExecSpec, Executor, Notes, RunCtx, Shared as RunShared, Stop, Variant};
 use crate::instrument::{mark, At, Mark};
 use crate::trace::{LaneKind, Reason, RunMeta, Strength};
 use crate::workload::cpu::sum_of_squares;
@@ -84,9 +84,12 @@ fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool, limit: Option<u32>) {
                 task: task.id,
             };
             let (client, stop, timers) = (client.clone(), ctx.stop.clone(), timers.clone());
-            let shared = ctx.shared.clone();
-            let body =
-                async move { do_task(&client, &task, &stop, &timers, &shared, offload).await };
+            let (shared, notes) = (ctx.shared.clone(), (ctx.notes.clone(), ctx.run));
+            let body = async move {
+                let mark = do_task(&client, &task, &stop, &timers, &shared, offload).await;
+                note_failure(&notes, &mark);
+                mark.0
+            };
             let (turns, dispatch) = (turns.clone(), ctx.dispatch.clone());
             set.spawn(async move {
                 let _turn = match turns {
@@ -115,7 +118,7 @@ async fn do_task(
     timers: &Timers,
     shared: &RunShared,
     offload: bool,
-) -> Mark {
+) -> (Mark, Option<String>) {
     for segment in &task.segments {
         match segment {
             Segment::Offload { n } if offload => {
@@ -124,18 +127,18 @@ async fn do_task(
                 let done =
                     tokio::task::spawn_blocking(move || sum_of_squares(n, || !stop.requested()));
                 if !matches!(done.await, Ok(Some(_))) {
-                    return Mark::Failed;
+                    return (Mark::Failed, None);
                 }
             }
             Segment::Cpu { n } | Segment::Offload { n } => {
                 if sum_of_squares(*n, || !stop.requested()).is_none() {
-                    return Mark::Failed;
+                    return (Mark::Failed, None);
                 }
             }
             Segment::Http { url } => {
                 if let Err(why) = async_get(client, url).await {
                     tracing::warn!(task = task.id, "task failed: {why}");
-                    return Mark::Failed;
+                    return (Mark::Failed, Some(why));
                 }
             }
             Segment::Sleep { ms } => timers.sleep(Duration::from_millis(*ms)).await,
@@ -146,10 +149,10 @@ async fn do_task(
                     End::Get
                 };
                 let Some(q) = shared.queues.get(*queue as usize) else {
-                    return Mark::Failed;
+                    return (Mark::Failed, None);
                 };
                 if q.wait_async(end).await.is_none() {
-                    return Mark::Failed;
+                    return (Mark::Failed, None);
                 }
             }
             Segment::Add { times } => {
@@ -162,7 +165,14 @@ async fn do_task(
             }
         }
     }
-    Mark::Done
+    (Mark::Done, None)
+}
+
+/// A request that failed says why, for the summary after the runs.
+fn note_failure((notes, run): &(Notes, u32), (_, why): &(Mark, Option<String>)) {
+    if let Some(why) = why {
+        notes.request_failed(*run, why);
+    }
 }
 
 /// Timers kept off the loop, like the kernel's: each fires (wakes its task) at its deadline

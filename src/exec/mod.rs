@@ -24,6 +24,8 @@ mod ctx;
 pub mod event_loop;
 pub mod free_threads;
 pub mod gil;
+pub mod heartbeat;
+pub mod notes;
 pub mod pool;
 pub mod process;
 pub mod rayon_pool;
@@ -33,6 +35,7 @@ pub mod threads;
 pub mod worker;
 
 pub use ctx::{Env, Platform, RunCtx, Stop};
+pub use notes::Notes;
 pub use shared::Shared;
 
 use crate::error::Error;

@@ -1,6 +1,7 @@
 //! HTTP clients: a blocking one per worker (the article's thread-local session) and an async
 //! one shared by every task of the event loop (aiohttp's one session).
 
+use crate::error::cause;
 use std::time::Duration;
 
 /// A blocking client with its own connection pool: one per worker thread or process.
@@ -17,13 +18,10 @@ impl Blocking {
         Blocking { agent }
     }
 
-    /// GET `url` and read the whole body; returns its length.
+    /// GET `url` and read the whole body; returns its length, or why not in a few words.
     pub fn get(&self, url: &str) -> Result<usize, String> {
-        let mut response = self.agent.get(url).call().map_err(|e| e.to_string())?;
-        let body = response
-            .body_mut()
-            .read_to_vec()
-            .map_err(|e| e.to_string())?;
+        let mut response = self.agent.get(url).call().map_err(|e| cause(&e))?;
+        let body = response.body_mut().read_to_vec().map_err(|e| cause(&e))?;
         Ok(body.len())
     }
 }
@@ -36,15 +34,16 @@ pub fn async_client(timeout: Duration) -> reqwest::Client {
         .expect("a client without TLS settings always builds")
 }
 
-/// GET `url` and read the whole body; returns its length.
+/// GET `url` and read the whole body; returns its length, or why not in a few words (`too
+/// many open files`).
 pub async fn async_get(client: &reqwest::Client, url: &str) -> Result<usize, String> {
     let response = client
         .get(url)
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| e.to_string())?;
-    let body = response.bytes().await.map_err(|e| e.to_string())?;
+        .map_err(|e| cause(&e))?;
+    let body = response.bytes().await.map_err(|e| cause(&e))?;
     Ok(body.len())
 }
 
