@@ -19,6 +19,8 @@ static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 /// Parse the command line and run; returns the process exit code.
 pub fn main() -> i32 {
     STDOUT_CLOSED.store(stdout_was_closed(), Ordering::Relaxed);
+    // Requests take sockets: as many as the system allows this process.
+    crate::workload::raise_fd_limit();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_exit(e),

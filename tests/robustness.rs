@@ -427,3 +427,90 @@ fn a_streamed_chrome_export_loads_back() {
     let back = runwait::ingest::load(Path::new(&chrome)).unwrap();
     assert_eq!(back, runwait::ingest::load(&saved).unwrap());
 }
+
+/// An event loop held back by the open-file limit says so in its title, and never has more
+/// tasks in progress than the bound.
+#[test]
+fn an_event_loop_held_back_by_the_open_file_limit_says_so() {
+    use runwait::exec::{execute, Env, ExecSpec, RunCtx};
+    use runwait::workload::{Segment, Task};
+    use std::sync::Arc;
+    let env = Env {
+        in_flight: Some(2),
+        ..Env::default()
+    };
+    let spec: ExecSpec = "async".parse().unwrap();
+    let mut recorder = runwait::instrument::Recorder::new("bounded");
+    let meta = spec.describe(&env);
+    assert_eq!(
+        meta.label,
+        "async (at most 2 at a time: the open-file limit)"
+    );
+    let run = recorder.add_run(runwait::trace::RunMeta { tasks: 6, ..meta });
+    let ctx = RunCtx::new(run, recorder.dispatch(), &recorder, Arc::new(env));
+    let tasks = (0..6)
+        .map(|id| Task {
+            id,
+            segments: vec![Segment::Sleep { ms: 40 }],
+            arrive_ms: 0,
+        })
+        .collect();
+    execute(&spec, &ctx, tasks);
+    let trace = recorder.into_trace();
+    let run = &trace.runs[0];
+    assert_eq!(run.count(runwait::trace::Outcome::Done), 6);
+    // Three turns of two: never three lanes busy at one instant.
+    let mut edges: Vec<(u64, i32)> = run
+        .lanes
+        .iter()
+        .filter_map(|l| Some((l.spans.first()?.start_ns, l.spans.last()?.end_ns)))
+        .flat_map(|(s, e)| [(s, 1), (e, -1)])
+        .collect();
+    edges.sort_by_key(|&(t, d)| (t, d));
+    let most = edges
+        .iter()
+        .scan(0, |n, &(_, d)| {
+            *n += d;
+            Some(*n)
+        })
+        .max();
+    assert_eq!(most, Some(2), "{edges:?}");
+    assert!(run.wall_ns().unwrap() >= 3 * 40_000_000);
+}
+
+/// Requests that fail say why, in one line a run on stderr.
+#[test]
+fn failed_requests_say_why_in_one_line() {
+    use std::io::Write;
+    // A server that answers the check runwait makes before running, then is gone.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let once = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 1024];
+        let _ = conn.read(&mut buf);
+        let _ =
+            conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    });
+    let out = runwait(&[
+        "run",
+        "io",
+        "--json",
+        "--executors",
+        "async",
+        "--tasks",
+        "5",
+        "--url",
+        &url,
+    ])
+    .output()
+    .unwrap();
+    once.join().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["runs"][0]["failed"], 5);
+    assert_eq!(
+        stderr(&out).trim_end(),
+        "runwait: async: 5 requests failed: connection refused"
+    );
+}

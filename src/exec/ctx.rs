@@ -24,6 +24,12 @@ pub struct Env {
     pub worker_program: PathBuf,
     /// How the `cloud` executor's platform behaves.
     pub cloud: Platform,
+    /// The most requests in flight at once that the open-file limit allows, when a run's
+    /// tasks would have more (an event loop holds the rest back, and its title says so).
+    pub in_flight: Option<u32>,
+    /// The loopback server's address, if the lesson has one: it also speaks HTTP/2, and the
+    /// event loop multiplexes its requests to it over one connection.
+    pub loopback: Option<std::net::SocketAddr>,
 }
 
 impl Default for Env {
@@ -33,6 +39,8 @@ impl Default for Env {
             switch_interval: DEFAULT_SWITCH_INTERVAL,
             worker_program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("runwait")),
             cloud: Platform::default(),
+            in_flight: None,
+            loopback: None,
         }
     }
 }

@@ -99,6 +99,8 @@ impl Plan {
             None
         };
         let tasks = make_tasks(&scenario, server.as_ref(), &options.urls, options.seed);
+        env.loopback = server.as_ref().map(Server::addr);
+        env.in_flight = in_flight(&tasks, server.as_ref());
         Ok(Plan {
             scenario,
             runs,
@@ -182,6 +184,27 @@ fn make_tasks(
     tasks
 }
 
+/// The bound on requests in flight, if the tasks make requests elsewhere than the loopback
+/// server (those each take a socket; requests to the loopback server share one) and there
+/// are more tasks than the open-file limit lets make requests at once.
+fn in_flight(tasks: &[Task], server: Option<&Server>) -> Option<u32> {
+    let loopback = server.map(|s| s.url(""));
+    bound(
+        tasks,
+        loopback.as_deref(),
+        crate::workload::fd_budget().in_flight,
+    )
+}
+
+/// `most`, if more `tasks` than that make requests to URLs outside `loopback`.
+fn bound(tasks: &[Task], loopback: Option<&str>, most: u32) -> Option<u32> {
+    let elsewhere = tasks.iter().flat_map(|t| &t.segments).any(|s| match s {
+        Segment::Http { url } => loopback.is_none_or(|l| !url.starts_with(l)),
+        _ => false,
+    });
+    (elsewhere && tasks.len() > most as usize).then_some(most)
+}
+
 /// What the options made of a lesson is held to the bounds its file is ([`limits`]): `--tasks`
 /// sets every group's count, `--size` every `cpu`.
 fn within_bounds(scenario: &Scenario, runs: &[ExecSpec]) -> Result<(), Error> {
@@ -249,4 +272,31 @@ fn check_urls(urls: &[String], timeout: Duration) -> Result<(), Error> {
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(url: &str) -> Task {
+        Task {
+            id: 0,
+            segments: vec![Segment::Http { url: url.into() }],
+            arrive_ms: 0,
+        }
+    }
+
+    #[test]
+    fn requests_elsewhere_are_bounded_by_the_open_file_limit() {
+        let loopback = Some("http://127.0.0.1:9/");
+        let mine = vec![get("http://127.0.0.1:9/t/0"); 10];
+        assert_eq!(
+            bound(&mine, loopback, 4),
+            None,
+            "one connection carries them all"
+        );
+        let theirs = vec![get("http://example.com/"); 10];
+        assert_eq!(bound(&theirs, loopback, 4), Some(4));
+        assert_eq!(bound(&theirs, loopback, 10), None, "no more than allowed");
+    }
 }
