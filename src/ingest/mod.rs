@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::trace::{file, limits, Trace};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 /// The bound on trace files, for its errors.
@@ -35,12 +35,16 @@ pub fn load(path: &Path) -> Result<Trace, Error> {
 pub fn load_within(path: &Path, cap: u64) -> Result<Trace, Error> {
     let mut input = read::Input::open(path, cap, TRACE_FILES)?;
     let origin = input.origin().to_string();
-    let buffered = BufReader::with_capacity(1 << 16, &mut input.reader);
-    let mut de = serde_json::Deserializer::from_reader(buffered);
-    match parse(&mut de, &origin) {
+    match from_reader(&mut input.reader, &origin) {
         Err(_) if input.reader.past_cap() => Err(input.too_big()),
         got => got,
     }
+}
+
+/// A trace file as it streams in, either format (`origin` names it in errors).
+pub fn from_reader(reader: impl Read, origin: &str) -> Result<Trace, Error> {
+    let buffered = BufReader::with_capacity(1 << 16, reader);
+    parse(&mut serde_json::Deserializer::from_reader(buffered), origin)
 }
 
 /// A trace file's text, either format (`origin` names it in errors).
