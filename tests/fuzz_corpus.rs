@@ -36,6 +36,10 @@ fn every_kept_fuzz_input_runs_without_a_panic() {
             }
         }
     }
-    assert!(ran >= 20, "only {ran} inputs found under {}", root.display());
+    assert!(
+        ran >= 20,
+        "only {ran} inputs found under {}",
+        root.display()
+    );
     assert!(failed.is_empty(), "these inputs panic: {failed:#?}");
 }
