@@ -102,8 +102,14 @@ fn fail(e: &Error) -> i32 {
     if e.is_closed_pipe() {
         return 128 + signal_hook::consts::SIGPIPE;
     }
-    eprintln!("runwait: error: {e}");
+    say(&format!("error: {e}"));
     e.exit_code()
+}
+
+/// One line on stderr, `runwait: ` first. Unlike `eprintln!`, a stderr that cannot be
+/// written (a reader gone away) is no panic.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "runwait: {line}");
 }
 
 /// Help and version print as clap prints them; a usage error prints as one line, exit code 2.
@@ -128,7 +134,7 @@ fn clap_exit(e: clap::Error) -> i32 {
                 "" => "bad arguments",
                 line => line,
             };
-            eprintln!("runwait: error: {line}");
+            say(&format!("error: {line}"));
             2
         }
     }
@@ -263,7 +269,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
 fn tell(notes: &crate::exec::Notes, trace: &crate::trace::Trace) {
     for line in notes.summary(trace) {
         tracing::warn!("{line}");
-        eprintln!("runwait: {line}");
+        say(&line);
     }
 }
 

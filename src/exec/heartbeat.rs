@@ -32,7 +32,7 @@ pub const SILENCE: Duration = Duration::from_secs(3);
 pub const GRACE: Duration = Duration::from_secs(5);
 
 /// How often the watch looks.
-const LOOK_EVERY: Duration = Duration::from_millis(50);
+const LOOK_EVERY: Duration = Duration::from_millis(100);
 
 /// The worker process's side: beat every [`BEAT`] on `out` from a thread of its own, saying
 /// how many records were dropped since the last word (of the count `dropped`, `reported` have

@@ -20,9 +20,17 @@ impl Blocking {
 
     /// GET `url` and read the whole body; returns its length, or why not in a few words.
     pub fn get(&self, url: &str) -> Result<usize, String> {
-        let mut response = self.agent.get(url).call().map_err(|e| cause(&e))?;
-        let body = response.body_mut().read_to_vec().map_err(|e| cause(&e))?;
+        let mut response = self.agent.get(url).call().map_err(blocking_cause)?;
+        let body = response.body_mut().read_to_vec().map_err(blocking_cause)?;
         Ok(body.len())
+    }
+}
+
+/// ureq's I/O errors name no source: the I/O error is the cause.
+fn blocking_cause(e: ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => cause(&io),
+        e => cause(&e),
     }
 }
 
