@@ -56,7 +56,7 @@ pub trait Executor: Send + Sync + 'static {
 
     /// The most workers a spec may ask for, or `None` if it takes no count.
     fn max_workers(&self) -> Option<u32> {
-        Some(1024)
+        Some(crate::trace::limits::MAX_THREADS)
     }
 
     /// The variants a lesson may compare (`threads/lock`); the first is the default.

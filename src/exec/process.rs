@@ -43,7 +43,7 @@ struct Job {
 }
 
 /// The most worker processes a run may start.
-pub const MAX_PROCESSES: u32 = 256;
+pub const MAX_PROCESSES: u32 = crate::trace::limits::MAX_PROCESSES;
 
 pub struct Processes;
 

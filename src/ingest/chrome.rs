@@ -489,7 +489,7 @@ fn take_counter(read: &Read, run: &mut RunIn) -> bool {
         .and_then(Value::as_u64)
         .and_then(|l| u32::try_from(l).ok());
     match (queue, len, read.ts.flatten()) {
-        (Some(q), Some(len), Some(at)) if q < 1_000 => {
+        (Some(q), Some(len), Some(at)) if q < limits::MAX_QUEUES as u64 => {
             let q = q as usize;
             if run.queues.len() <= q {
                 run.queues.resize(q + 1, Vec::new());

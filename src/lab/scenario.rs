@@ -205,8 +205,8 @@ struct SegmentFile {
 }
 
 use crate::trace::limits::{
-    self, over, HOUR_MS, MAX_ADDS, MAX_QUEUE, MAX_REPEAT, MAX_RUNS, MAX_SEGMENTS, MAX_SIZE,
-    MAX_TASKS,
+    self, over, HOUR_MS, MAX_ADDS, MAX_QUEUE, MAX_QUEUES, MAX_REPEAT, MAX_RUNS, MAX_SEGMENTS,
+    MAX_SIZE, MAX_TASKS,
 };
 
 /// A mistake at a place in a lesson's text.
@@ -246,6 +246,13 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
             span: table.map(Spanned::span),
             why: format!("queue '{name}': {why}"),
         })?);
+    }
+    if let Some(why) = over(
+        "the number of queues",
+        queues.len() as u64,
+        MAX_QUEUES as u64,
+    ) {
+        return Err(at(table.map_or(0..0, Spanned::span), why));
     }
     let groups = groups(&file.tasks, &queues)?;
     let computes = groups

@@ -186,6 +186,13 @@ fn check_ends(run: &Run) -> Result<(), String> {
 
 fn check_queues(run: &Run) -> Result<(), String> {
     let queues = run.meta.queues.len();
+    if let Some(why) = limits::over(
+        "the number of queues",
+        queues as u64,
+        limits::MAX_QUEUES as u64,
+    ) {
+        return Err(why);
+    }
     if run.queue_lengths.len() > queues {
         return Err(format!(
             "lengths of queue {} and the run has {queues} queues",

@@ -11,6 +11,8 @@
 //! | [`MAX_QUEUE`] | 1,000,000 | a lesson queue's capacity and start |
 //! | [`MAX_SEGMENTS`] | 2,000,000 | segments in all of a lesson's tasks (tasks x segments x repeat) |
 //! | [`MAX_RUNS`] | 64 | executors compared at once (`--executors`, a lesson's `executors`) |
+//! | [`MAX_THREADS`], [`MAX_PROCESSES`] | 1,024, 256 | a pool's workers (`threads:N`, `process:N`, `cloud:N`) |
+//! | [`MAX_QUEUES`] | 1,000 | a lesson's queues; a run's queues in a trace file or an import |
 //! | [`MAX_TRACE_RUNS`] | 10,000 | runs in a trace file, processes in an import |
 //! | [`MAX_NS`](super::MAX_NS) | 2^53 ns (104 days) | every time in a trace file or an import |
 //! | [`MAX_FILE_BYTES`] | 512 MiB | a trace file read by `replay` or `export` (`--max-file-size` raises it) |
@@ -40,6 +42,15 @@ pub const MAX_SEGMENTS: u64 = 2_000_000;
 
 /// The most runs compared at once.
 pub const MAX_RUNS: usize = 64;
+
+/// The most threads a pool may have.
+pub const MAX_THREADS: u32 = 1024;
+
+/// The most worker processes a run may start at once.
+pub const MAX_PROCESSES: u32 = 256;
+
+/// The most queues a lesson (or a run in a trace) may have.
+pub const MAX_QUEUES: usize = 1_000;
 
 /// The most runs a trace file (or processes a Chrome trace) may have.
 pub const MAX_TRACE_RUNS: usize = 10_000;
