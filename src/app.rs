@@ -10,10 +10,17 @@ use crate::trace::file;
 use crate::ui;
 use clap::Parser;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+/// Whether stdout was closed when runwait started (`>&-`).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Parse the command line and run; returns the process exit code.
 pub fn main() -> i32 {
+    STDOUT_CLOSED.store(stdout_was_closed(), Ordering::Relaxed);
+    // Requests take sockets: as many as the system allows this process.
+    crate::workload::raise_fd_limit();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_exit(e),
@@ -35,9 +42,47 @@ pub fn main() -> i32 {
             ..default_run_args()
         }),
     };
+    // Logging that failed on the way (a full disk) fails the command, once it is done.
+    let result = result.and_then(|code| match crate::instrument::log::failure() {
+        Some(e) => Err(e),
+        None => Ok(code),
+    });
     match result {
         Ok(code) => code,
         Err(e) => fail(&e),
+    }
+}
+
+/// Whether stdout was closed when runwait started (`>&-`). Rust's runtime opens `/dev/null`
+/// read-write in place of a closed standard descriptor, so that no file or socket takes its
+/// number; a shell's `> /dev/null` opens it write-only. So stdout that is `/dev/null`, open for
+/// reading and writing, was closed, and what runwait prints would be lost: an error
+/// ([`stdout_open`]).
+fn stdout_was_closed() -> bool {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{fcntl_getfl, fstat, stat, OFlags};
+        let out = std::io::stdout();
+        let (Ok(fd), Ok(null), Ok(flags)) = (fstat(&out), stat("/dev/null"), fcntl_getfl(&out))
+        else {
+            return false;
+        };
+        let is_null =
+            (fd.st_mode & 0o170000) == (null.st_mode & 0o170000) && fd.st_rdev == null.st_rdev;
+        is_null && (flags & OFlags::ACCMODE) == OFlags::RDWR
+    }
+    #[cfg(not(unix))]
+    false
+}
+
+/// An error, before anything is done, if what is printed would go nowhere.
+fn stdout_open() -> Result<(), Error> {
+    match STDOUT_CLOSED.load(Ordering::Relaxed) {
+        true => Err(Error::Io {
+            what: "cannot write to stdout".into(),
+            source: std::io::Error::other("it is closed"),
+        }),
+        false => Ok(()),
     }
 }
 
@@ -54,8 +99,18 @@ fn default_run_args() -> RunArgs {
 
 fn fail(e: &Error) -> i32 {
     tracing::error!("{e}");
-    eprintln!("runwait: error: {e}");
+    // A reader that went away (`| head`) ends runwait quietly, as it ends other Unix tools.
+    if e.is_closed_pipe() {
+        return 128 + signal_hook::consts::SIGPIPE;
+    }
+    say(&format!("error: {e}"));
     e.exit_code()
+}
+
+/// One line on stderr, `runwait: ` first. Unlike `eprintln!`, a stderr that cannot be
+/// written (a reader gone away) is no panic.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "runwait: {line}");
 }
 
 /// Help and version print as clap prints them; a usage error prints as one line, exit code 2.
@@ -80,18 +135,30 @@ fn clap_exit(e: clap::Error) -> i32 {
                 "" => "bad arguments",
                 line => line,
             };
-            eprintln!("runwait: error: {line}");
+            say(&format!("error: {line}"));
             2
         }
     }
 }
 
 fn list() -> Result<(), Error> {
+    let text: String = scenario::builtin()
+        .iter()
+        .map(|s| format!("{:<10} {}\n", s.name, s.point))
+        .collect();
+    write_stdout(&text)
+}
+
+/// Write to stdout and flush: a full disk or a closed stdout is an error.
+fn write_stdout(text: &str) -> Result<(), Error> {
+    stdout_open()?;
     let mut out = std::io::stdout().lock();
-    for s in scenario::builtin() {
-        let _ = writeln!(out, "{:<10} {}", s.name, s.point);
-    }
-    Ok(())
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Io {
+            what: "cannot write to stdout".into(),
+            source: e,
+        })
 }
 
 fn options(args: &RunArgs) -> Options {
@@ -132,19 +199,37 @@ fn check_output(output: &OutputArgs) -> Result<(), Error> {
                 .into(),
         ));
     }
+    if !wants_ui(output) {
+        stdout_open()?;
+    }
     for path in output.save.iter().chain(&output.record) {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => std::path::Path::new("."),
-        };
-        if !dir.is_dir() {
-            return Err(Error::cannot_write(
-                path,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
-            ));
-        }
+        writable(path).map_err(|e| Error::cannot_write(path, e))?;
     }
     Ok(())
+}
+
+/// Whether `path` can be written, found out without changing it: an existing file is opened
+/// for writing (not truncated); a new one is made and removed again.
+fn writable(path: &std::path::Path) -> std::io::Result<()> {
+    use std::io::{Error as IoError, ErrorKind};
+    if path.is_dir() {
+        return Err(IoError::new(ErrorKind::IsADirectory, "it is a directory"));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(IoError::new(ErrorKind::NotFound, "no such directory"));
+    }
+    if path.exists() {
+        return std::fs::OpenOptions::new().write(true).open(path).map(drop);
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    std::fs::remove_file(path)
 }
 
 /// Returns the exit code: 0, or 128 + the signal that ended the UI.
@@ -154,11 +239,18 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let lesson_order = scenario.order;
     let plan = Plan::prepare(scenario, options(&args))?;
     if !wants_ui(&args.output) {
-        let trace = Lab::new(plan, Order::OneByOne).run_to_end();
-        if let Some(path) = &args.output.save {
-            file::save(&trace, path)?;
-        }
-        return print(&trace, &args.output).map(|()| 0);
+        let lab = Lab::new(plan, Order::OneByOne);
+        let notes = lab.notes();
+        let trace = lab.run_to_end();
+        // The results first: a trace that cannot be saved does not take them with it.
+        let printed = print(&trace, &args.output);
+        tell(&notes, &trace);
+        let saved = args
+            .output
+            .save
+            .as_ref()
+            .map_or(Ok(()), |p| save(&trace, p));
+        return printed.and(saved).map(|()| 0);
     }
     let e = &args.executors;
     let order = match (e.together, e.one_by_one) {
@@ -168,13 +260,24 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     };
     let mut lab = Lab::new(plan, order);
     lab.start();
+    let notes = lab.notes();
     let mut app = ui::app::App::live(lab);
-    show(&mut app, &args.output)
+    let shown = show(&mut app, &args.output);
+    tell(&notes, app.trace());
+    shown
+}
+
+/// Why tasks failed or were lost, a line a run on stderr (and in the log).
+fn tell(notes: &crate::exec::Notes, trace: &crate::trace::Trace) {
+    for line in notes.summary(trace) {
+        tracing::warn!("{line}");
+        say(&line);
+    }
 }
 
 fn replay(args: ReplayArgs) -> Result<i32, Error> {
     check_output(&args.output)?;
-    let trace = crate::ingest::load(&args.file)?;
+    let trace = crate::ingest::load_within(&args.file, args.input.cap())?;
     if !wants_ui(&args.output) {
         return print(&trace, &args.output).map(|()| 0);
     }
@@ -185,7 +288,7 @@ fn replay(args: ReplayArgs) -> Result<i32, Error> {
 /// Two saved traces on one axis.
 fn compare(args: CompareArgs) -> Result<i32, Error> {
     check_output(&args.output)?;
-    let trace = crate::ingest::compare(&args.before, &args.after)?;
+    let trace = crate::ingest::compare(&args.before, &args.after, args.input.cap())?;
     if !wants_ui(&args.output) {
         return print(&trace, &args.output).map(|()| 0);
     }
@@ -193,19 +296,36 @@ fn compare(args: CompareArgs) -> Result<i32, Error> {
     show(&mut app, &args.output)
 }
 
-/// Write a trace as the pictures and files asked for.
+/// Write a trace as the pictures and files asked for (the Chrome trace as it is made).
 fn export(args: ExportArgs) -> Result<(), Error> {
-    let trace = crate::ingest::load(&args.file)?;
-    let write = |path: &std::path::Path, text: String| {
-        std::fs::write(path, text).map_err(|e| Error::cannot_write(path, e))
-    };
+    for path in args.svg.iter().chain(&args.chrome) {
+        writable(path).map_err(|e| Error::cannot_write(path, e))?;
+    }
+    let trace = crate::ingest::load_within(&args.file, args.input.cap())?;
     if let Some(path) = &args.svg {
-        write(path, crate::export::svg::render(&trace, args.svg_width))?;
+        let svg = crate::export::svg::render(&trace, args.svg_width);
+        std::fs::write(path, svg).map_err(|e| Error::cannot_write(path, e))?;
     }
     if let Some(path) = &args.chrome {
-        write(path, crate::export::chrome::to_json(&trace))?;
+        let write = || -> std::io::Result<()> {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+            crate::export::chrome::write(&trace, &mut out)?;
+            out.flush()
+        };
+        write().map_err(|e| Error::cannot_write(path, e))?;
     }
     Ok(())
+}
+
+/// Save the trace; the error says it was not saved.
+fn save(trace: &crate::trace::Trace, path: &std::path::Path) -> Result<(), Error> {
+    file::save(trace, path).map_err(|e| match e {
+        Error::Io { source, .. } => Error::Io {
+            what: format!("the trace was not saved to {}", path.display()),
+            source,
+        },
+        e => e,
+    })
 }
 
 /// Run the UI; with `--save`, `s` saves there and the trace is saved on quitting too.
@@ -215,7 +335,7 @@ fn show(app: &mut ui::app::App, output: &OutputArgs) -> Result<i32, Error> {
     let mouse = !output.no_mouse;
     let signal = ui::run(app, f64::from(output.fps), output.record.as_deref(), mouse)?;
     if let Some(path) = &output.save {
-        file::save(app.trace(), path)?;
+        save(app.trace(), path)?;
     }
     Ok(signal.map_or(0, |s| 128 + s))
 }
@@ -231,13 +351,7 @@ fn print(trace: &crate::trace::Trace, output: &OutputArgs) -> Result<(), Error> 
         };
         text::render(trace, style)
     };
-    stdout
-        .lock()
-        .write_all(text.as_bytes())
-        .map_err(|e| Error::Io {
-            what: "cannot write to stdout".into(),
-            source: e,
-        })
+    write_stdout(&text)
 }
 
 fn terminal_width() -> usize {

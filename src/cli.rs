@@ -1,7 +1,7 @@
 //! The command line (clap derive), grouped by what the options are about.
 
 use crate::exec::ExecSpec;
-use crate::trace::limits::{HOUR_MS, MAX_SIZE, MAX_TASKS};
+use crate::trace::limits::{HOUR_MS, MAX_FILE_BYTES, MAX_SIZE, MAX_TASKS};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -54,6 +54,8 @@ pub struct ReplayArgs {
     /// The trace file.
     pub file: PathBuf,
     #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -64,7 +66,24 @@ pub struct CompareArgs {
     /// The trace after.
     pub after: PathBuf,
     #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Input")]
+pub struct InputArgs {
+    /// The largest trace file read (512M by default; loading takes up to about three times
+    /// its size in memory); K, M, G or T, or bytes.
+    #[arg(long, value_name = "SIZE", value_parser = crate::ingest::read::parse_size)]
+    pub max_file_size: Option<u64>,
+}
+
+impl InputArgs {
+    pub fn cap(&self) -> u64 {
+        self.max_file_size.unwrap_or(MAX_FILE_BYTES)
+    }
 }
 
 #[derive(Debug, Args, Default)]
@@ -78,6 +97,8 @@ pub struct ExportArgs {
     /// Write Chrome Trace Event JSON (opens in Perfetto and chrome://tracing).
     #[arg(long, value_name = "FILE", group = "formats")]
     pub chrome: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// The SVG picture's width in pixels.
     #[arg(long, value_name = "PX", default_value_t = 1200, value_parser = clap::value_parser!(u32).range(300..=20_000))]
     pub svg_width: u32,

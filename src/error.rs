@@ -28,6 +28,8 @@ pub enum Error {
     BadLesson { place: String, why: String },
     #[error("{path}: not a runwait trace: {why}")]
     BadTrace { path: String, why: String },
+    #[error("{path}: {why}")]
+    Input { path: String, why: String },
     #[error("{0}")]
     Usage(String),
 }
@@ -43,5 +45,38 @@ impl Error {
 
     pub fn exit_code(&self) -> i32 {
         2
+    }
+
+    /// Writing to a reader that went away (`runwait list | head -1`): not worth a word.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// The innermost cause of an error, as people say it: `too many open files`, not `error
+/// sending request for url (...)` nor `Too many open files (os error 24)`.
+pub fn cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = error;
+    while let Some(source) = inner.source() {
+        inner = source;
+    }
+    let text = inner.to_string();
+    let text = match text.find(" (os error") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => "an unknown error".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cause_is_the_innermost_error_in_plain_words() {
+        let io = std::io::Error::from_raw_os_error(24);
+        assert_eq!(super::cause(&io), "too many open files");
     }
 }

@@ -176,7 +176,7 @@ fn foreign_or_damaged_trace_files_are_refused() {
         ),
         (
             "{\"format\": \"runwait-trace\", \"version\": 1, \"trace\": {\"scenario\": \"x\", \"dropped\": 0, \"runs\": [{\"meta\": {\"executor\": \"sync\", \"label\": \"sync\", \"workers\": 1, \"gil\": false, \"tasks\": 4000000000, \"lane_kind\": \"thread\"}, \"start_ns\": 1, \"end_ns\": 5, \"lanes\": [], \"ends\": []}]}}",
-            "more tasks",
+            "the number of tasks is at most 100,000",
         ),
     ] {
         let e = ingest::from_json(text, "x.json").unwrap_err().to_string();

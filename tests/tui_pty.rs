@@ -789,3 +789,80 @@ fn what_if_ten_threads_runs_again_beside_the_last_runs() {
     assert!(tui.wait_exit(EXIT_TIMEOUT).success());
     tui.assert_restored(from);
 }
+
+/// Signal `pid` (rustix: no `unsafe`, no shelling out to `kill`).
+#[cfg(target_os = "linux")]
+fn send(pid: u32, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("a pid is not 0");
+    rustix::process::kill_process(pid, signal).expect("signal runwait");
+}
+
+/// The live UI of the trial (sync and two worker processes, 200 requests of 50 ms),
+/// ended by `signal` while it runs: the terminal is back as it was (main screen, cursor shown,
+/// cooked mode), the worker processes are gone, and runwait exits with 128 + the signal.
+#[cfg(target_os = "linux")]
+fn a_signal_ends_the_live_ui_cleanly(signal: rustix::process::Signal) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tui = Tui::start(
+        &[
+            "run",
+            "io",
+            "--executors",
+            "sync,process:2",
+            "--tasks",
+            "200",
+            "--latency",
+            "50",
+        ],
+        dir.path(),
+    );
+    tui.wait_for("the live diagrams", |s| {
+        mode_is(s, "LIVE") && panel_title(s, "process").is_some() && s.contains('░')
+    });
+    let pid = tui.pid();
+    let workers = poll(TIMEOUT, || {
+        let kids = live_children(pid);
+        (kids.len() == 2).then_some(kids)
+    })
+    .expect("two worker processes under runwait");
+    assert_eq!(
+        tui.local_flags() & (ICANON | ECHO),
+        0,
+        "raw mode while live"
+    );
+    let from = tui.raw_len();
+    send(pid, signal);
+    let status = tui.wait_exit(EXIT_TIMEOUT);
+    let code = 128 + signal.as_raw() as u32;
+    assert_eq!(
+        status.exit_code(),
+        code,
+        "{signal:?}: exit code {status:?}, expected {code}"
+    );
+    tui.assert_restored(from);
+    assert_eq!(
+        tui.local_flags(),
+        tui.flags_before,
+        "{signal:?}: the terminal is not back in cooked mode"
+    );
+    let left: Vec<u32> = workers.iter().copied().filter(|&w| alive(w)).collect();
+    assert!(left.is_empty(), "{signal:?}: workers left behind: {left:?}");
+}
+
+/// `kill -INT` (not the Ctrl-C key: raw mode reads that as a key) restores the terminal and
+/// exits with 130.
+#[cfg(target_os = "linux")]
+#[test]
+fn sigint_restores_the_terminal_and_exits_130() {
+    a_signal_ends_the_live_ui_cleanly(rustix::process::Signal::INT);
+}
+
+/// SIGQUIT, SIGTERM and SIGHUP as well: 131, 143, 129.
+#[cfg(target_os = "linux")]
+#[test]
+fn sigquit_sigterm_and_sighup_restore_the_terminal_too() {
+    use rustix::process::Signal;
+    for signal in [Signal::QUIT, Signal::TERM, Signal::HUP] {
+        a_signal_ends_the_live_ui_cleanly(signal);
+    }
+}

@@ -9,7 +9,7 @@
 //! loading of a cold start, a wait of [`Platform::init_ms`] inside the new instance.
 
 use super::pool::{sleep_until, TaskQueue};
-use super::process::{start_worker, Killer, MAX_PROCESSES};
+use super::process::{lose, start_worker, Killer, MAX_PROCESSES};
 use super::{meta, Env, ExecSpec, Executor, RunCtx};
 use crate::instrument::{mark, At, Mark, Msg, NO_TASK};
 use crate::trace::{LaneKind, Origin, RunMeta};
@@ -158,14 +158,11 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
     let mut link = match started {
         Ok(link) => link,
         Err(why) => {
-            tracing::error!(run = ctx.run, lane, "instance did not start: {why}");
             let at = At {
                 task: first.id,
                 ..own
             };
-            if !ctx.stopped() {
-                mark(at, Mark::Lost);
-            }
+            lose(ctx, at, format!("its instance did not start: {why}"));
             return;
         }
     };
@@ -190,10 +187,7 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
                 return;
             }
             Served::Broken(why) => {
-                if !ctx.stopped() {
-                    tracing::error!(run = ctx.run, lane, task = task.id, "instance lost: {why}");
-                    mark(at, Mark::Lost);
-                }
+                lose(ctx, at, link.why_killed().unwrap_or(why));
                 return;
             }
         }

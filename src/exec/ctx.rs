@@ -3,6 +3,7 @@
 //! the cloud platform), and the memory its tasks share.
 
 use super::gil::DEFAULT_SWITCH_INTERVAL;
+use super::notes::Notes;
 use super::shared::Shared;
 use super::Variant;
 use crate::instrument::{Clock, Recorder, Sink};
@@ -23,6 +24,12 @@ pub struct Env {
     pub worker_program: PathBuf,
     /// How the `cloud` executor's platform behaves.
     pub cloud: Platform,
+    /// The most requests in flight at once that the open-file limit allows, when a run's
+    /// tasks would have more (an event loop holds the rest back, and its title says so).
+    pub in_flight: Option<u32>,
+    /// The loopback server's address, if the lesson has one: it also speaks HTTP/2, and the
+    /// event loop multiplexes its requests to it over one connection.
+    pub loopback: Option<std::net::SocketAddr>,
 }
 
 impl Default for Env {
@@ -32,6 +39,8 @@ impl Default for Env {
             switch_interval: DEFAULT_SWITCH_INTERVAL,
             worker_program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("runwait")),
             cloud: Platform::default(),
+            in_flight: None,
+            loopback: None,
         }
     }
 }
@@ -88,6 +97,10 @@ pub struct RunCtx {
     pub shared: Arc<Shared>,
     /// How adds to the shared counter are guarded.
     pub guard: Variant,
+    /// Why tasks failed or were lost, for the summary after the runs.
+    pub notes: Notes,
+    /// How many workers the run has (its spec's), to judge how fast each can go.
+    pub workers: u32,
 }
 
 impl RunCtx {
@@ -103,6 +116,8 @@ impl RunCtx {
             stop: Stop::default(),
             shared: Arc::default(),
             guard: Variant::Unprotected,
+            notes: Notes::default(),
+            workers: 1,
         }
     }
 

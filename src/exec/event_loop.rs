@@ -7,13 +7,13 @@
 //! as in Python.
 
 use super::shared::End;
-use super::{meta, Env, ExecSpec, Executor, RunCtx, Shared as RunShared, Stop, Variant};
+use super::{meta, Env, ExecSpec, Executor, Notes, RunCtx, Shared as RunShared, Stop, Variant};
 use crate::instrument::{
     mark, mark_why, probe, reason_code, reason_of, At, Mark, ANY_LANE, NO_TASK,
 };
 use crate::trace::{LaneKind, Reason, RunMeta, Strength};
 use crate::workload::cpu::sum_of_squares;
-use crate::workload::http::{async_client, async_get};
+use crate::workload::http::AsyncHttp;
 use crate::workload::{Segment, Task};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -46,11 +46,14 @@ impl Executor for Async {
     }
 
     /// One thread; `async:N` is a limit on tasks at once, not workers.
-    fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {
-        let label = match (spec.variant, spec.workers) {
-            (Some(v), _) => format!("async ({})", v.name()),
-            (None, Some(n)) => format!("async ({n} at a time)"),
-            (None, None) => "async".to_string(),
+    fn describe(&self, spec: &ExecSpec, env: &Env) -> RunMeta {
+        let bound = limit(spec.workers, env).filter(|&n| Some(n) != spec.workers);
+        let label = match (spec.variant, spec.workers, bound) {
+            (Some(v), _, None) => format!("async ({})", v.name()),
+            (Some(v), _, Some(b)) => format!("async ({}; {})", v.name(), bounded(b)),
+            (None, _, Some(b)) => format!("async ({})", bounded(b)),
+            (None, Some(n), None) => format!("async ({n} at a time)"),
+            (None, None, None) => "async".to_string(),
         };
         RunMeta {
             workers: 1,
@@ -63,8 +66,25 @@ impl Executor for Async {
 
     fn run(&self, ctx: &RunCtx, spec: &ExecSpec, tasks: Vec<Task>) {
         let offload = spec.variant == Some(Variant::Offload);
-        run(ctx, tasks, offload, spec.workers);
+        run(ctx, tasks, offload, limit(spec.workers, &ctx.env));
     }
+}
+
+/// The most tasks in progress at once: as the spec says (`async:N`), and no more than the
+/// open-file limit lets make requests at once.
+fn limit(asked: Option<u32>, env: &Env) -> Option<u32> {
+    match (asked, env.in_flight) {
+        (Some(n), Some(most)) => Some(n.min(most)),
+        (n, most) => n.or(most),
+    }
+}
+
+/// The title's words for a run held back by the open-file limit.
+fn bounded(n: u32) -> String {
+    format!(
+        "at most {} at a time: the open-file limit",
+        crate::trace::limits::grouped(n as u64)
+    )
 }
 
 /// `limit`: at most this many tasks in progress at once (asyncio.Semaphore); a task waiting
@@ -83,41 +103,71 @@ fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool, limit: Option<u32>) {
         .build()
         .expect("cannot start a tokio runtime");
     runtime.block_on(async {
-        let client = async_client(ctx.env.http_timeout);
-        let mut set = tokio::task::JoinSet::new();
-        let turns = limit.map(|n| Arc::new(tokio::sync::Semaphore::new(n as usize)));
-        for (lane, task) in tasks.into_iter().enumerate() {
+        let client = AsyncHttp::new(ctx.env.http_timeout, ctx.env.loopback);
+        let notes = (ctx.notes.clone(), ctx.run);
+        let start = |lane: usize, task: Task| {
             let at = At {
                 run: ctx.run,
                 lane: lane as u32,
                 task: task.id,
             };
             let (client, stop, timers) = (client.clone(), ctx.stop.clone(), timers.clone());
-            let shared = ctx.shared.clone();
+            let (shared, notes) = (ctx.shared.clone(), notes.clone());
             let why = Why::default();
             let awaits = why.clone();
             let body = async move {
-                do_task(&client, &task, &stop, &timers, &shared, offload, &awaits).await
+                let how = (&client, &stop, &timers, &*shared, offload, &awaits);
+                let mark = do_task(&task, how).await;
+                note_failure(&notes, &mark);
+                mark.0
             };
-            let (turns, dispatch) = (turns.clone(), ctx.dispatch.clone());
-            set.spawn(async move {
-                let _turn = match turns {
-                    Some(turns) => Some(turns.acquire_owned().await),
-                    None => None,
-                };
-                Traced::with_why(at, dispatch, why, body).await
-            });
-        }
+            Traced::with_why(at, ctx.dispatch.clone(), why, body)
+        };
         let stopped = async {
             while !ctx.stopped() {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         };
+        // A stop drops the gathering, and with it every task.
         tokio::select! {
-            _ = async { while set.join_next().await.is_some() {} } => {}
-            _ = stopped => set.abort_all(),
+            _ = gather(tasks, limit, start) => {}
+            _ = stopped => {}
         }
     });
+}
+
+/// How many tasks are spawned before the spawner lets them run.
+const SPAWN_BATCH: usize = 256;
+
+/// `asyncio.gather`: every task spawned, each made by `start` when its turn comes (with a
+/// `limit`, when one of the tasks in progress ends); returns when all have ended. Tasks are
+/// spawned only as they may start, and forgotten as they end, so 100,000 of them cost
+/// memory for those in progress only.
+async fn gather<F: Future<Output = ()> + Send + 'static>(
+    tasks: Vec<Task>,
+    limit: Option<u32>,
+    start: impl Fn(usize, Task) -> F,
+) {
+    let turns = limit.map(|n| Arc::new(tokio::sync::Semaphore::new(n as usize)));
+    let mut set = tokio::task::JoinSet::new();
+    for (lane, task) in tasks.into_iter().enumerate() {
+        let turn = match &turns {
+            Some(turns) => turns.clone().acquire_owned().await.ok(),
+            None => None,
+        };
+        // Let the tasks spawned so far make their first moves (send their requests) while
+        // the rest are spawned.
+        if lane % SPAWN_BATCH == SPAWN_BATCH - 1 {
+            tokio::task::yield_now().await;
+        }
+        while set.try_join_next().is_some() {}
+        let traced = start(lane, task);
+        set.spawn(async move {
+            let _turn = turn;
+            traced.await
+        });
+    }
+    while set.join_next().await.is_some() {}
 }
 
 /// What a task awaits, said before each await, so its `wait` carries the reason.
@@ -134,15 +184,19 @@ impl Why {
     }
 }
 
-async fn do_task(
-    client: &reqwest::Client,
-    task: &Task,
-    stop: &Stop,
-    timers: &Timers,
-    shared: &RunShared,
-    offload: bool,
-    why: &Why,
-) -> Mark {
+/// What a task needs from its loop: the HTTP client, the stop flag, the timers, the run's
+/// shared memory, whether CPU work marked `offload` goes to a pool, where it says what it awaits.
+type Loop<'a> = (
+    &'a AsyncHttp,
+    &'a Stop,
+    &'a Timers,
+    &'a RunShared,
+    bool,
+    &'a Why,
+);
+
+async fn do_task(task: &Task, how: Loop<'_>) -> (Mark, Option<String>) {
+    let (client, stop, timers, shared, offload, why) = how;
     for segment in &task.segments {
         why.set(awaits(segment));
         match segment {
@@ -152,18 +206,18 @@ async fn do_task(
                 let done =
                     tokio::task::spawn_blocking(move || sum_of_squares(n, || !stop.requested()));
                 if !matches!(done.await, Ok(Some(_))) {
-                    return Mark::Failed;
+                    return (Mark::Failed, None);
                 }
             }
             Segment::Cpu { n } | Segment::Offload { n } => {
                 if sum_of_squares(*n, || !stop.requested()).is_none() {
-                    return Mark::Failed;
+                    return (Mark::Failed, None);
                 }
             }
             Segment::Http { url } => {
-                if let Err(why) = async_get(client, url).await {
+                if let Err(why) = client.get(url).await {
                     tracing::warn!(task = task.id, "task failed: {why}");
-                    return Mark::Failed;
+                    return (Mark::Failed, Some(why));
                 }
             }
             Segment::Sleep { ms } | Segment::Load { ms } => {
@@ -176,10 +230,10 @@ async fn do_task(
                     End::Get
                 };
                 let Some(q) = shared.queues.get(*queue as usize) else {
-                    return Mark::Failed;
+                    return (Mark::Failed, None);
                 };
                 if q.wait_async(end).await.is_none() {
-                    return Mark::Failed;
+                    return (Mark::Failed, None);
                 }
             }
             Segment::Add { times } => {
@@ -192,7 +246,14 @@ async fn do_task(
             }
         }
     }
-    Mark::Done
+    (Mark::Done, None)
+}
+
+/// A request that failed says why, for the summary after the runs.
+fn note_failure((notes, run): &(Notes, u32), (_, why): &(Mark, Option<String>)) {
+    if let Some(why) = why {
+        notes.request_failed(*run, why);
+    }
 }
 
 /// What a task waits for while it awaits `segment`.

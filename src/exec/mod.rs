@@ -24,6 +24,8 @@ mod ctx;
 pub mod event_loop;
 pub mod free_threads;
 pub mod gil;
+pub mod heartbeat;
+pub mod notes;
 pub mod pool;
 pub mod process;
 pub mod rayon_pool;
@@ -33,6 +35,7 @@ pub mod threads;
 pub mod worker;
 
 pub use ctx::{Env, Platform, RunCtx, Stop};
+pub use notes::Notes;
 pub use shared::Shared;
 
 use crate::error::Error;
@@ -53,7 +56,7 @@ pub trait Executor: Send + Sync + 'static {
 
     /// The most workers a spec may ask for, or `None` if it takes no count.
     fn max_workers(&self) -> Option<u32> {
-        Some(1024)
+        Some(crate::trace::limits::MAX_THREADS)
     }
 
     /// The variants a lesson may compare (`threads/lock`); the first is the default.

@@ -9,6 +9,7 @@
 //! asks over its pipe to put or get, and its lane's thread here does it and answers, the way
 //! multiprocessing's queues pass items over pipes. Their lengths are stamped here, as they change.
 
+use super::heartbeat::{self, Heard, Watch};
 use super::pool::{on_pool_threads, TaskQueue};
 use super::shared::{End, Local, Queues};
 use super::worker::Worker;
@@ -22,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,7 +43,7 @@ struct Job {
 }
 
 /// The most worker processes a run may start.
-pub const MAX_PROCESSES: u32 = 256;
+pub const MAX_PROCESSES: u32 = crate::trace::limits::MAX_PROCESSES;
 
 pub struct Processes;
 
@@ -91,6 +92,8 @@ fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
             task: task.id,
         };
         mark(at, Mark::Lost);
+        ctx.notes
+            .lost(ctx.run, "every worker process was gone before it".into());
     }
 }
 
@@ -114,12 +117,14 @@ impl Killer {
     }
 }
 
-/// A worker process, the pipes to it and its clock, aligned with the parent's.
+/// A worker process, the pipes to it and its clock, aligned with the parent's; watched, so
+/// that one that stops answering is killed (see [`heartbeat`]).
 pub(super) struct Link {
     kid: Kid,
     to: BufWriter<ChildStdin>,
-    from: BufReader<ChildStdout>,
+    from: BufReader<Heard<ChildStdout>>,
     alignment: Alignment,
+    watch: Watch,
 }
 
 impl Link {
@@ -134,8 +139,17 @@ impl Link {
         cancel: Option<&AtomicBool>,
     ) -> Result<(), String> {
         send_job(ctx, lane, task, &mut self.to)?;
+        let expected = heartbeat::expected(task, &ctx.env, ctx.workers);
+        self.watch.task(task.id, expected);
         let (from, to) = (&mut self.from, Some(&mut self.to));
-        relay(ctx, from, to, &self.alignment, Some(task.id), cancel)
+        let served = relay(ctx, from, to, &self.alignment, Some(task.id), cancel);
+        self.watch.task_over();
+        served
+    }
+
+    /// Why the worker was taken for lost and killed, if it was (it stopped answering).
+    pub(super) fn why_killed(&self) -> Option<String> {
+        self.watch.why()
     }
 
     pub(super) fn killer(&self) -> Killer {
@@ -149,11 +163,14 @@ impl Link {
             to,
             mut from,
             alignment,
+            watch,
         } = self;
         drop(to);
         if let Err(why) = relay(ctx, &mut from, None::<&mut Vec<u8>>, &alignment, None, None) {
+            let why = watch.why().unwrap_or(why);
             tracing::warn!(run = ctx.run, lane, "worker process ended badly: {why}");
         }
+        drop(watch);
         kid.wait();
     }
 }
@@ -194,20 +211,27 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &TaskQueue) {
             task: task.id,
         };
         if let Err(why) = link.serve(ctx, lane, &task, None) {
-            tracing::error!(
-                run = ctx.run,
-                lane,
-                task = task.id,
-                "worker process lost: {why}"
-            );
-            // A stop kills the workers on purpose: their tasks were not lost, just not finished.
-            if !ctx.stopped() {
-                mark(at, Mark::Lost);
-            }
+            lose(ctx, at, link.why_killed().unwrap_or(why));
             return;
         }
     }
     link.close(ctx, lane);
+}
+
+/// Mark the task `at` lost, and note why (unless the run is being stopped: a stop kills the
+/// workers on purpose, and their tasks were not lost, just not finished).
+pub(super) fn lose(ctx: &RunCtx, at: At, why: String) {
+    if ctx.stopped() {
+        return;
+    }
+    tracing::error!(
+        run = ctx.run,
+        lane = at.lane,
+        task = at.task,
+        "task lost: {why}"
+    );
+    mark(at, Mark::Lost);
+    ctx.notes.lost(ctx.run, why);
 }
 
 /// Start a worker process for `lane`, named `what N (pid P)`, and align its clock.
@@ -226,14 +250,21 @@ pub(super) fn start_worker(ctx: &RunCtx, lane: u32, what: &str) -> Result<Link, 
     if let Some(stderr) = stderr {
         forward_stderr(pid, stderr);
     }
+    let name = format!("{what} {} (pid {pid})", lane + 1);
+    let killer = Killer(kid.0.clone());
+    let (watch, heard) = Watch::start(name.clone(), stdout.ok_or("no stdout")?, move || {
+        killer.kill()
+    });
     let mut to = BufWriter::new(stdin.ok_or("no stdin")?);
-    let mut from = BufReader::new(stdout.ok_or("no stdout")?);
-    let alignment = wire::align(&mut to, &mut from, &ctx.clock, HANDSHAKE_ROUNDS)
-        .map_err(|e| format!("handshake with pid {pid}: {e}"))?;
+    let mut from = BufReader::new(heard);
+    let alignment = wire::align(&mut to, &mut from, &ctx.clock, HANDSHAKE_ROUNDS).map_err(|e| {
+        let why = watch.why().unwrap_or(e.to_string());
+        format!("handshake with pid {pid}: {why}")
+    })?;
     ctx.sink.send(Msg::LaneName {
         run: ctx.run,
         lane,
-        name: format!("{what} {} (pid {pid})", lane + 1),
+        name,
     });
     ctx.sink.send(Msg::ClockError {
         run: ctx.run,
@@ -245,6 +276,7 @@ pub(super) fn start_worker(ctx: &RunCtx, lane: u32, what: &str) -> Result<Link, 
         to,
         from,
         alignment,
+        watch,
     })
 }
 
@@ -378,23 +410,31 @@ pub fn worker_main() -> i32 {
     die_with_parent();
     let clock = Clock::new();
     let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
-    let sink = Sink::new(tx, Arc::new(AtomicU64::new(0)));
+    let dropped = Arc::new(AtomicU64::new(0));
+    let sink = Sink::new(tx, dropped.clone());
     let out = Arc::new(Mutex::new(BufWriter::new(std::io::stdout())));
     let writer = {
         let out = out.clone();
         std::thread::spawn(move || write_records(&rx, &out))
     };
     let crash_on: Option<u32> = std::env::var(CRASH_ENV).ok().and_then(|v| v.parse().ok());
+    // Beating starts with the first job: the handshake before it is question and answer.
+    let reported = Arc::new(AtomicU64::new(0));
+    let beat = {
+        let (out, dropped, reported) = (out.clone(), dropped.clone(), reported.clone());
+        move || heartbeat::start_beating(out, dropped, reported)
+    };
     let code = {
         let dispatch = dispatch(clock, sink.clone());
         let _default = tracing::dispatcher::set_default(&dispatch);
-        serve_jobs(&clock, &out, &sink, crash_on)
+        serve_jobs(&clock, &out, &sink, crash_on, beat)
     };
-    let dropped = sink.dropped();
     drop(sink);
     let _ = writer.join();
     let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
-    let _ = wire::write_frame(&mut *out, &Frame::Dropped(dropped)).and_then(|()| out.flush());
+    let total = dropped.load(Ordering::Relaxed);
+    let rest = total.saturating_sub(reported.swap(total, Ordering::Relaxed));
+    let _ = wire::write_frame(&mut *out, &Frame::Dropped(rest)).and_then(|()| out.flush());
     code
 }
 
@@ -416,7 +456,9 @@ fn serve_jobs(
     out: &Mutex<BufWriter<std::io::Stdout>>,
     sink: &Sink,
     crash_on: Option<u32>,
+    beat: impl FnOnce(),
 ) -> i32 {
+    let mut beat = Some(beat);
     let input = RefCell::new(BufReader::new(std::io::stdin().lock()));
     let pipe = Pipe {
         input: &input,
@@ -440,6 +482,9 @@ fn serve_jobs(
                 }
             }
             Ok(Some(Frame::Job(json))) => {
+                if let Some(start) = beat.take() {
+                    start();
+                }
                 let Ok(job) = serde_json::from_slice::<Job>(&json) else {
                     eprintln!("runwait worker: a job it cannot read");
                     return 1;

@@ -12,10 +12,13 @@
 
 use crate::error::Error;
 use crate::instrument::{Mark, Msg, Record, Recorder, NO_TASK};
-use crate::trace::limits::MAX_TASKS;
+use crate::trace::limits::{self, MAX_TASKS, MAX_TRACE_RUNS};
 use crate::trace::{
     EventKind, LaneEvent, Origin, Outcome, QueueMeta, Reason, RunMeta, Span, State, TaskEnd, Trace,
     MAX_NS,
+};
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -73,40 +76,6 @@ pub struct RunExtra {
     pub cpu_wait_error_ns: u64,
 }
 
-/// Just enough of a JSON document to tell a runwait trace file from a Chrome trace.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Kind {
-    Object {
-        format: Option<String>,
-        #[serde(rename = "traceEvents")]
-        events: Option<serde::de::IgnoredAny>,
-    },
-    Array(serde::de::IgnoredAny),
-}
-
-/// Whether a JSON text is a Chrome trace (an array of events, or an object with
-/// `traceEvents` at its top and no runwait `format`) rather than a runwait trace file.
-pub fn looks_like(text: &str) -> bool {
-    match serde_json::from_str::<Kind>(text) {
-        Ok(Kind::Array(_)) => true,
-        Ok(Kind::Object { format, events }) => format.is_none() && events.is_some(),
-        Err(_) => false,
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Doc {
-    Object {
-        #[serde(rename = "traceEvents")]
-        events: Vec<Lenient>,
-        #[serde(default, rename = "otherData")]
-        other: Value,
-    },
-    Array(Vec<Lenient>),
-}
-
 /// An event as runwait reads it, or `None` for one it cannot (read one at a time, so a large
 /// trace is never held as generic JSON).
 struct Lenient(Option<Event>);
@@ -136,7 +105,9 @@ struct Event {
 struct Slice {
     start: u64,
     end: u64,
-    name: String,
+    /// What it waits for, if it is a call known to block ([`blocking_reason`]): `wait` where
+    /// it is innermost.
+    wait: Option<Reason>,
     /// Its place in the file: of two slices over the same time, the later is the outer one
     /// (a tracer writes a call when it returns, after the calls it made).
     order: usize,
@@ -149,8 +120,8 @@ struct LaneIn {
     name: Option<String>,
     clock_error_ns: Option<u64>,
     slices: Vec<Slice>,
-    /// `B` events waiting for their `E`.
-    open: Vec<(u64, String)>,
+    /// `B` events waiting for their `E`: when, and what the call waits for if it blocks.
+    open: Vec<(u64, Option<Reason>)>,
 }
 
 #[derive(Default)]
@@ -165,9 +136,9 @@ struct RunIn {
     end: Option<u64>,
     /// (lane, task, outcome, at)
     ends: Vec<(usize, u32, Outcome, u64)>,
-    /// (lane, event, at)
-    events: Vec<(usize, LaneEvent)>,
     queues: Vec<Vec<(u64, u32)>>,
+    /// (lane, event)
+    events: Vec<(usize, LaneEvent)>,
 }
 
 impl RunIn {
@@ -217,47 +188,145 @@ impl Runs {
 
 /// A Chrome trace (runwait's own or one made elsewhere) as a trace.
 pub fn import(text: &str, origin: &str) -> Result<Trace, Error> {
-    let bad = |why: String| Error::BadTrace {
-        path: origin.to_string(),
-        why,
-    };
-    let doc: Doc =
-        serde_json::from_str(text).map_err(|e| bad(format!("not a Chrome trace: {e}")))?;
-    let (events, other) = match doc {
-        Doc::Object { events, other } => (events, other),
-        Doc::Array(events) => (events, Value::Null),
-    };
-    let mut runs = Runs::default();
-    let mut skipped = 0u64;
-    for (order, Lenient(event)) in events.into_iter().enumerate() {
-        let used = event.is_some_and(|event| take(event, order, &mut runs));
+    let mut reader = Reader::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let other = Whole(&mut reader)
+        .deserialize(&mut de)
+        .and_then(|other| de.end().map(|()| other))
+        .map_err(|e| Error::BadTrace {
+            path: origin.to_string(),
+            why: format!("not a Chrome trace: {e}"),
+        })?;
+    reader.finish(&other, origin)
+}
+
+/// A Chrome trace being read, one event at a time as the JSON parser reaches it (so a large
+/// trace is never held whole, as text or as generic JSON).
+#[derive(Default)]
+pub struct Reader {
+    runs: Runs,
+    skipped: u64,
+    events: usize,
+}
+
+impl Reader {
+    fn take(&mut self, Lenient(event): Lenient) -> Result<(), String> {
+        let order = self.events;
+        self.events += 1;
+        let used = event.is_some_and(|event| take(event, order, &mut self.runs));
         if !used {
-            skipped += 1;
+            self.skipped += 1;
         }
-        if runs.runs.len() > MAX_LANES {
-            return Err(bad(format!("more than {MAX_LANES} processes")));
-        }
-    }
-    let mut recorder = Recorder::new(&scenario_name(&other, origin));
-    recorder.apply(Msg::Dropped(
-        other.get("dropped").and_then(Value::as_u64).unwrap_or(0),
-    ));
-    let upgrade = other.get("format_version").and_then(Value::as_u64) < Some(2);
-    for run in runs.runs {
-        // A `B` never ended is a slice runwait cannot place.
-        skipped += run.lanes.iter().map(|l| l.open.len() as u64).sum::<u64>();
-        let has_slices = run.lanes.iter().any(|l| !l.slices.is_empty());
-        if run.extra.is_some() || has_slices {
-            emit_run(run, &mut recorder, upgrade);
+        match limits::over(
+            "the number of processes",
+            self.runs.runs.len() as u64,
+            MAX_TRACE_RUNS as u64,
+        ) {
+            Some(why) => Err(why),
+            None => Ok(()),
         }
     }
-    skipped += other.get("skipped").and_then(Value::as_u64).unwrap_or(0);
-    recorder.apply(Msg::Skipped(skipped));
-    let trace = recorder.into_trace();
-    if trace.runs.is_empty() {
-        return Err(bad("no slices in it".into()));
+
+    /// The trace, once every event has been read; `other` is the file's `otherData`.
+    pub fn finish(self, other: &Value, origin: &str) -> Result<Trace, Error> {
+        let bad = |why: String| Error::BadTrace {
+            path: origin.to_string(),
+            why,
+        };
+        let mut skipped = self.skipped;
+        let mut recorder = Recorder::new(&scenario_name(other, origin));
+        recorder.apply(Msg::Dropped(
+            other.get("dropped").and_then(Value::as_u64).unwrap_or(0),
+        ));
+        let upgrade = other.get("format_version").and_then(Value::as_u64) < Some(2);
+        for run in self.runs.runs {
+            // A `B` never ended is a slice runwait cannot place.
+            skipped += run.lanes.iter().map(|l| l.open.len() as u64).sum::<u64>();
+            let has_slices = run.lanes.iter().any(|l| !l.slices.is_empty());
+            if run.extra.is_some() || has_slices {
+                emit_run(run, &mut recorder, upgrade);
+            }
+        }
+        skipped += other.get("skipped").and_then(Value::as_u64).unwrap_or(0);
+        recorder.apply(Msg::Skipped(skipped));
+        let trace = recorder.into_trace();
+        if trace.runs.is_empty() {
+            return Err(bad("no slices in it".into()));
+        }
+        crate::trace::file::check(&trace).map_err(bad)?;
+        Ok(trace)
     }
-    Ok(trace)
+}
+
+/// The `traceEvents` array (or a whole trace that is an array): each event handed to the
+/// [`Reader`] as it is parsed.
+pub struct Events<'a>(pub &'a mut Reader);
+
+impl<'de> DeserializeSeed<'de> for Events<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Events<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of trace events")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(event) = seq.next_element::<Lenient>()? {
+            self.0.take(event).map_err(A::Error::custom)?;
+        }
+        Ok(())
+    }
+}
+
+/// A whole Chrome trace: an array of events, or an object with `traceEvents` (and perhaps
+/// `otherData`, which it returns).
+struct Whole<'a>(&'a mut Reader);
+
+impl<'de> DeserializeSeed<'de> for Whole<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Whole<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Chrome trace (a list of events, or an object with traceEvents)")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        Events(self.0).visit_seq(seq).map(|()| Value::Null)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let (mut events, mut other) = (false, Value::Null);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "traceEvents" => {
+                    map.next_value_seed(Events(&mut *self.0))?;
+                    events = true;
+                }
+                "otherData" => other = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match events {
+            true => Ok(other),
+            false => Err(A::Error::custom("no traceEvents")),
+        }
+    }
 }
 
 /// Named as runwait named it, else after the file.
@@ -359,7 +428,7 @@ fn take_complete(read: &Read, order: usize, run: &mut RunIn) -> bool {
     run.lanes[l].slices.push(Slice {
         start,
         end,
-        name: read.name.to_string(),
+        wait: blocking_reason(read.name),
         order,
         own,
     });
@@ -369,7 +438,7 @@ fn take_complete(read: &Read, order: usize, run: &mut RunIn) -> bool {
 fn take_begin(read: &Read, run: &mut RunIn) -> bool {
     match (read.ts, run.lane(&read.event.tid)) {
         (Some(Some(ts)), Some(l)) => {
-            run.lanes[l].open.push((ts, read.name.to_string()));
+            run.lanes[l].open.push((ts, blocking_reason(read.name)));
             true
         }
         _ => false,
@@ -383,11 +452,11 @@ fn take_end(read: &Read, order: usize, run: &mut RunIn) -> bool {
     };
     let lane = &mut run.lanes[l];
     match (read.ts, lane.open.pop()) {
-        (Some(Some(ts)), Some((start, name))) => {
+        (Some(Some(ts)), Some((start, wait))) => {
             lane.slices.push(Slice {
                 start,
                 end: ts.max(start),
-                name,
+                wait,
                 order,
                 own: None,
             });
@@ -455,7 +524,7 @@ fn take_counter(read: &Read, run: &mut RunIn) -> bool {
         .and_then(Value::as_u64)
         .and_then(|l| u32::try_from(l).ok());
     match (queue, len, read.ts.flatten()) {
-        (Some(q), Some(len), Some(at)) if q < 1_000 => {
+        (Some(q), Some(len), Some(at)) if q < limits::MAX_QUEUES as u64 => {
             let q = q as usize;
             if run.queues.len() <= q {
                 run.queues.resize(q + 1, Vec::new());
@@ -588,10 +657,16 @@ fn emit_run(mut run_in: RunIn, recorder: &mut Recorder, upgrade: bool) {
 /// (those ends in time order).
 fn emit_lanes(recorder: &mut Recorder, run: u32, mapped: &Mapped, own: bool) {
     let mut ends = Vec::new();
+    let mut names = std::collections::HashSet::new();
     for (i, mapped_lane) in mapped.lanes.iter().enumerate() {
         let (lane, spans) = (i as u32, &mapped_lane.spans);
         let name = mapped_lane.name.clone();
-        let name = name.unwrap_or_else(|| format!("thread {}", i + 1));
+        let mut name = name.unwrap_or_else(|| format!("thread {}", i + 1));
+        // Two threads of one name (a trace's lanes are told apart by name) get their places.
+        if !names.insert(name.clone()) {
+            name = format!("{name} ({})", i + 1);
+            names.insert(name.clone());
+        }
         recorder.apply(Msg::LaneName { run, lane, name });
         if let Some(error_ns) = mapped_lane.clock_error_ns {
             recorder.apply(Msg::ClockError {
@@ -671,10 +746,11 @@ fn emit_rest(
         for (name, value) in extra.lesson {
             recorder.apply(Msg::Figure { run, name, value });
         }
+        let (count, max_ns) = (extra.reordered, extra.max_reorder_ns);
         recorder.apply(Msg::Carried {
             run,
-            reordered: extra.reordered,
-            max_reorder_ns: extra.max_reorder_ns,
+            reordered: count,
+            max_reorder_ns: max_ns,
             cpu_wait_error_ns: extra.cpu_wait_error_ns,
         });
     }
@@ -765,7 +841,7 @@ fn innermost(mut slices: Vec<Slice>, task: u32) -> Vec<Span> {
         advance(&mut stack, &mut t, slice.start);
         // A slice reaching past its parent's end is cut at it (not properly nested).
         let end = stack.last().map_or(slice.end, |&(e, _)| slice.end.min(e));
-        stack.push((end, blocking_reason(&slice.name)));
+        stack.push((end, slice.wait));
     }
     advance(&mut stack, &mut t, u64::MAX);
     spans
@@ -779,7 +855,7 @@ mod tests {
         Slice {
             start,
             end,
-            name: name.into(),
+            wait: blocking_reason(name),
             order: 0,
             own: None,
         }

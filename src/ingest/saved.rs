@@ -8,11 +8,16 @@ use crate::trace::{file, Run, RunMeta, State, Trace};
 
 /// A runwait trace file's text as a trace.
 pub fn from_json(text: &str, origin: &str) -> Result<Trace, Error> {
-    let (mut trace, version) = file::parse(text, origin)?;
+    let (trace, version) = file::parse(text, origin)?;
+    Ok(from_file(trace, version))
+}
+
+/// A trace as a file of `version` held it (checked), as runwait holds it now.
+pub fn from_file(mut trace: Trace, version: u32) -> Trace {
     if version < 2 {
         trace.runs.iter_mut().for_each(|r| upgrade(&mut r.meta));
     }
-    Ok(replay(trace))
+    replay(trace)
 }
 
 /// A run's metadata from before its executor's facts were saved with it (version 1): its

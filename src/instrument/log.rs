@@ -15,12 +15,20 @@ use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
 static LOG_FILE: OnceLock<Arc<File>> = OnceLock::new();
+/// The log file's name, and the first write to it that failed (a full disk): logging goes on
+/// without failing the program, which says so once it is done ([`failure`]).
+static LOG_PATH: OnceLock<String> = OnceLock::new();
+static LOG_FAILED: OnceLock<(std::io::ErrorKind, String)> = OnceLock::new();
 
 struct LogFile(Arc<File>);
 
 impl Write for LogFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        (&*self.0).write(buf)
+        let wrote = (&*self.0).write(buf);
+        if let Err(e) = &wrote {
+            let _ = LOG_FAILED.set((e.kind(), e.to_string()));
+        }
+        wrote
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -28,12 +36,23 @@ impl Write for LogFile {
     }
 }
 
-/// Open the log file and install the global logger.
+/// Open the log file, write its first line (so a file that cannot be written to is an error
+/// before anything runs) and install the global logger.
 pub fn init(path: &Path) -> Result<(), Error> {
-    let file = File::create(path).map_err(|e| Error::Io {
-        what: format!("cannot open log file {}", path.display()),
+    let cannot = |e| Error::Io {
+        what: format!("cannot write log file {}", path.display()),
         source: e,
-    })?;
+    };
+    let mut file = File::create(path).map_err(cannot)?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    writeln!(
+        file,
+        "runwait {}: {}",
+        env!("CARGO_PKG_VERSION"),
+        args.join(" ")
+    )
+    .map_err(cannot)?;
+    let _ = LOG_PATH.set(path.display().to_string());
     let _ = LOG_FILE.set(Arc::new(file));
     if let Some(layer) = layer() {
         let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer));
@@ -61,4 +80,16 @@ where
             .with_writer(move || LogFile(file.clone()))
             .with_filter(filter),
     )
+}
+
+/// The first write to the log file that failed, if one did.
+pub fn failure() -> Option<Error> {
+    let (kind, why) = LOG_FAILED.get()?;
+    Some(Error::Io {
+        what: format!(
+            "cannot write log file {}",
+            LOG_PATH.get().map_or("", String::as_str)
+        ),
+        source: std::io::Error::new(*kind, why.clone()),
+    })
 }

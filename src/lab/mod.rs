@@ -9,7 +9,7 @@ pub mod scenario;
 pub use plan::{Options, Plan};
 pub use scenario::Order;
 
-use crate::exec::{execute, ExecSpec, RunCtx, Shared, Stop, Variant};
+use crate::exec::{execute, ExecSpec, Notes, RunCtx, Shared, Stop, Variant};
 use crate::instrument::Recorder;
 use crate::trace::Trace;
 use crate::workload::Task;
@@ -66,6 +66,8 @@ pub struct Lab {
     recorder: Recorder,
     sets: Vec<Set>,
     order: Order,
+    /// Why tasks failed or were lost, as the runs noted it.
+    notes: Notes,
 }
 
 impl Lab {
@@ -78,14 +80,27 @@ impl Lab {
                 started: None,
             }],
             order,
+            notes: Notes::default(),
         }
+    }
+
+    /// Why tasks failed or were lost (it fills as the runs go).
+    pub fn notes(&self) -> Notes {
+        self.notes.clone()
     }
 
     /// Start every set that is not running.
     pub fn start(&mut self) {
         for (i, set) in self.sets.iter_mut().enumerate() {
             if set.started.is_none() {
-                set.started = Some(start(&set.plan, &mut self.recorder, self.order, i as u32));
+                let notes = self.notes.clone();
+                set.started = Some(start(
+                    &set.plan,
+                    &mut self.recorder,
+                    self.order,
+                    i as u32,
+                    notes,
+                ));
             }
         }
     }
@@ -126,6 +141,7 @@ impl Lab {
             std::thread::spawn(move || stopping.into_iter().for_each(Started::stop));
         }
         self.recorder = Recorder::new(&self.sets[0].plan.scenario.name);
+        self.notes = Notes::default();
         self.start();
     }
 
@@ -182,7 +198,7 @@ impl Lab {
 
 /// Register every run of `plan` with `recorder` (in set `set`) and start them; the recorder must
 /// be drained while they go.
-fn start(plan: &Plan, recorder: &mut Recorder, order: Order, set: u32) -> Started {
+fn start(plan: &Plan, recorder: &mut Recorder, order: Order, set: u32, notes: Notes) -> Started {
     let stop = Stop::default();
     let dispatch = recorder.dispatch();
     let jobs: Vec<(ExecSpec, RunCtx)> = plan
@@ -195,6 +211,8 @@ fn start(plan: &Plan, recorder: &mut Recorder, order: Order, set: u32) -> Starte
                 stop: stop.clone(),
                 shared: Arc::new(shared_memory(plan, run)),
                 guard: Variant::guard(spec.variant),
+                notes: notes.clone(),
+                workers: spec.workers(),
                 ..RunCtx::new(run, dispatch.clone(), recorder, plan.env.clone())
             };
             (*spec, ctx)

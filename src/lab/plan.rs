@@ -4,6 +4,7 @@
 use super::scenario::{Scenario, SegmentSpec, Target};
 use crate::error::Error;
 use crate::exec::{Env, ExecSpec};
+use crate::trace::limits::{self, MAX_TASKS};
 use crate::trace::{Role, RunMeta, Settings};
 use crate::workload::http::{check_url, Blocking};
 use crate::workload::server::{Server, ServerConfig};
@@ -71,6 +72,7 @@ impl Plan {
             .executors
             .clone()
             .unwrap_or_else(|| scenario.executors.clone());
+        within_bounds(&scenario, &runs)?;
         if scenario.groups.iter().any(|g| g.arrive_ms != (0, None)) {
             if let Some(spec) = runs.iter().find(|s| !s.executor.takes_arrivals()) {
                 return Err(Error::BadExecutor {
@@ -107,6 +109,8 @@ impl Plan {
             None
         };
         let tasks = make_tasks(&scenario, server.as_ref(), &options.urls, options.seed);
+        env.loopback = server.as_ref().map(Server::addr);
+        env.in_flight = in_flight(&tasks, server.as_ref());
         Ok(Plan {
             lesson,
             options,
@@ -239,6 +243,69 @@ fn make_tasks(
     tasks
 }
 
+/// The bound on requests in flight, if the tasks make requests elsewhere than the loopback
+/// server (those each take a socket; requests to the loopback server share one) and there
+/// are more tasks than the open-file limit lets make requests at once.
+fn in_flight(tasks: &[Task], server: Option<&Server>) -> Option<u32> {
+    let loopback = server.map(|s| s.url(""));
+    bound(
+        tasks,
+        loopback.as_deref(),
+        crate::workload::fd_budget().in_flight,
+    )
+}
+
+/// `most`, if more `tasks` than that make requests to URLs outside `loopback`.
+fn bound(tasks: &[Task], loopback: Option<&str>, most: u32) -> Option<u32> {
+    let elsewhere = tasks.iter().flat_map(|t| &t.segments).any(|s| match s {
+        Segment::Http { url } => loopback.is_none_or(|l| !url.starts_with(l)),
+        _ => false,
+    });
+    (elsewhere && tasks.len() > most as usize).then_some(most)
+}
+
+/// What the options made of a lesson is held to the bounds its file is ([`limits`]): `--tasks`
+/// sets every group's count, `--size` every `cpu`.
+fn within_bounds(scenario: &Scenario, runs: &[ExecSpec]) -> Result<(), Error> {
+    let tasks: u64 = scenario.groups.iter().map(|g| g.count as u64).sum();
+    let segments: u64 = scenario
+        .groups
+        .iter()
+        .map(|g| g.count as u64 * g.segments.len() as u64)
+        .sum();
+    let largest_cpu = scenario.groups.iter().flat_map(|g| {
+        g.segments.iter().filter_map(move |s| match s {
+            SegmentSpec::Cpu { n, step, .. } => {
+                let last = step.checked_mul(g.count.saturating_sub(1) as u64);
+                Some(last.and_then(|l| l.checked_add(*n)).unwrap_or(u64::MAX))
+            }
+            _ => None,
+        })
+    });
+    let why = limits::over(
+        "the number of runs",
+        runs.len() as u64,
+        limits::MAX_RUNS as u64,
+    )
+    .or_else(|| limits::over("the number of tasks in all", tasks, MAX_TASKS as u64))
+    .or_else(|| {
+        let what = "the number of segments in all (tasks x segments)";
+        limits::over(what, segments, limits::MAX_SEGMENTS)
+    })
+    .or_else(|| {
+        let largest = largest_cpu.max().unwrap_or(0);
+        limits::over(
+            "the last task's cpu (cpu + step x k)",
+            largest,
+            limits::MAX_SIZE,
+        )
+    });
+    match why {
+        Some(why) => Err(Error::Usage(format!("{}: {why}", scenario.name))),
+        None => Ok(()),
+    }
+}
+
 /// A number in `from..=to` fixed by the seed and `what` (which group, task, segment).
 fn pick(seed: u64, what: &[u64], from: u64, to: u64) -> u64 {
     let h = what
@@ -264,4 +331,31 @@ fn check_urls(urls: &[String], timeout: Duration) -> Result<(), Error> {
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(url: &str) -> Task {
+        Task {
+            id: 0,
+            segments: vec![Segment::Http { url: url.into() }],
+            arrive_ms: 0,
+        }
+    }
+
+    #[test]
+    fn requests_elsewhere_are_bounded_by_the_open_file_limit() {
+        let loopback = Some("http://127.0.0.1:9/");
+        let mine = vec![get("http://127.0.0.1:9/t/0"); 10];
+        assert_eq!(
+            bound(&mine, loopback, 4),
+            None,
+            "one connection carries them all"
+        );
+        let theirs = vec![get("http://example.com/"); 10];
+        assert_eq!(bound(&theirs, loopback, 4), Some(4));
+        assert_eq!(bound(&theirs, loopback, 10), None, "no more than allowed");
+    }
 }

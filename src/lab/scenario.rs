@@ -27,6 +27,7 @@
 
 use crate::error::Error;
 use crate::exec::ExecSpec;
+use crate::ingest::read::{Input, Kind};
 use serde::Deserialize;
 use std::ops::Range;
 use std::path::Path;
@@ -164,12 +165,12 @@ struct LessonFile {
     #[serde(default)]
     order: Option<Spanned<String>>,
     #[serde(default)]
-    latency_ms: Option<u64>,
+    latency_ms: Option<Spanned<u64>>,
     #[serde(default)]
     server_concurrency: Option<Spanned<u32>>,
     /// name = capacity (0: no bound).
     #[serde(default)]
-    queues: toml::map::Map<String, toml::Value>,
+    queues: Option<Spanned<toml::map::Map<String, toml::Value>>>,
     /// How the `cloud` executor's platform behaves.
     #[serde(default)]
     cloud: Option<Spanned<crate::exec::Platform>>,
@@ -206,17 +207,20 @@ struct GroupFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SegmentFile {
-    cpu: Option<u64>,
-    step: Option<u64>,
+    cpu: Option<Spanned<u64>>,
+    step: Option<Spanned<u64>>,
     offload: Option<bool>,
     http: Option<String>,
-    sleep_ms: Option<Amount<u64>>,
-    add: Option<u32>,
+    sleep_ms: Option<Spanned<Amount<u64>>>,
+    add: Option<Spanned<u32>>,
     put: Option<String>,
     get: Option<String>,
 }
 
-use crate::trace::limits::{HOUR_MS, MAX_TASKS};
+use crate::trace::limits::{
+    self, over, HOUR_MS, MAX_ADDS, MAX_QUEUE, MAX_QUEUES, MAX_REPEAT, MAX_RUNS, MAX_SEGMENTS,
+    MAX_SIZE, MAX_TASKS,
+};
 
 /// A mistake at a place in a lesson's text.
 struct Mistake {
@@ -249,11 +253,19 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
     })?;
     let executors = executors(&file.executors)?;
     let mut queues = Vec::new();
-    for (name, value) in &file.queues {
+    let table = file.queues.as_ref();
+    for (name, value) in table.into_iter().flat_map(|t| t.get_ref()) {
         queues.push(queue(name, value).map_err(|why| Mistake {
-            span: None,
+            span: table.map(Spanned::span),
             why: format!("queue '{name}': {why}"),
         })?);
+    }
+    if let Some(why) = over(
+        "the number of queues",
+        queues.len() as u64,
+        MAX_QUEUES as u64,
+    ) {
+        return Err(at(table.map_or(0..0, Spanned::span), why));
     }
     let groups = groups(&file.tasks, &queues)?;
     let computes = groups
@@ -266,18 +278,35 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         source: file.source,
         executors,
         order: order(file.order.as_ref(), computes)?,
-        latency_ms: file.latency_ms,
-        server_concurrency: match file.server_concurrency {
-            Some(n) if *n.get_ref() == 0 => {
-                return Err(at(n.span(), "server_concurrency must be at least 1"))
-            }
-            n => n.map(|n| *n.get_ref()),
-        },
+        latency_ms: at_most(file.latency_ms.as_ref(), "latency_ms", HOUR_MS)?,
+        server_concurrency: server_concurrency(file.server_concurrency.as_ref())?,
         queues,
         cloud: cloud(file.cloud)?,
         verdict: file.verdict,
         groups,
     })
+}
+
+/// A number the file may leave out, at most `max`.
+fn at_most<T: Copy + Into<u64>>(
+    value: Option<&Spanned<T>>,
+    what: &str,
+    max: u64,
+) -> Result<Option<T>, Mistake> {
+    match value {
+        Some(v) => match over(what, (*v.get_ref()).into(), max) {
+            Some(why) => Err(at(v.span(), why)),
+            None => Ok(Some(*v.get_ref())),
+        },
+        None => Ok(None),
+    }
+}
+
+fn server_concurrency(n: Option<&Spanned<u32>>) -> Result<Option<u32>, Mistake> {
+    match n {
+        Some(n) if *n.get_ref() == 0 => Err(at(n.span(), "server_concurrency must be at least 1")),
+        n => at_most(n, "server_concurrency", MAX_TASKS as u64),
+    }
 }
 
 fn executors(list: &Spanned<Vec<Spanned<String>>>) -> Result<Vec<ExecSpec>, Mistake> {
@@ -292,6 +321,9 @@ fn executors(list: &Spanned<Vec<Spanned<String>>>) -> Result<Vec<ExecSpec>, Mist
         .collect::<Result<Vec<_>, _>>()?;
     if executors.is_empty() {
         return Err(at(list.span(), "a lesson compares at least one executor"));
+    }
+    if let Some(why) = over("executors", executors.len() as u64, MAX_RUNS as u64) {
+        return Err(at(list.span(), format!("{why} (runs compared at once)")));
     }
     Ok(executors)
 }
@@ -311,17 +343,23 @@ fn groups(
             "a lesson has at least one [[tasks]] group",
         ));
     }
-    let most: u64 = groups
+    let most = |g: &TaskGroup| g.count_up_to.unwrap_or(g.count) as u64;
+    let count: u64 = groups.iter().map(most).sum();
+    let segments: u64 = groups
         .iter()
-        .map(|g| g.count_up_to.unwrap_or(g.count) as u64)
+        .map(|g| most(g) * g.segments.len() as u64)
         .sum();
-    if most > MAX_TASKS as u64 {
-        return Err(at(
-            tasks.span(),
-            format!("at most {MAX_TASKS} tasks in all"),
-        ));
+    let why = over("the number of tasks in all", count, MAX_TASKS as u64).or_else(|| {
+        over(
+            "the number of segments in all (tasks x segments x repeat)",
+            segments,
+            MAX_SEGMENTS,
+        )
+    });
+    match why {
+        Some(why) => Err(at(tasks.span(), why)),
+        None => Ok(groups),
     }
-    Ok(groups)
 }
 
 /// The order asked for, else together unless a task computes.
@@ -356,12 +394,16 @@ fn cloud(
 
 /// `name = capacity` or `name = { capacity = C, start = S }` (S items in it at first).
 fn queue(name: &str, value: &toml::Value) -> Result<crate::trace::QueueMeta, String> {
-    const MAX: i64 = 1_000_000;
     let whole = |v: &toml::Value, what: &str| {
         v.as_integer()
-            .filter(|n| (0..=MAX).contains(n))
+            .filter(|n| (0..=MAX_QUEUE as i64).contains(n))
             .map(|n| n as u32)
-            .ok_or_else(|| format!("{what} is a whole number from 0 to {MAX}"))
+            .ok_or_else(|| {
+                format!(
+                    "{what} is a whole number from 0 to {}",
+                    limits::grouped(MAX_QUEUE as u64)
+                )
+            })
     };
     let (capacity, start) = match value {
         toml::Value::Table(t) => {
@@ -405,13 +447,23 @@ fn group(g: &GroupFile, queues: &[crate::trace::QueueMeta]) -> Result<TaskGroup,
         .iter()
         .map(|s| segment(s, queues))
         .collect::<Result<Vec<_>, _>>()?;
+    let last_task = count_up_to.unwrap_or(count) - 1;
+    for s in g.segments.get_ref() {
+        steps_within_size(s.get_ref(), last_task)?;
+    }
     if segments.is_empty() {
         return Err(at(g.segments.span(), "a task has at least one segment"));
     }
     let repeat = match &g.repeat {
         None => 1,
-        Some(r) if *r.get_ref() == 0 || *r.get_ref() > 10_000 => {
-            return Err(at(r.span(), "repeat must be between 1 and 10000"))
+        Some(r) if *r.get_ref() == 0 || *r.get_ref() > MAX_REPEAT => {
+            return Err(at(
+                r.span(),
+                format!(
+                    "repeat must be between 1 and {}",
+                    limits::grouped(MAX_REPEAT as u64)
+                ),
+            ))
         }
         Some(r) => *r.get_ref() as usize,
     };
@@ -474,33 +526,77 @@ fn segment(
             });
         }
     }
-    if let Some(times) = f.add {
-        return match times {
-            0 => Err(bad("add must be at least 1")),
-            times => Ok(SegmentSpec::Add { times }),
+    if let Some(times) = &f.add {
+        return match *times.get_ref() {
+            0 => Err(at(times.span(), "add must be at least 1")),
+            n => {
+                at_most(Some(times), "add", MAX_ADDS as u64).map(|_| SegmentSpec::Add { times: n })
+            }
         };
     }
-    Ok(match (f.cpu, &f.http, f.sleep_ms) {
-        (Some(0), _, _) => return Err(bad("cpu must be at least 1")),
-        (Some(n), _, _) => SegmentSpec::Cpu {
-            n,
-            step: f.step.unwrap_or(0),
-            offload: f.offload.unwrap_or(false),
-        },
-        (_, Some(h), _) if h == "loopback" => SegmentSpec::Http(Target::Loopback),
-        (_, Some(url), _) => {
+    if let Some(n) = &f.cpu {
+        return cpu(f, n);
+    }
+    if let Some(sleep) = &f.sleep_ms {
+        return sleep_ms(sleep);
+    }
+    match f.http.as_deref() {
+        Some("loopback") => Ok(SegmentSpec::Http(Target::Loopback)),
+        Some(url) => {
             crate::workload::http::check_url(url)
                 .map_err(|why| bad(&format!("bad url '{url}': {why}")))?;
-            SegmentSpec::Http(Target::Url(url.clone()))
+            Ok(SegmentSpec::Http(Target::Url(url.to_string())))
         }
-        (_, _, Some(Amount::One(ms))) => SegmentSpec::Sleep { ms, up_to: None },
-        (_, _, Some(Amount::Range([from, to]))) if from <= to => SegmentSpec::Sleep {
-            ms: from,
-            up_to: Some(to),
-        },
-        (_, _, Some(Amount::Range(_))) => return Err(bad("a range is [low, high]")),
-        _ => unreachable!("exactly one kind is set"),
+        None => unreachable!("exactly one kind is set"),
+    }
+}
+
+/// `{ cpu = N, step = S, offload = true }`: N from 1 to [`MAX_SIZE`], S at most as much.
+fn cpu(f: &SegmentFile, n: &Spanned<u64>) -> Result<SegmentSpec, Mistake> {
+    if *n.get_ref() == 0 {
+        return Err(at(n.span(), "cpu must be at least 1"));
+    }
+    at_most(Some(n), "cpu", MAX_SIZE)?;
+    at_most(f.step.as_ref(), "step", MAX_SIZE)?;
+    Ok(SegmentSpec::Cpu {
+        n: *n.get_ref(),
+        step: f.step.as_ref().map_or(0, |s| *s.get_ref()),
+        offload: f.offload.unwrap_or(false),
     })
+}
+
+/// `{ sleep_ms = N }` or `{ sleep_ms = [LOW, HIGH] }`, at most an hour.
+fn sleep_ms(sleep: &Spanned<Amount<u64>>) -> Result<SegmentSpec, Mistake> {
+    let (ms, up_to) = match *sleep.get_ref() {
+        Amount::One(ms) => (ms, None),
+        Amount::Range([from, to]) if from <= to => (from, Some(to)),
+        Amount::Range(_) => return Err(at(sleep.span(), "a range is [low, high]")),
+    };
+    match over("sleep_ms", up_to.unwrap_or(ms), HOUR_MS) {
+        Some(why) => Err(at(sleep.span(), format!("{why} (an hour)"))),
+        None => Ok(SegmentSpec::Sleep { ms, up_to }),
+    }
+}
+
+/// The last task of a group computes `cpu + step * k`: that too is at most [`MAX_SIZE`].
+fn steps_within_size(f: &SegmentFile, last_task: u32) -> Result<(), Mistake> {
+    let (Some(n), Some(step)) = (&f.cpu, &f.step) else {
+        return Ok(());
+    };
+    let largest = step
+        .get_ref()
+        .checked_mul(last_task as u64)
+        .and_then(|s| s.checked_add(*n.get_ref()));
+    match largest {
+        Some(largest) if largest <= MAX_SIZE => Ok(()),
+        _ => Err(at(
+            step.span(),
+            format!(
+                "cpu + step x {last_task} (the group's last task) is at most {}",
+                limits::grouped(MAX_SIZE)
+            ),
+        )),
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -526,11 +622,12 @@ pub fn builtin() -> Vec<Scenario> {
 pub fn find(name: &str) -> Result<Scenario, Error> {
     if name.ends_with(".toml") {
         let path = Path::new(name);
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-            what: format!("cannot read {}", path.display()),
-            source: e,
-        })?;
-        return parse(&text, name);
+        let kind = Kind {
+            what: "lesson files",
+            raise: None,
+        };
+        let input = Input::open(path, limits::MAX_LESSON_BYTES, kind)?;
+        return parse(&input.text()?, name);
     }
     builtin()
         .into_iter()

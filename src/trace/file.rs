@@ -8,9 +8,12 @@
 //! Version 2 added the typed facts of a run's executor to its metadata (`baseline`, `ready`,
 //! `strength`, `origin`); version 1 files are read too, those facts filled in from the executor.
 
-use super::Trace;
+use super::{limits, Lane, Run, Trace, MAX_NS};
 use crate::error::Error;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 pub const FORMAT: &str = "runwait-trace";
@@ -52,71 +55,172 @@ pub fn parse(text: &str, origin: &str) -> Result<(Trace, u32), Error> {
         why,
     };
     let header: Header = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-    if header.format.as_deref() != Some(FORMAT) {
-        return Err(bad(format!("not a {FORMAT} file")));
-    }
-    let version = match header.version {
-        Some(v @ OLDEST..=VERSION) => v,
-        Some(v) => {
-            return Err(bad(format!(
-                "version {v} is not supported (this runwait reads {VERSION})"
-            )))
-        }
-        None => return Err(bad("no version".into())),
-    };
+    let version = check_header(header.format.as_deref(), header.version).map_err(bad)?;
     let doc: DocIn = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
     check(&doc.trace).map_err(bad)?;
     Ok((doc.trace, version))
 }
 
-/// What every view relies on: runs that end after they start, spans in order and not
-/// overlapping, task numbers within the run, sizes within runwait's own bounds.
+/// The version of a file whose header says `format` and `version`, if runwait reads it.
+pub fn check_header(format: Option<&str>, version: Option<u32>) -> Result<u32, String> {
+    if format != Some(FORMAT) {
+        return Err(format!("not a {FORMAT} file"));
+    }
+    match version {
+        Some(v @ OLDEST..=VERSION) => Ok(v),
+        Some(v) => Err(format!(
+            "version {v} is not supported (this runwait reads {VERSION})"
+        )),
+        None => Err("no version".into()),
+    }
+}
+
+/// How far a span may reach outside its run: a worker process's marks are put on runwait's
+/// clock by the handshake, which is right to within its error (tens of microseconds).
+pub const OUTSIDE_NS: u64 = 1_000_000;
+
+/// What every view relies on: sizes within runwait's own bounds; runs that end after they
+/// start; in each run lanes of different names, spans in order, not overlapping and inside the
+/// run, task numbers within the run, ends on lanes of the run and queue lengths of its queues.
+/// The error names the first thing wrong.
 pub fn check(trace: &Trace) -> Result<(), String> {
+    if let Some(why) = limits::over(
+        "the number of runs",
+        trace.runs.len() as u64,
+        limits::MAX_TRACE_RUNS as u64,
+    ) {
+        return Err(why);
+    }
     for (r, run) in trace.runs.iter().enumerate() {
-        let tasks = run.meta.tasks;
-        if tasks > super::limits::MAX_TASKS || run.lanes.len() > super::limits::MAX_TASKS as usize {
-            return Err(format!("run {r}: more tasks or lanes than runwait makes"));
+        check_run(run).map_err(|why| format!("run {r} ({}): {why}", run.meta.label))?;
+    }
+    Ok(())
+}
+
+fn check_run(run: &Run) -> Result<(), String> {
+    let tasks = run.meta.tasks;
+    let most = limits::MAX_TASKS as u64;
+    if let Some(why) = limits::over("the number of tasks", tasks as u64, most)
+        .or_else(|| limits::over("the number of lanes", run.lanes.len() as u64, most))
+    {
+        return Err(why);
+    }
+    if let (Some(s), Some(e)) = (run.start_ns, run.end_ns) {
+        if e < s {
+            return Err("it ends before it starts".into());
         }
-        if let (Some(s), Some(e)) = (run.start_ns, run.end_ns) {
-            if e < s {
-                return Err(format!("run {r} ends before it starts"));
-            }
+    }
+    if run
+        .start_ns
+        .into_iter()
+        .chain(run.end_ns)
+        .any(|t| t > MAX_NS)
+    {
+        return Err("times beyond runwait's range (104 days)".into());
+    }
+    let mut names = HashSet::new();
+    for lane in &run.lanes {
+        if !names.insert(lane.name.as_str()) {
+            return Err(format!("two lanes named '{}'", lane.name));
         }
-        let latest = run
-            .lanes
-            .iter()
-            .filter_map(|l| l.spans.last().map(|s| s.end_ns))
-            .chain(run.start_ns)
-            .chain(run.end_ns)
-            .chain(run.ends.iter().map(|e| e.at_ns))
-            .max();
-        if latest.is_some_and(|t| t > super::MAX_NS) {
-            return Err(format!("run {r}: times beyond runwait's range (104 days)"));
+        check_lane(run, lane).map_err(|why| format!("{}: {why}", lane.name))?;
+    }
+    check_ends(run)?;
+    check_queues(run)
+}
+
+fn check_lane(run: &Run, lane: &Lane) -> Result<(), String> {
+    let tasks = run.meta.tasks;
+    let from = run.start_ns.map_or(0, |s| s.saturating_sub(OUTSIDE_NS));
+    let to = run.end_ns.map_or(MAX_NS, |e| e.saturating_add(OUTSIDE_NS));
+    let mut last_end = 0;
+    for span in &lane.spans {
+        if span.end_ns < span.start_ns || span.start_ns < last_end {
+            return Err("spans out of order".into());
         }
-        for lane in &run.lanes {
-            let mut last_end = 0;
-            for span in &lane.spans {
-                if span.end_ns < span.start_ns || span.start_ns < last_end {
-                    return Err(format!("run {r}, {}: spans out of order", lane.name));
-                }
-                if span.task.is_some_and(|t| t >= tasks) {
-                    return Err(format!(
-                        "run {r}, {}: a task beyond the run's {tasks}",
-                        lane.name
-                    ));
-                }
-                last_end = span.end_ns;
-            }
+        if span.end_ns > MAX_NS {
+            return Err("times beyond runwait's range (104 days)".into());
         }
-        if run.ends.iter().any(|e| e.task >= tasks) {
+        if span.start_ns < from || span.end_ns > to {
             return Err(format!(
-                "run {r}: a task end beyond the run's {tasks} tasks"
+                "a span ({} to {} ns) outside the run",
+                span.start_ns, span.end_ns
             ));
+        }
+        if span.task.is_some_and(|t| t >= tasks) {
+            return Err(format!("a task beyond the run's {tasks}"));
+        }
+        last_end = span.end_ns;
+    }
+    match lane.open {
+        Some(open) if open.start_ns < last_end.max(from) || open.start_ns > MAX_NS => {
+            Err("its open span starts before its last span ends or outside the run".into())
+        }
+        Some(open) if open.task.is_some_and(|t| t >= tasks) => {
+            Err(format!("a task beyond the run's {tasks}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_ends(run: &Run) -> Result<(), String> {
+    let tasks = run.meta.tasks;
+    for end in &run.ends {
+        if end.task >= tasks {
+            return Err(format!("a task end beyond the run's {tasks} tasks"));
+        }
+        if end.lane as usize >= run.lanes.len() {
+            return Err(format!(
+                "task {}'s end is on lane {}, and the run has {} lanes",
+                end.task,
+                end.lane,
+                run.lanes.len()
+            ));
+        }
+        if end.at_ns > MAX_NS {
+            return Err("times beyond runwait's range (104 days)".into());
         }
     }
     Ok(())
 }
 
+fn check_queues(run: &Run) -> Result<(), String> {
+    let queues = run.meta.queues.len();
+    if let Some(why) = limits::over(
+        "the number of queues",
+        queues as u64,
+        limits::MAX_QUEUES as u64,
+    ) {
+        return Err(why);
+    }
+    if run.queue_lengths.len() > queues {
+        return Err(format!(
+            "lengths of queue {} and the run has {queues} queues",
+            run.queue_lengths.len() - 1
+        ));
+    }
+    for (q, points) in run.queue_lengths.iter().enumerate() {
+        if points.windows(2).any(|w| w[1].0 < w[0].0) {
+            return Err(format!("the lengths of queue {q} are out of order"));
+        }
+        if points.last().is_some_and(|&(t, _)| t > MAX_NS) {
+            return Err("times beyond runwait's range (104 days)".into());
+        }
+    }
+    Ok(())
+}
+
+/// Write the trace to `path` as it is serialized, never whole in memory.
 pub fn save(trace: &Trace, path: &Path) -> Result<(), Error> {
-    std::fs::write(path, to_json(trace)).map_err(|e| Error::cannot_write(path, e))
+    let write = || -> std::io::Result<()> {
+        let mut out = BufWriter::new(File::create(path)?);
+        let doc = DocOut {
+            format: FORMAT,
+            version: VERSION,
+            trace,
+        };
+        serde_json::to_writer(&mut out, &doc)?;
+        out.flush()
+    };
+    write().map_err(|e| Error::cannot_write(path, e))
 }

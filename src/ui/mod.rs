@@ -21,7 +21,7 @@ use crossterm::event::{self, Event};
 use keys::Action;
 use ratatui::backend::CrosstermBackend;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,7 +46,16 @@ fn restore_terminal() {
 
 type Terminal = ratatui::Terminal<CrosstermBackend<Screen>>;
 
-/// Run the UI until the user quits (or SIGTERM / SIGHUP: then it returns the signal's
+/// The signals that end the UI as `q` does (the terminal restored, the runs stopped), after
+/// which runwait exits with 128 + the signal's number.
+const ENDING: [i32; 4] = [
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+    signal_hook::consts::SIGQUIT,
+];
+
+/// Run the UI until the user quits (or one of [`ENDING`] comes: then it returns the signal's
 /// number), recording what it draws to `record` (asciicast v2) if given. The runs are stopped
 /// and every worker process is gone before this returns.
 pub fn run(
@@ -56,7 +65,7 @@ pub fn run(
     mouse: bool,
 ) -> Result<Option<i32>, Error> {
     let term = Arc::new(AtomicUsize::new(0));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+    for signal in ENDING {
         signal_hook::flag::register_usize(signal, term.clone(), signal as usize).map_err(|e| {
             Error::Io {
                 what: "cannot handle signals".into(),
@@ -105,6 +114,7 @@ pub fn run(
     // The terminal first: stopping runs blocked in a request can take a moment.
     drop(terminal);
     drop(restore);
+    impatient();
     app.stop();
     // The loop's own error first: it is why the recording ended.
     let recorded = cast.map_or(Ok(()), |cast| {
@@ -117,6 +127,15 @@ pub fn run(
             0 => None,
             signal => Some(signal as i32),
         })
+}
+
+/// Once the terminal is restored, a second signal does not wait for the runs to stop: runwait
+/// exits at once with 128 + its number (worker processes die with it).
+fn impatient() {
+    let now = Arc::new(AtomicBool::new(true));
+    for signal in ENDING {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, now.clone());
+    }
 }
 
 /// A step the user took, as the recording's marker names it: `PAUSED · t = 1.20 s`, with the

@@ -27,6 +27,42 @@ pub fn raise_fd_limit() {
     }
 }
 
+/// What the open-file limit allows this process: requests in flight at once (each a socket at
+/// both ends, both here when the loopback server answers it) and the loopback server's open
+/// connections (those, and the blocking executors': up to 1,024 threads and 256 processes).
+/// A quarter of the limit, at most 4,096, is kept for everything else (worker processes'
+/// pipes, files, the blocking clients' own sockets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub in_flight: u32,
+    pub connections: u32,
+}
+
+/// The budget under the open-file limit as it is now (raised first: [`raise_fd_limit`]).
+pub fn fd_budget() -> Budget {
+    budget_for(open_file_limit())
+}
+
+fn budget_for(limit: u64) -> Budget {
+    let reserve = (limit / 4).min(4096);
+    let in_flight = ((limit - reserve) / 2).clamp(16, crate::trace::limits::MAX_TASKS as u64);
+    Budget {
+        in_flight: in_flight as u32,
+        connections: in_flight as u32 + 1280,
+    }
+}
+
+/// The soft limit on open files (unknown: as good as none).
+fn open_file_limit() -> u64 {
+    #[cfg(unix)]
+    {
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+        limit.current.unwrap_or(u64::MAX)
+    }
+    #[cfg(not(unix))]
+    u64::MAX
+}
+
 /// A well-mixed hash step (SplitMix64): seeded picks that don't depend on order.
 pub fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -82,4 +118,23 @@ pub fn cpu_tasks(count: u32, size: u64) -> Vec<Task> {
             }],
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_file_limit_bounds_requests_in_flight() {
+        assert_eq!(
+            budget_for(20_000),
+            Budget {
+                in_flight: 7_952,
+                connections: 9_232
+            }
+        );
+        assert_eq!(budget_for(1_024).in_flight, 384);
+        assert_eq!(budget_for(1 << 20).in_flight, 100_000);
+        assert_eq!(budget_for(u64::MAX).in_flight, 100_000);
+    }
 }

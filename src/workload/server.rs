@@ -5,10 +5,10 @@
 use crate::error::Error;
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +30,9 @@ pub struct ServerConfig {
     /// workers (the others queue at the server); `None` for no limit.
     pub concurrency: Option<u32>,
 }
+
+/// The most requests one HTTP/2 connection carries at once: every task of a run.
+const MAX_STREAMS: u32 = crate::trace::limits::MAX_TASKS;
 
 /// The size of every answer: about a small web page.
 const BODY_BYTES: usize = 2048;
@@ -91,6 +94,11 @@ impl Server {
         format!("http://{}/{}", self.addr, path.trim_start_matches('/'))
     }
 
+    /// Its address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// How many requests were answered.
     pub fn served(&self) -> u64 {
         self.served.load(Ordering::Relaxed)
@@ -125,7 +133,16 @@ async fn serve(
     let limit = config
         .concurrency
         .map(|n| Arc::new(tokio::sync::Semaphore::new(n as usize)));
+    // Connections past what the open-file limit allows wait in the listen queue, unaccepted.
+    let open = Arc::new(tokio::sync::Semaphore::new(
+        super::fd_budget().connections as usize,
+    ));
     loop {
+        let connection = tokio::select! {
+            _ = &mut stopped => return,
+            permit = open.clone().acquire_owned() => permit,
+        };
+        let Ok(connection) = connection else { return };
         let stream = tokio::select! {
             _ = &mut stopped => return,
             accepted = listener.accept() => match accepted {
@@ -141,8 +158,15 @@ async fn serve(
         let _ = stream.set_nodelay(true);
         let (served, limit) = (served.clone(), limit.clone());
         tokio::spawn(async move {
+            let _connection = connection;
             let service = service_fn(move |req| answer(req, config, served.clone(), limit.clone()));
-            if let Err(e) = http1::Builder::new()
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder
+                .http2()
+                .max_concurrent_streams(MAX_STREAMS)
+                .initial_connection_window_size(super::http::WINDOW)
+                .initial_stream_window_size(super::http::WINDOW);
+            if let Err(e) = builder
                 .serve_connection(TokioIo::new(stream), service)
                 .await
             {

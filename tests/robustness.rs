@@ -1,0 +1,516 @@
+//! Nothing hangs, nothing is lost, nothing is left broken: bounded inputs, lesson values past
+//! the bounds, saves and outputs that fail, a worker process that stops answering, and trace
+//! files that do not hold together. The binary as users run it.
+
+#[cfg(target_os = "linux")]
+#[path = "common/procs.rs"]
+mod procs;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn runwait(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_runwait"));
+    cmd.args(args).env_remove("RUST_LOG");
+    cmd
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Exit code 2 and one line on stderr that contains `needle`.
+fn assert_one_line_error(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
+    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// `replay` of something that never ends, or is huge, is refused at once and in little
+/// memory: `/dev/zero`, `/dev/urandom`, a 1 GiB sparse file (over the bound before a byte is
+/// read), a directory; and with the bound raised, the sparse file's zeros are not JSON.
+#[test]
+fn endless_or_huge_inputs_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let sparse = dir.path().join("sparse.json");
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let sparse = sparse.to_str().unwrap();
+    let dir_path = dir.path().to_str().unwrap();
+    for (args, needle) in [
+        (
+            vec!["replay", "/dev/zero", "--json"],
+            "/dev/zero: not a runwait trace",
+        ),
+        (
+            vec!["replay", "/dev/urandom", "--json"],
+            "/dev/urandom: not a runwait trace",
+        ),
+        (
+            vec!["replay", sparse, "--json"],
+            "1.0 GiB, over 512 MiB (the limit on trace files; --max-file-size raises it)",
+        ),
+        (vec!["export", sparse, "--svg", "/dev/null"], "over 512 MiB"),
+        (
+            vec!["replay", sparse, "--json", "--max-file-size", "2G"],
+            "not a runwait trace",
+        ),
+        (vec!["replay", dir_path, "--json"], "a directory"),
+        (vec!["replay", "t.json", "--max-file-size", "12X"], "units"),
+    ] {
+        let started = Instant::now();
+        let out = runwait(&args).output().unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{args:?} took {:?}",
+            started.elapsed()
+        );
+        assert_one_line_error(&out, needle);
+    }
+}
+
+/// A pipe that goes on past the bound is cut off there, with an error that says so.
+#[cfg(unix)]
+#[test]
+fn a_stream_past_the_bound_is_cut_off() {
+    let mut child = runwait(&["replay", "/dev/stdin", "--json", "--max-file-size", "1M"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    // Whitespace is valid JSON's padding: only the bound stops it.
+    let feeder = std::thread::spawn(move || {
+        let spaces = [b' '; 1 << 16];
+        while std::io::Write::write_all(&mut input, &spaces).is_ok() {}
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    assert_one_line_error(&out, "not a regular file, and more than 1 MiB came from it");
+}
+
+/// The values the issue found slipping past a lesson file's checks are refused, at their
+/// place in the file, as the command line refuses them.
+#[test]
+fn lesson_values_past_the_bounds_are_refused_at_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "name = \"x\"\npoint = \"p\"\nexecutors = [\"sync\"]\n";
+    for (file, extra, segment, place, why) in [
+        (
+            "cpu",
+            "",
+            "{ cpu = 100000000001 }",
+            "6:21",
+            "cpu is at most 100,000,000,000",
+        ),
+        (
+            "step",
+            "",
+            "{ cpu = 1000, step = 18446744073709551615 }",
+            "6:34",
+            "step is at most 100,000,000,000",
+        ),
+        (
+            "sleep",
+            "",
+            "{ sleep_ms = 3600001 }",
+            "6:26",
+            "sleep_ms is at most 3,600,000",
+        ),
+        (
+            "latency",
+            "latency_ms = 3600001\n",
+            "{ http = \"loopback\" }",
+            "4:14",
+            "latency_ms is at most 3,600,000",
+        ),
+        (
+            "add",
+            "",
+            "{ add = 4000000000 }",
+            "7:21",
+            "add is at most 1,000,000",
+        ),
+    ] {
+        let path = dir.path().join(format!("{file}.toml"));
+        let tasks = if file == "add" {
+            format!("[[tasks]]\ncount = 1\n\nsegments = [{segment}]\n")
+        } else {
+            format!("[[tasks]]\ncount = 1\nsegments = [{segment}]\n")
+        };
+        std::fs::write(&path, format!("{head}{extra}{tasks}")).unwrap();
+        let started = Instant::now();
+        let out = runwait(&["run", path.to_str().unwrap(), "--json"])
+            .output()
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let shown = format!("{}:{place}: {why}", path.display());
+        assert_one_line_error(&out, &shown);
+    }
+    // The options are held to the same bounds once they change a lesson.
+    let out = runwait(&[
+        "run",
+        "cpu",
+        "--size",
+        "100000000000",
+        "--tasks",
+        "3",
+        "--json",
+    ])
+    .output()
+    .unwrap();
+    assert_one_line_error(&out, "is at most 100,000,000,000");
+}
+
+/// A lesson file that never ends is cut off at the bound on lesson files.
+#[test]
+fn a_lesson_file_is_read_within_its_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.toml");
+    std::fs::write(&path, vec![b'#'; 2 << 20]).unwrap();
+    let out = runwait(&["run", path.to_str().unwrap()]).output().unwrap();
+    assert_one_line_error(&out, "2 MiB, over 1 MiB (the limit on lesson files)");
+}
+
+/// `--save` to a directory is refused before anything runs (this run would take 7 s);
+/// to `/dev/full` the results are printed all the same, and the error says what was not
+/// saved.
+#[test]
+fn a_save_that_cannot_be_made_is_refused_early_or_loses_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let long_run = [
+        "run",
+        "io",
+        "--json",
+        "--executors",
+        "sync",
+        "--tasks",
+        "70",
+        "--latency",
+        "100",
+        "--save",
+    ];
+    let started = Instant::now();
+    let mut args = long_run.to_vec();
+    args.push(dir.path().to_str().unwrap());
+    let out = runwait(&args).output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2), "it ran first");
+    assert_one_line_error(&out, "it is a directory");
+    assert!(out.stdout.is_empty());
+
+    let out = runwait(&[
+        "run",
+        "io",
+        "--json",
+        "--executors",
+        "sync",
+        "--tasks",
+        "2",
+        "--latency",
+        "5",
+        "--save",
+        "/dev/full",
+    ])
+    .output()
+    .unwrap();
+    assert_one_line_error(&out, "the trace was not saved to /dev/full");
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the results");
+    assert_eq!(printed["runs"][0]["done"], 2);
+}
+
+/// Output that goes nowhere is an error (a full disk, a closed stdout, a log that cannot be
+/// written), exit 2 and one line; a reader that went away ends runwait quietly.
+#[cfg(unix)]
+#[test]
+fn output_that_fails_is_an_error_and_a_closed_pipe_is_quiet() {
+    let full = || std::fs::File::create("/dev/full").unwrap();
+    let out = runwait(&["list"]).stdout(full()).output().unwrap();
+    assert_one_line_error(&out, "cannot write to stdout: No space left on device");
+
+    let out = runwait(&["--log", "/dev/full", "list"])
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, "cannot write log file /dev/full");
+
+    // `>&-`: runwait starts with stdout closed; refused before the run.
+    let closed = format!(
+        "exec '{}' run race --json --executors sync >&-",
+        env!("CARGO_BIN_EXE_runwait")
+    );
+    let out = Command::new("sh").args(["-c", &closed]).output().unwrap();
+    assert_one_line_error(&out, "cannot write to stdout: it is closed");
+
+    // `| head` having read what it wanted: the pipe has no reader any more.
+    let mut child = runwait(&["run", "race", "--headless", "--executors", "sync"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(141), "{err}");
+    assert!(err.is_empty(), "a closed pipe is not worth a word: {err}");
+}
+
+/// A worker process stopped with SIGSTOP mid-run says nothing more: after the stated 3 s it
+/// is taken for lost (killed, its task `lost`, the reason on stderr) and the other worker
+/// finishes the run. No process is left.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stopped_worker_is_lost_after_a_bounded_wait_and_killed() {
+    use rustix::process::{kill_process, Pid, Signal};
+    let child = runwait(&[
+        "run",
+        "io",
+        "--json",
+        "--executors",
+        "process:2",
+        "--tasks",
+        "40",
+        "--latency",
+        "100",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let pid = child.id();
+    let workers = poll(Duration::from_secs(10), || {
+        let kids = procs::live_children(pid);
+        (kids.len() == 2).then_some(kids)
+    })
+    .expect("two worker processes");
+    std::thread::sleep(Duration::from_millis(500));
+    let stopped = workers[0];
+    kill_process(Pid::from_raw(stopped as i32).unwrap(), Signal::STOP).unwrap();
+    let t = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    // 3 s of silence, then the rest of the 40 requests on the other worker (at most 2 s).
+    assert!(
+        t.elapsed() < Duration::from_secs(12),
+        "the run took {:?} after the stop",
+        t.elapsed()
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &v["runs"][0];
+    assert_eq!(
+        (run["lost"].as_u64(), run["done"].as_u64()),
+        (Some(1), Some(39)),
+        "{run}"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("runwait: process: 1 task lost: process ")
+            && err.contains(&format!("(pid {stopped}) said nothing for 3.")),
+        "{err}"
+    );
+    assert!(
+        poll(Duration::from_secs(2), || (!procs::alive(stopped))
+            .then_some(()))
+        .is_some(),
+        "the stopped worker {stopped} is still there"
+    );
+    assert!(
+        workers.iter().all(|&w| !procs::alive(w)),
+        "a worker outlived runwait"
+    );
+}
+
+#[cfg(target_os = "linux")]
+fn poll<T>(timeout: Duration, mut get: impl FnMut() -> Option<T>) -> Option<T> {
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        if let Some(v) = get() {
+            return Some(v);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// A trace file that does not hold together is refused with one line naming what is wrong:
+/// a lane twice (which doubled the figures), an end or a queue length on a lane or queue the
+/// run does not have, spans out of order or outside the run.
+#[test]
+fn a_trace_file_that_does_not_hold_together_is_refused() {
+    let lane = r#"{"name": "thread 1", "spans": [{"task": 0, "state": "wait", "start_ns": 20, "end_ns": 80}]}"#;
+    let run = |lanes: &str, ends: &str, extra: &str| {
+        format!(
+            r#"{{"format": "runwait-trace", "version": 2, "trace": {{"scenario": "x", "dropped": 0, "runs": [{{"meta": {{"executor": "threads", "label": "threads", "workers": 1, "gil": false, "tasks": 1, "lane_kind": "thread"}}, "start_ns": 10, "end_ns": 100, "lanes": [{lanes}], "ends": [{ends}]{extra}}}]}}}}"#
+        )
+    };
+    let end =
+        |lane: u32| format!(r#"{{"task": 0, "lane": {lane}, "outcome": "done", "at_ns": 80}}"#);
+    let good = run(lane, &end(0), "");
+    runwait::ingest::from_json(&good, "t.json").expect("the well-formed one loads");
+    let outside = lane.replace("\"end_ns\": 80", "\"end_ns\": 5000000");
+    let backwards = r#"{"name": "thread 1", "spans": [{"task": 0, "state": "wait", "start_ns": 50, "end_ns": 80}, {"task": 0, "state": "run", "start_ns": 20, "end_ns": 30}]}"#;
+    for (text, why) in [
+        (
+            run(&format!("{lane}, {lane}"), &end(0), ""),
+            "two lanes named 'thread 1'",
+        ),
+        (
+            run(lane, &end(99), ""),
+            "task 0's end is on lane 99, and the run has 1 lanes",
+        ),
+        (
+            run(lane, &end(0), r#", "queue_lengths": [[[20, 1]]]"#),
+            "lengths of queue 0 and the run has 0 queues",
+        ),
+        (run(backwards, &end(0), ""), "thread 1: spans out of order"),
+        (
+            run(&outside, &end(0), ""),
+            "thread 1: a span (20 to 5000000 ns) outside the run",
+        ),
+    ] {
+        let e = runwait::ingest::from_json(&text, "t.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.json: not a runwait trace: run 0 (threads): "),
+            "{e}"
+        );
+        assert!(e.contains(why), "{e:?} lacks {why:?}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+    }
+}
+
+/// `export --chrome` of a saved trace writes a Chrome trace that loads back to the same
+/// trace (it is written event by event).
+#[test]
+fn a_streamed_chrome_export_loads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("t.json");
+    let out = runwait(&[
+        "run",
+        "io",
+        "--json",
+        "--executors",
+        "sync,async",
+        "--tasks",
+        "3",
+        "--latency",
+        "5",
+        "--save",
+        saved.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let chrome = dir.path().join("c.json");
+    let out = runwait(&[
+        "export",
+        saved.to_str().unwrap(),
+        "--chrome",
+        chrome.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let back = runwait::ingest::load(Path::new(&chrome)).unwrap();
+    assert_eq!(back, runwait::ingest::load(&saved).unwrap());
+}
+
+/// An event loop held back by the open-file limit says so in its title, and never has more
+/// tasks in progress than the bound.
+#[test]
+fn an_event_loop_held_back_by_the_open_file_limit_says_so() {
+    use runwait::exec::{execute, Env, ExecSpec, RunCtx};
+    use runwait::workload::{Segment, Task};
+    use std::sync::Arc;
+    let env = Env {
+        in_flight: Some(2),
+        ..Env::default()
+    };
+    let spec: ExecSpec = "async".parse().unwrap();
+    let mut recorder = runwait::instrument::Recorder::new("bounded");
+    let meta = spec.describe(&env);
+    assert_eq!(
+        meta.label,
+        "async (at most 2 at a time: the open-file limit)"
+    );
+    let run = recorder.add_run(runwait::trace::RunMeta { tasks: 6, ..meta });
+    let ctx = RunCtx::new(run, recorder.dispatch(), &recorder, Arc::new(env));
+    let tasks = (0..6)
+        .map(|id| Task {
+            id,
+            segments: vec![Segment::Sleep { ms: 40 }],
+            arrive_ms: 0,
+        })
+        .collect();
+    execute(&spec, &ctx, tasks);
+    let trace = recorder.into_trace();
+    let run = &trace.runs[0];
+    assert_eq!(run.count(runwait::trace::Outcome::Done), 6);
+    // Three turns of two: never three lanes busy at one instant.
+    let mut edges: Vec<(u64, i32)> = run
+        .lanes
+        .iter()
+        .filter_map(|l| Some((l.spans.first()?.start_ns, l.spans.last()?.end_ns)))
+        .flat_map(|(s, e)| [(s, 1), (e, -1)])
+        .collect();
+    edges.sort_by_key(|&(t, d)| (t, d));
+    let most = edges
+        .iter()
+        .scan(0, |n, &(_, d)| {
+            *n += d;
+            Some(*n)
+        })
+        .max();
+    assert_eq!(most, Some(2), "{edges:?}");
+    assert!(run.wall_ns().unwrap() >= 3 * 40_000_000);
+}
+
+/// Requests that fail say why, in one line a run on stderr.
+#[test]
+fn failed_requests_say_why_in_one_line() {
+    use std::io::Write;
+    // A server that answers the check runwait makes before running, then is gone.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let once = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 1024];
+        let _ = conn.read(&mut buf);
+        let _ =
+            conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    });
+    let out = runwait(&[
+        "run",
+        "io",
+        "--json",
+        "--executors",
+        "async",
+        "--tasks",
+        "5",
+        "--url",
+        &url,
+    ])
+    .output()
+    .unwrap();
+    once.join().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["runs"][0]["failed"], 5);
+    assert_eq!(
+        stderr(&out).trim_end(),
+        "runwait: async: 5 requests failed: connection refused"
+    );
+}
