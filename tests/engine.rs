@@ -361,7 +361,7 @@ fn a_lesson_file_runs_like_a_builtin_one() {
     .unwrap();
     let scenario = runwait::lab::scenario::find(path.to_str().unwrap()).unwrap();
     assert_eq!(scenario.name, "mine");
-    let trace = session(scenario, None, |o| o.latency_ms = Some(10)).run_one_by_one();
+    let trace = measured(session(scenario, None, |o| o.latency_ms = Some(10)));
     assert_eq!(trace.scenario, "mine");
     for r in &trace.runs {
         assert_lanes_well_formed(r);
@@ -387,7 +387,7 @@ fn gil_lesson_shows_the_convoy() {
         step: 0,
         offload: false,
     }];
-    let trace = session(scenario, None, |_| {}).run_one_by_one();
+    let trace = measured(session(scenario, None, |_| {}));
     let io_lane = |run: &runwait::trace::Run| {
         run.lanes
             .iter()
@@ -434,7 +434,7 @@ fn starve_lesson_shows_a_starved_loop_and_a_free_one() {
             *n = 60_000_000;
         }
     }
-    let trace = session(scenario, None, |_| {}).run_one_by_one();
+    let trace = measured(session(scenario, None, |_| {}));
     assert_eq!(trace.runs[0].meta.variant.as_deref(), Some("blocking"));
     assert_eq!(trace.runs[1].meta.variant.as_deref(), Some("offload"));
     // The hog's longest stretch of computing: running, or waiting for a CPU to go on (a busy
@@ -542,11 +542,10 @@ fn chefs_lesson_three_threads_or_a_semaphore_of_three() {
         session(lesson(), None, |o| o.seed = 2).tasks,
         "the seed fixes the orders"
     );
-    let trace = session(lesson(), None, |o| {
+    let trace = measured(session(lesson(), None, |o| {
         o.seed = 2;
         o.tasks = Some(6);
-    })
-    .run_one_by_one();
+    }));
     for r in &trace.runs {
         assert_every_task_done_once(r);
     }

@@ -146,3 +146,32 @@ fn a_rerun_starts_a_new_trace() {
     assert!(trace.runs[0].ends.is_empty(), "still waiting on the server");
     lab.stop();
 }
+
+#[test]
+fn a_rerun_after_a_what_if_runs_only_the_what_if_again() {
+    let io = |tasks| {
+        session(scenario::find("io").unwrap(), Some("async"), move |o| {
+            o.tasks = Some(tasks);
+            o.latency_ms = Some(10);
+        })
+    };
+    let mut lab = Lab::new(io(2), Order::Together);
+    lab.start();
+    lab.start_beside(io(3));
+    while !lab.finished() {
+        lab.drain();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    lab.rerun();
+    while !lab.finished() {
+        lab.drain();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let trace = lab.into_trace();
+    let runs: Vec<(u32, usize)> = trace
+        .runs
+        .iter()
+        .map(|r| (r.meta.set, r.ends.len()))
+        .collect();
+    assert_eq!(runs, [(0, 3)], "the latest set alone, as the first");
+}

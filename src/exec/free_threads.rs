@@ -22,6 +22,10 @@ impl Executor for FreeThreads {
         GUARDS
     }
 
+    fn gil_twin(&self) -> Option<(bool, &'static str)> {
+        Some((false, "threads"))
+    }
+
     fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {
         RunMeta {
             strength: Strength::NoGilUsesEveryCore,

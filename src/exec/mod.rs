@@ -70,6 +70,12 @@ pub trait Executor: Send + Sync + 'static {
         true
     }
 
+    /// For a pool of threads: whether its threads take turns under the emulated GIL, and the
+    /// executor that is the same pool the other way (`threads` and `free-threads`).
+    fn gil_twin(&self) -> Option<(bool, &'static str)> {
+        None
+    }
+
     /// Whether its tasks share the run's memory (the race lesson's counter): not across
     /// processes.
     fn shares_memory(&self) -> bool {
@@ -196,6 +202,20 @@ impl std::fmt::Debug for ExecSpec {
             .field("workers", &self.workers)
             .field("variant", &self.variant)
             .finish()
+    }
+}
+
+/// As written on the command line: `threads:10/lock` (it parses back to the same spec).
+impl std::fmt::Display for ExecSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.executor.name())?;
+        if let Some(n) = self.workers {
+            write!(f, ":{n}")?;
+        }
+        if let Some(v) = self.variant {
+            write!(f, "/{}", v.name())?;
+        }
+        Ok(())
     }
 }
 

@@ -25,6 +25,10 @@ impl Executor for Threads {
         GUARDS
     }
 
+    fn gil_twin(&self) -> Option<(bool, &'static str)> {
+        Some((true, "free-threads"))
+    }
+
     fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {
         let label = match spec.variant {
             Some(v) => format!("threads (GIL, {})", v.name()),

@@ -169,9 +169,11 @@ impl Recorder {
                 // the probe's last read: placed in the middle of that.
                 let (from, to, error) = CpuWait::unpack(rec.task).placed(rec.t_ns);
                 run.cpu_wait_error_ns = run.cpu_wait_error_ns.max(error);
+                // A lane not marked yet (the probe can be first) has no run to split.
+                let n = run.lanes.len();
                 let lanes = match rec.lane {
-                    ANY_LANE => 0..run.lanes.len(),
-                    lane => lane as usize..(lane as usize + 1).min(run.lanes.len()),
+                    ANY_LANE => 0..n,
+                    lane => (lane as usize).min(n)..(lane as usize + 1).min(n),
                 };
                 for lane in &mut run.lanes[lanes] {
                     lane.split_run(from, to);

@@ -129,8 +129,10 @@ impl Lab {
         Ok(self.start_beside(plan))
     }
 
-    /// Stop every run and begin a new trace with every set started again. Runs blocked in a
-    /// request can take a while to stop: they are stopped on a thread of their own.
+    /// Stop every run and begin a new trace with the latest set's runs started again (the sets
+    /// before it, a what-if's ghosts, are left out: run together they would slow each other).
+    /// Runs blocked in a request can take a while to stop: they are stopped on a thread of
+    /// their own.
     pub fn rerun(&mut self) {
         let stopping: Vec<Started> = self
             .sets
@@ -140,6 +142,8 @@ impl Lab {
         if !stopping.is_empty() {
             std::thread::spawn(move || stopping.into_iter().for_each(Started::stop));
         }
+        let latest = self.sets.len() - 1;
+        self.sets.drain(..latest);
         self.recorder = Recorder::new(&self.sets[0].plan.scenario.name);
         self.notes = Notes::default();
         self.start();

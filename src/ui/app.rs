@@ -66,8 +66,10 @@ pub struct App {
     verdict: Option<String>,
     /// Paused live under "fit everything": fit again when following resumes.
     fit_on_resume: bool,
-    /// When the lanes by task were last derived from a live trace.
+    /// When the lanes by task were last derived from a live trace, and whether records came
+    /// since.
     task_lanes_at: Option<Instant>,
+    task_lanes_stale: bool,
     last_tick: Option<Instant>,
 }
 
@@ -99,6 +101,7 @@ impl App {
             verdict: None,
             fit_on_resume: false,
             task_lanes_at: None,
+            task_lanes_stale: false,
             last_tick: None,
         }
     }
@@ -179,12 +182,16 @@ impl App {
 
     /// How far the recording reaches, in display time: the longest run so far.
     pub fn extent(&self) -> u64 {
-        self.trace()
-            .runs
-            .iter()
-            .map(|r| self.elapsed(r))
-            .max()
-            .unwrap_or(0)
+        let runs = &self.trace().runs;
+        let shown = self.shown_runs();
+        shown.map(|r| self.elapsed(&runs[r])).max().unwrap_or(0)
+    }
+
+    /// The runs that may be shown: the latest set's and the ghosts not cleared.
+    fn shown_runs(&self) -> impl Iterator<Item = usize> + '_ {
+        let runs = &self.trace().runs;
+        let from = self.shown_from_set.min(self.latest_set());
+        (0..runs.len()).filter(move |&r| runs[r].meta.set >= from)
     }
 
     pub fn window(&self) -> Window {
@@ -251,12 +258,16 @@ impl App {
             return vec![self.focus];
         }
         let latest = self.latest_set();
+        let current = (0..runs.len()).filter(|&r| runs[r].meta.set == latest);
+        let current: Vec<usize> = current.collect();
+        // Ghosts where the terminal has room for them beside the runs.
+        let ghosts: Vec<Option<usize>> = current.iter().map(|&r| self.ghost_of(r)).collect();
+        let panels = current.len() + ghosts.iter().flatten().count();
+        let room = min_size(panels).1 <= self.size.1;
         let mut shown = Vec::new();
-        for (r, run) in runs.iter().enumerate() {
-            if run.meta.set == latest {
-                shown.push(r);
-                shown.extend(self.ghost_of(r));
-            }
+        for (r, ghost) in current.into_iter().zip(ghosts) {
+            shown.push(r);
+            shown.extend(ghost.filter(|_| room));
         }
         shown
     }
@@ -272,16 +283,27 @@ impl App {
     }
 
     /// The ghost of run `run`: the run at its place in the set before, if ghosts are shown.
+    /// A ghost is the run of the set before of the same executor and variant (the first such
+    /// for the first, the second for the second, ...).
     pub fn ghost_of(&self, run: usize) -> Option<usize> {
         let runs = &self.trace().runs;
-        let set = runs.get(run)?.meta.set;
-        let before = set.checked_sub(1).filter(|s| *s >= self.shown_from_set)?;
-        let place = runs[..run].iter().filter(|r| r.meta.set == set).count();
-        let mut same_place = runs
+        let r = runs.get(run)?;
+        let before = r
+            .meta
+            .set
+            .checked_sub(1)
+            .filter(|s| *s >= self.shown_from_set)?;
+        let alike =
+            |o: &Run| (&o.meta.executor, &o.meta.variant) == (&r.meta.executor, &r.meta.variant);
+        let place = runs[..run]
+            .iter()
+            .filter(|o| o.meta.set == r.meta.set && alike(o))
+            .count();
+        let mut same = runs
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.meta.set == before);
-        same_place.nth(place).map(|(i, _)| i)
+            .filter(|(_, o)| o.meta.set == before && alike(o));
+        same.nth(place).map(|(i, _)| i)
     }
 
     /// Whether run `run` is a ghost: of a set before the latest.
@@ -316,8 +338,8 @@ impl App {
         let wanted: Vec<u16> = panels
             .iter()
             .map(|&r| {
-                let queues = self.trace().runs[r].meta.queues.len() as u16;
-                2 + self.lanes(r).len().max(1) as u16 + queues
+                let rows = 2 + self.lanes(r).len().max(1) + self.trace().runs[r].meta.queues.len();
+                u16::try_from(rows).unwrap_or(u16::MAX)
             })
             .collect();
         panels.into_iter().zip(share_rows(rows, &wanted)).collect()
@@ -360,9 +382,11 @@ impl App {
             let due = self
                 .task_lanes_at
                 .is_none_or(|at| now.duration_since(at) >= TASK_LANES_EVERY);
-            if drained > 0 && self.by_task && due {
+            self.task_lanes_stale |= drained > 0;
+            if self.task_lanes_stale && self.by_task && due {
                 self.task_lanes = derive_task_lanes(lab.trace());
                 self.task_lanes_at = Some(now);
+                self.task_lanes_stale = false;
             }
             if drained > 0 {
                 self.refresh_stats();
@@ -370,9 +394,11 @@ impl App {
         }
         let extent = self.extent();
         self.playhead.advance(dt, extent);
-        let following = self.playhead.motion != Motion::Still;
-        self.zoom
-            .keep_visible(self.playhead.t_ns, self.cols, following);
+        // A playhead that moves by itself is kept on screen; a still one stays where the user
+        // left it (a wheel zoom around the pointer may leave it off screen).
+        if self.playhead.motion != Motion::Still {
+            self.zoom.keep_visible(self.playhead.t_ns, self.cols, true);
+        }
         let runs = self.trace().runs.len();
         self.scroll.resize(runs, 0);
     }
@@ -535,6 +561,11 @@ impl App {
             self.message = Some("what-if reruns a lesson: not for a saved trace".into());
             return;
         };
+        // Runs measured beside others still going would not compare fairly.
+        if !self.finished() {
+            self.message = Some("what-if waits for the runs to finish".into());
+            return;
+        }
         let plan = lab.latest();
         self.what_if = Some(Form::new(&plan.lesson, &plan.options, &plan.runs));
     }
@@ -651,6 +682,9 @@ impl App {
                 self.playhead = Playhead::live();
                 self.task_lanes.clear();
                 self.stats.clear();
+                self.verdict = None;
+                self.shown_from_set = 0;
+                self.focus = 0;
             }
             Source::Replay(_) => {
                 self.playhead = Playhead::paused_at_start();

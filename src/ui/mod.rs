@@ -253,7 +253,8 @@ fn event_loop(
                 app.form_key(key);
                 dirty = true;
             }
-            Event::Mouse(event) => {
+            // The form and the help take the keys; the mouse waits for them to close.
+            Event::Mouse(event) if app.what_if.is_none() && !app.help => {
                 if let Some(gesture) = mouse::gesture(event) {
                     app.pointer(gesture);
                     dirty = true;

@@ -77,7 +77,8 @@ impl Playhead {
     pub fn toggle(&mut self, live: bool, extent: u64) {
         self.motion = match (self.motion, live) {
             (Motion::Still, true) => Motion::Follow,
-            (Motion::Still, false) => {
+            // Paused, or following runs that have finished: play from the playhead.
+            (Motion::Still, false) | (Motion::Follow, false) => {
                 if self.t_ns >= extent {
                     self.t_ns = 0;
                 }
@@ -260,6 +261,11 @@ mod tests {
         );
         p.end(false, 100 * MS);
         assert_eq!((p.motion, p.t_ns), (Motion::Still, 100 * MS));
+        // Live runs that have finished: space plays them again, from the start if at the end.
+        let mut p = Playhead::live();
+        p.advance(0, 100 * MS);
+        p.toggle(false, 100 * MS);
+        assert_eq!((p.motion, p.t_ns), (Motion::Play, 0));
     }
 
     #[test]

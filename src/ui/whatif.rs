@@ -22,6 +22,11 @@ pub enum Value {
         step: u64,
     },
     Toggle(bool),
+    /// One of a few choices (`of`), the one at `at`; ← and → go round them.
+    Choice {
+        at: usize,
+        of: &'static [&'static str],
+    },
     /// A run: shown or not, and its workers (`None`: it takes no count).
     Run {
         spec: ExecSpec,
@@ -33,9 +38,19 @@ pub enum Value {
 pub struct Field {
     pub label: String,
     pub value: Value,
+    /// The value it opened with: a field left as it was changes nothing.
+    start: Value,
     /// What it sets.
     what: Setting,
 }
+
+/// The GIL field's choices: the lesson's runs as they are, or every pool of threads with the
+/// GIL, or every one without.
+const GIL_CHOICES: &[&str] = &[
+    "as the lesson runs them",
+    "on for every pool",
+    "off for every pool",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Setting {
@@ -69,20 +84,17 @@ pub enum Outcome {
     Run(Box<Options>),
 }
 
-fn number(label: &str, n: u64, min: u64, max: u64, step: u64, what: Setting) -> Field {
+fn field(label: &str, value: Value, what: Setting) -> Field {
     Field {
         label: label.to_string(),
-        value: Value::Number { n, min, max, step },
+        start: value.clone(),
+        value,
         what,
     }
 }
 
-fn toggle(label: &str, on: bool, what: Setting) -> Field {
-    Field {
-        label: label.to_string(),
-        value: Value::Toggle(on),
-        what,
-    }
+fn number(label: &str, n: u64, min: u64, max: u64, step: u64, what: Setting) -> Field {
+    field(label, Value::Number { n, min, max, step }, what)
 }
 
 impl Form {
@@ -90,18 +102,20 @@ impl Form {
     pub fn new(lesson: &Scenario, options: &Options, runs: &[ExecSpec]) -> Form {
         let mut fields: Vec<Field> = runs
             .iter()
-            .map(|spec| Field {
-                label: spec.executor.name().to_string(),
-                value: Value::Run {
+            .map(|spec| {
+                let value = Value::Run {
                     spec: *spec,
                     shown: true,
-                },
-                what: Setting::Run,
+                };
+                field(spec.executor.name(), value, Setting::Run)
             })
             .collect();
-        let pools = |name: &str| runs.iter().any(|s| s.executor.name() == name);
-        if pools("threads") || pools("free-threads") {
-            fields.push(toggle("GIL for threads", pools("threads"), Setting::Gil));
+        if runs.iter().any(|s| s.executor.gil_twin().is_some()) {
+            let gil = Value::Choice {
+                at: 0,
+                of: GIL_CHOICES,
+            };
+            fields.push(field("GIL", gil, Setting::Gil));
             let ms = options.env.switch_interval.as_millis() as u64;
             fields.push(number(
                 "switch interval ms",
@@ -112,15 +126,14 @@ impl Form {
                 Setting::SwitchInterval,
             ));
         }
-        let tasks = options.tasks.unwrap_or_else(|| lesson.task_count()) as u64;
-        fields.push(number(
-            "tasks",
-            tasks,
-            1,
-            MAX_TASKS as u64,
-            1,
-            Setting::Tasks,
-        ));
+        // `--tasks` sets every group's count: a lesson of several groups says so.
+        let counts = lesson.groups.iter().map(|g| g.count);
+        let (label, tasks) = match lesson.groups.len() {
+            1 => ("tasks", lesson.task_count()),
+            _ => ("tasks in each group", counts.max().unwrap_or(1)),
+        };
+        let tasks = options.tasks.unwrap_or(tasks) as u64;
+        fields.push(number(label, tasks, 1, MAX_TASKS as u64, 1, Setting::Tasks));
         fields.extend(workload_fields(lesson, options));
         fields.push(number(
             "seed",
@@ -131,7 +144,8 @@ impl Form {
             Setting::Seed,
         ));
         if lesson.groups.iter().any(|g| g.arrive_ms != (0, None)) {
-            fields.push(toggle("tasks all arrive at once", false, Setting::AtOnce));
+            let at_once = Value::Toggle(options.arrivals_at_once);
+            fields.push(field("tasks all arrive at once", at_once, Setting::AtOnce));
         }
         Form {
             fields,
@@ -186,12 +200,15 @@ impl Form {
         }
     }
 
-    /// `base` with the form's values.
+    /// `base` with the values the form changed.
     pub fn options(&self, base: &Options) -> Result<Options, String> {
         let mut o = base.clone();
         let mut runs = Vec::new();
-        let mut gil = true;
+        let mut gil = None;
         for field in &self.fields {
+            if field.value == field.start && field.what != Setting::Run {
+                continue;
+            }
             match (&field.value, field.what) {
                 (Value::Run { spec, shown }, _) => {
                     let max = spec.executor.max_workers().unwrap_or(1);
@@ -200,7 +217,9 @@ impl Form {
                     }
                     runs.extend(shown.then_some(*spec));
                 }
-                (Value::Toggle(on), Setting::Gil) => gil = *on,
+                (Value::Choice { at, .. }, Setting::Gil) => {
+                    gil = [None, Some(true), Some(false)][*at]
+                }
                 (Value::Toggle(on), Setting::AtOnce) => o.arrivals_at_once = *on,
                 (Value::Number { n, min, max, .. }, what) => {
                     if !(*min..=*max).contains(n) {
@@ -275,17 +294,24 @@ fn set_number(o: &mut Options, what: Setting, n: u64) {
     }
 }
 
-/// A `threads` run without the GIL is `free-threads`, and back.
-fn with_gil(spec: ExecSpec, gil: bool) -> ExecSpec {
-    let swap = match (spec.executor.name(), gil) {
-        ("threads", false) => "free-threads",
-        ("free-threads", true) => "threads",
+/// A pool of threads with the GIL or without (`None`: as it is): its GIL twin, the same pool
+/// the other way.
+fn with_gil(spec: ExecSpec, gil: Option<bool>) -> ExecSpec {
+    let twin = match (spec.executor.gil_twin(), gil) {
+        (Some((has, twin)), Some(wanted)) if has != wanted => twin,
         _ => return spec,
     };
-    match crate::exec::find(swap) {
+    match crate::exec::find(twin) {
         Some(executor) => ExecSpec { executor, ..spec },
         None => spec,
     }
+}
+
+/// Whether a run's count is how many tasks it lets in at a time (an event loop's), not
+/// workers.
+fn is_limit(spec: &ExecSpec) -> bool {
+    let meta = spec.describe(&crate::exec::Env::default());
+    meta.lane_kind == crate::trace::LaneKind::Task
 }
 
 impl Field {
@@ -305,6 +331,9 @@ impl Field {
                 spec.workers = Some((to.max(1) as u32).min(max));
             }
             Value::Toggle(on) => *on = !*on,
+            Value::Choice { at, of } => {
+                *at = (*at as i64 + by).rem_euclid(of.len() as i64) as usize;
+            }
         }
     }
 
@@ -312,6 +341,7 @@ impl Field {
         match &mut self.value {
             Value::Toggle(on) => *on = !*on,
             Value::Run { shown, .. } => *shown = !*shown,
+            Value::Choice { .. } => self.step(1),
             Value::Number { .. } => {}
         }
     }
@@ -340,7 +370,12 @@ impl Field {
         match &mut self.value {
             Value::Number { n, .. } => *n /= 10,
             Value::Run { spec, .. } if spec.executor.max_workers().is_some() => {
-                spec.workers = Some(spec.workers() / 10);
+                // An event loop's limit erased is no limit.
+                let left = spec.workers() / 10;
+                spec.workers = match (left, is_limit(spec)) {
+                    (0, true) => None,
+                    _ => Some(left),
+                };
             }
             _ => {}
         }
@@ -351,19 +386,144 @@ impl Field {
         match &self.value {
             Value::Number { n, .. } => n.to_string(),
             Value::Toggle(on) => (if *on { "on" } else { "off" }).to_string(),
+            Value::Choice { at, of } => of[*at].to_string(),
             Value::Run { spec, shown } => {
                 let shown = if *shown { "shown" } else { "hidden" };
-                // An event loop's count is how many tasks it lets in at a time.
-                let meta = spec.describe(&crate::exec::Env::default());
-                let what = match meta.lane_kind {
-                    crate::trace::LaneKind::Task => "at a time",
-                    _ => "workers",
-                };
-                match spec.executor.max_workers() {
-                    Some(_) => format!("{shown}, {} {what}", spec.workers()),
-                    None => shown.to_string(),
+                match (spec.executor.max_workers(), is_limit(spec), spec.workers) {
+                    (None, ..) => shown.to_string(),
+                    (_, true, None) => format!("{shown}, no limit on tasks at a time"),
+                    (_, true, Some(n)) => format!("{shown}, {n} at a time"),
+                    (_, false, _) => format!("{shown}, {} workers", spec.workers()),
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::scenario;
+    use crossterm::event::KeyModifiers;
+
+    fn form(name: &str) -> (Form, Options) {
+        let lesson = scenario::find(name).unwrap();
+        let options = Options::default();
+        let form = Form::new(&lesson, &options, &lesson.executors);
+        (form, options)
+    }
+
+    fn press(form: &mut Form, base: &Options, keys: &str) -> Outcome {
+        let mut out = Outcome::Editing;
+        for c in keys.chars() {
+            let code = match c {
+                '>' => KeyCode::Right,
+                '<' => KeyCode::Left,
+                'v' => KeyCode::Down,
+                '\n' => KeyCode::Enter,
+                '\x08' => KeyCode::Backspace,
+                c => KeyCode::Char(c),
+            };
+            out = form.key(KeyEvent::new(code, KeyModifiers::NONE), base);
+        }
+        out
+    }
+
+    fn names(o: &Options) -> Vec<String> {
+        let runs = o.executors.as_ref().unwrap();
+        runs.iter().map(ExecSpec::to_string).collect()
+    }
+
+    /// Move the cursor to the field `label` with ↓, as a user would.
+    fn go(form: &mut Form, base: &Options, label: &str) {
+        for _ in 0..form.fields.len() {
+            if form.fields[form.cursor].label == label {
+                return;
+            }
+            press(form, base, "v");
+        }
+        panic!("no field {label}");
+    }
+
+    #[test]
+    fn a_form_left_as_it_was_changes_nothing() {
+        for lesson in scenario::builtin() {
+            let (form, base) = form(&lesson.name);
+            let o = form.options(&base).unwrap();
+            assert_eq!(o.tasks, None, "{}: the lesson's counts stay", lesson.name);
+            assert_eq!(o.latency_ms, base.latency_ms, "{}", lesson.name);
+            assert_eq!(o.size, base.size, "{}", lesson.name);
+            assert_eq!(o.arrivals_at_once, base.arrivals_at_once, "{}", lesson.name);
+            let lesson_runs: Vec<String> = lesson.executors.iter().map(|s| s.to_string()).collect();
+            assert_eq!(names(&o), lesson_runs, "{}: the same runs", lesson.name);
+        }
+    }
+
+    #[test]
+    fn the_gil_goes_off_for_every_pool_or_on() {
+        let (mut form, base) = form("cpu");
+        go(&mut form, &base, "GIL");
+        assert_eq!(
+            form.fields[form.cursor].value_words(),
+            "as the lesson runs them"
+        );
+        let Outcome::Run(o) = press(&mut form, &base, ">>\n") else {
+            panic!("runs")
+        };
+        let runs = names(&o);
+        assert!(
+            runs.iter()
+                .filter(|r| r.starts_with("free-threads"))
+                .count()
+                == 2,
+            "{runs:?}"
+        );
+        assert!(!runs.iter().any(|r| r.starts_with("threads")), "{runs:?}");
+        let Outcome::Run(o) = press(&mut form, &base, "<\n") else {
+            panic!("runs")
+        };
+        let runs = names(&o);
+        assert!(
+            runs.iter().filter(|r| r.starts_with("threads")).count() == 2,
+            "{runs:?}"
+        );
+    }
+
+    #[test]
+    fn workers_and_tasks_change_only_what_was_edited() {
+        let (mut form, base) = form("io");
+        go(&mut form, &base, "threads");
+        let Outcome::Run(o) = press(&mut form, &base, "10\n") else {
+            panic!("runs")
+        };
+        assert_eq!(names(&o)[1], "threads:10");
+        assert_eq!(o.tasks, None);
+        go(&mut form, &base, "tasks");
+        let Outcome::Run(o) = press(&mut form, &base, "12\n") else {
+            panic!("runs")
+        };
+        assert_eq!(o.tasks, Some(12));
+        // Several groups: the count is each group's.
+        let (form, _) = self::form("coffees");
+        assert!(form.fields.iter().any(|f| f.label == "tasks in each group"));
+    }
+
+    #[test]
+    fn an_event_loop_without_a_limit_says_so_and_a_mistake_stays_in_the_form() {
+        let (mut form, base) = form("io");
+        go(&mut form, &base, "async");
+        let words = form.fields[form.cursor].value_words();
+        assert_eq!(words, "shown, no limit on tasks at a time");
+        press(&mut form, &base, "3");
+        assert_eq!(form.fields[form.cursor].value_words(), "shown, 3 at a time");
+        press(&mut form, &base, "\x08");
+        assert_eq!(
+            form.fields[form.cursor].value_words(),
+            "shown, no limit on tasks at a time"
+        );
+        go(&mut form, &base, "threads");
+        let out = press(&mut form, &base, "0\n");
+        assert!(matches!(out, Outcome::Editing));
+        assert_eq!(form.error.as_deref(), Some("threads takes 1 to 1024"));
     }
 }

@@ -45,8 +45,22 @@ impl RunOneByOne for Plan {
 }
 
 /// Run a built-in lesson one run after another and return its trace.
+/// Runs measured in this test binary take the machine in turn: tests run in parallel, and a
+/// run beside another would measure that one's load (on two cores, threads could not run at
+/// once). Other test binaries run one after another.
+static MACHINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+pub fn measured(plan: Plan) -> Trace {
+    let _machine = MACHINE.lock().unwrap_or_else(|e| e.into_inner());
+    plan.run_one_by_one()
+}
+
 pub fn run(name: &str, executors: &str, tune: impl FnOnce(&mut Options)) -> Trace {
-    session(scenario::find(name).unwrap(), Some(executors), tune).run_one_by_one()
+    measured(session(
+        scenario::find(name).unwrap(),
+        Some(executors),
+        tune,
+    ))
 }
 
 pub fn by_executor<'a>(trace: &'a Trace, label: &str) -> &'a Run {

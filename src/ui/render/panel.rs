@@ -28,7 +28,7 @@ impl Geometry {
     fn of(area: Rect, app: &App) -> Geometry {
         let label_w = app.label_width(area.width);
         let x0 = area.x + label_w + 1;
-        let cols = (area.right() - x0) as usize;
+        let cols = area.right().saturating_sub(x0) as usize;
         let window = app.window();
         Geometry {
             area,
