@@ -155,6 +155,7 @@ pub fn meta(spec: &ExecSpec, label: String) -> RunMeta {
         roles: Vec::new(),
         point: Default::default(),
         set: 0,
+        sampled: None,
     }
 }
 

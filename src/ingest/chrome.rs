@@ -540,6 +540,7 @@ fn foreign_meta(run_in: &RunIn, lanes: u32, tasks: u32, own: bool) -> RunMeta {
         roles: Vec::new(),
         point: Default::default(),
         set: 0,
+        sampled: None,
     }
 }
 

@@ -46,6 +46,7 @@ pub fn replay(trace: Trace) -> Trace {
 
 fn replay_run(recorder: &mut Recorder, run: Run) {
     let id = recorder.add_run(run.meta);
+    let functions = run.functions;
     let record = |t_ns, lane, task, mark, reason| {
         Msg::Record(Record {
             t_ns,
@@ -71,6 +72,18 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
                 run: id,
                 lane: l,
                 error_ns,
+            });
+        }
+        for w in lane.frames {
+            recorder.apply(Msg::Where {
+                run: id,
+                lane: l,
+                at_ns: w.at_ns,
+                function: functions
+                    .get(w.function as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                gil_released: w.gil_released,
             });
         }
         for span in lane.spans {

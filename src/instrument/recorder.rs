@@ -121,7 +121,43 @@ impl Recorder {
                 self.trace.dropped = self.sink.dropped();
             }
             Msg::Skipped(n) => self.trace.skipped += n,
+            Msg::NewRun(meta) => {
+                self.trace.add_run(*meta);
+            }
+            Msg::Meta { run, meta } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.meta = *meta;
+                }
+            }
+            Msg::Where {
+                run,
+                lane,
+                at_ns,
+                function,
+                gil_released,
+            } => self.apply_where(run, lane, at_ns, &function, gil_released),
         }
+    }
+
+    /// Where a sampled thread is from `at_ns` on (its function named once per run).
+    fn apply_where(&mut self, run: u32, lane: u32, at_ns: u64, function: &str, gil_released: bool) {
+        let Some(r) = self.trace.runs.get_mut(run as usize) else {
+            return;
+        };
+        let function = match r.functions.iter().rposition(|f| f == function) {
+            Some(i) => i as u32,
+            None => {
+                r.functions.push(function.to_string());
+                (r.functions.len() - 1) as u32
+            }
+        };
+        let frames = &mut r.lane_mut(lane).frames;
+        let at_ns = frames.last().map_or(at_ns, |w| at_ns.max(w.at_ns));
+        frames.push(crate::trace::Where {
+            at_ns,
+            function,
+            gil_released,
+        });
     }
 
     /// A whole span on its lane, after the lane's last one (cut to start there, if it began

@@ -3,6 +3,7 @@
 //! again, and runs a second set beside the first (a what-if). The UI holds a `Lab`, reads its
 //! trace and sends it these commands; the headless commands run one to its end.
 
+mod live;
 pub mod plan;
 pub mod scenario;
 
@@ -66,6 +67,8 @@ pub struct Lab {
     recorder: Recorder,
     sets: Vec<Set>,
     order: Order,
+    /// A live source instead of a plan: a real program sampled (see [`live`]).
+    sampler: Option<crate::ingest::python::Sampler>,
 }
 
 impl Lab {
@@ -78,6 +81,7 @@ impl Lab {
                 started: None,
             }],
             order,
+            sampler: None,
         }
     }
 
@@ -104,6 +108,10 @@ impl Lab {
     /// Stop every run and begin a new trace with every set started again. Runs blocked in a
     /// request can take a while to stop: they are stopped on a thread of their own.
     pub fn rerun(&mut self) {
+        if self.sets.is_empty() {
+            // A real program is not run again.
+            return;
+        }
         let stopping: Vec<Started> = self
             .sets
             .iter_mut()
@@ -123,6 +131,9 @@ impl Lab {
             if let Some(started) = set.started.take() {
                 started.stop();
             }
+        }
+        if let Some(sampler) = &mut self.sampler {
+            sampler.stop();
         }
         self.recorder.drain();
     }
@@ -147,6 +158,7 @@ impl Lab {
             .iter()
             .filter_map(|s| s.started.as_ref())
             .all(Started::finished)
+            && self.sampler.as_ref().is_none_or(|s| s.finished())
     }
 
     /// Start, wait for every run to end, and return the trace.

@@ -11,6 +11,7 @@ fn nature(run: &Run) -> Option<&'static str> {
         (true, _) => Some("emulated GIL"),
         (false, Origin::Modelled) => Some("modelled platform"),
         (false, Origin::Imported) => Some("imported"),
+        (false, Origin::Sampled) => Some("sampled"),
         (false, Origin::Measured) => None,
     }
 }

@@ -119,6 +119,17 @@ pub fn lane_order(lanes: &[Lane]) -> Vec<usize> {
     order
 }
 
+/// A program's name for a trace and its header: `python3.12 app.py` for `python3.12 -u
+/// path/to/app.py --fast`.
+pub fn program_name(command: &[String]) -> String {
+    let base = |w: &str| w.rsplit('/').next().unwrap_or(w).to_string();
+    let program = command.first().map(|w| base(w)).unwrap_or_default();
+    match command.iter().skip(1).find(|w| !w.starts_with('-')) {
+        Some(script) if script.ends_with(".py") => format!("{program} {}", base(script)),
+        _ => program,
+    }
+}
+
 /// How many workers, in words: `5 threads`, `2 processes`, `1 loop`, `10 instances`.
 pub fn workers(run: &Run) -> String {
     let n = run.worker_count();
