@@ -35,7 +35,9 @@ pub fn main() -> i32 {
         Some(Command::Export(args)) => export(args).map(|()| 0),
         Some(Command::Py(args)) => py(args.command, &args.sampling, &args.output),
         Some(Command::Attach(args)) => attach(args.pid, &args.sampling, &args.output),
-        Some(Command::Watchdog { group }) => return crate::ingest::python::watchdog_main(group),
+        Some(Command::Watchdog { group, dir }) => {
+            return crate::ingest::python::watchdog_main(group, &dir)
+        }
         None => run(RunArgs {
             scenario: "io".into(),
             ..default_run_args()

@@ -39,7 +39,7 @@ pub enum Command {
     #[command(name = "__worker", hide = true)]
     Worker,
     #[command(name = "__watchdog", hide = true)]
-    Watchdog { group: u32 },
+    Watchdog { group: u32, dir: PathBuf },
 }
 
 #[derive(Debug, Args, Default)]

@@ -2,8 +2,10 @@
 //! whether the OS has it running (or runnable), and the system call it is blocked in.
 //!
 //! - holds the GIL and runs: `run`;
-//! - runs without the GIL: native code that let it go (`run`, marked as such), unless it has
-//!   just been woken on the GIL's own futex (then it is still `ready` for the GIL);
+//! - runs without the GIL: native code that let it go (`run`, marked as such), unless it is
+//!   on the GIL's own futex, or was not so at the sample before: a thread handing the GIL over
+//!   or taking it back runs for microseconds without it, so one sample of that is still `ready`
+//!   for the GIL, two in a row are native code (where the GIL's futexes are known, 3.12+);
 //! - sleeps on a futex inside the interpreter's GIL state (CPython 3.12+): `ready` for the GIL;
 //! - sleeps otherwise: `wait`, for what its system call says (I/O, a timer, a lock, a child).
 //!
@@ -22,6 +24,8 @@ pub struct Seen<'a> {
     pub syscall: Option<Syscall>,
     /// Its Python frames, innermost first: (function, file).
     pub frames: &'a [(&'a str, &'a str)],
+    /// How many samples in a row, this one included, it ran without the GIL off its futex.
+    pub unheld: u32,
 }
 
 /// What a thread does: its state, why (wait and ready), and whether it runs with the GIL let go.
@@ -72,16 +76,20 @@ impl GilFutexes {
     fn holds(&self, futex: u64) -> bool {
         (self.from..self.to).contains(&futex)
     }
+
+    /// The system call is a sleep on one of the GIL's futexes.
+    pub fn holds_futex(&self, call: Syscall) -> bool {
+        is_futex(call.nr) && self.holds(call.arg0)
+    }
 }
 
 /// What the thread does, by the rules above.
 pub fn classify(seen: &Seen, gil: Option<GilFutexes>) -> Doing {
-    let on_gil = |s: &Option<Syscall>| {
-        s.is_some_and(|s| is_futex(s.nr) && gil.is_some_and(|g| g.holds(s.arg0)))
-    };
+    let on_gil = |s: &Option<Syscall>| s.is_some_and(|s| gil.is_some_and(|g| g.holds_futex(s)));
     match (seen.active, seen.owns_gil) {
         (true, true) => Doing::run(false),
         (true, false) if on_gil(&seen.syscall) => Doing::why(Reason::Gil),
+        (true, false) if gil.is_some() && seen.unheld < 2 => Doing::why(Reason::Gil),
         (true, false) => Doing::run(true),
         (false, _) if on_gil(&seen.syscall) => Doing::why(Reason::Gil),
         (false, _) => Doing::why(blocked_on(seen)),
@@ -190,6 +198,7 @@ mod tests {
             active,
             syscall,
             frames: &[],
+            unheld: 2,
         };
         classify(&seen, Some(GilFutexes::at(GIL)))
     }
@@ -210,8 +219,18 @@ mod tests {
     }
 
     #[test]
-    fn running_without_the_gil_is_native_code_that_let_it_go() {
+    fn running_without_the_gil_two_samples_in_a_row_is_native_code_that_let_it_go() {
         assert_eq!(of(false, true, None), Doing::run(true));
+        let once = Seen {
+            active: true,
+            unheld: 1,
+            ..Seen::default()
+        };
+        assert_eq!(
+            classify(&once, Some(GilFutexes::at(GIL))),
+            Doing::why(Reason::Gil)
+        );
+        assert_eq!(classify(&once, None), Doing::run(true));
     }
 
     #[test]

@@ -97,9 +97,9 @@ impl Sampler {
             tasks: program.is_some() && (spy.version.major, spy.version.minor) >= (3, 12),
         };
         let output = program.as_ref().map(Program::output);
-        let probe = program.as_ref().and_then(|p| {
+        let probe = program.as_mut().and_then(|p| {
             let epoch = tasks::monotonic_ns().saturating_sub(clock.now_ns());
-            tasks::Listener::bind(&p.dir.join("probe.sock"), epoch)
+            tasks::Listener::new(p.probe.take()?, epoch)
         });
         let mut sampler = Loop {
             processes: Vec::new(),

@@ -25,6 +25,8 @@ struct Thread {
     read_at: Instant,
     doing: Option<Doing>,
     function: Option<String>,
+    /// Samples in a row it ran without the GIL, off the GIL's futex.
+    unheld: u32,
 }
 
 /// How a process is sampled.
@@ -220,14 +222,21 @@ impl Process {
             .map(|f| (f.name.as_str(), f.filename.as_str()))
             .collect();
         let needs_syscall = !trace.active || !trace.owns_gil;
+        let syscall = thread
+            .tid
+            .filter(|_| needs_syscall)
+            .and_then(|tid| procfs::syscall(pid, tid));
+        let off_gil = syscall.is_none_or(|s| gil.is_none_or(|g| !g.holds_futex(s)));
+        thread.unheld = match trace.active && !trace.owns_gil && off_gil {
+            true => thread.unheld + 1,
+            false => 0,
+        };
         let seen = Seen {
             owns_gil: trace.owns_gil,
             active: trace.active,
-            syscall: thread
-                .tid
-                .filter(|_| needs_syscall)
-                .and_then(|tid| procfs::syscall(pid, tid)),
+            syscall,
             frames: &frames,
+            unheld: thread.unheld,
         };
         let doing = classify(&seen, gil);
         let (lane, name) = (thread.lane, trace.thread_name.clone());
@@ -283,9 +292,15 @@ impl Process {
                 read_at: Instant::now(),
                 doing: None,
                 function: None,
+                unheld: 0,
             },
         );
-        self.name_lane(lane, format!("thread {}", lane + 1));
+        // py-spy names threads from `threading`; without it, the main thread is still known.
+        let name = match tid {
+            Some(tid) if tid == self.pid => "MainThread".to_string(),
+            _ => format!("thread {}", lane + 1),
+        };
+        self.name_lane(lane, name);
         self.meta.workers = self.threads.len() as u32;
         self.sink.send_surely(Msg::Meta {
             run: self.run,

@@ -6,6 +6,7 @@
 
 use crate::error::Error;
 use std::io::{Read, Write};
+use std::os::unix::net::UnixListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -43,6 +44,8 @@ pub struct Program {
     watchdog: Option<(Child, ChildStdin)>,
     /// The probe's directory (its `sitecustomize.py` and socket), removed when stopped.
     pub dir: PathBuf,
+    /// The probe's socket, listening before the program starts (taken by the sampler).
+    pub probe: Option<UnixListener>,
     output: Arc<Mutex<Vec<u8>>>,
 }
 
@@ -50,6 +53,7 @@ impl Program {
     /// Start `launch.command`, reporting to a probe socket in a fresh directory.
     pub fn start(launch: &Launch) -> Result<Program, Error> {
         let dir = probe_dir()?;
+        let probe = UnixListener::bind(dir.join("probe.sock")).ok();
         let program = launch
             .command
             .first()
@@ -81,12 +85,13 @@ impl Program {
         let watchdog = launch
             .watchdog
             .as_deref()
-            .and_then(|exe| watchdog(exe, child.id()));
+            .and_then(|exe| watchdog(exe, child.id(), &dir));
         Ok(Program {
             child,
             code: None,
             watchdog,
             dir,
+            probe,
             output,
         })
     }
@@ -200,10 +205,11 @@ fn keep(pipe: Option<impl Read + Send + 'static>, into: &Arc<Mutex<Vec<u8>>>) {
         });
 }
 
-/// Start the watchdog of process group `group`.
-fn watchdog(exe: &Path, group: u32) -> Option<(Child, ChildStdin)> {
+/// Start the watchdog of process group `group` (and of the probe's directory `dir`).
+fn watchdog(exe: &Path, group: u32, dir: &Path) -> Option<(Child, ChildStdin)> {
     let mut child = Command::new(exe)
         .args(["__watchdog", &group.to_string()])
+        .arg(dir)
         .process_group(0)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -214,9 +220,10 @@ fn watchdog(exe: &Path, group: u32) -> Option<(Child, ChildStdin)> {
     Some((child, stdin))
 }
 
-/// The watchdog (`runwait __watchdog GROUP`): waits for its stdin to close. Closed without a
-/// word, runwait died without stopping its program: stop the group.
-pub fn watchdog_main(group: u32) -> i32 {
+/// The watchdog (`runwait __watchdog GROUP DIR`): waits for its stdin to close. Closed without
+/// a word, runwait died without stopping its program: stop the group, remove the probe's
+/// directory.
+pub fn watchdog_main(group: u32, dir: &Path) -> i32 {
     for signal in [
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGHUP,
@@ -234,6 +241,12 @@ pub fn watchdog_main(group: u32) -> i32 {
         let _ = rustix::process::kill_process_group(group, rustix::process::Signal::TERM);
         std::thread::sleep(GRACE);
         let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+    }
+    if dir
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("runwait-py-"))
+    {
+        let _ = std::fs::remove_dir_all(dir);
     }
     0
 }

@@ -17,7 +17,6 @@ use crate::instrument::Mark;
 use crate::trace::Reason;
 use std::io::Read;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::Path;
 
 /// One event of a task, in the trace's time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,9 +54,8 @@ pub fn monotonic_ns() -> u64 {
 }
 
 impl Listener {
-    /// Listen at `path`; `epoch_ns`: CLOCK_MONOTONIC at the trace clock's 0.
-    pub fn bind(path: &Path, epoch_ns: u64) -> Option<Listener> {
-        let listener = UnixListener::bind(path).ok()?;
+    /// Read from `listener`; `epoch_ns`: CLOCK_MONOTONIC at the trace clock's 0.
+    pub fn new(listener: UnixListener, epoch_ns: u64) -> Option<Listener> {
         listener.set_nonblocking(true).ok()?;
         Some(Listener {
             listener,
