@@ -1,7 +1,7 @@
 //! Run titles: a panel's in the terminal (what runs and how far it got; once finished, its
 //! summary) and a run's in the headless text and the picture.
 
-use super::words::{human_ms, lesson, ms, reason_word, workers};
+use super::words::{human_ms, lesson, ms, reason_word, sampling, workers};
 use crate::trace::{speedup, Origin, Outcome, Reason, Run, RunStats, Trace};
 use std::fmt::Write;
 
@@ -11,7 +11,8 @@ fn nature(run: &Run) -> Option<&'static str> {
         (true, _) => Some("emulated GIL"),
         (false, Origin::Modelled) => Some("modelled platform"),
         (false, Origin::Imported) => Some("imported"),
-        (false, Origin::Sampled) => Some("sampled"),
+        // Said with its rate, its Python and what it cannot tell apart (`words::sampling`).
+        (false, Origin::Sampled) => None,
         (false, Origin::Measured) => None,
     }
 }
@@ -68,11 +69,13 @@ pub fn panel(
         (None, _) => {
             f.add(3, workers(run));
             f.0.extend(nature(run).map(|n| (2, n.to_string())));
+            f.0.extend(sampling(run).map(|n| (2, n)));
             f.add(1, "waiting to start");
         }
         (Some(_), None) => {
             f.add(3, workers(run));
             f.0.extend(nature(run).map(|n| (2, n.to_string())));
+            f.0.extend(sampling(run).map(|n| (2, n)));
             f.add(1, human_ms(ms(elapsed_ns)));
             f.add(2, format!("{done}/{} done", run.meta.tasks));
         }
@@ -93,6 +96,7 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats) {
     if let Some(n) = nature(run) {
         f.add(2, n);
     }
+    f.0.extend(sampling(run).map(|n| (2, n)));
     f.add(3, format!("{}/{} done", s.done, run.meta.tasks));
     if s.lost > 0 {
         f.add(2, format!("{} lost", s.lost));
@@ -129,6 +133,9 @@ pub fn run(trace: &Trace, run: &Run, model: bool) -> String {
     let mut t = format!("{} · {}", run.meta.label, workers(run));
     if run.meta.gil {
         t.push_str(" · emulated CPython GIL");
+    }
+    if let Some(words) = sampling(run) {
+        let _ = write!(t, " · {words}");
     }
     if let (true, Some(words)) = (model, &run.meta.model) {
         let _ = write!(t, " · {words}");

@@ -119,6 +119,44 @@ pub fn lane_order(lanes: &[Lane]) -> Vec<usize> {
     order
 }
 
+/// How a run sampled from a real Python program was sampled, and what it cannot tell apart:
+/// `sampled at 250 Hz · CPython 3.11.7 · GIL waits not told apart · asyncio tasks not shown`.
+pub fn sampling(run: &Run) -> Option<String> {
+    let s = run.meta.sampled.as_ref()?;
+    let mut words = format!("sampled at {} Hz", s.hz);
+    if s.paused {
+        words.push_str(", paused at each");
+    }
+    if !s.python.is_empty() {
+        words.push_str(&format!(" · CPython {}", s.python));
+    }
+    if !s.gil_waits {
+        words.push_str(" · GIL waits not told apart from locks");
+    }
+    if !s.syscalls {
+        words.push_str(" · wait reasons not told");
+    }
+    if !s.tasks {
+        words.push_str(" · asyncio tasks not shown");
+    }
+    Some(words)
+}
+
+/// Where a sampled thread was at the caption's instant: ` in fetch (download.py)`, with
+/// ` (native code, GIL let go)` when it ran without the GIL.
+pub fn where_words(run: &Run, lane: &Lane, t_ns: u64) -> String {
+    let Some(w) = lane.where_at(t_ns) else {
+        return String::new();
+    };
+    let function = run.functions.get(w.function as usize).map_or("?", |f| f);
+    let native = if w.gil_released {
+        " (native code, GIL let go)"
+    } else {
+        ""
+    };
+    format!(" in {function}{native}")
+}
+
 /// A program's name for a trace and its header: `python3.12 app.py` for `python3.12 -u
 /// path/to/app.py --fast`.
 pub fn program_name(command: &[String]) -> String {
