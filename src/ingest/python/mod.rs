@@ -16,7 +16,7 @@
 //! Every process is a run, all drawn from the first one's start, so they share one time axis.
 
 mod classify;
-mod process;
+pub mod process;
 mod procfs;
 pub mod program;
 mod sampler;
@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 /// The default sampling rate: what keeps a CPU-bound program's slowdown within 5% here
 /// (`cargo bench --bench python`), and never under 200.
-pub const DEFAULT_HZ: u32 = 250;
+pub const DEFAULT_HZ: u32 = 500;
 
 /// The highest sampling rate asked for (a sample of a few threads takes about 300 µs).
 pub const MAX_HZ: u32 = 2_000;

@@ -146,7 +146,8 @@ impl Process {
         self.failures = 0;
         let mut seen = Vec::with_capacity(traces.len());
         // py-spy lists the newest thread first: lanes go in the order threads started.
-        for trace in traces.iter().rev() {
+        // A thread state not yet bound to its thread (id 0) is a thread still starting.
+        for trace in traces.iter().rev().filter(|t| t.thread_id != 0) {
             seen.push(trace.thread_id);
             self.sample_thread(trace, at_ns);
         }
