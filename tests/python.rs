@@ -452,3 +452,25 @@ fn sigterm_stops_the_program_runwait_started() {
 fn a_killed_runwait_still_takes_its_program_down_through_the_watchdog() {
     ended_by(9, "marker-kill-4712");
 }
+
+#[test]
+fn a_sampled_trace_saves_and_replays_with_its_frames_and_how_it_was_sampled() {
+    let Some(python) = find_python(12).or_else(|| find_python(13)) else {
+        eprintln!("SKIPPED: neither CPython 3.12 nor 3.13 found");
+        return;
+    };
+    let (trace, _) = sample(&python, "exit3.py");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("py.json");
+    runwait::trace::file::save(&trace, &path).unwrap();
+    let back = runwait::ingest::load(&path).unwrap();
+    assert_eq!(back.runs, trace.runs);
+    let run = &back.runs[0];
+    assert_eq!(run.meta.origin, runwait::trace::Origin::Sampled);
+    let main = lane(run, "MainThread");
+    let module = main
+        .frames
+        .iter()
+        .any(|w| run.functions[w.function as usize] == "<module> (exit3.py)");
+    assert!(module, "{:?}", run.functions);
+}
