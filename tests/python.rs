@@ -474,3 +474,64 @@ fn a_sampled_trace_saves_and_replays_with_its_frames_and_how_it_was_sampled() {
         .any(|w| run.functions[w.function as usize] == "<module> (exit3.py)");
     assert!(module, "{:?}", run.functions);
 }
+
+#[test]
+fn a_python_older_than_3_11_is_refused_in_one_line() {
+    let Some(python) = find_python(10) else {
+        eprintln!("SKIPPED: CPython 3.10 not found");
+        return;
+    };
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let out = runwait(&[
+        "py",
+        "--headless",
+        "--",
+        &python.to_string_lossy(),
+        &program("gil.py"),
+    ]);
+    one_line_exit_2(&out, "runwait samples CPython 3.11 or later");
+}
+
+#[test]
+fn not_permitted_to_read_the_process_says_what_to_do() {
+    let Some(python) = find_python(12).or_else(|| find_python(13)) else {
+        eprintln!("SKIPPED: neither CPython 3.12 nor 3.13 found");
+        return;
+    };
+    let setpriv = Path::new("/usr/bin/setpriv");
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .unwrap()
+        .stdout;
+    if !setpriv.exists() || String::from_utf8_lossy(&root).trim() != "0" {
+        eprintln!("SKIPPED: needs root and setpriv to read a process as another user");
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut program = std::process::Command::new(python)
+        .args(["-c", "import time; time.sleep(20)"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // A copy of runwait that user nobody can run.
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("runwait");
+    std::fs::copy(env!("CARGO_BIN_EXE_runwait"), &exe).unwrap();
+    let open = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    open(dir.path());
+    open(&exe);
+    let out = std::process::Command::new(setpriv)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&exe)
+        .args(["attach", "--headless", &program.id().to_string()])
+        .output()
+        .unwrap();
+    one_line_exit_2(&out, "not permitted to read process");
+    assert!(program.try_wait().unwrap().is_none(), "attach stopped it");
+    program.kill().unwrap();
+    program.wait().unwrap();
+}

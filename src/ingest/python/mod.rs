@@ -90,7 +90,19 @@ impl Sampler {
             Target::Attach(pid) if procfs::alive(*pid) => (None, *pid),
             Target::Attach(pid) => return Err(Error::Python(format!("no process {pid}"))),
         };
-        let spy = attach(pid, options.paused, program.as_mut())?;
+        let spy = match attach(pid, options.paused, program.as_mut()) {
+            Ok(spy) => spy,
+            Err(e) => {
+                // What the program said before it could be sampled, then why.
+                let said = program.as_ref().map(Program::output);
+                drop(program);
+                if let Some(said) = said {
+                    let said = said.lock().unwrap_or_else(|e| e.into_inner());
+                    let _ = std::io::Write::write_all(&mut std::io::stderr(), &said);
+                }
+                return Err(e);
+            }
+        };
         let how = How {
             hz: options.hz,
             paused: options.paused,
@@ -182,6 +194,9 @@ fn attach(
     let deadline = Instant::now() + START_PATIENCE;
     loop {
         let err = match process::open(pid, paused) {
+            Ok(spy) if (spy.version.major, spy.version.minor) < OLDEST => {
+                return Err(Error::Python(too_old(pid, &spy.version)));
+            }
             Ok(mut spy) => match spy.get_stack_traces() {
                 Ok(_) => return Ok(spy),
                 Err(e) => e,
@@ -206,6 +221,17 @@ fn attach(
     }
 }
 
+/// The oldest CPython runwait samples: from 3.11 on a thread's OS id is in its thread state, so
+/// its state, its system call and its CPU waits can be read.
+const OLDEST: (u64, u64) = (3, 11);
+
+fn too_old(pid: u32, v: &impl std::fmt::Display) -> String {
+    format!(
+        "process {pid} runs Python {v}: runwait samples CPython {}.{} or later",
+        OLDEST.0, OLDEST.1
+    )
+}
+
 fn denied(err: &anyhow::Error) -> bool {
     let text = format!("{err:#}");
     text.contains("Operation not permitted") || text.contains("Permission denied")
@@ -222,8 +248,9 @@ fn why_not(pid: u32, err: &anyhow::Error) -> String {
     let name = name.split(' ').next().unwrap_or("");
     if denied(err) {
         return format!(
-            "not permitted to read process {pid} ({name}): run runwait as root, or allow it with \
-             `sysctl kernel.yama.ptrace_scope=0` (in a container: --cap-add SYS_PTRACE)"
+            "not permitted to read process {pid} ({name}): run runwait as root or as the \
+             program's user (with `sysctl kernel.yama.ptrace_scope=0` where only a parent may; \
+             in a container, --cap-add SYS_PTRACE)"
         );
     }
     if let Some(text) = unsupported(err) {
