@@ -8,11 +8,11 @@ use std::fmt::Write;
 /// What a panel says besides its label: the GIL, or what of the run is not measured here.
 fn nature(run: &Run) -> Option<&'static str> {
     match (run.meta.gil, run.meta.origin) {
+        // A real CPython's GIL: said with how it was sampled (`words::sampling`).
+        (_, Origin::Sampled) => None,
         (true, _) => Some("emulated GIL"),
         (false, Origin::Modelled) => Some("modelled platform"),
         (false, Origin::Imported) => Some("imported"),
-        // Said with its rate, its Python and what it cannot tell apart (`words::sampling`).
-        (false, Origin::Sampled) => None,
         (false, Origin::Measured) => None,
     }
 }
@@ -131,7 +131,7 @@ pub fn ready_split(s: &RunStats) -> String {
 pub fn run(trace: &Trace, run: &Run, model: bool) -> String {
     let s = run.stats();
     let mut t = format!("{} · {}", run.meta.label, workers(run));
-    if run.meta.gil {
+    if run.meta.gil && run.meta.origin != Origin::Sampled {
         t.push_str(" · emulated CPython GIL");
     }
     if let Some(words) = sampling(run) {

@@ -214,6 +214,45 @@ pub fn lesson(run: &Run) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::{RunMeta, Sampled, Where};
+
+    #[test]
+    fn a_sampled_run_says_how_and_what_it_cannot_tell_apart() {
+        let mut run = Run::new(RunMeta {
+            sampled: Some(Sampled {
+                hz: 500,
+                python: "3.11.7".into(),
+                syscalls: true,
+                ..Sampled::default()
+            }),
+            ..RunMeta::default()
+        });
+        assert_eq!(
+            sampling(&run).unwrap(),
+            "sampled at 500 Hz · CPython 3.11.7 · GIL waits not told apart from locks · asyncio \
+             tasks not shown"
+        );
+        run.functions = vec!["fetch (app.py)".into()];
+        let mut lane = Lane::named("MainThread");
+        lane.frames.push(Where {
+            at_ns: 10,
+            function: 0,
+            gil_released: true,
+        });
+        assert_eq!(where_words(&run, &lane, 5), "");
+        assert_eq!(
+            where_words(&run, &lane, 10),
+            " in fetch (app.py) (native code, GIL let go)"
+        );
+        assert_eq!(
+            program_name(&[
+                "/usr/bin/python3.12".into(),
+                "-u".into(),
+                "src/app.py".into()
+            ]),
+            "python3.12 app.py"
+        );
+    }
 
     #[test]
     fn nice_steps_and_labels() {

@@ -67,6 +67,8 @@ pub fn meta(pid: u32, spy: Option<&PythonSpy>, how: &How) -> RunMeta {
         executor: "python".into(),
         label: format!("{} (pid {pid})", short_command(&command)),
         workers: 0,
+        // CPython's own GIL (a free-threaded build is not told apart).
+        gil: true,
         tasks: 0,
         lane_kind: LaneKind::Thread,
         ready: Reason::Gil,
