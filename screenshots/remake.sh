@@ -2,7 +2,8 @@
 # Remakes every picture in screenshots/ from the real binary. The terminal UI's screens, in tmux:
 # <name>.ans keeps the colour codes (view with `cat`), <name>.txt is the same screen as plain text.
 # Then each lesson's diagrams as an SVG picture (<lesson>.svg, `runwait export --svg`), and the
-# real Python program traced by viztracer in tests/data (viztracer_io.svg).
+# real Python program traced by viztracer in tests/data (viztracer_io.svg). py-threads is a real
+# Python program sampled live (`runwait py`; needs CPython 3.12).
 # Usage: screenshots/remake.sh   (needs tmux; run from anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,16 @@ shoot chefs 120 40 -- "$bin run chefs"
 shoot burgers 120 40 -- "$bin run burgers"
 shoot salads 120 40 -- "$bin run salads"
 shoot coffees 120 40 -- "$bin run coffees"
+# A real Python program sampled live: the article's threaded download from a slow local server.
+py312=$(ls "$HOME"/.pyenv/versions/3.12.*/bin/python3.12 2>/dev/null | tail -1 || true)
+py312=${py312:-$(command -v python3.12 || true)}
+if [ -n "$py312" ]; then
+  "$py312" assets/python/slow_server.py 8765 &
+  server=$!
+  sleep 0.5
+  shoot py-threads 120 40 -- "$bin py -- $py312 assets/python/download.py http://127.0.0.1:8765/"
+  kill "$server"
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for lesson in $("$bin" list | awk '{print $1}'); do

@@ -1,16 +1,21 @@
 //! What each command does, from parsed arguments to output. `main.rs` only calls [`main`].
 
-use crate::cli::{Cli, Command, CompareArgs, ExportArgs, OutputArgs, ReplayArgs, RunArgs};
+use crate::cli::{
+    Cli, Command, CompareArgs, ExportArgs, OutputArgs, ReplayArgs, RunArgs, SamplingArgs,
+};
 use crate::error::Error;
 use crate::exec::Env;
 use crate::export::{json, text};
+use crate::ingest::python::{Launch, Options as SampleOptions, Target};
 use crate::lab::scenario::{self, Order};
 use crate::lab::{Lab, Options, Plan};
 use crate::trace::file;
 use crate::ui;
 use clap::Parser;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Whether stdout was closed when runwait started (`>&-`).
@@ -37,6 +42,11 @@ pub fn main() -> i32 {
         Some(Command::Replay(args)) => replay(args),
         Some(Command::Compare(args)) => compare(args),
         Some(Command::Export(args)) => export(args).map(|()| 0),
+        Some(Command::Py(args)) => py(args.command, &args.sampling, &args.output),
+        Some(Command::Attach(args)) => attach(args.pid, &args.sampling, &args.output),
+        Some(Command::Watchdog { group, dir }) => {
+            return crate::ingest::python::watchdog_main(group, &dir)
+        }
         None => run(RunArgs {
             scenario: "io".into(),
             ..default_run_args()
@@ -273,6 +283,70 @@ fn tell(notes: &crate::exec::Notes, trace: &crate::trace::Trace) {
         tracing::warn!("{line}");
         say(&line);
     }
+}
+
+/// `runwait py -- PROGRAM [ARGS]`: start it and sample it. Returns its exit code when it
+/// ended by itself.
+fn py(command: Vec<String>, sampling: &SamplingArgs, output: &OutputArgs) -> Result<i32, Error> {
+    check_output(output)?;
+    let name = crate::present::words::program_name(&command);
+    let launch = Launch {
+        command,
+        keep_output: wants_ui(output),
+        watchdog: std::env::current_exe().ok(),
+    };
+    sample(&name, Target::Start(launch), sampling, output)
+}
+
+/// `runwait attach PID`: sample a running program (never stopped).
+fn attach(pid: u32, sampling: &SamplingArgs, output: &OutputArgs) -> Result<i32, Error> {
+    check_output(output)?;
+    sample(&format!("pid {pid}"), Target::Attach(pid), sampling, output)
+}
+
+/// Sample a program live in the UI, or headless until it ends (or Ctrl-C / SIGTERM).
+fn sample(
+    name: &str,
+    target: Target,
+    sampling: &SamplingArgs,
+    output: &OutputArgs,
+) -> Result<i32, Error> {
+    let options = SampleOptions {
+        hz: sampling.rate,
+        paused: sampling.lock,
+    };
+    let signal = Arc::new(AtomicUsize::new(0));
+    if !wants_ui(output) {
+        for s in [SIGINT, SIGTERM, SIGHUP] {
+            let _ = signal_hook::flag::register_usize(s, signal.clone(), s as usize);
+        }
+    }
+    let mut lab = Lab::sample(name, target, options)?;
+    if wants_ui(output) {
+        let mut app = ui::app::App::live(lab);
+        let code = show(&mut app, output);
+        let ui::app::Source::Live(lab) = &mut app.source else {
+            return code;
+        };
+        let _ = std::io::stderr().write_all(&lab.program_output());
+        let exited = lab.exit_code();
+        return code.map(|c| if c == 0 { exited.unwrap_or(0) } else { c });
+    }
+    while !lab.finished() && signal.load(Ordering::Relaxed) == 0 {
+        lab.drain();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    lab.stop();
+    let exited = lab.exit_code();
+    let trace = lab.into_trace();
+    if let Some(path) = &output.save {
+        file::save(&trace, path)?;
+    }
+    print(&trace, output)?;
+    Ok(match signal.load(Ordering::Relaxed) {
+        0 => exited.unwrap_or(0),
+        s => 128 + s as i32,
+    })
 }
 
 fn replay(args: ReplayArgs) -> Result<i32, Error> {

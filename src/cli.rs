@@ -1,6 +1,7 @@
 //! The command line (clap derive), grouped by what the options are about.
 
 use crate::exec::ExecSpec;
+use crate::ingest::python::{DEFAULT_HZ, MAX_HZ};
 use crate::trace::limits::{HOUR_MS, MAX_FILE_BYTES, MAX_SIZE, MAX_TASKS};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -33,8 +34,48 @@ pub enum Command {
     Compare(CompareArgs),
     /// Write a trace (saved with `--save`, or a Chrome trace) as an SVG picture or a Chrome trace.
     Export(ExportArgs),
+    /// Start a Python program and draw its threads, processes and asyncio tasks live, sampled
+    /// (`runwait py -- python3 app.py`); it is stopped on quit.
+    Py(PyArgs),
+    /// Draw a running Python program's threads live, sampled; it is never stopped.
+    Attach(AttachArgs),
     #[command(name = "__worker", hide = true)]
     Worker,
+    #[command(name = "__watchdog", hide = true)]
+    Watchdog { group: u32, dir: PathBuf },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct PyArgs {
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// The program and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "PROGRAM [ARGS]")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct AttachArgs {
+    /// The process id of a running Python program.
+    pub pid: u32,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Sampling")]
+pub struct SamplingArgs {
+    /// Samples a second (the default keeps a CPU-bound program's slowdown within 5% here).
+    #[arg(long, value_name = "HZ", default_value_t = DEFAULT_HZ, value_parser = clap::value_parser!(u32).range(1..=MAX_HZ as i64))]
+    pub rate: u32,
+    /// Pause the program at each sample (py-spy's blocking mode): consistent stacks, a slower
+    /// program.
+    #[arg(long)]
+    pub lock: bool,
 }
 
 #[derive(Debug, Args, Default)]

@@ -32,6 +32,9 @@ pub enum Error {
     Input { path: String, why: String },
     #[error("{0}")]
     Usage(String),
+    /// A Python program that cannot be sampled (not Python, not permitted, exited at once).
+    #[error("{0}")]
+    Python(String),
 }
 
 impl Error {

@@ -9,6 +9,7 @@
 //!   │                                                                      │
 //!   │   worker processes: the same Layer, records framed over a pipe ─────┤
 //!   │   ingest: saved traces, Chrome / viztracer files ──────────────────┤
+//!   │   ingest::python: a real Python program, sampled live (py, attach) ─┤
 //!   │                                                                      ▼
 //!   └── start / stop / rerun / a second set ──► instrument::Recorder (the only writer) ──► trace
 //!                                                                                          │
@@ -24,7 +25,8 @@
 //!   codec, the log file.
 //! - [`workload`]: tasks and segments, the CPU work, HTTP clients, the loopback server.
 //! - [`exec`]: the [`exec::Executor`] trait, its registry, one file per executor.
-//! - [`ingest`]: traces from files, into the trace through the recorder.
+//! - [`ingest`]: traces from files, and a real Python program sampled live, into the trace
+//!   through the recorder.
 //! - [`lab`]: lessons (TOML), plans, and the [`lab::Lab`] that runs and records them.
 //! - [`present`]: how everything is worded and drawn, for every view.
 //! - [`export`]: the headless text, JSON, SVG and Chrome trace.

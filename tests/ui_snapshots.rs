@@ -197,6 +197,7 @@ fn compare_draws_two_traces_on_one_axis() {
     after.runs[0] = before.runs[0].clone();
     let both = runwait::ingest::saved::beside(before, after);
     assert_eq!(both.runs.len(), 8);
-    let app = app_of(both, 100);
+    let mut app = app_of(both, 100);
+    app.resize(100, 50);
     insta::assert_snapshot!(screen(&app, 100, 50));
 }

@@ -165,6 +165,7 @@ pub fn meta(spec: &ExecSpec, label: String) -> RunMeta {
         point: Default::default(),
         settings: Default::default(),
         set: 0,
+        sampled: None,
     }
 }
 

@@ -1,14 +1,15 @@
 //! Ingest: traces recorded before, read from files into a trace. Every source goes through the
 //! recorder, as the live ones do: a runwait trace file ([`saved`]) is replayed into one message
 //! by message, and a Chrome trace ([`chrome`]: runwait's own export, or viztracer's of a real
-//! Python program) is mapped into the same messages. A new source (a sampled Python program) is
-//! one more adapter here.
+//! Python program) is mapped into the same messages. A real Python program sampled live
+//! ([`python`]) is one more source of the same messages, through the recorder's channel.
 //!
 //! A file is read within a bound ([`read`]) and parsed as it streams in, in one pass that tells
 //! the two formats apart as it goes: it is never held whole as text, and a Chrome trace's
 //! events are taken one at a time.
 
 pub mod chrome;
+pub mod python;
 pub mod read;
 pub mod saved;
 

@@ -4,7 +4,7 @@
 use crate::error::Error;
 use crate::exec::{Env, ExecSpec};
 use crate::instrument::{Mark, Msg, Record, Recorder, NO_TASK};
-use crate::trace::{file, Run, RunMeta, State, Trace};
+use crate::trace::{file, Run, RunMeta, State, Trace, Where};
 
 /// A runwait trace file's text as a trace.
 pub fn from_json(text: &str, origin: &str) -> Result<Trace, Error> {
@@ -74,6 +74,7 @@ pub fn beside(before: Trace, after: Trace) -> Trace {
 
 fn replay_run(recorder: &mut Recorder, run: Run) {
     let id = recorder.add_run(run.meta);
+    let functions = run.functions;
     let record = |t_ns, lane, task, mark, reason| {
         Msg::Record(Record {
             t_ns,
@@ -101,6 +102,7 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
                 error_ns,
             });
         }
+        replay_frames(recorder, id, l, lane.frames, &functions);
         for span in lane.spans {
             recorder.apply(Msg::Span {
                 run: id,
@@ -142,6 +144,25 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
     });
     if let Some(t) = run.end_ns {
         recorder.apply(record(t, 0, NO_TASK, Mark::RunEnd, None));
+    }
+}
+
+/// Where a sampled thread was, by the names of its run's functions.
+fn replay_frames(
+    recorder: &mut Recorder,
+    run: u32,
+    lane: u32,
+    frames: Vec<Where>,
+    names: &[String],
+) {
+    for w in frames {
+        recorder.apply(Msg::Where {
+            run,
+            lane,
+            at_ns: w.at_ns,
+            function: names.get(w.function as usize).cloned().unwrap_or_default(),
+            gil_released: w.gil_released,
+        });
     }
 }
 

@@ -185,6 +185,22 @@ pub enum Msg {
         cpu_wait_error_ns: u64,
     },
 
+    /// A run a live source found (a process of a sampled program): it gets the next run id.
+    NewRun(Box<crate::trace::RunMeta>),
+    /// What a live source learned of its run since it began (its Python version, its threads).
+    Meta {
+        run: u32,
+        meta: Box<crate::trace::RunMeta>,
+    },
+    /// Where a sampled thread is from `at_ns` on: its top Python frame's function.
+    Where {
+        run: u32,
+        lane: u32,
+        at_ns: u64,
+        function: String,
+        gil_released: bool,
+    },
+
     /// Records a trace recorded before had dropped.
     Dropped(u64),
     /// Events of an imported file of kinds runwait does not use.
@@ -237,6 +253,13 @@ impl Sink {
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
+        }
+    }
+
+    /// Send what must not be lost (a new run, a run's metadata): waits for room instead.
+    pub fn send_surely(&self, msg: Msg) {
+        if self.tx.send(msg).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 

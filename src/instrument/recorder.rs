@@ -20,6 +20,8 @@ pub struct Recorder {
     /// The last time seen per lane: marks stamped on another thread or in a worker process can
     /// arrive a little out of order, and a lane's spans must never overlap.
     last: HashMap<(u32, u32), u64>,
+    /// Each run's function names (a sampled program's frames), to their place in its list.
+    functions: HashMap<(u32, String), u32>,
 }
 
 impl Recorder {
@@ -31,6 +33,7 @@ impl Recorder {
             rx,
             trace: Trace::new(scenario),
             last: HashMap::new(),
+            functions: HashMap::new(),
         }
     }
 
@@ -121,7 +124,43 @@ impl Recorder {
                 self.trace.dropped = self.sink.dropped();
             }
             Msg::Skipped(n) => self.trace.skipped += n,
+            Msg::NewRun(meta) => {
+                self.trace.add_run(*meta);
+            }
+            Msg::Meta { run, meta } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.meta = *meta;
+                }
+            }
+            Msg::Where {
+                run,
+                lane,
+                at_ns,
+                function,
+                gil_released,
+            } => self.apply_where(run, lane, at_ns, &function, gil_released),
         }
+    }
+
+    /// Where a sampled thread is from `at_ns` on (its function named once per run).
+    fn apply_where(&mut self, run: u32, lane: u32, at_ns: u64, function: &str, gil_released: bool) {
+        let Some(r) = self.trace.runs.get_mut(run as usize) else {
+            return;
+        };
+        let function = *self
+            .functions
+            .entry((run, function.to_string()))
+            .or_insert_with(|| {
+                r.functions.push(function.to_string());
+                (r.functions.len() - 1) as u32
+            });
+        let frames = &mut r.lane_mut(lane).frames;
+        let at_ns = frames.last().map_or(at_ns, |w| at_ns.max(w.at_ns));
+        frames.push(crate::trace::Where {
+            at_ns,
+            function,
+            gil_released,
+        });
     }
 
     /// A whole span on its lane, after the lane's last one (cut to start there, if it began
@@ -258,5 +297,50 @@ impl Recorder {
                 at_ns: t,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Where;
+
+    #[test]
+    fn a_live_source_adds_runs_updates_their_meta_and_says_where_its_threads_are() {
+        let mut recorder = Recorder::new("py");
+        recorder.apply(Msg::NewRun(Box::new(RunMeta {
+            label: "app.py".into(),
+            ..RunMeta::default()
+        })));
+        recorder.apply(Msg::Meta {
+            run: 0,
+            meta: Box::new(RunMeta {
+                label: "app.py".into(),
+                tasks: 2,
+                ..RunMeta::default()
+            }),
+        });
+        let place = |at_ns, function: &str| Msg::Where {
+            run: 0,
+            lane: 1,
+            at_ns,
+            function: function.into(),
+            gil_released: false,
+        };
+        recorder.apply(place(10, "fetch (app.py)"));
+        recorder.apply(place(20, "parse (app.py)"));
+        // Late by a little: kept in time order.
+        recorder.apply(place(15, "fetch (app.py)"));
+        let run = &recorder.trace().runs[0];
+        assert_eq!(run.meta.tasks, 2);
+        assert_eq!(run.functions, ["fetch (app.py)", "parse (app.py)"]);
+        let at = |at_ns, function| Where {
+            at_ns,
+            function,
+            gil_released: false,
+        };
+        assert_eq!(run.lanes[1].frames, [at(10, 0), at(20, 1), at(20, 0)]);
+        assert_eq!(run.lanes[1].where_at(12), Some(at(10, 0)));
+        assert_eq!(run.lanes[0].where_at(12), None);
     }
 }

@@ -3,6 +3,7 @@
 //! again, and runs a second set beside the first (a what-if). The UI holds a `Lab`, reads its
 //! trace and sends it these commands; the headless commands run one to its end.
 
+mod live;
 pub mod plan;
 pub mod scenario;
 
@@ -68,6 +69,8 @@ pub struct Lab {
     order: Order,
     /// Why tasks failed or were lost, as the runs noted it.
     notes: Notes,
+    /// A live source instead of a plan: a real program sampled (see [`live`]).
+    sampler: Option<crate::ingest::python::Sampler>,
 }
 
 impl Lab {
@@ -81,6 +84,7 @@ impl Lab {
             }],
             order,
             notes: Notes::default(),
+            sampler: None,
         }
     }
 
@@ -116,16 +120,22 @@ impl Lab {
         (self.sets.len() - 1) as u32
     }
 
-    /// The plan of the latest set: the lesson, options and runs a what-if starts from.
-    pub fn latest(&self) -> &Plan {
-        &self.sets.last().expect("a lab has a set").plan
+    /// The plan of the latest set: the lesson, options and runs a what-if starts from (none
+    /// for a sampled program).
+    pub fn latest(&self) -> Option<&Plan> {
+        self.sets.last().map(|s| &s.plan)
     }
 
     /// Run the latest set's lesson again with `options` (a what-if), beside the runs there;
     /// returns the new set's number. The loopback server of the new set takes a port of its own.
     pub fn what_if(&mut self, options: Options) -> Result<u32, crate::error::Error> {
         let options = Options { port: 0, ..options };
-        let plan = Plan::prepare(self.latest().lesson.clone(), options)?;
+        let Some(latest) = self.latest() else {
+            return Err(crate::error::Error::Usage(
+                "a sampled program is not run again".into(),
+            ));
+        };
+        let plan = Plan::prepare(latest.lesson.clone(), options)?;
         Ok(self.start_beside(plan))
     }
 
@@ -134,6 +144,10 @@ impl Lab {
     /// Runs blocked in a request can take a while to stop: they are stopped on a thread of
     /// their own.
     pub fn rerun(&mut self) {
+        if self.sets.is_empty() {
+            // A real program is not run again.
+            return;
+        }
         let stopping: Vec<Started> = self
             .sets
             .iter_mut()
@@ -156,6 +170,9 @@ impl Lab {
             if let Some(started) = set.started.take() {
                 started.stop();
             }
+        }
+        if let Some(sampler) = &mut self.sampler {
+            sampler.stop();
         }
         self.recorder.drain();
     }
@@ -180,6 +197,7 @@ impl Lab {
             .iter()
             .filter_map(|s| s.started.as_ref())
             .all(Started::finished)
+            && self.sampler.as_ref().is_none_or(|s| s.finished())
     }
 
     /// Start, wait for every run to end, and return the trace.

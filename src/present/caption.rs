@@ -35,7 +35,10 @@ pub fn event(at: &At) -> String {
                     format!("is ready, waiting for {}", waits_for(why))
                 }
             };
-            let lane_is_task = at.by_task || r.meta.lane_kind == LaneKind::Task;
+            // A sampled program's lane is its own task (a thread, an asyncio task).
+            let lane_is_task = at.by_task
+                || r.meta.lane_kind == LaneKind::Task
+                || r.meta.origin == crate::trace::Origin::Sampled;
             match span.task {
                 Some(task) if !lane_is_task => format!("{doing} (task {task})"),
                 _ => doing,
@@ -44,10 +47,11 @@ pub fn event(at: &At) -> String {
         None => what_ended(at, abs),
     };
     format!(
-        "t = {} · {}: {} {what}",
+        "t = {} · {}: {} {what}{}",
         human_ms(ms(at.t_ns)),
         r.meta.label,
-        super::words::lane_name(r, l)
+        super::words::lane_name(r, l),
+        super::words::where_words(r, l, abs)
     )
 }
 

@@ -1,13 +1,15 @@
 //! Run titles: a panel's in the terminal (what runs and how far it got; once finished, its
 //! summary) and a run's in the headless text and the picture.
 
-use super::words::{human_ms, lesson, ms, reason_word, workers};
+use super::words::{human_ms, lesson, ms, reason_word, sampling, workers};
 use crate::trace::{speedup, Origin, Outcome, Reason, Run, RunStats, Trace};
 use std::fmt::Write;
 
 /// What a panel says besides its label: the GIL, or what of the run is not measured here.
 fn nature(run: &Run) -> Option<&'static str> {
     match (run.meta.gil, run.meta.origin) {
+        // A real CPython's GIL: said with how it was sampled (`words::sampling`).
+        (_, Origin::Sampled) => None,
         (true, _) => Some("emulated GIL"),
         (false, Origin::Modelled) => Some("modelled platform"),
         (false, Origin::Imported) => Some("imported"),
@@ -94,11 +96,13 @@ pub fn panel(
         (None, _) => {
             f.add(3, workers(run));
             f.0.extend(nature_words(run).map(|n| (2, n)));
+            f.0.extend(sampling(run).map(|n| (2, n)));
             f.add(1, "waiting to start");
         }
         (Some(_), None) => {
             f.add(3, workers(run));
             f.0.extend(nature_words(run).map(|n| (2, n)));
+            f.0.extend(sampling(run).map(|n| (2, n)));
             f.add(1, human_ms(ms(elapsed_ns)));
             f.add(2, format!("{done}/{} done", run.meta.tasks));
         }
@@ -139,6 +143,7 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
     if let Some(n) = nature(run) {
         f.add(2, n);
     }
+    f.0.extend(sampling(run).map(|n| (2, n)));
     f.add(3, format!("{}/{} done", s.done, run.meta.tasks));
     if s.lost > 0 {
         f.add(2, format!("{} lost", s.lost));
@@ -173,8 +178,11 @@ pub fn ready_split(s: &RunStats) -> String {
 pub fn run(trace: &Trace, run: &Run, model: bool) -> String {
     let s = run.stats();
     let mut t = format!("{} · {}", run.meta.label, workers(run));
-    if run.meta.gil {
+    if run.meta.gil && run.meta.origin != Origin::Sampled {
         t.push_str(" · emulated CPython GIL");
+    }
+    if let Some(words) = sampling(run) {
+        let _ = write!(t, " · {words}");
     }
     if let (true, Some(words)) = (model, &run.meta.model) {
         let _ = write!(t, " · {words}");

@@ -4,7 +4,7 @@
 //! headless summary (with its rows, for a point that has some).
 
 use super::words::{human_ms, ms};
-use crate::trace::{speedup, Point, Reason, Run, RunStats, State, Strength, Trace};
+use crate::trace::{speedup, Origin, Point, Reason, Run, RunStats, State, Strength, Trace};
 
 /// Runs whose figures differ by less than this share are about as fast.
 pub const ABOUT: f64 = 0.10;
@@ -61,6 +61,9 @@ impl<'a> View<'a> {
 
 /// The verdict on a finished trace (its latest set of runs); `stats(i)` gives run `i`'s figures.
 pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verdict {
+    if trace.runs.iter().any(|r| r.meta.origin == Origin::Sampled) {
+        return Verdict::line(sampled(trace, stats));
+    }
     let latest = trace.runs.iter().map(|r| r.meta.set).max().unwrap_or(0);
     let shown = (0..trace.runs.len())
         .filter(|&i| trace.runs[i].meta.set == latest)
@@ -75,6 +78,41 @@ pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verd
         Point::LoopReady => Verdict::line(loop_ready(&v)),
         Point::ColdStarts => Verdict::line(cold_starts(&v)),
     }
+}
+
+/// A real program's processes, sampled: no model to compare, so what its threads queued for
+/// (the GIL, a CPU) and what they waited for most.
+fn sampled(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> String {
+    let mut by_reason = [0u64; Reason::ALL.len()];
+    for s in (0..trace.runs.len()).filter_map(stats) {
+        for (sum, ns) in by_reason.iter_mut().zip(s.by_reason) {
+            *sum += ns;
+        }
+    }
+    let of = |r: Reason| human_ms(ms(by_reason[r.index()]));
+    let waits = Reason::ALL.into_iter().filter(|r| r.state() == State::Wait);
+    let most = waits.max_by_key(|r| by_reason[r.index()]);
+    let told = trace
+        .runs
+        .iter()
+        .filter_map(|r| r.meta.sampled.as_ref())
+        .all(|s| s.gil_waits);
+    let gil = match told {
+        true => format!("ready for the GIL {}", of(Reason::Gil)),
+        false => "(waits for the GIL not told apart from locks)".into(),
+    };
+    let mut line = format!(
+        "Sampled: its threads were {gil}, ready for a CPU {}",
+        of(Reason::Cpu)
+    );
+    if let Some(r) = most.filter(|r| by_reason[r.index()] > 0) {
+        line.push_str(&format!(
+            "; what they waited for most: {} ({})",
+            super::words::waits_for(r),
+            of(r)
+        ));
+    }
+    line + "."
 }
 
 /// The labels of `runs`, as "a", "a and b", "a, b and c".

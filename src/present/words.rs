@@ -119,6 +119,55 @@ pub fn lane_order(lanes: &[Lane]) -> Vec<usize> {
     order
 }
 
+/// How a run sampled from a real Python program was sampled, and what it cannot tell apart:
+/// `sampled at 250 Hz · CPython 3.11.7 · GIL waits not told apart · asyncio tasks not shown`.
+pub fn sampling(run: &Run) -> Option<String> {
+    let s = run.meta.sampled.as_ref()?;
+    let mut words = format!("sampled at {} Hz", s.hz);
+    if s.paused {
+        words.push_str(", paused at each");
+    }
+    if !s.python.is_empty() {
+        words.push_str(&format!(" · CPython {}", s.python));
+    }
+    if !s.gil_waits {
+        words.push_str(" · GIL waits not told apart from locks");
+    }
+    if !s.syscalls {
+        words.push_str(" · wait reasons not told");
+    }
+    if !s.tasks {
+        words.push_str(" · asyncio tasks not shown");
+    }
+    Some(words)
+}
+
+/// Where a sampled thread was at the caption's instant: ` in fetch (download.py)`, with
+/// ` (native code, GIL let go)` when it ran without the GIL.
+pub fn where_words(run: &Run, lane: &Lane, t_ns: u64) -> String {
+    let Some(w) = lane.where_at(t_ns) else {
+        return String::new();
+    };
+    let function = run.functions.get(w.function as usize).map_or("?", |f| f);
+    let native = if w.gil_released {
+        " (native code, GIL let go)"
+    } else {
+        ""
+    };
+    format!(" in {function}{native}")
+}
+
+/// A program's name for a trace and its header: `python3.12 app.py` for `python3.12 -u
+/// path/to/app.py --fast`.
+pub fn program_name(command: &[String]) -> String {
+    let base = |w: &str| w.rsplit('/').next().unwrap_or(w).to_string();
+    let program = command.first().map(|w| base(w)).unwrap_or_default();
+    match command.iter().skip(1).find(|w| !w.starts_with('-')) {
+        Some(script) if script.ends_with(".py") => format!("{program} {}", base(script)),
+        _ => program,
+    }
+}
+
 /// How many workers, in words: `5 threads`, `2 processes`, `1 loop`, `10 instances`.
 pub fn workers(run: &Run) -> String {
     let n = run.worker_count();
@@ -165,6 +214,45 @@ pub fn lesson(run: &Run) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::{RunMeta, Sampled, Where};
+
+    #[test]
+    fn a_sampled_run_says_how_and_what_it_cannot_tell_apart() {
+        let mut run = Run::new(RunMeta {
+            sampled: Some(Sampled {
+                hz: 500,
+                python: "3.11.7".into(),
+                syscalls: true,
+                ..Sampled::default()
+            }),
+            ..RunMeta::default()
+        });
+        assert_eq!(
+            sampling(&run).unwrap(),
+            "sampled at 500 Hz · CPython 3.11.7 · GIL waits not told apart from locks · asyncio \
+             tasks not shown"
+        );
+        run.functions = vec!["fetch (app.py)".into()];
+        let mut lane = Lane::named("MainThread");
+        lane.frames.push(Where {
+            at_ns: 10,
+            function: 0,
+            gil_released: true,
+        });
+        assert_eq!(where_words(&run, &lane, 5), "");
+        assert_eq!(
+            where_words(&run, &lane, 10),
+            " in fetch (app.py) (native code, GIL let go)"
+        );
+        assert_eq!(
+            program_name(&[
+                "/usr/bin/python3.12".into(),
+                "-u".into(),
+                "src/app.py".into()
+            ]),
+            "python3.12 app.py"
+        );
+    }
 
     #[test]
     fn nice_steps_and_labels() {

@@ -85,6 +85,10 @@ pub struct Lane {
     /// The state the lane is in now and since when, not yet ended (a run still going).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open: Option<Open>,
+    /// Where a sampled program's thread was from each time on: its top Python frame, in time
+    /// order (empty for runwait's own lanes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frames: Vec<Where>,
     /// The end of every [`INDEX_STRIDE`]-th span, so a search for a time first looks here (a
     /// few cache lines) and then in one block of spans, instead of across the whole lane.
     /// Derived from `spans`; covers a prefix of them (it is only ever appended to).
@@ -116,6 +120,7 @@ impl PartialEq for Lane {
             && self.spans == other.spans
             && self.clock_error_ns == other.clock_error_ns
             && self.open == other.open
+            && self.frames == other.frames
     }
 }
 
@@ -263,6 +268,24 @@ fn split_span(span: Span, from_ns: u64, to_ns: u64) -> impl Iterator<Item = Span
         .into_iter()
         .flatten()
         .filter(|s| s.end_ns > s.start_ns)
+}
+
+/// Where a sampled thread was from `at_ns` on: the function of its top Python frame (an index
+/// into its run's `functions`), and whether it ran native code with the GIL let go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Where {
+    pub at_ns: u64,
+    pub function: u32,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gil_released: bool,
+}
+
+impl Lane {
+    /// Where the lane was at `t_ns`, if it was sampled.
+    pub fn where_at(&self, t_ns: u64) -> Option<Where> {
+        let i = self.frames.partition_point(|w| w.at_ns <= t_ns);
+        i.checked_sub(1).map(|i| self.frames[i])
+    }
 }
 
 /// A span that has begun and not yet ended.
@@ -464,6 +487,35 @@ pub enum Origin {
     Modelled,
     /// Mapped from a trace made elsewhere (a Chrome trace): `model` says how.
     Imported,
+    /// Sampled from a real program (a Python process): `sampled` says how, and what cannot be
+    /// told apart.
+    Sampled,
+}
+
+/// How a run sampled from a real Python process was sampled, and what its samples can tell.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sampled {
+    /// The process sampled.
+    pub pid: u32,
+    /// Its command line, as the OS has it.
+    pub command: String,
+    /// The Python version it runs (`3.12.1`), once known.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub python: String,
+    /// Samples a second asked for.
+    pub hz: u32,
+    /// Whether the program was paused at each sample (py-spy's blocking mode).
+    #[serde(default)]
+    pub paused: bool,
+    /// Whether a wait for the GIL is told apart from a wait for another lock (CPython 3.12+).
+    #[serde(default)]
+    pub gil_waits: bool,
+    /// Whether its asyncio tasks are shown (a probe in the program reports them).
+    #[serde(default)]
+    pub tasks: bool,
+    /// Whether a thread's wait reason comes from its blocking system call (Linux).
+    #[serde(default)]
+    pub syscalls: bool,
 }
 
 /// What describes a run before it starts. What views need to know of its executor travels
@@ -516,6 +568,9 @@ pub struct RunMeta {
     /// Which set of runs it belongs to: 0, or a later set run beside the first.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub set: u32,
+    /// For a run sampled from a real program: how (see [`Origin::Sampled`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampled: Option<Sampled>,
 }
 
 /// The settings a run was run with that are not in its executor's spec.
@@ -600,6 +655,9 @@ pub struct Run {
     /// start), in the order recorded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<LaneEvent>,
+    /// The functions its lanes' `frames` name (a sampled program's: `fetch (download.py:12)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<String>,
 }
 
 /// Something a lesson is about, at an instant on a lane.
@@ -666,6 +724,7 @@ impl Run {
             lesson: BTreeMap::new(),
             queue_lengths: Vec::new(),
             events: Vec::new(),
+            functions: Vec::new(),
         }
     }
 
@@ -776,5 +835,86 @@ impl Trace {
         for lane in self.runs.iter_mut().flat_map(|r| r.lanes.iter_mut()) {
             lane.reindex();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(state: State, reason: Option<Reason>, start_ns: u64, end_ns: u64) -> Span {
+        Span {
+            task: Some(0),
+            state,
+            reason,
+            start_ns,
+            end_ns,
+        }
+    }
+
+    fn shape(lane: &Lane) -> Vec<(State, Option<Reason>, u64, u64)> {
+        let s = lane.spans.iter();
+        s.map(|s| (s.state, s.reason, s.start_ns, s.end_ns))
+            .collect()
+    }
+
+    const CPU: Option<Reason> = Some(Reason::Cpu);
+
+    #[test]
+    fn a_cpu_wait_splits_the_runs_it_falls_in_and_nothing_else() {
+        let mut lane = Lane::named("t");
+        lane.push(span(State::Run, None, 0, 10));
+        lane.push(span(State::Wait, Some(Reason::Io), 10, 20));
+        lane.push(span(State::Run, None, 20, 30));
+        lane.split_run(8, 24);
+        assert_eq!(
+            shape(&lane),
+            [
+                (State::Run, None, 0, 8),
+                (State::Ready, CPU, 8, 10),
+                (State::Wait, Some(Reason::Io), 10, 20),
+                (State::Ready, CPU, 20, 24),
+                (State::Run, None, 24, 30),
+            ]
+        );
+        // Nothing to split: an empty stretch, or one past the spans.
+        lane.split_run(5, 5);
+        lane.split_run(40, 50);
+        assert_eq!(lane.spans.len(), 5);
+    }
+
+    #[test]
+    fn an_open_run_is_closed_where_the_wait_began_and_goes_on_after_it() {
+        let mut lane = Lane::named("t");
+        lane.open = Some(Open {
+            task: Some(0),
+            state: State::Run,
+            reason: None,
+            start_ns: 100,
+        });
+        lane.split_run(120, 130);
+        assert_eq!(
+            shape(&lane),
+            [(State::Run, None, 100, 120), (State::Ready, CPU, 120, 130)]
+        );
+        assert_eq!(
+            lane.open.map(|o| (o.state, o.start_ns)),
+            Some((State::Run, 130))
+        );
+    }
+
+    #[test]
+    fn cut_at_forgets_what_came_after_and_shortens_a_span_across_it() {
+        let mut lane = Lane::named("t");
+        lane.push(span(State::Run, None, 0, 10));
+        lane.push(span(State::Ready, CPU, 10, 20));
+        lane.push(span(State::Run, None, 20, 30));
+        lane.cut_at(15);
+        assert_eq!(
+            shape(&lane),
+            [(State::Run, None, 0, 10), (State::Ready, CPU, 10, 15)]
+        );
+        lane.cut_at(10);
+        assert_eq!(shape(&lane), [(State::Run, None, 0, 10)]);
     }
 }

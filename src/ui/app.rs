@@ -561,12 +561,15 @@ impl App {
             self.message = Some("what-if reruns a lesson: not for a saved trace".into());
             return;
         };
+        let Some(plan) = lab.latest() else {
+            self.message = Some("what-if reruns a lesson: not for a real program".into());
+            return;
+        };
         // Runs measured beside others still going would not compare fairly.
         if !self.finished() {
             self.message = Some("what-if waits for the runs to finish".into());
             return;
         }
-        let plan = lab.latest();
         self.what_if = Some(Form::new(&plan.lesson, &plan.options, &plan.runs));
     }
 
@@ -576,7 +579,9 @@ impl App {
         let (Some(form), Source::Live(lab)) = (&mut self.what_if, &mut self.source) else {
             return;
         };
-        let base = lab.latest().options.clone();
+        let Some(base) = lab.latest().map(|p| p.options.clone()) else {
+            return;
+        };
         match form.key(key, &base) {
             whatif::Outcome::Editing => {}
             whatif::Outcome::Cancel => self.what_if = None,
@@ -677,6 +682,10 @@ impl App {
     /// Live: stop what runs and run the lesson again. Replay: play from the start.
     fn rerun(&mut self) {
         match &mut self.source {
+            Source::Live(lab) if lab.latest().is_none() => {
+                self.message = Some("r reruns a lesson: a real program is not run again".into());
+                return;
+            }
             Source::Live(lab) => {
                 lab.rerun();
                 self.playhead = Playhead::live();

@@ -50,8 +50,14 @@ impl RunOneByOne for Plan {
 /// once). Other test binaries run one after another.
 static MACHINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Take the machine for the rest of the test (see [`MACHINE`]): a test that runs work without
+/// [`run`] or [`measured`] holds it too, so as not to load another's measurement.
+pub fn take_machine() -> std::sync::MutexGuard<'static, ()> {
+    MACHINE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 pub fn measured(plan: Plan) -> Trace {
-    let _machine = MACHINE.lock().unwrap_or_else(|e| e.into_inner());
+    let _machine = take_machine();
     plan.run_one_by_one()
 }
 
@@ -138,4 +144,14 @@ pub fn assert_one_running_at_a_time(run: &Run) {
             pair[1].1
         );
     }
+}
+
+/// The CPU work (`cpu = n`) that takes about `ms` in this build: a debug build computes many
+/// times slower than a release one, and a test's shape needs the work long against its timers.
+pub fn cpu_for_ms(ms: u64) -> u64 {
+    let n = 2_000_000;
+    let t = std::time::Instant::now();
+    runwait::workload::cpu::sum_of_squares(n, || true);
+    let per_ms = n as f64 / t.elapsed().as_secs_f64().max(1e-6) / 1000.0;
+    (per_ms * ms as f64) as u64
 }
