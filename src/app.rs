@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::exec::Env;
 use crate::export::{json, text};
 use crate::ingest::python::{Launch, Options as SampleOptions, Target};
+use crate::lab::cpython::Ask;
 use crate::lab::scenario::{self, Order};
 use crate::lab::{Lab, Options, Plan};
 use crate::trace::file;
@@ -188,6 +189,10 @@ fn options(args: &RunArgs) -> Options {
             ..Env::default()
         },
         arrivals_at_once: false,
+        cpython: args.cpython.as_ref().map(|python| Ask {
+            python: python.clone(),
+            watchdog: std::env::current_exe().ok(),
+        }),
     }
 }
 
@@ -250,11 +255,12 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let plan = Plan::prepare(scenario, options(&args))?;
     if !wants_ui(&args.output) {
         let lab = Lab::new(plan, Order::OneByOne);
-        let notes = lab.notes();
+        let (notes, said) = (lab.notes(), lab.said());
         let trace = lab.run_to_end();
         // The results first: a trace that cannot be saved does not take them with it.
         let printed = print(&trace, &args.output);
         tell(&notes, &trace);
+        said.lines().iter().for_each(|line| say(line));
         let saved = args
             .output
             .save
@@ -268,12 +274,19 @@ fn run(args: RunArgs) -> Result<i32, Error> {
         (_, true) => Order::OneByOne,
         _ => lesson_order,
     };
+    // Real programs run one after another with the runs beside them (honest timings).
+    let order = if plan.cpython.is_some() {
+        Order::OneByOne
+    } else {
+        order
+    };
     let mut lab = Lab::new(plan, order);
     lab.start();
-    let notes = lab.notes();
+    let (notes, said) = (lab.notes(), lab.said());
     let mut app = ui::app::App::live(lab);
     let shown = show(&mut app, &args.output);
     tell(&notes, app.trace());
+    said.lines().iter().for_each(|line| say(line));
     shown
 }
 

@@ -86,6 +86,11 @@ pub struct RunArgs {
     pub executors: ExecArgs,
     #[command(flatten)]
     pub workload: WorkloadArgs,
+    /// Beside each run that has one, run the article's own program under a real CPython (3.11
+    /// or later; default: the first python3 on PATH), against the same loopback server with the
+    /// same figures, sampled as `runwait py` samples (runs go one after another).
+    #[arg(long, value_name = "PYTHON", num_args = 0..=1, default_missing_value = crate::lab::cpython::DEFAULT_PYTHON)]
+    pub cpython: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

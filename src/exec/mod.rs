@@ -166,6 +166,7 @@ pub fn meta(spec: &ExecSpec, label: String) -> RunMeta {
         settings: Default::default(),
         set: 0,
         sampled: None,
+        real: false,
     }
 }
 

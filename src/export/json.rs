@@ -8,8 +8,37 @@ use serde::Serialize;
 pub struct Summary<'a> {
     pub scenario: &'a str,
     pub runs: Vec<RunSummary<'a>>,
+    /// Real programs beside the runs (`--cpython`): each real run against its emulated one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cpython: Vec<Beside<'a>>,
     /// Records the instrumentation could not deliver.
     pub dropped: u64,
+}
+
+/// A real program's run beside the emulated run of the same executor (`--cpython`).
+#[derive(Serialize)]
+pub struct Beside<'a> {
+    pub executor: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<&'a str>,
+    pub workers: u32,
+    /// The CPython version that ran it.
+    pub python: &'a str,
+    pub emulated: &'a str,
+    pub real: &'a str,
+    pub emulated_speedup: Option<f64>,
+    /// From the programs' own timings of their work, against the real baseline's.
+    pub real_speedup: Option<f64>,
+    /// How much higher the emulated speedup is than the real one, in percent.
+    pub difference_pct: Option<f64>,
+    /// Further apart than 15%.
+    pub apart: bool,
+    pub emulated_wall_ms: Option<f64>,
+    /// The program's own timing of its work, and its process's wall time as sampled.
+    pub real_timed_ms: Option<f64>,
+    pub real_wall_ms: Option<f64>,
+    /// Why they differ, where it is known from what was measured.
+    pub why: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -45,6 +74,9 @@ pub struct RunSummary<'a> {
     /// What in the run is modelled (the cloud platform).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<&'a str>,
+    /// A real program run beside the emulated run of the same executor (`--cpython`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub real: bool,
 }
 
 fn round(x: f64, places: i32) -> f64 {
@@ -91,14 +123,45 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 speedup: speedup(trace, run).map(|x| round(x, 2)),
                 lesson: (!run.lesson.is_empty()).then_some(&run.lesson),
                 model: run.meta.model.as_deref(),
+                real: run.meta.real,
             }
         })
         .collect();
     Summary {
         scenario: &trace.scenario,
         runs,
+        cpython: beside(trace),
         dropped: trace.dropped,
     }
+}
+
+/// Each real run beside its emulated one.
+fn beside(trace: &Trace) -> Vec<Beside<'_>> {
+    let time = |t: Option<u64>| t.map(|t| round(ms(t), 1));
+    crate::present::real::pairs(trace)
+        .into_iter()
+        .map(|p| Beside {
+            executor: &p.emulated.meta.executor,
+            variant: p.emulated.meta.variant.as_deref(),
+            workers: p.emulated.meta.workers,
+            python: p
+                .real
+                .meta
+                .sampled
+                .as_ref()
+                .map_or("", |s| s.python.as_str()),
+            emulated: &p.emulated.meta.label,
+            real: &p.real.meta.label,
+            emulated_speedup: p.emulated_x.map(|x| round(x, 2)),
+            real_speedup: p.real_x.map(|x| round(x, 2)),
+            difference_pct: p.difference().map(|d| round(d * 100.0, 1)),
+            apart: p.apart(),
+            emulated_wall_ms: time(p.emulated.wall_ns()),
+            real_timed_ms: time(p.real.timed_ns()),
+            real_wall_ms: time(p.real.wall_ns()),
+            why: crate::present::real::why(&p),
+        })
+        .collect()
 }
 
 pub fn to_string(trace: &Trace) -> String {

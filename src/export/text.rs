@@ -25,6 +25,11 @@ pub fn render(trace: &Trace, style: Style) -> String {
             let _ = writeln!(out, "{row}");
         }
     }
+    // Real programs beside the runs (`--cpython`): their speedups beside runwait's.
+    let real = crate::present::real::table(trace);
+    if !real.is_empty() {
+        let _ = write!(out, "\n{}\n", real.join("\n"));
+    }
     out.push('\n');
     out.push_str(&diagrams(trace, style));
     if trace.dropped > 0 {

@@ -3,11 +3,14 @@
 //! again, and runs a second set beside the first (a what-if). The UI holds a `Lab`, reads its
 //! trace and sends it these commands; the headless commands run one to its end.
 
+pub mod cpython;
 mod live;
 pub mod plan;
+mod real;
 pub mod scenario;
 
 pub use plan::{Options, Plan};
+pub use real::Said;
 pub use scenario::Order;
 
 use crate::exec::{execute, ExecSpec, Notes, RunCtx, Shared, Stop, Variant};
@@ -71,6 +74,8 @@ pub struct Lab {
     notes: Notes,
     /// A live source instead of a plan: a real program sampled (see [`live`]).
     sampler: Option<crate::ingest::python::Sampler>,
+    /// What the real programs run beside the runs had to say (`--cpython`).
+    said: real::Said,
 }
 
 impl Lab {
@@ -85,7 +90,14 @@ impl Lab {
             order,
             notes: Notes::default(),
             sampler: None,
+            said: real::Said::default(),
         }
+    }
+
+    /// What the real programs run beside the runs had to say once they ended (a program that
+    /// failed, and why), a line each (it fills as they go).
+    pub fn said(&self) -> Said {
+        self.said.clone()
     }
 
     /// Why tasks failed or were lost (it fills as the runs go).
@@ -97,7 +109,7 @@ impl Lab {
     pub fn start(&mut self) {
         for (i, set) in self.sets.iter_mut().enumerate() {
             if set.started.is_none() {
-                let notes = self.notes.clone();
+                let notes = (self.notes.clone(), self.said.clone());
                 set.started = Some(start(
                     &set.plan,
                     &mut self.recorder,
@@ -160,6 +172,7 @@ impl Lab {
         self.sets.drain(..latest);
         self.recorder = Recorder::new(&self.sets[0].plan.scenario.name);
         self.notes = Notes::default();
+        self.said.clear();
         self.start();
     }
 
@@ -218,37 +231,72 @@ impl Lab {
     }
 }
 
+/// A run to do: one of runwait's, or a real program beside it (`--cpython`).
+enum Job {
+    Emulated(ExecSpec, RunCtx),
+    Real(Box<real::RealJob>),
+}
+
 /// Register every run of `plan` with `recorder` (in set `set`) and start them; the recorder must
-/// be drained while they go.
-fn start(plan: &Plan, recorder: &mut Recorder, order: Order, set: u32, notes: Notes) -> Started {
+/// be drained while they go. Real programs run one after another with the runs they stand
+/// beside, for honest timings.
+fn start(
+    plan: &Plan,
+    recorder: &mut Recorder,
+    order: Order,
+    set: u32,
+    (notes, said): (Notes, real::Said),
+) -> Started {
     let stop = Stop::default();
     let dispatch = recorder.dispatch();
-    let jobs: Vec<(ExecSpec, RunCtx)> = plan
-        .runs
-        .iter()
-        .zip(plan.metas(set))
-        .map(|(spec, meta)| {
-            let run = recorder.add_run(meta);
-            let ctx = RunCtx {
-                stop: stop.clone(),
-                shared: Arc::new(shared_memory(plan, run)),
-                guard: Variant::guard(spec.variant),
-                notes: notes.clone(),
-                workers: spec.workers(),
-                ..RunCtx::new(run, dispatch.clone(), recorder, plan.env.clone())
-            };
-            (*spec, ctx)
-        })
-        .collect();
+    let mut jobs = Vec::new();
+    for (i, (spec, meta)) in plan.runs.iter().zip(plan.metas(set)).enumerate() {
+        let real = plan.real_meta(i, &meta);
+        let run = recorder.add_run(meta);
+        let ctx = RunCtx {
+            stop: stop.clone(),
+            shared: Arc::new(shared_memory(plan, run)),
+            guard: Variant::guard(spec.variant),
+            notes: notes.clone(),
+            workers: spec.workers(),
+            ..RunCtx::new(run, dispatch.clone(), recorder, plan.env.clone())
+        };
+        jobs.push(Job::Emulated(*spec, ctx));
+        if let (Some(meta), Some(cpython)) = (real, &plan.cpython) {
+            jobs.push(Job::Real(Box::new(real::RealJob {
+                run: recorder.add_run(meta.clone()),
+                meta,
+                python: cpython.python.command.clone(),
+                program: cpython.programs[i].clone().expect("a real run's program"),
+                hz: cpython.hz,
+                watchdog: cpython.watchdog.clone(),
+                sink: recorder.sink(),
+                clock: recorder.clock(),
+                said: said.clone(),
+            })));
+        }
+    }
+    let order = if plan.cpython.is_some() {
+        Order::OneByOne
+    } else {
+        order
+    };
     let threads = match order {
-        Order::OneByOne => vec![spawn("runwait-runs".into(), jobs, plan.tasks.clone())],
+        Order::OneByOne => vec![spawn(
+            "runwait-runs".into(),
+            jobs,
+            plan.tasks.clone(),
+            &stop,
+        )],
         Order::Together => jobs
             .into_iter()
-            .map(|job| {
+            .enumerate()
+            .map(|(i, job)| {
                 spawn(
-                    format!("runwait-run-{}", job.1.run),
+                    format!("runwait-run-{i}"),
                     vec![job],
                     plan.tasks.clone(),
+                    &stop,
                 )
             })
             .collect(),
@@ -270,13 +318,18 @@ fn shared_memory(plan: &Plan, run: u32) -> Shared {
 }
 
 /// A thread doing `jobs` one after another.
-fn spawn(name: String, jobs: Vec<(ExecSpec, RunCtx)>, tasks: Vec<Task>) -> JoinHandle<()> {
+fn spawn(name: String, jobs: Vec<Job>, tasks: Vec<Task>, stop: &Stop) -> JoinHandle<()> {
+    let stop = stop.clone();
     std::thread::Builder::new()
         .name(name)
         .spawn(move || {
-            for (spec, ctx) in jobs {
-                if !ctx.stopped() {
-                    execute(&spec, &ctx, tasks.clone());
+            for job in jobs {
+                if stop.requested() {
+                    break;
+                }
+                match job {
+                    Job::Emulated(spec, ctx) => execute(&spec, &ctx, tasks.clone()),
+                    Job::Real(real) => real.run(&stop),
                 }
             }
         })

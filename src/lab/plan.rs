@@ -30,6 +30,9 @@ pub struct Options {
     pub env: Env,
     /// Every task arrives at once, whatever the lesson says (a what-if).
     pub arrivals_at_once: bool,
+    /// Run the articles' own programs under a real CPython beside the runs that have one
+    /// (`--cpython`).
+    pub cpython: Option<super::cpython::Ask>,
 }
 
 /// A lesson ready to run.
@@ -44,12 +47,23 @@ pub struct Plan {
     pub env: Arc<Env>,
     /// The loopback server, kept alive while the plan is.
     pub server: Option<Server>,
+    /// The real programs run beside the runs (`--cpython`).
+    pub cpython: Option<super::cpython::Cpython>,
 }
 
 impl Plan {
-    pub fn prepare(mut scenario: Scenario, options: Options) -> Result<Plan, Error> {
+    pub fn prepare(mut scenario: Scenario, mut options: Options) -> Result<Plan, Error> {
         crate::workload::raise_fd_limit();
         let lesson = scenario.clone();
+        if options.cpython.is_some() {
+            if !options.urls.is_empty() {
+                return Err(Error::Usage(
+                    "--cpython runs the real programs against the loopback server: leave out --url"
+                        .into(),
+                ));
+            }
+            options.size = options.size.or(super::cpython::default_size(&scenario));
+        }
         for (g, group) in scenario.groups.iter_mut().enumerate() {
             group.count = match (options.tasks, group.count_up_to) {
                 (Some(n), _) => n,
@@ -111,6 +125,16 @@ impl Plan {
         let tasks = make_tasks(&scenario, server.as_ref(), &options.urls, options.seed);
         env.loopback = server.as_ref().map(Server::addr);
         env.in_flight = in_flight(&tasks, server.as_ref());
+        let cpython = match &options.cpython {
+            Some(ask) => Some(super::cpython::prepare(
+                ask,
+                &scenario.name,
+                &runs,
+                &tasks,
+                server.as_ref().map(|s| s.url("t/")).as_deref(),
+            )?),
+            None => None,
+        };
         Ok(Plan {
             lesson,
             options,
@@ -119,6 +143,7 @@ impl Plan {
             tasks,
             env: Arc::new(env),
             server,
+            cpython,
         })
     }
 
@@ -146,6 +171,14 @@ impl Plan {
             }
         }
         metas
+    }
+
+    /// The real run beside run `i` of `metas` (its emulated run), if it has one (`--cpython`).
+    pub fn real_meta(&self, i: usize, emulated: &RunMeta) -> Option<RunMeta> {
+        let cpython = self.cpython.as_ref()?;
+        cpython.programs.get(i)?.as_ref()?;
+        let meta = super::cpython::meta(emulated, &self.runs[i], &cpython.python, cpython.hz);
+        Some(meta)
     }
 
     /// What a run of `spec` runs with: the server's latency (if the lesson uses it), the seed,

@@ -5,6 +5,7 @@
 pub mod caption;
 pub mod glyph;
 pub mod legend;
+pub mod real;
 pub mod title;
 pub mod verdict;
 pub mod words;

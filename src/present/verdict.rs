@@ -61,23 +61,29 @@ impl<'a> View<'a> {
 
 /// The verdict on a finished trace (its latest set of runs); `stats(i)` gives run `i`'s figures.
 pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verdict {
-    if trace.runs.iter().any(|r| r.meta.origin == Origin::Sampled) {
+    if trace
+        .runs
+        .iter()
+        .any(|r| r.meta.origin == Origin::Sampled && !r.meta.real)
+    {
         return Verdict::line(sampled(trace, stats));
     }
     let latest = trace.runs.iter().map(|r| r.meta.set).max().unwrap_or(0);
+    // Real programs beside the runs (`--cpython`) are compared with them apart (`real`).
     let shown = (0..trace.runs.len())
-        .filter(|&i| trace.runs[i].meta.set == latest)
+        .filter(|&i| trace.runs[i].meta.set == latest && !trace.runs[i].meta.real)
         .collect();
     let v = View { trace, shown };
     let point = v.runs().next().map(|r| r.meta.point).unwrap_or_default();
-    match point {
+    let verdict = match point {
         Point::Speedup => speedups(&v, &stats),
         Point::PoolSize => pool_sizes(&v, &stats),
         Point::LostUpdates => Verdict::line(lost_updates(&v)),
         Point::GilWait => Verdict::line(gil_waits(&v)),
         Point::LoopReady => Verdict::line(loop_ready(&v)),
         Point::ColdStarts => Verdict::line(cold_starts(&v)),
-    }
+    };
+    super::real::beside(trace, verdict)
 }
 
 /// A real program's processes, sampled: no model to compare, so what its threads queued for

@@ -206,9 +206,28 @@ pub fn cloud(run: &Run) -> Option<String> {
     Some(words)
 }
 
-/// The lesson's own figures in words (the race's counter, a cloud run's starts), if any.
+/// The lesson's own figures in words (the race's counter, a cloud run's starts; a real
+/// program's own timing of its work), if any.
 pub fn lesson(run: &Run) -> Option<String> {
-    counter(run).or_else(|| cloud(run))
+    let own = counter(run).or_else(|| cloud(run));
+    match (own, real_timing(run)) {
+        (Some(own), Some(timing)) => Some(format!("{own} · {timing}")),
+        (own, timing) => own.or(timing),
+    }
+}
+
+/// A finished real program's own timing of its work (`--cpython`): `work 812.3 ms by its own
+/// clock`, or why it has none.
+pub fn real_timing(run: &Run) -> Option<String> {
+    if !run.meta.real || !run.finished() {
+        return None;
+    }
+    let failed = run.lesson.get(crate::trace::real::EXIT_CODE);
+    Some(match (run.timed_ns(), failed) {
+        (_, Some(code)) => format!("the program failed (exit code {code})"),
+        (Some(t), None) => format!("work {} by its own clock", human_ms(ms(t))),
+        (None, None) => "the program did not report its work".into(),
+    })
 }
 
 #[cfg(test)]

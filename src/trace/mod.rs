@@ -6,6 +6,7 @@
 pub mod file;
 pub mod limits;
 mod query;
+pub mod real;
 mod stats;
 
 pub use query::Cell;
@@ -571,6 +572,11 @@ pub struct RunMeta {
     /// For a run sampled from a real program: how (see [`Origin::Sampled`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampled: Option<Sampled>,
+    /// A real program run beside the lesson's run of the same executor and variant
+    /// (`--cpython`): its figures are compared with that run's, its speedup with the real
+    /// baseline's (see [`real`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub real: bool,
 }
 
 /// The settings a run was run with that are not in its executor's spec.

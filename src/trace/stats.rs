@@ -130,18 +130,19 @@ fn resolution_ns(run: &Run) -> u64 {
 }
 
 /// speedup = the baseline run's wall time / this run's wall time, the baseline of the run's own
-/// set; `None` without a baseline run, or when either run did not do every task (a run that lost
-/// tasks finished early, not fast).
+/// set (for a real program's run, the real baseline's, and the programs' own timings: see
+/// [`Run::timed_ns`]); `None` without a baseline run, or when either run did not do every task
+/// (a run that lost tasks finished early, not fast).
 pub fn speedup(trace: &Trace, run: &Run) -> Option<f64> {
     let base = trace
         .runs
         .iter()
-        .find(|r| r.meta.baseline && r.meta.set == run.meta.set)?;
+        .find(|r| r.meta.baseline && r.meta.set == run.meta.set && r.meta.real == run.meta.real)?;
     if !base.all_done() || !run.all_done() {
         return None;
     }
-    let wall = run.wall_ns()? as f64;
-    (wall > 0.0).then(|| base.wall_ns().unwrap_or(0) as f64 / wall)
+    let wall = run.timed_ns()? as f64;
+    (wall > 0.0).then(|| base.timed_ns().unwrap_or(0) as f64 / wall)
 }
 
 #[cfg(test)]

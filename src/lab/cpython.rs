@@ -1,0 +1,678 @@
+//! `runwait run LESSON --cpython [PYTHON]`: the articles' own programs, run by a real CPython
+//! beside the lesson's runs. Here: the interpreter (found and checked before anything runs),
+//! the programs (embedded from `assets/python/`), and which run of a lesson has a real
+//! counterpart, with what arguments. [`super::real`] runs one, sampled.
+//!
+//! A counterpart is found from what the lesson's tasks are, not from its name: tasks that each
+//! GET a page of the loopback server are the download; tasks that each compute a sum of
+//! squares are the CPU-bound sums; and so on. So a lesson file of the same shape gets them too.
+
+use super::scenario::{Scenario, SegmentSpec};
+use crate::error::Error;
+use crate::exec::{ExecSpec, Variant};
+use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled};
+use crate::workload::{Segment, Task};
+
+/// The programs, as written in `assets/python/`.
+pub const PROGRAMS: &[(&str, &str)] = &[
+    ("io_sync.py", include_str!("../../assets/python/io_sync.py")),
+    (
+        "io_threads.py",
+        include_str!("../../assets/python/io_threads.py"),
+    ),
+    (
+        "io_asyncio.py",
+        include_str!("../../assets/python/io_asyncio.py"),
+    ),
+    (
+        "io_processes.py",
+        include_str!("../../assets/python/io_processes.py"),
+    ),
+    (
+        "cpu_sync.py",
+        include_str!("../../assets/python/cpu_sync.py"),
+    ),
+    (
+        "cpu_threads.py",
+        include_str!("../../assets/python/cpu_threads.py"),
+    ),
+    (
+        "cpu_processes.py",
+        include_str!("../../assets/python/cpu_processes.py"),
+    ),
+    ("race.py", include_str!("../../assets/python/race.py")),
+    ("gil.py", include_str!("../../assets/python/gil.py")),
+    ("starve.py", include_str!("../../assets/python/starve.py")),
+];
+
+/// The source of program `file`.
+pub fn source(file: &str) -> Option<&'static str> {
+    PROGRAMS.iter().find(|p| p.0 == file).map(|p| p.1)
+}
+
+/// The interpreter `--cpython` names when given no name.
+pub const DEFAULT_PYTHON: &str = "python3";
+
+/// The CPU-bound lesson's first number under `--cpython` when `--size` is not given: the
+/// article's 5,000,000 (CPython takes about 0.3 s for it here; runwait's Rust, 2 ms).
+pub const CPYTHON_SIZE: u64 = 5_000_000;
+
+/// How many times slower CPython's `sum(i * i for i in range(n))` is than runwait's Rust
+/// (measured here: 64 ns an iteration on CPython 3.12, 0.47 ns in Rust). The `gil` and `starve`
+/// programs make their point with sums this much smaller, for runs about as long as
+/// runwait's.
+pub const CPYTHON_SLOWER: u64 = 130;
+
+/// The oldest CPython the sampler reads.
+const OLDEST: (u32, u32) = (3, 11);
+
+/// An interpreter, as found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Python {
+    /// As given: `python3`, `python3.12`, `/usr/bin/python3`.
+    pub command: String,
+    pub version: (u32, u32, u32),
+    /// A free-threaded build with its GIL off (`python3.13t`).
+    pub free_threaded: bool,
+    /// The packages the programs use that it has (`requests`, `aiohttp`).
+    pub packages: Vec<String>,
+}
+
+/// What the interpreter is asked about itself (runs on any Python, 2.7 on).
+const ASK: &str = r#"
+import json, platform, sys
+try:
+    import importlib.util as u
+    has = [p for p in ("requests", "aiohttp") if u.find_spec(p) is not None]
+except Exception:
+    has = []
+gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+print(json.dumps({"impl": platform.python_implementation(), "version": list(sys.version_info[:3]),
+                  "free": not gil, "packages": has}))
+"#;
+
+#[derive(serde::Deserialize)]
+struct Answer {
+    #[serde(rename = "impl")]
+    implementation: String,
+    version: (u32, u32, u32),
+    free: bool,
+    packages: Vec<String>,
+}
+
+impl Python {
+    /// Find `command` and ask it what it is: CPython 3.11 or later, or an error saying why not.
+    pub fn find(command: &str) -> Result<Python, Error> {
+        let out = std::process::Command::new(command)
+            .args(["-c", ASK])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    Error::Usage(format!("--cpython: no such program: {command}"))
+                }
+                _ => Error::Usage(format!("--cpython: cannot start {command}: {e}")),
+            })?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let answer: Answer = serde_json::from_str(text.trim()).map_err(|_| {
+            Error::Usage(format!(
+                "--cpython: {command} did not answer as a Python interpreter does"
+            ))
+        })?;
+        let (major, minor, patch) = answer.version;
+        if answer.implementation != "CPython" || (major, minor) < OLDEST {
+            return Err(Error::Usage(format!(
+                "--cpython: {command} is {} {major}.{minor}.{patch}: runwait samples CPython {}.{} \
+                 or later",
+                answer.implementation, OLDEST.0, OLDEST.1
+            )));
+        }
+        Ok(Python {
+            command: command.to_string(),
+            version: answer.version,
+            free_threaded: answer.free,
+            packages: answer.packages,
+        })
+    }
+
+    /// `3.12`, `3.13t` (free-threaded).
+    pub fn short(&self) -> String {
+        let t = if self.free_threaded { "t" } else { "" };
+        format!("{}.{}{t}", self.version.0, self.version.1)
+    }
+
+    /// `3.12.1`.
+    pub fn full(&self) -> String {
+        let (a, b, c) = self.version;
+        format!("{a}.{b}.{c}")
+    }
+}
+
+/// A real program to run beside a run: its file and arguments, and the packages it needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counterpart {
+    pub file: &'static str,
+    pub args: Vec<String>,
+    pub needs: &'static [&'static str],
+}
+
+/// What a lesson's tasks are, as far as a real program can do the same.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Shape {
+    /// Each task GETs its page, `BASE` + its number.
+    Download { base: String, count: usize },
+    /// Each task sums squares below `size + step * k`.
+    Sums { size: u64, step: u64, count: usize },
+    /// Each task adds 1 to the shared counter `adds` times.
+    Race { count: usize, adds: u32 },
+    /// CPU-bound tasks beside one that GETs `url` `requests` times, with a little work after each.
+    Gil {
+        url: String,
+        requests: usize,
+        cpu: u64,
+        io_cpu: u64,
+    },
+    /// Tickers (sleep, a little work, again) beside one task that sleeps, then computes long.
+    Starve {
+        tickers: usize,
+        ticks: usize,
+        tick_ms: u64,
+        tick_cpu: u64,
+        hog_ms: u64,
+        hog_cpu: u64,
+    },
+}
+
+/// The shape of `tasks`; `base`: the loopback server's pages' URL (`http://127.0.0.1:P/t/`).
+fn shape(tasks: &[Task], base: Option<&str>) -> Option<Shape> {
+    let first = tasks.first()?;
+    let only = |t: &Task| match t.segments.as_slice() {
+        [s] => Some(s.clone()),
+        _ => None,
+    };
+    match only(first) {
+        Some(Segment::Http { .. }) => download(tasks, base?),
+        Some(Segment::Cpu { n }) if tasks.iter().all(|t| only(t).is_some()) => sums(tasks, n),
+        Some(Segment::Add { times }) => {
+            let same = tasks
+                .iter()
+                .all(|t| only(t) == Some(Segment::Add { times }));
+            same.then_some(Shape::Race {
+                count: tasks.len(),
+                adds: times,
+            })
+        }
+        _ => gil(tasks).or_else(|| starve(tasks)),
+    }
+}
+
+fn download(tasks: &[Task], base: &str) -> Option<Shape> {
+    let each = |t: &Task| match t.segments.as_slice() {
+        [Segment::Http { url }] => *url == format!("{base}{}", t.id),
+        _ => false,
+    };
+    tasks.iter().all(each).then(|| Shape::Download {
+        base: base.to_string(),
+        count: tasks.len(),
+    })
+}
+
+fn sums(tasks: &[Task], size: u64) -> Option<Shape> {
+    let n = |t: &Task| match t.segments.as_slice() {
+        [Segment::Cpu { n }] => Some(*n),
+        _ => None,
+    };
+    let step = match tasks.get(1) {
+        Some(t) => n(t)?.checked_sub(size)?,
+        None => 0,
+    };
+    let even = tasks
+        .iter()
+        .enumerate()
+        .all(|(k, t)| n(t) == Some(size + step * k as u64));
+    even.then_some(Shape::Sums {
+        size,
+        step,
+        count: tasks.len(),
+    })
+}
+
+/// CPU tasks of one size, then one task of (GET, compute) repeated.
+fn gil(tasks: &[Task]) -> Option<Shape> {
+    let (io, cpus) = tasks.split_last()?;
+    let cpu = match cpus.first()?.segments.as_slice() {
+        [Segment::Cpu { n }] => *n,
+        _ => return None,
+    };
+    let same = cpus
+        .iter()
+        .all(|t| t.segments.as_slice() == [Segment::Cpu { n: cpu }]);
+    let pairs = io.segments.chunks_exact(2);
+    let (url, io_cpu) = match io.segments.as_slice() {
+        [Segment::Http { url }, Segment::Cpu { n }, ..] => (url.clone(), *n),
+        _ => return None,
+    };
+    let repeated = io.segments.len() % 2 == 0
+        && pairs.into_iter().all(|p| {
+            p == [
+                Segment::Http { url: url.clone() },
+                Segment::Cpu { n: io_cpu },
+            ]
+        });
+    (same && repeated && cpus.len() == 2).then_some(Shape::Gil {
+        url,
+        requests: io.segments.len() / 2,
+        cpu,
+        io_cpu,
+    })
+}
+
+/// Tickers of (sleep, compute) repeated, then one task: sleep, then offloadable work.
+fn starve(tasks: &[Task]) -> Option<Shape> {
+    let (hog, tickers) = tasks.split_last()?;
+    let [Segment::Sleep { ms: hog_ms }, Segment::Offload { n: hog_cpu }] = hog.segments.as_slice()
+    else {
+        return None;
+    };
+    let (tick_ms, tick_cpu) = match tickers.first()?.segments.as_slice() {
+        [Segment::Sleep { ms }, Segment::Cpu { n }, ..] => (*ms, *n),
+        _ => return None,
+    };
+    let tick = [Segment::Sleep { ms: tick_ms }, Segment::Cpu { n: tick_cpu }];
+    let ticks = tickers[0].segments.len() / 2;
+    let same = tickers
+        .iter()
+        .all(|t| t.segments.len() == ticks * 2 && t.segments.chunks_exact(2).all(|p| p == tick));
+    same.then_some(Shape::Starve {
+        tickers: tickers.len(),
+        ticks,
+        tick_ms,
+        tick_cpu,
+        hog_ms: *hog_ms,
+        hog_cpu: *hog_cpu,
+    })
+}
+
+/// The real counterpart of a run of `spec` over `tasks`, if it has one under `python`;
+/// `base`: the loopback server's pages' URL, if the lesson uses it.
+pub fn counterpart(
+    spec: &ExecSpec,
+    tasks: &[Task],
+    base: Option<&str>,
+    python: &Python,
+) -> Option<Counterpart> {
+    let kind = Kind::of(spec, python)?;
+    let w = spec.workers().to_string();
+    let n = |x: usize| x.to_string();
+    let program = |file, args: Vec<String>, needs| Counterpart { file, args, needs };
+    const HTTP: &[&str] = &["requests"];
+    Some(match (shape(tasks, base)?, kind) {
+        (Shape::Download { base, count }, kind) => {
+            let (file, needs): (&str, &[&str]) = match kind {
+                Kind::Sync => ("io_sync.py", HTTP),
+                Kind::Threads => ("io_threads.py", HTTP),
+                Kind::Loop => ("io_asyncio.py", &["aiohttp"]),
+                Kind::Processes => ("io_processes.py", HTTP),
+                Kind::Offload => return None,
+            };
+            let mut args = vec![base, n(count)];
+            match kind {
+                Kind::Sync => {}
+                Kind::Loop => args.push(spec.workers.unwrap_or(0).to_string()),
+                _ => args.push(w),
+            }
+            program(file, args, needs)
+        }
+        (Shape::Sums { size, step, count }, kind) => {
+            let file = match kind {
+                Kind::Sync => "cpu_sync.py",
+                Kind::Threads => "cpu_threads.py",
+                Kind::Processes => "cpu_processes.py",
+                _ => return None,
+            };
+            let mut args = vec![size.to_string(), n(count), step.to_string()];
+            if kind != Kind::Sync {
+                args.push(w);
+            }
+            program(file, args, &[])
+        }
+        (Shape::Race { count, adds }, Kind::Threads) => {
+            let mut args = vec![n(count), adds.to_string(), w];
+            match spec.variant {
+                Some(Variant::Lock) => args.push("lock".into()),
+                Some(Variant::Atomic) => return None,
+                _ => {}
+            }
+            program("race.py", args, &[])
+        }
+        (shape @ Shape::Gil { .. }, Kind::Threads) if spec.workers() == 3 => {
+            program("gil.py", gil_args(shape), &[])
+        }
+        (shape @ Shape::Starve { .. }, kind @ (Kind::Loop | Kind::Offload)) => {
+            program("starve.py", starve_args(shape, kind), &[])
+        }
+        _ => return None,
+    })
+}
+
+/// How a run of an executor is done in Python.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Sync,
+    /// Threads with the GIL (or without, under a free-threaded Python).
+    Threads,
+    /// An asyncio loop, CPU work on it.
+    Loop,
+    /// An asyncio loop, CPU work handed to a pool (run_in_executor).
+    Offload,
+    Processes,
+}
+
+impl Kind {
+    fn of(spec: &ExecSpec, python: &Python) -> Option<Kind> {
+        Some(match (spec.executor.name(), spec.variant) {
+            ("sync", None) => Kind::Sync,
+            ("threads", _) if !python.free_threaded => Kind::Threads,
+            ("free-threads", _) if python.free_threaded => Kind::Threads,
+            ("async", Some(Variant::Offload)) => Kind::Offload,
+            ("async", None | Some(Variant::Blocking)) => Kind::Loop,
+            ("process", None) => Kind::Processes,
+            _ => return None,
+        })
+    }
+}
+
+fn gil_args(shape: Shape) -> Vec<String> {
+    let Shape::Gil {
+        url,
+        requests,
+        cpu,
+        io_cpu,
+    } = shape
+    else {
+        return Vec::new();
+    };
+    let smaller = |n: u64| (n / CPYTHON_SLOWER).max(1).to_string();
+    vec![url, requests.to_string(), smaller(cpu), smaller(io_cpu)]
+}
+
+fn starve_args(shape: Shape, kind: Kind) -> Vec<String> {
+    let Shape::Starve {
+        tickers,
+        ticks,
+        tick_ms,
+        tick_cpu,
+        hog_ms,
+        hog_cpu,
+    } = shape
+    else {
+        return Vec::new();
+    };
+    let smaller = |n: u64| (n / CPYTHON_SLOWER).max(1).to_string();
+    let mode = if kind == Kind::Offload {
+        "offload"
+    } else {
+        "blocking"
+    };
+    vec![
+        mode.to_string(),
+        tickers.to_string(),
+        ticks.to_string(),
+        tick_ms.to_string(),
+        smaller(tick_cpu),
+        hog_ms.to_string(),
+        smaller(hog_cpu),
+    ]
+}
+
+/// The packages `python` lacks that `programs` need, in the order first needed.
+pub fn missing(python: &Python, programs: &[&Counterpart]) -> Vec<&'static str> {
+    let mut lacks: Vec<&'static str> = Vec::new();
+    for p in programs {
+        for need in p.needs {
+            if !python.packages.iter().any(|h| h == need) && !lacks.contains(need) {
+                lacks.push(need);
+            }
+        }
+    }
+    lacks
+}
+
+/// The one line that says what `python` lacks for which runs, and the `pip install` that
+/// fixes it.
+pub fn lacking(python: &Python, lacks: &[&str], runs: &[String]) -> Error {
+    let listed = |items: &[&str]| match items.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    let runs: Vec<&str> = runs.iter().map(String::as_str).collect();
+    Error::Usage(format!(
+        "--cpython: {} (CPython {}) lacks {}, which the real {} {} need{}: {} -m pip install {}",
+        python.command,
+        python.full(),
+        listed(lacks),
+        listed(&runs),
+        if runs.len() == 1 { "run" } else { "runs" },
+        if runs.len() == 1 { "s" } else { "" },
+        python.command,
+        lacks.join(" ")
+    ))
+}
+
+/// What a real run of `spec` is, beside its emulated run `emulated`, before it starts.
+pub fn meta(emulated: &RunMeta, spec: &ExecSpec, python: &Python, hz: u32) -> RunMeta {
+    let mut name = match spec.variant {
+        Some(v) => format!("{}/{}", spec.executor.name(), v.name()),
+        None => spec.executor.name().to_string(),
+    };
+    // Runs told apart by their size (a lesson comparing pool sizes) are here too.
+    if emulated.label.contains(" × ") {
+        name.push_str(&format!(" × {}", spec.workers()));
+    }
+    RunMeta {
+        label: format!("{name} · CPython {} · real", python.short()),
+        gil: !python.free_threaded,
+        tasks: 0,
+        lane_kind: match emulated.lane_kind {
+            LaneKind::Task => LaneKind::Thread,
+            kind => kind,
+        },
+        queues: Vec::new(),
+        model: None,
+        ready: Reason::Gil,
+        origin: Origin::Sampled,
+        cpu_waits_hz: crate::instrument::probe::available().then_some(hz),
+        sampled: Some(Sampled {
+            python: python.full(),
+            hz,
+            ..Sampled::default()
+        }),
+        real: true,
+        ..emulated.clone()
+    }
+}
+
+/// What `--cpython` asks for: the interpreter, and this binary to watch its programs (should
+/// runwait die, the watchdog stops them; `None`: none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ask {
+    pub python: String,
+    pub watchdog: Option<std::path::PathBuf>,
+}
+
+/// The real runs of a plan: the interpreter, and the counterpart of each of the plan's runs.
+#[derive(Clone, Debug)]
+pub struct Cpython {
+    pub python: Python,
+    pub hz: u32,
+    pub watchdog: Option<std::path::PathBuf>,
+    /// By the plan's runs, in their order.
+    pub programs: Vec<Option<Counterpart>>,
+}
+
+/// The real runs of `runs` over `tasks`, checked before anything runs: the interpreter is
+/// CPython 3.11 or later, it has the packages the programs need, and some run has one.
+pub fn prepare(
+    ask: &Ask,
+    lesson: &str,
+    runs: &[ExecSpec],
+    tasks: &[Task],
+    base: Option<&str>,
+) -> Result<Cpython, Error> {
+    let python = Python::find(&ask.python)?;
+    let programs: Vec<Option<Counterpart>> = runs
+        .iter()
+        .map(|spec| counterpart(spec, tasks, base, &python))
+        .collect();
+    if programs.iter().all(Option::is_none) {
+        return Err(Error::Usage(format!(
+            "--cpython: no run of {lesson} has a real counterpart under CPython {} (the \
+             articles' programs: io, pool-size, cpu, race, gil and starve, against the loopback \
+             server)",
+            python.short()
+        )));
+    }
+    let having: Vec<&Counterpart> = programs.iter().flatten().collect();
+    let lacks = missing(&python, &having);
+    if !lacks.is_empty() {
+        let runs: Vec<String> = runs
+            .iter()
+            .zip(&programs)
+            .filter(|(_, p)| {
+                p.as_ref()
+                    .is_some_and(|p| p.needs.iter().any(|n| lacks.contains(n)))
+            })
+            .map(|(spec, _)| spec.to_string())
+            .collect();
+        return Err(lacking(&python, &lacks, &runs));
+    }
+    Ok(Cpython {
+        python,
+        hz: crate::ingest::python::DEFAULT_HZ,
+        watchdog: ask.watchdog.clone(),
+        programs,
+    })
+}
+
+/// The first number of a lesson of CPU-bound sums under `--cpython` without `--size`: the
+/// article's, for CPython's sake (the same for runwait's runs, so the work matches).
+pub fn default_size(scenario: &Scenario) -> Option<u64> {
+    let sums = scenario.groups.iter().all(|g| {
+        matches!(
+            g.segments.as_slice(),
+            [SegmentSpec::Cpu { offload: false, .. }]
+        )
+    });
+    sums.then_some(CPYTHON_SIZE)
+}
+
+/// Where to write programs: a fresh directory (`runwait-cpython-PID-N` in the temporary
+/// directory), removed by the caller.
+pub fn program_dir() -> std::io::Result<std::path::PathBuf> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("runwait-cpython-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: u32, segments: Vec<Segment>) -> Task {
+        Task {
+            id,
+            segments,
+            arrive_ms: 0,
+        }
+    }
+
+    fn python(free_threaded: bool) -> Python {
+        Python {
+            command: "python3.12".into(),
+            version: (3, 12, 1),
+            free_threaded,
+            packages: vec!["requests".into()],
+        }
+    }
+
+    fn spec(s: &str) -> ExecSpec {
+        s.parse().expect("a spec")
+    }
+
+    #[test]
+    fn the_download_and_the_sums_have_their_programs_with_the_lessons_figures() {
+        let base = "http://127.0.0.1:9/t/";
+        let pages: Vec<Task> = (0..3)
+            .map(|i| {
+                task(
+                    i,
+                    vec![Segment::Http {
+                        url: format!("{base}{i}"),
+                    }],
+                )
+            })
+            .collect();
+        let py = python(false);
+        let threads = counterpart(&spec("threads:7"), &pages, Some(base), &py).unwrap();
+        assert_eq!(threads.file, "io_threads.py");
+        assert_eq!(threads.args, [base, "3", "7"]);
+        let asyncio = counterpart(&spec("async"), &pages, Some(base), &py).unwrap();
+        assert_eq!(
+            (asyncio.file, asyncio.args[2].as_str()),
+            ("io_asyncio.py", "0")
+        );
+        assert_eq!(missing(&py, &[&threads, &asyncio]), ["aiohttp"]);
+        assert!(counterpart(&spec("rayon"), &pages, Some(base), &py).is_none());
+        assert!(counterpart(&spec("free-threads"), &pages, Some(base), &py).is_none());
+        let ft = python(true);
+        let free = counterpart(&spec("free-threads"), &pages, Some(base), &ft).unwrap();
+        assert_eq!(free.file, "io_threads.py");
+        let sums: Vec<Task> = (0..4)
+            .map(|i| task(i, vec![Segment::Cpu { n: 100 + i as u64 }]))
+            .collect();
+        let process = counterpart(&spec("process"), &sums, None, &py).unwrap();
+        assert_eq!(process.file, "cpu_processes.py");
+        assert_eq!(process.args, ["100", "4", "1", "2"]);
+        assert!(counterpart(&spec("async"), &sums, None, &py).is_none());
+    }
+
+    #[test]
+    fn the_race_the_gil_and_the_starving_loop_are_found_by_their_shape() {
+        let py = python(false);
+        let adds: Vec<Task> = (0..10)
+            .map(|i| task(i, vec![Segment::Add { times: 100 }]))
+            .collect();
+        let lock = counterpart(&spec("threads:10/lock"), &adds, None, &py).unwrap();
+        assert_eq!(lock.args, ["10", "100", "10", "lock"]);
+        assert!(counterpart(&spec("threads:10/atomic"), &adds, None, &py).is_none());
+        let url = "http://127.0.0.1:9/t/2".to_string();
+        let pair = [Segment::Http { url: url.clone() }, Segment::Cpu { n: 260 }];
+        let io: Vec<Segment> = (0..4).flat_map(|_| pair.clone()).collect();
+        let gil = vec![
+            task(0, vec![Segment::Cpu { n: 1300 }]),
+            task(1, vec![Segment::Cpu { n: 1300 }]),
+            task(2, io),
+        ];
+        let real = counterpart(&spec("threads:3"), &gil, None, &py).unwrap();
+        assert_eq!(real.args, [url.as_str(), "4", "10", "2"]);
+        let pair = [Segment::Sleep { ms: 20 }, Segment::Cpu { n: 1300 }];
+        let tick: Vec<Segment> = (0..3).flat_map(|_| pair.clone()).collect();
+        let hog = vec![Segment::Sleep { ms: 50 }, Segment::Offload { n: 13_000 }];
+        let starve = vec![task(0, tick.clone()), task(1, tick), task(2, hog)];
+        let real = counterpart(&spec("async/offload"), &starve, None, &py).unwrap();
+        assert_eq!(real.args, ["offload", "2", "3", "20", "10", "50", "100"]);
+    }
+
+    #[test]
+    fn what_a_python_lacks_is_said_with_the_pip_install_that_fixes_it() {
+        let e = lacking(&python(false), &["aiohttp"], &["async".into()]);
+        assert_eq!(
+            e.to_string(),
+            "--cpython: python3.12 (CPython 3.12.1) lacks aiohttp, which the real async run \
+             needs: python3.12 -m pip install aiohttp"
+        );
+    }
+}

@@ -1,0 +1,389 @@
+//! One real program run beside a lesson's run (`--cpython`): started and sampled with
+//! `runwait py`'s machinery, its records relayed into the run registered for it, so it is a
+//! run of the one trace like any other. The sampler makes a run per Python process; here every
+//! process's threads are lanes of the one run (a pool's worker processes are lanes, as they are
+//! in runwait's own `process` run), named `process 1 (pid 4242)`. When the program has ended,
+//! its own timing of its work (its last line, `runwait-report {...}`) becomes figures of the
+//! run (see [`crate::trace::real`]).
+
+use super::cpython::{self, Counterpart};
+use crate::exec::Stop;
+use crate::ingest::python::{Launch, Options, Sampler, Target};
+use crate::instrument::{Clock, Mark, Msg, Record, Sink, ANY_LANE, CHANNEL_CAPACITY, NO_TASK};
+use crate::trace::real::{EXIT_CODE, TIMED, TIMED_FROM};
+use crate::trace::RunMeta;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the real runs had to say once over (a program that failed, and why): runwait says it
+/// on stderr after the runs, one line each.
+#[derive(Clone, Debug, Default)]
+pub struct Said(Arc<Mutex<Vec<String>>>);
+
+impl Said {
+    pub fn add(&self, line: String) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+    }
+
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// A real program to run into run `run` of the recorder `sink` feeds.
+pub struct RealJob {
+    pub run: u32,
+    pub meta: RunMeta,
+    pub python: String,
+    pub program: Counterpart,
+    pub hz: u32,
+    /// This binary, to watch the program should runwait die (`None`: no watchdog).
+    pub watchdog: Option<PathBuf>,
+    pub sink: Sink,
+    pub clock: Clock,
+    pub said: Said,
+}
+
+impl RealJob {
+    /// Run the program to its end (or until `stop`), sampled into the run.
+    pub fn run(self, stop: &Stop) {
+        let dir = match self.write_program() {
+            Ok(dir) => dir,
+            Err(e) => return self.not_run(&format!("cannot write its program: {e}")),
+        };
+        let mut command = vec![
+            self.python.clone(),
+            dir.join(self.program.file).to_string_lossy().into_owned(),
+        ];
+        command.extend(self.program.args.iter().cloned());
+        let launch = Launch {
+            command,
+            keep_output: true,
+            watchdog: self.watchdog.clone(),
+        };
+        self.sample(launch, stop);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn write_program(&self) -> std::io::Result<PathBuf> {
+        let dir = cpython::program_dir()?;
+        let source = cpython::source(self.program.file).unwrap_or_default();
+        std::fs::write(dir.join(self.program.file), source)?;
+        Ok(dir)
+    }
+
+    fn sample(&self, launch: Launch, stop: &Stop) {
+        let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let private = Sink::new(tx, dropped.clone());
+        let options = Options {
+            hz: self.hz,
+            paused: false,
+        };
+        let epoch = monotonic_ns().saturating_sub(self.clock.now_ns());
+        let mut sampler =
+            match Sampler::start(Target::Start(launch), options, private, self.clock, 0) {
+                Ok(sampler) => sampler,
+                Err(e) => return self.not_run(&e.to_string()),
+            };
+        let mut relay = Relay::new(self.run, self.meta.clone(), self.sink.clone());
+        loop {
+            match rx.recv_timeout(Duration::from_millis(5)) {
+                Ok(msg) => relay.forward(msg),
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) if stop.requested() => {
+                    sampler.stop()
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        sampler.stop();
+        let n = dropped.load(std::sync::atomic::Ordering::Relaxed);
+        if n > 0 {
+            self.sink.send_surely(Msg::Dropped(n));
+        }
+        if !stop.requested() {
+            let output = String::from_utf8_lossy(&sampler.output()).into_owned();
+            self.report(&relay, &output, sampler.exit_code(), epoch);
+        }
+        relay.end();
+    }
+
+    /// The program's own figures, from its report; a program that failed is said.
+    fn report(&self, relay: &Relay, output: &str, code: Option<i32>, epoch: u64) {
+        let figure = |name: &str, value: u64| {
+            self.sink.send_surely(Msg::Figure {
+                run: self.run,
+                name: name.to_string(),
+                value,
+            })
+        };
+        let report = parse_report(output);
+        if let Some(r) = &report {
+            let from = r.start_ns.saturating_sub(epoch);
+            figure(TIMED, r.end_ns.saturating_sub(r.start_ns));
+            figure(
+                TIMED_FROM,
+                from.saturating_sub(relay.start_ns.unwrap_or(from)),
+            );
+            for (name, value) in &r.figures {
+                figure(name, *value);
+            }
+        }
+        let code = code.unwrap_or(0);
+        if code != 0 {
+            figure(EXIT_CODE, code as u64);
+        }
+        if code != 0 || report.is_none() {
+            let last = last_words(output);
+            self.said.add(format!(
+                "{}: {} {}{}",
+                self.meta.label,
+                self.program.file,
+                match code {
+                    0 => "ended without its report".to_string(),
+                    c => format!("exited with code {c}"),
+                },
+                if last.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {last}")
+                }
+            ));
+        }
+    }
+
+    /// The program could not be run or sampled: the run starts and ends at once, and why is
+    /// said.
+    fn not_run(&self, why: &str) {
+        let now = self.clock.now_ns();
+        for mark in [Mark::RunStart, Mark::RunEnd] {
+            self.sink.send_record(run_mark(self.run, now, mark));
+        }
+        self.said
+            .add(format!("{}: not run: {why}", self.meta.label));
+    }
+}
+
+fn run_mark(run: u32, t_ns: u64, mark: Mark) -> Record {
+    Record {
+        t_ns,
+        run,
+        lane: 0,
+        task: NO_TASK,
+        mark,
+        reason: None,
+    }
+}
+
+/// CLOCK_MONOTONIC now, in ns (what Python's `time.monotonic_ns()` reads).
+fn monotonic_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
+/// A program's report: its own timing of its work and its figures.
+#[derive(Debug, PartialEq, Eq)]
+struct Report {
+    start_ns: u64,
+    end_ns: u64,
+    figures: Vec<(String, u64)>,
+}
+
+/// The last `runwait-report {...}` line of `output`, if it has one.
+fn parse_report(output: &str) -> Option<Report> {
+    let line = output
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("runwait-report "))?;
+    let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).ok()?;
+    let get = |name: &str| fields.get(name).and_then(serde_json::Value::as_u64);
+    let figures = fields
+        .iter()
+        .filter(|(name, _)| *name != "start_ns" && *name != "end_ns")
+        .filter_map(|(name, v)| {
+            let name = if name == "done" { "program_done" } else { name };
+            Some((name.to_string(), v.as_u64()?))
+        })
+        .collect();
+    Some(Report {
+        start_ns: get("start_ns")?,
+        end_ns: get("end_ns")?,
+        figures,
+    })
+}
+
+/// The last line of output that is not the report: a traceback's last words.
+fn last_words(output: &str) -> String {
+    let line = output
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("runwait-report "));
+    line.unwrap_or("").chars().take(200).collect()
+}
+
+/// Records of every process of the program, sampled as runs of their own, relayed as lanes of
+/// one run.
+struct Relay {
+    run: u32,
+    meta: RunMeta,
+    sink: Sink,
+    /// (the sampler's run, its lane) to the lane here.
+    lanes: HashMap<(u32, u32), u32>,
+    /// The pid of each process, by the sampler's run.
+    pids: Vec<u32>,
+    start_ns: Option<u64>,
+    last_ns: u64,
+}
+
+impl Relay {
+    fn new(run: u32, meta: RunMeta, sink: Sink) -> Relay {
+        Relay {
+            run,
+            meta,
+            sink,
+            lanes: HashMap::new(),
+            pids: Vec::new(),
+            start_ns: None,
+            last_ns: 0,
+        }
+    }
+
+    fn forward(&mut self, msg: Msg) {
+        match msg {
+            Msg::NewRun(meta) => {
+                self.pids.push(meta.sampled.as_ref().map_or(0, |s| s.pid));
+                if self.pids.len() == 1 {
+                    self.learn(&meta);
+                }
+            }
+            Msg::Meta { run: 0, meta } => self.learn(&meta),
+            Msg::Record(rec) => self.record(rec),
+            Msg::LaneName { run, lane, name } => {
+                let here = self.lane(run, lane);
+                let name = self.lane_name(run, lane, name);
+                self.sink.send_surely(Msg::LaneName {
+                    run: self.run,
+                    lane: here,
+                    name,
+                });
+            }
+            Msg::Where {
+                run,
+                lane,
+                at_ns,
+                function,
+                gil_released,
+            } => {
+                let lane = self.lane(run, lane);
+                self.sink.send(Msg::Where {
+                    run: self.run,
+                    lane,
+                    at_ns,
+                    function,
+                    gil_released,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// What the sampler learned of the first process: how it is sampled, which Python.
+    fn learn(&mut self, meta: &RunMeta) {
+        if meta.sampled.is_some() {
+            self.meta.sampled = meta.sampled.clone();
+            self.meta.cpu_waits_hz = meta.cpu_waits_hz;
+            self.send_meta();
+        }
+    }
+
+    fn send_meta(&self) {
+        self.sink.send_surely(Msg::Meta {
+            run: self.run,
+            meta: Box::new(self.meta.clone()),
+        });
+    }
+
+    /// The lane here of the sampler's `lane` of its `run`, a new one the first time.
+    fn lane(&mut self, run: u32, lane: u32) -> u32 {
+        if let Some(&here) = self.lanes.get(&(run, lane)) {
+            return here;
+        }
+        let here = self.lanes.len() as u32;
+        self.lanes.insert((run, lane), here);
+        self.meta.tasks = self.lanes.len() as u32;
+        self.send_meta();
+        here
+    }
+
+    /// A worker process's threads are named by their process: `process 1 (pid 4242)` for its
+    /// first thread, `process 1 · Thread-2 (pid 4242)` for the others.
+    fn lane_name(&self, run: u32, lane: u32, name: String) -> String {
+        if run == 0 {
+            return name;
+        }
+        let pid = self.pids.get(run as usize).copied().unwrap_or(0);
+        match lane {
+            0 => format!("process {run} (pid {pid})"),
+            _ => format!("process {run} · {name} (pid {pid})"),
+        }
+    }
+
+    fn record(&mut self, mut rec: Record) {
+        match rec.mark {
+            Mark::RunStart if rec.run == 0 => self.start_ns = Some(rec.t_ns),
+            Mark::RunStart | Mark::RunEnd => return,
+            _ => {
+                let lane = match rec.lane {
+                    ANY_LANE => ANY_LANE,
+                    lane => self.lane(rec.run, lane),
+                };
+                if rec.mark != Mark::CpuWait && rec.task != NO_TASK {
+                    rec.task = lane;
+                }
+                rec.lane = lane;
+                self.last_ns = self.last_ns.max(rec.t_ns);
+            }
+        }
+        rec.run = self.run;
+        self.sink.send_record(rec);
+    }
+
+    /// The run ends with the last record of any of its processes.
+    fn end(&self) {
+        let at = self.last_ns.max(self.start_ns.unwrap_or(0));
+        if self.start_ns.is_some() {
+            self.sink.send_record(run_mark(self.run, at, Mark::RunEnd));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_is_the_programs_last_line_of_its_kind() {
+        let output = "Downloaded 3 sites in 0.3 seconds\n\
+                      runwait-report {\"start_ns\": 10, \"end_ns\": 25, \"done\": 3, \"pool_ns\": 4}\n";
+        let report = parse_report(output).expect("a report");
+        assert_eq!((report.start_ns, report.end_ns), (10, 25));
+        assert_eq!(
+            report.figures,
+            [("program_done".to_string(), 3), ("pool_ns".to_string(), 4)]
+        );
+        assert_eq!(parse_report("Traceback\nImportError: no requests\n"), None);
+        assert_eq!(
+            last_words("Traceback\nImportError: no requests\n\n"),
+            "ImportError: no requests"
+        );
+    }
+}

@@ -1,0 +1,385 @@
+//! Real programs beside the lesson's runs (`runwait run LESSON --cpython`), in words: each
+//! real run paired with the emulated run it stands beside, their figures side by side, and
+//! where they differ by more than [`APART`], why, when it is known from what was measured.
+
+use super::verdict::Verdict;
+use super::words::{counter, human_ms, ms};
+use crate::trace::real::TIMED_FROM;
+use crate::trace::{speedup, LaneKind, Point, Reason, Run, State, Trace};
+
+/// Speedups further apart than this share differ, and the verdict says so.
+pub const APART: f64 = 0.15;
+
+/// A real run and the emulated run it stands beside.
+pub struct Pair<'a> {
+    pub emulated: &'a Run,
+    pub real: &'a Run,
+    pub emulated_x: Option<f64>,
+    pub real_x: Option<f64>,
+}
+
+impl Pair<'_> {
+    /// How much faster the emulated run was than the real one: 0.2 is 20% faster, -0.2 slower.
+    pub fn difference(&self) -> Option<f64> {
+        Some(self.emulated_x? / self.real_x? - 1.0)
+    }
+
+    /// Whether their speedups are further apart than [`APART`].
+    pub fn apart(&self) -> bool {
+        self.difference().is_some_and(|d| d.abs() > APART)
+    }
+
+    /// The executor and variant, as `--executors` says it: `threads`, `async/offload`.
+    pub fn name(&self) -> String {
+        match &self.emulated.meta.variant {
+            Some(v) => format!("{}/{v}", self.emulated.meta.executor),
+            None => self.emulated.meta.executor.clone(),
+        }
+    }
+}
+
+/// The real runs of the latest set, each with its emulated run: the run before it of the same
+/// executor, variant and workers.
+pub fn pairs(trace: &Trace) -> Vec<Pair<'_>> {
+    let latest = trace.runs.iter().map(|r| r.meta.set).max().unwrap_or(0);
+    let runs = &trace.runs;
+    let alike = |a: &Run, b: &Run| {
+        (
+            &a.meta.executor,
+            &a.meta.variant,
+            a.meta.workers,
+            a.meta.set,
+        ) == (
+            &b.meta.executor,
+            &b.meta.variant,
+            b.meta.workers,
+            b.meta.set,
+        )
+    };
+    runs.iter()
+        .enumerate()
+        .filter(|(_, r)| r.meta.real && r.meta.set == latest)
+        .filter_map(|(i, real)| {
+            let emulated = runs[..i]
+                .iter()
+                .rev()
+                .find(|e| !e.meta.real && alike(e, real))?;
+            Some(Pair {
+                emulated,
+                real,
+                emulated_x: speedup(trace, emulated),
+                real_x: speedup(trace, real),
+            })
+        })
+        .collect()
+}
+
+/// The Python the real runs ran under: `CPython 3.12`.
+fn python(pairs: &[Pair]) -> String {
+    let version = pairs
+        .iter()
+        .filter_map(|p| p.real.meta.sampled.as_ref())
+        .map(|s| s.python.rsplitn(2, '.').last().unwrap_or("").to_string())
+        .find(|v| !v.is_empty());
+    format!("CPython {}", version.unwrap_or_default())
+}
+
+/// The verdict with what the real programs found added to its line, once they have all
+/// finished.
+pub fn beside(trace: &Trace, mut verdict: Verdict) -> Verdict {
+    let pairs = pairs(trace);
+    if pairs.is_empty() || pairs.iter().any(|p| !p.real.finished()) {
+        return verdict;
+    }
+    let point = pairs[0].emulated.meta.point;
+    let words = match point {
+        Point::Speedup | Point::PoolSize => speedups(&pairs),
+        Point::LostUpdates => counters(&pairs),
+        Point::GilWait => gil_waits(&pairs),
+        Point::LoopReady => late_ticks(&pairs),
+        Point::ColdStarts => return verdict,
+    };
+    let sep = if verdict.line.is_empty() { "" } else { " " };
+    verdict.line = format!("{}{sep}Real {}: {words}", verdict.line, python(&pairs));
+    verdict
+}
+
+/// Speedups side by side: those within [`APART`] in a list, those further apart each with why.
+fn speedups(pairs: &[Pair]) -> String {
+    let unfinished: Vec<String> = pairs
+        .iter()
+        .filter(|p| p.real.timed_ns().is_none())
+        .map(|p| format!("{} did not finish its work", p.name()))
+        .collect();
+    let compared: Vec<&Pair> = pairs
+        .iter()
+        .filter(|p| !p.real.meta.baseline && p.difference().is_some())
+        .collect();
+    let (apart, close): (Vec<&Pair>, Vec<&Pair>) = compared.into_iter().partition(|p| p.apart());
+    let mut parts = Vec::new();
+    if !close.is_empty() {
+        let list: Vec<String> = close.iter().map(|p| figures(p)).collect();
+        parts.push(format!("within 15% of runwait's: {}", list.join(", ")));
+    }
+    for p in &apart {
+        let mut words = format!("{} apart: {}", p.name(), figures(p));
+        let why = why(p);
+        if !why.is_empty() {
+            words.push_str(&format!(": {}", why.join("; ")));
+        }
+        parts.push(words);
+    }
+    parts.extend(unfinished);
+    match parts.is_empty() {
+        true => "no speedup to compare.".into(),
+        false => parts.join("; ") + ".",
+    }
+}
+
+/// `threads 4.8x (runwait 5.0x)`.
+fn figures(p: &Pair) -> String {
+    let x = |s: Option<f64>| s.map_or("-".to_string(), |x| format!("{x:.1}x"));
+    format!("{} {} (runwait {})", p.name(), x(p.real_x), x(p.emulated_x))
+}
+
+/// Why a real run's speedup is not the emulated one's, from what was measured: each reason
+/// known to apply, in words.
+pub fn why(p: &Pair) -> Vec<String> {
+    let mut reasons = Vec::new();
+    reasons.extend(aiohttp_limit(p));
+    reasons.extend(chunks(p));
+    reasons.extend(pool_start(p));
+    reasons.extend(start_up(p));
+    reasons.extend(python_cpu(p));
+    reasons
+}
+
+/// The connections aiohttp's session opens at once by default (its TCPConnector's `limit`).
+const AIOHTTP_LIMIT: u32 = 100;
+
+/// More requests at once than aiohttp's session lets open connections (the program's own
+/// limit, its `limit` figure, 0 for none, let more in).
+fn aiohttp_limit(p: &Pair) -> Option<String> {
+    let tasks = p.emulated.meta.tasks;
+    let own = *p.real.lesson.get("limit")?;
+    let at_once = if own == 0 {
+        tasks
+    } else {
+        tasks.min(own as u32)
+    };
+    (at_once > AIOHTTP_LIMIT).then(|| {
+        format!(
+            "aiohttp's session opens at most {AIOHTTP_LIMIT} connections at once (its default \
+             limit), so its {tasks} requests went {AIOHTTP_LIMIT} at a time"
+        )
+    })
+}
+
+/// multiprocessing.Pool.map hands tasks out in chunks (of tasks / (4 x processes), rounded up):
+/// with few tasks, one process gets more than its share.
+fn chunks(p: &Pair) -> Option<String> {
+    if p.real.meta.lane_kind != LaneKind::Process || !p.real.lesson.contains_key("pool_ns") {
+        return None;
+    }
+    let (tasks, workers) = (p.emulated.meta.tasks, p.real.meta.workers.max(1));
+    let chunk = tasks.div_ceil(4 * workers).max(1);
+    let chunks = tasks.div_ceil(chunk);
+    let most = (chunks.div_ceil(workers) * chunk).min(tasks);
+    let share = tasks.div_ceil(workers);
+    (most > share).then(|| {
+        format!(
+            "pool.map handed the {tasks} tasks out in chunks of {chunk}, so one process did \
+             {most} of them (an even share is {share})"
+        )
+    })
+}
+
+/// Starting CPython's worker processes, when it took a tenth of the work or more.
+fn pool_start(p: &Pair) -> Option<String> {
+    let pool = *p.real.lesson.get("pool_ns")?;
+    let timed = p.real.timed_ns()?;
+    (pool * 10 >= timed).then(|| {
+        format!(
+            "starting CPython's {} worker processes took {} of its {}",
+            p.real.meta.workers,
+            human_ms(ms(pool)),
+            human_ms(ms(timed))
+        )
+    })
+}
+
+/// runwait's own worker processes starting up, when it took a tenth of its run or more.
+fn start_up(p: &Pair) -> Option<String> {
+    let lanes = &p.emulated.lanes;
+    let longest = lanes
+        .iter()
+        .filter_map(|l| l.spans.iter().take_while(|s| s.task.is_none()).last())
+        .map(|s| {
+            s.end_ns
+                .saturating_sub(p.emulated.start_ns.unwrap_or(s.start_ns))
+        })
+        .max()?;
+    let wall = p.emulated.wall_ns()?;
+    (longest * 10 >= wall && p.emulated.meta.lane_kind == LaneKind::Process).then(|| {
+        format!(
+            "runwait's worker processes took up to {} to start, of its {} run",
+            human_ms(ms(longest)),
+            human_ms(ms(wall))
+        )
+    })
+}
+
+/// On an I/O-bound run, the time CPython spent running Python in the program's work, against
+/// runwait's (its requests' own work, in Rust).
+fn python_cpu(p: &Pair) -> Option<String> {
+    let e = p.emulated.stats();
+    let io_bound = e.wait_ns > e.run_ns;
+    let ran = ran_in_work(p.real)?;
+    let timed = p.real.timed_ns()?;
+    (io_bound && ran * 10 >= timed && p.difference()? > 0.0).then(|| {
+        format!(
+            "CPython ran Python for {} of its {} (runwait's tasks ran {})",
+            human_ms(ms(ran)),
+            human_ms(ms(timed)),
+            human_ms(ms(e.run_ns))
+        )
+    })
+}
+
+/// The time the real run's lanes ran while the program timed its work.
+pub fn ran_in_work(run: &Run) -> Option<u64> {
+    let from = run.start_ns? + run.lesson.get(TIMED_FROM)?;
+    let to = from + run.timed_ns()?;
+    let ran = run
+        .spans()
+        .filter(|(_, s)| s.state == State::Run)
+        .map(|(_, s)| s.end_ns.min(to).saturating_sub(s.start_ns.max(from)))
+        .sum();
+    Some(ran)
+}
+
+/// The race: each real counter beside the emulated one.
+fn counters(pairs: &[Pair]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .map(|p| {
+            let real = counter(p.real).unwrap_or_else(|| "no counter".into());
+            let emulated = counter(p.emulated).unwrap_or_else(|| "no counter".into());
+            format!("{}: {real} (runwait: {emulated})", p.name())
+        })
+        .collect();
+    parts.join("; ") + "."
+}
+
+/// The convoy: how long the real I/O thread waited for the GIL after each response.
+fn gil_waits(pairs: &[Pair]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .map(|p| {
+            let told = p.real.meta.sampled.as_ref().is_some_and(|s| s.gil_waits);
+            match (told, io_thread_gil(p.real)) {
+                (true, Some((responses, gil))) => format!(
+                    "{}: after each of its {responses} responses the I/O thread waited {} for \
+                     the GIL",
+                    p.name(),
+                    human_ms(ms(gil / responses.max(1) as u64))
+                ),
+                _ => format!("{}: its GIL waits are not told apart", p.name()),
+            }
+        })
+        .collect();
+    parts.join("; ") + "."
+}
+
+/// On the lane that waited longest for I/O: its waits for I/O, and its time ready for the GIL
+/// right after them.
+fn io_thread_gil(run: &Run) -> Option<(usize, u64)> {
+    let io = |l: &&crate::trace::Lane| -> u64 {
+        l.spans
+            .iter()
+            .filter(|s| s.state == State::Wait && s.reason == Some(Reason::Io))
+            .map(|s| s.len_ns())
+            .sum()
+    };
+    let lane = run.lanes.iter().max_by_key(io)?;
+    let (mut responses, mut gil, mut after) = (0, 0, false);
+    for s in &lane.spans {
+        match (s.state, s.reason) {
+            (State::Wait, Some(Reason::Io)) => (responses, after) = (responses + 1, true),
+            (State::Ready, Some(Reason::Gil)) if after => gil += s.len_ns(),
+            _ => after = false,
+        }
+    }
+    Some((responses, gil))
+}
+
+/// A loop starved: how late the real tickers' ticks came, by the program's own clock.
+fn late_ticks(pairs: &[Pair]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .map(|p| match p.real.lesson.get("late_ns") {
+            Some(&late) => format!(
+                "{}: a tick came up to {} late",
+                p.name(),
+                human_ms(ms(late))
+            ),
+            None => format!("{}: did not finish", p.name()),
+        })
+        .collect();
+    parts.join("; ") + "."
+}
+
+/// The comparison as a table for the headless text: a row per real run, its speedup beside
+/// runwait's, how far apart, its own timing and its process's wall time, and why they differ.
+pub fn table(trace: &Trace) -> Vec<String> {
+    let pairs = pairs(trace);
+    if pairs.is_empty() {
+        return Vec::new();
+    }
+    let x = |s: Option<f64>| s.map_or("-".to_string(), |x| format!("{x:.2}x"));
+    let w = pairs
+        .iter()
+        .map(|p| p.name().chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let mut lines = vec![
+        format!(
+            "beside real {} (speedups from the programs' own timing of their work, against the \
+             real sync; apart: how much higher runwait's is)",
+            python(&pairs)
+        ),
+        format!(
+            "{:<w$} {:>8} {:>8} {:>7} {:>11} {:>12}",
+            "executor", "runwait", "CPython", "apart", "work", "process wall"
+        ),
+    ];
+    for p in &pairs {
+        let apart = p
+            .difference()
+            .map_or("-".to_string(), |d| format!("{:+.0}%", d * 100.0));
+        let time = |t: Option<u64>| t.map_or("-".to_string(), |t| human_ms(ms(t)));
+        let mut line = format!(
+            "{:<w$} {:>8} {:>8} {:>7} {:>11} {:>12}",
+            p.name(),
+            x(p.emulated_x),
+            x(p.real_x),
+            apart,
+            time(p.real.timed_ns()),
+            time(p.real.wall_ns())
+        );
+        if p.apart() {
+            let why = why(p);
+            line.push_str(&format!(
+                "  {}",
+                if why.is_empty() {
+                    "cause not measured".into()
+                } else {
+                    why.join("; ")
+                }
+            ));
+        }
+        lines.push(line);
+    }
+    lines
+}
