@@ -3,7 +3,7 @@
 //! where they differ by more than [`APART`], why, when it is known from what was measured.
 
 use super::verdict::Verdict;
-use super::words::{counter, human_ms, ms};
+use super::words::{human_ms, ms};
 use crate::trace::real::TIMED_FROM;
 use crate::trace::{speedup, LaneKind, Point, Reason, Run, State, Trace};
 
@@ -106,23 +106,34 @@ pub fn beside(trace: &Trace, mut verdict: Verdict) -> Verdict {
 
 /// Speedups side by side: those within [`APART`] in a list, those further apart each with why.
 fn speedups(pairs: &[Pair]) -> String {
-    let unfinished: Vec<String> = pairs
+    let unfinished = pairs
         .iter()
         .filter(|p| p.real.timed_ns().is_none())
-        .map(|p| format!("{} did not finish its work", p.name()))
-        .collect();
+        .map(|p| format!("{} did not finish its work", p.name()));
     let compared: Vec<&Pair> = pairs
         .iter()
         .filter(|p| !p.real.meta.baseline && p.difference().is_some())
         .collect();
     let (apart, close): (Vec<&Pair>, Vec<&Pair>) = compared.into_iter().partition(|p| p.apart());
+    let x = |s: Option<f64>| s.map_or("-".to_string(), |x| format!("{x:.1}x"));
     let mut parts = Vec::new();
     if !close.is_empty() {
-        let list: Vec<String> = close.iter().map(|p| figures(p)).collect();
-        parts.push(format!("within 15% of runwait's: {}", list.join(", ")));
+        let list: Vec<String> = close
+            .iter()
+            .map(|p| format!("{} {}", p.name(), x(p.real_x)))
+            .collect();
+        parts.push(format!("{} within 15% of runwait's", list.join(", ")));
     }
     for p in &apart {
-        let mut words = format!("{} apart: {}", p.name(), figures(p));
+        let d = p.difference().unwrap_or(0.0);
+        let mut words = format!(
+            "{} {}, {:.0}% {} runwait's {}",
+            p.name(),
+            x(p.real_x),
+            d.abs() * 100.0,
+            if d > 0.0 { "under" } else { "over" },
+            x(p.emulated_x)
+        );
         let why = why(p);
         if !why.is_empty() {
             words.push_str(&format!(": {}", why.join("; ")));
@@ -134,12 +145,6 @@ fn speedups(pairs: &[Pair]) -> String {
         true => "no speedup to compare.".into(),
         false => parts.join("; ") + ".",
     }
-}
-
-/// `threads 4.8x (runwait 5.0x)`.
-fn figures(p: &Pair) -> String {
-    let x = |s: Option<f64>| s.map_or("-".to_string(), |x| format!("{x:.1}x"));
-    format!("{} {} (runwait {})", p.name(), x(p.real_x), x(p.emulated_x))
 }
 
 /// Why a real run's speedup is not the emulated one's, from what was measured: each reason
@@ -258,17 +263,29 @@ pub fn ran_in_work(run: &Run) -> Option<u64> {
     Some(ran)
 }
 
-/// The race: each real counter beside the emulated one.
+/// The race: each real counter's lost updates beside the emulated one's.
 fn counters(pairs: &[Pair]) -> String {
+    let lost = |r: &Run| {
+        let (expected, actual) = (*r.lesson.get("expected")?, *r.lesson.get("actual")?);
+        Some((expected.saturating_sub(actual), expected))
+    };
     let parts: Vec<String> = pairs
         .iter()
-        .map(|p| {
-            let real = counter(p.real).unwrap_or_else(|| "no counter".into());
-            let emulated = counter(p.emulated).unwrap_or_else(|| "no counter".into());
-            format!("{}: {real} (runwait: {emulated})", p.name())
+        .map(|p| match (lost(p.real), lost(p.emulated)) {
+            (Some((real, of)), emulated) => format!(
+                "{} lost {real} of {of} updates (runwait's: {})",
+                p.name(),
+                emulated.map_or("-".to_string(), |e| e.0.to_string())
+            ),
+            (None, _) => format!("{}: no counter (the program did not finish)", p.name()),
         })
         .collect();
-    parts.join("; ") + "."
+    let none_lost = pairs.iter().all(|p| lost(p.real).is_some_and(|l| l.0 == 0));
+    let tail = match none_lost {
+        true => ": no thread switch fell between a read and its write this time",
+        false => "",
+    };
+    parts.join("; ") + tail + "."
 }
 
 /// The convoy: how long the real I/O thread waited for the GIL after each response.
@@ -278,12 +295,17 @@ fn gil_waits(pairs: &[Pair]) -> String {
         .map(|p| {
             let told = p.real.meta.sampled.as_ref().is_some_and(|s| s.gil_waits);
             match (told, io_thread_gil(p.real)) {
-                (true, Some((responses, gil))) => format!(
-                    "{}: after each of its {responses} responses the I/O thread waited {} for \
-                     the GIL",
-                    p.name(),
-                    human_ms(ms(gil / responses.max(1) as u64))
-                ),
+                (true, Some((seen, gil))) => {
+                    // Waits shorter than a sample period are missed: per request made.
+                    let requests = p.real.lesson.get("requests").copied();
+                    let per = requests.unwrap_or(seen as u64).max(1);
+                    format!(
+                        "{}: after its {per} responses the I/O thread waited {} each for the GIL \
+                         (on average, as sampled)",
+                        p.name(),
+                        human_ms(ms(gil / per))
+                    )
+                }
                 _ => format!("{}: its GIL waits are not told apart", p.name()),
             }
         })
@@ -333,7 +355,8 @@ fn late_ticks(pairs: &[Pair]) -> String {
 /// runwait's, how far apart, its own timing and its process's wall time, and why they differ.
 pub fn table(trace: &Trace) -> Vec<String> {
     let pairs = pairs(trace);
-    if pairs.is_empty() {
+    let speedups = |p: &Pair| matches!(p.emulated.meta.point, Point::Speedup | Point::PoolSize);
+    if pairs.is_empty() || !pairs.iter().all(speedups) {
         return Vec::new();
     }
     let x = |s: Option<f64>| s.map_or("-".to_string(), |x| format!("{x:.2}x"));
