@@ -274,12 +274,7 @@ impl App {
 
     /// The latest set of runs (0 until a what-if).
     pub fn latest_set(&self) -> u32 {
-        self.trace()
-            .runs
-            .iter()
-            .map(|r| r.meta.set)
-            .max()
-            .unwrap_or(0)
+        self.trace().latest_set()
     }
 
     /// The ghost of run `run`: the run at its place in the set before, if ghosts are shown.
@@ -461,7 +456,9 @@ impl App {
         let view = self.view_extent();
         match gesture {
             Pointer::Click { x, y } => {
-                if let Some(run) = self.panel_at(y) {
+                // Focus moves among the runs of the latest set, as with Tab: a ghost is not
+                // focused (the click still moves the playhead).
+                if let Some(run) = self.panel_at(y).filter(|&r| !self.is_ghost(r)) {
                     self.focus = run;
                 }
                 if let Some(t) = self.time_at(x).filter(|_| self.panel_at(y).is_some()) {
