@@ -755,6 +755,16 @@ impl Run {
         self.finished() && self.count(Outcome::Done) == self.meta.tasks
     }
 
+    /// How much it holds (spans, open spans, ends, events): it grows with every record taken.
+    pub fn size(&self) -> usize {
+        let lanes = self.lanes.iter();
+        // A span closing leaves its lane open no more: counted so that the size still grows.
+        let spans: usize = lanes
+            .map(|l| 2 * l.spans.len() + usize::from(l.open.is_some()))
+            .sum();
+        spans + self.ends.len() + self.events.len() + usize::from(self.end_ns.is_some())
+    }
+
     /// The race lesson's shared counter: (updates lost, updates made), if the run kept one.
     pub fn counter(&self) -> Option<(u64, u64)> {
         let (expected, actual) = (*self.lesson.get("expected")?, *self.lesson.get("actual")?);

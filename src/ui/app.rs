@@ -61,7 +61,8 @@ pub struct App {
     /// The lanes by task, per run, when grouping by task (derived from the trace).
     task_lanes: Vec<Vec<Lane>>,
     /// Each finished run's figures, computed once (they cost a pass over all its spans).
-    stats: Vec<Option<RunStats>>,
+    /// Per run: its size when its figures were computed, and the figures once it finished.
+    stats: Vec<(usize, Option<RunStats>)>,
     /// The verdict, once every run has finished.
     verdict: Option<String>,
     /// Paused live under "fit everything": fit again when following resumes.
@@ -342,17 +343,22 @@ impl App {
 
     /// A finished run's summary figures.
     pub fn run_stats(&self, run: usize) -> Option<&RunStats> {
-        self.stats.get(run).and_then(Option::as_ref)
+        self.stats.get(run).and_then(|(_, s)| s.as_ref())
     }
 
+    /// Figures of finished runs, computed again only for a run that took records since (a
+    /// thread's last marks can come in after its run's end).
     fn refresh_stats(&mut self) {
         let runs = &self.trace().runs;
-        let fresh: Vec<Option<RunStats>> = runs
+        let fresh: Vec<(usize, Option<RunStats>)> = runs
             .iter()
             .enumerate()
-            .map(|(i, r)| match self.stats.get(i) {
-                Some(Some(s)) => Some(*s),
-                _ => r.finished().then(|| r.stats()),
+            .map(|(i, r)| {
+                let size = r.size();
+                match self.stats.get(i) {
+                    Some(&(was, Some(s))) if was == size => (size, Some(s)),
+                    _ => (size, r.finished().then(|| r.stats())),
+                }
             })
             .collect();
         self.stats = fresh;
