@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// The top-level modules of `src/`, lowest first: each may use only those before it.
 const LAYERS: &[&[&str]] = &[
-    &["error", "logging"],
+    &["error"],
     &["trace"],
     &["instrument"],
     &["workload"],

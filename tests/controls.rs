@@ -8,6 +8,16 @@ use runwait::ui::app::App;
 use runwait::ui::keys::Action;
 use runwait::ui::mouse::gesture;
 use runwait::ui::playhead::{Motion, Zoom};
+use runwait::ui::render::draw;
+
+/// The screen as a person would read it.
+fn screen(app: &App) -> String {
+    let (w, h) = app.size;
+    let backend = ratatui::backend::TestBackend::new(w, h);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    terminal.draw(|f| draw(f, app)).unwrap();
+    terminal.backend().to_string()
+}
 
 fn app() -> App {
     let mut app = App::replay(synthetic::io_trace(12));
@@ -56,6 +66,8 @@ fn the_wheel_zooms_around_the_pointer_and_dragging_pans() {
     let x = 50;
     let t = app.time_at(x).unwrap();
     mouse(&mut app, MouseEventKind::ScrollUp, x, 5);
+    // A frame goes by: the view stays where the wheel put it.
+    app.tick();
     let extent = app.view_extent();
     assert!((app.zoom.factor(extent, app.cols) - 2.0).abs() < 0.01);
     let after = app.time_at(x).unwrap();
@@ -67,6 +79,7 @@ fn the_wheel_zooms_around_the_pointer_and_dragging_pans() {
     let from = app.window().from_ns;
     mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 40, 5);
     mouse(&mut app, MouseEventKind::Drag(MouseButton::Left), 30, 5);
+    app.tick();
     assert_eq!(
         app.window().from_ns,
         from + 10 * one_col,
@@ -85,6 +98,15 @@ fn speed_changes_show_in_the_status_and_done_plays_again() {
     app.apply(Action::Slower);
     app.apply(Action::Slower);
     assert_eq!(app.playhead.speed(), 0.25);
+    assert!(screen(&app).contains("speed 0.25x"), "{}", screen(&app));
+    app.apply(Action::Faster);
+    app.apply(Action::Faster);
+    assert!(
+        !screen(&app).contains("speed"),
+        "at 1x the status says nothing of speed"
+    );
+    app.apply(Action::Slower);
+    app.apply(Action::Slower);
     app.apply(Action::Start);
     app.apply(Action::TogglePause);
     assert_eq!(

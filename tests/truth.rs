@@ -28,10 +28,10 @@ fn free_threads_never_run_on_more_cores_than_there_are() {
     }
     let cores = runwait::exec::cores() as u64;
     let s = free.stats();
-    assert!(
-        (s.max_running as u64) <= cores + 1,
-        "{} lanes ran at once on {cores} cores",
-        s.max_running
+    assert_eq!(
+        s.max_running as u64,
+        cores.min(5),
+        "five free threads keep every core busy, and no more"
     );
     assert!(
         s.run_ns as f64 <= 1.1 * s.wall_ns as f64 * cores as f64,
@@ -158,7 +158,10 @@ fn a_cold_start_is_a_cold_start_and_marked() {
     let trace = run("coffees", "cloud", |_| {});
     let cloud = &trace.runs[0];
     assert!(waits_for(cloud, Reason::ColdStart));
-    assert!(!waits_for(cloud, Reason::Timer) || cloud.spans().any(|(_, s)| s.task.is_some()));
+    // An instance's own waiting (starting up) is a cold start, never a timer.
+    assert!(!cloud
+        .spans()
+        .any(|(_, s)| s.task.is_none() && s.reason == Some(Reason::Timer)));
     let cold_marks = cloud
         .events
         .iter()

@@ -161,6 +161,7 @@ pub fn meta(spec: &ExecSpec, label: String) -> RunMeta {
         strength: Strength::Overlaps,
         origin: crate::trace::Origin::Measured,
         cpu_waits_hz: probe::available().then_some(probe::PROBE_HZ),
+        cores: Some(cores()),
         roles: Vec::new(),
         point: Default::default(),
         settings: Default::default(),

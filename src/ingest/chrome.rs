@@ -606,6 +606,7 @@ fn foreign_meta(run_in: &RunIn, lanes: u32, tasks: u32, own: bool) -> RunMeta {
             Origin::Imported
         },
         cpu_waits_hz: None,
+        cores: None,
         roles: Vec::new(),
         point: Default::default(),
         settings: Default::default(),

@@ -7,8 +7,8 @@
 //! time has grown, the probe marks [`Mark::CpuWait`] through the thread's own dispatcher: the
 //! Layer stamps it like any mark, and the recorder turns that much of the thread's `run` before
 //! the stamp into `ready` for a CPU. The kernel adds a wait to the count when the thread gets
-//! its CPU back, so a wait is placed up to one sample period late; the Layer stays the clock of
-//! every state change. Where the accounting is missing (another OS), nothing is watched and the
+//! its CPU back, some time since the last read: it is placed to end in the middle of that time
+//! (the run keeps how far off that may be); the Layer stays the clock of every state change. Where the accounting is missing (another OS), nothing is watched and the
 //! trace says CPU waits are not measured.
 
 use super::{mark, At, Mark};
@@ -149,10 +149,7 @@ fn sample(w: &mut Watched) {
     }
     let us = us.min(CpuWait::MAX_US as u64);
     w.waited_ns += us * 1_000;
-    let wait = CpuWait {
-        waited_us: us as u32,
-        since_ms: since.as_millis().clamp(1, 255) as u32,
-    };
+    let wait = CpuWait::new(us as u32, since);
     let at = At {
         task: wait.pack(),
         ..w.at
@@ -161,34 +158,58 @@ fn sample(w: &mut Watched) {
 }
 
 /// What a [`Mark::CpuWait`] says, in its `task` field: how long the thread waited for a CPU, and
-/// how long before the mark the probe had last read it (the wait ended in between).
+/// how long before the mark the probe had last read it (the wait was counted in between).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CpuWait {
     pub waited_us: u32,
-    pub since_ms: u32,
+    /// Since the last read, in µs (carried in steps of [`CpuWait::SINCE_STEP_US`]).
+    pub since_us: u32,
+}
+
+/// Where a CPU wait goes, and how far off that placement may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placed {
+    pub wait: (u64, u64),
+    pub error_ns: u64,
 }
 
 impl CpuWait {
-    /// The longest wait one mark carries (16.7 s; a longer one is marked over several reads).
-    pub const MAX_US: u32 = (1 << 24) - 1;
+    /// The longest wait one mark carries (1.05 s; a longer one is marked over several reads).
+    pub const MAX_US: u32 = (1 << 20) - 1;
+    /// The step the time since the last read is carried in (up to 409.5 ms).
+    pub const SINCE_STEP_US: u32 = 100;
+
+    /// A wait of `waited_us` counted `since` the last read.
+    pub fn new(waited_us: u32, since: Duration) -> CpuWait {
+        let step = Self::SINCE_STEP_US;
+        let steps = (since.as_micros() / step as u128).clamp(1, 4095) as u32;
+        CpuWait {
+            waited_us: waited_us.min(Self::MAX_US),
+            since_us: steps * step,
+        }
+    }
 
     pub fn pack(self) -> u32 {
-        self.since_ms.min(255) << 24 | self.waited_us.min(Self::MAX_US)
+        (self.since_us / Self::SINCE_STEP_US).min(4095) << 20 | self.waited_us.min(Self::MAX_US)
     }
 
     pub fn unpack(task: u32) -> CpuWait {
         CpuWait {
             waited_us: task & Self::MAX_US,
-            since_ms: task >> 24,
+            since_us: (task >> 20) * Self::SINCE_STEP_US,
         }
     }
 
-    /// Where the wait is placed, ending `(from, to)` before the mark's time `t_ns`: in the middle
-    /// of the time since the last read; and how far off that may be.
-    pub fn placed(self, t_ns: u64) -> (u64, u64, u64) {
-        let error = self.since_ms.max(1) as u64 * 1_000_000 / 2;
-        let to = t_ns.saturating_sub(error);
-        (to.saturating_sub(self.waited_us as u64 * 1_000), to, error)
+    /// Placed before the mark's time `t_ns`. The kernel counts a wait when the thread gets a
+    /// CPU back: it ended some time since the last read, and is placed to end in the middle
+    /// of that time.
+    pub fn placed(self, t_ns: u64) -> Placed {
+        let (wait, since) = (self.waited_us as u64 * 1_000, self.since_us as u64 * 1_000);
+        let end = t_ns.saturating_sub(since / 2);
+        Placed {
+            wait: (end.saturating_sub(wait), end),
+            error_ns: since / 2,
+        }
     }
 }
 
@@ -211,12 +232,21 @@ mod tests {
 
     #[test]
     fn a_cpu_wait_packs_into_a_mark_and_is_placed_mid_read() {
-        let w = CpuWait {
-            waited_us: 4_000,
-            since_ms: 2,
-        };
+        const MS: u64 = 1_000_000;
+        let w = CpuWait::new(400, Duration::from_micros(1_234));
+        assert_eq!(w.since_us, 1_200, "carried in steps of 100 µs");
         assert_eq!(CpuWait::unpack(w.pack()), w);
-        assert_eq!(w.placed(100_000_000), (95_000_000, 99_000_000, 1_000_000));
+        let p = w.placed(100 * MS);
+        assert_eq!(
+            p.wait,
+            (100 * MS - 1_000_000, 100 * MS - 600_000),
+            "ends mid-read"
+        );
+        assert_eq!(p.error_ns, 600_000);
+        // The longest carried: 409.5 ms since the last read, 1.05 s waited.
+        let w = CpuWait::new(u32::MAX, Duration::from_secs(5));
+        assert_eq!(CpuWait::unpack(w.pack()), w);
+        assert_eq!((w.since_us, w.waited_us), (409_500, CpuWait::MAX_US));
     }
 
     #[test]

@@ -206,8 +206,9 @@ impl Recorder {
             Mark::CpuWait => {
                 // The kernel counts a wait when the thread gets its CPU back, some time since
                 // the probe's last read: placed in the middle of that.
-                let (from, to, error) = CpuWait::unpack(rec.task).placed(rec.t_ns);
-                run.cpu_wait_error_ns = run.cpu_wait_error_ns.max(error);
+                let placed = CpuWait::unpack(rec.task).placed(rec.t_ns);
+                run.cpu_wait_error_ns = run.cpu_wait_error_ns.max(placed.error_ns);
+                let (from, to) = placed.wait;
                 // A lane not marked yet (the probe can be first) has no run to split.
                 let n = run.lanes.len();
                 let lanes = match rec.lane {

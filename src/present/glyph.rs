@@ -112,14 +112,6 @@ pub fn tone(doing: Doing) -> Tone {
     }
 }
 
-/// The tone of a state with no reason (traces from before reasons).
-pub fn state_tone(state: State) -> Tone {
-    tone(Doing {
-        state,
-        reason: None,
-    })
-}
-
 /// How a cell looks in the terminal: its glyph, and in colour, blue for its run over the colour
 /// of what the lane did the rest of the cell.
 pub fn cell_style(cell: Cell, color: bool) -> (char, Style) {

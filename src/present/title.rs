@@ -140,7 +140,7 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
     }
     f.add(2, format!("wall {}", human_ms(ms(s.wall_ns))));
     f.add(3, workers(run));
-    if let Some(n) = nature(run) {
+    if let Some(n) = nature_words(run) {
         f.add(2, n);
     }
     f.0.extend(sampling(run).map(|n| (2, n)));
@@ -178,8 +178,9 @@ pub fn ready_split(s: &RunStats) -> String {
 pub fn run(trace: &Trace, run: &Run, model: bool) -> String {
     let s = run.stats();
     let mut t = format!("{} · {}", run.meta.label, workers(run));
-    if run.meta.gil && run.meta.origin != Origin::Sampled {
-        t.push_str(" · emulated CPython GIL");
+    // The GIL emulated (and its switch interval), a platform modelled, a trace imported.
+    if let Some(words) = nature_words(run) {
+        let _ = write!(t, " · {words}");
     }
     if let Some(words) = sampling(run) {
         let _ = write!(t, " · {words}");

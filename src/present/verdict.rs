@@ -68,7 +68,7 @@ pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verd
     {
         return Verdict::line(sampled(trace, stats));
     }
-    let latest = trace.runs.iter().map(|r| r.meta.set).max().unwrap_or(0);
+    let latest = trace.latest_set();
     // Real programs beside the runs (`--cpython`) are compared with them apart (`real`).
     let shown = (0..trace.runs.len())
         .filter(|&i| trace.runs[i].meta.set == latest && !trace.runs[i].meta.real)
@@ -169,10 +169,11 @@ fn speedups(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
         .filter(|(_, y)| *y >= x * (1.0 - ABOUT))
         .collect();
     let why = why(best.meta.strength);
+    let base = &base_run.meta.label;
     Verdict::line(match close.len() {
-        1 => format!("{kind}: {} wins ({x:.1}x sync): {why}.", best.meta.label),
+        1 => format!("{kind}: {} wins ({x:.1}x {base}): {why}.", best.meta.label),
         _ => format!(
-            "{kind}: {} about as fast ({x:.1}x sync): {why}.",
+            "{kind}: {} about as fast ({x:.1}x {base}): {why}.",
             listed(close.iter().map(|(r, _)| r.meta.label.as_str()))
         ),
     })
@@ -219,7 +220,19 @@ fn finish_order(v: &View) -> String {
             times(d)
         ));
     }
+    let unfinished = v.runs().filter(|r| !r.all_done());
+    let unfinished: Vec<&str> = unfinished.map(|r| r.meta.label.as_str()).collect();
+    if !unfinished.is_empty() {
+        let names = listed(unfinished.into_iter());
+        line.push_str(&format!("; {names} did not do every task"));
+    }
     line + "."
+}
+
+/// The label of the run the speedups are over (`sync`).
+fn baseline_label(v: &View) -> String {
+    let base = v.runs().find(|r| r.meta.baseline);
+    base.map_or_else(|| "sync".into(), |r| r.meta.label.clone())
 }
 
 /// Speedup by pool size: a row per size, the best named, and where more stop helping.
@@ -251,27 +264,24 @@ fn pool_sizes(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
             format!("  {name} × {w:<4} {y:>6.2}x{mark}")
         })
         .collect();
-    let line = match enough < best {
-        true => format!(
-            "Pool size: {enough} is enough ({:.1}x sync); more, up to {best} ({x:.1}x), are about as fast.",
+    let base = baseline_label(v);
+    let largest = sizes.last().map_or(best, |s| s.0);
+    let line = match (enough < best, best == largest) {
+        (true, _) => format!(
+            "Pool size: {enough} is enough ({:.1}x {base}); more, up to {best} ({x:.1}x), are about as fast.",
             sizes.iter().find(|s| s.0 == enough).map_or(x, |s| s.1)
         ),
-        false => format!("Pool size: {best} is fastest ({x:.1}x sync); fewer are slower, more no faster."),
+        (false, false) => format!("Pool size: {best} is fastest ({x:.1}x {base}); fewer are slower, more no faster."),
+        (false, true) => format!("Pool size: {best}, the most tried, is fastest ({x:.1}x {base}); fewer are slower."),
     };
     Verdict { line, rows }
-}
-
-/// A run's counter: (updates lost, updates made).
-fn counter(run: &Run) -> Option<(u64, u64)> {
-    let (expected, actual) = (*run.lesson.get("expected")?, *run.lesson.get("actual")?);
-    Some((expected.saturating_sub(actual), expected))
 }
 
 /// How many updates each run lost, and that guarded adds lose none.
 fn lost_updates(v: &View) -> String {
     let counted: Vec<(&Run, u64, u64)> = v
         .runs()
-        .filter_map(|r| counter(r).map(|(lost, of)| (r, lost, of)))
+        .filter_map(|r| r.counter().map(|(lost, of)| (r, lost, of)))
         .collect();
     let (lossy, safe): (Vec<_>, Vec<_>) = counted.iter().partition(|c| c.1 > 0);
     let mut parts: Vec<String> = lossy
@@ -331,14 +341,21 @@ fn gil_waits(v: &View) -> String {
     let parts: Vec<String> = v
         .runs()
         .map(|run| {
-            let (responses, gil, _) = after_responses(run);
-            let each = human_ms(ms(gil / responses.max(1) as u64));
+            let (responses, gil, cpu) = after_responses(run);
+            let per = |ns: u64| human_ms(ms(ns / responses.max(1) as u64));
+            // A wait for a CPU (the machine busy) is not the GIL's: said apart when there.
+            let worth = cpu * 10 >= gil && cpu / responses.max(1) as u64 >= 100_000;
+            let cpu = match worth {
+                true => format!(" (and {} for a CPU)", per(cpu)),
+                false => String::new(),
+            };
             match run.meta.gil {
                 true => format!(
-                    "{}: after each of its {responses} responses the I/O thread waited {each} for the GIL",
-                    run.meta.label
+                    "{}: after each of its {responses} responses the I/O thread waited {} for the GIL{cpu}",
+                    run.meta.label,
+                    per(gil)
                 ),
-                false => format!("{}: no GIL to wait for", run.meta.label),
+                false => format!("{}: no GIL to wait for{cpu}", run.meta.label),
             }
         })
         .collect();

@@ -182,8 +182,9 @@ pub fn workers(run: &Run) -> String {
 
 /// The race lesson's counter in words: `counter 286 of 1000 (714 updates lost)`.
 pub fn counter(run: &Run) -> Option<String> {
-    let (expected, actual) = (*run.lesson.get("expected")?, *run.lesson.get("actual")?);
-    Some(match expected.saturating_sub(actual) {
+    let (lost, expected) = run.counter()?;
+    let actual = expected - lost;
+    Some(match lost {
         0 => format!("counter {actual} of {expected}: no update lost"),
         lost => format!("counter {actual} of {expected} ({lost} updates lost)"),
     })

@@ -557,6 +557,10 @@ pub struct RunMeta {
     /// OS, a trace from elsewhere), so its `run` may include time waiting for a CPU.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_waits_hz: Option<u32>,
+    /// The cores the machine that ran it let it use, where known: no more lanes than that run at
+    /// once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cores: Option<u32>,
     /// What its lesson's point is measured by (the same for every run of a lesson).
     #[serde(default, skip_serializing_if = "is_default")]
     pub point: Point,
@@ -647,8 +651,8 @@ pub struct Run {
     pub reordered: u32,
     #[serde(default)]
     pub max_reorder_ns: u64,
-    /// How far a CPU wait may have been placed from where it was (half the longest time between
-    /// two reads of the probe): overlaps of runs shorter than this are within its error.
+    /// How far a CPU wait may have been placed from where it was (up to half the longest time
+    /// between two reads of the probe).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub cpu_wait_error_ns: u64,
     /// The lesson's own figures (the race: `expected` and `actual` counter values).
@@ -757,6 +761,22 @@ impl Run {
         self.finished() && self.count(Outcome::Done) == self.meta.tasks
     }
 
+    /// How much it holds (spans, open spans, ends, events): it grows with every record taken.
+    pub fn size(&self) -> usize {
+        let lanes = self.lanes.iter();
+        // A span closing leaves its lane open no more: counted so that the size still grows.
+        let spans: usize = lanes
+            .map(|l| 2 * l.spans.len() + usize::from(l.open.is_some()))
+            .sum();
+        spans + self.ends.len() + self.events.len() + usize::from(self.end_ns.is_some())
+    }
+
+    /// The race lesson's shared counter: (updates lost, updates made), if the run kept one.
+    pub fn counter(&self) -> Option<(u64, u64)> {
+        let (expected, actual) = (*self.lesson.get("expected")?, *self.lesson.get("actual")?);
+        Some((expected.saturating_sub(actual), expected))
+    }
+
     /// The lesson's events on the run's lanes: those recorded, and the tasks that timed out.
     pub fn lane_events(&self) -> impl Iterator<Item = LaneEvent> + '_ {
         let timeouts = self
@@ -834,6 +854,11 @@ impl Trace {
     pub fn add_run(&mut self, meta: RunMeta) -> u32 {
         self.runs.push(Run::new(meta));
         (self.runs.len() - 1) as u32
+    }
+
+    /// The latest set of runs (a what-if's; 0 without one).
+    pub fn latest_set(&self) -> u32 {
+        self.runs.iter().map(|r| r.meta.set).max().unwrap_or(0)
     }
 
     /// Index every lane (after loading, or after building lanes by hand).

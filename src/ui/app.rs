@@ -61,7 +61,8 @@ pub struct App {
     /// The lanes by task, per run, when grouping by task (derived from the trace).
     task_lanes: Vec<Vec<Lane>>,
     /// Each finished run's figures, computed once (they cost a pass over all its spans).
-    stats: Vec<Option<RunStats>>,
+    /// Per run: its size when its figures were computed, and the figures once it finished.
+    stats: Vec<(usize, Option<RunStats>)>,
     /// The verdict, once every run has finished.
     verdict: Option<String>,
     /// Paused live under "fit everything": fit again when following resumes.
@@ -274,12 +275,7 @@ impl App {
 
     /// The latest set of runs (0 until a what-if).
     pub fn latest_set(&self) -> u32 {
-        self.trace()
-            .runs
-            .iter()
-            .map(|r| r.meta.set)
-            .max()
-            .unwrap_or(0)
+        self.trace().latest_set()
     }
 
     /// The ghost of run `run`: the run at its place in the set before, if ghosts are shown.
@@ -347,17 +343,22 @@ impl App {
 
     /// A finished run's summary figures.
     pub fn run_stats(&self, run: usize) -> Option<&RunStats> {
-        self.stats.get(run).and_then(Option::as_ref)
+        self.stats.get(run).and_then(|(_, s)| s.as_ref())
     }
 
+    /// Figures of finished runs, computed again only for a run that took records since (a
+    /// thread's last marks can come in after its run's end).
     fn refresh_stats(&mut self) {
         let runs = &self.trace().runs;
-        let fresh: Vec<Option<RunStats>> = runs
+        let fresh: Vec<(usize, Option<RunStats>)> = runs
             .iter()
             .enumerate()
-            .map(|(i, r)| match self.stats.get(i) {
-                Some(Some(s)) => Some(*s),
-                _ => r.finished().then(|| r.stats()),
+            .map(|(i, r)| {
+                let size = r.size();
+                match self.stats.get(i) {
+                    Some(&(was, Some(s))) if was == size => (size, Some(s)),
+                    _ => (size, r.finished().then(|| r.stats())),
+                }
             })
             .collect();
         self.stats = fresh;
@@ -461,7 +462,9 @@ impl App {
         let view = self.view_extent();
         match gesture {
             Pointer::Click { x, y } => {
-                if let Some(run) = self.panel_at(y) {
+                // Focus moves among the runs of the latest set, as with Tab: a ghost is not
+                // focused (the click still moves the playhead).
+                if let Some(run) = self.panel_at(y).filter(|&r| !self.is_ghost(r)) {
                     self.focus = run;
                 }
                 if let Some(t) = self.time_at(x).filter(|_| self.panel_at(y).is_some()) {

@@ -75,6 +75,7 @@ pub fn meta(pid: u32, spy: Option<&PythonSpy>, how: &How) -> RunMeta {
         strength: Strength::Overlaps,
         origin: Origin::Sampled,
         cpu_waits_hz: crate::instrument::probe::available().then_some(how.hz),
+        cores: Some(crate::exec::cores()),
         sampled: Some(Sampled {
             pid,
             command,
@@ -364,10 +365,7 @@ fn thread_cpu_wait(thread: &mut Thread) -> Option<CpuWait> {
         return None;
     }
     thread.waited_ns += us * 1_000;
-    Some(CpuWait {
-        waited_us: us as u32,
-        since_ms: since.as_millis().clamp(1, 255) as u32,
-    })
+    Some(CpuWait::new(us as u32, since))
 }
 
 /// The thread's top frame as `function (file)`, if it changed since the last sample.
