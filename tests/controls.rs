@@ -115,3 +115,22 @@ fn speed_changes_show_in_the_status_and_done_plays_again() {
         "plays from the start, not jumps to the end"
     );
 }
+
+#[test]
+fn alone_tab_shows_the_next_run_and_a_small_terminal_says_so() {
+    let mut app = app();
+    let runs = app.visible_panels().len();
+    assert!(runs > 1, "the io trace has several runs");
+    app.resize(80, 5 + 3 * runs as u16 - 1);
+    let text = screen(&app);
+    assert!(
+        text.contains(&format!("terminal too small for {runs} runs at once"))
+            && text.contains("z shows one"),
+        "{text}"
+    );
+    app.apply(Action::ToggleSolo);
+    assert_eq!(app.visible_panels(), [0]);
+    app.apply(Action::FocusNext);
+    assert_eq!(app.visible_panels(), [1], "tab goes on to the next run");
+    assert!(!screen(&app).contains("terminal too small"));
+}

@@ -99,14 +99,16 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
         .iter()
         .map(|run| {
             let s = run.stats();
+            // A real program's count of its work, as the table gives it.
+            let (done, tasks) = run.done_of(s.done);
             RunSummary {
                 executor: &run.meta.executor,
                 label: &run.meta.label,
                 variant: run.meta.variant.as_deref(),
                 workers: run.meta.workers,
                 gil: run.meta.gil,
-                tasks: run.meta.tasks,
-                done: s.done,
+                tasks,
+                done,
                 failed: s.failed,
                 lost: s.lost,
                 timeouts: s.timeouts,

@@ -67,7 +67,8 @@ pub fn summary_table(trace: &Trace) -> String {
     for run in &trace.runs {
         let s = run.stats();
         let speed = speedup(trace, run).map_or("-".to_string(), |x| format!("{x:.2}x"));
-        let mut done = format!("{}/{}", s.done, run.meta.tasks);
+        let (done, of) = run.done_of(s.done);
+        let mut done = format!("{done}/{of}");
         if s.failed > 0 {
             let _ = write!(done, " ({} failed)", s.failed);
         }

@@ -154,6 +154,8 @@ pub struct Counterpart {
     pub file: &'static str,
     pub args: Vec<String>,
     pub needs: &'static [&'static str],
+    /// The lesson's tasks, which the program does as many of.
+    pub work: u32,
 }
 
 /// What a lesson's tasks are, as far as a real program can do the same.
@@ -304,7 +306,12 @@ pub fn counterpart(
     let kind = Kind::of(spec, python)?;
     let w = spec.workers().to_string();
     let n = |x: usize| x.to_string();
-    let program = |file, args: Vec<String>, needs| Counterpart { file, args, needs };
+    let program = |file, args: Vec<String>, needs| Counterpart {
+        file,
+        args,
+        needs,
+        work: tasks.len() as u32,
+    };
     const HTTP: &[&str] = &["requests"];
     Some(match (shape(tasks, base)?, kind) {
         (Shape::Download { base, count }, kind) => {

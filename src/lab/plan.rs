@@ -64,24 +64,7 @@ impl Plan {
             }
             options.size = options.size.or(super::cpython::default_size(&scenario));
         }
-        for (g, group) in scenario.groups.iter_mut().enumerate() {
-            group.count = match (options.tasks, group.count_up_to) {
-                (Some(n), _) => n,
-                (None, Some(to)) => {
-                    pick(options.seed, &[g as u64], group.count as u64, to as u64) as u32
-                }
-                (None, None) => group.count,
-            };
-            group.count_up_to = None;
-            if options.arrivals_at_once {
-                group.arrive_ms = (0, None);
-            }
-            for segment in &mut group.segments {
-                if let (SegmentSpec::Cpu { n, .. }, Some(size)) = (segment, options.size) {
-                    *n = size;
-                }
-            }
-        }
+        fit_groups(&mut scenario, &options);
         let runs = options
             .executors
             .clone()
@@ -295,6 +278,28 @@ fn bound(tasks: &[Task], loopback: Option<&str>, most: u32) -> Option<u32> {
         _ => false,
     });
     (elsewhere && tasks.len() > most as usize).then_some(most)
+}
+
+/// The lesson's groups as the options ask: how many tasks, arriving when, of what size.
+fn fit_groups(scenario: &mut Scenario, options: &Options) {
+    for (g, group) in scenario.groups.iter_mut().enumerate() {
+        group.count = match (options.tasks, group.count_up_to) {
+            (Some(n), _) => n,
+            (None, Some(to)) => {
+                pick(options.seed, &[g as u64], group.count as u64, to as u64) as u32
+            }
+            (None, None) => group.count,
+        };
+        group.count_up_to = None;
+        if options.arrivals_at_once {
+            group.arrive_ms = (0, None);
+        }
+        for segment in &mut group.segments {
+            if let (SegmentSpec::Cpu { n, .. }, Some(size)) = (segment, options.size) {
+                *n = size;
+            }
+        }
+    }
 }
 
 /// What the options made of a lesson is held to the bounds its file is ([`limits`]): `--tasks`

@@ -10,7 +10,7 @@ use super::cpython::{self, Counterpart};
 use crate::exec::Stop;
 use crate::ingest::python::{Launch, Options, Sampler, Target};
 use crate::instrument::{Clock, Mark, Msg, Record, Sink, ANY_LANE, CHANNEL_CAPACITY, NO_TASK};
-use crate::trace::real::{EXIT_CODE, TIMED, TIMED_FROM};
+use crate::trace::real::{EXIT_CODE, PROGRAM_DONE, PROGRAM_OF, TIMED, TIMED_FROM};
 use crate::trace::RunMeta;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -54,6 +54,11 @@ pub struct RealJob {
 impl RealJob {
     /// Run the program to its end (or until `stop`), sampled into the run.
     pub fn run(self, stop: &Stop) {
+        self.sink.send_surely(Msg::Figure {
+            run: self.run,
+            name: PROGRAM_OF.to_string(),
+            value: self.program.work as u64,
+        });
         let dir = match self.write_program() {
             Ok(dir) => dir,
             Err(e) => return self.not_run(&format!("cannot write its program: {e}")),
@@ -209,7 +214,7 @@ fn parse_report(output: &str) -> Option<Report> {
         .iter()
         .filter(|(name, _)| *name != "start_ns" && *name != "end_ns")
         .filter_map(|(name, v)| {
-            let name = if name == "done" { "program_done" } else { name };
+            let name = if name == "done" { PROGRAM_DONE } else { name };
             Some((name.to_string(), v.as_u64()?))
         })
         .collect();

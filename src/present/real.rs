@@ -2,7 +2,6 @@
 //! real run paired with the emulated run it stands beside, their figures side by side, and
 //! where they differ by more than [`APART`], why, when it is known from what was measured.
 
-use super::verdict::Verdict;
 use super::words::{human_ms, ms};
 use crate::trace::real::TIMED_FROM;
 use crate::trace::{speedup, LaneKind, Point, Reason, Run, State, Trace};
@@ -41,7 +40,7 @@ impl Pair<'_> {
 /// The real runs of the latest set, each with its emulated run: the run before it of the same
 /// executor, variant and workers.
 pub fn pairs(trace: &Trace) -> Vec<Pair<'_>> {
-    let latest = trace.runs.iter().map(|r| r.meta.set).max().unwrap_or(0);
+    let latest = trace.latest_set();
     let runs = &trace.runs;
     let alike = |a: &Run, b: &Run| {
         (
@@ -84,24 +83,21 @@ fn python(pairs: &[Pair]) -> String {
     format!("CPython {}", version.unwrap_or_default())
 }
 
-/// The verdict with what the real programs found added to its line, once they have all
-/// finished.
-pub fn beside(trace: &Trace, mut verdict: Verdict) -> Verdict {
+/// What the real programs found, once they have all finished, to follow the verdict's line:
+/// `Real CPython 3.12: threads 4.9x, ... within 15% of runwait's.`
+pub fn beside(trace: &Trace) -> Option<String> {
     let pairs = pairs(trace);
     if pairs.is_empty() || pairs.iter().any(|p| !p.real.finished()) {
-        return verdict;
+        return None;
     }
-    let point = pairs[0].emulated.meta.point;
-    let words = match point {
+    let words = match pairs[0].emulated.meta.point {
         Point::Speedup | Point::PoolSize => speedups(&pairs),
         Point::LostUpdates => counters(&pairs),
         Point::GilWait => gil_waits(&pairs),
         Point::LoopReady => late_ticks(&pairs),
-        Point::ColdStarts => return verdict,
+        Point::ColdStarts => return None,
     };
-    let sep = if verdict.line.is_empty() { "" } else { " " };
-    verdict.line = format!("{}{sep}Real {}: {words}", verdict.line, python(&pairs));
-    verdict
+    Some(format!("Real {}: {words}", python(&pairs)))
 }
 
 /// Speedups side by side: those within [`APART`] in a list, those further apart each with why.
@@ -280,12 +276,30 @@ fn counters(pairs: &[Pair]) -> String {
             (None, _) => format!("{}: no counter (the program did not finish)", p.name()),
         })
         .collect();
+    // Fewer lost for real: runwait's add works between its read and its write, where the
+    // switch interval ends; CPython's `+=` takes nanoseconds, and a switch seldom splits it.
+    let fewer = pairs
+        .iter()
+        .find(|p| match (lost(p.real), lost(p.emulated)) {
+            (Some(real), Some(emulated)) => real.0 < emulated.0 / 2,
+            _ => false,
+        });
     let none_lost = pairs.iter().all(|p| lost(p.real).is_some_and(|l| l.0 == 0));
-    let tail = match none_lost {
-        true => ": no thread switch fell between a read and its write this time",
-        false => "",
-    };
-    parts.join("; ") + tail + "."
+    let mut words = parts.join("; ");
+    if none_lost {
+        words.push_str(": no thread switch fell between a read and its write this time");
+    }
+    if let Some(p) = fewer {
+        let adds = lost(p.emulated).map_or(1, |l| l.1.max(1));
+        let each = p.emulated.stats().run_ns / adds;
+        words.push_str(&format!(
+            "; runwait's emulated add works {} between its read and its write, where a switch \
+             interval often ends; CPython's `counter += 1` takes nanoseconds, and it switches \
+             threads only between bytecodes",
+            human_ms(ms(each))
+        ));
+    }
+    words + "."
 }
 
 /// The convoy: how long the real I/O thread waited for the GIL after each response.

@@ -104,7 +104,8 @@ pub fn panel(
             f.0.extend(nature_words(run).map(|n| (2, n)));
             f.0.extend(sampling(run).map(|n| (2, n)));
             f.add(1, human_ms(ms(elapsed_ns)));
-            f.add(2, format!("{done}/{} done", run.meta.tasks));
+            let (done, of) = run.done_of(done);
+            f.add(2, format!("{done}/{of} done"));
         }
         (Some(_), Some(s)) => {
             let with_ghost = matches!(before, Before::Ghost(_));
@@ -144,7 +145,8 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
         f.add(2, n);
     }
     f.0.extend(sampling(run).map(|n| (2, n)));
-    f.add(3, format!("{}/{} done", s.done, run.meta.tasks));
+    let (done, of) = run.done_of(s.done);
+    f.add(3, format!("{done}/{of} done"));
     if s.lost > 0 {
         f.add(2, format!("{} lost", s.lost));
     }
@@ -188,13 +190,8 @@ pub fn run(trace: &Trace, run: &Run, model: bool) -> String {
     if let (true, Some(words)) = (model, &run.meta.model) {
         let _ = write!(t, " · {words}");
     }
-    let _ = write!(
-        t,
-        " · wall {} · {}/{} done",
-        human_ms(ms(s.wall_ns)),
-        s.done,
-        run.meta.tasks
-    );
+    let (done, of) = run.done_of(s.done);
+    let _ = write!(t, " · wall {} · {done}/{of} done", human_ms(ms(s.wall_ns)));
     if let Some(words) = lesson(run) {
         let _ = write!(t, " · {words}");
     }

@@ -75,7 +75,7 @@ pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verd
         .collect();
     let v = View { trace, shown };
     let point = v.runs().next().map(|r| r.meta.point).unwrap_or_default();
-    let verdict = match point {
+    let mut verdict = match point {
         Point::Speedup => speedups(&v, &stats),
         Point::PoolSize => pool_sizes(&v, &stats),
         Point::LostUpdates => Verdict::line(lost_updates(&v)),
@@ -83,7 +83,11 @@ pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verd
         Point::LoopReady => Verdict::line(loop_ready(&v)),
         Point::ColdStarts => Verdict::line(cold_starts(&v)),
     };
-    super::real::beside(trace, verdict)
+    if let Some(real) = super::real::beside(trace) {
+        let sep = if verdict.line.is_empty() { "" } else { " " };
+        verdict.line = format!("{}{sep}{real}", verdict.line);
+    }
+    verdict
 }
 
 /// A real program's processes, sampled: no model to compare, so what its threads queued for

@@ -127,7 +127,8 @@ pub fn sampling(run: &Run) -> Option<String> {
     if s.paused {
         words.push_str(", paused at each");
     }
-    if !s.python.is_empty() {
+    // A real run's label names its Python already.
+    if !s.python.is_empty() && !run.meta.real {
         words.push_str(&format!(" · CPython {}", s.python));
     }
     if !s.gil_waits {

@@ -24,3 +24,22 @@ impl Run {
         }
     }
 }
+
+/// The figure holding how much of its work a real program says it did (pages, sums, tasks).
+pub const PROGRAM_DONE: &str = "program_done";
+
+/// The figure holding how much work a real program was given: the lesson's tasks.
+pub const PROGRAM_OF: &str = "program_of";
+
+impl Run {
+    /// Tasks done and of how many, `done` of them as counted in the trace: a real program's
+    /// lanes are its threads, so its own count of its work is taken when it told it (until
+    /// then, none of the lesson's tasks).
+    pub fn done_of(&self, done: u32) -> (u32, u32) {
+        let figure = |name| self.lesson.get(name).map(|&v| v as u32);
+        match (self.meta.real, figure(PROGRAM_OF)) {
+            (true, Some(of)) => (figure(PROGRAM_DONE).unwrap_or(0), of),
+            _ => (done, self.meta.tasks),
+        }
+    }
+}

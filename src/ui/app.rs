@@ -258,6 +258,12 @@ impl App {
         if self.solo && self.focus < runs.len() {
             return vec![self.focus];
         }
+        self.all_panels()
+    }
+
+    /// Every panel of the latest set, with its ghost where there is room, alone or not.
+    fn all_panels(&self) -> Vec<usize> {
+        let runs = &self.trace().runs;
         let latest = self.latest_set();
         let current = (0..runs.len()).filter(|&r| runs[r].meta.set == latest);
         let current: Vec<usize> = current.collect();
@@ -545,8 +551,9 @@ impl App {
 
     /// Focus the next (or previous) panel shown, ghosts aside.
     fn move_focus(&mut self, by: isize) {
+        // Alone (z), tab goes on to the next run.
         let shown: Vec<usize> = self
-            .visible_panels()
+            .all_panels()
             .into_iter()
             .filter(|&r| !self.is_ghost(r))
             .collect();

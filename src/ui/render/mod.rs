@@ -34,7 +34,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let panels = app.visible_panels();
     let (need_w, need_h) = min_size(panels.len());
     if area.width < need_w || area.height < need_h {
-        let text = format!("terminal too small (need {need_w}x{need_h})");
+        let mut text = format!("terminal too small (need {need_w}x{need_h})");
+        // One run at a time may fit where all of them do not.
+        let (one_w, one_h) = min_size(1);
+        if panels.len() > 1 && area.width >= one_w && area.height >= one_h {
+            text = format!(
+                "terminal too small for {} runs at once (need {need_w}x{need_h}): z shows one \
+                 at a time, tab the next",
+                panels.len()
+            );
+        }
         // Wrapped, so even a very narrow terminal shows the whole message.
         let lines = (text.chars().count() as u16)
             .div_ceil(area.width.max(1))

@@ -1,0 +1,52 @@
+//! Real CPython for the tests: found in PATH or pyenv's versions, or the test fails saying
+//! what to do (unless `RUNWAIT_SKIP_PYTHON` names the version).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// CPython 3.`minor`: `python3.N` in PATH, else the newest of pyenv's `3.N.*`.
+pub fn find_python(minor: u32) -> Option<PathBuf> {
+    let name = format!("python3.{minor}");
+    let in_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(&name))
+            .find(|p| p.is_file() && !p.to_string_lossy().contains("/shims/"))
+    });
+    in_path.or_else(|| {
+        let root = std::env::var_os("PYENV_ROOT")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".pyenv")))?;
+        let mut versions: Vec<PathBuf> = std::fs::read_dir(root.join("versions"))
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&format!("3.{minor}.")))
+            })
+            .map(|p| p.join("bin/python3"))
+            .filter(|p| p.is_file())
+            .collect();
+        versions.sort();
+        versions.pop()
+    })
+}
+
+/// The interpreter for 3.`minor`, or `None` (said out loud) when it is to be skipped.
+pub fn python(minor: u32) -> Option<PathBuf> {
+    if let Some(p) = find_python(minor) {
+        return Some(p);
+    }
+    let skip = std::env::var("RUNWAIT_SKIP_PYTHON").unwrap_or_default();
+    if skip.split(',').any(|v| v.trim() == format!("3.{minor}")) {
+        eprintln!("SKIPPED: CPython 3.{minor} not found (RUNWAIT_SKIP_PYTHON)");
+        println!("SKIPPED: CPython 3.{minor} not found (RUNWAIT_SKIP_PYTHON)");
+        return None;
+    }
+    panic!(
+        "CPython 3.{minor} not found in PATH or pyenv's versions: install it (`pyenv install \
+         3.{minor}`), or set RUNWAIT_SKIP_PYTHON=3.{minor} to skip these checks"
+    );
+}

@@ -1,0 +1,198 @@
+//! `runwait run LESSON --cpython`: the articles' own programs (embedded from `assets/python/`)
+//! run by a real CPython 3.12 beside runwait's runs, against the same loopback server, sampled
+//! into the one trace. CPython 3.12 needs `requests` and `aiohttp` (`.ci/run` installs them);
+//! without 3.12 the tests fail saying what to do, unless `RUNWAIT_SKIP_PYTHON=3.12`.
+
+#[path = "common/python.rs"]
+mod pythons;
+
+use runwait::trace::{Run, Trace};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// One lesson at a time: the real programs' timings compete for the same cores.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn runwait(args: &[&str]) -> Output {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    std::process::Command::new(env!("CARGO_BIN_EXE_runwait"))
+        .args(args)
+        .output()
+        .expect("runwait starts")
+}
+
+/// `runwait run ARGS --cpython PYTHON --save FILE`, its text, and the trace it saved.
+fn run_beside(python: &Path, args: &[&str]) -> (String, Trace) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("trace.json");
+    let mut all = vec!["run"];
+    all.extend(args);
+    let python = python.to_string_lossy();
+    all.extend(["--headless", "--cpython", &python, "--save"]);
+    all.push(file.to_str().expect("a UTF-8 path"));
+    let out = runwait(&all);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "runwait {all:?} failed: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trace = runwait::ingest::load(&file).expect("the saved trace loads");
+    (text, trace)
+}
+
+/// The real run beside the emulated run labelled `executor`.
+fn real<'a>(trace: &'a Trace, executor: &str) -> &'a Run {
+    trace
+        .runs
+        .iter()
+        .find(|r| {
+            r.meta.real
+                && r.meta
+                    .label
+                    .starts_with(&format!("{executor} · CPython 3.12"))
+        })
+        .unwrap_or_else(|| {
+            let labels: Vec<&str> = trace.runs.iter().map(|r| r.meta.label.as_str()).collect();
+            panic!("no real {executor} run among {labels:?}")
+        })
+}
+
+fn lanes_named<'a>(run: &'a Run, starts: &str) -> Vec<&'a str> {
+    run.lanes
+        .iter()
+        .map(|l| l.name.as_str())
+        .filter(|n| n.starts_with(starts))
+        .collect()
+}
+
+fn python312() -> Option<PathBuf> {
+    pythons::python(12)
+}
+
+#[test]
+fn the_io_programs_run_beside_runwaits_with_five_pool_threads_and_two_worker_processes() {
+    let Some(python) = python312() else { return };
+    let (text, trace) = run_beside(&python, &["io", "--tasks", "10", "--latency", "50"]);
+    for executor in ["sync", "threads", "async", "process"] {
+        let run = real(&trace, executor);
+        assert!(run.finished(), "{executor}: the real run ends");
+        assert_eq!(
+            run.done_of(0),
+            (10, 10),
+            "{executor}: the program fetched all 10 pages"
+        );
+        assert!(
+            run.timed_ns().is_some_and(|t| t >= 50_000_000),
+            "{executor}: the program's own timing covers at least one 50 ms answer"
+        );
+    }
+    let threads = real(&trace, "threads");
+    let pool = lanes_named(threads, "ThreadPoolExecutor");
+    assert_eq!(pool.len(), 5, "five pool threads: {pool:?}");
+    let process = real(&trace, "process");
+    let workers: Vec<&str> = lanes_named(process, "process ")
+        .into_iter()
+        .filter(|n| !n.contains(" · "))
+        .collect();
+    assert_eq!(workers.len(), 2, "two worker processes: {workers:?}");
+    // Ten 50 ms answers one after another against five at a time: the real threads are
+    // faster than the real sync, by their own timing.
+    let x = |run: &Run| run.timed_ns().unwrap_or(u64::MAX) as f64;
+    assert!(
+        x(real(&trace, "sync")) > 2.0 * x(threads),
+        "real threads at least twice as fast as real sync"
+    );
+    assert!(
+        text.contains("beside real CPython 3.12") && text.contains("Real CPython 3.12:"),
+        "the table and the verdict compare the real runs:\n{text}"
+    );
+}
+
+#[test]
+fn the_cpu_programs_show_threads_no_faster_under_the_gil() {
+    let Some(python) = python312() else { return };
+    let (_, trace) = run_beside(
+        &python,
+        &[
+            "cpu",
+            "--tasks",
+            "4",
+            "--size",
+            "300000",
+            "--executors",
+            "sync,threads,process",
+        ],
+    );
+    let sync = real(&trace, "sync");
+    let threads = real(&trace, "threads");
+    assert_eq!(sync.done_of(0), (4, 4));
+    assert_eq!(threads.done_of(0), (4, 4));
+    let (s, t) = (
+        sync.timed_ns().expect("sync timed") as f64,
+        threads.timed_ns().expect("threads timed") as f64,
+    );
+    assert!(
+        t > 0.75 * s,
+        "CPU-bound threads under the GIL are not much faster than sync: {t} ns against {s} ns"
+    );
+    let process = real(&trace, "process");
+    assert_eq!(process.done_of(0), (4, 4));
+}
+
+#[test]
+fn the_race_says_what_the_real_counter_found_beside_runwaits() {
+    let Some(python) = python312() else { return };
+    let (text, trace) = run_beside(&python, &["race"]);
+    let unprotected = real(&trace, "threads/unprotected");
+    let (expected, actual) = (
+        unprotected.lesson.get("expected").copied(),
+        unprotected.lesson.get("actual").copied(),
+    );
+    assert_eq!(expected, Some(1000));
+    assert!(actual.is_some_and(|a| a > 0 && a <= 1000));
+    let lock = real(&trace, "threads/lock");
+    assert_eq!(
+        lock.lesson.get("actual").copied(),
+        Some(1000),
+        "a lock loses nothing"
+    );
+    let verdict = text.lines().find(|l| l.contains("Real CPython 3.12:"));
+    assert!(
+        verdict.is_some_and(|l| l.contains("threads/unprotected lost")),
+        "the verdict gives the real counter:\n{text}"
+    );
+}
+
+#[test]
+fn a_python_without_the_packages_is_told_which_and_the_pip_install() {
+    let Some(python) = python312() else { return };
+    // The same CPython with its site-packages off (`-S`): no requests, no aiohttp.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let bare = dir.path().join("python-bare");
+    std::fs::write(
+        &bare,
+        format!("#!/bin/sh\nexec '{}' -S \"$@\"\n", python.display()),
+    )
+    .expect("the wrapper is written");
+    let mut perms = std::fs::metadata(&bare).expect("metadata").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&bare, perms).expect("made executable");
+    let bare = bare.to_string_lossy();
+    let out = runwait(&["run", "io", "--headless", "--cpython", &bare]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "exit 2: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("lacks requests and aiohttp")
+            && err.contains("-m pip install requests aiohttp"),
+        "says which packages and the pip install: {err}"
+    );
+    let out = runwait(&["run", "io", "--headless", "--cpython", "/bin/false"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "exit 2: {err}");
+    assert!(
+        err.contains("did not answer as a Python interpreter does"),
+        "{err}"
+    );
+}
