@@ -3,7 +3,8 @@
 # <name>.ans keeps the colour codes (view with `cat`), <name>.txt is the same screen as plain text.
 # Then each lesson's diagrams as an SVG picture (<lesson>.svg, `runwait export --svg`), and the
 # real Python program traced by viztracer in tests/data (viztracer_io.svg). py-threads is a real
-# Python program sampled live (`runwait py`; needs CPython 3.12).
+# Python program sampled live (`runwait py`; needs CPython 3.12); io-cpython, the article's own
+# programs beside the io lesson's runs (`--cpython`, CPython 3.12 with requests and aiohttp).
 # Usage: screenshots/remake.sh   (needs tmux; run from anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,8 @@ if [ -n "$py312" ]; then
   sleep 0.5
   shoot py-threads 120 40 -- "$bin py -- $py312 assets/python/download.py http://127.0.0.1:8765/"
   kill "$server"
+  # The article's own programs run by CPython beside runwait's runs (needs requests, aiohttp).
+  shoot io-cpython 120 40 -- "$bin run io --cpython $py312"
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -337,7 +337,7 @@ impl Relay {
         }
         let pid = self.pids.get(run as usize).copied().unwrap_or(0);
         match lane {
-            0 => format!("process {run} (pid {pid})"),
+            0 => crate::trace::real::worker_process(run, pid),
             _ => format!("process {run} · {name} (pid {pid})"),
         }
     }

@@ -110,11 +110,19 @@ pub fn lane_name<'a>(run: &Run, lane: &'a Lane) -> Cow<'a, str> {
 }
 
 /// The order lanes are shown in: those whose tasks played a role first, by role in the
-/// lesson's order, then the rest; so a role keeps its place in every panel.
+/// lesson's order, then the rest; so a role keeps its place in every panel. A real program's
+/// worker processes (`process 1 (pid 4242)`) come right after its main thread, before the
+/// pool's helper threads.
 pub fn lane_order(lanes: &[Lane]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..lanes.len()).collect();
-    if lanes.iter().any(|l| l.role().is_some()) {
-        order.sort_by_key(|&i| (lanes[i].role().unwrap_or(usize::MAX), i));
+    let worker = |l: &Lane| crate::trace::real::is_worker_process(&l.name);
+    if lanes.iter().any(|l| l.role().is_some()) || lanes.iter().skip(1).any(worker) {
+        let class = |i: usize| match i {
+            0 => 0,
+            _ if worker(&lanes[i]) => 1,
+            _ => 2,
+        };
+        order.sort_by_key(|&i| (lanes[i].role().unwrap_or(usize::MAX), class(i), i));
     }
     order
 }
@@ -236,6 +244,23 @@ pub fn real_timing(run: &Run) -> Option<String> {
 mod tests {
     use super::*;
     use crate::trace::{RunMeta, Sampled, Where};
+
+    #[test]
+    fn a_real_programs_worker_processes_come_after_its_main_thread() {
+        let names = [
+            "MainThread",
+            "Thread-1",
+            "process 1 (pid 40)",
+            "process 1 · Thread-1 (pid 40)",
+            "process 2 (pid 41)",
+        ];
+        let lanes: Vec<Lane> = names.into_iter().map(Lane::named).collect();
+        assert_eq!(lane_order(&lanes), [0, 2, 4, 1, 3]);
+        let emulated: Vec<Lane> = (1..=3)
+            .map(|n| Lane::named(crate::trace::real::worker_process(n, 10 + n)))
+            .collect();
+        assert_eq!(lane_order(&emulated), [0, 1, 2]);
+    }
 
     #[test]
     fn a_sampled_run_says_how_and_what_it_cannot_tell_apart() {

@@ -186,15 +186,16 @@ fn grouped(groups: &[std::ops::Range<usize>]) -> bool {
     groups.iter().any(|g| g.len() > 1)
 }
 
-/// "grill · thread 3", or for a group "task 0–24".
+/// "grill · thread 3", or for a group "task 0–24" (named alike but for their last word), else
+/// "MainThread +21 more".
 fn group_name(run: &Run, lanes: &[&Lane]) -> String {
     match lanes {
         [] => String::new(),
         [one] => lane_name(run, one).into_owned(),
-        [first, .., last] => {
-            let tail = last.name.rsplit(' ').next().unwrap_or("");
-            format!("{}–{tail}", first.name)
-        }
+        [first, .., last] => match (first.name.rsplit_once(' '), last.name.rsplit_once(' ')) {
+            (Some((a, _)), Some((b, tail))) if a == b => format!("{}–{tail}", first.name),
+            _ => format!("{} +{} more", first.name, lanes.len() - 1),
+        },
     }
 }
 
@@ -313,6 +314,11 @@ mod tests {
         assert_eq!(
             group_name(&run, &[&lanes[0], &lanes[1], &lanes[2]]),
             "task 0–24"
+        );
+        let real = [Lane::named("MainThread"), Lane::named("Task-3 fetch")];
+        assert_eq!(
+            group_name(&run, &[&real[0], &real[1]]),
+            "MainThread +1 more"
         );
         let c = |run, state: Option<State>| Cell {
             run,
