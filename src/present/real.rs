@@ -146,12 +146,17 @@ fn speedups(pairs: &[Pair]) -> String {
 /// Why a real run's speedup is not the emulated one's, from what was measured: each reason
 /// known to apply, in words.
 pub fn why(p: &Pair) -> Vec<String> {
+    // Each reason explains one way round: CPython slower than runwait, or runwait slower.
+    let real_slower = p.difference().is_some_and(|d| d > 0.0);
     let mut reasons = Vec::new();
-    reasons.extend(aiohttp_limit(p));
-    reasons.extend(chunks(p));
-    reasons.extend(pool_start(p));
-    reasons.extend(start_up(p));
-    reasons.extend(python_cpu(p));
+    if real_slower {
+        reasons.extend(aiohttp_limit(p));
+        reasons.extend(chunks(p));
+        reasons.extend(pool_start(p));
+        reasons.extend(python_cpu(p));
+    } else {
+        reasons.extend(start_up(p));
+    }
     reasons
 }
 
@@ -419,4 +424,62 @@ pub fn table(trace: &Trace) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Lane, RunMeta, Span};
+
+    fn process_run(real: bool, start_up_ns: u64, wall_ns: u64) -> Run {
+        let mut run = Run::new(RunMeta {
+            executor: "process".into(),
+            workers: 2,
+            tasks: 20,
+            lane_kind: LaneKind::Process,
+            real,
+            ..RunMeta::default()
+        });
+        run.start_ns = Some(0);
+        run.end_ns = Some(wall_ns);
+        let mut lane = Lane::named("process 1 (pid 7)");
+        lane.push(Span {
+            task: None,
+            state: State::Run,
+            reason: None,
+            start_ns: 0,
+            end_ns: start_up_ns,
+        });
+        run.lanes.push(lane);
+        run
+    }
+
+    #[test]
+    fn a_reason_is_given_only_for_the_way_round_it_explains() {
+        let emulated = process_run(false, 5_000_000, 32_000_000);
+        let mut real = process_run(true, 0, 3_600_000_000);
+        // CPython started its pool in 400 ms of 3.5 s, and pool.map's chunks were uneven.
+        real.lesson.insert("pool_ns".into(), 400_000_000);
+        real.lesson
+            .insert(crate::trace::real::TIMED.into(), 3_500_000_000);
+        let pair = |emulated_x, real_x| Pair {
+            emulated: &emulated,
+            real: &real,
+            emulated_x: Some(emulated_x),
+            real_x: Some(real_x),
+        };
+        // runwait slower: its own worker processes' start-up explains it, CPython's pool not.
+        let why_real_faster = why(&pair(1.5, 1.8));
+        assert_eq!(why_real_faster.len(), 1, "{why_real_faster:?}");
+        assert!(why_real_faster[0].starts_with("runwait's worker processes took up to 5.0 ms"));
+        // CPython slower: its pool's start and pool.map's chunks explain it.
+        let why_real_slower = why(&pair(1.9, 1.5));
+        assert!(why_real_slower
+            .iter()
+            .any(|w| w.starts_with("pool.map handed")));
+        assert!(why_real_slower
+            .iter()
+            .any(|w| w.starts_with("starting CPython's")));
+        assert!(!why_real_slower.iter().any(|w| w.starts_with("runwait's")));
+    }
 }
