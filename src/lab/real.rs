@@ -93,11 +93,12 @@ impl RealJob {
             paused: false,
         };
         let epoch = monotonic_ns().saturating_sub(self.clock.now_ns());
-        let mut sampler =
-            match Sampler::start(Target::Start(launch), options, private, self.clock, 0) {
-                Ok(sampler) => sampler,
-                Err(e) => return self.not_run(&e.to_string()),
-            };
+        let started =
+            Sampler::start_keeping(Target::Start(launch), options, private, self.clock, 0);
+        let mut sampler = match started {
+            Ok(sampler) => sampler,
+            Err((e, said)) => return self.over_unsampled(&e.to_string(), &said, epoch),
+        };
         let mut relay = Relay::new(self.run, self.meta.clone(), self.sink.clone());
         loop {
             match rx.recv_timeout(Duration::from_millis(5)) {
@@ -163,6 +164,26 @@ impl RealJob {
                 }
             ));
         }
+    }
+
+    /// The program could not be sampled: if it was over before its first sample and said what
+    /// it did, the run has its figures but no lanes; else it was not run. Either way the run
+    /// starts and ends at once, and why is said.
+    fn over_unsampled(&self, why: &str, output: &[u8], epoch: u64) {
+        let output = String::from_utf8_lossy(output);
+        if parse_report(&output).is_none() {
+            return self.not_run(why);
+        }
+        let now = self.clock.now_ns();
+        self.sink
+            .send_record(run_mark(self.run, now, Mark::RunStart));
+        let relay = Relay::new(self.run, self.meta.clone(), self.sink.clone());
+        self.report(&relay, &output, Some(0), epoch);
+        self.sink.send_record(run_mark(self.run, now, Mark::RunEnd));
+        self.said.add(format!(
+            "{}: {} was over before its first sample: its own figures only, no lanes drawn",
+            self.meta.label, self.program.file
+        ));
     }
 
     /// The program could not be run or sampled: the run starts and ends at once, and why is

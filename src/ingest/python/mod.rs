@@ -73,7 +73,8 @@ pub struct Sampler {
 
 impl Sampler {
     /// Start sampling `target`, its first process as run `first_run` of the recorder `sink`
-    /// feeds. Fails, with the program stopped, if it is not a Python process runwait can read.
+    /// feeds. Fails, with the program stopped, if it is not a Python process runwait can read;
+    /// what a started program wrote before then is written to stderr.
     pub fn start(
         target: Target,
         options: Options,
@@ -81,26 +82,42 @@ impl Sampler {
         clock: Clock,
         first_run: u32,
     ) -> Result<Sampler, Error> {
+        Sampler::start_keeping(target, options, sink, clock, first_run).map_err(|(e, said)| {
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), &said);
+            e
+        })
+    }
+
+    /// [`Sampler::start`], failing with what a started program wrote before then (a program
+    /// over before its first sample may still have said all it had to).
+    pub fn start_keeping(
+        target: Target,
+        options: Options,
+        sink: Sink,
+        clock: Clock,
+        first_run: u32,
+    ) -> Result<Sampler, (Error, Vec<u8>)> {
         let (mut program, pid) = match &target {
             Target::Start(launch) => {
-                let program = Program::start(launch)?;
+                let program = Program::start(launch).map_err(|e| (e, Vec::new()))?;
                 let pid = program.pid();
                 (Some(program), pid)
             }
             Target::Attach(pid) if procfs::alive(*pid) => (None, *pid),
-            Target::Attach(pid) => return Err(Error::Python(format!("no process {pid}"))),
+            Target::Attach(pid) => {
+                return Err((Error::Python(format!("no process {pid}")), Vec::new()))
+            }
         };
         let spy = match attach(pid, options.paused, program.as_mut()) {
             Ok(spy) => spy,
             Err(e) => {
-                // What the program said before it could be sampled, then why.
+                // What the program said before it could be sampled, and why.
                 let said = program.as_ref().map(Program::output);
                 drop(program);
-                if let Some(said) = said {
-                    let said = said.lock().unwrap_or_else(|e| e.into_inner());
-                    let _ = std::io::Write::write_all(&mut std::io::stderr(), &said);
-                }
-                return Err(e);
+                let said = said.map_or(Vec::new(), |s| {
+                    s.lock().unwrap_or_else(|e| e.into_inner()).clone()
+                });
+                return Err((e, said));
             }
         };
         let how = How {
@@ -133,9 +150,12 @@ impl Sampler {
         let thread = std::thread::Builder::new()
             .name("runwait-py-sampler".into())
             .spawn(move || sampler.run(&flag))
-            .map_err(|e| Error::Io {
-                what: "cannot start the sampler".into(),
-                source: e,
+            .map_err(|e| {
+                let e = Error::Io {
+                    what: "cannot start the sampler".into(),
+                    source: e,
+                };
+                (e, Vec::new())
             })?;
         Ok(Sampler {
             stop,
