@@ -196,3 +196,36 @@ fn a_python_without_the_packages_is_told_which_and_the_pip_install() {
         "{err}"
     );
 }
+
+#[test]
+fn the_gil_program_has_its_threads_as_lanes_named_by_python() {
+    let Some(python) = python312() else { return };
+    let (text, trace) = run_beside(
+        &python,
+        &["gil", "--executors", "threads:3", "--size", "2000000"],
+    );
+    let run = real(&trace, "threads");
+    let names: Vec<&str> = run.lanes.iter().map(|l| l.name.as_str()).collect();
+    // The lesson's roles (CPU, I/O) are its own tasks'; the program's lanes are its threads.
+    // The pool makes a thread per task unless one is idle already (a short CPU task's); a
+    // thread sampled before its Python name is known is `thread N`.
+    assert_eq!(names.first(), Some(&"MainThread"), "{names:?}");
+    assert!(
+        (3..=4).contains(&names.len()),
+        "the pool's threads: {names:?}"
+    );
+    assert!(run.meta.roles.is_empty(), "no roles on a real run");
+    assert!(
+        names.iter().all(|n| !n.contains(" · ")),
+        "no lane named for a role of the lesson's: {names:?}"
+    );
+    assert_eq!(
+        run.lesson.get("requests").copied(),
+        Some(40),
+        "40 requests made"
+    );
+    assert!(
+        text.contains("the I/O thread waited"),
+        "the verdict gives the real I/O thread's GIL wait:\n{text}"
+    );
+}

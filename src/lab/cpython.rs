@@ -486,6 +486,8 @@ pub fn meta(emulated: &RunMeta, spec: &ExecSpec, python: &Python, hz: u32) -> Ru
             kind => kind,
         },
         queues: Vec::new(),
+        // The lesson's roles are its tasks'; a real run's lanes are the program's threads.
+        roles: Vec::new(),
         model: None,
         ready: Reason::Gil,
         origin: Origin::Sampled,

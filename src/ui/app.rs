@@ -3,7 +3,10 @@
 //! reads it.
 
 use super::keys::Action;
-use super::layout::{diagram_cols, label_width, min_size, share_rows};
+use super::layout::{diagram_cols, label_width, min_size, share_rows, wrapped_rows};
+
+/// The most rows the verdict takes at the foot of the screen.
+const MOST_VERDICT_ROWS: u16 = 4;
 use super::mouse::Pointer;
 use super::playhead::{Motion, Playhead, Window, Zoom};
 use super::whatif::{self, Form};
@@ -321,15 +324,15 @@ impl App {
         self.verdict.clone().unwrap_or_default()
     }
 
-    /// The footer's rows for a terminal of `width` x `height`: the verdict may take two.
+    /// The footer's rows for a terminal of `width` x `height`: the verdict may take up to
+    /// [`MOST_VERDICT_ROWS`], where the panels leave room.
     pub fn foot_rows(&self, width: u16, height: u16) -> u16 {
         let need = min_size(self.visible_panels().len()).1;
-        let wants = if self.finished() && self.verdict().chars().count() + 1 > width as usize {
-            2
-        } else {
-            1
+        let wants = match self.finished() {
+            true => wrapped_rows(&format!(" {}", self.verdict()), width).min(MOST_VERDICT_ROWS),
+            false => 1,
         };
-        wants.min(height.saturating_sub(need) + 1)
+        wants.clamp(1, height.saturating_sub(need) + 1)
     }
 
     /// Each shown panel's run and height, for a terminal of `width` x `height`: what is left

@@ -55,9 +55,42 @@ pub fn share_rows(rows: u16, wanted: &[u16]) -> Vec<u16> {
     got
 }
 
+/// The rows `text` takes wrapped at word boundaries in `width` columns (a word longer than a
+/// row is cut across rows), as a wrapping paragraph lays it out.
+pub fn wrapped_rows(text: &str, width: u16) -> u16 {
+    let width = width.max(1) as usize;
+    let (mut rows, mut used) = (1usize, 0usize);
+    for word in text.split(' ') {
+        let len = word.chars().count();
+        let with_space = if used == 0 { len } else { used + 1 + len };
+        if with_space <= width {
+            used = with_space;
+            continue;
+        }
+        if used > 0 {
+            rows += 1;
+        }
+        used = len;
+        while used > width {
+            rows += 1;
+            used -= width;
+        }
+    }
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verdict_takes_the_rows_its_words_wrap_to() {
+        assert_eq!(wrapped_rows("", 10), 1);
+        assert_eq!(wrapped_rows("one two", 7), 1);
+        assert_eq!(wrapped_rows("one two", 6), 2);
+        assert_eq!(wrapped_rows("aaaa bbbb cccc", 9), 2);
+        assert_eq!(wrapped_rows("abcdefghijkl", 5), 3);
+    }
 
     #[test]
     fn rows_are_shared_fairly_and_nothing_is_lost() {
