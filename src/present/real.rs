@@ -298,9 +298,8 @@ fn counters(pairs: &[Pair]) -> String {
         let adds = lost(p.emulated).map_or(1, |l| l.1.max(1));
         let each = p.emulated.stats().run_ns / adds;
         words.push_str(&format!(
-            "; runwait's emulated add works {} between its read and its write, where a switch \
-             interval often ends; CPython's `counter += 1` takes nanoseconds, and it switches \
-             threads only between bytecodes",
+            "; runwait's add works {} between read and write, where a GIL switch often falls; \
+             CPython's `counter += 1` takes nanoseconds",
             human_ms(ms(each))
         ));
     }

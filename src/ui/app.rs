@@ -6,7 +6,7 @@ use super::keys::Action;
 use super::layout::{diagram_cols, label_width, min_size, share_rows, wrapped_rows};
 
 /// The most rows the verdict takes at the foot of the screen.
-const MOST_VERDICT_ROWS: u16 = 4;
+const MOST_VERDICT_ROWS: u16 = 6;
 use super::mouse::Pointer;
 use super::playhead::{Motion, Playhead, Window, Zoom};
 use super::whatif::{self, Form};
@@ -325,7 +325,7 @@ impl App {
     }
 
     /// The footer's rows for a terminal of `width` x `height`: the verdict may take up to
-    /// [`MOST_VERDICT_ROWS`], where the panels leave room.
+    /// [`MOST_VERDICT_ROWS`], where the panels' fewest rows leave room.
     pub fn foot_rows(&self, width: u16, height: u16) -> u16 {
         let need = min_size(self.visible_panels().len()).1;
         let wants = match self.finished() {
