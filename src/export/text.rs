@@ -4,7 +4,9 @@
 
 use crate::present::glyph::{event_glyph, paint};
 use crate::present::legend;
-use crate::present::words::{human_ms, lane_name, lane_order, ms, nice_step, tick_label_at};
+use crate::present::words::{
+    fit_name, fit_names, human_ms, lane_name, lane_order, ms, nice_step, tick_label_at,
+};
 use crate::present::{cell_glyph, queue_glyph, title, verdict};
 use crate::trace::{speedup, Cell, EventKind, Reason, Run, Trace};
 use std::fmt::Write;
@@ -129,11 +131,14 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
         out.push_str(&title::run(trace, run, true));
         out.push('\n');
         let t0 = run.start_ns.unwrap_or(0);
-        for l in lane_order(&run.lanes) {
-            let lane = &run.lanes[l];
-            let name: String = lane_name(run, lane).chars().take(name_w).collect();
+        let order = lane_order(&run.lanes);
+        let names: Vec<String> = order
+            .iter()
+            .map(|&l| lane_name(run, &run.lanes[l]).into_owned())
+            .collect();
+        for (&l, name) in order.iter().zip(fit_names(&names, name_w)) {
             let _ = write!(out, "{name:>name_w$} │");
-            let cells = lane.cells(t0, ns_per_col, cols, run.end_ns.unwrap_or(t0));
+            let cells = run.lanes[l].cells(t0, ns_per_col, cols, run.end_ns.unwrap_or(t0));
             let events = run.event_cells(&[l], t0, ns_per_col, cols);
             out.push_str(&paint_cells(&cells, &events, style.color));
             out.push('\n');
@@ -144,10 +149,7 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
                 .into_iter()
                 .map(queue_glyph)
                 .collect();
-            let name: String = format!("{} queue", meta.name)
-                .chars()
-                .take(name_w)
-                .collect();
+            let name = fit_name(&format!("{} queue", meta.name), name_w);
             let _ = writeln!(out, "{name:>name_w$} │{}", cells.trim_end());
         }
         out.push_str(&axis(name_w, cols, ns_per_col));

@@ -109,6 +109,79 @@ pub fn lane_name<'a>(run: &Run, lane: &'a Lane) -> Cow<'a, str> {
     }
 }
 
+/// A lane's name in at most `width` characters, its worker and number kept to the last:
+/// without its parenthesis (`process 1 (pid 42)`), then with the worker's word short
+/// (`straggler · inst 10`), then with the role cut (`stragg… · inst 10`) or, with no role, what
+/// comes before the number (`MainTh… +21 more`); only a name that still cannot fit is cut at
+/// its end. Never padded.
+pub fn fit_name(name: &str, width: usize) -> String {
+    let len = |s: &str| s.chars().count();
+    let bare = name.split(" (").next().unwrap_or(name);
+    let short = abbreviate(bare);
+    for candidate in [name, bare, short.as_str()] {
+        if len(candidate) <= width {
+            return candidate.to_string();
+        }
+    }
+    let keep_at = short.rfind(" · ").or_else(|| {
+        let digit = short.rfind(|c: char| c.is_ascii_digit())?;
+        let numbered = |c: char| c.is_ascii_digit() || "-_.".contains(c);
+        short[..digit].rfind(' ').or_else(|| {
+            let tail = short.len() - short.trim_end_matches(numbered).len();
+            (tail > 0).then(|| short.len() - tail)
+        })
+    });
+    match keep_at {
+        Some(at) if at > 0 && len(&short[at..]) + 2 <= width => {
+            let head: String = short[..at]
+                .chars()
+                .take(width - len(&short[at..]) - 1)
+                .collect();
+            format!("{head}…{}", &short[at..])
+        }
+        _ => {
+            let cut: String = short.chars().take(width.saturating_sub(1)).collect();
+            format!("{cut}…")
+        }
+    }
+}
+
+/// The names of one panel's rows, each shortened as [`fit_name`] does; if any needs its
+/// worker's word short, every row has it short, so a panel reads one way.
+pub fn fit_names(names: &[String], width: usize) -> Vec<String> {
+    let long = names
+        .iter()
+        .any(|n| n.split(" (").next().unwrap_or(n).chars().count() > width);
+    names
+        .iter()
+        .map(|n| match long {
+            true => fit_name(&abbreviate(n), width),
+            false => fit_name(n, width),
+        })
+        .collect()
+}
+
+/// `instance 10` as `inst 10`, `process 2` as `proc 2`, `thread 3` as `thr 3`.
+fn abbreviate(name: &str) -> String {
+    let words: Vec<&str> = name.split(' ').collect();
+    let numbered = |i: usize| {
+        words
+            .get(i + 1)
+            .is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+    };
+    let short: Vec<&str> = words
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| match w {
+            "instance" if numbered(i) => "inst",
+            "process" if numbered(i) => "proc",
+            "thread" if numbered(i) => "thr",
+            _ => w,
+        })
+        .collect();
+    short.join(" ")
+}
+
 /// The order lanes are shown in: those whose tasks played a role first, by role in the
 /// lesson's order, then the rest; so a role keeps its place in every panel. A real program's
 /// worker processes (`process 1 (pid 4242)`) come right after its main thread, before the
@@ -244,6 +317,43 @@ pub fn real_timing(run: &Run) -> Option<String> {
 mod tests {
     use super::*;
     use crate::trace::{RunMeta, Sampled, Where};
+
+    #[test]
+    fn a_long_lane_name_keeps_its_worker_and_number() {
+        assert_eq!(fit_name("friend · instance 2", 24), "friend · instance 2");
+        assert_eq!(fit_name("friend · instance 2", 18), "friend · inst 2");
+        assert_eq!(
+            fit_name("straggler · instance 10", 18),
+            "straggl… · inst 10"
+        );
+        assert_eq!(fit_name("instance 1 (pid 18146)", 18), "instance 1");
+        assert_eq!(
+            fit_name("process 1 (pid 18146)", 22),
+            "process 1 (pid 18146)"
+        );
+        assert_eq!(fit_name("MainThread +21 more", 12), "Ma… +21 more");
+        assert_eq!(fit_name("ThreadPoolExecutor-0_4", 18), "ThreadPoolExe…-0_4");
+        assert_eq!(fit_name("grill · thread 2", 13), "grill · thr 2");
+        assert_eq!(fit_name("Task-3 fetch_all_pages", 12), "Task-3 fetc…");
+        let panel = [
+            "friend · instance 2".to_string(),
+            "straggler · instance 10".into(),
+        ];
+        assert_eq!(
+            fit_names(&panel, 18),
+            ["friend · inst 2", "straggl… · inst 10"]
+        );
+        assert_eq!(
+            fit_names(&panel, 24),
+            ["friend · instance 2", "straggler · instance 10"]
+        );
+        for (name, w) in [("straggler · instance 10", 6), ("a · b", 1), ("x", 0)] {
+            assert!(
+                fit_name(name, w).chars().count() <= w.max(1),
+                "{name} in {w}"
+            );
+        }
+    }
 
     #[test]
     fn a_real_programs_worker_processes_come_after_its_main_thread() {

@@ -5,7 +5,7 @@ use super::super::app::App;
 use super::super::playhead::{Motion, Window};
 use super::{cell_style, playhead_style};
 use crate::present::glyph::{event_glyph, event_style};
-use crate::present::words::{lane_name, lane_order};
+use crate::present::words::{fit_name, fit_names, lane_name, lane_order};
 use crate::present::{caption, queue_glyph, title};
 use crate::trace::{Cell, Lane, Run};
 use ratatui::buffer::Buffer;
@@ -40,10 +40,10 @@ impl Geometry {
         }
     }
 
-    /// A row's name, right-aligned, and the diagram's left edge.
+    /// A row's name (already fitted), right-aligned, and the diagram's left edge.
     fn label(&self, buf: &mut Buffer, y: u16, name: &str) {
         let (x, w) = (self.area.x, self.label_w);
-        buf.set_stringn(x, y, fit(name, w), w, Style::default());
+        buf.set_stringn(x, y, format!("{name:>w$}"), w, Style::default());
         buf.set_string(x + w as u16, y, "│", Style::default());
     }
 }
@@ -67,11 +67,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
     let g = Geometry::of(area, app);
     let scroll = app.scroll.get(run).copied().unwrap_or(0);
     let groups = rows_of(lanes.len(), rows, app.compact, scroll);
+    let names: Vec<String> = groups
+        .iter()
+        .map(|group| {
+            let named: Vec<&Lane> = order[group.clone()].iter().map(|&l| &lanes[l]).collect();
+            group_name(r, &named)
+        })
+        .collect();
+    let names = fit_names(&names, g.label_w);
     for (i, group) in groups.iter().enumerate() {
         let y = area.y + 1 + i as u16;
         let shown = &order[group.clone()];
         let named: Vec<&Lane> = shown.iter().map(|&l| &lanes[l]).collect();
-        g.label(buf, y, &group_name(r, &named));
+        g.label(buf, y, &names[i]);
         if r.start_ns.is_some() {
             render_lanes(buf, &g, y, app, r, &named);
             if !app.by_task {
@@ -135,7 +143,8 @@ fn render_events(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, sho
 
 /// A queue's row: its length per cell.
 fn render_queue(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, q: usize) {
-    g.label(buf, y, &format!("{} queue", r.meta.queues[q].name));
+    let name = format!("{} queue", r.meta.queues[q].name);
+    g.label(buf, y, &fit_name(&name, g.label_w));
     let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
     let cells = r.queue_cells(q, from, g.window.ns_per_col, g.cols, app.now_ns);
     for (c, len) in cells.into_iter().enumerate() {
@@ -196,23 +205,6 @@ fn group_name(run: &Run, lanes: &[&Lane]) -> String {
             (Some((a, _)), Some((b, tail))) if a == b => format!("{}–{tail}", first.name),
             _ => format!("{} +{} more", first.name, lanes.len() - 1),
         },
-    }
-}
-
-/// A lane name right-aligned in `width`: without its parenthesis ("process 1 (pid 42)") if
-/// that makes it fit, else cut with an ellipsis.
-fn fit(name: &str, width: usize) -> String {
-    let short = name.split(" (").next().unwrap_or(name);
-    let name = if name.chars().count() > width {
-        short
-    } else {
-        name
-    };
-    if name.chars().count() <= width {
-        format!("{name:>width$}")
-    } else {
-        let cut: String = name.chars().take(width.saturating_sub(1)).collect();
-        format!("{cut}…")
     }
 }
 
