@@ -195,16 +195,40 @@ fn grouped(groups: &[std::ops::Range<usize>]) -> bool {
     groups.iter().any(|g| g.len() > 1)
 }
 
-/// "grill · thread 3", or for a group "task 0–24" (named alike but for their last word), else
-/// "MainThread +21 more".
+/// "grill · thread 3", or for a group "task 0–24" or "maker · thread 1,3" (named alike but for
+/// their numbers, a pid left out; the role when they share one), else "MainThread +21 more".
 fn group_name(run: &Run, lanes: &[&Lane]) -> String {
-    match lanes {
-        [] => String::new(),
-        [one] => lane_name(run, one).into_owned(),
-        [first, .., last] => match (first.name.rsplit_once(' '), last.name.rsplit_once(' ')) {
-            (Some((a, _)), Some((b, tail))) if a == b => format!("{}–{tail}", first.name),
-            _ => format!("{} +{} more", first.name, lanes.len() - 1),
-        },
+    let [first, ..] = lanes else {
+        return String::new();
+    };
+    if lanes.len() == 1 {
+        return lane_name(run, first).into_owned();
+    }
+    let bare = |l: &Lane| l.name.split(" (").next().unwrap_or(&l.name).to_string();
+    let split: Option<Vec<(String, u32)>> = lanes
+        .iter()
+        .map(|l| {
+            let name = bare(l);
+            let (head, tail) = name.rsplit_once(' ')?;
+            Some((head.to_string(), tail.parse().ok()?))
+        })
+        .collect();
+    let Some(split) = split.filter(|s| s.iter().all(|(h, _)| *h == s[0].0)) else {
+        return format!("{} +{} more", bare(first), lanes.len() - 1);
+    };
+    let mut numbers: Vec<u32> = split.iter().map(|(_, n)| *n).collect();
+    numbers.sort_unstable();
+    let (lo, hi) = (numbers[0], numbers[numbers.len() - 1]);
+    let numbered = match numbers.len() {
+        2 if hi - lo > 1 => format!("{lo},{hi}"),
+        _ => format!("{lo}–{hi}"),
+    };
+    let role = first
+        .role()
+        .filter(|&r| lanes.iter().all(|l| l.role() == Some(r)));
+    match role.and_then(|r| run.meta.roles.get(r)) {
+        Some(role) => format!("{} · {} {numbered}", role.name, split[0].0),
+        None => format!("{} {numbered}", split[0].0),
     }
 }
 
@@ -306,6 +330,26 @@ mod tests {
         assert_eq!(
             group_name(&run, &[&lanes[0], &lanes[1], &lanes[2]]),
             "task 0–24"
+        );
+        let workers = [
+            Lane::named("process 1 (pid 41)"),
+            Lane::named("process 3 (pid 43)"),
+            Lane::named("process 2 (pid 42)"),
+        ];
+        let all: Vec<&Lane> = workers.iter().collect();
+        assert_eq!(group_name(&run, &all), "process 1–3");
+        assert_eq!(group_name(&run, &all[..2]), "process 1,3");
+        let mut makers = Run::new(crate::trace::RunMeta::default());
+        makers.meta.roles.push(crate::trace::Role {
+            name: "maker".into(),
+            first: 0,
+            count: 2,
+        });
+        let mut two = [Lane::named("thread 1"), Lane::named("thread 3")];
+        two.iter_mut().for_each(|l| l.note_role(Some(0)));
+        assert_eq!(
+            group_name(&makers, &[&two[0], &two[1]]),
+            "maker · thread 1,3"
         );
         let real = [Lane::named("MainThread"), Lane::named("Task-3 fetch")];
         assert_eq!(
