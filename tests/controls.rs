@@ -121,7 +121,7 @@ fn alone_tab_shows_the_next_run_and_a_small_terminal_says_so() {
     let mut app = app();
     let runs = app.visible_panels().len();
     assert!(runs > 1, "the io trace has several runs");
-    app.resize(80, 5 + 3 * runs as u16 - 1);
+    app.resize(80, 5 + 2 * runs as u16 - 1);
     let text = screen(&app);
     assert!(
         text.contains(&format!("terminal too small for {runs} runs at once"))
@@ -133,4 +133,29 @@ fn alone_tab_shows_the_next_run_and_a_small_terminal_says_so() {
     app.apply(Action::FocusNext);
     assert_eq!(app.visible_panels(), [1], "tab goes on to the next run");
     assert!(!screen(&app).contains("terminal too small"));
+}
+
+#[test]
+fn seven_runs_fit_80x24_each_a_title_and_a_row_and_the_verdict_whole() {
+    let mut trace = synthetic::io_trace(12);
+    let more: Vec<_> = trace.runs[1..].to_vec();
+    trace.runs.extend(more);
+    assert_eq!(trace.runs.len(), 7);
+    let mut app = App::replay(trace);
+    app.color = false;
+    app.resize(80, 24);
+    app.tick();
+    app.apply(Action::End);
+    app.tick();
+    let text = screen(&app);
+    assert!(!text.contains("too small"), "{text}");
+    assert_eq!(text.matches(" · wall ").count(), 7, "{text}");
+    let verdict = app.verdict();
+    assert!(!verdict.is_empty());
+    let rows = text.lines().map(|l| l.trim_matches('"'));
+    let flat = rows
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains(&verdict), "{verdict}\n{text}");
 }

@@ -44,7 +44,7 @@ fn at_the_end_the_summary_and_verdict_show_200x60() {
 fn too_small_says_so() {
     let app = app(12, 40);
     let text = screen(&app, 40, 10);
-    assert!(text.contains("terminal too small (need 60x17)"), "{text}");
+    assert!(text.contains("terminal too small (need 60x13)"), "{text}");
     insta::assert_snapshot!(text);
 }
 

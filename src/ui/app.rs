@@ -3,7 +3,10 @@
 //! reads it.
 
 use super::keys::Action;
-use super::layout::{diagram_cols, label_width, min_size, share_rows, wrapped_rows};
+use super::layout::{
+    diagram_cols, grouped_lanes, label_width, min_size, panel_split, roomy_rows, share_rows,
+    wrapped_rows,
+};
 
 /// The most rows the verdict takes at the foot of the screen.
 const MOST_VERDICT_ROWS: u16 = 6;
@@ -226,7 +229,8 @@ impl App {
             .into_iter()
             .map(|(r, h)| {
                 let lanes = self.lanes(r);
-                let grouped = self.compact && lanes.len() > 2 * h.saturating_sub(2) as usize;
+                let (rows, _, caption) = panel_split(h, self.trace().runs[r].meta.queues.len());
+                let grouped = grouped_lanes(lanes.len(), rows, self.compact, caption > 0);
                 let suffix = if grouped {
                     2 + lanes.len().to_string().len()
                 } else {
@@ -273,7 +277,7 @@ impl App {
         // Ghosts where the terminal has room for them beside the runs.
         let ghosts: Vec<Option<usize>> = current.iter().map(|&r| self.ghost_of(r)).collect();
         let panels = current.len() + ghosts.iter().flatten().count();
-        let room = min_size(panels).1 <= self.size.1;
+        let room = roomy_rows(panels) <= self.size.1;
         let mut shown = Vec::new();
         for (r, ghost) in current.into_iter().zip(ghosts) {
             shown.push(r);
@@ -618,7 +622,7 @@ impl App {
             .panel_heights(width, height)
             .into_iter()
             .find(|&(r, _)| r == self.focus)
-            .map(|(_, h)| h.saturating_sub(2) as usize)
+            .map(|(r, h)| panel_split(h, self.trace().runs[r].meta.queues.len()).0)
         else {
             return;
         };

@@ -2,6 +2,7 @@
 //! at the playhead.
 
 use super::super::app::App;
+use super::super::layout::{grouped_lanes, panel_split, TIGHT_PANEL_ROWS};
 use super::super::playhead::{Motion, Window};
 use super::{cell_style, playhead_style};
 use crate::present::glyph::{event_glyph, event_style};
@@ -49,24 +50,19 @@ impl Geometry {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
-    if area.height < 3 {
+    if area.height < TIGHT_PANEL_ROWS {
         return;
     }
     let buf = frame.buffer_mut();
     let r = &app.trace().runs[run];
     render_title(buf, area, app, run);
     // Queue rows (the restaurants) come after the lanes and keep their place.
-    let queues = r
-        .meta
-        .queues
-        .len()
-        .min((area.height as usize).saturating_sub(3));
-    let rows = (area.height - 2) as usize - queues;
+    let (rows, queues, caption_rows) = panel_split(area.height, r.meta.queues.len());
     let lanes = app.lanes(run);
     let order = lane_order(lanes);
     let g = Geometry::of(area, app);
     let scroll = app.scroll.get(run).copied().unwrap_or(0);
-    let groups = rows_of(lanes.len(), rows, app.compact, scroll);
+    let groups = rows_of(lanes.len(), rows, app.compact, caption_rows > 0, scroll);
     let names: Vec<String> = groups
         .iter()
         .map(|group| {
@@ -91,13 +87,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
         render_queue(buf, &g, area.y + 1 + (rows + q) as u16, app, r, q);
     }
     let scrolled = groups.len() < lanes.len() && !grouped(&groups);
-    buf.set_stringn(
-        area.x,
-        area.bottom() - 1,
-        format!("  {}", caption(app, run, lanes, scrolled)),
-        area.width as usize,
-        Style::default().add_modifier(Modifier::DIM),
-    );
+    // Where rows are short the caption gives way; the run's lanes stay.
+    if caption_rows > 0 {
+        buf.set_stringn(
+            area.x,
+            area.bottom() - 1,
+            format!("  {}", caption(app, run, lanes, scrolled)),
+            area.width as usize,
+            Style::default().add_modifier(Modifier::DIM),
+        );
+    }
     // A ghost (a run from before a what-if) is drawn dim, under the run that replaced it.
     if app.is_ghost(run) {
         buf.set_style(area, Style::default().add_modifier(Modifier::DIM));
@@ -169,11 +168,12 @@ fn title(app: &App, run: usize, width: usize) -> String {
 }
 
 /// Which lanes each row shows: one lane a row (from `scroll`) when they fit or nearly fit, or,
-/// in compact mode, groups of lanes when there are many more lanes than rows.
+/// in compact mode, groups of lanes (see [`grouped_lanes`]).
 pub fn rows_of(
     lanes: usize,
     rows: usize,
     compact: bool,
+    captioned: bool,
     scroll: usize,
 ) -> Vec<std::ops::Range<usize>> {
     if rows == 0 || lanes == 0 {
@@ -182,7 +182,7 @@ pub fn rows_of(
     if lanes <= rows {
         return (0..lanes).map(|i| i..i + 1).collect();
     }
-    if compact && lanes > 2 * rows {
+    if grouped_lanes(lanes, rows, compact, captioned) {
         return (0..rows)
             .map(|i| i * lanes / rows..(i + 1) * lanes / rows)
             .collect();
@@ -293,30 +293,37 @@ mod tests {
 
     #[test]
     fn rows_fit_scroll_or_group() {
-        assert_eq!(rows_of(3, 5, true, 0), vec![0..1, 1..2, 2..3]);
+        assert_eq!(rows_of(3, 5, true, true, 0), vec![0..1, 1..2, 2..3]);
         assert_eq!(
-            rows_of(6, 4, true, 1),
+            rows_of(6, 4, true, true, 1),
             vec![1..2, 2..3, 3..4, 4..5],
             "few more: scroll"
         );
         assert_eq!(
-            rows_of(6, 4, true, 9),
+            rows_of(6, 4, true, true, 9),
             vec![2..3, 3..4, 4..5, 5..6],
             "scroll stops at the end"
         );
-        let groups = rows_of(1000, 10, true, 0);
+        let groups = rows_of(1000, 10, true, true, 0);
         assert_eq!(groups.len(), 10);
         assert_eq!(groups[0], 0..100);
         assert_eq!(groups[9], 900..1000);
-        assert_eq!(rows_of(20, 8, true, 0).len(), 8, "every row used");
+        assert_eq!(rows_of(20, 8, true, true, 0).len(), 8, "every row used");
         assert_eq!(
-            rows_of(20, 8, true, 0)
+            rows_of(20, 8, true, true, 0)
                 .iter()
                 .map(|g| g.len())
                 .sum::<usize>(),
             20
         );
-        assert_eq!(rows_of(1000, 10, false, 0).len(), 10, "not compact: scroll");
+        assert_eq!(
+            rows_of(1000, 10, false, true, 0).len(),
+            10,
+            "not compact: scroll"
+        );
+        // With no caption to say lanes are scrolled out of sight, every lane is in a group.
+        assert_eq!(rows_of(2, 1, true, true, 0), vec![0..1]);
+        assert_eq!(rows_of(2, 1, true, false, 0), vec![0..2]);
     }
 
     #[test]
