@@ -111,11 +111,10 @@ pub fn lane_name<'a>(run: &Run, lane: &'a Lane) -> Cow<'a, str> {
 
 /// A lane's name in at most `width` characters, its worker and number kept to the last:
 /// without its parenthesis (`process 1 (pid 42)`), then with the worker's word short
-/// (`straggler · inst 10`), then with the role cut (`stragg… · inst 10`) or, with no role, what
-/// comes before the number (`MainTh… +21 more`); only a name that still cannot fit is cut at
-/// its end. Never padded.
+/// (`straggler · inst 10`), then with a role cut (`straggl… · inst 10`) or else the middle cut
+/// before the number it ends in (`ThreadPoolExe…-0_4`, `proc 1 · Thre…-0_1`, `Ma… +21 more`);
+/// only a name with no number to keep is cut at its end. Never padded.
 pub fn fit_name(name: &str, width: usize) -> String {
-    let len = |s: &str| s.chars().count();
     let bare = name.split(" (").next().unwrap_or(name);
     let short = abbreviate(bare);
     for candidate in [name, bare, short.as_str()] {
@@ -123,27 +122,38 @@ pub fn fit_name(name: &str, width: usize) -> String {
             return candidate.to_string();
         }
     }
-    let keep_at = short.rfind(" · ").or_else(|| {
-        let digit = short.rfind(|c: char| c.is_ascii_digit())?;
-        let numbered = |c: char| c.is_ascii_digit() || "-_.".contains(c);
-        short[..digit].rfind(' ').or_else(|| {
-            let tail = short.len() - short.trim_end_matches(numbered).len();
-            (tail > 0).then(|| short.len() - tail)
-        })
-    });
-    match keep_at {
-        Some(at) if at > 0 && len(&short[at..]) + 2 <= width => {
-            let head: String = short[..at]
+    let role_end = short
+        .rfind(" · ")
+        .filter(|&at| !short[..at].contains(|c: char| c.is_ascii_digit()));
+    for keep_at in [role_end, number_at(&short)].into_iter().flatten() {
+        let keep = &short[keep_at..];
+        if keep_at > 0 && len(keep) + 2 <= width {
+            let head: String = short[..keep_at]
                 .chars()
-                .take(width - len(&short[at..]) - 1)
+                .take(width - len(keep) - 1)
                 .collect();
-            format!("{head}…{}", &short[at..])
-        }
-        _ => {
-            let cut: String = short.chars().take(width.saturating_sub(1)).collect();
-            format!("{cut}…")
+            return format!("{head}…{keep}");
         }
     }
+    let cut: String = short.chars().take(width.saturating_sub(1)).collect();
+    format!("{cut}…")
+}
+
+fn len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Where the number a name ends in starts (with the space before it): `-0_4` of
+/// `ThreadPoolExecutor-0_4`, ` 1–5` of `thread 1–5`, else the word with the last digit and
+/// what follows (` +21 more`).
+fn number_at(name: &str) -> Option<usize> {
+    let numbered = |c: char| c.is_ascii_digit() || "-_.,–".contains(c);
+    let run = name.trim_end_matches(numbered);
+    if run.len() < name.len() && name[run.len()..].contains(|c: char| c.is_ascii_digit()) {
+        return Some(run.strip_suffix(' ').unwrap_or(run).len());
+    }
+    let digit = name.rfind(|c: char| c.is_ascii_digit())?;
+    name[..digit].rfind(' ')
 }
 
 /// The names of one panel's rows, each shortened as [`fit_name`] does; if any needs its
@@ -335,6 +345,11 @@ mod tests {
         assert_eq!(fit_name("ThreadPoolExecutor-0_4", 18), "ThreadPoolExe…-0_4");
         assert_eq!(fit_name("grill · thread 2", 13), "grill · thr 2");
         assert_eq!(fit_name("Task-3 fetch_all_pages", 12), "Task-3 fetc…");
+        // A thread of a worker process keeps both numbers.
+        let pool = "process 1 · ThreadPoolExecutor-0_1 (pid 7)";
+        assert_eq!(fit_name(pool, 18), "proc 1 · Thre…-0_1");
+        assert_eq!(fit_name("process 1 · Thread-2", 16), "proc 1 · Thre…-2");
+        assert_eq!(fit_name("grill · thread 10–160", 12), "gril… 10–160");
         let panel = [
             "friend · instance 2".to_string(),
             "straggler · instance 10".into(),

@@ -46,11 +46,11 @@ pub fn panel_split(height: u16, queues: usize) -> (usize, usize, usize) {
     (below_title - caption - queues, queues, caption)
 }
 
-/// Whether `lanes` lanes share `rows` rows in groups (compact mode): when there are more
-/// than twice as many lanes as rows, or more lanes than rows and no caption to say that some
-/// are scrolled out of sight.
+/// Whether `lanes` lanes share `rows` rows in groups: in compact mode when there are more
+/// than twice as many lanes as rows; in any mode when there are more lanes than rows and no
+/// caption to say that some are scrolled out of sight.
 pub fn grouped_lanes(lanes: usize, rows: usize, compact: bool, captioned: bool) -> bool {
-    compact && lanes > rows && (lanes > 2 * rows || !captioned)
+    lanes > rows && ((compact && lanes > 2 * rows) || !captioned)
 }
 
 /// Share `rows` among panels that want `wanted` rows each: every panel gets its minimum, then

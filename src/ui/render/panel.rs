@@ -86,7 +86,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
     for q in 0..queues {
         render_queue(buf, &g, area.y + 1 + (rows + q) as u16, app, r, q);
     }
-    let scrolled = groups.len() < lanes.len() && !grouped(&groups);
+    // The first lane shown, where lanes are scrolled (the scroll as drawn, within bounds).
+    let scrolled = (groups.len() < lanes.len() && !grouped(&groups))
+        .then(|| groups.first().map_or(0, |g| g.start));
     // Where rows are short the caption gives way; the run's lanes stay.
     if caption_rows > 0 {
         buf.set_stringn(
@@ -218,6 +220,11 @@ fn group_name(run: &Run, lanes: &[&Lane]) -> String {
     };
     let mut numbers: Vec<u32> = split.iter().map(|(_, n)| *n).collect();
     numbers.sort_unstable();
+    numbers.dedup();
+    if numbers.len() < lanes.len() {
+        // Two lanes of one number ("worker 2", "worker 2 (5)"): no range tells them apart.
+        return format!("{} +{} more", bare(first), lanes.len() - 1);
+    }
     let (lo, hi) = (numbers[0], numbers[numbers.len() - 1]);
     let numbered = match numbers.len() {
         2 if hi - lo > 1 => format!("{lo},{hi}"),
@@ -276,12 +283,11 @@ fn draw_cells(
 }
 
 /// Under the panel: the event stepped to, in words, or the lanes' states at the playhead.
-fn caption(app: &App, run: usize, lanes: &[Lane], scrolled: bool) -> String {
+fn caption(app: &App, run: usize, lanes: &[Lane], scrolled: Option<usize>) -> String {
     if let Some(note) = app.note.as_ref().filter(|n| n.run == run) {
         return note.text.clone();
     }
-    let first = app.scroll.get(run).copied().unwrap_or(0);
-    let scrolled = scrolled.then_some((first, lanes.len()));
+    let scrolled = scrolled.map(|first| (first, lanes.len()));
     let r = &app.trace().runs[run];
     caption::states(r, lanes, app.playhead.t_ns, app.now_ns, scrolled)
 }
@@ -324,6 +330,11 @@ mod tests {
         // With no caption to say lanes are scrolled out of sight, every lane is in a group.
         assert_eq!(rows_of(2, 1, true, true, 0), vec![0..1]);
         assert_eq!(rows_of(2, 1, true, false, 0), vec![0..2]);
+        assert_eq!(
+            rows_of(2, 1, false, false, 0),
+            vec![0..2],
+            "not compact either"
+        );
     }
 
     #[test]
@@ -346,6 +357,11 @@ mod tests {
         let all: Vec<&Lane> = workers.iter().collect();
         assert_eq!(group_name(&run, &all), "process 1–3");
         assert_eq!(group_name(&run, &all[..2]), "process 1,3");
+        let twins = [Lane::named("worker 2"), Lane::named("worker 2 (5)")];
+        assert_eq!(
+            group_name(&run, &[&twins[0], &twins[1]]),
+            "worker 2 +1 more"
+        );
         let mut makers = Run::new(crate::trace::RunMeta::default());
         makers.meta.roles.push(crate::trace::Role {
             name: "maker".into(),
