@@ -115,7 +115,7 @@ pub fn lane_name<'a>(run: &Run, lane: &'a Lane) -> Cow<'a, str> {
 /// before the number it ends in (`ThreadPoolExe…-0_4`, `proc 1 · Thre…-0_1`, `Ma… +21 more`);
 /// only a name with no number to keep is cut at its end. Never padded.
 pub fn fit_name(name: &str, width: usize) -> String {
-    let bare = name.split(" (").next().unwrap_or(name);
+    let bare = without_note(name);
     let short = abbreviate(bare);
     for candidate in [name, bare, short.as_str()] {
         if len(candidate) <= width {
@@ -139,6 +139,11 @@ pub fn fit_name(name: &str, width: usize) -> String {
     format!("{cut}…")
 }
 
+/// A lane's name without its note in parenthesis: `process 1` of `process 1 (pid 42)`.
+pub fn without_note(name: &str) -> &str {
+    name.split(" (").next().unwrap_or(name)
+}
+
 fn len(s: &str) -> usize {
     s.chars().count()
 }
@@ -159,9 +164,7 @@ fn number_at(name: &str) -> Option<usize> {
 /// The names of one panel's rows, each shortened as [`fit_name`] does; if any needs its
 /// worker's word short, every row has it short, so a panel reads one way.
 pub fn fit_names(names: &[String], width: usize) -> Vec<String> {
-    let long = names
-        .iter()
-        .any(|n| n.split(" (").next().unwrap_or(n).chars().count() > width);
+    let long = names.iter().any(|n| len(without_note(n)) > width);
     names
         .iter()
         .map(|n| match long {

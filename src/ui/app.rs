@@ -250,7 +250,7 @@ impl App {
             .iter()
             .map(|l| {
                 let role = l.role().and_then(|i| run.meta.roles.get(i));
-                let name = l.name.split(" (").next().unwrap_or(&l.name);
+                let name = crate::present::words::without_note(&l.name);
                 name.chars().count() + role.map_or(0, |r| r.name.chars().count() + 3)
             })
             .max()

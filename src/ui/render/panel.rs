@@ -6,7 +6,7 @@ use super::super::layout::{grouped_lanes, panel_split, TIGHT_PANEL_ROWS};
 use super::super::playhead::{Motion, Window};
 use super::{cell_style, playhead_style};
 use crate::present::glyph::{event_glyph, event_style};
-use crate::present::words::{fit_name, fit_names, lane_name, lane_order};
+use crate::present::words::{fit_name, fit_names, lane_name, lane_order, without_note};
 use crate::present::{caption, queue_glyph, title};
 use crate::trace::{Cell, Lane, Run};
 use ratatui::buffer::Buffer;
@@ -206,7 +206,7 @@ fn group_name(run: &Run, lanes: &[&Lane]) -> String {
     if lanes.len() == 1 {
         return lane_name(run, first).into_owned();
     }
-    let bare = |l: &Lane| l.name.split(" (").next().unwrap_or(&l.name).to_string();
+    let bare = |l: &Lane| without_note(&l.name).to_string();
     let split: Option<Vec<(String, u32)>> = lanes
         .iter()
         .map(|l| {
