@@ -63,21 +63,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
     let g = Geometry::of(area, app);
     let scroll = app.scroll.get(run).copied().unwrap_or(0);
     let groups = rows_of(lanes.len(), rows, app.compact, caption_rows > 0, scroll);
-    let names: Vec<String> = groups
+    let rows_lanes: Vec<Vec<&Lane>> = groups
         .iter()
-        .map(|group| {
-            let named: Vec<&Lane> = order[group.clone()].iter().map(|&l| &lanes[l]).collect();
-            group_name(r, &named)
-        })
+        .map(|group| order[group.clone()].iter().map(|&l| &lanes[l]).collect())
         .collect();
+    let names: Vec<String> = rows_lanes.iter().map(|n| group_name(r, n)).collect();
     let names = fit_names(&names, g.label_w);
-    for (i, group) in groups.iter().enumerate() {
+    for (i, (group, named)) in groups.iter().zip(&rows_lanes).enumerate() {
         let y = area.y + 1 + i as u16;
         let shown = &order[group.clone()];
-        let named: Vec<&Lane> = shown.iter().map(|&l| &lanes[l]).collect();
         g.label(buf, y, &names[i]);
         if r.start_ns.is_some() {
-            render_lanes(buf, &g, y, app, r, &named);
+            render_lanes(buf, &g, y, app, r, named);
             if !app.by_task {
                 render_events(buf, &g, y, app, r, shown);
             }
@@ -206,25 +203,21 @@ fn group_name(run: &Run, lanes: &[&Lane]) -> String {
     if lanes.len() == 1 {
         return lane_name(run, first).into_owned();
     }
-    let bare = |l: &Lane| without_note(&l.name).to_string();
-    let split: Option<Vec<(String, u32)>> = lanes
+    let split: Option<Vec<(&str, u32)>> = lanes
         .iter()
         .map(|l| {
-            let name = bare(l);
-            let (head, tail) = name.rsplit_once(' ')?;
-            Some((head.to_string(), tail.parse().ok()?))
+            let (head, tail) = without_note(&l.name).rsplit_once(' ')?;
+            Some((head, tail.parse().ok()?))
         })
         .collect();
-    let Some(split) = split.filter(|s| s.iter().all(|(h, _)| *h == s[0].0)) else {
-        return format!("{} +{} more", bare(first), lanes.len() - 1);
-    };
-    let mut numbers: Vec<u32> = split.iter().map(|(_, n)| *n).collect();
+    let split = split.filter(|s| s.iter().all(|(h, _)| *h == s[0].0));
+    let mut numbers: Vec<u32> = split.iter().flatten().map(|(_, n)| *n).collect();
     numbers.sort_unstable();
     numbers.dedup();
-    if numbers.len() < lanes.len() {
-        // Two lanes of one number ("worker 2", "worker 2 (5)"): no range tells them apart.
-        return format!("{} +{} more", bare(first), lanes.len() - 1);
-    }
+    // Named alike but for numbers, each its own ("worker 2" and "worker 2 (5)" are not).
+    let Some(split) = split.filter(|_| numbers.len() == lanes.len()) else {
+        return format!("{} +{} more", without_note(&first.name), lanes.len() - 1);
+    };
     let (lo, hi) = (numbers[0], numbers[numbers.len() - 1]);
     let numbered = match numbers.len() {
         2 if hi - lo > 1 => format!("{lo},{hi}"),
