@@ -86,6 +86,7 @@ fn cpu2_seconds(hz: Option<u32>) -> f64 {
                 command,
                 keep_output: true,
                 watchdog: None,
+                script: None,
             };
             let options = Options { hz, paused: false };
             let mut lab = Lab::sample("cpu2", Target::Start(launch), options).expect("sampled");

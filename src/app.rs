@@ -307,6 +307,7 @@ fn py(command: Vec<String>, sampling: &SamplingArgs, output: &OutputArgs) -> Res
         command,
         keep_output: wants_ui(output),
         watchdog: std::env::current_exe().ok(),
+        script: None,
     };
     sample(&name, Target::Start(launch), sampling, output)
 }

@@ -31,6 +31,7 @@ fn sample(python: &Path, script: &str) -> (Trace, Option<i32>) {
         command: vec![python.to_string_lossy().into_owned(), program(script)],
         keep_output: true,
         watchdog: Some(PathBuf::from(env!("CARGO_BIN_EXE_runwait"))),
+        script: None,
     };
     let options = Options {
         hz: DEFAULT_HZ,
@@ -366,7 +367,9 @@ fn ended_by(signal: i32, marker: &str) -> Option<Option<i32>> {
         return None;
     };
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir().unwrap();
     let mut rw = std::process::Command::new(env!("CARGO_BIN_EXE_runwait"))
+        .env("TMPDIR", tmp.path())
         .args(["py", "--headless", "--"])
         .arg(python)
         .args(["-c", &format!("import time; time.sleep(30) # {marker}")])
@@ -384,9 +387,15 @@ fn ended_by(signal: i32, marker: &str) -> Option<Option<i32>> {
         .args([format!("-{signal}"), rw.id().to_string()])
         .status();
     let code = rw.wait().unwrap().code();
-    let dir = std::env::temp_dir().join(format!("runwait-py-{}-0", rw.id()));
+    let left = || -> Vec<PathBuf> {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while (!processes_with(marker).is_empty() || dir.exists())
+    while (!processes_with(marker).is_empty() || !left().is_empty())
         && std::time::Instant::now() < deadline
     {
         std::thread::sleep(Duration::from_millis(20));
@@ -395,7 +404,7 @@ fn ended_by(signal: i32, marker: &str) -> Option<Option<i32>> {
         processes_with(marker).is_empty(),
         "the program outlived runwait"
     );
-    assert!(!dir.exists(), "{} left behind", dir.display());
+    assert!(left().is_empty(), "{:?} left behind", left());
     Some(code)
 }
 

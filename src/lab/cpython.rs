@@ -576,16 +576,6 @@ pub fn default_size(scenario: &Scenario) -> Option<u64> {
     sums.then_some(CPYTHON_SIZE)
 }
 
-/// Where to write programs: a fresh directory (`runwait-cpython-PID-N` in the temporary
-/// directory), removed by the caller.
-pub fn program_dir() -> std::io::Result<std::path::PathBuf> {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("runwait-cpython-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,29 +59,16 @@ impl RealJob {
             name: PROGRAM_OF.to_string(),
             value: self.program.work as u64,
         });
-        let dir = match self.write_program() {
-            Ok(dir) => dir,
-            Err(e) => return self.not_run(&format!("cannot write its program: {e}")),
-        };
-        let mut command = vec![
-            self.python.clone(),
-            dir.join(self.program.file).to_string_lossy().into_owned(),
-        ];
+        let source = cpython::source(self.program.file).unwrap_or_default();
+        let mut command = vec![self.python.clone()];
         command.extend(self.program.args.iter().cloned());
         let launch = Launch {
             command,
             keep_output: true,
             watchdog: self.watchdog.clone(),
+            script: Some((self.program.file.to_string(), source.to_string())),
         };
         self.sample(launch, stop);
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    fn write_program(&self) -> std::io::Result<PathBuf> {
-        let dir = cpython::program_dir()?;
-        let source = cpython::source(self.program.file).unwrap_or_default();
-        std::fs::write(dir.join(self.program.file), source)?;
-        Ok(dir)
     }
 
     fn sample(&self, launch: Launch, stop: &Stop) {

@@ -34,6 +34,9 @@ pub struct Launch {
     pub keep_output: bool,
     /// This binary, to run the watchdog (`None`: no watchdog).
     pub watchdog: Option<PathBuf>,
+    /// A program file to write into the program's private directory and run: its name and
+    /// source, inserted into the command after the interpreter (`command[0]`) as its path.
+    pub script: Option<(String, String)>,
 }
 
 /// A running program and what it leaves behind until stopped.
@@ -52,13 +55,16 @@ pub struct Program {
 impl Program {
     /// Start `launch.command`, reporting to a probe socket in a fresh directory.
     pub fn start(launch: &Launch) -> Result<Program, Error> {
-        let dir = probe_dir()?;
-        let probe = UnixListener::bind(dir.join("probe.sock")).ok();
         let program = launch
             .command
             .first()
             .ok_or_else(|| Error::Usage("no program to start: `runwait py -- PROGRAM`".into()))?;
+        let dir = probe_dir(launch.script.as_ref())?;
+        let probe = UnixListener::bind(dir.join("probe.sock")).ok();
         let mut cmd = Command::new(program);
+        if let Some((name, _)) = &launch.script {
+            cmd.arg(dir.join(name));
+        }
         cmd.args(&launch.command[1..])
             .process_group(0)
             .stdin(Stdio::null())
@@ -171,20 +177,59 @@ fn python_path(dir: &Path) -> std::ffi::OsString {
     path
 }
 
-/// A fresh directory holding the probe (`runwait-py-PID-N` in the temporary directory).
-fn probe_dir() -> Result<PathBuf, Error> {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("runwait-py-{}-{n}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join("sitecustomize.py"), PROBE)
-    };
-    write().map_err(|e| Error::Io {
-        what: format!("cannot write {}", dir.display()),
+/// The start of the name of every directory runwait makes for a program (the watchdog removes
+/// no other).
+pub const DIR_PREFIX: &str = "runwait-py-";
+
+/// A fresh private directory holding the probe (and `script`, if any): made atomically in the
+/// temporary directory with an unpredictable name (`runwait-py-XXXXXX`) and mode 0700, never one
+/// that was there before, so no one else can plant or replace what the program loads from it.
+fn probe_dir(script: Option<&(String, String)>) -> Result<PathBuf, Error> {
+    let dir = private_dir().map_err(|e| Error::Io {
+        what: format!(
+            "cannot make a private directory in {}",
+            std::env::temp_dir().display()
+        ),
         source: e,
     })?;
+    let mut files = vec![("sitecustomize.py", PROBE)];
+    if let Some((name, source)) = script {
+        files.push((name.as_str(), source.as_str()));
+    }
+    for (name, text) in files {
+        write_new(&dir.join(name), text).map_err(|e| {
+            let _ = std::fs::remove_dir_all(&dir);
+            Error::Io {
+                what: format!("cannot write {}", dir.join(name).display()),
+                source: e,
+            }
+        })?;
+    }
     Ok(dir)
+}
+
+/// A new directory `runwait-py-XXXXXX` in the temporary directory, mode 0700: `mkdir` of a random
+/// name, which fails on any name that exists (a directory or a symlink someone made), retried
+/// with another.
+pub fn private_dir() -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix(DIR_PREFIX)
+        .rand_bytes(12)
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()?;
+    Ok(dir.keep())
+}
+
+/// Write a file that must not exist yet (never through a symlink, never over a file).
+fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(text.as_bytes())
 }
 
 /// Keep what a pipe of the program's says, the last [`KEPT_OUTPUT`] bytes of it.
@@ -244,7 +289,7 @@ pub fn watchdog_main(group: u32, dir: &Path) -> i32 {
     }
     if dir
         .file_name()
-        .is_some_and(|n| n.to_string_lossy().starts_with("runwait-py-"))
+        .is_some_and(|n| n.to_string_lossy().starts_with(DIR_PREFIX))
     {
         let _ = std::fs::remove_dir_all(dir);
     }
