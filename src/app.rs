@@ -190,8 +190,9 @@ fn options(args: &RunArgs) -> Options {
         },
         arrivals_at_once: false,
         cpython: args.cpython.as_ref().map(|python| Ask {
-            python: python.clone(),
+            python: Some(python.clone()).filter(|p| !p.is_empty()),
             watchdog: std::env::current_exe().ok(),
+            cache: crate::lab::venv::cache_root().filter(|_| !args.no_install),
         }),
     }
 }

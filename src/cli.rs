@@ -87,10 +87,15 @@ pub struct RunArgs {
     #[command(flatten)]
     pub workload: WorkloadArgs,
     /// Beside each run that has one, run the article's own program under a real CPython (3.11
-    /// or later; default: the first python3 on PATH), against the same loopback server with the
-    /// same figures, sampled as `runwait py` samples (runs go one after another).
-    #[arg(long, value_name = "PYTHON", num_args = 0..=1, default_missing_value = crate::lab::cpython::DEFAULT_PYTHON)]
+    /// or later; default: the newest found, python3.N in PATH, then pyenv's), against the same
+    /// loopback server with the same figures, sampled as `runwait py` samples (runs go one after
+    /// another). A Python that lacks the programs' packages gets an environment of runwait's
+    /// own, made once in ~/.cache/runwait ($XDG_CACHE_HOME/runwait).
+    #[arg(long, value_name = "PYTHON", num_args = 0..=1, default_missing_value = "")]
     pub cpython: Option<String>,
+    /// With --cpython: never install the programs' packages; say what to install instead.
+    #[arg(long, requires = "cpython")]
+    pub no_install: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

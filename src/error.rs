@@ -83,3 +83,12 @@ mod tests {
         assert_eq!(super::cause(&io), "too many open files");
     }
 }
+
+/// `text` safe to print to a terminal: every control character (escape sequences, carriage
+/// returns, newlines, bells) from a file, a lesson, a program or the OS shown as `�`, so data
+/// never moves the cursor, retitles the terminal or clears the screen.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}

@@ -1,7 +1,9 @@
 //! `runwait run LESSON --cpython`: the articles' own programs (embedded from `assets/python/`)
 //! run by a real CPython 3.12 beside runwait's runs, against the same loopback server, sampled
-//! into the one trace. CPython 3.12 needs `requests` and `aiohttp` (`.ci/run` installs them);
-//! without 3.12 the tests fail saying what to do, unless `RUNWAIT_SKIP_PYTHON=3.12`.
+//! into the one trace. The programs need `requests` and `aiohttp`: the tests make an
+//! environment of CPython 3.12 with them once (under `target/tmp/`), and a test shows runwait
+//! making its own for a Python that lacks them. Without 3.12 (or without the network to install
+//! the packages) the tests fail saying what is missing, unless `RUNWAIT_SKIP_PYTHON=3.12`.
 
 #[path = "common/python.rs"]
 mod pythons;
@@ -17,6 +19,16 @@ fn runwait(args: &[&str]) -> Output {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     std::process::Command::new(env!("CARGO_BIN_EXE_runwait"))
         .args(args)
+        .output()
+        .expect("runwait starts")
+}
+
+/// `runwait ARGS` with `XDG_CACHE_HOME` at `cache`.
+fn runwait_in(args: &[&str], cache: &Path) -> Output {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    std::process::Command::new(env!("CARGO_BIN_EXE_runwait"))
+        .args(args)
+        .env("XDG_CACHE_HOME", cache)
         .output()
         .expect("runwait starts")
 }
@@ -66,8 +78,9 @@ fn lanes_named<'a>(run: &'a Run, starts: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// CPython 3.12 in an environment with the programs' packages.
 fn python312() -> Option<PathBuf> {
-    pythons::python(12)
+    pythons::with_packages(12)
 }
 
 #[test]
@@ -176,12 +189,10 @@ fn the_race_says_what_the_real_counter_found_beside_runwaits() {
     );
 }
 
-#[test]
-fn a_python_without_the_packages_is_told_which_and_the_pip_install() {
-    let Some(python) = python312() else { return };
-    // The same CPython with its site-packages off (`-S`): no requests, no aiohttp.
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let bare = dir.path().join("python-bare");
+/// CPython 3.12 with its site-packages off (`-S`): no requests, no aiohttp.
+fn bare_python(dir: &Path) -> Option<String> {
+    let python = pythons::python(12)?;
+    let bare = dir.join("python-bare");
     std::fs::write(
         &bare,
         format!("#!/bin/sh\nexec '{}' -S \"$@\"\n", python.display()),
@@ -190,8 +201,83 @@ fn a_python_without_the_packages_is_told_which_and_the_pip_install() {
     let mut perms = std::fs::metadata(&bare).expect("metadata").permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(&bare, perms).expect("made executable");
-    let bare = bare.to_string_lossy();
-    let out = runwait(&["run", "io", "--headless", "--cpython", &bare]);
+    Some(bare.to_string_lossy().into_owned())
+}
+
+#[test]
+fn a_python_without_the_packages_gets_an_environment_of_runwaits_own_made_once() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let Some(bare) = bare_python(dir.path()) else {
+        return;
+    };
+    let cache = dir.path().join("cache");
+    let args = [
+        "run",
+        "io",
+        "--headless",
+        "--tasks",
+        "5",
+        "--executors",
+        "sync,async",
+        "--cpython",
+        &bare,
+    ];
+    let first = std::time::Instant::now();
+    let out = runwait_in(&args, &cache);
+    let first = first.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "runwait failed: {err}\n{text}");
+    assert!(
+        err.contains("making a Python environment") && err.contains("installing requests aiohttp"),
+        "a progress line says what is made: {err}"
+    );
+    assert!(
+        text.contains("async · CPython 3.12 · real") && text.contains("5/5 done"),
+        "the real runs ran:\n{text}"
+    );
+    let env = cache.join("runwait/cpython-3.12.1");
+    let env = if env.exists() {
+        env
+    } else {
+        std::fs::read_dir(cache.join("runwait"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.is_dir())
+            .expect("the environment is in the cache")
+    };
+    assert!(env.join("bin/python").exists(), "{}", env.display());
+    let again = std::time::Instant::now();
+    let out = runwait_in(&args, &cache);
+    let again = again.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the second run failed: {err}");
+    assert!(
+        !err.contains("making") && !err.contains("installing"),
+        "the second run reuses it: {err}"
+    );
+    eprintln!("first run {first:?} (made the environment), second {again:?}");
+}
+
+#[test]
+fn no_install_says_which_packages_and_the_pip_install() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let Some(bare) = bare_python(dir.path()) else {
+        return;
+    };
+    let cache = dir.path().join("cache");
+    let out = runwait_in(
+        &[
+            "run",
+            "io",
+            "--headless",
+            "--cpython",
+            &bare,
+            "--no-install",
+        ],
+        &cache,
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "exit 2: {err}");
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
@@ -200,6 +286,7 @@ fn a_python_without_the_packages_is_told_which_and_the_pip_install() {
             && err.contains("-m pip install requests aiohttp"),
         "says which packages and the pip install: {err}"
     );
+    assert!(!cache.exists(), "nothing made in the cache");
     let out = runwait(&["run", "io", "--headless", "--cpython", "/bin/false"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "exit 2: {err}");

@@ -10,6 +10,11 @@ for runwait: the program's own timing of the work (time.monotonic_ns(), the cloc
 on), how many sums it made, and how long creating the pool took.
 """
 
+# /// script
+# requires-python = ">=3.11"
+# dependencies = []
+# ///
+
 import json
 import multiprocessing
 import sys

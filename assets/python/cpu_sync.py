@@ -10,6 +10,11 @@ for runwait: the program's own timing of the work (time.monotonic_ns(), the cloc
 on) and how many sums it made.
 """
 
+# /// script
+# requires-python = ">=3.11"
+# dependencies = []
+# ///
+
 import json
 import sys
 import time

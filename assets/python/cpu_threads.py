@@ -9,6 +9,11 @@ runwait: the program's own timing of the work (time.monotonic_ns(), the clock ru
 and how many sums it made.
 """
 
+# /// script
+# requires-python = ">=3.11"
+# dependencies = []
+# ///
+
 import concurrent.futures
 import json
 import sys

@@ -12,6 +12,11 @@ runwait's Rust, so runwait gives it smaller ones, for about as long a run). Its 
 runwait: the program's own timing of the work (time.monotonic_ns()) and the requests made.
 """
 
+# /// script
+# requires-python = ">=3.11"
+# dependencies = []
+# ///
+
 import concurrent.futures
 import http.client
 import json

@@ -11,6 +11,11 @@ is for runwait: the program's own timing of the work (time.monotonic_ns(), the c
 draws on) and how many pages it got.
 """
 
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["aiohttp"]
+# ///
+
 import asyncio
 import contextlib
 import json

@@ -11,6 +11,11 @@ work (time.monotonic_ns(), the clock runwait draws on), how many pages it got, a
 creating the pool took.
 """
 
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["requests"]
+# ///
+
 import json
 import multiprocessing
 import sys

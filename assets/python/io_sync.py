@@ -9,6 +9,11 @@ Its last line is for runwait: the program's own timing of the work (time.monoton
 clock runwait draws on) and how many pages it got.
 """
 
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["requests"]
+# ///
+
 import json
 import sys
 import time

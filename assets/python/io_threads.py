@@ -9,6 +9,11 @@ fetches BASE_URL0, BASE_URL1, ... (COUNT pages). runwait runs it beside its `thr
 (time.monotonic_ns(), the clock runwait draws on) and how many pages it got.
 """
 
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["requests"]
+# ///
+
 import concurrent.futures
 import json
 import sys

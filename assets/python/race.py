@@ -13,6 +13,11 @@ is for runwait: the program's own timing of the work (time.monotonic_ns()) and t
 against the total expected.
 """
 
+# /// script
+# requires-python = ">=3.11"
+# dependencies = []
+# ///
+
 import concurrent.futures
 import json
 import sys

@@ -12,6 +12,11 @@ it beside its `async/blocking` and `async/offload` runs with `runwait run starve
 the program's own timing (time.monotonic_ns()) and the longest a tick came late.
 """
 
+# /// script
+# requires-python = ">=3.11"
+# dependencies = []
+# ///
+
 import asyncio
 import concurrent.futures
 import json

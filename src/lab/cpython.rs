@@ -50,8 +50,41 @@ pub fn source(file: &str) -> Option<&'static str> {
     PROGRAMS.iter().find(|p| p.0 == file).map(|p| p.1)
 }
 
-/// The interpreter `--cpython` names when given no name.
-pub const DEFAULT_PYTHON: &str = "python3";
+/// What runwait looks for when `--cpython` names no interpreter: the newest CPython 3.11 or later
+/// as `python3.N` in PATH, else among pyenv's versions.
+pub fn newest_python() -> Option<String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let in_path = std::env::split_paths(&path).filter(|d| !d.to_string_lossy().contains("/shims"));
+    let mut found: Vec<((u32, u32, u32), String)> = Vec::new();
+    for dir in in_path {
+        for minor in OLDEST.1..40 {
+            let p = dir.join(format!("python3.{minor}"));
+            if p.is_file() && !found.iter().any(|f| f.0 .1 == minor) {
+                found.push(((3, minor, 0), p.to_string_lossy().into_owned()));
+            }
+        }
+    }
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".pyenv")));
+    if let Some(Ok(versions)) = pyenv.map(|r| std::fs::read_dir(r.join("versions"))) {
+        for v in versions.flatten() {
+            let name = v.file_name().to_string_lossy().into_owned();
+            let numbers: Vec<u32> = name.split('.').map_while(|n| n.parse().ok()).collect();
+            let python = v.path().join("bin/python3");
+            if let [3, minor, patch] = numbers[..] {
+                if minor >= OLDEST.1 && python.is_file() {
+                    found.push(((3, minor, patch), python.to_string_lossy().into_owned()));
+                }
+            }
+        }
+    }
+    // The newest version; PATH's before pyenv's of the same minor version.
+    found.sort_by_key(|(v, _)| (std::cmp::Reverse(v.1), std::cmp::Reverse(v.2)));
+    let minor = found.first()?.0 .1;
+    let of_minor = found.iter().filter(|f| f.0 .1 == minor);
+    of_minor.min_by_key(|f| f.0 .2 != 0).map(|f| f.1.clone())
+}
 
 /// The CPU-bound lesson's first number under `--cpython` when `--size` is not given: the
 /// article's 5,000,000 (CPython takes about 0.3 s for it here; runwait's Rust, 2 ms).
@@ -78,12 +111,13 @@ pub struct Python {
     pub packages: Vec<String>,
 }
 
-/// What the interpreter is asked about itself (runs on any Python, 2.7 on).
+/// What the interpreter is asked about itself (runs on any Python, 2.7 on), with the packages to
+/// look for as its arguments.
 const ASK: &str = r#"
 import json, platform, sys
 try:
     import importlib.util as u
-    has = [p for p in ("requests", "aiohttp") if u.find_spec(p) is not None]
+    has = [p for p in sys.argv[1:] if u.find_spec(p) is not None]
 except Exception:
     has = []
 gil = getattr(sys, "_is_gil_enabled", lambda: True)()
@@ -105,6 +139,7 @@ impl Python {
     pub fn find(command: &str) -> Result<Python, Error> {
         let out = std::process::Command::new(command)
             .args(["-c", ASK])
+            .args(all_needs())
             .stdin(std::process::Stdio::null())
             .output()
             .map_err(|e| match e.kind() {
@@ -153,7 +188,8 @@ impl Python {
 pub struct Counterpart {
     pub file: &'static str,
     pub args: Vec<String>,
-    pub needs: &'static [&'static str],
+    /// From its inline script metadata (`# /// script`).
+    pub needs: Vec<String>,
     /// The lesson's tasks, which the program does as many of.
     pub work: u32,
 }
@@ -306,20 +342,19 @@ pub fn counterpart(
     let kind = Kind::of(spec, python)?;
     let w = spec.workers().to_string();
     let n = |x: usize| x.to_string();
-    let program = |file, args: Vec<String>, needs| Counterpart {
+    let program = |file, args: Vec<String>| Counterpart {
         file,
         args,
-        needs,
+        needs: needs(file),
         work: tasks.len() as u32,
     };
-    const HTTP: &[&str] = &["requests"];
     Some(match (shape(tasks, base)?, kind) {
         (Shape::Download { base, count }, kind) => {
-            let (file, needs): (&str, &[&str]) = match kind {
-                Kind::Sync => ("io_sync.py", HTTP),
-                Kind::Threads => ("io_threads.py", HTTP),
-                Kind::Loop => ("io_asyncio.py", &["aiohttp"]),
-                Kind::Processes => ("io_processes.py", HTTP),
+            let file = match kind {
+                Kind::Sync => "io_sync.py",
+                Kind::Threads => "io_threads.py",
+                Kind::Loop => "io_asyncio.py",
+                Kind::Processes => "io_processes.py",
                 Kind::Offload => return None,
             };
             let mut args = vec![base, n(count)];
@@ -328,7 +363,7 @@ pub fn counterpart(
                 Kind::Loop => args.push(spec.workers.unwrap_or(0).to_string()),
                 _ => args.push(w),
             }
-            program(file, args, needs)
+            program(file, args)
         }
         (Shape::Sums { size, step, count }, kind) => {
             let file = match kind {
@@ -341,7 +376,7 @@ pub fn counterpart(
             if kind != Kind::Sync {
                 args.push(w);
             }
-            program(file, args, &[])
+            program(file, args)
         }
         (Shape::Race { count, adds }, Kind::Threads) => {
             let mut args = vec![n(count), adds.to_string(), w];
@@ -350,13 +385,13 @@ pub fn counterpart(
                 Some(Variant::Atomic) => return None,
                 _ => {}
             }
-            program("race.py", args, &[])
+            program("race.py", args)
         }
         (shape @ Shape::Gil { .. }, Kind::Threads) if spec.workers() == 3 => {
-            program("gil.py", gil_args(shape), &[])
+            program("gil.py", gil_args(shape))
         }
         (shape @ Shape::Starve { .. }, kind @ (Kind::Loop | Kind::Offload)) => {
-            program("starve.py", starve_args(shape, kind), &[])
+            program("starve.py", starve_args(shape, kind))
         }
         _ => return None,
     })
@@ -432,14 +467,33 @@ fn starve_args(shape: Shape, kind: Kind) -> Vec<String> {
     ]
 }
 
-/// The packages `python` lacks that `programs` need, in the order first needed.
-pub fn missing(python: &Python, programs: &[&Counterpart]) -> Vec<&'static str> {
-    let mut lacks: Vec<&'static str> = Vec::new();
-    for p in programs {
-        for need in p.needs {
-            if !python.packages.iter().any(|h| h == need) && !lacks.contains(need) {
-                lacks.push(need);
+/// The packages program `file` needs, from its inline script metadata.
+pub fn needs(file: &str) -> Vec<String> {
+    // The programs are runwait's own, embedded: their metadata is checked by a test.
+    source(file)
+        .and_then(|s| super::venv::dependencies(s).ok())
+        .unwrap_or_default()
+}
+
+/// The packages any of the programs needs, in the order first needed.
+pub fn all_needs() -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for (file, _) in PROGRAMS {
+        for need in needs(file) {
+            if !all.contains(&need) {
+                all.push(need);
             }
+        }
+    }
+    all
+}
+
+/// The packages `python` lacks that `programs` need, in the order first needed.
+pub fn missing<'a>(python: &Python, programs: &[&'a Counterpart]) -> Vec<&'a str> {
+    let mut lacks: Vec<&str> = Vec::new();
+    for need in programs.iter().flat_map(|p| &p.needs) {
+        if !python.packages.contains(need) && !lacks.contains(&need.as_str()) {
+            lacks.push(need);
         }
     }
     lacks
@@ -455,7 +509,8 @@ pub fn lacking(python: &Python, lacks: &[&str], runs: &[String]) -> Error {
     };
     let runs: Vec<&str> = runs.iter().map(String::as_str).collect();
     Error::Usage(format!(
-        "--cpython: {} (CPython {}) lacks {}, which the real {} {} need{}: {} -m pip install {}",
+        "--cpython: {} (CPython {}) lacks {}, which the real {} {} need{}: {} -m pip install {} \
+         (or leave out --no-install and runwait makes an environment of its own)",
         python.command,
         python.full(),
         listed(lacks),
@@ -502,12 +557,17 @@ pub fn meta(emulated: &RunMeta, spec: &ExecSpec, python: &Python, hz: u32) -> Ru
     }
 }
 
-/// What `--cpython` asks for: the interpreter, and this binary to watch its programs (should
-/// runwait die, the watchdog stops them; `None`: none).
+/// What `--cpython` asks for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ask {
-    pub python: String,
+    /// The interpreter (`None`: the newest CPython 3.11+ found, see [`newest_python`]).
+    pub python: Option<String>,
+    /// This binary, to watch its programs (should runwait die, the watchdog stops them; `None`:
+    /// none).
     pub watchdog: Option<std::path::PathBuf>,
+    /// Where to make an environment with the programs' packages when the interpreter lacks
+    /// them (`None`: never; the error says what to install).
+    pub cache: Option<std::path::PathBuf>,
 }
 
 /// The real runs of a plan: the interpreter, and the counterpart of each of the plan's runs.
@@ -529,7 +589,7 @@ pub fn prepare(
     tasks: &[Task],
     base: Option<&str>,
 ) -> Result<Cpython, Error> {
-    let python = Python::find(&ask.python)?;
+    let mut python = find(ask)?;
     let programs: Vec<Option<Counterpart>> = runs
         .iter()
         .map(|spec| counterpart(spec, tasks, base, &python))
@@ -544,13 +604,15 @@ pub fn prepare(
     }
     let having: Vec<&Counterpart> = programs.iter().flatten().collect();
     let lacks = missing(&python, &having);
-    if !lacks.is_empty() {
+    if let (false, Some(cache)) = (lacks.is_empty(), &ask.cache) {
+        python = with_packages(&python, cache)?;
+    } else if !lacks.is_empty() {
         let runs: Vec<String> = runs
             .iter()
             .zip(&programs)
             .filter(|(_, p)| {
                 p.as_ref()
-                    .is_some_and(|p| p.needs.iter().any(|n| lacks.contains(n)))
+                    .is_some_and(|p| p.needs.iter().any(|n| lacks.contains(&n.as_str())))
             })
             .map(|(spec, _)| spec.to_string())
             .collect();
@@ -562,6 +624,53 @@ pub fn prepare(
         watchdog: ask.watchdog.clone(),
         programs,
     })
+}
+
+/// The interpreter asked for, or the newest found.
+fn find(ask: &Ask) -> Result<Python, Error> {
+    match &ask.python {
+        Some(command) => Python::find(command),
+        None => Python::find(&newest_python().ok_or_else(|| {
+            Error::Usage(format!(
+                "--cpython: no CPython {}.{} or later found (python3.N in PATH, or pyenv's \
+                 versions): install one, or name it (--cpython PYTHON)",
+                OLDEST.0, OLDEST.1
+            ))
+        })?),
+    }
+}
+
+/// `python`'s own environment under `cache` with every program's packages (made now if need
+/// be, saying so on stderr), as a [`Python`].
+fn with_packages(python: &Python, cache: &std::path::Path) -> Result<Python, Error> {
+    let t = if python.free_threaded { "t" } else { "" };
+    let name = format!("cpython-{}{t}", python.full());
+    let mut say = |line: &str| {
+        // pip's steps, not each of its downloads and look-ups.
+        let noise = [
+            "Downloading",
+            "Looking in",
+            "Using cached",
+            "Requirement already",
+        ];
+        if !noise.iter().any(|n| line.starts_with(n)) {
+            eprintln!("runwait: --cpython: {}", crate::error::printable(line));
+        }
+    };
+    let env = super::venv::ensure(&python.command, &name, &all_needs(), cache, &mut say)?;
+    let inside = Python::find(&env.python.to_string_lossy())?;
+    let lacks: Vec<String> = all_needs()
+        .into_iter()
+        .filter(|n| !inside.packages.contains(n))
+        .collect();
+    if !lacks.is_empty() {
+        return Err(Error::Usage(format!(
+            "--cpython: {} still lacks {} (remove it to have it made again)",
+            env.python.display(),
+            lacks.join(" ")
+        )));
+    }
+    Ok(inside)
 }
 
 /// The first number of a lesson of CPU-bound sums under `--cpython` without `--size`: the
@@ -624,6 +733,7 @@ mod tests {
             ("io_asyncio.py", "0")
         );
         assert_eq!(missing(&py, &[&threads, &asyncio]), ["aiohttp"]);
+        assert_eq!(threads.needs, ["requests"]);
         assert!(counterpart(&spec("rayon"), &pages, Some(base), &py).is_none());
         assert!(counterpart(&spec("free-threads"), &pages, Some(base), &py).is_none());
         let ft = python(true);
@@ -666,12 +776,27 @@ mod tests {
     }
 
     #[test]
+    fn every_program_says_what_it_needs_in_its_script_block() {
+        for (file, source) in PROGRAMS {
+            let needs =
+                crate::lab::venv::dependencies(source).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert!(
+                source.contains("# /// script"),
+                "{file} has no script block"
+            );
+            assert_eq!(needs, super::needs(file), "{file}");
+        }
+        assert_eq!(all_needs(), ["requests", "aiohttp"]);
+    }
+
+    #[test]
     fn what_a_python_lacks_is_said_with_the_pip_install_that_fixes_it() {
         let e = lacking(&python(false), &["aiohttp"], &["async".into()]);
         assert_eq!(
             e.to_string(),
             "--cpython: python3.12 (CPython 3.12.1) lacks aiohttp, which the real async run \
-             needs: python3.12 -m pip install aiohttp"
+             needs: python3.12 -m pip install aiohttp (or leave out --no-install and runwait \
+             makes an environment of its own)"
         );
     }
 }

@@ -8,6 +8,7 @@ mod live;
 pub mod plan;
 mod real;
 pub mod scenario;
+pub mod venv;
 
 pub use plan::{Options, Plan};
 pub use real::Said;

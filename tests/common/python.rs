@@ -50,3 +50,28 @@ pub fn python(minor: u32) -> Option<PathBuf> {
          3.{minor}`), or set RUNWAIT_SKIP_PYTHON=3.{minor} to skip these checks"
     );
 }
+
+/// CPython 3.`minor` with the articles' programs' packages (`requests`, `aiohttp`, from their
+/// script metadata): an environment of that Python made once under `target/tmp/python-envs` by
+/// runwait's own maker (its pip, under a lock file, so test binaries running at once share it),
+/// reused by later runs. Its progress goes to the terminal, past the test harness's capture.
+/// `None` (said out loud) when the version is to be skipped; a failure (no network) fails the
+/// test with what is missing.
+pub fn with_packages(minor: u32) -> Option<PathBuf> {
+    use std::io::Write;
+    let base = python(minor)?;
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-envs");
+    let name = format!("test-cpython-3.{minor}");
+    let mut say = |line: &str| {
+        let _ = writeln!(std::io::stderr(), "tests: CPython 3.{minor}: {line}");
+    };
+    let packages = runwait::lab::cpython::all_needs();
+    match runwait::lab::venv::ensure(&base.to_string_lossy(), &name, &packages, &root, &mut say) {
+        Ok(env) => Some(env.python),
+        Err(e) => panic!(
+            "CPython 3.{minor} with {}: {e} (or set RUNWAIT_SKIP_PYTHON=3.{minor} to skip these \
+             checks)",
+            packages.join(" ")
+        ),
+    }
+}
