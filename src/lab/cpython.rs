@@ -645,18 +645,7 @@ fn find(ask: &Ask) -> Result<Python, Error> {
 fn with_packages(python: &Python, cache: &std::path::Path) -> Result<Python, Error> {
     let t = if python.free_threaded { "t" } else { "" };
     let name = format!("cpython-{}{t}", python.full());
-    let mut say = |line: &str| {
-        // pip's steps, not each of its downloads and look-ups.
-        let noise = [
-            "Downloading",
-            "Looking in",
-            "Using cached",
-            "Requirement already",
-        ];
-        if !noise.iter().any(|n| line.starts_with(n)) {
-            eprintln!("runwait: --cpython: {}", crate::error::printable(line));
-        }
-    };
+    let mut say = |line: &str| eprintln!("runwait: --cpython: {}", crate::error::printable(line));
     let env = super::venv::ensure(&python.command, &name, &all_needs(), cache, &mut say)?;
     let inside = Python::find(&env.python.to_string_lossy())?;
     let lacks: Vec<String> = all_needs()

@@ -153,6 +153,14 @@ pub fn ensure(
     Ok(Env { python, made: true })
 }
 
+/// What pip says that is not a step worth a line.
+const NOISE: &[&str] = &[
+    "Downloading",
+    "Looking in",
+    "Using cached",
+    "Requirement already",
+];
+
 /// The packages a whole environment holds (none: not whole, or not there).
 fn ready(dir: &Path) -> Vec<String> {
     std::fs::read_to_string(dir.join(READY))
@@ -179,8 +187,9 @@ fn run(cmd: &mut Command, say: &mut dyn FnMut(&str)) -> Result<(), String> {
     });
     if let Some(out) = child.stdout.take() {
         for line in BufReader::new(out).lines().map_while(Result::ok) {
+            // pip's steps, not each of its downloads and look-ups.
             let line = line.trim();
-            if !line.is_empty() {
+            if !line.is_empty() && !NOISE.iter().any(|n| line.starts_with(n)) {
                 say(line);
             }
         }
