@@ -70,10 +70,17 @@ fn real<'a>(trace: &'a Trace, executor: &str) -> &'a Run {
         })
 }
 
-fn lanes_named<'a>(run: &'a Run, starts: &str) -> Vec<&'a str> {
+/// The names of a run's lanes, whole.
+fn names(run: &Run) -> Vec<String> {
     run.lanes
         .iter()
-        .map(|l| l.name.as_str())
+        .map(runwait::present::words::lane_text)
+        .collect()
+}
+
+fn lanes_named(run: &Run, starts: &str) -> Vec<String> {
+    names(run)
+        .into_iter()
         .filter(|n| n.starts_with(starts))
         .collect()
 }
@@ -103,10 +110,9 @@ fn the_io_programs_run_beside_runwaits_with_five_pool_threads_and_two_worker_pro
     let threads = real(&trace, "threads");
     // Besides the main thread, the pool's five (a thread sampled before its Python name is
     // read, in a slow build, stays `thread N`).
-    let names: Vec<&str> = threads.lanes.iter().map(|l| l.name.as_str()).collect();
-    let pool: Vec<&str> = names
+    let names = names(threads);
+    let pool: Vec<&String> = names
         .iter()
-        .copied()
         .filter(|n| n.starts_with("ThreadPoolExecutor") || n.starts_with("thread "))
         .collect();
     assert_eq!(pool.len(), 5, "five pool threads: {names:?}");
@@ -116,7 +122,7 @@ fn the_io_programs_run_beside_runwaits_with_five_pool_threads_and_two_worker_pro
         "{names:?}"
     );
     let process = real(&trace, "process");
-    let workers: Vec<&str> = lanes_named(process, "process ")
+    let workers: Vec<String> = lanes_named(process, "process ")
         .into_iter()
         .filter(|n| !n.contains(" · "))
         .collect();
@@ -304,11 +310,15 @@ fn the_gil_program_has_its_threads_as_lanes_named_by_python() {
         &["gil", "--executors", "threads:3", "--size", "2000000"],
     );
     let run = real(&trace, "threads");
-    let names: Vec<&str> = run.lanes.iter().map(|l| l.name.as_str()).collect();
+    let names = names(run);
     // The lesson's roles (CPU, I/O) are its own tasks'; the program's lanes are its threads.
     // The pool makes a thread per task unless one is idle already (a short CPU task's); a
     // thread sampled before its Python name is known is `thread N`.
-    assert_eq!(names.first(), Some(&"MainThread"), "{names:?}");
+    assert_eq!(
+        names.first().map(String::as_str),
+        Some("MainThread"),
+        "{names:?}"
+    );
     assert!(
         (3..=4).contains(&names.len()),
         "the pool's threads: {names:?}"

@@ -59,12 +59,16 @@ fn async_tasks_start_ready_and_go_wait_ready_run_after_a_response() {
             states.first(),
             Some(&State::Ready),
             "{}: scheduled first",
-            lane.name
+            runwait::present::words::lane_text(lane)
         );
         let woken = states
             .windows(3)
             .any(|w| w == [State::Wait, State::Ready, State::Run]);
-        assert!(woken, "{}: no wait → ready → run in {states:?}", lane.name);
+        assert!(
+            woken,
+            "{}: no wait → ready → run in {states:?}",
+            runwait::present::words::lane_text(lane)
+        );
     }
 }
 
@@ -126,7 +130,11 @@ fn worker_processes_are_on_the_parents_clock() {
     assert_eq!(run.lanes.len(), 2);
     for lane in &run.lanes {
         let error = lane.clock_error_ns.expect("a handshake per worker");
-        assert!(error < 1_000_000, "{}: clock error {error} ns", lane.name);
+        assert!(
+            error < 1_000_000,
+            "{}: clock error {error} ns",
+            runwait::present::words::lane_text(lane)
+        );
         // Start-up is stamped by the parent, the tasks by the worker: causal order must hold.
         let start_up = lane
             .spans
@@ -140,7 +148,7 @@ fn worker_processes_are_on_the_parents_clock() {
             .find(|s| s.task.is_some())
             .expect("a task");
         assert!(first_task.start_ns + 1_000_000 >= start_up.end_ns);
-        assert!(lane.name.contains("pid"), "{}", lane.name);
+        assert!(lane.id.is_process(), "{:?}", lane.id);
     }
     assert!(run
         .spans()
@@ -210,11 +218,10 @@ fn stopping_ends_every_run_promptly_and_kills_worker_processes() {
         assert!(run.finished(), "{} ended", run.meta.label);
         assert!(run.ends.len() < 50, "{} stopped early", run.meta.label);
     }
-    let pids: Vec<&str> = trace.runs[2]
+    let pids: Vec<u32> = trace.runs[2]
         .lanes
         .iter()
-        .filter_map(|l| l.name.split("(pid ").nth(1))
-        .map(|p| p.trim_end_matches(')'))
+        .filter_map(|l| l.id.process.map(|p| p.pid))
         .collect();
     assert_eq!(pids.len(), 2);
     for pid in pids {
@@ -685,7 +692,12 @@ fn coffees_cold_starts_warm_reuse_and_a_timeout() {
     // Each instance serves one request at a time and begins with its cold start: a span with
     // no task before its first request.
     for lane in &cloud.lanes {
-        assert_eq!(lane.spans[0].task, None, "{}: starts cold", lane.name);
+        assert_eq!(
+            lane.spans[0].task,
+            None,
+            "{}: starts cold",
+            runwait::present::words::lane_text(lane)
+        );
     }
     // The timed-out request: thrown away a second (the limit) after it began.
     let end = cloud
@@ -713,16 +725,11 @@ fn coffees_cold_starts_warm_reuse_and_a_timeout() {
     );
     // No instance outlives the run.
     for lane in cloud.lanes.iter().filter(|_| cfg!(target_os = "linux")) {
-        let pid = lane
-            .name
-            .split("pid ")
-            .nth(1)
-            .unwrap()
-            .trim_end_matches(')');
+        let pid = lane.id.process.expect("an instance's process").pid;
         assert!(
             !std::path::Path::new(&format!("/proc/{pid}")).exists(),
             "{} still there",
-            lane.name
+            runwait::present::words::lane_text(lane)
         );
     }
     // The pool: every request done, the straggler taken only once it arrived (3 s in).

@@ -7,6 +7,7 @@ mod common;
 use common::*;
 use runwait::export::svg;
 use runwait::ingest::{self, chrome};
+use runwait::present::words::lane_text;
 use runwait::trace::{file, State, Trace};
 use std::process::Command;
 
@@ -78,9 +79,9 @@ fn the_svg_is_well_formed_with_one_box_per_span() {
         );
         for lane in &run.lanes {
             assert!(
-                texts.iter().any(|t| t.ends_with(lane.name.as_str())),
+                texts.iter().any(|t| t.ends_with(lane_text(lane).as_str())),
                 "{} labelled",
-                lane.name
+                lane_text(lane)
             );
         }
     }
@@ -133,7 +134,7 @@ fn the_chrome_trace_loads_back_to_the_same_trace() {
     assert_eq!(back.skipped, 0, "every event is used");
     for (a, b) in trace.runs.iter().zip(&back.runs) {
         for (la, lb) in a.lanes.iter().zip(&b.lanes) {
-            assert_eq!(la.spans, lb.spans, "{}: the same spans", la.name);
+            assert_eq!(la.spans, lb.spans, "{}: the same spans", lane_text(la));
         }
     }
     assert!(
@@ -198,10 +199,11 @@ fn a_viztracer_trace_of_a_real_python_program_replays() {
     assert_eq!(run.meta.label, "MainProcess");
     assert!(run.meta.model.as_deref().unwrap().contains("imported"));
     assert_eq!(
-        run.lanes[0].name, "MainThread",
+        lane_text(&run.lanes[0]),
+        "MainThread",
         "the first thread to act first"
     );
-    let lane = |name: &str| run.lanes.iter().find(|l| l.name == name).unwrap();
+    let lane = |name: &str| run.lanes.iter().find(|l| lane_text(l) == name).unwrap();
     let time_in = |name: &str, state: State| -> f64 {
         lane(name)
             .spans
@@ -223,7 +225,7 @@ fn a_viztracer_trace_of_a_real_python_program_replays() {
     let holder = run
         .lanes
         .iter()
-        .find(|l| l.name.contains("(hold)"))
+        .find(|l| lane_text(l).contains("(hold)"))
         .unwrap();
     // `hold` keeps the lock 30 ms; the main thread asks for it 5 ms in and waits the rest.
     let lock_wait_ms = lane("MainThread")
@@ -272,7 +274,7 @@ fn event_kinds_it_does_not_use_are_skipped_and_counted() {
     assert_eq!(trace.skipped, 5);
     let run = &trace.runs[0];
     assert_eq!(run.meta.label, "pid 7");
-    assert_eq!(run.lanes[0].name, "worker");
+    assert_eq!(lane_text(&run.lanes[0]), "worker");
     let states: Vec<(State, u64)> = run.lanes[0]
         .spans
         .iter()

@@ -8,6 +8,7 @@ mod pythons;
 use pythons::{find_python, python};
 use runwait::ingest::python::{Launch, Options, Target, DEFAULT_HZ};
 use runwait::lab::Lab;
+use runwait::present::words::lane_text;
 use runwait::trace::{Lane, Reason, Run, State, Trace};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -51,12 +52,12 @@ fn sample(python: &Path, script: &str) -> (Trace, Option<i32>) {
 fn lane<'a>(run: &'a Run, name: &str) -> &'a Lane {
     run.lanes
         .iter()
-        .find(|l| l.name == name)
+        .find(|l| lane_text(l) == name)
         .unwrap_or_else(|| panic!("no lane {name} in {:?}", names(run)))
 }
 
-fn names(run: &Run) -> Vec<&str> {
-    run.lanes.iter().map(|l| l.name.as_str()).collect()
+fn names(run: &Run) -> Vec<String> {
+    run.lanes.iter().map(lane_text).collect()
 }
 
 /// From a lane's first span to its last.
@@ -227,7 +228,7 @@ fn ten_sleeping_tasks(minor: u32) {
     let naps: Vec<&Lane> = run
         .lanes
         .iter()
-        .filter(|l| l.name.ends_with(" nap"))
+        .filter(|l| lane_text(l).ends_with(" nap"))
         .collect();
     assert_eq!(naps.len(), 10, "task lanes: {:?}", names(run));
     for l in &naps {
@@ -235,7 +236,7 @@ fn ten_sleeping_tasks(minor: u32) {
         assert!(
             waits > 0.8,
             "{} waits on a timer only {:.0}%",
-            l.name,
+            lane_text(l),
             waits * 100.0
         );
     }

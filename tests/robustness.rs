@@ -364,7 +364,7 @@ fn a_trace_file_that_does_not_hold_together_is_refused() {
     for (text, why) in [
         (
             run(&format!("{lane}, {lane}"), &end(0), ""),
-            "two lanes named 'thread 1'",
+            "lanes 1 and 2 are the same lane",
         ),
         (
             run(lane, &end(99), ""),

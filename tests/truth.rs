@@ -179,7 +179,7 @@ fn a_cold_start_is_a_cold_start_and_marked() {
             starts,
             0,
             "{}: {:?}",
-            lane.name,
+            runwait::present::words::lane_text(lane),
             &lane.spans[..3.min(lane.spans.len())]
         );
     }
@@ -200,7 +200,10 @@ fn finished(executor: &str, label: &str, workers: u32, wall_ms: u64, point: Poin
     let mut run = Run::new(meta);
     run.start_ns = Some(0);
     run.end_ns = Some(wall_ms * MS);
-    let mut lane = Lane::named("thread 1");
+    let mut lane = Lane::new(runwait::trace::LaneId::numbered(
+        runwait::trace::LaneKind::Thread,
+        0,
+    ));
     lane.spans.push(span(State::Run, None, 0, MS));
     lane.spans
         .push(span(State::Wait, Some(Reason::Io), MS, wall_ms * MS));
@@ -293,7 +296,10 @@ fn the_gil_verdict_gives_the_io_threads_wait_after_each_response() {
     // A CPU thread: it never waits.
     with.lanes[0].spans = vec![span(State::Run, None, 0, 100 * MS)];
     with.lanes[0].reindex();
-    let mut io = Lane::named("thread 3");
+    let mut io = Lane::new(runwait::trace::LaneId::numbered(
+        runwait::trace::LaneKind::Thread,
+        2,
+    ));
     for k in 0..4u64 {
         let t = k * 20 * MS;
         io.spans.push(span(State::Run, None, t, t + MS));

@@ -142,7 +142,7 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
     };
     mark(own, Mark::ColdStart);
     mark(own, Mark::Run);
-    let started = start_worker(ctx, lane, "instance").and_then(|mut link| {
+    let started = start_worker(ctx, lane, LaneKind::Instance).and_then(|mut link| {
         // The runtime loading, modelled as a wait inside the new instance, marked by it.
         let init = Task {
             id: NO_TASK,

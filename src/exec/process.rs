@@ -16,7 +16,7 @@ use super::worker::Worker;
 use super::{cores, meta, plain_label, Env, ExecSpec, Executor, RunCtx};
 use crate::instrument::wire::{self, Alignment, Frame};
 use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, CHANNEL_CAPACITY, NO_TASK};
-use crate::trace::{LaneKind, RunMeta, Strength};
+use crate::trace::{LaneId, LaneKind, RunMeta, Strength};
 use crate::workload::Task;
 use crossbeam_channel::Receiver;
 use serde::{Deserialize, Serialize};
@@ -192,7 +192,7 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &TaskQueue) {
         task: NO_TASK,
     };
     mark(start_up, Mark::Run);
-    let started = start_worker(ctx, lane, "process");
+    let started = start_worker(ctx, lane, LaneKind::Process);
     mark(start_up, Mark::Idle);
     let mut link = match started {
         Ok(link) => link,
@@ -234,8 +234,9 @@ pub(super) fn lose(ctx: &RunCtx, at: At, why: String) {
     ctx.notes.lost(ctx.run, why);
 }
 
-/// Start a worker process for `lane`, named `what N (pid P)`, and align its clock.
-pub(super) fn start_worker(ctx: &RunCtx, lane: u32, what: &str) -> Result<Link, String> {
+/// Start a worker process for `lane`, a lane of `kind` (a process, a cloud instance), and align
+/// its clock.
+pub(super) fn start_worker(ctx: &RunCtx, lane: u32, kind: LaneKind) -> Result<Link, String> {
     let mut child = Command::new(&ctx.env.worker_program)
         .arg(WORKER_ARG)
         .stdin(Stdio::piped())
@@ -250,7 +251,12 @@ pub(super) fn start_worker(ctx: &RunCtx, lane: u32, what: &str) -> Result<Link, 
     if let Some(stderr) = stderr {
         forward_stderr(pid, stderr);
     }
-    let name = format!("{what} {} (pid {pid})", lane + 1);
+    // For what is said of it (a worker that stopped answering): `process 1 (pid 42)`.
+    let word = match kind {
+        LaneKind::Instance => "instance",
+        _ => "process",
+    };
+    let name = format!("{word} {} (pid {pid})", lane + 1);
     let killer = Killer(kid.0.clone());
     let (watch, heard) = Watch::start(name.clone(), stdout.ok_or("no stdout")?, move || {
         killer.kill()
@@ -261,10 +267,10 @@ pub(super) fn start_worker(ctx: &RunCtx, lane: u32, what: &str) -> Result<Link, 
         let why = watch.why().unwrap_or(e.to_string());
         format!("handshake with pid {pid}: {why}")
     })?;
-    ctx.sink.send(Msg::LaneName {
+    ctx.sink.send(Msg::LaneId {
         run: ctx.run,
         lane,
-        name,
+        id: LaneId::numbered(kind, lane).in_process(lane + 1, pid),
     });
     ctx.sink.send(Msg::ClockError {
         run: ctx.run,

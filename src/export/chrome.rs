@@ -77,7 +77,8 @@ fn write_run<W: Write>(events: &mut Events<W>, pid: usize, run: &Run) -> std::io
         let tid = l + 1;
         events.push(
             &json!({"ph": "M", "pid": pid, "tid": tid, "name": "thread_name",
-            "args": {"name": lane.name, "clock_error_ns": lane.clock_error_ns}}),
+            "args": {"name": crate::present::words::lane_text(lane),
+                "clock_error_ns": lane.clock_error_ns, "runwait": lane.id}}),
         )?;
         for span in &lane.spans {
             events.push(&json!({"ph": "X", "pid": pid, "tid": tid, "cat": CAT,

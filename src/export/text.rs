@@ -5,7 +5,7 @@
 use crate::present::glyph::{event_glyph, paint};
 use crate::present::legend;
 use crate::present::words::{
-    fit_name, fit_names, human_ms, lane_name, lane_order, ms, nice_step, tick_label_at,
+    fit_labels, human_ms, lane_name, lane_order, ms, nice_step, tick_label_at, Label,
 };
 use crate::present::{cell_glyph, queue_glyph, title, verdict};
 use crate::trace::{speedup, Cell, EventKind, Reason, Run, Trace};
@@ -132,11 +132,11 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
         out.push('\n');
         let t0 = run.start_ns.unwrap_or(0);
         let order = lane_order(&run.lanes);
-        let names: Vec<String> = order
+        let labels: Vec<Label> = order
             .iter()
-            .map(|&l| lane_name(run, &run.lanes[l]).into_owned())
+            .map(|&l| Label::of(run, &run.lanes[l]))
             .collect();
-        for (&l, name) in order.iter().zip(fit_names(&names, name_w)) {
+        for (&l, name) in order.iter().zip(fit_labels(&labels, name_w)) {
             let _ = write!(out, "{name:>name_w$} │");
             let cells = run.lanes[l].cells(t0, ns_per_col, cols, run.end_ns.unwrap_or(t0));
             let events = run.event_cells(&[l], t0, ns_per_col, cols);
@@ -149,7 +149,7 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
                 .into_iter()
                 .map(queue_glyph)
                 .collect();
-            let name = fit_name(&format!("{} queue", meta.name), name_w);
+            let name = Label::plain(&format!("{} queue", meta.name)).fit(name_w, false);
             let _ = writeln!(out, "{name:>name_w$} │{}", cells.trim_end());
         }
         out.push_str(&axis(name_w, cols, ns_per_col));

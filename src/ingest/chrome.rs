@@ -14,8 +14,8 @@ use crate::error::Error;
 use crate::instrument::{Mark, Msg, Record, Recorder, NO_TASK};
 use crate::trace::limits::{self, MAX_TASKS, MAX_TRACE_RUNS};
 use crate::trace::{
-    EventKind, LaneEvent, Origin, Outcome, QueueMeta, Reason, RunMeta, Span, State, TaskEnd, Trace,
-    MAX_NS,
+    EventKind, LaneEvent, LaneId, LaneKind, Origin, Outcome, QueueMeta, Reason, RunMeta, Span,
+    State, TaskEnd, Trace, MAX_NS,
 };
 use serde::de::{
     DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
@@ -118,6 +118,8 @@ struct Slice {
 #[derive(Default)]
 struct LaneIn {
     name: Option<String>,
+    /// What runwait said the lane is, in a file of its own (from version 3).
+    id: Option<LaneId>,
     clock_error_ns: Option<u64>,
     slices: Vec<Slice>,
     /// `B` events waiting for their `E`: when, and what the call waits for if it blocks.
@@ -402,6 +404,9 @@ fn take_thread_name(read: &Read, run: &mut RunIn) -> bool {
     let args = &read.event.args;
     let lane = &mut run.lanes[l];
     lane.name = text(args, "name");
+    lane.id = args
+        .get("runwait")
+        .and_then(|id| serde_json::from_value(id.clone()).ok());
     lane.clock_error_ns = args.get("clock_error_ns").and_then(Value::as_u64);
     true
 }
@@ -548,6 +553,7 @@ struct MappedLane {
     /// Its place in the file.
     was: usize,
     name: Option<String>,
+    id: Option<LaneId>,
     clock_error_ns: Option<u64>,
     spans: Vec<Span>,
 }
@@ -573,6 +579,7 @@ fn map_lanes(run_in: &mut RunIn, own: bool) -> Mapped {
             MappedLane {
                 was: l,
                 name: lane.name,
+                id: lane.id,
                 clock_error_ns: lane.clock_error_ns,
                 spans,
             }
@@ -651,26 +658,35 @@ fn emit_run(mut run_in: RunIn, recorder: &mut Recorder, upgrade: bool) {
             start: 0,
         });
     }
+    let lane_kind = meta.lane_kind;
     let run = recorder.add_run(meta);
-    emit_lanes(recorder, run, &mapped, own);
+    emit_lanes(recorder, run, &mapped, own, lane_kind);
     emit_rest(recorder, run, run_in, &mapped, extra);
 }
 
 /// Each lane's name and spans; a thread from elsewhere's task ends when its last slice does
 /// (those ends in time order).
-fn emit_lanes(recorder: &mut Recorder, run: u32, mapped: &Mapped, own: bool) {
+fn emit_lanes(recorder: &mut Recorder, run: u32, mapped: &Mapped, own: bool, kind: LaneKind) {
     let mut ends = Vec::new();
     let mut names = std::collections::HashSet::new();
     for (i, mapped_lane) in mapped.lanes.iter().enumerate() {
         let (lane, spans) = (i as u32, &mapped_lane.spans);
-        let name = mapped_lane.name.clone();
-        let mut name = name.unwrap_or_else(|| format!("thread {}", i + 1));
-        // Two threads of one name (a trace's lanes are told apart by name) get their places.
-        if !names.insert(name.clone()) {
-            name = format!("{name} ({})", i + 1);
-            names.insert(name.clone());
-        }
-        recorder.apply(Msg::LaneName { run, lane, name });
+        let id = match (&mapped_lane.id, &mapped_lane.name) {
+            (Some(id), _) => id.clone(),
+            // runwait's own names, before its files said what a lane is.
+            (None, Some(name)) if own => super::old_names::lane_id(name, kind, lane),
+            (None, Some(name)) => {
+                // Two threads of one name are told apart by their places.
+                let mut name = name.clone();
+                if !names.insert(name.clone()) {
+                    name = format!("{name} ({})", i + 1);
+                    names.insert(name.clone());
+                }
+                LaneId::named(LaneKind::Thread, lane + 1, name)
+            }
+            (None, None) => LaneId::numbered(kind, lane),
+        };
+        recorder.apply(Msg::LaneId { run, lane, id });
         if let Some(error_ns) = mapped_lane.clock_error_ns {
             recorder.apply(Msg::ClockError {
                 run,

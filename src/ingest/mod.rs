@@ -9,6 +9,7 @@
 //! events are taken one at a time.
 
 pub mod chrome;
+mod old_names;
 pub mod python;
 pub mod read;
 pub mod saved;

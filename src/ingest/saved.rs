@@ -17,6 +17,9 @@ pub fn from_file(mut trace: Trace, version: u32) -> Trace {
     if version < 2 {
         trace.runs.iter_mut().for_each(|r| upgrade(&mut r.meta));
     }
+    if version < 3 {
+        trace.runs.iter_mut().for_each(name_lanes);
+    }
     replay(trace)
 }
 
@@ -36,6 +39,17 @@ pub fn upgrade(meta: &mut RunMeta) {
     meta.ready = now.ready;
     meta.strength = now.strength;
     meta.origin = now.origin;
+}
+
+/// A run's lanes from before they had a typed identity (versions 1 and 2): their names read
+/// into one.
+fn name_lanes(run: &mut Run) {
+    let kind = run.meta.lane_kind;
+    for (l, lane) in run.lanes.iter_mut().enumerate() {
+        if let Some(name) = lane.old_name.take() {
+            lane.id = super::old_names::lane_id(&name, kind, l as u32);
+        }
+    }
 }
 
 /// A whole trace, taken into a new recorder.
@@ -90,10 +104,10 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
     }
     for (l, lane) in run.lanes.into_iter().enumerate() {
         let l = l as u32;
-        recorder.apply(Msg::LaneName {
+        recorder.apply(Msg::LaneId {
             run: id,
             lane: l,
-            name: lane.name,
+            id: lane.id,
         });
         if let Some(error_ns) = lane.clock_error_ns {
             recorder.apply(Msg::ClockError {

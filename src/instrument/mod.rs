@@ -143,11 +143,12 @@ pub fn reason_of(code: u8) -> Option<Reason> {
 #[derive(Clone, Debug)]
 pub enum Msg {
     Record(Record),
-    /// A lane's display name (for instance a worker process with its pid).
-    LaneName {
+    /// What a lane is, when it is more than its number (a worker process with its pid, a
+    /// program's thread with its name).
+    LaneId {
         run: u32,
         lane: u32,
-        name: String,
+        id: crate::trace::LaneId,
     },
     /// How far a worker process's clock may be from the parent's, measured at its handshake.
     ClockError {

@@ -79,9 +79,9 @@ impl Recorder {
     pub fn apply(&mut self, msg: Msg) {
         match msg {
             Msg::Record(rec) => self.apply_record(rec),
-            Msg::LaneName { run, lane, name } => {
+            Msg::LaneId { run, lane, id } => {
                 if let Some(r) = self.trace.runs.get_mut(run as usize) {
-                    r.lane_mut(lane).name = name;
+                    r.lane_mut(lane).id = id;
                 }
             }
             Msg::Figure { run, name, value } => {

@@ -11,7 +11,7 @@ use crate::exec::Stop;
 use crate::ingest::python::{Launch, Options, Sampler, Target};
 use crate::instrument::{Clock, Mark, Msg, Record, Sink, ANY_LANE, CHANNEL_CAPACITY, NO_TASK};
 use crate::trace::real::{EXIT_CODE, PROGRAM_DONE, PROGRAM_OF, TIMED, TIMED_FROM};
-use crate::trace::RunMeta;
+use crate::trace::{LaneId, LaneKind, ProcessId, RunMeta};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
@@ -280,13 +280,12 @@ impl Relay {
             }
             Msg::Meta { run: 0, meta } => self.learn(&meta),
             Msg::Record(rec) => self.record(rec),
-            Msg::LaneName { run, lane, name } => {
+            Msg::LaneId { run, lane, id } => {
                 let here = self.lane(run, lane);
-                let name = self.lane_name(run, lane, name);
-                self.sink.send_surely(Msg::LaneName {
+                self.sink.send_surely(Msg::LaneId {
                     run: self.run,
                     lane: here,
-                    name,
+                    id: self.lane_id(run, lane, id),
                 });
             }
             Msg::Where {
@@ -337,17 +336,20 @@ impl Relay {
         here
     }
 
-    /// A worker process's threads are named by their process: `process 1 (pid 4242)` for its
-    /// first thread, `process 1 · Thread-2 (pid 4242)` for the others.
-    fn lane_name(&self, run: u32, lane: u32, name: String) -> String {
+    /// The sampler's processes after the first are the program's worker processes, numbered
+    /// from 1: the first thread of each stands for it (`process 1 (pid 4242)`), its other
+    /// threads are within it (`process 1 · Thread-2`).
+    fn lane_id(&self, run: u32, lane: u32, mut id: LaneId) -> LaneId {
         if run == 0 {
-            return name;
+            return id;
         }
         let pid = self.pids.get(run as usize).copied().unwrap_or(0);
-        match lane {
-            0 => crate::trace::real::worker_process(run, pid),
-            _ => format!("process {run} · {name} (pid {pid})"),
+        id.process = Some(ProcessId { number: run, pid });
+        if lane == 0 {
+            id.kind = LaneKind::Process;
+            id.number = run;
         }
+        id
     }
 
     fn record(&mut self, mut rec: Record) {

@@ -4,6 +4,7 @@
 
 pub mod caption;
 pub mod glyph;
+mod lane_names;
 pub mod legend;
 pub mod real;
 pub mod title;

@@ -441,7 +441,8 @@ mod tests {
         });
         run.start_ns = Some(0);
         run.end_ns = Some(wall_ns);
-        let mut lane = Lane::named("process 1 (pid 7)");
+        let id = crate::trace::LaneId::numbered(crate::trace::LaneKind::Process, 0);
+        let mut lane = Lane::new(id.in_process(1, 7));
         lane.push(Span {
             task: None,
             state: State::Run,

@@ -1,8 +1,8 @@
 //! Words and numbers for people: durations, tick labels, outcomes, what `ready` waits for, a
 //! run's workers and its lesson's own figures.
 
+pub use super::lane_names::{fit_labels, lane_name, lane_text, Label};
 use crate::trace::{Lane, LaneKind, Outcome, Reason, Run};
-use std::borrow::Cow;
 
 /// Nanoseconds as milliseconds.
 pub fn ms(ns: u64) -> f64 {
@@ -101,107 +101,13 @@ pub fn reason_word(reason: Reason) -> &'static str {
     }
 }
 
-/// A lane's name in the story's words: `grill · thread 2`, when its tasks all played a role.
-pub fn lane_name<'a>(run: &Run, lane: &'a Lane) -> Cow<'a, str> {
-    match lane.role().and_then(|r| run.meta.roles.get(r)) {
-        Some(role) => Cow::Owned(format!("{} · {}", role.name, lane.name)),
-        None => Cow::Borrowed(&lane.name),
-    }
-}
-
-/// A lane's name in at most `width` characters, its worker and number kept to the last:
-/// without its parenthesis (`process 1 (pid 42)`), then with the worker's word short
-/// (`straggler · inst 10`), then with a role cut (`straggl… · inst 10`) or else the middle cut
-/// before the number it ends in (`ThreadPoolExe…-0_4`, `proc 1 · Thre…-0_1`, `Ma… +21 more`);
-/// only a name with no number to keep is cut at its end. Never padded.
-pub fn fit_name(name: &str, width: usize) -> String {
-    let bare = without_note(name);
-    let short = abbreviate(bare);
-    for candidate in [name, bare, short.as_str()] {
-        if len(candidate) <= width {
-            return candidate.to_string();
-        }
-    }
-    let role_end = short
-        .rfind(" · ")
-        .filter(|&at| !short[..at].contains(|c: char| c.is_ascii_digit()));
-    for keep_at in [role_end, number_at(&short)].into_iter().flatten() {
-        let keep = &short[keep_at..];
-        if keep_at > 0 && len(keep) + 2 <= width {
-            let head: String = short[..keep_at]
-                .chars()
-                .take(width - len(keep) - 1)
-                .collect();
-            return format!("{head}…{keep}");
-        }
-    }
-    let cut: String = short.chars().take(width.saturating_sub(1)).collect();
-    format!("{cut}…")
-}
-
-/// A lane's name without its note in parenthesis: `process 1` of `process 1 (pid 42)`.
-pub fn without_note(name: &str) -> &str {
-    name.split(" (").next().unwrap_or(name)
-}
-
-fn len(s: &str) -> usize {
-    s.chars().count()
-}
-
-/// Where the number a name ends in starts (with the space before it): `-0_4` of
-/// `ThreadPoolExecutor-0_4`, ` 1–5` of `thread 1–5`, else the word with the last digit and
-/// what follows (` +21 more`).
-fn number_at(name: &str) -> Option<usize> {
-    let numbered = |c: char| c.is_ascii_digit() || "-_.,–".contains(c);
-    let run = name.trim_end_matches(numbered);
-    if run.len() < name.len() && name[run.len()..].contains(|c: char| c.is_ascii_digit()) {
-        return Some(run.strip_suffix(' ').unwrap_or(run).len());
-    }
-    let digit = name.rfind(|c: char| c.is_ascii_digit())?;
-    name[..digit].rfind(' ')
-}
-
-/// The names of one panel's rows, each shortened as [`fit_name`] does; if any needs its
-/// worker's word short, every row has it short, so a panel reads one way.
-pub fn fit_names(names: &[String], width: usize) -> Vec<String> {
-    let long = names.iter().any(|n| len(without_note(n)) > width);
-    names
-        .iter()
-        .map(|n| match long {
-            true => fit_name(&abbreviate(n), width),
-            false => fit_name(n, width),
-        })
-        .collect()
-}
-
-/// `instance 10` as `inst 10`, `process 2` as `proc 2`, `thread 3` as `thr 3`.
-fn abbreviate(name: &str) -> String {
-    let words: Vec<&str> = name.split(' ').collect();
-    let numbered = |i: usize| {
-        words
-            .get(i + 1)
-            .is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()))
-    };
-    let short: Vec<&str> = words
-        .iter()
-        .enumerate()
-        .map(|(i, &w)| match w {
-            "instance" if numbered(i) => "inst",
-            "process" if numbered(i) => "proc",
-            "thread" if numbered(i) => "thr",
-            _ => w,
-        })
-        .collect();
-    short.join(" ")
-}
-
 /// The order lanes are shown in: those whose tasks played a role first, by role in the
 /// lesson's order, then the rest; so a role keeps its place in every panel. A real program's
 /// worker processes (`process 1 (pid 4242)`) come right after its main thread, before the
 /// pool's helper threads.
 pub fn lane_order(lanes: &[Lane]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..lanes.len()).collect();
-    let worker = |l: &Lane| crate::trace::real::is_worker_process(&l.name);
+    let worker = |l: &Lane| l.id.is_process();
     if lanes.iter().any(|l| l.role().is_some()) || lanes.iter().skip(1).any(worker) {
         let class = |i: usize| match i {
             0 => 0,
@@ -332,60 +238,20 @@ mod tests {
     use crate::trace::{RunMeta, Sampled, Where};
 
     #[test]
-    fn a_long_lane_name_keeps_its_worker_and_number() {
-        assert_eq!(fit_name("friend · instance 2", 24), "friend · instance 2");
-        assert_eq!(fit_name("friend · instance 2", 18), "friend · inst 2");
-        assert_eq!(
-            fit_name("straggler · instance 10", 18),
-            "straggl… · inst 10"
-        );
-        assert_eq!(fit_name("instance 1 (pid 18146)", 18), "instance 1");
-        assert_eq!(
-            fit_name("process 1 (pid 18146)", 22),
-            "process 1 (pid 18146)"
-        );
-        assert_eq!(fit_name("MainThread +21 more", 12), "Ma… +21 more");
-        assert_eq!(fit_name("ThreadPoolExecutor-0_4", 18), "ThreadPoolExe…-0_4");
-        assert_eq!(fit_name("grill · thread 2", 13), "grill · thr 2");
-        assert_eq!(fit_name("Task-3 fetch_all_pages", 12), "Task-3 fetc…");
-        // A thread of a worker process keeps both numbers.
-        let pool = "process 1 · ThreadPoolExecutor-0_1 (pid 7)";
-        assert_eq!(fit_name(pool, 18), "proc 1 · Thre…-0_1");
-        assert_eq!(fit_name("process 1 · Thread-2", 16), "proc 1 · Thre…-2");
-        assert_eq!(fit_name("grill · thread 10–160", 12), "gril… 10–160");
-        let panel = [
-            "friend · instance 2".to_string(),
-            "straggler · instance 10".into(),
-        ];
-        assert_eq!(
-            fit_names(&panel, 18),
-            ["friend · inst 2", "straggl… · inst 10"]
-        );
-        assert_eq!(
-            fit_names(&panel, 24),
-            ["friend · instance 2", "straggler · instance 10"]
-        );
-        for (name, w) in [("straggler · instance 10", 6), ("a · b", 1), ("x", 0)] {
-            assert!(
-                fit_name(name, w).chars().count() <= w.max(1),
-                "{name} in {w}"
-            );
-        }
-    }
-
-    #[test]
     fn a_real_programs_worker_processes_come_after_its_main_thread() {
-        let names = [
-            "MainThread",
-            "Thread-1",
-            "process 1 (pid 40)",
-            "process 1 · Thread-1 (pid 40)",
-            "process 2 (pid 41)",
+        use crate::trace::LaneId;
+        let t = LaneKind::Thread;
+        let ids = [
+            LaneId::named(t, 1, "MainThread"),
+            LaneId::named(t, 2, "Thread-1"),
+            LaneId::named(LaneKind::Process, 1, "MainThread").in_process(1, 40),
+            LaneId::named(t, 2, "Thread-1").in_process(1, 40),
+            LaneId::named(LaneKind::Process, 2, "MainThread").in_process(2, 41),
         ];
-        let lanes: Vec<Lane> = names.into_iter().map(Lane::named).collect();
+        let lanes: Vec<Lane> = ids.into_iter().map(Lane::new).collect();
         assert_eq!(lane_order(&lanes), [0, 2, 4, 1, 3]);
-        let emulated: Vec<Lane> = (1..=3)
-            .map(|n| Lane::named(crate::trace::real::worker_process(n, 10 + n)))
+        let emulated: Vec<Lane> = (0..3)
+            .map(|n| Lane::new(LaneId::numbered(LaneKind::Process, n).in_process(n + 1, 10 + n)))
             .collect();
         assert_eq!(lane_order(&emulated), [0, 1, 2]);
     }
@@ -407,7 +273,7 @@ mod tests {
              tasks not shown"
         );
         run.functions = vec!["fetch (app.py)".into()];
-        let mut lane = Lane::named("MainThread");
+        let mut lane = Lane::default();
         lane.frames.push(Where {
             at_ns: 10,
             function: 0,

@@ -2,22 +2,24 @@
 //! (`ingest` reads it into a trace through the recorder).
 //!
 //! ```json
-//! {"format": "runwait-trace", "version": 2, "trace": {"scenario": "io", "dropped": 0, "runs": [...]}}
+//! {"format": "runwait-trace", "version": 3, "trace": {"scenario": "io", "dropped": 0, "runs": [...]}}
 //! ```
 //!
+//! Version 3 gave each lane a typed identity (`id`: kind, number, process, a program's own name,
+//! OS thread id) instead of a name; older files' names are read into it once, on load.
 //! Version 2 added the typed facts of a run's executor to its metadata (`baseline`, `ready`,
 //! `strength`, `origin`); version 1 files are read too, those facts filled in from the executor.
 
 use super::{limits, Lane, Run, Trace, MAX_NS};
 use crate::error::Error;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 pub const FORMAT: &str = "runwait-trace";
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// The oldest version still read.
 pub const OLDEST: u32 = 1;
 
@@ -118,12 +120,16 @@ fn check_run(run: &Run) -> Result<(), String> {
     {
         return Err("times beyond runwait's range (104 days)".into());
     }
-    let mut names = HashSet::new();
-    for lane in &run.lanes {
-        if !names.insert(lane.name.as_str()) {
-            return Err(format!("two lanes named '{}'", lane.name));
+    let mut ids = HashMap::new();
+    for (i, lane) in run.lanes.iter().enumerate() {
+        if let Some(j) = ids.insert((&lane.id, lane.old_name.as_deref()), i) {
+            return Err(format!("lanes {} and {} are the same lane", j + 1, i + 1));
         }
-        check_lane(run, lane).map_err(|why| format!("{}: {why}", lane.name))?;
+        let named = || match &lane.old_name {
+            Some(name) => name.clone(),
+            None => format!("lane {}", i + 1),
+        };
+        check_lane(run, lane).map_err(|why| format!("{}: {why}", named()))?;
     }
     check_ends(run)?;
     check_queues(run)

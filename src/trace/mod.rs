@@ -4,11 +4,13 @@
 //! trace clock; a run's own time axis starts at its `start_ns`.
 
 pub mod file;
+mod lane_id;
 pub mod limits;
 mod query;
 pub mod real;
 mod stats;
 
+pub use lane_id::{LaneId, ProcessId};
 pub use query::Cell;
 pub use stats::{speedup, RunStats};
 
@@ -76,7 +78,13 @@ pub struct Doing {
 /// One row of a diagram: a worker (thread, process) or, for the event loop, a task.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Lane {
-    pub name: String,
+    /// What the lane is; `present::words` names it.
+    #[serde(default)]
+    pub id: LaneId,
+    /// Its name as trace files before version 3 held it, read once on load into `id`
+    /// (`ingest::saved`); never written.
+    #[serde(default, rename = "name", skip_serializing)]
+    pub old_name: Option<String>,
     /// Sorted by start, never overlapping.
     pub spans: Vec<Span>,
     /// For a worker process: how far its clock may be from the parent's (half the best
@@ -117,7 +125,7 @@ pub const INDEX_STRIDE: usize = 32;
 
 impl PartialEq for Lane {
     fn eq(&self, other: &Lane) -> bool {
-        self.name == other.name
+        self.id == other.id
             && self.spans == other.spans
             && self.clock_error_ns == other.clock_error_ns
             && self.open == other.open
@@ -126,9 +134,10 @@ impl PartialEq for Lane {
 }
 
 impl Lane {
-    pub fn named(name: impl Into<String>) -> Lane {
+    /// A lane that is `id`.
+    pub fn new(id: LaneId) -> Lane {
         Lane {
-            name: name.into(),
+            id,
             ..Lane::default()
         }
     }
@@ -313,7 +322,7 @@ impl Open {
 }
 
 /// What a lane stands for in a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LaneKind {
     #[default]
@@ -800,10 +809,8 @@ impl Run {
         let i = lane as usize;
         if self.lanes.len() <= i {
             let kind = self.meta.lane_kind;
-            self.lanes.extend((self.lanes.len()..=i).map(|n| Lane {
-                name: default_lane_name(kind, n as u32),
-                ..Lane::default()
-            }));
+            let new = (self.lanes.len()..=i).map(|n| Lane::new(LaneId::numbered(kind, n as u32)));
+            self.lanes.extend(new);
         }
         &mut self.lanes[i]
     }
@@ -818,15 +825,6 @@ impl Run {
 
     pub fn stats(&self) -> RunStats {
         RunStats::of(self)
-    }
-}
-
-pub fn default_lane_name(kind: LaneKind, lane: u32) -> String {
-    match kind {
-        LaneKind::Thread => format!("thread {}", lane + 1),
-        LaneKind::Process => format!("process {}", lane + 1),
-        LaneKind::Task => format!("task {lane}"),
-        LaneKind::Instance => format!("instance {}", lane + 1),
     }
 }
 
@@ -893,7 +891,7 @@ mod tests {
 
     #[test]
     fn a_cpu_wait_splits_the_runs_it_falls_in_and_nothing_else() {
-        let mut lane = Lane::named("t");
+        let mut lane = Lane::default();
         lane.push(span(State::Run, None, 0, 10));
         lane.push(span(State::Wait, Some(Reason::Io), 10, 20));
         lane.push(span(State::Run, None, 20, 30));
@@ -916,13 +914,15 @@ mod tests {
 
     #[test]
     fn an_open_run_is_closed_where_the_wait_began_and_goes_on_after_it() {
-        let mut lane = Lane::named("t");
-        lane.open = Some(Open {
-            task: Some(0),
-            state: State::Run,
-            reason: None,
-            start_ns: 100,
-        });
+        let mut lane = Lane {
+            open: Some(Open {
+                task: Some(0),
+                state: State::Run,
+                reason: None,
+                start_ns: 100,
+            }),
+            ..Lane::default()
+        };
         lane.split_run(120, 130);
         assert_eq!(
             shape(&lane),
@@ -936,7 +936,7 @@ mod tests {
 
     #[test]
     fn cut_at_forgets_what_came_after_and_shortens_a_span_across_it() {
-        let mut lane = Lane::named("t");
+        let mut lane = Lane::default();
         lane.push(span(State::Run, None, 0, 10));
         lane.push(span(State::Ready, CPU, 10, 20));
         lane.push(span(State::Run, None, 20, 30));

@@ -245,7 +245,7 @@ mod tests {
 
     fn lane(spans: &[(State, u64, u64)]) -> Lane {
         Lane {
-            name: "w".into(),
+            id: Default::default(),
             spans: spans
                 .iter()
                 .map(|&(state, start_ns, end_ns)| Span {

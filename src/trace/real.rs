@@ -43,20 +43,3 @@ impl Run {
         }
     }
 }
-
-/// The lane of a real program's worker process `n` (its first thread): `process 1 (pid 4242)`.
-pub fn worker_process(n: u32, pid: u32) -> String {
-    format!("process {n} (pid {pid})")
-}
-
-/// Whether a lane is named as a worker process's ([`worker_process`]).
-pub fn is_worker_process(name: &str) -> bool {
-    name.strip_prefix("process ")
-        .and_then(|rest| rest.split_once(" (pid "))
-        .is_some_and(|(n, pid)| {
-            n.parse::<u32>().is_ok()
-                && pid
-                    .strip_suffix(')')
-                    .is_some_and(|p| p.parse::<u32>().is_ok())
-        })
-}

@@ -113,7 +113,7 @@ mod tests {
     fn run_of(runs: &[&[(u64, u64)]]) -> Run {
         let mut run = Run::new(RunMeta::default());
         for spans in runs {
-            let mut lane = Lane::named("t");
+            let mut lane = Lane::default();
             for &(start_ns, end_ns) in *spans {
                 lane.push(Span {
                     task: Some(0),

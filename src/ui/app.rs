@@ -249,9 +249,8 @@ impl App {
         self.lanes(r)
             .iter()
             .map(|l| {
-                let role = l.role().and_then(|i| run.meta.roles.get(i));
-                let name = crate::present::words::without_note(&l.name);
-                name.chars().count() + role.map_or(0, |r| r.name.chars().count() + 3)
+                let label = crate::present::words::Label::of(run, l);
+                label.text(false, false).chars().count()
             })
             .max()
             .unwrap_or(0)
@@ -737,7 +736,12 @@ pub fn derive_task_lanes(trace: &Trace) -> Vec<Vec<Lane>> {
         .iter()
         .map(|run| {
             let mut lanes: Vec<Lane> = (0..run.meta.tasks)
-                .map(|t| Lane::named(format!("task {t}")))
+                .map(|t| {
+                    Lane::new(crate::trace::LaneId::numbered(
+                        crate::trace::LaneKind::Task,
+                        t,
+                    ))
+                })
                 .collect();
             for (t, lane) in lanes.iter_mut().enumerate() {
                 lane.note_role(run.meta.role_of(t as u32));

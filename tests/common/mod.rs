@@ -95,18 +95,22 @@ pub fn assert_lanes_well_formed(run: &Run) {
     }
     for lane in &run.lanes {
         for s in &lane.spans {
-            assert!(s.end_ns > s.start_ns, "{}: empty span {s:?}", lane.name);
+            assert!(
+                s.end_ns > s.start_ns,
+                "{}: empty span {s:?}",
+                runwait::present::words::lane_text(lane)
+            );
             assert!(
                 s.start_ns + 1_000_000 >= start && s.end_ns <= end + 1_000_000,
                 "{}: span {s:?} outside the run [{start}, {end}]",
-                lane.name
+                runwait::present::words::lane_text(lane)
             );
         }
         for pair in lane.spans.windows(2) {
             assert!(
                 pair[0].end_ns <= pair[1].start_ns,
                 "{}: {:?} overlaps {:?}",
-                lane.name,
+                runwait::present::words::lane_text(lane),
                 pair[0],
                 pair[1]
             );

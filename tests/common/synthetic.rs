@@ -65,7 +65,7 @@ fn io_run(m: RunMeta, start_ms: f64, latency_ms: f64, ready_ms: f64) -> Run {
     let mut end = start;
     for lane in 0..lanes_n {
         let mut t = start + 0.1;
-        let mut l = Lane::named(runwait::trace::default_lane_name(m.lane_kind, lane));
+        let mut l = Lane::new(runwait::trace::LaneId::numbered(m.lane_kind, lane));
         if m.lane_kind == LaneKind::Process {
             l.spans.push(span(None, State::Run, t, t + 3.0));
             t += 3.2;
@@ -144,7 +144,10 @@ pub fn big_trace(panels: usize, lanes: usize, spans_per_lane: usize) -> Trace {
             LaneKind::Thread,
         ));
         for lane in 0..lanes {
-            let mut l = Lane::named(format!("thread {}", lane + 1));
+            let mut l = Lane::new(runwait::trace::LaneId::numbered(
+                LaneKind::Thread,
+                lane as u32,
+            ));
             let offset = (lane % 7) as u64 * 100_000;
             for i in 0..spans_per_lane as u64 {
                 let state = [State::Run, State::Wait, State::Ready][(i % 3) as usize];

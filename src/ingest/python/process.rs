@@ -8,7 +8,9 @@ use super::classify::{classify, Doing, GilFutexes, Seen, SYSCALLS_KNOWN};
 use super::procfs;
 use crate::instrument::probe::{read_waited, CpuWait};
 use crate::instrument::{Clock, Mark, Msg, Record, Sink};
-use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled, State, Strength};
+use crate::trace::{
+    LaneId, LaneKind, Origin, ProcessId, Reason, RunMeta, Sampled, State, Strength,
+};
 use py_spy::{PythonSpy, StackTrace};
 use std::collections::HashMap;
 use std::fs::File;
@@ -249,7 +251,8 @@ impl Process {
         let place = where_now(thread, trace, doing);
         if name.is_some() && name != thread.name {
             thread.name = name.clone();
-            self.name_lane(lane, name.unwrap_or_default());
+            let id = thread_id(self.pid, lane, thread.tid, name);
+            self.name_lane(lane, id);
         }
         if changed {
             let mark = match doing.state {
@@ -300,11 +303,9 @@ impl Process {
             },
         );
         // py-spy names threads from `threading`; without it, the main thread is still known.
-        let name = match tid {
-            Some(tid) if tid == self.pid => "MainThread".to_string(),
-            _ => format!("thread {}", lane + 1),
-        };
-        self.name_lane(lane, name);
+        let name = (tid == Some(self.pid)).then(|| "MainThread".to_string());
+        let id = thread_id(self.pid, lane, tid, name);
+        self.name_lane(lane, id);
         self.meta.workers = self.threads.len() as u32;
         self.sink.send_surely(Msg::Meta {
             run: self.run,
@@ -320,11 +321,11 @@ impl Process {
         lane
     }
 
-    fn name_lane(&self, lane: u32, name: String) {
-        self.sink.send_surely(Msg::LaneName {
+    fn name_lane(&self, lane: u32, id: LaneId) {
+        self.sink.send_surely(Msg::LaneId {
             run: self.run,
             lane,
-            name,
+            id,
         });
     }
 
@@ -335,7 +336,8 @@ impl Process {
         }
         let lane = self.new_lane();
         self.tasks.insert(task, lane);
-        self.name_lane(lane, format!("task {task}"));
+        let number = u32::try_from(task).unwrap_or(u32::MAX);
+        self.name_lane(lane, LaneId::numbered(LaneKind::Task, number));
         self.sink.send_surely(Msg::Meta {
             run: self.run,
             meta: Box::new(self.meta.clone()),
@@ -346,12 +348,25 @@ impl Process {
     /// An asyncio task's name, as the probe says it (`Task-3 fetch`).
     pub fn name_task(&mut self, task: u64, name: &str) {
         let lane = self.task_lane(task);
-        self.name_lane(lane, name.to_string());
+        let number = u32::try_from(task).unwrap_or(u32::MAX);
+        self.name_lane(lane, LaneId::named(LaneKind::Task, number, name));
     }
 
     /// A task's state change, reported by the probe at `t_ns`.
     pub fn task_mark(&self, lane: u32, t_ns: u64, mark: Mark, reason: Option<Reason>) {
         self.mark(t_ns, lane, mark, reason);
+    }
+}
+
+/// Thread `lane` of process `pid`: its OS thread id, and its Python name once known (until
+/// then, `thread N`).
+fn thread_id(pid: u32, lane: u32, tid: Option<u32>, name: Option<String>) -> LaneId {
+    LaneId {
+        kind: LaneKind::Thread,
+        number: lane + 1,
+        process: Some(ProcessId { number: 0, pid }),
+        name,
+        tid: tid.map(u64::from),
     }
 }
 

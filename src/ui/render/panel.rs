@@ -6,7 +6,7 @@ use super::super::layout::{grouped_lanes, panel_split, TIGHT_PANEL_ROWS};
 use super::super::playhead::{Motion, Window};
 use super::{cell_style, playhead_style};
 use crate::present::glyph::{event_glyph, event_style};
-use crate::present::words::{fit_name, fit_names, lane_name, lane_order, without_note};
+use crate::present::words::{fit_labels, lane_order, Label};
 use crate::present::{caption, queue_glyph, title};
 use crate::trace::{Cell, Lane, Run};
 use ratatui::buffer::Buffer;
@@ -67,8 +67,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
         .iter()
         .map(|group| order[group.clone()].iter().map(|&l| &lanes[l]).collect())
         .collect();
-    let names: Vec<String> = rows_lanes.iter().map(|n| group_name(r, n)).collect();
-    let names = fit_names(&names, g.label_w);
+    let labels: Vec<Label> = rows_lanes.iter().map(|n| Label::of_group(r, n)).collect();
+    let names = fit_labels(&labels, g.label_w);
     for (i, (group, named)) in groups.iter().zip(&rows_lanes).enumerate() {
         let y = area.y + 1 + i as u16;
         let shown = &order[group.clone()];
@@ -142,7 +142,7 @@ fn render_events(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, sho
 /// A queue's row: its length per cell.
 fn render_queue(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, q: usize) {
     let name = format!("{} queue", r.meta.queues[q].name);
-    g.label(buf, y, &fit_name(&name, g.label_w));
+    g.label(buf, y, &Label::plain(&name).fit(g.label_w, false));
     let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
     let cells = r.queue_cells(q, from, g.window.ns_per_col, g.cols, app.now_ns);
     for (c, len) in cells.into_iter().enumerate() {
@@ -192,44 +192,6 @@ pub fn rows_of(
 
 fn grouped(groups: &[std::ops::Range<usize>]) -> bool {
     groups.iter().any(|g| g.len() > 1)
-}
-
-/// "grill · thread 3", or for a group "task 0–24" or "maker · thread 1,3" (named alike but for
-/// their numbers, a pid left out; the role when they share one), else "MainThread +21 more".
-fn group_name(run: &Run, lanes: &[&Lane]) -> String {
-    let [first, ..] = lanes else {
-        return String::new();
-    };
-    if lanes.len() == 1 {
-        return lane_name(run, first).into_owned();
-    }
-    let split: Option<Vec<(&str, u32)>> = lanes
-        .iter()
-        .map(|l| {
-            let (head, tail) = without_note(&l.name).rsplit_once(' ')?;
-            Some((head, tail.parse().ok()?))
-        })
-        .collect();
-    let split = split.filter(|s| s.iter().all(|(h, _)| *h == s[0].0));
-    let mut numbers: Vec<u32> = split.iter().flatten().map(|(_, n)| *n).collect();
-    numbers.sort_unstable();
-    numbers.dedup();
-    // Named alike but for numbers, each its own ("worker 2" and "worker 2 (5)" are not).
-    let Some(split) = split.filter(|_| numbers.len() == lanes.len()) else {
-        return format!("{} +{} more", without_note(&first.name), lanes.len() - 1);
-    };
-    let (lo, hi) = (numbers[0], numbers[numbers.len() - 1]);
-    let numbered = match numbers.len() {
-        2 if hi - lo > 1 => format!("{lo},{hi}"),
-        _ => format!("{lo}–{hi}"),
-    };
-    let role = first
-        .role()
-        .filter(|&r| lanes.iter().all(|l| l.role() == Some(r)));
-    match role.and_then(|r| run.meta.roles.get(r)) {
-        Some(role) => format!("{} · {} {numbered}", role.name, split[0].0),
-        None => format!("{} {numbered}", split[0].0),
-    }
 }
 
 /// A group of lanes in one row: see [`Cell::merge`].
@@ -331,47 +293,7 @@ mod tests {
     }
 
     #[test]
-    fn group_names_and_merging() {
-        let lanes = [
-            Lane::named("task 0"),
-            Lane::named("task 1"),
-            Lane::named("task 24"),
-        ];
-        let run = Run::new(crate::trace::RunMeta::default());
-        assert_eq!(
-            group_name(&run, &[&lanes[0], &lanes[1], &lanes[2]]),
-            "task 0–24"
-        );
-        let workers = [
-            Lane::named("process 1 (pid 41)"),
-            Lane::named("process 3 (pid 43)"),
-            Lane::named("process 2 (pid 42)"),
-        ];
-        let all: Vec<&Lane> = workers.iter().collect();
-        assert_eq!(group_name(&run, &all), "process 1–3");
-        assert_eq!(group_name(&run, &all[..2]), "process 1,3");
-        let twins = [Lane::named("worker 2"), Lane::named("worker 2 (5)")];
-        assert_eq!(
-            group_name(&run, &[&twins[0], &twins[1]]),
-            "worker 2 +1 more"
-        );
-        let mut makers = Run::new(crate::trace::RunMeta::default());
-        makers.meta.roles.push(crate::trace::Role {
-            name: "maker".into(),
-            first: 0,
-            count: 2,
-        });
-        let mut two = [Lane::named("thread 1"), Lane::named("thread 3")];
-        two.iter_mut().for_each(|l| l.note_role(Some(0)));
-        assert_eq!(
-            group_name(&makers, &[&two[0], &two[1]]),
-            "maker · thread 1,3"
-        );
-        let real = [Lane::named("MainThread"), Lane::named("Task-3 fetch")];
-        assert_eq!(
-            group_name(&run, &[&real[0], &real[1]]),
-            "MainThread +1 more"
-        );
+    fn merging() {
         let c = |run, state: Option<State>| Cell {
             run,
             rest: state.map(|state| crate::trace::Doing {
