@@ -27,7 +27,15 @@ pub fn main() -> i32 {
     STDOUT_CLOSED.store(stdout_was_closed(), Ordering::Relaxed);
     // Requests take sockets: as many as the system allows this process.
     crate::workload::raise_fd_limit();
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    match crate::cli::Internal::of(&args) {
+        Some(crate::cli::Internal::Worker) => return crate::exec::process::worker_main(),
+        Some(crate::cli::Internal::Watchdog { group, dir }) => {
+            return crate::ingest::python::watchdog_main(group, &dir)
+        }
+        None => {}
+    }
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => return clap_exit(e),
     };
@@ -37,7 +45,6 @@ pub fn main() -> i32 {
         }
     }
     let result = match cli.command {
-        Some(Command::Worker) => return crate::exec::process::worker_main(),
         Some(Command::List) => list().map(|()| 0),
         Some(Command::Run(args)) => run(args),
         Some(Command::Replay(args)) => replay(args),
@@ -45,9 +52,15 @@ pub fn main() -> i32 {
         Some(Command::Export(args)) => export(args).map(|()| 0),
         Some(Command::Py(args)) => py(args.command, &args.sampling, &args.output),
         Some(Command::Attach(args)) => attach(args.pid, &args.sampling, &args.output),
-        Some(Command::Watchdog { group, dir }) => {
-            return crate::ingest::python::watchdog_main(group, &dir)
+        Some(Command::Completions { shell }) => {
+            write_stdout(&String::from_utf8_lossy(&crate::cli::completions(shell))).map(|()| 0)
         }
+        Some(Command::Man) => crate::cli::man_page()
+            .map_err(|e| Error::Io {
+                what: "cannot make the man page".into(),
+                source: e,
+            })
+            .and_then(|page| write_stdout(&String::from_utf8_lossy(&page)).map(|()| 0)),
         None => run(RunArgs {
             scenario: "io".into(),
             ..default_run_args()

@@ -3,7 +3,7 @@
 use crate::exec::ExecSpec;
 use crate::ingest::python::{DEFAULT_HZ, MAX_HZ};
 use crate::trace::limits::{HOUR_MS, MAX_FILE_BYTES, MAX_SIZE, MAX_TASKS};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -19,6 +19,20 @@ pub struct Cli {
     /// Write logs to FILE (filtered by RUST_LOG, default info); without it nothing is logged.
     #[arg(long, global = true, value_name = "FILE")]
     pub log: Option<PathBuf>,
+}
+
+/// A completion script for `shell`, from the same definitions as the command line.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "runwait", &mut out);
+    out
+}
+
+/// The man page (roff), from the same definitions as the command line.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    Ok(out)
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,10 +53,36 @@ pub enum Command {
     Py(PyArgs),
     /// Draw a running Python program's threads live, sampled; it is never stopped.
     Attach(AttachArgs),
-    #[command(name = "__worker", hide = true)]
+    /// Print a completion script for a shell (`runwait completions bash >
+    /// ~/.local/share/bash-completion/completions/runwait`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print runwait's man page (`runwait man > runwait.1; man -l runwait.1`).
+    Man,
+}
+
+/// What runwait starts itself as, not a command of people's (so never in the help, the
+/// completions or the man page): `__worker` (a worker process) and `__watchdog GROUP DIR`
+/// (watching a Python program it started).
+pub enum Internal {
     Worker,
-    #[command(name = "__watchdog", hide = true)]
     Watchdog { group: u32, dir: PathBuf },
+}
+
+impl Internal {
+    /// What `args` (the whole command line) start, if it is one of these.
+    pub fn of(args: &[std::ffi::OsString]) -> Option<Internal> {
+        match args.get(1)?.to_str()? {
+            "__worker" => Some(Internal::Worker),
+            "__watchdog" => Some(Internal::Watchdog {
+                group: args.get(2)?.to_str()?.parse().ok()?,
+                dir: PathBuf::from(args.get(3)?),
+            }),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Args, Default)]
