@@ -74,7 +74,11 @@ impl Plan {
             if let Some(spec) = runs.iter().find(|s| !s.executor.takes_arrivals()) {
                 return Err(Error::BadExecutor {
                     spec: spec.executor.name().to_string(),
-                    why: "it starts every task at once, and this lesson's tasks arrive over time (arrive_ms): use sync, threads, process or cloud".into(),
+                    why: format!(
+                        "it starts every task at once, and this lesson's tasks arrive over time \
+                         (arrive_ms): use {}",
+                        crate::exec::names_of(|e| e.takes_arrivals())
+                    ),
                 });
             }
         }
