@@ -20,7 +20,7 @@
 //!    pool of threads); and, as they are true of it, `max_workers`, `variants`, `takes_arrivals`,
 //!    `shares_memory`, `gil` (under the emulated GIL: the executor that is the same pool
 //!    without it), `count_is_limit` and `python_model`.
-//! 2. `pub mod green;` below, and `&green::Green,` in [`BUILTIN`] (`registry.rs`).
+//! 2. `pub mod green;` below, and `&super::green::Green,` in [`BUILTIN`] (`registry.rs`).
 //!
 //! That is all: the command line, lesson files, the UI and its what-if form, `--cpython`, the
 //! verdict, the text, JSON and SVG learn of it through the registry, its trait and its runs'

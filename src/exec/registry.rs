@@ -3,20 +3,19 @@
 
 use super::executor::{ExecSpec, Executor, Gil};
 use super::variant::Variant;
-use super::{cloud, event_loop, free_threads, process, rayon_pool, sync, threads};
 use crate::error::Error;
 use std::str::FromStr;
 use std::sync::RwLock;
 
 /// Every executor runwait has, in the order the help lists them.
 pub static BUILTIN: &[&dyn Executor] = &[
-    &sync::Sequential,
-    &threads::Threads,
-    &free_threads::FreeThreads,
-    &event_loop::Async,
-    &process::Processes,
-    &rayon_pool::Rayon,
-    &cloud::Cloud,
+    &super::sync::Sequential,
+    &super::threads::Threads,
+    &super::free_threads::FreeThreads,
+    &super::event_loop::Async,
+    &super::process::Processes,
+    &super::rayon_pool::Rayon,
+    &super::cloud::Cloud,
 ];
 
 /// Executors added at run time (a test's own).
