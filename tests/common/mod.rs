@@ -4,7 +4,7 @@
 use runwait::exec::{Env, ExecSpec};
 use runwait::lab::scenario::{self, Scenario};
 use runwait::lab::{Lab, Options, Order, Plan};
-use runwait::trace::{Run, State, Trace};
+use runwait::trace::{LaneKind, Run, State, Trace};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -102,8 +102,10 @@ pub fn by_executor<'a>(trace: &'a Trace, label: &str) -> &'a Run {
 pub fn assert_lanes_well_formed(run: &Run) {
     let (start, end) = (run.start_ns.unwrap(), run.end_ns.unwrap());
     // The recorder moves a mark stamped before its lane's previous one; within one process
-    // that must never happen, across the worker pipe only within the clock alignment.
-    if run.meta.executor == "process" {
+    // that must never happen, across the worker pipe (a worker process's lane, a cloud
+    // instance's) only within the clock alignment.
+    let across_pipes = [LaneKind::Process, LaneKind::Instance].contains(&run.meta.lane_kind);
+    if across_pipes {
         assert!(
             run.max_reorder_ns < 1_000_000,
             "{}: reordered by {} ns",
