@@ -174,4 +174,23 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn the_gil_twins_and_the_lists_come_from_the_registry() {
+        let name = |e: Option<&'static dyn Executor>| e.map(|e| e.name());
+        let threads = find("threads").unwrap();
+        let free = find("free-threads").unwrap();
+        assert_eq!(name(with_gil(threads, false)), Some("free-threads"));
+        assert_eq!(name(with_gil(threads, true)), Some("threads"));
+        assert_eq!(
+            name(with_gil(free, true)),
+            Some("threads"),
+            "the one naming it"
+        );
+        assert_eq!(name(with_gil(find("rayon").unwrap(), true)), None);
+        assert_eq!(
+            names_of(|e| e.takes_arrivals()),
+            "sync, threads, free-threads, process or cloud"
+        );
+    }
 }

@@ -1,5 +1,5 @@
 //! `threads`: a pool of N OS threads fed from one queue (ThreadPoolExecutor) sharing an
-//! emulated CPython GIL ([`Gil`]): one runs at a time, the others wait for it (`ready`).
+//! emulated CPython GIL ([`Emulated`]): one runs at a time, the others wait for it (`ready`).
 
 use super::free_threads::FreeThreads;
 use super::gil::Gil as Emulated;
