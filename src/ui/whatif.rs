@@ -296,9 +296,17 @@ fn set_number(o: &mut Options, what: Setting, n: u64) {
 }
 
 /// A pool of threads with the GIL or without (`None`: as it is): its GIL twin, the same pool
-/// the other way ([`crate::exec::with_gil`]).
+/// the other way ([`crate::exec::with_gil`]), if the twin takes the run's variant and count.
 fn with_gil(spec: ExecSpec, gil: Option<bool>) -> ExecSpec {
-    let twin = gil.and_then(|on| crate::exec::with_gil(spec.executor, on));
+    let takes = |e: &&'static dyn crate::exec::Executor| {
+        spec.variant.is_none_or(|v| e.variants().contains(&v))
+            && spec
+                .workers
+                .is_none_or(|n| e.max_workers().is_some_and(|most| n <= most))
+    };
+    let twin = gil
+        .and_then(|on| crate::exec::with_gil(spec.executor, on))
+        .filter(takes);
     match twin {
         Some(executor) => ExecSpec { executor, ..spec },
         None => spec,
