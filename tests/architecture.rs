@@ -1,6 +1,6 @@
 //! The shape of the code, checked: dependencies point one way (every module of `src/` uses only
-//! modules below it in [`LAYERS`], and the files inside a module form no cycle), and no function
-//! grows past [`MAX_FN_LINES`]. Read from the source text, so `cargo test` keeps the layout true.
+//! modules below it in [`LAYERS`], and no files form a cycle: each file is a node, a `mod.rs`
+//! and the files of nested folders included), and no function grows past [`MAX_FN_LINES`]. Read from the source text, so `cargo test` keeps the layout true.
 //!
 //! `cargo test --test architecture -- --nocapture` prints the figures (functions' median and
 //! longest, each module's dependencies).
@@ -42,21 +42,27 @@ fn sources() -> Vec<Source> {
     files
         .into_iter()
         .map(|path| {
-            let rel = path.strip_prefix(&root).unwrap().with_extension("");
-            let mut module: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            if matches!(
-                module.last().map(String::as_str),
-                Some("mod" | "lib" | "main")
-            ) {
-                module.pop();
-            }
             let text = std::fs::read_to_string(&path).unwrap();
-            Source { module, path, text }
+            source(path.strip_prefix(&root).unwrap(), text)
         })
         .collect()
+}
+
+/// A file of `src/`, by its path there.
+fn source(rel: &Path, text: String) -> Source {
+    let mut module: Vec<String> = rel
+        .with_extension("")
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if matches!(
+        module.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        module.pop();
+    }
+    let path = rel.to_path_buf();
+    Source { module, path, text }
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
@@ -85,65 +91,6 @@ fn ident_at(s: &str) -> &str {
     &s[..end]
 }
 
-/// Every module path a file names: `crate::a::b`, `super::x`, `crate::{a, b::c}`, as absolute
-/// paths (the first two segments at most, enough to know the module).
-fn references(src: &Source) -> BTreeSet<Vec<String>> {
-    let mut out = BTreeSet::new();
-    for line in src.text.lines().map(code) {
-        let mut rest = line;
-        while let Some(i) = [rest.find("crate::"), rest.find("super::")]
-            .into_iter()
-            .flatten()
-            .min()
-        {
-            let at = &rest[i..];
-            let base = resolve_base(src, at);
-            let mut after = at.strip_prefix("crate::").unwrap_or(at);
-            while let Some(a) = after.strip_prefix("super::") {
-                after = a;
-            }
-            if let Some(group) = after.strip_prefix('{') {
-                let inner = &group[..group.find('}').unwrap_or(group.len())];
-                for item in inner.split(',') {
-                    let name = ident_at(item.trim());
-                    if !name.is_empty() && name != "self" {
-                        out.insert(join(&base, name));
-                    }
-                }
-            } else {
-                let first = ident_at(after);
-                let second = after
-                    .strip_prefix(first)
-                    .and_then(|s| s.strip_prefix("::"))
-                    .map(ident_at)
-                    .unwrap_or("");
-                let mut path = join(&base, first);
-                if !second.is_empty() {
-                    path.push(second.to_string());
-                }
-                out.insert(path);
-            }
-            rest = &rest[i + 7..];
-        }
-    }
-    out
-}
-
-/// The module `crate::` or a chain of `super::` at the start of `s` stands for.
-fn resolve_base(src: &Source, s: &str) -> Vec<String> {
-    if s.starts_with("crate::") {
-        return Vec::new();
-    }
-    // Each `super` is one module up from the file's own.
-    let mut base = src.module.clone();
-    let mut s = s;
-    while let Some(rest) = s.strip_prefix("super::") {
-        base.pop();
-        s = rest;
-    }
-    base
-}
-
 fn join(base: &[String], name: &str) -> Vec<String> {
     let mut path = base.to_vec();
     path.push(name.to_string());
@@ -160,12 +107,13 @@ fn top_level_edges(sources: &[Source]) -> BTreeMap<String, BTreeSet<String>> {
         .iter()
         .filter_map(|s| s.module.first().cloned())
         .collect();
+    let modules: BTreeSet<Vec<String>> = sources.iter().map(|s| s.module.clone()).collect();
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for src in sources {
         let Some(from) = src.module.first() else {
             continue;
         };
-        for to in references(src) {
+        for to in paths(src, &modules, true) {
             if let Some(top) = to.first().filter(|t| tops.contains(*t) && *t != from) {
                 edges.entry(from.clone()).or_default().insert(top.clone());
             }
@@ -198,49 +146,351 @@ fn every_module_uses_only_the_layers_below_it() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// Within each top-level module, its files (second-level modules) form no cycle.
+/// No two files of `src/` depend on each other, directly or through others: each file is a
+/// node (a folder's `mod.rs` one of its own, the files of nested folders such as `ui/render/`
+/// each theirs), and a file depends on the file that defines what it names. A name a `mod.rs`
+/// only re-exports (`pub use ctx::Env`) is the defining file's, so a file using
+/// `super::Env` depends on `ctx.rs`, not on `mod.rs`.
 #[test]
-fn no_module_cycle_inside_a_module() {
-    let sources = sources();
-    let mut graph: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+fn no_cycle_among_files() {
+    let cycles = cycles(&sources());
+    assert!(
+        cycles.is_empty(),
+        "files in an import cycle (each line one cycle):\n{}",
+        cycles.join("\n")
+    );
+}
+
+/// The checker itself, on made-up files: a child using an item its `mod.rs` defines while the
+/// `mod.rs`'s code uses the child is a cycle; so are two files of a nested folder naming each other
+/// (across lines, in a group); a re-export and a test module's `use super::*` are not.
+#[test]
+fn the_cycle_check_finds_made_up_cycles() {
+    let made = |files: &[(&str, &str)]| -> Vec<Source> {
+        files
+            .iter()
+            .map(|(path, text)| source(Path::new(path), text.to_string()))
+            .collect()
+    };
+    let fine = made(&[
+        ("a/mod.rs", "pub mod b;\npub mod c;\npub use b::B;\npub use c::C;\n"),
+        (
+            "a/b.rs",
+            "use super::C;\npub struct B;\n#[cfg(test)]\nmod tests {\n    use super::*;\n    use crate::a::B;\n}\n",
+        ),
+        ("a/c.rs", "pub struct C;\n"),
+        ("x/mod.rs", "pub mod y;\n"),
+        ("x/y/mod.rs", "pub mod p;\npub mod q;\n"),
+        ("x/y/p.rs", "use super::q::Q;\npub struct P;\n"),
+        ("x/y/q.rs", "pub struct Q;\nfn f() -> crate::a::B { todo!() }\n"),
+    ]);
+    assert_eq!(cycles(&fine), Vec::<String>::new());
+    let parent = made(&[
+        (
+            "a/mod.rs",
+            "pub mod b;\npub use b::B;\npub struct A;\npub fn a() -> b::B {\n    todo!()\n}\n",
+        ),
+        ("a/b.rs", "use super::{\n    A,\n};\npub struct B;\n"),
+    ]);
+    assert_eq!(cycles(&parent), ["a ⇄ a::b"]);
+    let nested = made(&[
+        ("x/mod.rs", "pub mod y;\n"),
+        ("x/y/mod.rs", "pub mod p;\npub mod q;\npub mod r;\n"),
+        ("x/y/p.rs", "use super::q::Q;\npub struct P;\n"),
+        ("x/y/q.rs", "pub struct Q(crate::x::y::r::R);\n"),
+        ("x/y/r.rs", "pub struct R(Box<super::p::P>);\n"),
+    ]);
+    assert_eq!(cycles(&nested), ["x::y::p ⇄ x::y::q ⇄ x::y::r"]);
+}
+
+/// The cycles among `sources`' files: each a line of the files in it, ` ⇄ ` between.
+fn cycles(sources: &[Source]) -> Vec<String> {
+    let graph = file_graph(sources);
+    let nodes: Vec<&Vec<String>> = graph.keys().collect();
+    // A file is in a cycle with every file it reaches that reaches it back.
+    let reach = |from: &Vec<String>| {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&Vec<String>> = graph[from].iter().collect();
+        while let Some(node) = stack.pop() {
+            if seen.insert(node.clone()) {
+                stack.extend(graph.get(node).into_iter().flatten());
+            }
+        }
+        seen
+    };
+    let reached: BTreeMap<&Vec<String>, BTreeSet<Vec<String>>> =
+        nodes.iter().map(|n| (*n, reach(n))).collect();
+    let mut found = BTreeSet::new();
+    for node in &nodes {
+        let together: Vec<String> = nodes
+            .iter()
+            .filter(|other| reached[node].contains(**other) && reached[**other].contains(*node))
+            .map(|n| n.join("::"))
+            .collect();
+        if together.len() > 1 {
+            found.insert(together.join(" ⇄ "));
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// Which files each file depends on (by module path; the crate roots left out).
+fn file_graph(sources: &[Source]) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
+    let sources: Vec<&Source> = sources.iter().filter(|s| !s.module.is_empty()).collect();
+    let modules: BTreeSet<Vec<String>> = sources.iter().map(|s| s.module.clone()).collect();
+    let uses: BTreeMap<Vec<String>, BTreeMap<String, Option<Vec<String>>>> = sources
+        .iter()
+        .map(|s| (s.module.clone(), names_used(s, &modules)))
+        .collect();
+    let mut graph = BTreeMap::new();
     for src in &sources {
-        if src.module.len() < 2 {
+        let tos: BTreeSet<Vec<String>> = paths(src, &modules, false)
+            .into_iter()
+            .filter_map(|p| defining_file(&p, &modules, &uses, 0))
+            .filter(|to| *to != src.module)
+            .collect();
+        graph.insert(src.module.clone(), tos);
+    }
+    graph
+}
+
+/// The file that defines what the absolute path `path` names: the longest module it starts
+/// with, or, if that module only imports the next name, the file that defines that. `None`:
+/// outside the crate.
+fn defining_file(
+    path: &[String],
+    modules: &BTreeSet<Vec<String>>,
+    uses: &BTreeMap<Vec<String>, BTreeMap<String, Option<Vec<String>>>>,
+    depth: usize,
+) -> Option<Vec<String>> {
+    let k = (1..=path.len())
+        .rev()
+        .find(|&k| modules.contains(&path[..k]))?;
+    let module = path[..k].to_vec();
+    let Some(name) = path.get(k) else {
+        return Some(module);
+    };
+    match uses.get(&module).and_then(|u| u.get(name)) {
+        Some(Some(target)) if depth < 16 => {
+            let mut to = target.clone();
+            to.extend_from_slice(&path[k + 1..]);
+            defining_file(&to, modules, uses, depth + 1)
+        }
+        Some(_) => None,
+        None => Some(module),
+    }
+}
+
+/// The names a file's `use` declarations bind, to the absolute path each stands for (`None`:
+/// outside the crate).
+fn names_used(
+    src: &Source,
+    modules: &BTreeSet<Vec<String>>,
+) -> BTreeMap<String, Option<Vec<String>>> {
+    let (text, depths) = code_of(src);
+    let mut out = BTreeMap::new();
+    let mut at = 0;
+    while let Some(i) = text[at..].find("use ") {
+        let i = at + i;
+        at = i + 4;
+        let before = text[..i].trim_end();
+        let starts = before.is_empty()
+            || [";", "{", "}", "]", "pub", "pub(crate)", "pub(super)"]
+                .iter()
+                .any(|e| before.ends_with(e));
+        if !starts || (i > 0 && is_ident(text[..i].chars().last().unwrap())) {
             continue;
         }
-        let from = src.module[..2].to_vec();
-        for to in references(src) {
-            if to.len() >= 2 && to[0] == from[0] && to[..2] != from[..] {
-                graph
-                    .entry(from.clone())
-                    .or_default()
-                    .insert(to[..2].to_vec());
+        let depth = depth_at(&text, &depths, i);
+        let mut j = i + 4;
+        for (raw, alias) in tree(&text, &mut j, Vec::new()) {
+            let Some(name) = alias.or_else(|| raw.last().cloned()) else {
+                continue;
+            };
+            if name != "*" && name != "_" {
+                out.insert(name, absolute(src, depth, &raw, modules));
             }
         }
     }
-    // Keep only edges to modules that exist as files or folders.
-    let known: BTreeSet<Vec<String>> = sources
-        .iter()
-        .filter(|s| s.module.len() >= 2)
-        .map(|s| s.module[..2].to_vec())
-        .collect();
-    for tos in graph.values_mut() {
-        tos.retain(|t| known.contains(t));
+    out
+}
+
+/// Every path a file names (`crate::a::b`, `super::x`, `self::y`, a child module's `c::d`,
+/// groups `{a, b::c}` over several lines), as absolute paths; its re-exports (`pub use`) only
+/// if `reexports` (between files they are not the file's own use: whoever names them through
+/// it is counted as naming the file that defines them).
+fn paths(src: &Source, modules: &BTreeSet<Vec<String>>, reexports: bool) -> Vec<Vec<String>> {
+    let (mut text, depths) = code_of(src);
+    if !reexports {
+        blank_reexports(&mut text);
     }
-    let mut cycles = Vec::new();
-    for start in graph.keys() {
-        let mut seen = BTreeSet::new();
-        let mut stack: Vec<Vec<String>> = graph[start].iter().cloned().collect();
-        while let Some(node) = stack.pop() {
-            if &node == start {
-                cycles.push(start.join("::"));
-                break;
-            }
-            if seen.insert(node.clone()) {
-                stack.extend(graph.get(&node).into_iter().flatten().cloned());
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        let before = text[..i].chars().next_back();
+        let fresh = before.is_none_or(|b| !(is_ident(b) || b == ':'));
+        if !(fresh && (c.is_alphabetic() || c == '_')) {
+            i += c.len_utf8();
+            continue;
+        }
+        let name = ident_at(&text[i..]);
+        if !text[i + name.len()..].starts_with("::") {
+            i += name.len();
+            continue;
+        }
+        let depth = depth_at(&text, &depths, i);
+        let mut j = i;
+        for (raw, _) in tree(&text, &mut j, Vec::new()) {
+            out.extend(absolute(src, depth, &raw, modules));
+        }
+        i = j.max(i + name.len());
+    }
+    out
+}
+
+/// A path or a tree of them (`a::{b, c::d as e, self, *}`) at `text[*i..]`: each leaf's
+/// segments (after `prefix`) and the name it is bound to with `as`.
+fn tree(text: &str, i: &mut usize, prefix: Vec<String>) -> Vec<(Vec<String>, Option<String>)> {
+    let skip = |i: &mut usize| {
+        while text[*i..].starts_with(char::is_whitespace) {
+            *i += text[*i..].chars().next().map_or(1, char::len_utf8);
+        }
+    };
+    let mut path = prefix;
+    loop {
+        skip(i);
+        let rest = &text[*i..];
+        if rest.starts_with('{') {
+            *i += 1;
+            let mut leaves = Vec::new();
+            loop {
+                skip(i);
+                match text[*i..].chars().next() {
+                    None => return leaves,
+                    Some('}') => {
+                        *i += 1;
+                        return leaves;
+                    }
+                    Some(',') => *i += 1,
+                    Some(_) => {
+                        let before = *i;
+                        leaves.extend(tree(text, i, path.clone()));
+                        if *i == before {
+                            *i += text[*i..].chars().next().map_or(1, char::len_utf8);
+                        }
+                    }
+                }
             }
         }
+        if rest.starts_with('*') {
+            *i += 1;
+            path.push("*".into());
+            return vec![(path, None)];
+        }
+        let name = ident_at(rest);
+        if name.is_empty() {
+            return vec![(path, None)];
+        }
+        *i += name.len();
+        if name != "self" || path.is_empty() {
+            path.push(name.to_string());
+        }
+        if text[*i..].starts_with("::") {
+            *i += 2;
+            continue;
+        }
+        skip(i);
+        let alias = text[*i..].strip_prefix("as ").map(|r| {
+            let r = r.trim_start();
+            *i = text.len() - r.len() + ident_at(r).len();
+            ident_at(r).to_string()
+        });
+        return vec![(path, alias)];
     }
-    assert!(cycles.is_empty(), "modules in an import cycle: {cycles:?}");
+}
+
+/// `raw`, as written in `src` at inline-module depth `depth`, as an absolute path; `None` if
+/// it is outside the crate (`std::...`) or a local item's (`Self::new`).
+fn absolute(
+    src: &Source,
+    depth: usize,
+    raw: &[String],
+    modules: &BTreeSet<Vec<String>>,
+) -> Option<Vec<String>> {
+    let raw: Vec<String> = raw.iter().filter(|s| *s != "*").cloned().collect();
+    let first = raw.first()?;
+    let mut base = src.module.clone();
+    let rest = match first.as_str() {
+        "crate" => {
+            base.clear();
+            &raw[1..]
+        }
+        "self" => &raw[1..],
+        "super" => {
+            let ups = raw.iter().take_while(|s| *s == "super").count();
+            // Inside an inline module (`mod tests`), the first `super`s come back to the file.
+            for _ in 0..ups.saturating_sub(depth) {
+                base.pop();
+            }
+            &raw[ups..]
+        }
+        child if depth == 0 && modules.contains(&join(&base, child)) => &raw[..],
+        _ => return None,
+    };
+    base.extend_from_slice(rest);
+    Some(base)
+}
+
+/// `pub use ...;` statements as spaces (the text's length and lines kept).
+fn blank_reexports(text: &mut String) {
+    for head in ["pub use ", "pub(crate) use ", "pub(super) use "] {
+        while let Some(start) = text.find(head) {
+            let end = text[start..]
+                .find(';')
+                .map_or(text.len(), |e| start + e + 1);
+            let blank: String = text[start..end]
+                .chars()
+                .map(|c| if c == '\n' { c } else { ' ' })
+                .collect();
+            text.replace_range(start..end, &blank);
+        }
+    }
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// A file's code (comments left out) as one text, and where each of its lines starts with
+/// how deep in inline modules (`mod tests { ... }`) it is.
+fn code_of(src: &Source) -> (String, Vec<(usize, usize)>) {
+    let mut text = String::new();
+    let mut depths = Vec::new();
+    let mut open: Vec<String> = Vec::new();
+    for line in src.text.lines() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        if open.last().is_some_and(|end| line.trim_end() == end) {
+            open.pop();
+        }
+        depths.push((text.len(), open.len()));
+        let opens = trimmed
+            .strip_prefix("pub ")
+            .unwrap_or(trimmed)
+            .strip_prefix("mod ")
+            .is_some_and(|r| r.trim_end().ends_with('{'));
+        if opens {
+            open.push(format!("{indent}}}"));
+        }
+        text.push_str(code(line));
+        text.push('\n');
+    }
+    (text, depths)
+}
+
+fn depth_at(_text: &str, depths: &[(usize, usize)], at: usize) -> usize {
+    let line = depths.partition_point(|(start, _)| *start <= at);
+    depths[line.saturating_sub(1)].1
 }
 
 /// Each function's length in lines, from its `fn` line to the closing brace rustfmt puts at

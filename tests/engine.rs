@@ -1,5 +1,6 @@
 //! The engine with no terminal: real runs of small workloads, checked against the trace
-//! invariants and the lessons' shapes (generous bounds: shapes, not benchmarks).
+//! invariants and the lessons' shapes (generous bounds: shapes, not benchmarks). A test that
+//! runs or times work holds the machine from its start to its last assertion ([`take_machine`]).
 
 mod common;
 
@@ -9,6 +10,8 @@ use runwait::trace::{file, Reason, State};
 
 #[test]
 fn io_runs_keep_every_invariant_and_show_the_lesson() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     let trace = run("io", "sync,threads:4,async,process:2", |o| {
         o.tasks = Some(12);
         o.latency_ms = Some(50);
@@ -48,6 +51,8 @@ fn io_runs_keep_every_invariant_and_show_the_lesson() {
 
 #[test]
 fn async_tasks_start_ready_and_go_wait_ready_run_after_a_response() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     let trace = run("io", "async", |o| {
         o.tasks = Some(8);
         o.latency_ms = Some(30);
@@ -74,6 +79,8 @@ fn async_tasks_start_ready_and_go_wait_ready_run_after_a_response() {
 
 #[test]
 fn cpu_runs_show_the_gil() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     let trace = run(
         "cpu",
         "sync,threads:3,free-threads:2,async,process:2,rayon:2",
@@ -122,6 +129,8 @@ fn cpu_runs_show_the_gil() {
 
 #[test]
 fn worker_processes_are_on_the_parents_clock() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     let trace = run("io", "process:2", |o| {
         o.tasks = Some(6);
         o.latency_ms = Some(20);
@@ -157,6 +166,8 @@ fn worker_processes_are_on_the_parents_clock() {
 
 #[test]
 fn save_then_load_gives_the_same_trace() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     let trace = run("io", "threads:2,process:2", |o| {
         o.tasks = Some(4);
         o.latency_ms = Some(10);
@@ -335,6 +346,8 @@ fn an_async_wake_from_another_thread_starts_ready_when_it_happens() {
 /// `pool-size`: more threads help until the server's capacity (10 at a time), then stop.
 #[test]
 fn pool_size_speedup_grows_then_stops_growing() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     let trace = run("pool-size", "sync,threads:2,threads:10,threads:40", |o| {
         o.tasks = Some(40);
         o.latency_ms = Some(20);
@@ -362,6 +375,8 @@ fn pool_size_speedup_grows_then_stops_growing() {
 
 #[test]
 fn a_lesson_file_runs_like_a_builtin_one() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mine.toml");
     std::fs::write(
@@ -389,6 +404,8 @@ fn a_lesson_file_runs_like_a_builtin_one() {
 /// (ready right after wait), which it never does without the GIL.
 #[test]
 fn gil_lesson_shows_the_convoy() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     use runwait::lab::scenario::SegmentSpec;
     let mut scenario = runwait::lab::scenario::find("gil").unwrap();
     // The CPU threads' work about 150 ms each in this build: many switch intervals long, and
@@ -437,6 +454,8 @@ fn gil_lesson_shows_the_convoy() {
 /// whole length; offloaded to a pool, nobody waits for the loop.
 #[test]
 fn starve_lesson_shows_a_starved_loop_and_a_free_one() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     use runwait::lab::scenario::SegmentSpec;
     let mut scenario = runwait::lab::scenario::find("starve").unwrap();
     // The hog's work sized to about 150 ms in this build, several of the tickers' 20 ms
@@ -512,6 +531,8 @@ fn starve_lesson_shows_a_starved_loop_and_a_free_one() {
 /// with a lock or an atomic add, never.
 #[test]
 fn race_lesson_loses_updates_only_without_protection() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     let mut lost_runs = 0;
     for _ in 0..3 {
         let trace = run(
@@ -545,6 +566,8 @@ fn race_lesson_loses_updates_only_without_protection() {
 /// loop take about as long, both well ahead of one cook.
 #[test]
 fn chefs_lesson_three_threads_or_a_semaphore_of_three() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     let lesson = || runwait::lab::scenario::find("chefs").unwrap();
     let counts: Vec<u32> = (0..4)
         .map(|seed| session(lesson(), None, |o| o.seed = seed).tasks.len() as u32)
@@ -580,6 +603,8 @@ fn chefs_lesson_three_threads_or_a_semaphore_of_three() {
 /// every queue ends empty, every task is done, as threads and on the loop.
 #[test]
 fn burgers_queues_keep_their_bounds() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     let trace = run("burgers", "threads:3,async", |o| o.tasks = Some(1));
     for r in &trace.runs {
         assert_lanes_well_formed(r);
@@ -611,6 +636,8 @@ fn burgers_queues_keep_their_bounds() {
 /// holds more bowls than there are, the processes work at once and the threads take turns.
 #[test]
 fn salads_staff_share_queues_across_processes() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     let trace = run("salads", "process:3,threads:3", |o| {
         o.size = Some(20_000_000)
     });
@@ -661,6 +688,8 @@ fn salads_staff_share_queues_across_processes() {
 /// The pool of two processes gets the same arrivals.
 #[test]
 fn coffees_cold_starts_warm_reuse_and_a_timeout() {
+    // The whole test holds the machine: nothing of this binary runs beside it.
+    let _machine = take_machine();
     use runwait::trace::Outcome;
     let trace = run("coffees", "cloud,process:2", |o| o.size = Some(2_000_000));
     let (cloud, pool) = (&trace.runs[0], &trace.runs[1]);

@@ -4,34 +4,15 @@
 
 #![cfg(target_os = "linux")]
 
+#[path = "common/python.rs"]
+mod pythons;
+
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(15);
-
-/// CPython 3.12 or 3.13 from pyenv's versions or PATH (`tests/python.rs` checks each).
-fn python() -> Option<PathBuf> {
-    let home = std::env::var("HOME").unwrap_or_default();
-    for minor in ["3.12", "3.13"] {
-        let dir = PathBuf::from(&home).join(".pyenv/versions");
-        let found = std::fs::read_dir(&dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .find(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with(&format!("{minor}."))
-            });
-        if let Some(e) = found {
-            return Some(e.path().join("bin/python3"));
-        }
-    }
-    None
-}
 
 fn marked(marker: &str) -> bool {
     std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
@@ -45,9 +26,10 @@ fn marked(marker: &str) -> bool {
 }
 
 /// Run `runwait py -- PYTHON -c CODE` in a pty; press `q` once its main thread and `ready` are
-/// on screen; runwait's exit code (`None`: no CPython 3.12 or 3.13 here).
+/// on screen; runwait's exit code (`None`: CPython 3.12 is to be skipped, see
+/// [`pythons::python`]).
 fn in_pty(code: &str, ready: &str) -> Option<u32> {
-    let python = python()?;
+    let python = pythons::python(12)?;
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: 30,
@@ -100,7 +82,6 @@ fn q_stops_the_program_runwait_started() {
     let marker = "pty-marker-5151";
     let code = format!("import time\nwhile True: time.sleep(0.01) # {marker}");
     let Some(exit) = in_pty(&code, "LIVE") else {
-        eprintln!("SKIPPED: neither CPython 3.12 nor 3.13 found");
         return;
     };
     assert_eq!(exit, 0);
@@ -116,7 +97,5 @@ fn a_program_that_ended_by_itself_gives_runwait_its_exit_code() {
     let code = "import time, sys\ntime.sleep(0.5)\nsys.exit(3)";
     if let Some(exit) = in_pty(code, "DONE") {
         assert_eq!(exit, 3);
-    } else {
-        eprintln!("SKIPPED: neither CPython 3.12 nor 3.13 found");
     }
 }

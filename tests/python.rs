@@ -5,7 +5,7 @@
 #[path = "common/python.rs"]
 mod pythons;
 
-use pythons::{find_python, python};
+use pythons::python;
 use runwait::ingest::python::{Launch, Options, Target, DEFAULT_HZ};
 use runwait::lab::Lab;
 use runwait::present::words::lane_text;
@@ -363,10 +363,7 @@ fn attach_refuses_a_missing_process_and_a_process_that_is_not_python_and_never_s
 /// Start `runwait py --headless` on a long program, wait until it samples, then end runwait by
 /// `signal`: the program must be gone soon after, and the probe's directory too.
 fn ended_by(signal: i32, marker: &str) -> Option<Option<i32>> {
-    let Some(python) = find_python(12).or_else(|| find_python(13)) else {
-        eprintln!("SKIPPED: neither CPython 3.12 nor 3.13 found");
-        return None;
-    };
+    let python = python(12)?;
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let tmp = tempfile::tempdir().unwrap();
     let mut rw = std::process::Command::new(env!("CARGO_BIN_EXE_runwait"))
@@ -423,10 +420,7 @@ fn a_killed_runwait_still_takes_its_program_down_through_the_watchdog() {
 
 #[test]
 fn a_sampled_trace_saves_and_replays_with_its_frames_and_how_it_was_sampled() {
-    let Some(python) = find_python(12).or_else(|| find_python(13)) else {
-        eprintln!("SKIPPED: neither CPython 3.12 nor 3.13 found");
-        return;
-    };
+    let Some(python) = python(12) else { return };
     let (trace, _) = sample(&python, "exit3.py");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("py.json");
@@ -445,10 +439,7 @@ fn a_sampled_trace_saves_and_replays_with_its_frames_and_how_it_was_sampled() {
 
 #[test]
 fn a_python_older_than_3_11_is_refused_in_one_line() {
-    let Some(python) = find_python(10) else {
-        eprintln!("SKIPPED: CPython 3.10 not found");
-        return;
-    };
+    let Some(python) = python(10) else { return };
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let out = runwait(&[
         "py",
@@ -462,20 +453,10 @@ fn a_python_older_than_3_11_is_refused_in_one_line() {
 
 #[test]
 fn not_permitted_to_read_the_process_says_what_to_do() {
-    let Some(python) = find_python(12).or_else(|| find_python(13)) else {
-        eprintln!("SKIPPED: neither CPython 3.12 nor 3.13 found");
+    let Some(python) = python(12) else { return };
+    let Some(setpriv) = pythons::root_and_setpriv() else {
         return;
     };
-    let setpriv = Path::new("/usr/bin/setpriv");
-    let root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .unwrap()
-        .stdout;
-    if !setpriv.exists() || String::from_utf8_lossy(&root).trim() != "0" {
-        eprintln!("SKIPPED: needs root and setpriv to read a process as another user");
-        return;
-    }
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut program = std::process::Command::new(python)
         .args(["-c", "import time; time.sleep(20)"])

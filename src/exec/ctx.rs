@@ -5,7 +5,7 @@
 use super::gil::DEFAULT_SWITCH_INTERVAL;
 use super::notes::Notes;
 use super::shared::Shared;
-use super::Variant;
+use super::variant::Variant;
 use crate::instrument::{Clock, Recorder, Sink};
 use serde::Deserialize;
 use std::path::PathBuf;

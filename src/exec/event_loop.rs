@@ -7,7 +7,9 @@
 //! as in Python.
 
 use super::shared::End;
-use super::{meta, Env, ExecSpec, Executor, Notes, RunCtx, Shared as RunShared, Stop, Variant};
+use super::{
+    meta, Env, ExecSpec, Executor, Notes, PythonModel, RunCtx, Shared as RunShared, Stop, Variant,
+};
 use crate::instrument::{
     mark, mark_why, probe, reason_code, reason_of, At, Mark, ANY_LANE, NO_TASK,
 };
@@ -43,6 +45,18 @@ impl Executor for Async {
     /// Every task is spawned at once (asyncio.gather).
     fn takes_arrivals(&self) -> bool {
         false
+    }
+
+    /// `async:N` is how many tasks at once.
+    fn count_is_limit(&self) -> bool {
+        true
+    }
+
+    fn python_model(&self, variant: Option<Variant>) -> Option<PythonModel> {
+        match variant {
+            Some(Variant::Offload) => Some(PythonModel::Offload),
+            _ => Some(PythonModel::Loop),
+        }
     }
 
     /// One thread; `async:N` is a limit on tasks at once, not workers.

@@ -2,10 +2,12 @@
 //! threads): CPU work spreads over the cores.
 
 use super::pool::blocking_pool;
-use super::threads::DEFAULT_THREADS;
-use super::{meta, plain_label, Env, ExecSpec, Executor, RunCtx, Variant, GUARDS};
+use super::{meta, plain_label, Env, ExecSpec, Executor, PythonModel, RunCtx, Variant, GUARDS};
 use crate::trace::{RunMeta, Strength};
 use crate::workload::Task;
+
+/// The article's pool of 5 threads (and `threads`'s).
+pub const DEFAULT_THREADS: u32 = 5;
 
 pub struct FreeThreads;
 
@@ -22,8 +24,9 @@ impl Executor for FreeThreads {
         GUARDS
     }
 
-    fn gil_twin(&self) -> Option<(bool, &'static str)> {
-        Some((false, "threads"))
+    /// Under a free-threaded CPython (3.13t), the threads program runs without the GIL.
+    fn python_model(&self, _variant: Option<Variant>) -> Option<PythonModel> {
+        Some(PythonModel::Threads)
     }
 
     fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {

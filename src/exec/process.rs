@@ -13,7 +13,7 @@ use super::heartbeat::{self, Heard, Watch};
 use super::pool::{on_pool_threads, TaskQueue};
 use super::shared::{End, Local, Queues};
 use super::worker::Worker;
-use super::{cores, meta, plain_label, Env, ExecSpec, Executor, RunCtx};
+use super::{cores, meta, plain_label, Env, ExecSpec, Executor, PythonModel, RunCtx, Variant};
 use crate::instrument::wire::{self, Alignment, Frame};
 use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, CHANNEL_CAPACITY, NO_TASK};
 use crate::trace::{LaneId, LaneKind, RunMeta, Strength};
@@ -62,6 +62,10 @@ impl Executor for Processes {
 
     fn shares_memory(&self) -> bool {
         false
+    }
+
+    fn python_model(&self, _variant: Option<Variant>) -> Option<PythonModel> {
+        Some(PythonModel::Processes)
     }
 
     fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {

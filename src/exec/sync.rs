@@ -2,7 +2,7 @@
 //! against.
 
 use super::pool::blocking_pool;
-use super::{meta, plain_label, Env, ExecSpec, Executor, RunCtx, Variant, GUARDS};
+use super::{meta, plain_label, Env, ExecSpec, Executor, PythonModel, RunCtx, Variant, GUARDS};
 use crate::trace::RunMeta;
 use crate::workload::Task;
 
@@ -23,6 +23,11 @@ impl Executor for Sequential {
 
     fn variants(&self) -> &'static [Variant] {
         GUARDS
+    }
+
+    /// The default variant only: CPython's sync program has no lock.
+    fn python_model(&self, variant: Option<Variant>) -> Option<PythonModel> {
+        variant.is_none().then_some(PythonModel::Sync)
     }
 
     fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {

@@ -1,14 +1,14 @@
 //! `threads`: a pool of N OS threads fed from one queue (ThreadPoolExecutor) sharing an
-//! emulated CPython GIL ([`Gil`]): one runs at a time, the others wait for it (`ready`).
+//! emulated CPython GIL ([`Emulated`]): one runs at a time, the others wait for it (`ready`).
 
-use super::gil::Gil;
+use super::free_threads::FreeThreads;
+use super::gil::Gil as Emulated;
 use super::pool::blocking_pool;
-use super::{meta, Env, ExecSpec, Executor, RunCtx, Variant, GUARDS};
+use super::{meta, Env, ExecSpec, Executor, Gil, PythonModel, RunCtx, Variant, GUARDS};
 use crate::trace::{Reason, RunMeta, Strength};
 use crate::workload::Task;
 
-/// The article's pool of 5 threads.
-pub const DEFAULT_THREADS: u32 = 5;
+pub use super::free_threads::DEFAULT_THREADS;
 
 pub struct Threads;
 
@@ -25,8 +25,14 @@ impl Executor for Threads {
         GUARDS
     }
 
-    fn gil_twin(&self) -> Option<(bool, &'static str)> {
-        Some((true, "free-threads"))
+    fn gil(&self) -> Gil {
+        Gil::On {
+            without: &FreeThreads,
+        }
+    }
+
+    fn python_model(&self, _variant: Option<Variant>) -> Option<PythonModel> {
+        Some(PythonModel::Threads)
     }
 
     fn describe(&self, spec: &ExecSpec, _env: &Env) -> RunMeta {
@@ -35,7 +41,6 @@ impl Executor for Threads {
             None => "threads (GIL)".to_string(),
         };
         RunMeta {
-            gil: true,
             ready: Reason::Gil,
             strength: Strength::ThreadsOverlapWaits,
             ..meta(spec, label)
@@ -43,7 +48,7 @@ impl Executor for Threads {
     }
 
     fn run(&self, ctx: &RunCtx, spec: &ExecSpec, tasks: Vec<Task>) {
-        let gil = Gil::new(ctx.env.switch_interval);
+        let gil = Emulated::new(ctx.env.switch_interval);
         blocking_pool(ctx, tasks, spec.workers(), Some(gil));
     }
 }

@@ -6,7 +6,7 @@
 
 use super::gil::Gil;
 use super::shared::{End, Queues, Shared};
-use super::Variant;
+use super::variant::Variant;
 use crate::instrument::{mark, mark_why, probe, At, Mark, NO_TASK};
 use crate::trace::Reason;
 use crate::workload::cpu::sum_of_squares;

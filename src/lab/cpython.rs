@@ -9,7 +9,7 @@
 
 use super::scenario::{Scenario, SegmentSpec};
 use crate::error::Error;
-use crate::exec::{ExecSpec, Variant};
+use crate::exec::{ExecSpec, PythonModel as Kind, Variant};
 use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled};
 use crate::workload::{Segment, Task};
 
@@ -339,7 +339,7 @@ pub fn counterpart(
     base: Option<&str>,
     python: &Python,
 ) -> Option<Counterpart> {
-    let kind = Kind::of(spec, python)?;
+    let kind = kind_of(spec, python)?;
     let w = spec.workers().to_string();
     let n = |x: usize| x.to_string();
     let program = |file, args: Vec<String>| Counterpart {
@@ -397,30 +397,15 @@ pub fn counterpart(
     })
 }
 
-/// How a run of an executor is done in Python.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Sync,
-    /// Threads with the GIL (or without, under a free-threaded Python).
-    Threads,
-    /// An asyncio loop, CPU work on it.
-    Loop,
-    /// An asyncio loop, CPU work handed to a pool (run_in_executor).
-    Offload,
-    Processes,
-}
-
-impl Kind {
-    fn of(spec: &ExecSpec, python: &Python) -> Option<Kind> {
-        Some(match (spec.executor.name(), spec.variant) {
-            ("sync", None) => Kind::Sync,
-            ("threads", _) if !python.free_threaded => Kind::Threads,
-            ("free-threads", _) if python.free_threaded => Kind::Threads,
-            ("async", Some(Variant::Offload)) => Kind::Offload,
-            ("async", None | Some(Variant::Blocking)) => Kind::Loop,
-            ("process", None) => Kind::Processes,
-            _ => return None,
-        })
+/// How a run of `spec` is done in Python, as its executor says ([`Executor::python_model`]):
+/// a pool of threads only by a Python whose GIL is as the pool's (threads under CPython 3.12,
+/// free-threads under 3.13t).
+///
+/// [`Executor::python_model`]: crate::exec::Executor::python_model
+fn kind_of(spec: &ExecSpec, python: &Python) -> Option<Kind> {
+    match spec.executor.python_model(spec.variant)? {
+        Kind::Threads if spec.executor.gil().is_on() == python.free_threaded => None,
+        kind => Some(kind),
     }
 }
 

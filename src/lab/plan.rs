@@ -70,14 +70,7 @@ impl Plan {
             .clone()
             .unwrap_or_else(|| scenario.executors.clone());
         within_bounds(&scenario, &runs)?;
-        if scenario.groups.iter().any(|g| g.arrive_ms != (0, None)) {
-            if let Some(spec) = runs.iter().find(|s| !s.executor.takes_arrivals()) {
-                return Err(Error::BadExecutor {
-                    spec: spec.executor.name().to_string(),
-                    why: "it starts every task at once, and this lesson's tasks arrive over time (arrive_ms): use sync, threads, process or cloud".into(),
-                });
-            }
-        }
+        arrivals_taken(&scenario, &runs)?;
         let mut env = options.env.clone();
         if let Some(platform) = scenario.cloud {
             env.cloud = platform;
@@ -299,6 +292,25 @@ fn fit_groups(scenario: &mut Scenario, options: &Options) {
                 *n = size;
             }
         }
+    }
+}
+
+/// A lesson whose tasks arrive over time (`arrive_ms`) is run only by executors that take
+/// arrivals; the error names those the registry has.
+fn arrivals_taken(scenario: &Scenario, runs: &[ExecSpec]) -> Result<(), Error> {
+    if scenario.groups.iter().all(|g| g.arrive_ms == (0, None)) {
+        return Ok(());
+    }
+    match runs.iter().find(|s| !s.executor.takes_arrivals()) {
+        Some(spec) => Err(Error::BadExecutor {
+            spec: spec.executor.name().to_string(),
+            why: format!(
+                "it starts every task at once, and this lesson's tasks arrive over time \
+                 (arrive_ms): use {}",
+                crate::exec::names_of(|e| e.takes_arrivals())
+            ),
+        }),
+        None => Ok(()),
     }
 }
 

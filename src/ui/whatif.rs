@@ -110,7 +110,8 @@ impl Form {
                 field(spec.executor.name(), value, Setting::Run)
             })
             .collect();
-        if runs.iter().any(|s| s.executor.gil_twin().is_some()) {
+        let twin = |s: &ExecSpec| crate::exec::with_gil(s.executor, !s.executor.gil().is_on());
+        if runs.iter().any(|s| twin(s).is_some()) {
             let gil = Value::Choice {
                 at: 0,
                 of: GIL_CHOICES,
@@ -295,13 +296,18 @@ fn set_number(o: &mut Options, what: Setting, n: u64) {
 }
 
 /// A pool of threads with the GIL or without (`None`: as it is): its GIL twin, the same pool
-/// the other way.
+/// the other way ([`crate::exec::with_gil`]), if the twin takes the run's variant and count.
 fn with_gil(spec: ExecSpec, gil: Option<bool>) -> ExecSpec {
-    let twin = match (spec.executor.gil_twin(), gil) {
-        (Some((has, twin)), Some(wanted)) if has != wanted => twin,
-        _ => return spec,
+    let takes = |e: &&'static dyn crate::exec::Executor| {
+        spec.variant.is_none_or(|v| e.variants().contains(&v))
+            && spec
+                .workers
+                .is_none_or(|n| e.max_workers().is_some_and(|most| n <= most))
     };
-    match crate::exec::find(twin) {
+    let twin = gil
+        .and_then(|on| crate::exec::with_gil(spec.executor, on))
+        .filter(takes);
+    match twin {
         Some(executor) => ExecSpec { executor, ..spec },
         None => spec,
     }
@@ -310,8 +316,7 @@ fn with_gil(spec: ExecSpec, gil: Option<bool>) -> ExecSpec {
 /// Whether a run's count is how many tasks it lets in at a time (an event loop's), not
 /// workers.
 fn is_limit(spec: &ExecSpec) -> bool {
-    let meta = spec.describe(&crate::exec::Env::default());
-    meta.lane_kind == crate::trace::LaneKind::Task
+    spec.executor.count_is_limit()
 }
 
 impl Field {

@@ -4,7 +4,7 @@
 use runwait::exec::{Env, ExecSpec};
 use runwait::lab::scenario::{self, Scenario};
 use runwait::lab::{Lab, Options, Order, Plan};
-use runwait::trace::{Run, State, Trace};
+use runwait::trace::{LaneKind, Run, State, Trace};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -50,10 +50,30 @@ impl RunOneByOne for Plan {
 /// once). Other test binaries run one after another.
 static MACHINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Take the machine for the rest of the test (see [`MACHINE`]): a test that runs work without
-/// [`run`] or [`measured`] holds it too, so as not to load another's measurement.
-pub fn take_machine() -> std::sync::MutexGuard<'static, ()> {
-    MACHINE.lock().unwrap_or_else(|e| e.into_inner())
+thread_local! {
+    /// How many [`Machine`]s this thread holds: taking the machine again is a no-op.
+    static HELD: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The machine, held until dropped (see [`take_machine`]).
+pub struct Machine(Option<std::sync::MutexGuard<'static, ()>>);
+
+impl Drop for Machine {
+    fn drop(&mut self) {
+        HELD.with(|h| h.set(h.get() - 1));
+    }
+}
+
+/// Take the machine for the rest of the test (see [`MACHINE`]): a test that times anything
+/// holds it from its start to its assertions, and so does one that runs work without [`run`]
+/// or [`measured`], so as not to load another's measurement. A thread that holds it already
+/// (a test that took it, then calls [`run`]) just goes on.
+pub fn take_machine() -> Machine {
+    let first = HELD.with(|h| {
+        h.set(h.get() + 1);
+        h.get() == 1
+    });
+    Machine(first.then(|| MACHINE.lock().unwrap_or_else(|e| e.into_inner())))
 }
 
 pub fn measured(plan: Plan) -> Trace {
@@ -82,8 +102,10 @@ pub fn by_executor<'a>(trace: &'a Trace, label: &str) -> &'a Run {
 pub fn assert_lanes_well_formed(run: &Run) {
     let (start, end) = (run.start_ns.unwrap(), run.end_ns.unwrap());
     // The recorder moves a mark stamped before its lane's previous one; within one process
-    // that must never happen, across the worker pipe only within the clock alignment.
-    if run.meta.executor == "process" {
+    // that must never happen, across the worker pipe (a worker process's lane, a cloud
+    // instance's) only within the clock alignment.
+    let across_pipes = [LaneKind::Process, LaneKind::Instance].contains(&run.meta.lane_kind);
+    if across_pipes {
         assert!(
             run.max_reorder_ns < 1_000_000,
             "{}: reordered by {} ns",
@@ -153,6 +175,8 @@ pub fn assert_one_running_at_a_time(run: &Run) {
 /// The CPU work (`cpu = n`) that takes about `ms` in this build: a debug build computes many
 /// times slower than a release one, and a test's shape needs the work long against its timers.
 pub fn cpu_for_ms(ms: u64) -> u64 {
+    // Timed, and loading the machine: not beside another test's measurement.
+    let _machine = take_machine();
     let n = 2_000_000;
     let t = std::time::Instant::now();
     runwait::workload::cpu::sum_of_squares(n, || true);

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 /// CPython 3.`minor`: `python3.N` in PATH, else the newest of pyenv's `3.N.*`.
-pub fn find_python(minor: u32) -> Option<PathBuf> {
+fn find_python(minor: u32) -> Option<PathBuf> {
     let name = format!("python3.{minor}");
     let in_path = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
@@ -74,4 +74,36 @@ pub fn with_packages(minor: u32) -> Option<PathBuf> {
             packages.join(" ")
         ),
     }
+}
+
+/// `/usr/bin/setpriv`, for a test that runs runwait as another user: it needs root and setpriv.
+/// Without them the test fails saying which is missing, unless `RUNWAIT_SKIP_ROOT=1` says to
+/// skip it; `None` (said out loud) then.
+pub fn root_and_setpriv() -> Option<PathBuf> {
+    let setpriv = PathBuf::from("/usr/bin/setpriv");
+    let uid = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let mut missing = Vec::new();
+    if uid != "0" {
+        missing.push(format!("root (running as uid {uid})"));
+    }
+    if !setpriv.exists() {
+        missing.push("/usr/bin/setpriv (util-linux)".to_string());
+    }
+    if missing.is_empty() {
+        return Some(setpriv);
+    }
+    let missing = missing.join(" and ");
+    if std::env::var("RUNWAIT_SKIP_ROOT").is_ok_and(|v| !v.is_empty() && v != "0") {
+        eprintln!("SKIPPED: needs {missing} (RUNWAIT_SKIP_ROOT)");
+        println!("SKIPPED: needs {missing} (RUNWAIT_SKIP_ROOT)");
+        return None;
+    }
+    panic!(
+        "this test reads a process as another user: it needs {missing}; run the tests as root, \
+         or set RUNWAIT_SKIP_ROOT=1 to skip it"
+    );
 }

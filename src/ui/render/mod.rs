@@ -18,16 +18,16 @@ mod footer;
 pub mod header;
 mod help;
 mod panel;
+mod style;
 mod whatif;
 
 use super::app::App;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub use super::layout::min_size;
+use style::one_line;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
@@ -87,12 +87,4 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, run: usize) {
 }
 
 pub use crate::present::glyph::cell_style;
-
-/// The playhead: the column shown in reverse video, across panels and axis.
-pub fn playhead_style(style: Style) -> Style {
-    style.add_modifier(Modifier::REVERSED)
-}
-
-fn one_line<'a>(line: impl Into<Line<'a>>) -> Paragraph<'a> {
-    Paragraph::new(line.into())
-}
+pub use style::playhead_style;

@@ -1,0 +1,41 @@
+//! The variants of an executor a lesson may compare (`threads/lock`, `async/offload`).
+
+/// Variants of an executor that a lesson compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// async: CPU segments run on the loop (the default).
+    Blocking,
+    /// async: CPU segments marked `offload` go to a worker pool (asyncio's run_in_executor).
+    Offload,
+    /// Adds to the shared counter read, compute, then write back, with nothing held (the
+    /// default).
+    Unprotected,
+    /// Adds hold a lock from the read to the write.
+    Lock,
+    /// Adds are one atomic add.
+    Atomic,
+}
+
+/// How adds to a shared counter may be guarded: the variants of executors whose tasks share
+/// memory.
+pub const GUARDS: &[Variant] = &[Variant::Unprotected, Variant::Lock, Variant::Atomic];
+
+impl Variant {
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Blocking => "blocking",
+            Variant::Offload => "offload",
+            Variant::Unprotected => "unprotected",
+            Variant::Lock => "lock",
+            Variant::Atomic => "atomic",
+        }
+    }
+
+    /// How adds to the shared counter are guarded in a run of this variant.
+    pub fn guard(variant: Option<Variant>) -> Variant {
+        match variant {
+            Some(v @ (Variant::Lock | Variant::Atomic)) => v,
+            _ => Variant::Unprotected,
+        }
+    }
+}
