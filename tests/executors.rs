@@ -178,7 +178,12 @@ fn assert_exports(trace: &Trace) {
             "{label}: Chrome's lanes"
         );
         for (a, b) in run.lanes.iter().zip(&again.lanes) {
-            assert_eq!(a.spans, b.spans, "{label}, {}: Chrome's spans", a.name);
+            assert_eq!(
+                a.spans,
+                b.spans,
+                "{label}, {}: Chrome's spans",
+                runwait::present::words::lane_text(a)
+            );
         }
     }
 }
