@@ -353,7 +353,7 @@ fn sample(
     if wants_ui(output) {
         let mut app = ui::app::App::live(lab);
         let code = show(&mut app, output);
-        let ui::app::Source::Live(lab) = &mut app.source else {
+        let Some(mut lab) = app.session.into_lab() else {
             return code;
         };
         let _ = std::io::stderr().write_all(&lab.program_output());
@@ -433,7 +433,7 @@ fn save(trace: &crate::trace::Trace, path: &std::path::Path) -> Result<(), Error
 /// Run the UI; with `--save`, `s` saves there and the trace is saved on quitting too.
 fn show(app: &mut ui::app::App, output: &OutputArgs) -> Result<i32, Error> {
     app.color = color_allowed();
-    app.save_path = output.save.clone();
+    app.session.save_path = output.save.clone();
     let mouse = !output.no_mouse;
     let signal = ui::run(app, f64::from(output.fps), output.record.as_deref(), mouse)?;
     if let Some(path) = &output.save {

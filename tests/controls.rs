@@ -42,7 +42,9 @@ fn mouse(app: &mut App, kind: MouseEventKind, column: u16, row: u16) {
 #[test]
 fn a_click_focuses_the_panel_under_it_and_puts_the_playhead_there() {
     let mut app = app();
-    let rows: Vec<u16> = (0..40).filter(|&y| app.panel_at(y) == Some(2)).collect();
+    let rows: Vec<u16> = (0..40)
+        .filter(|&y| app.screen().panel_at(y) == Some(2))
+        .collect();
     assert!(!rows.is_empty(), "the async panel is on screen");
     let x = 60;
     mouse(

@@ -1,31 +1,16 @@
-//! The UI's state: where the trace comes from (live runs or a file), the playhead, the zoom and
-//! the view options. Actions change this state; they never change the trace. Drawing only
-//! reads it.
+//! The UI's view state: the playhead, the zoom, the focus and the view's toggles, over a
+//! [`Session`] (the trace, its figures, and what the UI asks of the engine). Keys and the mouse
+//! become actions that change this state; they never change the trace. Drawing only reads it,
+//! through a [`Screen`] worked out once a frame.
 
 use super::keys::Action;
-use super::layout::{
-    diagram_cols, grouped_lanes, label_width, min_size, panel_split, roomy_rows, share_rows,
-    wrapped_rows,
-};
-
-/// The most rows the verdict takes at the foot of the screen.
-const MOST_VERDICT_ROWS: u16 = 6;
-use super::mouse::Pointer;
 use super::playhead::{Motion, Playhead, Window, Zoom};
+use super::screen::{self, Choice, Panel, Screen, Shown};
+pub use super::session::{derive_task_lanes, Session};
 use super::whatif::{self, Form};
 use crate::lab::Lab;
-use crate::trace::{file, Lane, Run, RunStats, Trace};
-use std::path::PathBuf;
+use crate::trace::{Lane, Run, RunStats, Trace};
 use std::time::Instant;
-
-/// How often live lanes by task are derived again.
-const TASK_LANES_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// Where the trace comes from: runs under way (the lab records them), or a file.
-pub enum Source {
-    Live(Box<Lab>),
-    Replay(Trace),
-}
 
 /// What an event step landed on, in words, for the caption of the panel it happened in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,7 +20,8 @@ pub struct Note {
 }
 
 pub struct App {
-    pub source: Source,
+    /// The trace and what the UI asks of the engine and the disk.
+    pub session: Session,
     pub playhead: Playhead,
     pub zoom: Zoom,
     pub by_task: bool,
@@ -51,39 +37,24 @@ pub struct App {
     /// Sets of runs before this one are not shown (ghosts cleared).
     pub shown_from_set: u32,
     /// Where a drag with the mouse was last: the column it pans from.
-    drag_from: Option<u16>,
+    pub(super) drag_from: Option<u16>,
     pub note: Option<Note>,
     /// A transient word in the status line ("saved to ...").
     pub message: Option<String>,
     pub color: bool,
-    /// Where `s` saves (`--save`), else a name made from the lesson and the time.
-    pub save_path: Option<PathBuf>,
-    /// The trace clock at the last tick: how far open spans reach.
-    pub now_ns: u64,
     /// Diagram columns at the terminal's current width (set by the loop on resize).
     pub cols: usize,
     /// The terminal's size (set by the loop), to know how many lanes a panel shows.
     pub size: (u16, u16),
-    /// The lanes by task, per run, when grouping by task (derived from the trace).
-    task_lanes: Vec<Vec<Lane>>,
-    /// Each finished run's figures, computed once (they cost a pass over all its spans).
-    /// Per run: its size when its figures were computed, and the figures once it finished.
-    stats: Vec<(usize, Option<RunStats>)>,
-    /// The verdict, once every run has finished.
-    verdict: Option<String>,
     /// Paused live under "fit everything": fit again when following resumes.
     fit_on_resume: bool,
-    /// When the lanes by task were last derived from a live trace, and whether records came
-    /// since.
-    task_lanes_at: Option<Instant>,
-    task_lanes_stale: bool,
-    last_tick: Option<Instant>,
+    pub(super) last_tick: Option<Instant>,
 }
 
 impl App {
-    fn new(source: Source, playhead: Playhead) -> App {
+    fn new(session: Session, playhead: Playhead) -> App {
         App {
-            source,
+            session,
             playhead,
             zoom: Zoom::Fit,
             by_task: false,
@@ -99,40 +70,24 @@ impl App {
             note: None,
             message: None,
             color: true,
-            save_path: None,
-            now_ns: 0,
             cols: 80,
             size: (80, 24),
-            task_lanes: Vec::new(),
-            stats: Vec::new(),
-            verdict: None,
             fit_on_resume: false,
-            task_lanes_at: None,
-            task_lanes_stale: false,
             last_tick: None,
         }
     }
 
     /// Follow the lab's runs live.
     pub fn live(lab: Lab) -> App {
-        let mut app = App::new(Source::Live(Box::new(lab)), Playhead::live());
+        let mut app = App::new(Session::live(lab), Playhead::live());
         app.focus_first();
         app.tick();
         app
     }
 
     /// Show a recorded trace, paused at its start.
-    pub fn replay(mut trace: Trace) -> App {
-        trace.reindex();
-        let mut app = App::new(Source::Replay(trace), Playhead::paused_at_start());
-        app.now_ns = app
-            .trace()
-            .runs
-            .iter()
-            .filter_map(|r| r.end_ns)
-            .max()
-            .unwrap_or(0);
-        app.refresh_stats();
+    pub fn replay(trace: Trace) -> App {
+        let mut app = App::new(Session::replay(trace), Playhead::paused_at_start());
         app.focus_first();
         app
     }
@@ -144,20 +99,21 @@ impl App {
     }
 
     pub fn trace(&self) -> &Trace {
-        match &self.source {
-            Source::Live(lab) => lab.trace(),
-            Source::Replay(trace) => trace,
-        }
+        self.session.trace()
     }
 
     pub fn is_live(&self) -> bool {
-        matches!(self.source, Source::Live(_))
+        self.session.is_live()
     }
 
     /// Every run has ended.
     pub fn finished(&self) -> bool {
-        let runs = &self.trace().runs;
-        !runs.is_empty() && runs.iter().all(Run::finished)
+        self.session.finished()
+    }
+
+    /// The trace clock at the last tick: how far open spans reach.
+    pub fn now_ns(&self) -> u64 {
+        self.session.now_ns
     }
 
     /// Whether the picture changes by itself (so the loop must keep drawing).
@@ -173,7 +129,7 @@ impl App {
     pub fn elapsed(&self, run: &Run) -> u64 {
         match (run.start_ns, run.end_ns) {
             (Some(s), Some(e)) => e.saturating_sub(s),
-            (Some(s), None) => self.now_ns.saturating_sub(s),
+            (Some(s), None) => self.now_ns().saturating_sub(s),
             _ => 0,
         }
     }
@@ -207,82 +163,56 @@ impl App {
 
     /// The lanes a run's panel shows: its workers, or its tasks.
     pub fn lanes(&self, run: usize) -> &[Lane] {
-        match (self.by_task, self.task_lanes.get(run)) {
-            (true, Some(lanes)) => lanes,
-            _ => &self.trace().runs[run].lanes,
-        }
+        self.session.lanes(run, self.by_task)
     }
 
     /// Fit the view to a terminal of `width` x `height`.
     pub fn resize(&mut self, width: u16, height: u16) {
         self.size = (width, height);
-        self.cols = diagram_cols(width, self.label_width(width));
+        self.cols = self.screen().cols;
     }
 
-    /// The lane-name column's width at this terminal width: as wide as the names shown (a
-    /// worker process's pid left out if need be; room for a group's "–N" where lanes are
-    /// grouped), within bounds.
-    pub fn label_width(&self, width: u16) -> u16 {
-        let (_, height) = self.size;
-        let heights = self.panel_heights(width, height);
-        let longest = heights
-            .into_iter()
-            .map(|(r, h)| {
-                let lanes = self.lanes(r);
-                let (rows, _, caption) = panel_split(h, self.trace().runs[r].meta.queues.len());
-                let grouped = grouped_lanes(lanes.len(), rows, self.compact, caption > 0);
-                let suffix = if grouped {
-                    2 + lanes.len().to_string().len()
-                } else {
-                    0
-                };
-                self.longest_name(r) + suffix
-            })
-            .max()
-            .unwrap_or(0);
-        label_width(width, longest)
+    /// Where everything goes on the terminal, at its size now.
+    pub fn screen(&self) -> Screen {
+        self.screen_of(self.size.0, self.size.1)
     }
 
-    /// The longest lane name of run `r` as shown (without a worker process's pid).
-    fn longest_name(&self, r: usize) -> usize {
-        let run = &self.trace().runs[r];
-        self.lanes(r)
-            .iter()
-            .map(|l| {
-                let label = crate::present::words::Label::of(run, l);
+    /// Where everything goes on a terminal `width` x `height`.
+    pub fn screen_of(&self, width: u16, height: u16) -> Screen {
+        let panel = |run: usize| {
+            let r = &self.trace().runs[run];
+            let names = self.lanes(run).iter().map(|l| {
+                let label = crate::present::words::Label::of(r, l);
                 label.text(false, false).chars().count()
-            })
-            .max()
-            .unwrap_or(0)
+            });
+            Panel {
+                run,
+                lanes: self.lanes(run).len(),
+                queues: r.meta.queues.len(),
+                longest_name: names.max().unwrap_or(0),
+            }
+        };
+        let shown = Shown {
+            panels: self.visible_panels().into_iter().map(panel).collect(),
+            compact: self.compact,
+            verdict: self.finished().then(|| self.verdict()),
+        };
+        Screen::of(&shown, width, height)
     }
 
-    /// The runs shown: all, or only the focused one (`z`).
-    /// The runs shown, in display order: the latest set's (one, with `z`), each with its ghost
-    /// (the same place in the set run before it) under it, until ghosts are cleared.
+    /// Which runs are shown, as the view chose.
+    fn choice(&self) -> Choice {
+        Choice {
+            focus: self.focus,
+            solo: self.solo,
+            shown_from_set: self.shown_from_set,
+            rows: self.size.1,
+        }
+    }
+
+    /// The runs shown, in display order (see [`screen::visible_panels`]).
     pub fn visible_panels(&self) -> Vec<usize> {
-        let runs = &self.trace().runs;
-        if self.solo && self.focus < runs.len() {
-            return vec![self.focus];
-        }
-        self.all_panels()
-    }
-
-    /// Every panel of the latest set, with its ghost where there is room, alone or not.
-    fn all_panels(&self) -> Vec<usize> {
-        let runs = &self.trace().runs;
-        let latest = self.latest_set();
-        let current = (0..runs.len()).filter(|&r| runs[r].meta.set == latest);
-        let current: Vec<usize> = current.collect();
-        // Ghosts where the terminal has room for them beside the runs.
-        let ghosts: Vec<Option<usize>> = current.iter().map(|&r| self.ghost_of(r)).collect();
-        let panels = current.len() + ghosts.iter().flatten().count();
-        let room = roomy_rows(panels) <= self.size.1;
-        let mut shown = Vec::new();
-        for (r, ghost) in current.into_iter().zip(ghosts) {
-            shown.push(r);
-            shown.extend(ghost.filter(|_| room));
-        }
-        shown
+        screen::visible_panels(self.trace(), &self.choice())
     }
 
     /// The latest set of runs (0 until a what-if).
@@ -290,94 +220,26 @@ impl App {
         self.trace().latest_set()
     }
 
-    /// The ghost of run `run`: the run at its place in the set before, if ghosts are shown.
-    /// A ghost is the run of the set before of the same executor and variant (the first such
-    /// for the first, the second for the second, ...).
+    /// The ghost of run `run`, if ghosts are shown (see [`screen::ghost_of`]).
     pub fn ghost_of(&self, run: usize) -> Option<usize> {
-        let runs = &self.trace().runs;
-        let r = runs.get(run)?;
-        let before = r
-            .meta
-            .set
-            .checked_sub(1)
-            .filter(|s| *s >= self.shown_from_set)?;
-        let alike =
-            |o: &Run| (&o.meta.executor, &o.meta.variant) == (&r.meta.executor, &r.meta.variant);
-        let place = runs[..run]
-            .iter()
-            .filter(|o| o.meta.set == r.meta.set && alike(o))
-            .count();
-        let mut same = runs
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.meta.set == before && alike(o));
-        same.nth(place).map(|(i, _)| i)
+        screen::ghost_of(self.trace(), self.shown_from_set, run)
     }
 
     /// Whether run `run` is a ghost: of a set before the latest.
     pub fn is_ghost(&self, run: usize) -> bool {
-        self.trace()
-            .runs
-            .get(run)
+        let runs = &self.trace().runs;
+        runs.get(run)
             .is_some_and(|r| r.meta.set < self.latest_set())
     }
 
     /// The lesson's point in a line, once every run has finished (computed as they finish).
     pub fn verdict(&self) -> String {
-        self.verdict.clone().unwrap_or_default()
-    }
-
-    /// The footer's rows for a terminal of `width` x `height`: the verdict may take up to
-    /// [`MOST_VERDICT_ROWS`], where the panels' fewest rows leave room.
-    pub fn foot_rows(&self, width: u16, height: u16) -> u16 {
-        let need = min_size(self.visible_panels().len()).1;
-        let wants = match self.finished() {
-            true => wrapped_rows(&format!(" {}", self.verdict()), width).min(MOST_VERDICT_ROWS),
-            false => 1,
-        };
-        wants.clamp(1, height.saturating_sub(need) + 1)
-    }
-
-    /// Each shown panel's run and height, for a terminal of `width` x `height`: what is left
-    /// between the header, the axis, the footer and the status line.
-    pub fn panel_heights(&self, width: u16, height: u16) -> Vec<(usize, u16)> {
-        let panels = self.visible_panels();
-        let rows = height.saturating_sub(1 + 2 + self.foot_rows(width, height) + 1);
-        let wanted: Vec<u16> = panels
-            .iter()
-            .map(|&r| {
-                let rows = 2 + self.lanes(r).len().max(1) + self.trace().runs[r].meta.queues.len();
-                u16::try_from(rows).unwrap_or(u16::MAX)
-            })
-            .collect();
-        panels.into_iter().zip(share_rows(rows, &wanted)).collect()
+        self.session.verdict()
     }
 
     /// A finished run's summary figures.
     pub fn run_stats(&self, run: usize) -> Option<&RunStats> {
-        self.stats.get(run).and_then(|(_, s)| s.as_ref())
-    }
-
-    /// Figures of finished runs, computed again only for a run that took records since (a
-    /// thread's last marks can come in after its run's end).
-    fn refresh_stats(&mut self) {
-        let runs = &self.trace().runs;
-        let fresh: Vec<(usize, Option<RunStats>)> = runs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let size = r.size();
-                match self.stats.get(i) {
-                    Some(&(was, Some(s))) if was == size => (size, Some(s)),
-                    _ => (size, r.finished().then(|| r.stats())),
-                }
-            })
-            .collect();
-        self.stats = fresh;
-        self.verdict = self.finished().then(|| {
-            let stats = |i: usize| self.run_stats(i).copied();
-            crate::present::verdict::verdict(self.trace(), stats).line
-        });
+        self.session.run_stats(run)
     }
 
     /// Drain what the runs recorded and move the playhead with the clock. Called once per frame
@@ -388,23 +250,7 @@ impl App {
             .last_tick
             .map_or(0, |t| now.duration_since(t).as_nanos() as u64);
         self.last_tick = Some(now);
-        if let Source::Live(lab) = &mut self.source {
-            let drained = lab.drain();
-            self.now_ns = lab.now_ns();
-            // Regrouping by task costs a pass over the trace: a few times a second is enough.
-            let due = self
-                .task_lanes_at
-                .is_none_or(|at| now.duration_since(at) >= TASK_LANES_EVERY);
-            self.task_lanes_stale |= drained > 0;
-            if self.task_lanes_stale && self.by_task && due {
-                self.task_lanes = derive_task_lanes(lab.trace());
-                self.task_lanes_at = Some(now);
-                self.task_lanes_stale = false;
-            }
-            if drained > 0 {
-                self.refresh_stats();
-            }
-        }
+        self.session.drain(self.by_task);
         let extent = self.extent();
         self.playhead.advance(dt, extent);
         // A playhead that moves by itself is kept on screen; a still one stays where the user
@@ -444,7 +290,7 @@ impl App {
             Action::Fit => self.zoom = Zoom::Fit,
             Action::ToggleGrouping => {
                 self.by_task = !self.by_task;
-                self.task_lanes = derive_task_lanes(self.trace());
+                self.session.group_by_task(self.by_task);
                 self.scroll.iter_mut().for_each(|s| *s = 0);
             }
             Action::FocusNext => self.move_focus(1),
@@ -453,7 +299,7 @@ impl App {
             Action::ScrollDown => self.scroll_focused(1),
             Action::ScrollUp => self.scroll_focused(-1),
             Action::ToggleCompact => self.compact = !self.compact,
-            Action::Save => self.save(),
+            Action::Save => self.message = Some(self.session.save()),
             Action::Rerun => self.rerun(),
             Action::ToggleHelp => self.help = !self.help,
             Action::Slower => self.playhead.change_speed(-1),
@@ -468,75 +314,11 @@ impl App {
         true
     }
 
-    /// Do what the mouse asked.
-    pub fn pointer(&mut self, gesture: Pointer) {
-        self.note = None;
-        let view = self.view_extent();
-        match gesture {
-            Pointer::Click { x, y } => {
-                // Focus moves among the runs of the latest set, as with Tab: a ghost is not
-                // focused (the click still moves the playhead).
-                if let Some(run) = self.panel_at(y).filter(|&r| !self.is_ghost(r)) {
-                    self.focus = run;
-                }
-                if let Some(t) = self.time_at(x).filter(|_| self.panel_at(y).is_some()) {
-                    self.playhead.jump(t, self.extent());
-                }
-                self.drag_from = Some(x);
-            }
-            Pointer::Wheel { x, zoom_in } => {
-                let t = self.time_at(x).unwrap_or(self.playhead.t_ns);
-                let by = if zoom_in { 0.5 } else { 2.0 };
-                self.zoom.scale(by, t, view, self.cols);
-            }
-            Pointer::Drag { x } => {
-                let from = self.drag_from.replace(x).unwrap_or(x);
-                self.pan(from as i64 - x as i64);
-            }
-            Pointer::Release => self.drag_from = None,
-        }
-        self.last_tick = Some(Instant::now());
-    }
-
-    /// Move the window by `cols` columns (later when positive), holding its scale.
-    fn pan(&mut self, cols: i64) {
-        if cols == 0 {
-            return;
-        }
-        let w = self.window();
-        let by = w.ns_per_col.saturating_mul(cols.unsigned_abs());
-        let from_ns = match cols > 0 {
-            true => w.from_ns.saturating_add(by).min(self.view_extent()),
-            false => w.from_ns.saturating_sub(by),
-        };
-        self.zoom = Zoom::Fixed(Window { from_ns, ..w });
-        // A panned view is the user's: the playhead stays where it was.
-        if self.playhead.motion == Motion::Follow {
-            self.playhead.jump(self.playhead.t_ns, self.extent());
-        }
-    }
-
-    /// The panel drawn at terminal row `y`, if any (the header is row 0, panels follow).
-    pub fn panel_at(&self, y: u16) -> Option<usize> {
-        let (width, height) = self.size;
-        let mut top = 1;
-        for (run, h) in self.panel_heights(width, height) {
-            if (top..top + h).contains(&y) {
-                return Some(run);
-            }
-            top += h;
-        }
-        None
-    }
-
     /// The display time at terminal column `x`, if it is in the diagrams.
     pub fn time_at(&self, x: u16) -> Option<u64> {
-        let x0 = self.label_width(self.size.0) + 1;
-        let col = x.checked_sub(x0)? as usize;
-        (col < self.cols).then(|| {
-            let w = self.window();
-            w.from_ns + w.ns_per_col * col as u64
-        })
+        let col = self.screen().col_at(x)?;
+        let w = self.window();
+        Some(w.from_ns + w.ns_per_col * col as u64)
     }
 
     /// Paused live, the recording goes on growing: a fitted window would rescale at every key,
@@ -558,8 +340,7 @@ impl App {
     /// Focus the next (or previous) panel shown, ghosts aside.
     fn move_focus(&mut self, by: isize) {
         // Alone (z), tab goes on to the next run.
-        let shown: Vec<usize> = self
-            .all_panels()
+        let shown: Vec<usize> = screen::all_panels(self.trace(), &self.choice())
             .into_iter()
             .filter(|&r| !self.is_ghost(r))
             .collect();
@@ -573,40 +354,29 @@ impl App {
 
     /// `w`: open the what-if form over the lesson's settings (live runs only).
     fn open_what_if(&mut self) {
-        let Source::Live(lab) = &self.source else {
-            self.message = Some("what-if reruns a lesson: not for a saved trace".into());
-            return;
-        };
-        let Some(plan) = lab.latest() else {
-            self.message = Some("what-if reruns a lesson: not for a real program".into());
-            return;
-        };
-        // Runs measured beside others still going would not compare fairly.
-        if !self.finished() {
-            self.message = Some("what-if waits for the runs to finish".into());
-            return;
+        match self.session.what_if_base() {
+            Ok(plan) => self.what_if = Some(Form::new(&plan.lesson, &plan.options, &plan.runs)),
+            Err(why) => self.message = Some(why.into()),
         }
-        self.what_if = Some(Form::new(&plan.lesson, &plan.options, &plan.runs));
     }
 
     /// A key while the what-if form is open: edit it, or run what it says beside the runs
     /// there (they stay, as ghosts), or close it.
     pub fn form_key(&mut self, key: crossterm::event::KeyEvent) {
-        let (Some(form), Source::Live(lab)) = (&mut self.what_if, &mut self.source) else {
+        let Ok(base) = self.session.what_if_base().map(|p| p.options.clone()) else {
             return;
         };
-        let Some(base) = lab.latest().map(|p| p.options.clone()) else {
+        let Some(form) = &mut self.what_if else {
             return;
         };
         match form.key(key, &base) {
             whatif::Outcome::Editing => {}
             whatif::Outcome::Cancel => self.what_if = None,
-            whatif::Outcome::Run(options) => match lab.what_if(*options) {
-                Ok(_) => {
+            whatif::Outcome::Run(options) => match self.session.what_if(*options) {
+                Ok(()) => {
                     self.what_if = None;
                     self.playhead = Playhead::live();
                     self.zoom = Zoom::Fit;
-                    self.stats.clear();
                     self.focus_first();
                 }
                 Err(e) => form.error = Some(e.to_string()),
@@ -616,13 +386,7 @@ impl App {
 
     /// Scroll the focused panel's lanes, never past the last screenful.
     fn scroll_focused(&mut self, by: isize) {
-        let (width, height) = self.size;
-        let Some(rows) = self
-            .panel_heights(width, height)
-            .into_iter()
-            .find(|&(r, _)| r == self.focus)
-            .map(|(r, h)| panel_split(h, self.trace().runs[r].meta.queues.len()).0)
-        else {
+        let Some(rows) = self.screen().lane_rows(self.focus) else {
             return;
         };
         let lanes = self.lanes(self.focus).len();
@@ -631,87 +395,44 @@ impl App {
         }
     }
 
-    /// Jump to the next (or previous) state change on any lane of any run, and say what it was.
+    /// Jump to the next (or previous) state change on any lane of the panels shown (or of the
+    /// focused one), and say what it was.
     fn step_event(&mut self, forward: bool) {
         let t = self.playhead.t_ns;
-        let mut best: Option<(u64, usize, usize)> = None;
         let shown = match self.focused_events {
             true => vec![self.focus],
             false => self.visible_panels(),
         };
-        for (r, run) in self.trace().runs.iter().enumerate() {
-            if !shown.contains(&r) {
-                continue;
-            }
-            let Some(start) = run.start_ns else { continue };
-            for (l, lane) in self.lanes(r).iter().enumerate() {
-                let change = if forward {
-                    lane.next_change(start + t)
-                } else {
-                    lane.prev_change(start + t)
-                };
-                let Some(at) = change.map(|c| c.saturating_sub(start)) else {
-                    continue;
-                };
-                let better = best.is_none_or(|(b, _, _)| if forward { at < b } else { at > b });
-                if better {
-                    best = Some((at, r, l));
-                }
-            }
-        }
+        let panels: Vec<(usize, &[Lane])> = shown.iter().map(|&r| (r, self.lanes(r))).collect();
+        let found = super::steps::nearest_change(self.trace(), &panels, t, forward);
         let extent = self.extent();
-        match best {
-            Some((at, r, l)) => {
-                self.playhead.jump(at, extent);
-                let text = self.describe(r, l, at);
-                self.note = Some(Note { run: r, text });
-            }
-            None => self.playhead.jump(t, extent),
-        }
-    }
-
-    /// An event in words: "t = 412.3 ms · threads (GIL): thread 3 starts waiting for I/O (task 17)".
-    pub fn describe(&self, run: usize, lane: usize, t_ns: u64) -> String {
-        crate::present::caption::event(&crate::present::caption::At {
+        let Some((at, run, lane)) = found else {
+            return self.playhead.jump(t, extent);
+        };
+        self.playhead.jump(at, extent);
+        let text = crate::present::caption::event(&crate::present::caption::At {
             run: &self.trace().runs[run],
             lane: &self.lanes(run)[lane],
-            t_ns,
-            now_ns: self.now_ns,
+            t_ns: at,
+            now_ns: self.now_ns(),
             by_task: self.by_task,
-        })
-    }
-
-    fn save(&mut self) {
-        let trace = self.trace();
-        let path = self.save_path.clone().unwrap_or_else(|| {
-            let secs = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            PathBuf::from(format!("runwait-{}-{secs}.json", trace.scenario))
         });
-        self.message = Some(match file::save(trace, &path) {
-            Ok(()) => format!("saved to {}", path.display()),
-            Err(e) => format!("not saved: {e}"),
-        });
+        self.note = Some(Note { run, text });
     }
 
     /// Live: stop what runs and run the lesson again. Replay: play from the start.
     fn rerun(&mut self) {
-        match &mut self.source {
-            Source::Live(lab) if lab.latest().is_none() => {
-                self.message = Some("r reruns a lesson: a real program is not run again".into());
+        match self.session.rerun() {
+            Err(why) => {
+                self.message = Some(why.into());
                 return;
             }
-            Source::Live(lab) => {
-                lab.rerun();
+            Ok(true) => {
                 self.playhead = Playhead::live();
-                self.task_lanes.clear();
-                self.stats.clear();
-                self.verdict = None;
                 self.shown_from_set = 0;
                 self.focus = 0;
             }
-            Source::Replay(_) => {
+            Ok(false) => {
                 self.playhead = Playhead::paused_at_start();
                 self.playhead.toggle(false, self.extent());
             }
@@ -722,47 +443,10 @@ impl App {
 
     /// Stop every run (quit): worker processes are killed, threads joined.
     pub fn stop(&mut self) {
-        if let Source::Live(lab) = &mut self.source {
-            lab.stop();
-        }
+        self.session.stop();
     }
 }
 
-/// Each task's spans as a lane of its own (a task runs on one worker, so they stay in order),
-/// indexed for drawing as a recorded lane is.
-pub fn derive_task_lanes(trace: &Trace) -> Vec<Vec<Lane>> {
-    trace
-        .runs
-        .iter()
-        .map(|run| {
-            let mut lanes: Vec<Lane> = (0..run.meta.tasks)
-                .map(|t| {
-                    Lane::new(crate::trace::LaneId::numbered(
-                        crate::trace::LaneKind::Task,
-                        t,
-                    ))
-                })
-                .collect();
-            for (t, lane) in lanes.iter_mut().enumerate() {
-                lane.note_role(run.meta.role_of(t as u32));
-            }
-            for lane in &run.lanes {
-                for span in &lane.spans {
-                    if let Some(l) = span.task.and_then(|t| lanes.get_mut(t as usize)) {
-                        l.spans.push(*span);
-                    }
-                }
-                if let Some(open) = lane.open {
-                    if let Some(l) = open.task.and_then(|t| lanes.get_mut(t as usize)) {
-                        l.open = Some(open);
-                    }
-                }
-            }
-            for l in &mut lanes {
-                l.spans.sort_by_key(|s| s.start_ns);
-                l.reindex();
-            }
-            lanes
-        })
-        .collect()
-}
+#[cfg(test)]
+#[path = "app_tests.rs"]
+pub(crate) mod tests;

@@ -11,6 +11,9 @@ pub mod layout;
 pub mod mouse;
 pub mod playhead;
 pub mod render;
+pub mod screen;
+pub mod session;
+mod steps;
 pub mod whatif;
 
 use crate::error::Error;

@@ -58,20 +58,28 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
         return;
     }
+    // The layout once a frame: every part draws with it.
+    let screen = app.screen_of(area.width, area.height);
     let [head, body, foot, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(app.foot_rows(area.width, area.height)),
+        Constraint::Length(screen.foot_rows),
         Constraint::Length(1),
     ])
     .areas(area);
     header::render(frame, head, app);
     let mut y = body.y;
-    for (run, h) in app.panel_heights(area.width, area.height) {
-        panel::render(frame, Rect::new(body.x, y, body.width, h), app, run);
+    for &(run, h) in &screen.panels {
+        let area = Rect::new(body.x, y, body.width, h);
+        panel::render(frame, area, app, run, screen.label_w);
         y += h;
     }
-    axis::render(frame, Rect::new(body.x, y, body.width, 2), app);
+    axis::render(
+        frame,
+        Rect::new(body.x, y, body.width, 2),
+        app,
+        screen.label_w,
+    );
     footer::render(frame, foot, status, app);
     if app.help {
         help::render(frame, area);
@@ -83,7 +91,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
 /// One run's panel (title, timing diagram, caption) alone in `area`: the diagram widget.
 pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, run: usize) {
-    panel::render(frame, area, app, run);
+    let label_w = app.screen_of(area.width, app.size.1).label_w;
+    panel::render(frame, area, app, run, label_w);
 }
 
 pub use crate::present::glyph::cell_style;

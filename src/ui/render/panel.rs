@@ -26,8 +26,7 @@ struct Geometry {
 }
 
 impl Geometry {
-    fn of(area: Rect, app: &App) -> Geometry {
-        let label_w = app.label_width(area.width);
+    fn of(area: Rect, app: &App, label_w: u16) -> Geometry {
         let x0 = area.x + label_w + 1;
         let cols = area.right().saturating_sub(x0) as usize;
         let window = app.window();
@@ -49,7 +48,7 @@ impl Geometry {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
+pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16) {
     if area.height < TIGHT_PANEL_ROWS {
         return;
     }
@@ -60,7 +59,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
     let (rows, queues, caption_rows) = panel_split(area.height, r.meta.queues.len());
     let lanes = app.lanes(run);
     let order = lane_order(lanes);
-    let g = Geometry::of(area, app);
+    let g = Geometry::of(area, app, label_w);
     let scroll = app.scroll.get(run).copied().unwrap_or(0);
     let groups = rows_of(lanes.len(), rows, app.compact, caption_rows > 0, scroll);
     let rows_lanes: Vec<Vec<&Lane>> = groups
@@ -120,7 +119,7 @@ fn render_lanes(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, lane
     let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
     let mut cells = vec![Cell::IDLE; g.cols];
     for lane in lanes {
-        let lane_cells = lane.cells(from, g.window.ns_per_col, g.cols, app.now_ns);
+        let lane_cells = lane.cells(from, g.window.ns_per_col, g.cols, app.now_ns());
         merge(&mut cells, &lane_cells);
     }
     let dim_from = dim_after(app, &g.window, g.cols);
@@ -144,7 +143,7 @@ fn render_queue(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, q: u
     let name = format!("{} queue", r.meta.queues[q].name);
     g.label(buf, y, &Label::plain(&name).fit(g.label_w, false));
     let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
-    let cells = r.queue_cells(q, from, g.window.ns_per_col, g.cols, app.now_ns);
+    let cells = r.queue_cells(q, from, g.window.ns_per_col, g.cols, app.now_ns());
     for (c, len) in cells.into_iter().enumerate() {
         let mut style = Style::default().add_modifier(Modifier::BOLD);
         if Some(c) == g.playhead_col {
@@ -244,7 +243,7 @@ fn caption(app: &App, run: usize, lanes: &[Lane], scrolled: Option<usize>) -> St
     }
     let scrolled = scrolled.map(|first| (first, lanes.len()));
     let r = &app.trace().runs[run];
-    caption::states(r, lanes, app.playhead.t_ns, app.now_ns, scrolled)
+    caption::states(r, lanes, app.playhead.t_ns, app.now_ns(), scrolled)
 }
 
 #[cfg(test)]

@@ -1,0 +1,278 @@
+//! The screen's layout, worked out once a frame from the terminal's size, the view and the
+//! trace, and handed to every part that draws: which panels are shown and how high each is, the
+//! lane names' width, the diagram's columns, the rows of the verdict at the foot.
+
+use super::layout::{
+    diagram_cols, grouped_lanes, label_width, min_size, panel_split, roomy_rows, share_rows,
+    wrapped_rows,
+};
+use crate::trace::{Run, Trace};
+
+/// The most rows the verdict takes at the foot of the screen.
+const MOST_VERDICT_ROWS: u16 = 6;
+
+/// What the layout needs to know of a panel shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Panel {
+    pub run: usize,
+    pub lanes: usize,
+    pub queues: usize,
+    /// Its longest lane name as shown (without a pid).
+    pub longest_name: usize,
+}
+
+/// What is shown, as the layout needs it: the panels in display order, compact or not, and
+/// the verdict once every run has finished.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Shown {
+    pub panels: Vec<Panel>,
+    pub compact: bool,
+    pub verdict: Option<String>,
+}
+
+/// Where everything goes on a terminal of one size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Screen {
+    /// Each shown panel's run and height, top to bottom.
+    pub panels: Vec<(usize, u16)>,
+    /// The lane-name column's width.
+    pub label_w: u16,
+    /// The diagram's columns.
+    pub cols: usize,
+    /// The footer's rows (the verdict's, once every run has finished).
+    pub foot_rows: u16,
+    /// Each panel's lane rows, by the panels' order.
+    lane_rows: Vec<usize>,
+}
+
+impl Screen {
+    /// The layout of a terminal `width` x `height` showing `shown`.
+    pub fn of(shown: &Shown, width: u16, height: u16) -> Screen {
+        let need = min_size(shown.panels.len()).1;
+        let wants = match &shown.verdict {
+            Some(v) => wrapped_rows(&format!(" {v}"), width).min(MOST_VERDICT_ROWS),
+            None => 1,
+        };
+        let foot_rows = wants.clamp(1, height.saturating_sub(need) + 1);
+        let rows = height.saturating_sub(1 + 2 + foot_rows + 1);
+        let wanted: Vec<u16> = shown
+            .panels
+            .iter()
+            .map(|p| u16::try_from(2 + p.lanes.max(1) + p.queues).unwrap_or(u16::MAX))
+            .collect();
+        let heights = share_rows(rows, &wanted);
+        let lane_rows: Vec<usize> = shown
+            .panels
+            .iter()
+            .zip(&heights)
+            .map(|(p, &h)| panel_split(h, p.queues).0)
+            .collect();
+        let label_w = label_w(shown, &heights, width);
+        Screen {
+            panels: shown.panels.iter().map(|p| p.run).zip(heights).collect(),
+            label_w,
+            cols: diagram_cols(width, label_w),
+            foot_rows,
+            lane_rows,
+        }
+    }
+
+    /// The panel drawn at terminal row `y`, if any (the header is row 0, panels follow).
+    pub fn panel_at(&self, y: u16) -> Option<usize> {
+        let mut top = 1;
+        for &(run, h) in &self.panels {
+            if (top..top + h).contains(&y) {
+                return Some(run);
+            }
+            top += h;
+        }
+        None
+    }
+
+    /// The diagram column at terminal column `x`, if it is in the diagrams.
+    pub fn col_at(&self, x: u16) -> Option<usize> {
+        let col = x.checked_sub(self.label_w + 1)? as usize;
+        (col < self.cols).then_some(col)
+    }
+
+    /// The lane rows of run `run`'s panel, if it is shown.
+    pub fn lane_rows(&self, run: usize) -> Option<usize> {
+        let at = self.panels.iter().position(|&(r, _)| r == run)?;
+        self.lane_rows.get(at).copied()
+    }
+}
+
+/// The lane-name column's width: as wide as the names shown (a worker process's pid left out
+/// if need be; room for a group's "–N" where lanes are grouped), within bounds.
+fn label_w(shown: &Shown, heights: &[u16], width: u16) -> u16 {
+    let longest = shown
+        .panels
+        .iter()
+        .zip(heights)
+        .map(|(p, &h)| {
+            let (rows, _, caption) = panel_split(h, p.queues);
+            let suffix = match grouped_lanes(p.lanes, rows, shown.compact, caption > 0) {
+                true => 2 + p.lanes.to_string().len(),
+                false => 0,
+            };
+            p.longest_name + suffix
+        })
+        .max()
+        .unwrap_or(0);
+    label_width(width, longest)
+}
+
+/// Which runs the view shows: its focus, alone or not (`z`), the sets before the latest shown
+/// as ghosts from `shown_from_set` on, and the terminal's rows (ghosts only where there is
+/// room).
+#[derive(Clone, Copy, Debug)]
+pub struct Choice {
+    pub focus: usize,
+    pub solo: bool,
+    pub shown_from_set: u32,
+    pub rows: u16,
+}
+
+/// The runs shown, in display order: the latest set's (one, with `z`), each with its ghost
+/// (the same place in the set run before it) under it, until ghosts are cleared.
+pub fn visible_panels(trace: &Trace, choice: &Choice) -> Vec<usize> {
+    if choice.solo && choice.focus < trace.runs.len() {
+        return vec![choice.focus];
+    }
+    all_panels(trace, choice)
+}
+
+/// Every panel of the latest set, with its ghost where the terminal has room, alone or not.
+pub fn all_panels(trace: &Trace, choice: &Choice) -> Vec<usize> {
+    let runs = &trace.runs;
+    let latest = trace.latest_set();
+    let current: Vec<usize> = (0..runs.len())
+        .filter(|&r| runs[r].meta.set == latest)
+        .collect();
+    let ghosts: Vec<Option<usize>> = current
+        .iter()
+        .map(|&r| ghost_of(trace, choice.shown_from_set, r))
+        .collect();
+    let panels = current.len() + ghosts.iter().flatten().count();
+    let room = roomy_rows(panels) <= choice.rows;
+    let mut shown = Vec::new();
+    for (r, ghost) in current.into_iter().zip(ghosts) {
+        shown.push(r);
+        shown.extend(ghost.filter(|_| room));
+    }
+    shown
+}
+
+/// The ghost of run `run`: the run at its place in the set before, if that set is shown (from
+/// `shown_from_set` on). A ghost is the run of the set before of the same executor and variant
+/// (the first such for the first, the second for the second, ...).
+pub fn ghost_of(trace: &Trace, shown_from_set: u32, run: usize) -> Option<usize> {
+    let runs = &trace.runs;
+    let r = runs.get(run)?;
+    let before = r.meta.set.checked_sub(1).filter(|s| *s >= shown_from_set)?;
+    let alike =
+        |o: &Run| (&o.meta.executor, &o.meta.variant) == (&r.meta.executor, &r.meta.variant);
+    let place = runs[..run]
+        .iter()
+        .filter(|o| o.meta.set == r.meta.set && alike(o))
+        .count();
+    let mut same = runs
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.meta.set == before && alike(o));
+    same.nth(place).map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::layout::{CHROME_ROWS, TIGHT_PANEL_ROWS};
+
+    /// `runs` panels of `lanes` lanes named up to `thread N`.
+    fn shown(runs: usize, lanes: usize) -> Shown {
+        let panel = |run| Panel {
+            run,
+            lanes,
+            queues: 0,
+            longest_name: format!("thread {lanes}").len(),
+        };
+        Shown {
+            panels: (0..runs).map(panel).collect(),
+            compact: true,
+            verdict: None,
+        }
+    }
+
+    #[test]
+    fn the_panels_share_the_rows_and_every_run_is_shown() {
+        for (w, h) in [(120, 40), (80, 24)] {
+            for runs in 1..=7 {
+                let s = Screen::of(&shown(runs, 5), w, h);
+                assert_eq!(s.panels.len(), runs, "{w}x{h}: every run");
+                let used: u16 = s.panels.iter().map(|p| p.1).sum();
+                assert!(used + CHROME_ROWS - 1 + s.foot_rows <= h, "{w}x{h}: {s:?}");
+                assert!(s.panels.iter().all(|p| p.1 >= TIGHT_PANEL_ROWS));
+                assert_eq!(
+                    s.cols as u16 + s.label_w + 1,
+                    w,
+                    "the diagram takes the rest"
+                );
+                assert!((8..=24).contains(&s.label_w));
+            }
+        }
+        let mut done = shown(2, 3);
+        done.verdict = Some("word ".repeat(100));
+        let s = Screen::of(&done, 80, 40);
+        assert!(s.foot_rows > 1, "a long verdict takes more rows: {s:?}");
+    }
+
+    #[test]
+    fn rows_and_columns_map_back_to_panels_and_columns() {
+        let s = Screen::of(&shown(2, 3), 120, 40);
+        assert_eq!(s.panel_at(0), None, "the header");
+        assert_eq!(s.panel_at(1), Some(0));
+        let second = 1 + s.panels[0].1;
+        assert_eq!(s.panel_at(second), Some(1));
+        assert_eq!(s.panel_at(second + s.panels[1].1), None, "the axis");
+        assert_eq!(s.col_at(s.label_w), None, "the lane names");
+        assert_eq!(s.col_at(s.label_w + 1), Some(0));
+        assert_eq!(s.col_at(119), Some(s.cols - 1));
+        assert_eq!(s.lane_rows(1), Some(3));
+        assert_eq!(s.lane_rows(7), None);
+    }
+
+    #[test]
+    fn grouped_lanes_leave_room_for_their_numbers() {
+        let s = Screen::of(&shown(1, 200), 120, 24);
+        assert!(s.label_w as usize >= "thread 200".len() + 2, "{s:?}");
+        let few = Screen::of(&shown(1, 3), 120, 40);
+        assert_eq!(few.label_w, 8, "at least 8 wide");
+    }
+
+    #[test]
+    fn ghosts_stand_under_their_runs_where_there_is_room() {
+        let mut trace = Trace::new("t");
+        for set in [0, 0, 1, 1] {
+            let run = trace.add_run(crate::trace::RunMeta {
+                executor: "threads".into(),
+                ..Default::default()
+            });
+            trace.runs[run as usize].meta.set = set;
+        }
+        let roomy = Choice {
+            focus: 2,
+            solo: false,
+            shown_from_set: 0,
+            rows: 40,
+        };
+        assert_eq!(all_panels(&trace, &roomy), [2, 0, 3, 1]);
+        assert_eq!(ghost_of(&trace, 1, 2), None, "ghosts cleared");
+        let short = Choice { rows: 10, ..roomy };
+        assert_eq!(visible_panels(&trace, &short), [2, 3], "no room for ghosts");
+        let solo = Choice {
+            solo: true,
+            ..roomy
+        };
+        assert_eq!(visible_panels(&trace, &solo), [2]);
+    }
+}
