@@ -118,9 +118,11 @@ fn fail(e: &Error) -> i32 {
     e.exit_code()
 }
 
-/// One line on stderr, `runwait: ` first. Unlike `eprintln!`, a stderr that cannot be
-/// written (a reader gone away) is no panic.
+/// One line on stderr, `runwait: ` first, its control characters (from a path, a file, a
+/// program or the OS) shown as `�`. Unlike `eprintln!`, a stderr that cannot be written (a
+/// reader gone away) is no panic.
 fn say(line: &str) {
+    let line = crate::error::printable(line);
     let _ = writeln!(std::io::stderr(), "runwait: {line}");
 }
 

@@ -75,15 +75,6 @@ pub fn cause(error: &(dyn std::error::Error + 'static)) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_cause_is_the_innermost_error_in_plain_words() {
-        let io = std::io::Error::from_raw_os_error(24);
-        assert_eq!(super::cause(&io), "too many open files");
-    }
-}
-
 /// `text` safe to print to a terminal: every control character (escape sequences, carriage
 /// returns, newlines, bells) from a file, a lesson, a program or the OS shown as `�`, so data
 /// never moves the cursor, retitles the terminal or clears the screen.
@@ -91,4 +82,13 @@ pub fn printable(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cause_is_the_innermost_error_in_plain_words() {
+        let io = std::io::Error::from_raw_os_error(24);
+        assert_eq!(super::cause(&io), "too many open files");
+    }
 }

@@ -514,3 +514,88 @@ fn failed_requests_say_why_in_one_line() {
         "runwait: async: 5 requests failed: connection refused"
     );
 }
+
+/// Text with no byte below 0x20 but newlines: nothing that moves the cursor or retitles the
+/// terminal.
+fn assert_no_control_bytes(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let bad: Vec<&str> = text
+        .lines()
+        .filter(|l| l.bytes().any(|b| b < 0x20 || b == 0x7f) || l.contains('\u{9b}'))
+        .collect();
+    assert!(bad.is_empty(), "{what}: control characters in {bad:?}");
+}
+
+/// Data never writes to the terminal: a saved trace with escape sequences in every name (the
+/// lesson, label, executor, variant, model, lanes, roles, queues, a sampled program's command,
+/// Python version and functions) and a Chrome trace with them in its process and thread names
+/// replay as text, and their paths as errors, without one control character.
+#[test]
+fn escape_sequences_in_data_never_reach_the_terminal() {
+    let evil = |name: &str| format!("\u{1b}]0;owned\u{7}{name}\u{1b}[2J\u{1b}c\r\u{9b}1m");
+    let span = |task: u32, state: &str, start: u64, end: u64| serde_json::json!({"task": task, "state": state, "start_ns": start, "end_ns": end});
+    let trace = serde_json::json!({"format": "runwait-trace", "version": 2, "trace": {
+        "scenario": evil("lesson"), "dropped": 0,
+        "runs": [{
+            "meta": {
+                "executor": evil("sync"), "label": evil("label"), "variant": evil("variant"),
+                "model": evil("model"), "workers": 2, "gil": false, "tasks": 2,
+                "lane_kind": "thread", "baseline": true,
+                "queues": [{"name": evil("orders"), "capacity": 5}],
+                "roles": [{"name": evil("grill"), "first": 0, "count": 1},
+                          {"name": evil("burgers"), "first": 1, "count": 1}],
+                "sampled": {"pid": 7, "command": evil("python3 x.py"),
+                            "python": evil("3.12"), "hz": 100},
+            },
+            "start_ns": 0, "end_ns": 2_000_000,
+            "lanes": [
+                {"name": evil("lane one"), "spans": [span(0, "run", 0, 1_000_000)],
+                 "frames": [{"at_ns": 0, "function": 0}]},
+                {"name": evil("lane two"), "spans": [span(1, "wait", 0, 2_000_000)]},
+            ],
+            "ends": [{"task": 0, "lane": 0, "outcome": "done", "at_ns": 1_000_000},
+                     {"task": 1, "lane": 1, "outcome": "failed", "at_ns": 2_000_000}],
+            "queue_lengths": [[[0, 1], [1_000_000, 0]]],
+            "functions": [evil("fetch (x.py:1)")],
+        }],
+    }});
+    let chrome = serde_json::json!({"traceEvents": [
+        {"ph": "M", "name": "process_name", "pid": 1, "tid": 1, "args": {"name": evil("proc")}},
+        {"ph": "M", "name": "thread_name", "pid": 1, "tid": 1, "args": {"name": evil("thread")}},
+        {"ph": "X", "name": evil("work"), "pid": 1, "tid": 1, "ts": 0, "dur": 1000},
+    ]});
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("evil.json");
+    let imported = dir.path().join("chrome.json");
+    std::fs::write(&saved, trace.to_string()).unwrap();
+    std::fs::write(&imported, chrome.to_string()).unwrap();
+    for file in [&saved, &imported] {
+        let file = file.to_str().unwrap();
+        for args in [
+            vec!["replay", file, "--headless"],
+            vec!["compare", file, file, "--headless"],
+        ] {
+            let out = runwait(&args).output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("owned"),
+                "{args:?}"
+            );
+            assert_no_control_bytes(&format!("{args:?}"), &out.stdout);
+            assert_no_control_bytes(&format!("{args:?}"), &out.stderr);
+        }
+    }
+    // A path, a lesson and an executor with escapes are named in errors without them.
+    let path = dir.path().join(evil("missing"));
+    let lesson = evil("io");
+    for args in [
+        vec!["replay", path.to_str().unwrap(), "--headless"],
+        vec!["run", &lesson, "--headless"],
+        vec!["run", "io", "--executors", &lesson, "--headless"],
+    ] {
+        let out = runwait(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("\u{fffd}"), "{}", stderr(&out));
+        assert_no_control_bytes(&format!("{args:?}"), &out.stderr);
+    }
+}

@@ -18,7 +18,10 @@ pub struct Style {
     pub color: bool,
 }
 
+/// The text of `trace`; its names (from files, lessons, programs) shown without control
+/// characters, so data never writes to the terminal.
 pub fn render(trace: &Trace, style: Style) -> String {
+    let trace = &*super::printable::trace(trace);
     let mut out = summary_table(trace);
     let verdict = verdict::verdict(trace, |i| trace.runs.get(i).map(Run::stats));
     if !verdict.line.is_empty() {
