@@ -257,19 +257,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let lesson_order = scenario.order;
     let plan = Plan::prepare(scenario, options(&args))?;
     if !wants_ui(&args.output) {
-        let lab = Lab::new(plan, Order::OneByOne);
-        let (notes, said) = (lab.notes(), lab.said());
-        let trace = lab.run_to_end();
-        // The results first: a trace that cannot be saved does not take them with it.
-        let printed = print(&trace, &args.output);
-        tell(&notes, &trace);
-        said.lines().iter().for_each(|line| say(line));
-        let saved = args
-            .output
-            .save
-            .as_ref()
-            .map_or(Ok(()), |p| save(&trace, p));
-        return printed.and(saved).map(|()| 0);
+        return run_headless(plan, &args.output);
     }
     let e = &args.executors;
     let order = match (e.together, e.one_by_one) {
@@ -292,6 +280,56 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     said.lines().iter().for_each(|line| say(line));
     shown
 }
+
+/// Run `plan` to its end, or until SIGINT, SIGTERM or SIGHUP: then the runs are stopped, and
+/// what finished is printed and saved all the same (the runs not finished marked stopped).
+/// Returns 0, [`RUN_FAILED`] if a run failed for want of something it needed, or 128 + the
+/// signal that stopped it.
+fn run_headless(plan: Plan, output: &OutputArgs) -> Result<i32, Error> {
+    let signal = Arc::new(AtomicUsize::new(0));
+    let again = Arc::new(AtomicBool::new(false));
+    for s in [SIGINT, SIGTERM, SIGHUP] {
+        // A second signal, while the runs are stopping, ends runwait at once.
+        let _ = signal_hook::flag::register_conditional_shutdown(s, 128 + s, again.clone());
+        let _ = signal_hook::flag::register_usize(s, signal.clone(), s as usize);
+    }
+    let mut lab = Lab::new(plan, Order::OneByOne);
+    let (notes, said) = (lab.notes(), lab.said());
+    lab.start();
+    while !lab.finished() && signal.load(Ordering::Relaxed) == 0 {
+        lab.drain();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    again.store(signal.load(Ordering::Relaxed) != 0, Ordering::Relaxed);
+    let trace = lab.into_trace();
+    // The results first: a trace that cannot be saved does not take them with it.
+    let printed = print(&trace, output);
+    tell(&notes, &trace);
+    said.lines().iter().for_each(|line| say(line));
+    let saved = output.save.as_ref().map_or(Ok(()), |p| save(&trace, p));
+    printed.and(saved)?;
+    Ok(match signal.load(Ordering::Relaxed) {
+        0 => ended(&trace),
+        s => 128 + s as i32,
+    })
+}
+
+/// The exit code of runs that ended by themselves: [`RUN_FAILED`] if one failed for want of
+/// something it needed (said on stderr), else 0.
+fn ended(trace: &crate::trace::Trace) -> i32 {
+    let failed = trace
+        .runs
+        .iter()
+        .any(|r| matches!(r.halted, Some(crate::trace::Halt::Failed(_))));
+    if failed {
+        RUN_FAILED
+    } else {
+        0
+    }
+}
+
+/// The exit code when a run failed for want of a thread, a process, a file or a runtime.
+const RUN_FAILED: i32 = 1;
 
 /// Why tasks failed or were lost, a line a run on stderr (and in the log).
 fn tell(notes: &crate::exec::Notes, trace: &crate::trace::Trace) {

@@ -599,3 +599,68 @@ fn escape_sequences_in_data_never_reach_the_terminal() {
         assert_no_control_bytes(&format!("{args:?}"), &out.stderr);
     }
 }
+
+/// A headless run stopped by a signal keeps what finished: SIGINT after the sync run's ~4.5 s
+/// prints its figures and saves them (the threads run marked stopped, its tasks not ended
+/// counted as not run), then exits 130; SIGTERM with `--json` the same, exit 143.
+#[cfg(unix)]
+#[test]
+fn a_signal_keeps_the_runs_that_finished() {
+    use rustix::process::{kill_process, Pid, Signal};
+    let dir = tempfile::tempdir().unwrap();
+    for (signal, json, code) in [(Signal::INT, false, 130), (Signal::TERM, true, 143)] {
+        let save = dir.path().join(format!("{code}.json"));
+        let mut args = vec![
+            "run",
+            "io",
+            "--tasks",
+            "40",
+            "--executors",
+            "sync,threads:1",
+        ];
+        args.extend(["--save", save.to_str().unwrap()]);
+        args.push(if json { "--json" } else { "--headless" });
+        let child = runwait(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // sync's 40 requests of 100 ms take about 4 s; threads:1 is under way at 5 s.
+        std::thread::sleep(Duration::from_secs(5));
+        kill_process(Pid::from_raw(child.id() as i32).unwrap(), signal).unwrap();
+        let started = Instant::now();
+        let out = child.wait_with_output().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5), "slow to stop");
+        assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let saved = std::fs::read_to_string(&save).expect("the trace saved");
+        let trace: serde_json::Value = serde_json::from_str(&saved).unwrap();
+        let runs = trace["trace"]["runs"].as_array().unwrap();
+        assert_eq!(
+            runs[0]["ends"].as_array().unwrap().len(),
+            40,
+            "sync finished"
+        );
+        assert!(runs[0].get("halted").is_none());
+        assert_eq!(runs[1]["halted"], "stopped");
+        if json {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let (sync, threads) = (&v["runs"][0], &v["runs"][1]);
+            assert_eq!(
+                (sync["done"].as_u64(), sync["not_run"].as_u64()),
+                (Some(40), Some(0))
+            );
+            assert_eq!(threads["halted"], "stopped");
+            let sum = ["done", "failed", "lost", "timeouts", "not_run"]
+                .map(|k| threads[k].as_u64().unwrap())
+                .iter()
+                .sum::<u64>();
+            assert_eq!(sum, 40, "{threads}");
+        } else {
+            let sync = text.lines().find(|l| l.starts_with("sync ")).unwrap();
+            assert!(sync.ends_with("40/40"), "{text}");
+            let threads = text.lines().find(|l| l.starts_with("threads")).unwrap();
+            assert!(threads.contains("not run: stopped"), "{text}");
+        }
+    }
+}

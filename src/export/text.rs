@@ -83,6 +83,9 @@ pub fn summary_table(trace: &Trace) -> String {
         if s.timeouts > 0 {
             let _ = write!(done, " ({} timed out)", s.timeouts);
         }
+        if let Some(halt) = &run.halted {
+            let _ = write!(done, " ({} not run: {})", run.not_run(), halt.word());
+        }
         // Waits for a CPU are measured where the OS accounts them: else "-".
         let cpu = match run.meta.cpu_waits_hz {
             Some(_) => human_ms(ms(s.for_reason(Reason::Cpu))),

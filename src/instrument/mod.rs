@@ -161,6 +161,11 @@ pub enum Msg {
         name: String,
         value: u64,
     },
+    /// A run halted before its end: stopped, or failed for want of something it needed.
+    Halt {
+        run: u32,
+        halt: crate::trace::Halt,
+    },
     /// Answered once everything sent before it has been handled (a worker process's records
     /// written out before it asks its parent for something).
     Barrier(crossbeam_channel::Sender<()>),

@@ -89,6 +89,11 @@ impl Recorder {
                     r.lesson.insert(name, value);
                 }
             }
+            Msg::Halt { run, halt } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.halt(halt);
+                }
+            }
             Msg::Barrier(done) => {
                 let _ = done.send(());
             }

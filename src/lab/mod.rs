@@ -180,6 +180,7 @@ impl Lab {
     /// Stop every run (worker processes are killed, threads joined) and take in what they
     /// recorded.
     pub fn stop(&mut self) {
+        let unfinished = !self.finished();
         for set in &mut self.sets {
             if let Some(started) = set.started.take() {
                 started.stop();
@@ -189,6 +190,25 @@ impl Lab {
             sampler.stop();
         }
         self.recorder.drain();
+        if unfinished {
+            self.mark_stopped();
+        }
+    }
+
+    /// Mark every run of the sets whose tasks had not all ended as stopped (their tasks not
+    /// ended were never run).
+    fn mark_stopped(&mut self) {
+        let stopped: Vec<u32> = (self.recorder.trace().runs.iter().enumerate())
+            .filter(|(_, r)| r.meta.origin != crate::trace::Origin::Sampled && !r.meta.real)
+            .filter(|(_, r)| r.halted.is_none())
+            .filter(|(_, r)| r.ends.len() < r.meta.tasks as usize)
+            .map(|(i, _)| i as u32)
+            .collect();
+        for run in stopped {
+            let halt = crate::trace::Halt::Stopped;
+            self.recorder
+                .apply(crate::instrument::Msg::Halt { run, halt });
+        }
     }
 
     /// Take in what the runs recorded; returns how many messages it took.
