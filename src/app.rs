@@ -257,6 +257,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let lesson_order = scenario.order;
     let plan = Plan::prepare(scenario, options(&args))?;
     if !wants_ui(&args.output) {
+        crate::lab::fit::check(&plan, Order::OneByOne)?;
         return run_headless(plan, &args.output);
     }
     let e = &args.executors;
@@ -271,6 +272,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     } else {
         order
     };
+    crate::lab::fit::check(&plan, order)?;
     let mut lab = Lab::new(plan, order);
     lab.start();
     let (notes, said) = (lab.notes(), lab.said());
@@ -333,6 +335,17 @@ const RUN_FAILED: i32 = 1;
 
 /// Why tasks failed or were lost, a line a run on stderr (and in the log).
 fn tell(notes: &crate::exec::Notes, trace: &crate::trace::Trace) {
+    for run in &trace.runs {
+        if let Some(crate::trace::Halt::Failed(why)) = &run.halted {
+            let line = format!("{}: the run failed: {why}", run.meta.label);
+            let line = match run.not_run() {
+                0 => line,
+                n => format!("{line}; {n} of {} tasks not run", run.meta.tasks),
+            };
+            tracing::error!("{line}");
+            say(&line);
+        }
+    }
     for line in notes.summary(trace) {
         tracing::warn!("{line}");
         say(&line);

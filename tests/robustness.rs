@@ -664,3 +664,143 @@ fn a_signal_keeps_the_runs_that_finished() {
         }
     }
 }
+
+/// The runs' JSON summary: every task of every run counted once (done, failed, lost, timed
+/// out or never run).
+fn assert_every_task_counted(stdout: &[u8]) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_slice(stdout).expect("JSON on stdout");
+    for run in v["runs"].as_array().unwrap() {
+        let counted: u64 = ["done", "failed", "lost", "timeouts", "not_run"]
+            .map(|k| run[k].as_u64().unwrap())
+            .iter()
+            .sum();
+        assert_eq!(Some(counted), run["tasks"].as_u64(), "{run}");
+    }
+    v
+}
+
+/// Under `ulimit -n 12`, runs that need more open files than that are refused at once, the
+/// limit named, in one line: no panic, no run.
+#[cfg(unix)]
+#[test]
+fn a_run_that_cannot_fit_the_open_file_limit_is_refused() {
+    for args in [
+        vec![
+            "run",
+            "io",
+            "--tasks",
+            "4",
+            "--executors",
+            "async",
+            "--json",
+        ],
+        vec![
+            "run",
+            "io",
+            "--tasks",
+            "2000",
+            "--executors",
+            "threads:1024",
+            "--json",
+        ],
+        vec![
+            "run",
+            "io",
+            "--tasks",
+            "40",
+            "--executors",
+            "process:256",
+            "--json",
+        ],
+        vec!["run", "coffees", "--json"],
+    ] {
+        let out = Command::new("sh")
+            .args(["-c", "ulimit -n 12; exec \"$0\" \"$@\""])
+            .arg(env!("CARGO_BIN_EXE_runwait"))
+            .args(&args)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        assert_one_line_error(&out, "over the open-file limit of 12 (ulimit -n)");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+/// As a user limited to 60 processes and threads (`ulimit -u`, not enforced for root, so run
+/// as nobody): `threads:1024` and `process:256` are refused at once, the limit named; with the
+/// check skipped they, and `coffees`, start until a thread or process cannot be had, then the
+/// run fails with why, in one line, its tasks never run counted as such, exit code 1.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_past_the_process_limit_fails_with_why() {
+    if !rustix::process::geteuid().is_root() || Command::new("prlimit").arg("-V").output().is_err()
+    {
+        eprintln!("skipped: needs root (to become nobody) and prlimit");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("runwait");
+    std::fs::copy(env!("CARGO_BIN_EXE_runwait"), &bin).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    for path in [dir.path(), &bin] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let as_nobody = |args: &[&str], check: bool| {
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .args(["prlimit", "--nproc=60", "--"])
+            .arg(&bin)
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("RUST_LOG");
+        if !check {
+            cmd.env("RUNWAIT_NO_LIMIT_CHECK", "1");
+        }
+        cmd.output().unwrap()
+    };
+    let threads = [
+        "run",
+        "io",
+        "--executors",
+        "threads:1024",
+        "--tasks",
+        "2000",
+        "--json",
+    ];
+    let processes = [
+        "run",
+        "io",
+        "--executors",
+        "process:256",
+        "--tasks",
+        "400",
+        "--json",
+    ];
+    for args in [&threads[..], &processes[..]] {
+        let out = as_nobody(args, true);
+        assert_one_line_error(&out, "over the user's process limit of 60 (ulimit -u)");
+    }
+    let coffees = ["run", "coffees", "--json"];
+    for (args, what) in [
+        (&threads[..], "could not start thread "),
+        // The pool's thread for a process, or the process, whichever the limit stops first.
+        (&processes[..], " of 256: "),
+        (&coffees[..], "could not start "),
+    ] {
+        let out = as_nobody(args, false);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        let failed: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("the run failed"))
+            .collect();
+        assert_eq!(failed.len(), 1, "{err}");
+        assert!(
+            failed[0].contains(what) && failed[0].contains("the user's process limit is 60"),
+            "{err}"
+        );
+        let v = assert_every_task_counted(&out.stdout);
+        assert_eq!(v["runs"][0]["halted"], "failed", "{v}");
+    }
+}

@@ -29,6 +29,7 @@ pub mod notes;
 pub mod pool;
 pub mod process;
 pub mod rayon_pool;
+pub mod resources;
 pub mod shared;
 pub mod sync;
 pub mod threads;

@@ -242,7 +242,15 @@ pub(super) fn start_worker(ctx: &RunCtx, lane: u32, what: &str) -> Result<Link, 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("{}: {e}", ctx.env.worker_program.display()))?;
+        .map_err(|e| {
+            // Out of processes or files: the run cannot go on (any other reason is the
+            // lane's).
+            let what = format!("start {what} {} of {}", lane + 1, ctx.workers);
+            if is_exhausted(&e) {
+                ctx.fail(super::resources::could_not(&what, &e));
+            }
+            format!("{}: {e}", ctx.env.worker_program.display())
+        })?;
     let pid = child.id();
     let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
     let kid = Kid(Arc::new(Mutex::new(child)));
@@ -278,6 +286,15 @@ pub(super) fn start_worker(ctx: &RunCtx, lane: u32, what: &str) -> Result<Link, 
         alignment,
         watch,
     })
+}
+
+/// Whether an error says the system or the user is out of processes, threads, files or
+/// memory.
+fn is_exhausted(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::OutOfMemory)
+        || e.raw_os_error() == Some(rustix::io::Errno::MFILE.raw_os_error())
+        || e.raw_os_error() == Some(rustix::io::Errno::NFILE.raw_os_error())
 }
 
 /// A worker's stderr goes to the log, never onto the screen; read to its end whatever it
