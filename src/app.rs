@@ -280,7 +280,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let shown = show(&mut app, &args.output);
     tell(&notes, app.trace());
     said.lines().iter().for_each(|line| say(line));
-    shown
+    shown.map(|code| if code == 0 { ended(app.trace()) } else { code })
 }
 
 /// Run `plan` to its end, or until SIGINT, SIGTERM or SIGHUP: then the runs are stopped, and

@@ -866,3 +866,83 @@ fn sigquit_sigterm_and_sighup_restore_the_terminal_too() {
         a_signal_ends_the_live_ui_cleanly(signal);
     }
 }
+
+/// The state of process `pid` as /proc has it: `T` stopped, `S` sleeping, `R` running.
+#[cfg(target_os = "linux")]
+fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(") ")?.1.chars().next()
+}
+
+/// Ctrl-Z gives the terminal back (the main screen, mouse reports off, cooked mode) and stops
+/// runwait; SIGCONT (`fg`) takes it again (the alternate screen, raw mode) and draws the
+/// screen anew; `q` still quits.
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_z_gives_the_terminal_back_and_sigcont_redraws() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "io",
+        "--executors",
+        "sync",
+        "--tasks",
+        "200",
+        "--latency",
+        "50",
+    ];
+    let mut tui = Tui::start(&args, dir.path());
+    tui.wait_for("the live diagrams", |s| {
+        mode_is(s, "LIVE") && s.contains('░')
+    });
+    let pid = tui.pid();
+    let from = tui.raw_len();
+    tui.press(b"\x1a");
+    poll(TIMEOUT, || (process_state(pid) == Some('T')).then_some(()))
+        .expect("runwait stopped after Ctrl-Z");
+    // What it wrote before it stopped may still be on its way through the pty.
+    poll(TIMEOUT, || {
+        find(&tui.lock().raw[from..], LEAVE_ALT_SCREEN).map(drop)
+    })
+    .expect("left the alternate screen");
+    {
+        let seen = tui.lock();
+        let screen = seen.parser.screen();
+        assert!(
+            !screen.alternate_screen(),
+            "on the normal screen while stopped"
+        );
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse reports off"
+        );
+        assert!(!screen.hide_cursor(), "the cursor shown");
+    }
+    assert_eq!(
+        tui.local_flags(),
+        tui.flags_before,
+        "cooked mode while stopped"
+    );
+    let from = tui.raw_len();
+    send(pid, rustix::process::Signal::CONT);
+    // Back on the alternate screen, and every cell drawn again (the header's words among them).
+    poll(TIMEOUT, || {
+        let seen = tui.lock();
+        let after = &seen.raw[from..];
+        let entered = find(after, ENTER_ALT_SCREEN)?;
+        find(&after[entered..], b"LIVE").map(drop)
+    })
+    .expect("back on the alternate screen, the header drawn again");
+    let screen = tui.wait_for("the diagrams drawn again", |s| {
+        mode_is(s, "LIVE") && s.contains('░')
+    });
+    assert!(screen.contains("sync"), "{}", framed(&screen));
+    assert!(tui.lock().parser.screen().alternate_screen());
+    assert_eq!(tui.local_flags() & (ICANON | ECHO), 0, "raw mode again");
+    let from = tui.raw_len();
+    tui.press(b"q");
+    let status = tui.wait_exit(EXIT_TIMEOUT);
+    assert_eq!(status.exit_code(), 0, "{status:?}");
+    tui.assert_restored(from);
+}
