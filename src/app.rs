@@ -220,6 +220,7 @@ fn check_output(output: &OutputArgs) -> Result<(), Error> {
     if !wants_ui(output) {
         stdout_open()?;
     }
+    one_output_a_path(&[("--save", &output.save), ("--record", &output.record)])?;
     for path in output.save.iter().chain(&output.record) {
         writable(path).map_err(|e| Error::cannot_write(path, e))?;
     }
@@ -440,6 +441,7 @@ fn compare(args: CompareArgs) -> Result<i32, Error> {
 
 /// Write a trace as the pictures and files asked for (the Chrome trace as it is made).
 fn export(args: ExportArgs) -> Result<(), Error> {
+    one_output_a_path(&[("--svg", &args.svg), ("--chrome", &args.chrome)])?;
     for path in args.svg.iter().chain(&args.chrome) {
         writable(path).map_err(|e| Error::cannot_write(path, e))?;
     }
@@ -455,6 +457,31 @@ fn export(args: ExportArgs) -> Result<(), Error> {
             out.flush()
         };
         write().map_err(|e| Error::cannot_write(path, e))?;
+    }
+    Ok(())
+}
+
+/// Two outputs to one file would write one over the other: refused before anything is done
+/// (the same path, or two paths to one file).
+fn one_output_a_path(outputs: &[(&str, &Option<std::path::PathBuf>)]) -> Result<(), Error> {
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        a == b
+            || matches!(
+                (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+                (Ok(x), Ok(y)) if x == y
+            )
+    };
+    for (i, (flag, path)) in outputs.iter().enumerate() {
+        for (other, path2) in &outputs[i + 1..] {
+            if let (Some(a), Some(b)) = (path, path2) {
+                if same(a, b) {
+                    return Err(Error::Usage(format!(
+                        "{flag} and {other} both write {}: give each its own file",
+                        a.display()
+                    )));
+                }
+            }
+        }
     }
     Ok(())
 }

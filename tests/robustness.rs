@@ -31,7 +31,7 @@ fn assert_one_line_error(out: &Output, needle: &str) {
 }
 
 /// `replay` of something that never ends, or is huge, is refused at once and in little
-/// memory: `/dev/zero`, `/dev/urandom`, a 1 GiB sparse file (over the bound before a byte is
+/// memory: `/dev/zero`, `/dev/urandom` (devices, not files), a 1 GiB sparse file (over the bound before a byte is
 /// read), a directory; and with the bound raised, the sparse file's zeros are not JSON.
 #[test]
 fn endless_or_huge_inputs_are_refused_at_once() {
@@ -46,11 +46,11 @@ fn endless_or_huge_inputs_are_refused_at_once() {
     for (args, needle) in [
         (
             vec!["replay", "/dev/zero", "--json"],
-            "/dev/zero: not a runwait trace",
+            "/dev/zero: not a regular file (a character device)",
         ),
         (
             vec!["replay", "/dev/urandom", "--json"],
-            "/dev/urandom: not a runwait trace",
+            "/dev/urandom: not a regular file (a character device)",
         ),
         (
             vec!["replay", sparse, "--json"],
@@ -803,4 +803,125 @@ fn a_run_past_the_process_limit_fails_with_why() {
         let v = assert_every_task_counted(&out.stdout);
         assert_eq!(v["runs"][0]["halted"], "failed", "{v}");
     }
+}
+
+/// Mistakes that were unclear, each now one line that says what is expected, exit code 2:
+/// lesson amounts that are not whole numbers, negative numbers on the command line, a device
+/// given as a lesson, two outputs to one file.
+#[test]
+fn mistakes_say_what_is_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = dir.path().join("l.toml");
+    for count in [r#""ten""#, "-1", "1.5", "nan", "[1, -2]"] {
+        let text = format!(
+            "name = \"l\"\npoint = \"p\"\n[[tasks]]\ncount = {count}\nsegments = [{{ sleep_ms = 1 }}]\n"
+        );
+        std::fs::write(&lesson, text).unwrap();
+        let out = runwait(&["run", lesson.to_str().unwrap(), "--json"])
+            .output()
+            .unwrap();
+        assert_one_line_error(&out, "l.toml:4:9: ");
+        assert_one_line_error(
+            &out,
+            "a whole number from 0 up, or a range [low, high] of them",
+        );
+    }
+    let svg = dir.path().join("t.out");
+    let same = svg.to_str().unwrap();
+    for (args, needle) in [
+        (
+            vec!["run", "io", "--tasks", "-5"],
+            "-5 is not in 1..=100000",
+        ),
+        (
+            vec!["run", "io", "--latency", "-5"],
+            "-5 is not a whole number in 0..=3600000",
+        ),
+        (
+            vec!["run", "io", "--seed", "-1"],
+            "-1 is not a whole number from 0 up",
+        ),
+        (
+            vec!["run", "/dev/zero"],
+            "/dev/zero: not a regular file (a character device)",
+        ),
+        (
+            vec!["export", "t.json", "--svg", same, "--chrome", same],
+            "--svg and --chrome both write",
+        ),
+    ] {
+        let out = runwait(&args).output().unwrap();
+        assert_one_line_error(&out, needle);
+    }
+}
+
+/// A FIFO with no writer is refused at once (opening it would block until one came), for
+/// `replay`, `export` and `compare` alike; a lesson too.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("t.json");
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let lesson = dir.path().join("l.toml");
+    Command::new("mkfifo").arg(&lesson).status().unwrap();
+    let (f, l) = (fifo.to_str().unwrap(), lesson.to_str().unwrap());
+    for args in [
+        vec!["replay", f, "--json"],
+        vec!["export", f, "--svg", "/dev/null"],
+        vec!["compare", f, f, "--json"],
+        vec!["run", l, "--json"],
+    ] {
+        let mut child = runwait(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let done = poll(Duration::from_secs(3), || child.try_wait().unwrap());
+        if done.is_none() {
+            let _ = child.kill();
+            panic!("{args:?} blocked on the FIFO");
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_one_line_error(&out, "not a regular file (a FIFO)");
+    }
+}
+
+/// `py -- /bin/sleep 5` says at once that it is not a Python program, rather than after the
+/// 5 s, as the program exiting before its first sample.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_program_that_is_not_python_is_said_so_at_once() {
+    let started = Instant::now();
+    let out = runwait(&["py", "--json", "--", "/bin/sleep", "5"])
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_one_line_error(&out, "is not a Python process");
+}
+
+/// A lesson that deadlocks (a task waits on a queue no task fills) says why its tasks failed,
+/// as the log does: not "for reasons not recorded here".
+#[test]
+fn a_deadlocked_lesson_says_why_its_tasks_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = dir.path().join("stuck.toml");
+    let text = "name = \"stuck\"\npoint = \"p\"\nexecutors = [\"sync\"]\n[queues]\norders = 5\n\
+                [[tasks]]\ncount = 1\nsegments = [{ get = \"orders\" }]\n";
+    std::fs::write(&lesson, text).unwrap();
+    let out = runwait(&["run", lesson.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("sync: 1 task failed: waited too long on a queue"),
+        "{err}"
+    );
+    assert!(!err.contains("not recorded"), "{err}");
 }
