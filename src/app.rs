@@ -305,6 +305,9 @@ fn run_headless(plan: Plan, output: &OutputArgs) -> Result<i32, Error> {
     }
     again.store(signal.load(Ordering::Relaxed) != 0, Ordering::Relaxed);
     let trace = lab.into_trace();
+    if trace.dropped > 0 {
+        say(&text::dropped_words(trace.dropped));
+    }
     // The results first: a trace that cannot be saved does not take them with it.
     let printed = print(&trace, output);
     tell(&notes, &trace);

@@ -15,7 +15,7 @@ use super::shared::{End, Local, Queues};
 use super::worker::Worker;
 use super::{cores, meta, plain_label, Env, ExecSpec, Executor, RunCtx};
 use crate::instrument::wire::{self, Alignment, Frame};
-use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, CHANNEL_CAPACITY, NO_TASK};
+use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, NO_TASK};
 use crate::trace::{LaneKind, RunMeta, Strength};
 use crate::workload::Task;
 use crossbeam_channel::Receiver;
@@ -426,7 +426,7 @@ impl Queues for Pipe<'_> {
 pub fn worker_main() -> i32 {
     die_with_parent();
     let clock = Clock::new();
-    let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
+    let (tx, rx) = crossbeam_channel::unbounded();
     let dropped = Arc::new(AtomicU64::new(0));
     let sink = Sink::new(tx, dropped.clone());
     let out = Arc::new(Mutex::new(BufWriter::new(std::io::stdout())));

@@ -27,8 +27,11 @@ use std::time::Instant;
 /// The `tracing` target every state change is emitted on.
 pub const MARK_TARGET: &str = "runwait::mark";
 
-/// How many messages the channel to the recorder holds before records are dropped.
-pub const CHANNEL_CAPACITY: usize = 1 << 16;
+/// How many messages may wait in the channel to the recorder before state changes are dropped
+/// (milestones never are). The channel grows as it fills, so this is what it may hold, not what
+/// it takes: a burst of 100,000 async tasks (about 700,000 records) waits whole while the
+/// recorder catches up, and only a recorder far behind for long drops records.
+pub const CHANNEL_CAPACITY: usize = 1 << 22;
 
 /// "No task": a lane's own work, such as a worker process starting up.
 pub const NO_TASK: u32 = u32::MAX;
@@ -253,6 +256,10 @@ impl Sink {
     }
 
     pub fn send(&self, msg: Msg) {
+        if self.tx.len() >= CHANNEL_CAPACITY {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         match self.tx.try_send(msg) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
