@@ -52,6 +52,11 @@ struct Tui {
 
 impl Tui {
     fn start(args: &[&str], cwd: &Path) -> Tui {
+        Tui::start_program(env!("CARGO_BIN_EXE_runwait"), args, cwd, &[])
+    }
+
+    /// `program` (runwait, or a command that runs it) with `args` and `env` besides.
+    fn start_program(program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Tui {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -60,8 +65,11 @@ impl Tui {
                 pixel_height: 0,
             })
             .expect("open a pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_runwait"));
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
         cmd.cwd(cwd);
         cmd.env("TERM", "xterm-256color");
         cmd.env("NO_COLOR", "1");
@@ -945,4 +953,52 @@ fn ctrl_z_gives_the_terminal_back_and_sigcont_redraws() {
     let status = tui.wait_exit(EXIT_TIMEOUT);
     assert_eq!(status.exit_code(), 0, "{status:?}");
     tui.assert_restored(from);
+}
+
+/// A run that fails for want of threads (as nobody under `ulimit -u 60`, the check before runs
+/// skipped so that it starts) draws no panic over the screen, and `q` quits at once, exit code
+/// 1, the reason in one line.
+#[cfg(target_os = "linux")]
+#[test]
+fn q_quits_at_once_when_a_run_failed_for_want_of_threads() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: needs root to become nobody");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("runwait");
+    std::fs::copy(env!("CARGO_BIN_EXE_runwait"), &bin).unwrap();
+    for path in [dir.path(), &bin] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let nobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"];
+    let limit = ["prlimit", "--nproc=60", "--", bin.to_str().unwrap()];
+    let run = [
+        "run",
+        "io",
+        "--executors",
+        "sync,threads:1024",
+        "--together",
+        "--tasks",
+        "2000",
+    ];
+    let args: Vec<&str> = nobody.iter().chain(&limit).chain(&run).copied().collect();
+    let env = [("RUNWAIT_NO_LIMIT_CHECK", "1")];
+    let mut tui = Tui::start_program("setpriv", &args, dir.path(), &env);
+    tui.wait_for("the live diagrams", |s| mode_is(s, "LIVE"));
+    std::thread::sleep(Duration::from_secs(1));
+    let from = tui.raw_len();
+    tui.press(b"q");
+    let status = tui.wait_exit(EXIT_TIMEOUT);
+    assert_eq!(status.exit_code(), 1, "{status:?}");
+    tui.assert_restored(from);
+    let raw = String::from_utf8_lossy(&tui.lock().raw).into_owned();
+    assert!(!raw.contains("panicked"), "a panic on the screen");
+    assert!(
+        raw.contains("the run failed: could not start thread ")
+            && raw.contains("the user's process limit is 60"),
+        "{}",
+        &raw[raw.len().saturating_sub(400)..]
+    );
 }
