@@ -4,7 +4,7 @@
 //!
 //! - `layer`: one [`mark`] call (alternating `Run` / `Wait`, so every call is a state change),
 //!   under the real dispatcher of a session (`instrument::dispatch`: the registry with the
-//!   `RecordLayer`, sending into a bounded channel that a background thread drains for the
+//!   `RecordLayer`, sending into the channel (as the recorder's, unbounded, dropping past its capacity) that a background thread drains for the
 //!   whole bench, so the measured path is the real send, never the drop path), and under
 //!   `Dispatch::none()` with the mark callsite disabled (no instrumentation at all). The
 //!   difference is what the Layer adds per state change. Target: at most 150 ns.
@@ -21,9 +21,9 @@
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
-use crossbeam_channel::{bounded, Receiver, TryRecvError};
+use crossbeam_channel::{unbounded, Receiver, TryRecvError};
 use runwait::exec::{execute, Env, ExecSpec, RunCtx};
-use runwait::instrument::{dispatch, mark, At, Clock, Mark, Msg, Recorder, Sink, CHANNEL_CAPACITY};
+use runwait::instrument::{dispatch, mark, At, Clock, Mark, Msg, Recorder, Sink};
 use runwait::workload::cpu_tasks;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,7 +68,7 @@ enum Drain {
     Busy,
 }
 
-/// Often enough that a tight loop of marks never fills [`CHANNEL_CAPACITY`] in between (that
+/// Often enough that a tight loop of marks never fills `instrument::CHANNEL_CAPACITY` in between (that
 /// takes about 3 ms at 45 ns a mark), seldom enough that the drain works in bursts.
 const DRAIN_EVERY: Duration = Duration::from_micros(250);
 
@@ -100,7 +100,7 @@ fn drain(rx: Receiver<Msg>, how: Drain) -> u64 {
 /// `mark` under the session's dispatcher (`instrument::dispatch`), its channel drained and
 /// discarded by a background thread for the whole bench.
 fn bench_instrumented(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, how: Drain, at: At) {
-    let (tx, rx) = bounded(CHANNEL_CAPACITY);
+    let (tx, rx) = unbounded();
     let dropped = Arc::new(AtomicU64::new(0));
     let drainer = std::thread::spawn(move || drain(rx, how));
     let instrumented = dispatch(Clock::new(), Sink::new(tx, dropped.clone()));

@@ -131,9 +131,11 @@ fn fail(e: &Error) -> i32 {
     e.exit_code()
 }
 
-/// One line on stderr, `runwait: ` first. Unlike `eprintln!`, a stderr that cannot be
-/// written (a reader gone away) is no panic.
+/// One line on stderr, `runwait: ` first, its control characters (from a path, a file, a
+/// program or the OS) shown as `�`. Unlike `eprintln!`, a stderr that cannot be written (a
+/// reader gone away) is no panic.
 fn say(line: &str) {
+    let line = crate::error::printable(line);
     let _ = writeln!(std::io::stderr(), "runwait: {line}");
 }
 
@@ -231,6 +233,7 @@ fn check_output(output: &OutputArgs) -> Result<(), Error> {
     if !wants_ui(output) {
         stdout_open()?;
     }
+    one_output_a_path(&[("--save", &output.save), ("--record", &output.record)])?;
     for path in output.save.iter().chain(&output.record) {
         writable(path).map_err(|e| Error::cannot_write(path, e))?;
     }
@@ -268,19 +271,8 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let lesson_order = scenario.order;
     let plan = Plan::prepare(scenario, options(&args))?;
     if !wants_ui(&args.output) {
-        let lab = Lab::new(plan, Order::OneByOne);
-        let (notes, said) = (lab.notes(), lab.said());
-        let trace = lab.run_to_end();
-        // The results first: a trace that cannot be saved does not take them with it.
-        let printed = print(&trace, &args.output);
-        tell(&notes, &trace);
-        said.lines().iter().for_each(|line| say(line));
-        let saved = args
-            .output
-            .save
-            .as_ref()
-            .map_or(Ok(()), |p| save(&trace, p));
-        return printed.and(saved).map(|()| 0);
+        crate::lab::fit::check(&plan, Order::OneByOne)?;
+        return run_headless(plan, &args.output);
     }
     let e = &args.executors;
     let order = match (e.together, e.one_by_one) {
@@ -294,6 +286,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     } else {
         order
     };
+    crate::lab::fit::check(&plan, order)?;
     let mut lab = Lab::new(plan, order);
     lab.start();
     let (notes, said) = (lab.notes(), lab.said());
@@ -301,11 +294,75 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let shown = show(&mut app, &args.output);
     tell(&notes, app.trace());
     said.lines().iter().for_each(|line| say(line));
-    shown
+    shown.map(|code| if code == 0 { ended(app.trace()) } else { code })
 }
+
+/// Run `plan` to its end, or until SIGINT, SIGTERM or SIGHUP: then the runs are stopped, and
+/// what finished is printed and saved all the same (the runs not finished marked stopped).
+/// Returns 0, [`RUN_FAILED`] if a run failed for want of something it needed, or 128 + the
+/// signal that stopped it.
+fn run_headless(plan: Plan, output: &OutputArgs) -> Result<i32, Error> {
+    let signal = Arc::new(AtomicUsize::new(0));
+    let again = Arc::new(AtomicBool::new(false));
+    for s in [SIGINT, SIGTERM, SIGHUP] {
+        // A second signal, while the runs are stopping, ends runwait at once.
+        let _ = signal_hook::flag::register_conditional_shutdown(s, 128 + s, again.clone());
+        let _ = signal_hook::flag::register_usize(s, signal.clone(), s as usize);
+    }
+    let mut lab = Lab::new(plan, Order::OneByOne);
+    let (notes, said) = (lab.notes(), lab.said());
+    lab.start();
+    while !lab.finished() && signal.load(Ordering::Relaxed) == 0 {
+        lab.drain();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    again.store(signal.load(Ordering::Relaxed) != 0, Ordering::Relaxed);
+    let trace = lab.into_trace();
+    if trace.dropped > 0 {
+        say(&text::dropped_words(trace.dropped));
+    }
+    // The results first: a trace that cannot be saved does not take them with it.
+    let printed = print(&trace, output);
+    tell(&notes, &trace);
+    said.lines().iter().for_each(|line| say(line));
+    let saved = output.save.as_ref().map_or(Ok(()), |p| save(&trace, p));
+    printed.and(saved)?;
+    Ok(match signal.load(Ordering::Relaxed) {
+        0 => ended(&trace),
+        s => 128 + s as i32,
+    })
+}
+
+/// The exit code of runs that ended by themselves: [`RUN_FAILED`] if one failed for want of
+/// something it needed (said on stderr), else 0.
+fn ended(trace: &crate::trace::Trace) -> i32 {
+    let failed = trace
+        .runs
+        .iter()
+        .any(|r| matches!(r.halted, Some(crate::trace::Halt::Failed(_))));
+    if failed {
+        RUN_FAILED
+    } else {
+        0
+    }
+}
+
+/// The exit code when a run failed for want of a thread, a process, a file or a runtime.
+const RUN_FAILED: i32 = 1;
 
 /// Why tasks failed or were lost, a line a run on stderr (and in the log).
 fn tell(notes: &crate::exec::Notes, trace: &crate::trace::Trace) {
+    for run in &trace.runs {
+        if let Some(crate::trace::Halt::Failed(why)) = &run.halted {
+            let line = format!("{}: the run failed: {why}", run.meta.label);
+            let line = match run.not_run() {
+                0 => line,
+                n => format!("{line}; {n} of {} tasks not run", run.meta.tasks),
+            };
+            tracing::error!("{line}");
+            say(&line);
+        }
+    }
     for line in notes.summary(trace) {
         tracing::warn!("{line}");
         say(&line);
@@ -400,6 +457,7 @@ fn compare(args: CompareArgs) -> Result<i32, Error> {
 
 /// Write a trace as the pictures and files asked for (the Chrome trace as it is made).
 fn export(args: ExportArgs) -> Result<(), Error> {
+    one_output_a_path(&[("--svg", &args.svg), ("--chrome", &args.chrome)])?;
     for path in args.svg.iter().chain(&args.chrome) {
         writable(path).map_err(|e| Error::cannot_write(path, e))?;
     }
@@ -415,6 +473,31 @@ fn export(args: ExportArgs) -> Result<(), Error> {
             out.flush()
         };
         write().map_err(|e| Error::cannot_write(path, e))?;
+    }
+    Ok(())
+}
+
+/// Two outputs to one file would write one over the other: refused before anything is done
+/// (the same path, or two paths to one file).
+fn one_output_a_path(outputs: &[(&str, &Option<std::path::PathBuf>)]) -> Result<(), Error> {
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        a == b
+            || matches!(
+                (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+                (Ok(x), Ok(y)) if x == y
+            )
+    };
+    for (i, (flag, path)) in outputs.iter().enumerate() {
+        for (other, path2) in &outputs[i + 1..] {
+            if let (Some(a), Some(b)) = (path, path2) {
+                if same(a, b) {
+                    return Err(Error::Usage(format!(
+                        "{flag} and {other} both write {}: give each its own file",
+                        a.display()
+                    )));
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -110,7 +110,7 @@ pub struct AttachArgs {
 #[command(next_help_heading = "Sampling")]
 pub struct SamplingArgs {
     /// Samples a second (the default keeps a CPU-bound program's slowdown within 5% here).
-    #[arg(long, value_name = "HZ", default_value_t = DEFAULT_HZ, value_parser = clap::value_parser!(u32).range(1..=MAX_HZ as i64))]
+    #[arg(allow_negative_numbers = true, long, value_name = "HZ", default_value_t = DEFAULT_HZ, value_parser = clap::value_parser!(u32).range(1..=MAX_HZ as i64))]
     pub rate: u32,
     /// Pause the program at each sample (py-spy's blocking mode): consistent stacks, a slower
     /// program.
@@ -191,7 +191,7 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// The SVG picture's width in pixels.
-    #[arg(long, value_name = "PX", default_value_t = 1200, value_parser = clap::value_parser!(u32).range(300..=20_000))]
+    #[arg(allow_negative_numbers = true, long, value_name = "PX", default_value_t = 1200, value_parser = clap::value_parser!(u32).range(300..=20_000))]
     pub svg_width: u32,
 }
 
@@ -202,7 +202,7 @@ pub struct ExecArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_exec, value_name = "LIST", help = executors_help())]
     pub executors: Option<Vec<ExecSpec>>,
     /// The emulated GIL's switch interval (CPython's default is 5 ms).
-    #[arg(long, value_name = "MS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value_t = 5, value_parser = whole(1, u64::MAX))]
     pub switch_interval: u64,
     /// Start every run at once (the default for I/O-bound lessons: watch them race).
     #[arg(long, conflicts_with = "one_by_one")]
@@ -217,28 +217,33 @@ pub struct ExecArgs {
 #[command(next_help_heading = "Workload")]
 pub struct WorkloadArgs {
     /// How many tasks (io: 40, the article's run is 160; cpu: 20).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_TASKS as i64))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_TASKS as i64))]
     pub tasks: Option<u32>,
     /// io: how long the loopback server takes to answer each request (default: the lesson's, else 100).
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=HOUR_MS))]
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", value_parser = whole(0, HOUR_MS))]
     pub latency: Option<u64>,
     /// io: each answer takes up to this much longer, chosen from --seed.
-    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=HOUR_MS))]
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value_t = 0, value_parser = whole(0, HOUR_MS))]
     pub jitter: u64,
     /// The seed of the jitter and of a lesson's random picks (counts, durations).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 0, value_parser = whole(0, u64::MAX))]
     pub seed: u64,
     /// io: fetch this URL instead of the loopback server (repeat for several, taken in turn).
     #[arg(long = "url", value_name = "URL")]
     pub urls: Vec<String>,
     /// io: the loopback server's port (default: a free one).
-    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    #[arg(
+        allow_negative_numbers = true,
+        long,
+        value_name = "PORT",
+        default_value_t = 0
+    )]
     pub port: u16,
     /// io: give up on a request after this long.
-    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=HOUR_MS))]
+    #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value_t = 10_000, value_parser = whole(1, HOUR_MS))]
     pub timeout: u64,
     /// cpu: the first number summed up to (sum of i*i for i below it); one task takes about 100-200 ms by default.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_SIZE))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = whole(1, MAX_SIZE))]
     pub size: Option<u64>,
 }
 
@@ -260,14 +265,14 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FILE.cast")]
     pub record: Option<PathBuf>,
     /// Width of the text diagrams (default: the terminal's, else 100).
-    #[arg(long, value_name = "COLS", value_parser = clap::value_parser!(u16).range(20..))]
+    #[arg(allow_negative_numbers = true, long, value_name = "COLS", value_parser = clap::value_parser!(u16).range(20..))]
     pub width: Option<u16>,
     /// Leave the mouse to the terminal (no clicks, wheel or drags in the UI), for terminals
     /// that misbehave with mouse reports.
     #[arg(long)]
     pub no_mouse: bool,
     /// Frames a second of the terminal UI.
-    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=240))]
+    #[arg(allow_negative_numbers = true, long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=240))]
     pub fps: u16,
 }
 
@@ -280,4 +285,19 @@ fn executors_help() -> String {
 
 fn parse_exec(spec: &str) -> Result<ExecSpec, String> {
     spec.parse().map_err(|e: crate::error::Error| e.to_string())
+}
+
+/// A parser of a whole number in `low..=high` that says so of anything else, `-5` included
+/// (clap's own says `invalid digit found in string` of a negative number).
+fn whole(low: u64, high: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + Send + Sync {
+    move |text: &str| {
+        let range = match high {
+            u64::MAX => format!("a whole number from {low} up"),
+            _ => format!("a whole number in {low}..={high}"),
+        };
+        match text.trim().parse::<u64>() {
+            Ok(n) if (low..=high).contains(&n) => Ok(n),
+            _ => Err(format!("{text} is not {range}")),
+        }
+    }
 }

@@ -31,7 +31,7 @@ fn assert_one_line_error(out: &Output, needle: &str) {
 }
 
 /// `replay` of something that never ends, or is huge, is refused at once and in little
-/// memory: `/dev/zero`, `/dev/urandom`, a 1 GiB sparse file (over the bound before a byte is
+/// memory: `/dev/zero`, `/dev/urandom` (devices, not files), a 1 GiB sparse file (over the bound before a byte is
 /// read), a directory; and with the bound raised, the sparse file's zeros are not JSON.
 #[test]
 fn endless_or_huge_inputs_are_refused_at_once() {
@@ -46,11 +46,11 @@ fn endless_or_huge_inputs_are_refused_at_once() {
     for (args, needle) in [
         (
             vec!["replay", "/dev/zero", "--json"],
-            "/dev/zero: not a runwait trace",
+            "/dev/zero: not a regular file (a character device)",
         ),
         (
             vec!["replay", "/dev/urandom", "--json"],
-            "/dev/urandom: not a runwait trace",
+            "/dev/urandom: not a regular file (a character device)",
         ),
         (
             vec!["replay", sparse, "--json"],
@@ -513,4 +513,415 @@ fn failed_requests_say_why_in_one_line() {
         stderr(&out).trim_end(),
         "runwait: async: 5 requests failed: connection refused"
     );
+}
+
+/// Text with no byte below 0x20 but newlines: nothing that moves the cursor or retitles the
+/// terminal.
+fn assert_no_control_bytes(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let bad: Vec<&str> = text
+        .lines()
+        .filter(|l| l.bytes().any(|b| b < 0x20 || b == 0x7f) || l.contains('\u{9b}'))
+        .collect();
+    assert!(bad.is_empty(), "{what}: control characters in {bad:?}");
+}
+
+/// Data never writes to the terminal: a saved trace with escape sequences in every name (the
+/// lesson, label, executor, variant, model, lanes, roles, queues, a sampled program's command,
+/// Python version and functions) and a Chrome trace with them in its process and thread names
+/// replay as text, and their paths as errors, without one control character.
+#[test]
+fn escape_sequences_in_data_never_reach_the_terminal() {
+    let evil = |name: &str| format!("\u{1b}]0;owned\u{7}{name}\u{1b}[2J\u{1b}c\r\u{9b}1m");
+    let span = |task: u32, state: &str, start: u64, end: u64| serde_json::json!({"task": task, "state": state, "start_ns": start, "end_ns": end});
+    let trace = serde_json::json!({"format": "runwait-trace", "version": 2, "trace": {
+        "scenario": evil("lesson"), "dropped": 0,
+        "runs": [{
+            "meta": {
+                "executor": evil("sync"), "label": evil("label"), "variant": evil("variant"),
+                "model": evil("model"), "workers": 2, "gil": false, "tasks": 2,
+                "lane_kind": "thread", "baseline": true,
+                "queues": [{"name": evil("orders"), "capacity": 5}],
+                "roles": [{"name": evil("grill"), "first": 0, "count": 1},
+                          {"name": evil("burgers"), "first": 1, "count": 1}],
+                "sampled": {"pid": 7, "command": evil("python3 x.py"),
+                            "python": evil("3.12"), "hz": 100},
+            },
+            "start_ns": 0, "end_ns": 2_000_000,
+            "lanes": [
+                {"name": evil("lane one"), "spans": [span(0, "run", 0, 1_000_000)],
+                 "frames": [{"at_ns": 0, "function": 0}]},
+                {"name": evil("lane two"), "spans": [span(1, "wait", 0, 2_000_000)]},
+            ],
+            "ends": [{"task": 0, "lane": 0, "outcome": "done", "at_ns": 1_000_000},
+                     {"task": 1, "lane": 1, "outcome": "failed", "at_ns": 2_000_000}],
+            "queue_lengths": [[[0, 1], [1_000_000, 0]]],
+            "functions": [evil("fetch (x.py:1)")],
+        }],
+    }});
+    let chrome = serde_json::json!({"traceEvents": [
+        {"ph": "M", "name": "process_name", "pid": 1, "tid": 1, "args": {"name": evil("proc")}},
+        {"ph": "M", "name": "thread_name", "pid": 1, "tid": 1, "args": {"name": evil("thread")}},
+        {"ph": "X", "name": evil("work"), "pid": 1, "tid": 1, "ts": 0, "dur": 1000},
+    ]});
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("evil.json");
+    let imported = dir.path().join("chrome.json");
+    std::fs::write(&saved, trace.to_string()).unwrap();
+    std::fs::write(&imported, chrome.to_string()).unwrap();
+    for file in [&saved, &imported] {
+        let file = file.to_str().unwrap();
+        for args in [
+            vec!["replay", file, "--headless"],
+            vec!["compare", file, file, "--headless"],
+        ] {
+            let out = runwait(&args).output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("owned"),
+                "{args:?}"
+            );
+            assert_no_control_bytes(&format!("{args:?}"), &out.stdout);
+            assert_no_control_bytes(&format!("{args:?}"), &out.stderr);
+        }
+    }
+    // A path, a lesson and an executor with escapes are named in errors without them.
+    let path = dir.path().join(evil("missing"));
+    let lesson = evil("io");
+    for args in [
+        vec!["replay", path.to_str().unwrap(), "--headless"],
+        vec!["run", &lesson, "--headless"],
+        vec!["run", "io", "--executors", &lesson, "--headless"],
+    ] {
+        let out = runwait(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("\u{fffd}"), "{}", stderr(&out));
+        assert_no_control_bytes(&format!("{args:?}"), &out.stderr);
+    }
+}
+
+/// A headless run stopped by a signal keeps what finished: SIGINT after the sync run's ~4.5 s
+/// prints its figures and saves them (the threads run marked stopped, its tasks not ended
+/// counted as not run), then exits 130; SIGTERM with `--json` the same, exit 143.
+#[cfg(unix)]
+#[test]
+fn a_signal_keeps_the_runs_that_finished() {
+    use rustix::process::{kill_process, Pid, Signal};
+    let dir = tempfile::tempdir().unwrap();
+    for (signal, json, code) in [(Signal::INT, false, 130), (Signal::TERM, true, 143)] {
+        let save = dir.path().join(format!("{code}.json"));
+        let mut args = vec![
+            "run",
+            "io",
+            "--tasks",
+            "40",
+            "--executors",
+            "sync,threads:1",
+        ];
+        args.extend(["--save", save.to_str().unwrap()]);
+        args.push(if json { "--json" } else { "--headless" });
+        let child = runwait(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // sync's 40 requests of 100 ms take about 4 s; threads:1 is under way at 5 s.
+        std::thread::sleep(Duration::from_secs(5));
+        kill_process(Pid::from_raw(child.id() as i32).unwrap(), signal).unwrap();
+        let started = Instant::now();
+        let out = child.wait_with_output().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5), "slow to stop");
+        assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let saved = std::fs::read_to_string(&save).expect("the trace saved");
+        let trace: serde_json::Value = serde_json::from_str(&saved).unwrap();
+        let runs = trace["trace"]["runs"].as_array().unwrap();
+        assert_eq!(
+            runs[0]["ends"].as_array().unwrap().len(),
+            40,
+            "sync finished"
+        );
+        assert!(runs[0].get("halted").is_none());
+        assert_eq!(runs[1]["halted"], "stopped");
+        if json {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let (sync, threads) = (&v["runs"][0], &v["runs"][1]);
+            assert_eq!(
+                (sync["done"].as_u64(), sync["not_run"].as_u64()),
+                (Some(40), Some(0))
+            );
+            assert_eq!(threads["halted"], "stopped");
+            let sum = ["done", "failed", "lost", "timeouts", "not_run"]
+                .map(|k| threads[k].as_u64().unwrap())
+                .iter()
+                .sum::<u64>();
+            assert_eq!(sum, 40, "{threads}");
+        } else {
+            let sync = text.lines().find(|l| l.starts_with("sync ")).unwrap();
+            assert!(sync.ends_with("40/40"), "{text}");
+            let threads = text.lines().find(|l| l.starts_with("threads")).unwrap();
+            assert!(threads.contains("not run: stopped"), "{text}");
+        }
+    }
+}
+
+/// The runs' JSON summary: every task of every run counted once (done, failed, lost, timed
+/// out or never run).
+fn assert_every_task_counted(stdout: &[u8]) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_slice(stdout).expect("JSON on stdout");
+    for run in v["runs"].as_array().unwrap() {
+        let counted: u64 = ["done", "failed", "lost", "timeouts", "not_run"]
+            .map(|k| run[k].as_u64().unwrap())
+            .iter()
+            .sum();
+        assert_eq!(Some(counted), run["tasks"].as_u64(), "{run}");
+    }
+    v
+}
+
+/// Under `ulimit -n 12`, runs that need more open files than that are refused at once, the
+/// limit named, in one line: no panic, no run.
+#[cfg(unix)]
+#[test]
+fn a_run_that_cannot_fit_the_open_file_limit_is_refused() {
+    for args in [
+        vec![
+            "run",
+            "io",
+            "--tasks",
+            "4",
+            "--executors",
+            "async",
+            "--json",
+        ],
+        vec![
+            "run",
+            "io",
+            "--tasks",
+            "2000",
+            "--executors",
+            "threads:1024",
+            "--json",
+        ],
+        vec![
+            "run",
+            "io",
+            "--tasks",
+            "40",
+            "--executors",
+            "process:256",
+            "--json",
+        ],
+        vec!["run", "coffees", "--json"],
+    ] {
+        let out = Command::new("sh")
+            .args(["-c", "ulimit -n 12; exec \"$0\" \"$@\""])
+            .arg(env!("CARGO_BIN_EXE_runwait"))
+            .args(&args)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        assert_one_line_error(&out, "over the open-file limit of 12 (ulimit -n)");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+/// As a user limited to 60 processes and threads (`ulimit -u`, not enforced for root, so run
+/// as nobody): `threads:1024` and `process:256` are refused at once, the limit named; with the
+/// check skipped they, and `coffees`, start until a thread or process cannot be had, then the
+/// run fails with why, in one line, its tasks never run counted as such, exit code 1.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_past_the_process_limit_fails_with_why() {
+    if !rustix::process::geteuid().is_root() || Command::new("prlimit").arg("-V").output().is_err()
+    {
+        eprintln!("skipped: needs root (to become nobody) and prlimit");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("runwait");
+    std::fs::copy(env!("CARGO_BIN_EXE_runwait"), &bin).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    for path in [dir.path(), &bin] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let as_nobody = |args: &[&str], check: bool| {
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .args(["prlimit", "--nproc=60", "--"])
+            .arg(&bin)
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("RUST_LOG");
+        if !check {
+            cmd.env("RUNWAIT_NO_LIMIT_CHECK", "1");
+        }
+        cmd.output().unwrap()
+    };
+    let threads = [
+        "run",
+        "io",
+        "--executors",
+        "threads:1024",
+        "--tasks",
+        "2000",
+        "--json",
+    ];
+    let processes = [
+        "run",
+        "io",
+        "--executors",
+        "process:256",
+        "--tasks",
+        "400",
+        "--json",
+    ];
+    for args in [&threads[..], &processes[..]] {
+        let out = as_nobody(args, true);
+        assert_one_line_error(&out, "over the user's process limit of 60 (ulimit -u)");
+    }
+    let coffees = ["run", "coffees", "--json"];
+    for (args, what) in [
+        (&threads[..], "could not start thread "),
+        // The pool's thread for a process, or the process, whichever the limit stops first.
+        (&processes[..], " of 256: "),
+        (&coffees[..], "could not start "),
+    ] {
+        let out = as_nobody(args, false);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        let failed: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("the run failed"))
+            .collect();
+        assert_eq!(failed.len(), 1, "{err}");
+        assert!(
+            failed[0].contains(what) && failed[0].contains("the user's process limit is 60"),
+            "{err}"
+        );
+        let v = assert_every_task_counted(&out.stdout);
+        assert_eq!(v["runs"][0]["halted"], "failed", "{v}");
+    }
+}
+
+/// Mistakes that were unclear, each now one line that says what is expected, exit code 2:
+/// lesson amounts that are not whole numbers, negative numbers on the command line, a device
+/// given as a lesson, two outputs to one file.
+#[test]
+fn mistakes_say_what_is_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = dir.path().join("l.toml");
+    for count in [r#""ten""#, "-1", "1.5", "nan", "[1, -2]"] {
+        let text = format!(
+            "name = \"l\"\npoint = \"p\"\n[[tasks]]\ncount = {count}\nsegments = [{{ sleep_ms = 1 }}]\n"
+        );
+        std::fs::write(&lesson, text).unwrap();
+        let out = runwait(&["run", lesson.to_str().unwrap(), "--json"])
+            .output()
+            .unwrap();
+        assert_one_line_error(&out, "l.toml:4:9: ");
+        assert_one_line_error(
+            &out,
+            "a whole number from 0 up, or a range [low, high] of them",
+        );
+    }
+    let svg = dir.path().join("t.out");
+    let same = svg.to_str().unwrap();
+    for (args, needle) in [
+        (
+            vec!["run", "io", "--tasks", "-5"],
+            "-5 is not in 1..=100000",
+        ),
+        (
+            vec!["run", "io", "--latency", "-5"],
+            "-5 is not a whole number in 0..=3600000",
+        ),
+        (
+            vec!["run", "io", "--seed", "-1"],
+            "-1 is not a whole number from 0 up",
+        ),
+        (
+            vec!["run", "/dev/zero"],
+            "/dev/zero: not a regular file (a character device)",
+        ),
+        (
+            vec!["export", "t.json", "--svg", same, "--chrome", same],
+            "--svg and --chrome both write",
+        ),
+    ] {
+        let out = runwait(&args).output().unwrap();
+        assert_one_line_error(&out, needle);
+    }
+}
+
+/// A FIFO with no writer is refused at once (opening it would block until one came), for
+/// `replay`, `export` and `compare` alike; a lesson too.
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("t.json");
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let lesson = dir.path().join("l.toml");
+    Command::new("mkfifo").arg(&lesson).status().unwrap();
+    let (f, l) = (fifo.to_str().unwrap(), lesson.to_str().unwrap());
+    for args in [
+        vec!["replay", f, "--json"],
+        vec!["export", f, "--svg", "/dev/null"],
+        vec!["compare", f, f, "--json"],
+        vec!["run", l, "--json"],
+    ] {
+        let mut child = runwait(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let done = poll(Duration::from_secs(3), || child.try_wait().unwrap());
+        if done.is_none() {
+            let _ = child.kill();
+            panic!("{args:?} blocked on the FIFO");
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_one_line_error(&out, "not a regular file (a FIFO)");
+    }
+}
+
+/// `py -- /bin/sleep 5` says at once that it is not a Python program, rather than after the
+/// 5 s, as the program exiting before its first sample.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_program_that_is_not_python_is_said_so_at_once() {
+    let started = Instant::now();
+    let out = runwait(&["py", "--json", "--", "/bin/sleep", "5"])
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_one_line_error(&out, "is not a Python process");
+}
+
+/// A lesson that deadlocks (a task waits on a queue no task fills) says why its tasks failed,
+/// as the log does: not "for reasons not recorded here".
+#[test]
+fn a_deadlocked_lesson_says_why_its_tasks_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = dir.path().join("stuck.toml");
+    let text = "name = \"stuck\"\npoint = \"p\"\nexecutors = [\"sync\"]\n[queues]\norders = 5\n\
+                [[tasks]]\ncount = 1\nsegments = [{ get = \"orders\" }]\n";
+    std::fs::write(&lesson, text).unwrap();
+    let out = runwait(&["run", lesson.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("sync: 1 task failed: waited too long on a queue"),
+        "{err}"
+    );
+    assert!(!err.contains("not recorded"), "{err}");
 }

@@ -52,6 +52,11 @@ struct Tui {
 
 impl Tui {
     fn start(args: &[&str], cwd: &Path) -> Tui {
+        Tui::start_program(env!("CARGO_BIN_EXE_runwait"), args, cwd, &[])
+    }
+
+    /// `program` (runwait, or a command that runs it) with `args` and `env` besides.
+    fn start_program(program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Tui {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -60,8 +65,11 @@ impl Tui {
                 pixel_height: 0,
             })
             .expect("open a pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_runwait"));
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
         cmd.cwd(cwd);
         cmd.env("TERM", "xterm-256color");
         cmd.env("NO_COLOR", "1");
@@ -865,4 +873,132 @@ fn sigquit_sigterm_and_sighup_restore_the_terminal_too() {
     for signal in [Signal::QUIT, Signal::TERM, Signal::HUP] {
         a_signal_ends_the_live_ui_cleanly(signal);
     }
+}
+
+/// The state of process `pid` as /proc has it: `T` stopped, `S` sleeping, `R` running.
+#[cfg(target_os = "linux")]
+fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(") ")?.1.chars().next()
+}
+
+/// Ctrl-Z gives the terminal back (the main screen, mouse reports off, cooked mode) and stops
+/// runwait; SIGCONT (`fg`) takes it again (the alternate screen, raw mode) and draws the
+/// screen anew; `q` still quits.
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_z_gives_the_terminal_back_and_sigcont_redraws() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "io",
+        "--executors",
+        "sync",
+        "--tasks",
+        "200",
+        "--latency",
+        "50",
+    ];
+    let mut tui = Tui::start(&args, dir.path());
+    tui.wait_for("the live diagrams", |s| {
+        mode_is(s, "LIVE") && s.contains('░')
+    });
+    let pid = tui.pid();
+    let from = tui.raw_len();
+    tui.press(b"\x1a");
+    poll(TIMEOUT, || (process_state(pid) == Some('T')).then_some(()))
+        .expect("runwait stopped after Ctrl-Z");
+    // What it wrote before it stopped may still be on its way through the pty.
+    poll(TIMEOUT, || {
+        find(&tui.lock().raw[from..], LEAVE_ALT_SCREEN).map(drop)
+    })
+    .expect("left the alternate screen");
+    {
+        let seen = tui.lock();
+        let screen = seen.parser.screen();
+        assert!(
+            !screen.alternate_screen(),
+            "on the normal screen while stopped"
+        );
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse reports off"
+        );
+        assert!(!screen.hide_cursor(), "the cursor shown");
+    }
+    assert_eq!(
+        tui.local_flags(),
+        tui.flags_before,
+        "cooked mode while stopped"
+    );
+    let from = tui.raw_len();
+    send(pid, rustix::process::Signal::CONT);
+    // Back on the alternate screen, and every cell drawn again (the header's words among them).
+    poll(TIMEOUT, || {
+        let seen = tui.lock();
+        let after = &seen.raw[from..];
+        let entered = find(after, ENTER_ALT_SCREEN)?;
+        find(&after[entered..], b"LIVE").map(drop)
+    })
+    .expect("back on the alternate screen, the header drawn again");
+    let screen = tui.wait_for("the diagrams drawn again", |s| {
+        mode_is(s, "LIVE") && s.contains('░')
+    });
+    assert!(screen.contains("sync"), "{}", framed(&screen));
+    assert!(tui.lock().parser.screen().alternate_screen());
+    assert_eq!(tui.local_flags() & (ICANON | ECHO), 0, "raw mode again");
+    let from = tui.raw_len();
+    tui.press(b"q");
+    let status = tui.wait_exit(EXIT_TIMEOUT);
+    assert_eq!(status.exit_code(), 0, "{status:?}");
+    tui.assert_restored(from);
+}
+
+/// A run that fails for want of threads (as nobody under `ulimit -u 60`, the check before runs
+/// skipped so that it starts) draws no panic over the screen, and `q` quits at once, exit code
+/// 1, the reason in one line.
+#[cfg(target_os = "linux")]
+#[test]
+fn q_quits_at_once_when_a_run_failed_for_want_of_threads() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: needs root to become nobody");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("runwait");
+    std::fs::copy(env!("CARGO_BIN_EXE_runwait"), &bin).unwrap();
+    for path in [dir.path(), &bin] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let nobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"];
+    let limit = ["prlimit", "--nproc=60", "--", bin.to_str().unwrap()];
+    let run = [
+        "run",
+        "io",
+        "--executors",
+        "sync,threads:1024",
+        "--together",
+        "--tasks",
+        "2000",
+    ];
+    let args: Vec<&str> = nobody.iter().chain(&limit).chain(&run).copied().collect();
+    let env = [("RUNWAIT_NO_LIMIT_CHECK", "1")];
+    let mut tui = Tui::start_program("setpriv", &args, dir.path(), &env);
+    tui.wait_for("the live diagrams", |s| mode_is(s, "LIVE"));
+    std::thread::sleep(Duration::from_secs(1));
+    let from = tui.raw_len();
+    tui.press(b"q");
+    let status = tui.wait_exit(EXIT_TIMEOUT);
+    assert_eq!(status.exit_code(), 1, "{status:?}");
+    tui.assert_restored(from);
+    let raw = String::from_utf8_lossy(&tui.lock().raw).into_owned();
+    assert!(!raw.contains("panicked"), "a panic on the screen");
+    assert!(
+        raw.contains("the run failed: could not start thread ")
+            && raw.contains("the user's process limit is 60"),
+        "{}",
+        &raw[raw.len().saturating_sub(400)..]
+    );
 }

@@ -10,6 +10,7 @@
 
 use super::pool::{sleep_until, TaskQueue};
 use super::process::{lose, start_worker, Killer, MAX_PROCESSES};
+use super::resources::spawn_scoped;
 use super::{meta, Env, ExecSpec, Executor, RunCtx};
 use crate::instrument::{mark, At, Mark, Msg, NO_TASK};
 use crate::trace::{LaneKind, Origin, RunMeta};
@@ -92,11 +93,18 @@ fn run(ctx: &RunCtx, tasks: Vec<Task>, max_instances: u32) {
                     fleet.live.fetch_add(1, Ordering::SeqCst);
                     let (lane, fleet) = (lanes, &fleet);
                     lanes += 1;
-                    scope.spawn(move || {
+                    let name = format!("runwait-instance-{lane}");
+                    let what = format!("instance {} of {max_instances}", lane + 1);
+                    let started = spawn_scoped(scope, name, &what, move || {
                         let _default = tracing::dispatcher::set_default(&ctx.dispatch);
                         instance(ctx, fleet, lane, task);
                         fleet.live.fetch_sub(1, Ordering::SeqCst);
                     });
+                    if let Err(why) = started {
+                        fleet.live.fetch_sub(1, Ordering::SeqCst);
+                        ctx.fail(why);
+                        break 'requests;
+                    }
                     break;
                 }
                 // At the limit: the request waits for an instance to come free.
@@ -175,7 +183,7 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
             ..own
         };
         let killer = link.killer();
-        let served = with_time_limit(&killer, platform.timeout_ms, |timed_out| {
+        let served = with_time_limit(ctx, &killer, platform.timeout_ms, |timed_out| {
             link.serve(ctx, lane, &task, Some(timed_out))
         });
         match served {
@@ -205,7 +213,9 @@ fn instance(ctx: &RunCtx, fleet: &Fleet, lane: u32, first: Task) {
 /// Run `serve` (relaying a request to its end); past `limit_ms` the instance is killed and the
 /// flag `serve` is given is set (a queue operation under way gives up), which ends `serve`
 /// early. A request whose end was relayed is done, whatever the time limit did after.
+/// A time limit that cannot be kept (its thread cannot be started) fails the run.
 fn with_time_limit(
+    ctx: &RunCtx,
     kid: &Killer,
     limit_ms: u64,
     serve: impl FnOnce(&AtomicBool) -> Result<(), String>,
@@ -213,7 +223,8 @@ fn with_time_limit(
     let timed_out = AtomicBool::new(false);
     let (finished, watch) = crossbeam_channel::bounded::<()>(0);
     let got = std::thread::scope(|scope| {
-        scope.spawn(|| {
+        let what = "the thread that keeps a request's time limit";
+        let started = spawn_scoped(scope, "runwait-limit".into(), what, || {
             if let Err(RecvTimeoutError::Timeout) =
                 watch.recv_timeout(Duration::from_millis(limit_ms))
             {
@@ -221,6 +232,10 @@ fn with_time_limit(
                 kid.kill();
             }
         });
+        if let Err(why) = started {
+            ctx.fail(why.clone());
+            return Err(why);
+        }
         let got = serve(&timed_out);
         drop(finished);
         got

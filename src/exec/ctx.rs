@@ -11,7 +11,7 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tracing::Dispatch;
 
@@ -101,6 +101,8 @@ pub struct RunCtx {
     pub notes: Notes,
     /// How many workers the run has (its spec's), to judge how fast each can go.
     pub workers: u32,
+    /// Why the run failed, once something it needed could not be had ([`RunCtx::fail`]).
+    pub failure: Arc<OnceLock<String>>,
 }
 
 impl RunCtx {
@@ -118,11 +120,27 @@ impl RunCtx {
             guard: Variant::Unprotected,
             notes: Notes::default(),
             workers: 1,
+            failure: Arc::default(),
         }
     }
 
+    /// Whether the run is to end: a stop was asked for, or the run failed.
     pub fn stopped(&self) -> bool {
-        self.stop.requested()
+        self.stop.requested() || self.failure.get().is_some()
+    }
+
+    /// End the run for want of something it needed (a thread, a process, a runtime), and say
+    /// why: no task starts after this, and those not ended count as not run. The first reason
+    /// is the one kept.
+    pub fn fail(&self, why: String) {
+        if self.failure.set(why.clone()).is_ok() {
+            tracing::error!(run = self.run, "the run failed: {why}");
+            let halt = crate::trace::Halt::Failed(why);
+            self.sink.send(crate::instrument::Msg::Halt {
+                run: self.run,
+                halt,
+            });
+        }
     }
 }
 

@@ -112,10 +112,13 @@ fn run(ctx: &RunCtx, tasks: Vec<Task>, offload: bool, limit: Option<u32>) {
     };
     let _watch = probe::watch(&ctx.dispatch, loop_thread);
     let timers = Timers::start();
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("cannot start a tokio runtime");
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return ctx.fail(super::resources::could_not("start the event loop", &e)),
+    };
     runtime.block_on(async {
         let client = AsyncHttp::new(ctx.env.http_timeout, ctx.env.loopback);
         let notes = (ctx.notes.clone(), ctx.run);

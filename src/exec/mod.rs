@@ -39,6 +39,7 @@ pub mod pool;
 pub mod process;
 pub mod rayon_pool;
 mod registry;
+pub mod resources;
 pub mod shared;
 pub mod sync;
 pub mod threads;

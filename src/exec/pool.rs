@@ -4,6 +4,7 @@
 //! GIL or not.
 
 use super::gil::Gil;
+use super::resources::{could_not, spawn_scoped};
 use super::shared::Local;
 use super::worker::Worker;
 use super::RunCtx;
@@ -27,7 +28,24 @@ pub fn blocking_pool(ctx: &RunCtx, tasks: Vec<Task>, workers: u32, gil: Option<G
                 break;
             }
             worker.run_task(&task);
+            note_failure(ctx, &task, worker.failure.take());
         }
+    });
+}
+
+/// Note why a task failed (a request's error, a queue waited on too long), for the line said
+/// once the runs are over; a run being stopped fails its tasks on purpose.
+pub fn note_failure(ctx: &RunCtx, task: &Task, why: Option<String>) {
+    let Some(why) = why.filter(|_| !ctx.stopped()) else {
+        return;
+    };
+    let request =
+        (task.segments.iter()).any(|s| matches!(s, crate::workload::Segment::Http { .. }));
+    ctx.notes.add(super::notes::Note {
+        run: ctx.run,
+        outcome: crate::trace::Outcome::Failed,
+        request,
+        why,
     });
 }
 
@@ -53,10 +71,15 @@ impl TaskQueue {
         let closed = Arc::new(AtomicBool::new(false));
         let feeder = (!later.is_empty()).then(|| {
             let (stop, closed) = (ctx.stop.clone(), closed.clone());
+            let failure = ctx.failure.clone();
             std::thread::Builder::new()
                 .name("runwait-arrivals".into())
                 .spawn(move || {
-                    let given_up = || stop.requested() || closed.load(Ordering::Relaxed);
+                    let given_up = || {
+                        stop.requested()
+                            || failure.get().is_some()
+                            || closed.load(Ordering::Relaxed)
+                    };
                     let mut later = later.into_iter();
                     while let Some(task) = later.next() {
                         let due = t0 + Duration::from_millis(task.arrive_ms);
@@ -67,9 +90,14 @@ impl TaskQueue {
                     }
                     Vec::new()
                 })
-                .expect("cannot start the arrivals thread")
+                .map_err(|e| ctx.fail(could_not("start the thread tasks arrive on", &e)))
+                .ok()
         });
-        TaskQueue { rx, closed, feeder }
+        TaskQueue {
+            rx,
+            closed,
+            feeder: feeder.flatten(),
+        }
     }
 
     /// The next task, waiting for it to arrive; `None` once every task has been taken.
@@ -108,18 +136,21 @@ pub fn sleep_until(deadline: Instant, given_up: impl Fn() -> bool) -> bool {
 }
 
 /// Run `body(lane)` on `workers` threads named `name-LANE`, each with the run's dispatcher
-/// installed; returns when all have finished.
+/// installed; returns when all have finished. A thread that cannot be started fails the run
+/// (those started end after their task: see [`RunCtx::fail`]).
 pub fn on_pool_threads(ctx: &RunCtx, workers: u32, name: &str, body: impl Fn(u32) + Sync) {
     std::thread::scope(|scope| {
         for lane in 0..workers {
             let body = &body;
-            std::thread::Builder::new()
-                .name(format!("{name}-{lane}"))
-                .spawn_scoped(scope, move || {
-                    let _default = tracing::dispatcher::set_default(&ctx.dispatch);
-                    body(lane);
-                })
-                .expect("cannot start a pool thread");
+            let what = format!("thread {} of {workers}", lane + 1);
+            let started = spawn_scoped(scope, format!("{name}-{lane}"), &what, move || {
+                let _default = tracing::dispatcher::set_default(&ctx.dispatch);
+                body(lane);
+            });
+            if let Err(why) = started {
+                ctx.fail(why);
+                break;
+            }
         }
     });
 }

@@ -15,7 +15,7 @@ use super::shared::{End, Local, Queues};
 use super::worker::Worker;
 use super::{cores, meta, plain_label, Env, ExecSpec, Executor, PythonModel, RunCtx, Variant};
 use crate::instrument::wire::{self, Alignment, Frame};
-use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, CHANNEL_CAPACITY, NO_TASK};
+use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, NO_TASK};
 use crate::trace::{LaneId, LaneKind, RunMeta, Strength};
 use crate::workload::Task;
 use crossbeam_channel::Receiver;
@@ -241,13 +241,26 @@ pub(super) fn lose(ctx: &RunCtx, at: At, why: String) {
 /// Start a worker process for `lane`, a lane of `kind` (a process, a cloud instance), and align
 /// its clock.
 pub(super) fn start_worker(ctx: &RunCtx, lane: u32, kind: LaneKind) -> Result<Link, String> {
+    // For what is said of it (a worker that stopped answering): `process 1 (pid 42)`.
+    let word = match kind {
+        LaneKind::Instance => "instance",
+        _ => "process",
+    };
     let mut child = Command::new(&ctx.env.worker_program)
         .arg(WORKER_ARG)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("{}: {e}", ctx.env.worker_program.display()))?;
+        .map_err(|e| {
+            // Out of processes or files: the run cannot go on (any other reason is the
+            // lane's).
+            let what = format!("start {word} {} of {}", lane + 1, ctx.workers);
+            if is_exhausted(&e) {
+                ctx.fail(super::resources::could_not(&what, &e));
+            }
+            format!("{}: {e}", ctx.env.worker_program.display())
+        })?;
     let pid = child.id();
     let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
     let kid = Kid(Arc::new(Mutex::new(child)));
@@ -255,11 +268,6 @@ pub(super) fn start_worker(ctx: &RunCtx, lane: u32, kind: LaneKind) -> Result<Li
     if let Some(stderr) = stderr {
         forward_stderr(pid, stderr);
     }
-    // For what is said of it (a worker that stopped answering): `process 1 (pid 42)`.
-    let word = match kind {
-        LaneKind::Instance => "instance",
-        _ => "process",
-    };
     let name = format!("{word} {} (pid {pid})", lane + 1);
     let killer = Killer(kid.0.clone());
     let (watch, heard) = Watch::start(name.clone(), stdout.ok_or("no stdout")?, move || {
@@ -288,6 +296,15 @@ pub(super) fn start_worker(ctx: &RunCtx, lane: u32, kind: LaneKind) -> Result<Li
         alignment,
         watch,
     })
+}
+
+/// Whether an error says the system or the user is out of processes, threads, files or
+/// memory.
+fn is_exhausted(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::OutOfMemory)
+        || e.raw_os_error() == Some(rustix::io::Errno::MFILE.raw_os_error())
+        || e.raw_os_error() == Some(rustix::io::Errno::NFILE.raw_os_error())
 }
 
 /// A worker's stderr goes to the log, never onto the screen; read to its end whatever it
@@ -419,7 +436,7 @@ impl Queues for Pipe<'_> {
 pub fn worker_main() -> i32 {
     die_with_parent();
     let clock = Clock::new();
-    let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
+    let (tx, rx) = crossbeam_channel::unbounded();
     let dropped = Arc::new(AtomicU64::new(0));
     let sink = Sink::new(tx, dropped.clone());
     let out = Arc::new(Mutex::new(BufWriter::new(std::io::stdout())));

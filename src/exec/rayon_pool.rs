@@ -44,8 +44,11 @@ fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(workers as usize)
         .thread_name(|i| format!("runwait-rayon-{i}"))
-        .build()
-        .expect("cannot start a rayon pool");
+        .build();
+    let pool = match pool {
+        Ok(pool) => pool,
+        Err(e) => return ctx.fail(format!("could not start the rayon pool: {e}")),
+    };
     let queues = Local::of(&ctx.shared, ctx.stop.flag());
     let queues = &queues;
     pool.scope(|scope| {
@@ -60,6 +63,7 @@ fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
                 worker.shared = Some((&ctx.shared, ctx.guard));
                 worker.queues = Some(queues);
                 tracing::dispatcher::with_default(&ctx.dispatch, || worker.run_task(task));
+                super::pool::note_failure(ctx, task, worker.failure.take());
             });
         }
     });

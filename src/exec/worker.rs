@@ -32,6 +32,8 @@ pub struct Worker<'a> {
     pub queues: Option<&'a dyn Queues>,
     /// This thread's CPU waits, watched for the lane it works on (from its first task).
     watch: Option<(probe::Watch, (u32, u32))>,
+    /// Why the last task failed, if it did: a request's error, a queue waited on too long.
+    pub failure: Option<String>,
 }
 
 impl<'a> Worker<'a> {
@@ -46,6 +48,7 @@ impl<'a> Worker<'a> {
             shared: None,
             queues: None,
             watch: None,
+            failure: None,
         }
     }
 
@@ -59,11 +62,13 @@ impl<'a> Worker<'a> {
         self.watch_cpu_waits(at);
         self.take_gil(at);
         mark(at, Mark::Run);
+        self.failure = None;
         let mut outcome = Mark::Done;
         for segment in &task.segments {
             if let Err(why) = self.segment(at, segment) {
                 tracing::warn!(run = self.run, task = task.id, "task failed: {why}");
                 outcome = Mark::Failed;
+                self.failure = Some(why);
                 break;
             }
         }

@@ -55,6 +55,16 @@ pub struct RunSummary<'a> {
     pub lost: u32,
     /// Thrown away at a cloud function's time limit.
     pub timeouts: u32,
+    /// Never run: the run was halted first (done + failed + lost + timeouts + not run =
+    /// tasks).
+    pub not_run: u32,
+    /// `stopped` (a signal, the user) or `failed` (something it needed could not be had), if
+    /// the run was halted before its end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub halted: Option<&'static str>,
+    /// Why a failed run failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<&'a str>,
     pub wall_ms: f64,
     pub run_ms: f64,
     pub wait_ms: f64,
@@ -112,6 +122,12 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 failed: s.failed,
                 lost: s.lost,
                 timeouts: s.timeouts,
+                not_run: run.not_run(),
+                halted: run.halted.as_ref().map(crate::trace::Halt::word),
+                failure: match &run.halted {
+                    Some(crate::trace::Halt::Failed(why)) => Some(why),
+                    _ => None,
+                },
                 wall_ms: round(ms(s.wall_ns), 1),
                 run_ms: round(ms(s.run_ns), 1),
                 wait_ms: round(ms(s.wait_ns), 1),

@@ -3,5 +3,6 @@
 
 pub mod chrome;
 pub mod json;
+pub mod printable;
 pub mod svg;
 pub mod text;

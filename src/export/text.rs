@@ -18,8 +18,16 @@ pub struct Style {
     pub color: bool,
 }
 
+/// The text of `trace`; its names (from files, lessons, programs) shown without control
+/// characters, so data never writes to the terminal.
 pub fn render(trace: &Trace, style: Style) -> String {
-    let mut out = summary_table(trace);
+    let trace = &*super::printable::trace(trace);
+    // Said before the figures, which count only what was recorded.
+    let mut out = match trace.dropped {
+        0 => String::new(),
+        n => format!("{}\n\n", dropped_words(n)),
+    };
+    out.push_str(&summary_table(trace));
     let verdict = verdict::verdict(trace, |i| trace.runs.get(i).map(Run::stats));
     if !verdict.line.is_empty() {
         let _ = write!(out, "\n{}\n", verdict.line);
@@ -34,14 +42,12 @@ pub fn render(trace: &Trace, style: Style) -> String {
     }
     out.push('\n');
     out.push_str(&diagrams(trace, style));
-    if trace.dropped > 0 {
-        let _ = writeln!(
-            out,
-            "dropped records: {} (the trace is incomplete)",
-            trace.dropped
-        );
-    }
     out
+}
+
+/// What `n` dropped records mean, for the text and stderr.
+pub fn dropped_words(n: u64) -> String {
+    format!("dropped records: {n} (the recorder fell behind): the trace is incomplete, and its figures count only what was recorded")
 }
 
 pub fn summary_table(trace: &Trace) -> String {
@@ -79,6 +85,9 @@ pub fn summary_table(trace: &Trace) -> String {
         }
         if s.timeouts > 0 {
             let _ = write!(done, " ({} timed out)", s.timeouts);
+        }
+        if let Some(halt) = &run.halted {
+            let _ = write!(done, " ({} not run: {})", run.not_run(), halt.word());
         }
         // Waits for a CPU are measured where the OS accounts them: else "-".
         let cpu = match run.meta.cpu_waits_hz {

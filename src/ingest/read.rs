@@ -1,6 +1,6 @@
 //! Input files read within a bound. A regular file larger than the bound is refused before a
 //! byte of it is read (naming the bound and its size); anything else (a pipe, a device such as
-//! `/dev/zero` that never ends) is read through [`Capped`], which fails once more than the
+//! `/dev/stdin` that never ends) is read through [`Capped`], which fails once more than the
 //! bound has come, so no input can hang runwait or fill its memory.
 
 use crate::error::Error;
@@ -63,6 +63,36 @@ impl Kind {
     }
 }
 
+/// What kind of special file `path` is, found without opening it (opening a FIFO with no
+/// writer blocks): `a FIFO`, `a character device`, ...; `None` for a regular file, a
+/// directory, a path that does not exist, or a descriptor runwait was handed (`/dev/stdin`,
+/// `/dev/fd/N`, `/proc/self/fd/N`: a pipe from the shell, read as it comes).
+pub fn special_file(path: &Path) -> Option<&'static str> {
+    let handed = ["/dev/stdin", "/dev/fd/", "/proc/self/fd/"];
+    let text = path.to_string_lossy();
+    if handed.iter().any(|h| text.starts_with(h)) {
+        return None;
+    }
+    let kind = std::fs::metadata(path).ok()?.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a FIFO");
+        }
+        if kind.is_char_device() {
+            return Some("a character device");
+        }
+        if kind.is_block_device() {
+            return Some("a block device");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+    }
+    (!kind.is_file() && !kind.is_dir()).then_some("a special file")
+}
+
 /// A file opened for reading at most `cap` bytes.
 pub struct Input {
     pub reader: Capped<File>,
@@ -77,6 +107,15 @@ impl Input {
             what: format!("cannot read {origin}"),
             source: e,
         };
+        if let Some(special) = special_file(path) {
+            return Err(Error::Input {
+                path: origin,
+                why: format!(
+                    "not a regular file ({special}): {} are read from regular files, or a pipe as /dev/stdin",
+                    kind.what
+                ),
+            });
+        }
         let file = File::open(path).map_err(cannot)?;
         let meta = file.metadata().map_err(cannot)?;
         if meta.is_dir() {

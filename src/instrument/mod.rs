@@ -27,8 +27,11 @@ use std::time::Instant;
 /// The `tracing` target every state change is emitted on.
 pub const MARK_TARGET: &str = "runwait::mark";
 
-/// How many messages the channel to the recorder holds before records are dropped.
-pub const CHANNEL_CAPACITY: usize = 1 << 16;
+/// How many messages may wait in the channel to the recorder before state changes are dropped
+/// (milestones never are). The channel grows as it fills, so this is what it may hold, not what
+/// it takes: a burst of 100,000 async tasks (about 700,000 records) waits whole while the
+/// recorder catches up, and only a recorder far behind for long drops records.
+pub const CHANNEL_CAPACITY: usize = 1 << 22;
 
 /// "No task": a lane's own work, such as a worker process starting up.
 pub const NO_TASK: u32 = u32::MAX;
@@ -162,6 +165,11 @@ pub enum Msg {
         name: String,
         value: u64,
     },
+    /// A run halted before its end: stopped, or failed for want of something it needed.
+    Halt {
+        run: u32,
+        halt: crate::trace::Halt,
+    },
     /// Answered once everything sent before it has been handled (a worker process's records
     /// written out before it asks its parent for something).
     Barrier(crossbeam_channel::Sender<()>),
@@ -249,6 +257,10 @@ impl Sink {
     }
 
     pub fn send(&self, msg: Msg) {
+        if self.tx.len() >= CHANNEL_CAPACITY {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         match self.tx.try_send(msg) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {

@@ -2,9 +2,9 @@
 //! sources that are not live (a file read by `ingest`) hand it the same messages directly.
 
 use super::probe::CpuWait;
-use super::{dispatch, Clock, Mark, Msg, Record, Sink, ANY_LANE, CHANNEL_CAPACITY, NO_TASK};
+use super::{dispatch, Clock, Mark, Msg, Record, Sink, ANY_LANE, NO_TASK};
 use crate::trace::{EventKind, LaneEvent, Open, Outcome, RunMeta, Span, State, TaskEnd, Trace};
-use crossbeam_channel::{bounded, Receiver};
+use crossbeam_channel::{unbounded, Receiver};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -26,7 +26,8 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(scenario: &str) -> Recorder {
-        let (tx, rx) = bounded(CHANNEL_CAPACITY);
+        // Unbounded: it grows as it fills, and `Sink::send` drops past `CHANNEL_CAPACITY`.
+        let (tx, rx) = unbounded();
         Recorder {
             clock: Clock::new(),
             sink: Sink::new(tx, Arc::new(AtomicU64::new(0))),
@@ -87,6 +88,11 @@ impl Recorder {
             Msg::Figure { run, name, value } => {
                 if let Some(r) = self.trace.runs.get_mut(run as usize) {
                     r.lesson.insert(name, value);
+                }
+            }
+            Msg::Halt { run, halt } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.halt(halt);
                 }
             }
             Msg::Barrier(done) => {

@@ -4,6 +4,7 @@
 //! trace and sends it these commands; the headless commands run one to its end.
 
 pub mod cpython;
+pub mod fit;
 mod live;
 pub mod plan;
 mod real;
@@ -180,6 +181,7 @@ impl Lab {
     /// Stop every run (worker processes are killed, threads joined) and take in what they
     /// recorded.
     pub fn stop(&mut self) {
+        let unfinished = !self.finished();
         for set in &mut self.sets {
             if let Some(started) = set.started.take() {
                 started.stop();
@@ -189,6 +191,25 @@ impl Lab {
             sampler.stop();
         }
         self.recorder.drain();
+        if unfinished {
+            self.mark_stopped();
+        }
+    }
+
+    /// Mark every run of the sets whose tasks had not all ended as stopped (their tasks not
+    /// ended were never run).
+    fn mark_stopped(&mut self) {
+        let stopped: Vec<u32> = (self.recorder.trace().runs.iter().enumerate())
+            .filter(|(_, r)| r.meta.origin != crate::trace::Origin::Sampled && !r.meta.real)
+            .filter(|(_, r)| r.halted.is_none())
+            .filter(|(_, r)| r.ends.len() < r.meta.tasks as usize)
+            .map(|(i, _)| i as u32)
+            .collect();
+        for run in stopped {
+            let halt = crate::trace::Halt::Stopped;
+            self.recorder
+                .apply(crate::instrument::Msg::Halt { run, halt });
+        }
     }
 
     /// Take in what the runs recorded; returns how many messages it took.
@@ -283,16 +304,16 @@ fn start(
         order
     };
     let threads = match order {
-        Order::OneByOne => vec![spawn(
+        Order::OneByOne => Vec::from_iter(spawn(
             "runwait-runs".into(),
             jobs,
             plan.tasks.clone(),
             &stop,
-        )],
+        )),
         Order::Together => jobs
             .into_iter()
             .enumerate()
-            .map(|(i, job)| {
+            .filter_map(|(i, job)| {
                 spawn(
                     format!("runwait-run-{i}"),
                     vec![job],
@@ -319,20 +340,32 @@ fn shared_memory(plan: &Plan, run: u32) -> Shared {
 }
 
 /// A thread doing `jobs` one after another.
-fn spawn(name: String, jobs: Vec<Job>, tasks: Vec<Task>, stop: &Stop) -> JoinHandle<()> {
+/// A thread doing `jobs` one after another; if it cannot be started, their runs fail.
+fn spawn(name: String, jobs: Vec<Job>, tasks: Vec<Task>, stop: &Stop) -> Option<JoinHandle<()>> {
     let stop = stop.clone();
-    std::thread::Builder::new()
-        .name(name)
-        .spawn(move || {
-            for job in jobs {
-                if stop.requested() {
-                    break;
-                }
-                match job {
-                    Job::Emulated(spec, ctx) => execute(&spec, &ctx, tasks.clone()),
-                    Job::Real(real) => real.run(&stop),
-                }
-            }
+    let ctxs: Vec<RunCtx> = (jobs.iter())
+        .filter_map(|job| match job {
+            Job::Emulated(_, ctx) => Some(ctx.clone()),
+            Job::Real(_) => None,
         })
-        .expect("cannot start a run thread")
+        .collect();
+    let started = std::thread::Builder::new().name(name).spawn(move || {
+        for job in jobs {
+            if stop.requested() {
+                break;
+            }
+            match job {
+                Job::Emulated(spec, ctx) => execute(&spec, &ctx, tasks.clone()),
+                Job::Real(real) => real.run(&stop),
+            }
+        }
+    });
+    match started {
+        Ok(thread) => Some(thread),
+        Err(e) => {
+            let why = crate::exec::resources::could_not("start the run's thread", &e);
+            ctxs.iter().for_each(|ctx| ctx.fail(why.clone()));
+            None
+        }
+    }
 }

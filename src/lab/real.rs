@@ -9,7 +9,7 @@
 use super::cpython::{self, Counterpart};
 use crate::exec::Stop;
 use crate::ingest::python::{Launch, Options, Sampler, Target};
-use crate::instrument::{Clock, Mark, Msg, Record, Sink, ANY_LANE, CHANNEL_CAPACITY, NO_TASK};
+use crate::instrument::{Clock, Mark, Msg, Record, Sink, ANY_LANE, NO_TASK};
 use crate::trace::real::{EXIT_CODE, PROGRAM_DONE, PROGRAM_OF, TIMED, TIMED_FROM};
 use crate::trace::{LaneId, LaneKind, ProcessId, RunMeta};
 use std::collections::HashMap;
@@ -72,7 +72,7 @@ impl RealJob {
     }
 
     fn sample(&self, launch: Launch, stop: &Stop) {
-        let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
+        let (tx, rx) = crossbeam_channel::unbounded();
         let dropped = Arc::new(AtomicU64::new(0));
         let private = Sink::new(tx, dropped.clone());
         let options = Options {

@@ -181,11 +181,55 @@ struct LessonFile {
 }
 
 /// A number, or a range `[low, high]` to pick from with the seed.
-#[derive(Deserialize, Clone, Copy)]
-#[serde(untagged)]
+#[derive(Clone, Copy)]
 enum Amount<T> {
     One(T),
     Range([T; 2]),
+}
+
+/// What an [`Amount`] is, for the error when a lesson gives something else.
+const AMOUNT: &str = "a whole number from 0 up, or a range [low, high] of them";
+
+/// Said as [`AMOUNT`] when it is anything else (`"ten"`, `-1`, `1.5`, `nan`).
+impl<'de, T: TryFrom<u64>> Deserialize<'de> for Amount<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Amount<T>, D::Error> {
+        use serde::de::{Error as _, SeqAccess, Visitor};
+        struct Expect<T>(std::marker::PhantomData<T>);
+        fn one<T: TryFrom<u64>, E: serde::de::Error>(n: u64) -> Result<T, E> {
+            T::try_from(n).map_err(|_| E::custom(format!("{n} is too large: expected {AMOUNT}")))
+        }
+        impl<'de, T: TryFrom<u64>> Visitor<'de> for Expect<T> {
+            type Value = Amount<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(AMOUNT)
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Amount<T>, E> {
+                one(n).map(Amount::One)
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Amount<T>, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::custom(format!("{n} is negative: expected {AMOUNT}"))),
+                }
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Amount<T>, A::Error> {
+                let mut next = || -> Result<Option<T>, A::Error> {
+                    match seq.next_element::<i64>()? {
+                        Some(n) if n >= 0 => one(n as u64).map(Some),
+                        Some(n) => Err(A::Error::custom(format!(
+                            "{n} is negative: expected {AMOUNT}"
+                        ))),
+                        None => Ok(None),
+                    }
+                };
+                match (next()?, next()?, next()?) {
+                    (Some(low), Some(high), None) => Ok(Amount::Range([low, high])),
+                    _ => Err(A::Error::custom(format!("expected {AMOUNT}"))),
+                }
+            }
+        }
+        d.deserialize_any(Expect(std::marker::PhantomData))
+    }
 }
 
 #[derive(Deserialize)]
@@ -629,10 +673,21 @@ pub fn find(name: &str) -> Result<Scenario, Error> {
         let input = Input::open(path, limits::MAX_LESSON_BYTES, kind)?;
         return parse(&input.text()?, name);
     }
+    let unknown = || {
+        match crate::ingest::read::special_file(Path::new(name)) {
+        Some(special) => Error::Input {
+            path: name.to_string(),
+            why: format!(
+                "not a regular file ({special}): a lesson is a built-in one's name (see `runwait list`) or a .toml file"
+            ),
+        },
+        None => Error::UnknownScenario(name.to_string()),
+    }
+    };
     builtin()
         .into_iter()
         .find(|s| s.name == name)
-        .ok_or_else(|| Error::UnknownScenario(name.to_string()))
+        .ok_or_else(unknown)
 }
 
 #[cfg(test)]

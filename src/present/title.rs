@@ -2,7 +2,7 @@
 //! summary) and a run's in the headless text and the picture.
 
 use super::words::{human_ms, lesson, ms, reason_word, sampling, workers};
-use crate::trace::{speedup, Origin, Outcome, Reason, Run, RunStats, Trace};
+use crate::trace::{speedup, Halt, Origin, Outcome, Reason, Run, RunStats, Trace};
 use std::fmt::Write;
 
 /// What a panel says besides its label: the GIL, or what of the run is not measured here.
@@ -23,6 +23,19 @@ fn nature_words(run: &Run) -> Option<String> {
     Some(match run.meta.settings.switch_ms {
         Some(ms) if run.meta.gil => format!("{n} {ms} ms"),
         _ => n.to_string(),
+    })
+}
+
+/// How a run was halted before its end, if it was: `stopped · 28 not run`, `failed: could not
+/// start thread 61 of 1024: ... · 1958 not run`.
+pub fn halted(run: &Run) -> Option<String> {
+    let words = match run.halted.as_ref()? {
+        Halt::Stopped => "stopped".to_string(),
+        Halt::Failed(why) => format!("failed: {why}"),
+    };
+    Some(match run.not_run() {
+        0 => words,
+        n => format!("{words} · {n} not run"),
     })
 }
 
@@ -112,6 +125,9 @@ pub fn panel(
             finished_panel(&mut f, trace, run, s, with_ghost)
         }
     }
+    if let Some(words) = halted(run) {
+        f.0.insert(1, (0, words));
+    }
     f.fit(width)
 }
 
@@ -192,6 +208,9 @@ pub fn run(trace: &Trace, run: &Run, model: bool) -> String {
     }
     let (done, of) = run.done_of(s.done);
     let _ = write!(t, " · wall {} · {done}/{of} done", human_ms(ms(s.wall_ns)));
+    if let Some(words) = halted(run) {
+        let _ = write!(t, " · {words}");
+    }
     if let Some(words) = lesson(run) {
         let _ = write!(t, " · {words}");
     }

@@ -677,6 +677,31 @@ pub struct Run {
     /// The functions its lanes' `frames` name (a sampled program's: `fetch (download.py:12)`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub functions: Vec<String>,
+    /// How the run ended when it did not end by itself: stopped (a signal, the user), or failed
+    /// for want of something it needed (a thread, a process, a file); `None` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halted: Option<Halt>,
+}
+
+/// How a run ended when it did not end by itself: its tasks not ended were never run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Halt {
+    /// Stopped before its end, by a signal or the user.
+    Stopped,
+    /// Ended for want of something it needed, and why: `could not start thread 61 of 1024:
+    /// ...`.
+    Failed(String),
+}
+
+impl Halt {
+    /// One word for titles and tables: `stopped`, `failed`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Halt::Stopped => "stopped",
+            Halt::Failed(_) => "failed",
+        }
+    }
 }
 
 /// Something a lesson is about, at an instant on a lane.
@@ -744,6 +769,24 @@ impl Run {
             queue_lengths: Vec::new(),
             events: Vec::new(),
             functions: Vec::new(),
+            halted: None,
+        }
+    }
+
+    /// Tasks that never ended because the run was halted before them ([`Halt`]): with the
+    /// done, failed, lost and timed out, every task of the run.
+    pub fn not_run(&self) -> u32 {
+        if self.halted.is_none() || self.meta.real {
+            return 0;
+        }
+        let ended = Outcome::ALL.iter().map(|&o| self.count(o)).sum::<u32>();
+        self.meta.tasks.saturating_sub(ended)
+    }
+
+    /// Mark the run halted; a failure is not overwritten by a stop.
+    pub fn halt(&mut self, halt: Halt) {
+        if !matches!(self.halted, Some(Halt::Failed(_))) {
+            self.halted = Some(halt);
         }
     }
 

@@ -58,6 +58,80 @@ const ENDING: [i32; 4] = [
     signal_hook::consts::SIGQUIT,
 ];
 
+/// Ctrl-Z (a key in raw mode) and SIGTSTP: the terminal is given back as it was, runwait stops
+/// (SIGSTOP), and on SIGCONT it takes the terminal again and draws it all anew.
+struct Suspend {
+    /// Set by SIGTSTP, or by Ctrl-Z.
+    asked: Arc<AtomicBool>,
+    /// Set by SIGCONT (after a stop runwait did not ask for, the screen is drawn anew too).
+    resumed: Arc<AtomicBool>,
+    mouse: bool,
+}
+
+impl Suspend {
+    fn register(mouse: bool) -> Suspend {
+        let (asked, resumed) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGTSTP, asked.clone());
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGCONT, resumed.clone());
+        Suspend {
+            asked,
+            resumed,
+            mouse,
+        }
+    }
+
+    /// If a suspension was asked for: the terminal restored, stopped until SIGCONT, then the
+    /// terminal taken again and cleared for a full redraw. Returns whether the screen must be
+    /// drawn anew (also after a stop and SIGCONT that came from elsewhere).
+    fn handle(&self, terminal: &mut Terminal) -> Result<bool, Error> {
+        let io = |e: std::io::Error| Error::Io {
+            what: "terminal".into(),
+            source: e,
+        };
+        if self.asked.swap(false, Ordering::Relaxed) {
+            // Shown now; the next frame hides it again.
+            terminal.show_cursor().map_err(io)?;
+            restore_terminal();
+            #[cfg(unix)]
+            let _ = rustix::process::kill_process(
+                rustix::process::getpid(),
+                rustix::process::Signal::STOP,
+            );
+            crossterm::terminal::enable_raw_mode().map_err(io)?;
+            crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)
+                .map_err(io)?;
+            if self.mouse {
+                crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
+                    .map_err(io)?;
+            }
+            self.resumed.store(true, Ordering::Relaxed);
+        }
+        if self.resumed.swap(false, Ordering::Relaxed) {
+            // Cleared, and both buffers emptied so the next frame draws every cell (ratatui's
+            // own clear asks the terminal where the cursor is: the input thread would eat the
+            // answer).
+            use ratatui::backend::{Backend, ClearType};
+            terminal
+                .backend_mut()
+                .clear_region(ClearType::All)
+                .map_err(io)?;
+            terminal.swap_buffers();
+            terminal.swap_buffers();
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+/// Whether a key is Ctrl-Z (raw mode reads it as a key, not as SIGTSTP).
+fn is_suspend(key: &crossterm::event::KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
 /// Run the UI until the user quits (or one of [`ENDING`] comes: then it returns the signal's
 /// number), recording what it draws to `record` (asciicast v2) if given. The runs are stopped
 /// and every worker process is gone before this returns.
@@ -112,7 +186,15 @@ pub fn run(
     let mut terminal = Terminal::new(CrosstermBackend::new(Screen::new(recording.clone())))
         .map_err(cannot_open)?;
     let events = read_input();
-    let result = event_loop(&mut terminal, app, fps, &term, &events, &recording);
+    let suspend = Suspend::register(mouse);
+    let result = event_loop(
+        &mut terminal,
+        app,
+        (fps, &suspend),
+        &term,
+        &events,
+        &recording,
+    );
     let cast = recording.lock().take();
     // The terminal first: stopping runs blocked in a request can take a moment.
     drop(terminal);
@@ -207,7 +289,7 @@ fn read_input() -> Receiver<Event> {
 fn event_loop(
     terminal: &mut Terminal,
     app: &mut App,
-    fps: f64,
+    (fps, suspend): (f64, &Suspend),
     term: &AtomicUsize,
     events: &Receiver<Event>,
     recording: &Recording,
@@ -225,6 +307,7 @@ fn event_loop(
     let mut shown: Option<(u16, u16)> = None;
     while term.load(Ordering::Relaxed) == 0 {
         let started = Instant::now();
+        dirty |= suspend.handle(terminal)?;
         let size = terminal.size().map_err(io)?;
         let now = (size.width, size.height);
         if shown.is_some_and(|was| was != now) {
@@ -252,6 +335,7 @@ fn event_loop(
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };
         match event {
+            Event::Key(key) if is_suspend(&key) => suspend.asked.store(true, Ordering::Relaxed),
             Event::Key(key) if app.what_if.is_some() => {
                 app.form_key(key);
                 dirty = true;

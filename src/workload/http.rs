@@ -11,10 +11,11 @@ pub struct Blocking {
 
 impl Blocking {
     pub fn new(timeout: Duration) -> Blocking {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
-            .build()
-            .into();
+            .build();
+        let connector = ureq::unversioned::transport::DefaultConnector::new();
+        let agent = ureq::Agent::with_parts(config, connector, Lookup);
         Blocking { agent }
     }
 
@@ -23,6 +24,63 @@ impl Blocking {
         let mut response = self.agent.get(url).call().map_err(blocking_cause)?;
         let body = response.body_mut().read_to_vec().map_err(blocking_cause)?;
         Ok(body.len())
+    }
+}
+
+/// Finds a request's address as ureq's own resolver does, but never panics: an IP address
+/// (the loopback server's) is taken as it is, and a name is looked up on a thread started with
+/// a way to fail (ureq's own panics when no thread can be started: `ulimit -u`).
+#[derive(Debug)]
+struct Lookup;
+
+impl ureq::unversioned::resolver::Resolver for Lookup {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        use std::net::{IpAddr, SocketAddr};
+        let default = ureq::unversioned::resolver::DefaultResolver::default();
+        let port = uri.port_u16().or(match uri.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        });
+        let (Some(host), Some(port)) = (uri.host(), port) else {
+            return default.resolve(uri, config, timeout);
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let Ok(ip) = host.parse::<IpAddr>() else {
+            return lookup_name(uri, config, timeout);
+        };
+        let mut found = self.empty();
+        found.push(SocketAddr::new(ip, port));
+        Ok(found)
+    }
+}
+
+/// A name looked up by ureq's resolver on a thread of its own, started fallibly: no thread,
+/// an I/O error (the limit it ran into named by the caller).
+fn lookup_name(
+    uri: &ureq::http::Uri,
+    config: &ureq::config::Config,
+    timeout: ureq::unversioned::transport::NextTimeout,
+) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+    use ureq::unversioned::resolver::{DefaultResolver, Resolver};
+    let (uri, config) = (uri.clone(), config.clone());
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("runwait-lookup".into())
+        .spawn(move || {
+            // No time limit here (it would start a thread of its own): the wait below has it.
+            let untimed = ureq::unversioned::transport::NextTimeout::default();
+            let _ = tx.send(DefaultResolver::default().resolve(&uri, &config, untimed));
+        })
+        .map_err(ureq::Error::Io)?;
+    match rx.recv_timeout(*timeout.after) {
+        Ok(found) => found,
+        Err(_) => Err(ureq::Error::Timeout(timeout.reason)),
     }
 }
 

@@ -53,7 +53,7 @@ fn budget_for(limit: u64) -> Budget {
 }
 
 /// The soft limit on open files (unknown: as good as none).
-fn open_file_limit() -> u64 {
+pub fn open_file_limit() -> u64 {
     #[cfg(unix)]
     {
         let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);

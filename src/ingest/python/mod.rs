@@ -212,6 +212,8 @@ fn attach(
     mut program: Option<&mut Program>,
 ) -> Result<py_spy::PythonSpy, Error> {
     let deadline = Instant::now() + START_PATIENCE;
+    // Time for a launcher (a shell script) to become Python (exec).
+    let settled = Instant::now() + Duration::from_millis(500);
     loop {
         let err = match process::open(pid, paused) {
             Ok(spy) if (spy.version.major, spy.version.minor) < OLDEST => {
@@ -233,7 +235,10 @@ fn attach(
                 None => format!("process {pid} exited before its first sample"),
             }));
         }
-        let fatal = denied(&err) || unsupported(&err).is_some() || program.is_none();
+        // A program that maps no Python after a moment (`/bin/sleep`) is not one: said at
+        // once, not once it ends.
+        let not_python = Instant::now() > settled && procfs::surely_not_python(pid);
+        let fatal = denied(&err) || unsupported(&err).is_some() || program.is_none() || not_python;
         if fatal || Instant::now() > deadline {
             return Err(Error::Python(why_not(pid, &err)));
         }

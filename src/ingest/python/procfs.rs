@@ -47,6 +47,15 @@ pub fn alive(pid: u32) -> bool {
     state(pid).is_some_and(|s| s != 'Z' && s != 'X')
 }
 
+/// Whether `pid` runs no Python at all: neither its program nor any library it maps is named
+/// for Python (`python3.12`, `libpython3.12.so`). `false` when that cannot be read.
+pub fn surely_not_python(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/maps")) {
+        Ok(maps) => !maps.is_empty() && !maps.to_ascii_lowercase().contains("python"),
+        Err(_) => false,
+    }
+}
+
 /// The processes started by any thread of `pid`.
 pub fn children(pid: u32) -> Vec<u32> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
