@@ -11,6 +11,7 @@
 //! - `draw_4x200_100k_fit`: 125 spans a lane (100,000 in all), zoom to fit everything.
 //! - `draw_4x200_100k_zoomed`: the same trace, a fixed window a tenth of the recording wide,
 //!   centred on the playhead: what the visible window costs.
+//! - `draw_4x200_1m_fit`: 1,250 spans a lane (1,000,000 in all), zoom to fit everything.
 //! - `draw_4x200_1m_zoomed`: 1,250 spans a lane (1,000,000 in all), a window of the same width
 //!   in time, placed so it shows exactly the same picture (same phase of the span pattern):
 //!   the same spans are visible, the nine tenths more lie outside the window.
@@ -107,6 +108,7 @@ fn bench(c: &mut Criterion) {
     let extent_1m = app(SPANS_1M).extent();
     let shift = (extent_1m / 2 - extent / 2) / PERIOD_NS * PERIOD_NS;
     let zoomed_1m = zoomed(app(SPANS_1M), from_100k + shift, ns_per_col);
+    let fit_1m = app(SPANS_1M);
     let (seen_100k, seen_1m) = (visible_spans(&zoomed_100k), visible_spans(&zoomed_1m));
     assert_eq!(
         seen_100k, seen_1m,
@@ -123,6 +125,7 @@ fn bench(c: &mut Criterion) {
         ("4x200_100k_fit", &fit_100k),
         ("4x200_100k_zoomed", &zoomed_100k),
         ("4x200_1m_zoomed", &zoomed_1m),
+        ("4x200_1m_fit", &fit_1m),
     ] {
         let mut term = terminal();
         group.bench_function(format!("draw_{name}"), |b| {
