@@ -224,10 +224,14 @@ impl App {
     /// grouped), within bounds.
     pub fn label_width(&self, width: u16) -> u16 {
         let (_, height) = self.size;
-        let heights = self.panel_heights(width, height);
+        self.label_width_for(width, &self.panel_heights(width, height))
+    }
+
+    /// [`App::label_width`] for panels of `heights` (from [`App::panel_heights`]).
+    pub fn label_width_for(&self, width: u16, heights: &[(usize, u16)]) -> u16 {
         let longest = heights
-            .into_iter()
-            .map(|(r, h)| {
+            .iter()
+            .map(|&(r, h)| {
                 let lanes = self.lanes(r);
                 let (rows, _, caption) = panel_split(h, self.trace().runs[r].meta.queues.len());
                 let grouped = grouped_lanes(lanes.len(), rows, self.compact, caption > 0);

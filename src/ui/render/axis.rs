@@ -7,12 +7,12 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::Frame;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+/// The axis in `area`, under lane names `label_w` wide.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, label_w: u16) {
     if area.height < 2 {
         return;
     }
     let buf = frame.buffer_mut();
-    let label_w = app.label_width(area.width);
     let x0 = area.x + label_w + 1;
     let cols = area.right().saturating_sub(x0) as usize;
     let w = app.window();

@@ -66,12 +66,25 @@ pub fn draw(frame: &mut Frame, app: &App) {
     ])
     .areas(area);
     header::render(frame, head, app);
+    // The layout once a frame: the panels' heights, and the lane names' width they give (the
+    // app's size is the terminal's but in tests that draw at another).
+    let heights = app.panel_heights(area.width, area.height);
+    let label_w = match app.size.1 == area.height {
+        true => app.label_width_for(body.width, &heights),
+        false => app.label_width(body.width),
+    };
     let mut y = body.y;
-    for (run, h) in app.panel_heights(area.width, area.height) {
-        panel::render(frame, Rect::new(body.x, y, body.width, h), app, run);
+    for (run, h) in heights {
+        panel::render(
+            frame,
+            Rect::new(body.x, y, body.width, h),
+            app,
+            run,
+            label_w,
+        );
         y += h;
     }
-    axis::render(frame, Rect::new(body.x, y, body.width, 2), app);
+    axis::render(frame, Rect::new(body.x, y, body.width, 2), app, label_w);
     footer::render(frame, foot, status, app);
     if app.help {
         help::render(frame, area);
@@ -83,7 +96,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
 /// One run's panel (title, timing diagram, caption) alone in `area`: the diagram widget.
 pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, run: usize) {
-    panel::render(frame, area, app, run);
+    panel::render(frame, area, app, run, app.label_width(area.width));
 }
 
 pub use crate::present::glyph::cell_style;

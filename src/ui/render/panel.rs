@@ -26,8 +26,7 @@ struct Geometry {
 }
 
 impl Geometry {
-    fn of(area: Rect, app: &App) -> Geometry {
-        let label_w = app.label_width(area.width);
+    fn of(area: Rect, app: &App, label_w: u16) -> Geometry {
         let x0 = area.x + label_w + 1;
         let cols = area.right().saturating_sub(x0) as usize;
         let window = app.window();
@@ -49,7 +48,8 @@ impl Geometry {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
+/// Run `run`'s panel in `area`, its lane names `label_w` wide (see [`App::label_width`]).
+pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16) {
     if area.height < TIGHT_PANEL_ROWS {
         return;
     }
@@ -60,7 +60,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize) {
     let (rows, queues, caption_rows) = panel_split(area.height, r.meta.queues.len());
     let lanes = app.lanes(run);
     let order = lane_order(lanes);
-    let g = Geometry::of(area, app);
+    let g = Geometry::of(area, app, label_w);
     let scroll = app.scroll.get(run).copied().unwrap_or(0);
     let groups = rows_of(lanes.len(), rows, app.compact, caption_rows > 0, scroll);
     let rows_lanes: Vec<Vec<&Lane>> = groups
@@ -115,13 +115,15 @@ fn render_title(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
     buf.set_stringn(area.x, area.y, text, area.width as usize, style);
 }
 
-/// One row of the diagram: a lane, or a group of lanes merged.
+/// One row of the diagram: a lane, or a group of lanes merged (see [`Cell::merge`]), each
+/// lane's cells merged in as they are found.
 fn render_lanes(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, lanes: &[&Lane]) {
     let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
     let mut cells = vec![Cell::IDLE; g.cols];
     for lane in lanes {
-        let lane_cells = lane.cells(from, g.window.ns_per_col, g.cols, app.now_ns);
-        merge(&mut cells, &lane_cells);
+        lane.each_cell(from, g.window.ns_per_col, g.cols, app.now_ns, |c, cell| {
+            cells[c] = cells[c].merge(cell);
+        });
     }
     let dim_from = dim_after(app, &g.window, g.cols);
     draw_cells(buf, g.x0, y, &cells, g.playhead_col, dim_from, app.color);
@@ -229,13 +231,6 @@ fn group_name(run: &Run, lanes: &[&Lane]) -> String {
     match role.and_then(|r| run.meta.roles.get(r)) {
         Some(role) => format!("{} · {} {numbered}", role.name, split[0].0),
         None => format!("{} {numbered}", split[0].0),
-    }
-}
-
-/// A group of lanes in one row: see [`Cell::merge`].
-fn merge(into: &mut [Cell], cells: &[Cell]) {
-    for (a, &b) in into.iter_mut().zip(cells) {
-        *a = a.merge(b);
     }
 }
 
@@ -379,15 +374,13 @@ mod tests {
                 reason: None,
             }),
         };
-        let mut cells = vec![Cell::IDLE, c(0, Some(State::Wait)), c(2, Some(State::Wait))];
-        merge(
-            &mut cells,
-            &[
-                c(0, Some(State::Wait)),
-                c(0, Some(State::Ready)),
-                c(5, Some(State::Ready)),
-            ],
-        );
+        let cells = [Cell::IDLE, c(0, Some(State::Wait)), c(2, Some(State::Wait))];
+        let more = [
+            c(0, Some(State::Wait)),
+            c(0, Some(State::Ready)),
+            c(5, Some(State::Ready)),
+        ];
+        let cells: Vec<Cell> = cells.iter().zip(more).map(|(a, b)| a.merge(b)).collect();
         assert_eq!(
             cells,
             vec![
