@@ -3,6 +3,7 @@
 //! what is visible, never a scan of everything recorded.
 
 use super::{Doing, Lane, Span, State, INDEX_STRIDE};
+use std::ops::Range;
 
 impl Lane {
     /// The index of the first span that ends after `t_ns`: through the lane's index first.
@@ -69,19 +70,22 @@ impl Lane {
     /// ran, and what it did the rest (see [`Cell`]).
     pub fn cells(&self, from_ns: u64, ns_per_col: u64, cols: usize, now_ns: u64) -> Vec<Cell> {
         let mut out = Vec::with_capacity(cols);
-        self.each_cell(from_ns, ns_per_col, cols, now_ns, |_, cell| out.push(cell));
+        self.each_cell(from_ns, ns_per_col, cols, now_ns, |cols, cell| {
+            out.extend(std::iter::repeat_n(cell, cols.len()))
+        });
         out
     }
 
-    /// [`Lane::cells`] one by one, in order: `f(column, cell)`. From the lane's running totals
-    /// (two look-ups a cell) where it has them, else by a pass over the visible spans.
+    /// [`Lane::cells`] in order, alike cells together: `f(columns, cell)`. From the lane's
+    /// running totals (two look-ups a cell; none for cells wholly inside one span) where it has
+    /// them, else by a pass over the visible spans.
     pub fn each_cell(
         &self,
         from_ns: u64,
         ns_per_col: u64,
         cols: usize,
         now_ns: u64,
-        f: impl FnMut(usize, Cell),
+        f: impl FnMut(Range<usize>, Cell),
     ) {
         match Totals::new(self, now_ns) {
             Some(totals) => totals.cells(from_ns, ns_per_col.max(1), cols, f),
@@ -96,7 +100,7 @@ impl Lane {
         ns_per_col: u64,
         cols: usize,
         now_ns: u64,
-        mut f: impl FnMut(usize, Cell),
+        mut f: impl FnMut(Range<usize>, Cell),
     ) {
         let npc = ns_per_col.max(1);
         let to_ns = from_ns.saturating_add(npc.saturating_mul(cols as u64));
@@ -110,7 +114,7 @@ impl Lane {
             let e = span.end_ns.saturating_sub(from_ns).min(npc * cols as u64);
             // Cells before the span's first are done.
             while ((out_len as u64) + 1) * npc <= s {
-                f(out_len, std::mem::take(&mut acc).cell(npc));
+                f(out_len..out_len + 1, std::mem::take(&mut acc).cell(npc));
                 out_len += 1;
             }
             let mut at = s;
@@ -120,13 +124,13 @@ impl Lane {
                 acc.add(span.doing(), to - at);
                 at = to;
                 if to == cell_end {
-                    f(out_len, std::mem::take(&mut acc).cell(npc));
+                    f(out_len..out_len + 1, std::mem::take(&mut acc).cell(npc));
                     out_len += 1;
                 }
             }
         }
         while out_len < cols {
-            f(out_len, std::mem::take(&mut acc).cell(npc));
+            f(out_len..out_len + 1, std::mem::take(&mut acc).cell(npc));
             out_len += 1;
         }
     }
@@ -273,6 +277,8 @@ struct Totals<'a> {
     open: Option<(Span, usize)>,
     /// Columns: the shares' and the open span's.
     w: usize,
+    /// A bit a column, set for ready.
+    ready: u32,
 }
 
 impl<'a> Totals<'a> {
@@ -294,12 +300,18 @@ impl<'a> Totals<'a> {
             }
             None => None,
         };
-        Some(Totals {
+        let mut totals = Totals {
             lane,
             shares,
             open,
             w,
-        })
+            ready: 0,
+        };
+        for col in 1..w {
+            let ready = totals.doing(col).is_some_and(|d| d.state == State::Ready);
+            totals.ready |= u32::from(ready) << col;
+        }
+        Some(totals)
     }
 
     /// What column `col` (1 on) stands for.
@@ -352,17 +364,66 @@ impl<'a> Totals<'a> {
         i
     }
 
-    /// The cells, each from the totals at its edges.
-    fn cells(&self, from_ns: u64, npc: u64, cols: usize, mut f: impl FnMut(usize, Cell)) {
-        let (mut before, mut after) = ([0; MOST_COLUMNS], [0; MOST_COLUMNS]);
-        let mut i = self.at(from_ns, self.lane.first_ending_after(from_ns), &mut before);
-        for c in 0..cols {
+    /// The cells, each from the totals at its edges; cells wholly inside one span, or where
+    /// the lane did nothing, without them.
+    fn cells(&self, from_ns: u64, npc: u64, cols: usize, mut f: impl FnMut(Range<usize>, Cell)) {
+        // The totals at a cell's left edge (`bufs[side]`, if `known`) and at its right edge.
+        let mut bufs = [[0; MOST_COLUMNS]; 2];
+        let (mut side, mut known) = (0, false);
+        let mut i = self.lane.first_ending_after(from_ns);
+        let mut c = 0;
+        while c < cols {
             let a = from_ns.saturating_add(npc.saturating_mul(c as u64));
+            i = self.seek(i, a);
+            let (alike, n) = self.alike(i, a, npc);
+            let n = n.min(cols - c);
+            if n > 0 {
+                f(c..c + n, alike);
+                (c, known) = (c + n, false);
+                continue;
+            }
             let b = a.saturating_add(npc);
-            i = self.at(b, i, &mut after);
-            f(c, self.cell(&before[..self.w], &after[..self.w], a, b, npc));
-            std::mem::swap(&mut before, &mut after);
+            if !known {
+                self.at(a, i, &mut bufs[side]);
+            }
+            i = self.at(b, i, &mut bufs[1 - side]);
+            let w = self.w;
+            f(
+                c..c + 1,
+                self.cell(&bufs[side][..w], &bufs[1 - side][..w], a, b, npc),
+            );
+            (c, side, known) = (c + 1, 1 - side, true);
         }
+    }
+
+    /// How many cells of `npc` from `a` on are wholly inside span `i` (the first that ends
+    /// after `a`; the open span after the last), or wholly before it: alike, all the one
+    /// thing it does, or nothing.
+    fn alike(&self, i: usize, a: u64, npc: u64) -> (Cell, usize) {
+        let span = match self.lane.spans.get(i) {
+            Some(&s) => s,
+            None => match self.open {
+                Some((o, _)) => o,
+                None => return (Cell::IDLE, usize::MAX),
+            },
+        };
+        if span.start_ns > a {
+            return (Cell::IDLE, ((span.start_ns - a) / npc) as usize);
+        }
+        if span.end_ns <= a {
+            // Only the open span can end by `a` (up to now): nothing after it.
+            return (Cell::IDLE, usize::MAX);
+        }
+        let n = ((span.end_ns - a) / npc) as usize;
+        let doing = span.doing();
+        let cell = match doing.state {
+            State::Run => Cell { run: 8, rest: None },
+            _ => Cell {
+                run: 0,
+                rest: Some(doing),
+            },
+        };
+        (cell, n)
     }
 
     /// The cell from `a` to `b` given the totals at both: the run time, and of the rest the
@@ -378,7 +439,7 @@ impl<'a> Totals<'a> {
                 continue;
             }
             things += 1;
-            let ready = self.doing(col).is_some_and(|d| d.state == State::Ready);
+            let ready = self.ready & (1 << col) != 0;
             match best {
                 Some((most, r, _)) if (ns, ready) < (most, r) => {}
                 Some((most, r, _)) if (ns, ready) == (most, r) => tie = true,

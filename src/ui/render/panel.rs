@@ -121,9 +121,15 @@ fn render_lanes(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, lane
     let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
     let mut cells = vec![Cell::IDLE; g.cols];
     for lane in lanes {
-        lane.each_cell(from, g.window.ns_per_col, g.cols, app.now_ns, |c, cell| {
-            cells[c] = cells[c].merge(cell);
-        });
+        lane.each_cell(
+            from,
+            g.window.ns_per_col,
+            g.cols,
+            app.now_ns,
+            |cols, cell| {
+                cells[cols].iter_mut().for_each(|c| *c = c.merge(cell));
+            },
+        );
     }
     let dim_from = dim_after(app, &g.window, g.cols);
     draw_cells(buf, g.x0, y, &cells, g.playhead_col, dim_from, app.color);
