@@ -191,14 +191,18 @@ fn eighths(run_ns: u64, npc: u64) -> u8 {
 ///
 /// Derived from the spans, like the lane's index, and kept as they are appended: a row of
 /// `1 + kinds` totals of 8 bytes a span, `kinds` being the wait and ready (state, reason)
-/// pairs the lane has had: 24 bytes a span for a lane that runs, waits for I/O and is ready
-/// for the GIL.
+/// pairs the lane has had, its end (8 bytes) and its column (1 byte): 33 bytes a span for a
+/// lane that runs, waits for I/O and is ready for the GIL (a span itself takes 32).
 #[derive(Clone, Debug, Default)]
 pub(super) struct Shares {
     /// The wait and ready doings seen, in order of first appearance: columns 1.. of a row.
     kinds: Vec<Doing>,
     /// A row of `1 + kinds.len()` totals a span summarized: the run time, then each kind's.
     sums: Vec<u64>,
+    /// Each summarized span's end, so a search reads eight to a cache line, not two spans.
+    ends: Vec<u64>,
+    /// Each summarized span's column.
+    cols: Vec<u8>,
     /// How many spans (the first ones) are summarized.
     covered: usize,
     /// The next span overlaps the one before it or ends before it starts: no more spans are
@@ -241,6 +245,8 @@ impl Shares {
                 None => self.sums.resize(w, 0),
             }
             self.sums[row + col] += span.len_ns();
+            self.ends.push(span.end_ns);
+            self.cols.push(col as u8);
             self.covered += 1;
         }
     }
@@ -262,6 +268,8 @@ impl Shares {
     pub(super) fn truncate(&mut self, n: usize) {
         if n <= self.covered {
             self.sums.truncate(n * self.width());
+            self.ends.truncate(n);
+            self.cols.truncate(n);
             self.covered = n;
             self.stalled = false;
         }
@@ -325,13 +333,13 @@ impl<'a> Totals<'a> {
     /// The first span from `from` on that ends after `t_ns` (those before `from` end by it):
     /// a search in steps doubling from `from`, so a cell costs the log of its spans.
     fn seek(&self, from: usize, t_ns: u64) -> usize {
-        let spans = &self.lane.spans;
+        let ends = &self.shares.ends;
         let (mut lo, mut step) = (from, 1);
         loop {
             let hi = lo + step;
-            if hi >= spans.len() || spans[hi - 1].end_ns > t_ns {
-                let hi = hi.min(spans.len());
-                return lo + spans[lo..hi].partition_point(|s| s.end_ns <= t_ns);
+            if hi >= ends.len() || ends[hi - 1] > t_ns {
+                let hi = hi.min(ends.len());
+                return lo + ends[lo..hi].partition_point(|&end| end <= t_ns);
             }
             lo = hi;
             step *= 2;
@@ -348,20 +356,24 @@ impl<'a> Totals<'a> {
             None => out[..w].fill(0),
         }
         out[w] = 0;
-        match self.lane.spans.get(i) {
-            Some(s) if s.start_ns < t_ns => {
-                if let Some(col) = self.shares.column(s.doing()) {
-                    out[col] += t_ns - s.start_ns;
-                }
-            }
-            Some(_) => {}
-            None => {
-                if let Some((o, col)) = self.open.filter(|(o, _)| o.start_ns < t_ns) {
-                    out[col] += t_ns.min(o.end_ns) - o.start_ns;
-                }
-            }
+        if let Some((start, end, col)) = self.span(i).filter(|s| s.0 < t_ns) {
+            out[col] += t_ns.min(end) - start;
         }
         i
+    }
+
+    /// Span `i` (the open span after the last) as its start, end and column, read from the
+    /// totals (its length is what its column gained) and not from the spans, twice as big.
+    fn span(&self, i: usize) -> Option<(u64, u64, usize)> {
+        let Some(&end) = self.shares.ends.get(i) else {
+            return self.open.map(|(o, col)| (o.start_ns, o.end_ns, col));
+        };
+        let (w, col) = (self.shares.width(), self.shares.cols[i] as usize);
+        let before = i
+            .checked_sub(1)
+            .map_or(0, |j| self.shares.sums[j * w + col]);
+        let len = self.shares.sums[i * w + col] - before;
+        Some((end - len, end, col))
     }
 
     /// The cells, each from the totals at its edges; cells wholly inside one span, or where
@@ -400,30 +412,24 @@ impl<'a> Totals<'a> {
     /// after `a`; the open span after the last), or wholly before it: alike, all the one
     /// thing it does, or nothing.
     fn alike(&self, i: usize, a: u64, npc: u64) -> (Cell, usize) {
-        let span = match self.lane.spans.get(i) {
-            Some(&s) => s,
-            None => match self.open {
-                Some((o, _)) => o,
-                None => return (Cell::IDLE, usize::MAX),
-            },
+        let Some((start, end, col)) = self.span(i) else {
+            return (Cell::IDLE, usize::MAX);
         };
-        if span.start_ns > a {
-            return (Cell::IDLE, ((span.start_ns - a) / npc) as usize);
+        if start > a {
+            return (Cell::IDLE, ((start - a) / npc) as usize);
         }
-        if span.end_ns <= a {
+        if end <= a {
             // Only the open span can end by `a` (up to now): nothing after it.
             return (Cell::IDLE, usize::MAX);
         }
-        let n = ((span.end_ns - a) / npc) as usize;
-        let doing = span.doing();
-        let cell = match doing.state {
-            State::Run => Cell { run: 8, rest: None },
+        let cell = match col {
+            0 => Cell { run: 8, rest: None },
             _ => Cell {
                 run: 0,
-                rest: Some(doing),
+                rest: self.doing(col),
             },
         };
-        (cell, n)
+        (cell, ((end - a) / npc) as usize)
     }
 
     /// The cell from `a` to `b` given the totals at both: the run time, and of the rest the
