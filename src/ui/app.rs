@@ -15,6 +15,7 @@ use super::playhead::{Motion, Playhead, Window, Zoom};
 use super::whatif::{self, Form};
 use crate::lab::Lab;
 use crate::trace::{file, Lane, Run, RunStats, Trace};
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -32,6 +33,15 @@ pub enum Source {
 pub struct Note {
     pub run: usize,
     pub text: String,
+}
+
+/// What a run's longest lane name was measured for: the run, its lanes shown, its size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct NamesOf {
+    run: usize,
+    by_task: bool,
+    lanes: usize,
+    size: usize,
 }
 
 pub struct App {
@@ -77,6 +87,9 @@ pub struct App {
     /// since.
     task_lanes_at: Option<Instant>,
     task_lanes_stale: bool,
+    /// A replay's runs' longest lane names, each with what it was measured for (see
+    /// [`App::longest_name`]).
+    longest_names: RefCell<Vec<(NamesOf, usize)>>,
     last_tick: Option<Instant>,
 }
 
@@ -110,6 +123,7 @@ impl App {
             task_lanes_at: None,
             task_lanes_stale: false,
             last_tick: None,
+            longest_names: RefCell::default(),
         }
     }
 
@@ -247,8 +261,29 @@ impl App {
         label_width(width, longest)
     }
 
-    /// The longest lane name of run `r` as shown (without a worker process's pid).
+    /// The longest lane name of run `r` as shown (without a worker process's pid). A replay's
+    /// is measured once for the lanes shown (by worker or by task), not every frame.
     fn longest_name(&self, r: usize) -> usize {
+        if self.is_live() {
+            return self.measure_longest_name(r);
+        }
+        let of = NamesOf {
+            run: r,
+            by_task: self.by_task,
+            lanes: self.lanes(r).len(),
+            size: self.trace().runs[r].size(),
+        };
+        let mut known = self.longest_names.borrow_mut();
+        if let Some(&(_, longest)) = known.iter().find(|(o, _)| *o == of) {
+            return longest;
+        }
+        let longest = self.measure_longest_name(r);
+        known.retain(|(o, _)| o.run != r);
+        known.push((of, longest));
+        longest
+    }
+
+    fn measure_longest_name(&self, r: usize) -> usize {
         let run = &self.trace().runs[r];
         self.lanes(r)
             .iter()
