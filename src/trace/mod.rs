@@ -103,6 +103,9 @@ pub struct Lane {
     /// Derived from `spans`; covers a prefix of them (it is only ever appended to).
     #[serde(skip)]
     index: Vec<u64>,
+    /// Running totals of its time by state and reason, span by span (derived, for cells).
+    #[serde(skip)]
+    shares: query::Shares,
     /// Which reasons its spans have had, a bit per [`Reason::index`] (derived, for the legend).
     #[serde(skip)]
     seen: u32,
@@ -153,6 +156,7 @@ impl Lane {
         {
             self.index.push(span.end_ns);
         }
+        self.shares.sync(&self.spans);
     }
 
     /// Build the index of spans set directly (a trace loaded from a file).
@@ -167,6 +171,8 @@ impl Lane {
             .iter()
             .filter_map(|s| s.reason)
             .fold(0, |bits, r| bits | 1 << r.index());
+        self.shares = query::Shares::default();
+        self.shares.sync(&self.spans);
     }
 
     /// The reasons its spans have had (the open one's too).
@@ -200,6 +206,7 @@ impl Lane {
     /// Take off every span from the `n`-th on, keeping the index true.
     fn truncate(&mut self, n: usize) -> Vec<Span> {
         self.index.truncate(n / INDEX_STRIDE);
+        self.shares.truncate(n);
         self.spans.split_off(n.min(self.spans.len()))
     }
 

@@ -3,6 +3,7 @@
 //! what is visible, never a scan of everything recorded.
 
 use super::{Doing, Lane, Span, State, INDEX_STRIDE};
+use std::ops::Range;
 
 impl Lane {
     /// The index of the first span that ends after `t_ns`: through the lane's index first.
@@ -66,37 +67,72 @@ impl Lane {
     }
 
     /// What each of `cols` cells of `ns_per_col` from `from_ns` shows: how much of it the lane
-    /// ran, and what it did the rest (see [`Cell`]). One pass over the visible spans.
+    /// ran, and what it did the rest (see [`Cell`]).
     pub fn cells(&self, from_ns: u64, ns_per_col: u64, cols: usize, now_ns: u64) -> Vec<Cell> {
+        let mut out = Vec::with_capacity(cols);
+        self.each_cell(from_ns, ns_per_col, cols, now_ns, |cols, cell| {
+            out.extend(std::iter::repeat_n(cell, cols.len()))
+        });
+        out
+    }
+
+    /// [`Lane::cells`] in order, alike cells together: `f(columns, cell)`. From the lane's
+    /// running totals (two look-ups a cell; none for cells wholly inside one span) where it has
+    /// them, else by a pass over the visible spans.
+    pub fn each_cell(
+        &self,
+        from_ns: u64,
+        ns_per_col: u64,
+        cols: usize,
+        now_ns: u64,
+        f: impl FnMut(Range<usize>, Cell),
+    ) {
+        match Totals::new(self, now_ns) {
+            Some(totals) => totals.cells(from_ns, ns_per_col.max(1), cols, f),
+            None => self.cells_by_spans(from_ns, ns_per_col, cols, now_ns, f),
+        }
+    }
+
+    /// The cells by one pass over the visible spans, adding each to its cells' shares.
+    fn cells_by_spans(
+        &self,
+        from_ns: u64,
+        ns_per_col: u64,
+        cols: usize,
+        now_ns: u64,
+        mut f: impl FnMut(Range<usize>, Cell),
+    ) {
         let npc = ns_per_col.max(1);
         let to_ns = from_ns.saturating_add(npc.saturating_mul(cols as u64));
-        let mut out = Vec::with_capacity(cols);
         let mut acc = Acc::default();
+        let mut out_len = 0;
         for span in self.spans_from(from_ns, now_ns) {
-            if span.start_ns >= to_ns || out.len() >= cols {
+            if span.start_ns >= to_ns || out_len >= cols {
                 break;
             }
             let s = span.start_ns.saturating_sub(from_ns);
             let e = span.end_ns.saturating_sub(from_ns).min(npc * cols as u64);
             // Cells before the span's first are done.
-            while ((out.len() as u64) + 1) * npc <= s {
-                out.push(std::mem::take(&mut acc).cell(npc));
+            while ((out_len as u64) + 1) * npc <= s {
+                f(out_len..out_len + 1, std::mem::take(&mut acc).cell(npc));
+                out_len += 1;
             }
             let mut at = s;
             while at < e {
-                let cell_end = (out.len() as u64 + 1) * npc;
+                let cell_end = (out_len as u64 + 1) * npc;
                 let to = e.min(cell_end);
                 acc.add(span.doing(), to - at);
                 at = to;
                 if to == cell_end {
-                    out.push(std::mem::take(&mut acc).cell(npc));
+                    f(out_len..out_len + 1, std::mem::take(&mut acc).cell(npc));
+                    out_len += 1;
                 }
             }
         }
-        while out.len() < cols {
-            out.push(std::mem::take(&mut acc).cell(npc));
+        while out_len < cols {
+            f(out_len..out_len + 1, std::mem::take(&mut acc).cell(npc));
+            out_len += 1;
         }
-        out
     }
 }
 
@@ -128,10 +164,7 @@ impl Acc {
     /// The cell: eighths of `npc` run (at least one if it ran at all), and the longest of the
     /// rest (of equals, ready before wait).
     fn cell(self, npc: u64) -> Cell {
-        let run = match self.run_ns {
-            0 => 0,
-            ns => ((ns * 8 + npc / 2) / npc).clamp(1, 8) as u8,
-        };
+        let run = eighths(self.run_ns, npc);
         let rank = |d: &Doing| (d.state == State::Ready) as u8;
         let rest = self
             .rest
@@ -140,6 +173,312 @@ impl Acc {
             .max_by_key(|(d, ns)| (*ns, rank(d)))
             .map(|(d, _)| d);
         Cell { run, rest }
+    }
+}
+
+/// Eighths of a cell of `npc` that `run_ns` make, at least one if it ran at all.
+fn eighths(run_ns: u64, npc: u64) -> u8 {
+    match run_ns {
+        0 => 0,
+        ns => ((ns * 8 + npc / 2) / npc).clamp(1, 8) as u8,
+    }
+}
+
+/// A lane's running totals: for each span, the time the lane ran and the time it spent on
+/// each other thing it did (a wait or ready state and its reason), over the spans up to and
+/// including it. A cell's shares are then the difference of the totals at its two edges, each
+/// found by a search, however many spans lie inside it.
+///
+/// Derived from the spans, like the lane's index, and kept as they are appended: a row of
+/// `1 + kinds` totals of 8 bytes a span, `kinds` being the wait and ready (state, reason)
+/// pairs the lane has had, its end (8 bytes) and its column (1 byte): 33 bytes a span for a
+/// lane that runs, waits for I/O and is ready for the GIL (a span itself takes 32).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Shares {
+    /// The wait and ready doings seen, in order of first appearance: columns 1.. of a row.
+    kinds: Vec<Doing>,
+    /// A row of `1 + kinds.len()` totals a span summarized: the run time, then each kind's.
+    sums: Vec<u64>,
+    /// Each summarized span's end, so a search reads eight to a cache line, not two spans.
+    ends: Vec<u64>,
+    /// Each summarized span's column.
+    cols: Vec<u8>,
+    /// How many spans (the first ones) are summarized.
+    covered: usize,
+    /// The next span overlaps the one before it or ends before it starts: no more spans are
+    /// summarized (the lane's cells are found span by span) until it is taken off.
+    stalled: bool,
+}
+
+/// The most columns a row of totals can have, with one for an open span's: run, then wait
+/// and ready for no reason or any of the reasons.
+const MOST_COLUMNS: usize = 2 + 2 * (1 + super::Reason::ALL.len());
+
+impl Shares {
+    fn width(&self) -> usize {
+        1 + self.kinds.len()
+    }
+
+    /// The column of `doing`, if it has one.
+    fn column(&self, doing: Doing) -> Option<usize> {
+        if doing.state == State::Run {
+            return Some(0);
+        }
+        self.kinds.iter().position(|&k| k == doing).map(|k| k + 1)
+    }
+
+    /// Summarize the spans appended since the last call (all of them, for a new lane).
+    pub(super) fn sync(&mut self, spans: &[Span]) {
+        while !self.stalled && self.covered < spans.len() {
+            let span = spans[self.covered];
+            let after = self.covered.checked_sub(1).map_or(0, |i| spans[i].end_ns);
+            if span.end_ns < span.start_ns || span.start_ns < after {
+                self.stalled = true;
+                return;
+            }
+            let doing = span.doing();
+            let col = self.column(doing).unwrap_or_else(|| self.add_kind(doing));
+            let w = self.width();
+            let row = self.sums.len();
+            match row.checked_sub(w) {
+                Some(last) => self.sums.extend_from_within(last..row),
+                None => self.sums.resize(w, 0),
+            }
+            self.sums[row + col] += span.len_ns();
+            self.ends.push(span.end_ns);
+            self.cols.push(col as u8);
+            self.covered += 1;
+        }
+    }
+
+    /// A column for `doing`, zero in every row so far.
+    fn add_kind(&mut self, doing: Doing) -> usize {
+        let w = self.width();
+        let mut sums = Vec::with_capacity(self.sums.capacity() / w * (w + 1));
+        for row in self.sums.chunks_exact(w) {
+            sums.extend_from_slice(row);
+            sums.push(0);
+        }
+        self.sums = sums;
+        self.kinds.push(doing);
+        w
+    }
+
+    /// Forget the spans from the `n`-th on.
+    pub(super) fn truncate(&mut self, n: usize) {
+        if n <= self.covered {
+            self.sums.truncate(n * self.width());
+            self.ends.truncate(n);
+            self.cols.truncate(n);
+            self.covered = n;
+            self.stalled = false;
+        }
+    }
+}
+
+/// A lane whose spans are all summarized, as far as `now_ns`: what its cells are read from.
+struct Totals<'a> {
+    lane: &'a Lane,
+    shares: &'a Shares,
+    /// The open span as far as now, and its column (the one after the shares' when it is
+    /// none of their kinds).
+    open: Option<(Span, usize)>,
+    /// Columns: the shares' and the open span's.
+    w: usize,
+    /// A bit a column, set for ready.
+    ready: u32,
+}
+
+impl<'a> Totals<'a> {
+    /// `None` where some spans are not summarized, or the open span starts before the last
+    /// span ends.
+    fn new(lane: &'a Lane, now_ns: u64) -> Option<Totals<'a>> {
+        let shares = &lane.shares;
+        let w = shares.width() + 1;
+        if shares.stalled || shares.covered != lane.spans.len() || w > MOST_COLUMNS {
+            return None;
+        }
+        let last_end = lane.spans.last().map_or(0, |s| s.end_ns);
+        let open = match lane.open {
+            Some(o) if o.start_ns < last_end => return None,
+            Some(o) => {
+                let span = o.until(now_ns);
+                let col = shares.column(span.doing()).unwrap_or(w - 1);
+                Some((span, col))
+            }
+            None => None,
+        };
+        let mut totals = Totals {
+            lane,
+            shares,
+            open,
+            w,
+            ready: 0,
+        };
+        for col in 1..w {
+            let ready = totals.doing(col).is_some_and(|d| d.state == State::Ready);
+            totals.ready |= u32::from(ready) << col;
+        }
+        Some(totals)
+    }
+
+    /// What column `col` (1 on) stands for.
+    fn doing(&self, col: usize) -> Option<Doing> {
+        match self.shares.kinds.get(col - 1) {
+            Some(&d) => Some(d),
+            None => self.open.map(|(o, _)| o.doing()),
+        }
+    }
+
+    /// The first span from `from` on that ends after `t_ns` (those before `from` end by it):
+    /// a search in steps doubling from `from`, so a cell costs the log of its spans.
+    fn seek(&self, from: usize, t_ns: u64) -> usize {
+        let ends = &self.shares.ends;
+        let (mut lo, mut step) = (from, 1);
+        loop {
+            let hi = lo + step;
+            if hi >= ends.len() || ends[hi - 1] > t_ns {
+                let hi = hi.min(ends.len());
+                return lo + ends[lo..hi].partition_point(|&end| end <= t_ns);
+            }
+            lo = hi;
+            step *= 2;
+        }
+    }
+
+    /// The lane's time in each column before `t_ns` into `out`, the spans before `from`
+    /// ending by then; returns the first span that ends after it.
+    fn at(&self, t_ns: u64, from: usize, out: &mut [u64]) -> usize {
+        let i = self.seek(from, t_ns);
+        let w = self.shares.width();
+        match i.checked_sub(1) {
+            Some(j) => out[..w].copy_from_slice(&self.shares.sums[j * w..(j + 1) * w]),
+            None => out[..w].fill(0),
+        }
+        out[w] = 0;
+        if let Some((start, end, col)) = self.span(i).filter(|s| s.0 < t_ns) {
+            out[col] += t_ns.min(end) - start;
+        }
+        i
+    }
+
+    /// Span `i` (the open span after the last) as its start, end and column, read from the
+    /// totals (its length is what its column gained) and not from the spans, twice as big.
+    fn span(&self, i: usize) -> Option<(u64, u64, usize)> {
+        let Some(&end) = self.shares.ends.get(i) else {
+            return self.open.map(|(o, col)| (o.start_ns, o.end_ns, col));
+        };
+        let (w, col) = (self.shares.width(), self.shares.cols[i] as usize);
+        let before = i
+            .checked_sub(1)
+            .map_or(0, |j| self.shares.sums[j * w + col]);
+        let len = self.shares.sums[i * w + col] - before;
+        Some((end - len, end, col))
+    }
+
+    /// The cells, each from the totals at its edges; cells wholly inside one span, or where
+    /// the lane did nothing, without them.
+    fn cells(&self, from_ns: u64, npc: u64, cols: usize, mut f: impl FnMut(Range<usize>, Cell)) {
+        // The totals at a cell's left edge (`bufs[side]`, if `known`) and at its right edge.
+        let mut bufs = [[0; MOST_COLUMNS]; 2];
+        let (mut side, mut known) = (0, false);
+        let mut i = self.lane.first_ending_after(from_ns);
+        let mut c = 0;
+        while c < cols {
+            let a = from_ns.saturating_add(npc.saturating_mul(c as u64));
+            i = self.seek(i, a);
+            let (alike, n) = self.alike(i, a, npc);
+            let n = n.min(cols - c);
+            if n > 0 {
+                f(c..c + n, alike);
+                (c, known) = (c + n, false);
+                continue;
+            }
+            let b = a.saturating_add(npc);
+            if !known {
+                self.at(a, i, &mut bufs[side]);
+            }
+            i = self.at(b, i, &mut bufs[1 - side]);
+            let w = self.w;
+            f(
+                c..c + 1,
+                self.cell(&bufs[side][..w], &bufs[1 - side][..w], a, b, npc),
+            );
+            (c, side, known) = (c + 1, 1 - side, true);
+        }
+    }
+
+    /// How many cells of `npc` from `a` on are wholly inside span `i` (the first that ends
+    /// after `a`; the open span after the last), or wholly before it: alike, all the one
+    /// thing it does, or nothing.
+    fn alike(&self, i: usize, a: u64, npc: u64) -> (Cell, usize) {
+        let Some((start, end, col)) = self.span(i) else {
+            return (Cell::IDLE, usize::MAX);
+        };
+        if start > a {
+            return (Cell::IDLE, ((start - a) / npc) as usize);
+        }
+        if end <= a {
+            // Only the open span can end by `a` (up to now): nothing after it.
+            return (Cell::IDLE, usize::MAX);
+        }
+        let cell = match col {
+            0 => Cell { run: 8, rest: None },
+            _ => Cell {
+                run: 0,
+                rest: self.doing(col),
+            },
+        };
+        (cell, ((end - a) / npc) as usize)
+    }
+
+    /// The cell from `a` to `b` given the totals at both: the run time, and of the rest the
+    /// longest (ready before wait). Where more than four things share the cell or two tie for
+    /// longest, the order they came in decides (see [`Acc`]): those cells are added up span by
+    /// span.
+    fn cell(&self, before: &[u64], after: &[u64], a: u64, b: u64, npc: u64) -> Cell {
+        let mut best: Option<(u64, bool, usize)> = None;
+        let (mut things, mut tie) = (0, false);
+        for col in 1..self.w {
+            let ns = after[col] - before[col];
+            if ns == 0 {
+                continue;
+            }
+            things += 1;
+            let ready = self.ready & (1 << col) != 0;
+            match best {
+                Some((most, r, _)) if (ns, ready) < (most, r) => {}
+                Some((most, r, _)) if (ns, ready) == (most, r) => tie = true,
+                _ => {
+                    best = Some((ns, ready, col));
+                    tie = false;
+                }
+            }
+        }
+        if things > 4 || tie {
+            return self.cell_by_spans(a, b, npc);
+        }
+        Cell {
+            run: eighths(after[0] - before[0], npc),
+            rest: best.and_then(|(_, _, col)| self.doing(col)),
+        }
+    }
+
+    /// The cell from `a` to `b`, its spans added one by one in order.
+    fn cell_by_spans(&self, a: u64, b: u64, npc: u64) -> Cell {
+        let first = self.lane.first_ending_after(a);
+        let spans = self.lane.spans[first..].iter().copied();
+        let mut acc = Acc::default();
+        for s in spans.chain(self.open.map(|(o, _)| o)) {
+            if s.start_ns >= b {
+                break;
+            }
+            let (from, to) = (s.start_ns.max(a), s.end_ns.min(b));
+            if to > from {
+                acc.add(s.doing(), to - from);
+            }
+        }
+        acc.cell(npc)
     }
 }
 
@@ -425,5 +764,216 @@ mod index_tests {
             assert_eq!(pushed.first_ending_after(t), want, "t = {t}");
             assert_eq!(loaded.first_ending_after(t), want, "t = {t}");
         }
+    }
+}
+
+#[cfg(test)]
+mod totals_tests {
+    //! The cells from running totals against the cells as they were first found: one pass over
+    //! the visible spans adding each to its cells (kept here as it was, as the reference).
+    use super::*;
+    use crate::trace::{Open, Reason};
+
+    /// The reference: `Lane::cells` before running totals, word for word.
+    fn reference(
+        lane: &Lane,
+        from_ns: u64,
+        ns_per_col: u64,
+        cols: usize,
+        now_ns: u64,
+    ) -> Vec<Cell> {
+        let npc = ns_per_col.max(1);
+        let to_ns = from_ns.saturating_add(npc.saturating_mul(cols as u64));
+        let mut out = Vec::with_capacity(cols);
+        let mut acc = RefAcc::default();
+        for span in lane.spans_from(from_ns, now_ns) {
+            if span.start_ns >= to_ns || out.len() >= cols {
+                break;
+            }
+            let s = span.start_ns.saturating_sub(from_ns);
+            let e = span.end_ns.saturating_sub(from_ns).min(npc * cols as u64);
+            while ((out.len() as u64) + 1) * npc <= s {
+                out.push(std::mem::take(&mut acc).cell(npc));
+            }
+            let mut at = s;
+            while at < e {
+                let cell_end = (out.len() as u64 + 1) * npc;
+                let to = e.min(cell_end);
+                acc.add(span.doing(), to - at);
+                at = to;
+                if to == cell_end {
+                    out.push(std::mem::take(&mut acc).cell(npc));
+                }
+            }
+        }
+        while out.len() < cols {
+            out.push(std::mem::take(&mut acc).cell(npc));
+        }
+        out
+    }
+
+    #[derive(Default)]
+    struct RefAcc {
+        run_ns: u64,
+        rest: [(Option<Doing>, u64); 4],
+    }
+
+    impl RefAcc {
+        fn add(&mut self, doing: Doing, ns: u64) {
+            if doing.state == State::Run {
+                self.run_ns += ns;
+                return;
+            }
+            let slot = self
+                .rest
+                .iter()
+                .position(|(d, _)| *d == Some(doing) || d.is_none())
+                .unwrap_or_else(|| (0..4).min_by_key(|&i| self.rest[i].1).unwrap_or(0));
+            if self.rest[slot].0 != Some(doing) {
+                self.rest[slot] = (Some(doing), 0);
+            }
+            self.rest[slot].1 += ns;
+        }
+
+        fn cell(self, npc: u64) -> Cell {
+            let run = match self.run_ns {
+                0 => 0,
+                ns => ((ns * 8 + npc / 2) / npc).clamp(1, 8) as u8,
+            };
+            let rank = |d: &Doing| (d.state == State::Ready) as u8;
+            let rest = self
+                .rest
+                .iter()
+                .filter_map(|&(d, ns)| Some((d?, ns)))
+                .max_by_key(|(d, ns)| (*ns, rank(d)))
+                .map(|(d, _)| d);
+            Cell { run, rest }
+        }
+    }
+
+    /// xorshift64: the same cases on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n.max(1)
+        }
+    }
+
+    /// A doing of few kinds (so cells hold more than four, and ties, often).
+    fn doing(rng: &mut Rng, kinds: u64) -> (State, Option<Reason>) {
+        let reasons = [
+            None,
+            Some(Reason::Io),
+            Some(Reason::Gil),
+            Some(Reason::Lock),
+            Some(Reason::Timer),
+            Some(Reason::Cpu),
+        ];
+        let state = State::ALL[rng.below(3) as usize];
+        let reason = reasons[rng.below(kinds.min(6)) as usize];
+        (state, reason)
+    }
+
+    /// A lane of short spans with gaps (some of no length), pushed one by one.
+    fn lane(rng: &mut Rng) -> Lane {
+        let mut lane = Lane::default();
+        let kinds = 1 + rng.below(6);
+        let long = 1 + rng.below(12);
+        let mut t = rng.below(10);
+        for _ in 0..rng.below(80) {
+            t += rng.below(3) * rng.below(2);
+            let (state, reason) = doing(rng, kinds);
+            let len = rng.below(long);
+            lane.push(Span {
+                task: Some(0),
+                state,
+                reason,
+                start_ns: t,
+                end_ns: t + len,
+            });
+            t += len;
+        }
+        match rng.below(6) {
+            0 => lane.cut_at(rng.below(t + 1)),
+            1 => {
+                let from = rng.below(t + 1);
+                lane.split_run(from, from + rng.below(8));
+            }
+            _ => {}
+        }
+        if rng.below(2) == 0 {
+            let (state, reason) = doing(rng, kinds);
+            let last = lane.spans.last().map_or(0, |s| s.end_ns);
+            lane.open = Some(Open {
+                task: None,
+                state,
+                reason,
+                // Now and then (wrongly) before the last span's end.
+                start_ns: (last + rng.below(4)).saturating_sub(rng.below(8) / 7 * 2),
+            });
+        }
+        lane
+    }
+
+    #[test]
+    fn cells_from_running_totals_are_the_cells_span_by_span() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut summed = 0;
+        for case in 0..4000 {
+            let lane = lane(&mut rng);
+            let mut loaded = Lane {
+                spans: lane.spans.clone(),
+                open: lane.open,
+                ..Lane::default()
+            };
+            loaded.reindex();
+            summed += usize::from(Totals::new(&lane, 0).is_some());
+            let end = lane.spans.last().map_or(0, |s| s.end_ns) + 10;
+            for _ in 0..8 {
+                let from = rng.below(end);
+                let most = 3 + rng.below(40);
+                let npc = rng.below(most);
+                let cols = rng.below(30) as usize;
+                let now = rng.below(end + 10);
+                let want = reference(&lane, from, npc, cols, now);
+                let why =
+                    format!("case {case}: {lane:?} from {from} npc {npc} cols {cols} now {now}");
+                assert_eq!(lane.cells(from, npc, cols, now), want, "{why}");
+                assert_eq!(loaded.cells(from, npc, cols, now), want, "loaded: {why}");
+            }
+        }
+        assert!(
+            summed > 3000,
+            "most lanes are read from their totals ({summed})"
+        );
+    }
+
+    #[test]
+    fn spans_appended_directly_are_read_span_by_span_until_reindexed() {
+        let mut lane = Lane::default();
+        lane.push(Span {
+            task: None,
+            state: State::Run,
+            reason: None,
+            start_ns: 0,
+            end_ns: 10,
+        });
+        lane.spans.push(Span {
+            task: None,
+            state: State::Wait,
+            reason: Some(Reason::Io),
+            start_ns: 10,
+            end_ns: 40,
+        });
+        assert!(Totals::new(&lane, 0).is_none());
+        let want = reference(&lane, 0, 10, 4, 0);
+        assert_eq!(lane.cells(0, 10, 4, 0), want);
+        lane.reindex();
+        assert!(Totals::new(&lane, 0).is_some());
+        assert_eq!(lane.cells(0, 10, 4, 0), want);
     }
 }

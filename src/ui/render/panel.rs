@@ -48,6 +48,7 @@ impl Geometry {
     }
 }
 
+/// Run `run`'s panel in `area`, its lane names `label_w` wide (from the frame's `Screen`).
 pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16) {
     if area.height < TIGHT_PANEL_ROWS {
         return;
@@ -114,13 +115,21 @@ fn render_title(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
     buf.set_stringn(area.x, area.y, text, area.width as usize, style);
 }
 
-/// One row of the diagram: a lane, or a group of lanes merged.
+/// One row of the diagram: a lane, or a group of lanes merged (see [`Cell::merge`]), each
+/// lane's cells merged in as they are found.
 fn render_lanes(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, lanes: &[&Lane]) {
     let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
     let mut cells = vec![Cell::IDLE; g.cols];
     for lane in lanes {
-        let lane_cells = lane.cells(from, g.window.ns_per_col, g.cols, app.now_ns());
-        merge(&mut cells, &lane_cells);
+        lane.each_cell(
+            from,
+            g.window.ns_per_col,
+            g.cols,
+            app.now_ns(),
+            |cols, cell| {
+                cells[cols].iter_mut().for_each(|c| *c = c.merge(cell));
+            },
+        );
     }
     let dim_from = dim_after(app, &g.window, g.cols);
     draw_cells(buf, g.x0, y, &cells, g.playhead_col, dim_from, app.color);
@@ -191,13 +200,6 @@ pub fn rows_of(
 
 fn grouped(groups: &[std::ops::Range<usize>]) -> bool {
     groups.iter().any(|g| g.len() > 1)
-}
-
-/// A group of lanes in one row: see [`Cell::merge`].
-fn merge(into: &mut [Cell], cells: &[Cell]) {
-    for (a, &b) in into.iter_mut().zip(cells) {
-        *a = a.merge(b);
-    }
 }
 
 /// Paused or stepping, what lies after the playhead is dimmed: the instant shown is the
@@ -300,15 +302,13 @@ mod tests {
                 reason: None,
             }),
         };
-        let mut cells = vec![Cell::IDLE, c(0, Some(State::Wait)), c(2, Some(State::Wait))];
-        merge(
-            &mut cells,
-            &[
-                c(0, Some(State::Wait)),
-                c(0, Some(State::Ready)),
-                c(5, Some(State::Ready)),
-            ],
-        );
+        let cells = [Cell::IDLE, c(0, Some(State::Wait)), c(2, Some(State::Wait))];
+        let more = [
+            c(0, Some(State::Wait)),
+            c(0, Some(State::Ready)),
+            c(5, Some(State::Ready)),
+        ];
+        let cells: Vec<Cell> = cells.iter().zip(more).map(|(a, b)| a.merge(b)).collect();
         assert_eq!(
             cells,
             vec![
