@@ -58,9 +58,9 @@ const PERIOD_NS: u64 = 3_000_000;
 /// A replay of `spans_per_lane` spans a lane, paused in the middle, zoomed to fit.
 fn app(spans_per_lane: usize) -> App {
     let mut app = App::replay(big_trace(PANELS, LANES, spans_per_lane));
-    app.color = true;
+    app.view.color = true;
     app.resize(WIDTH, HEIGHT);
-    app.playhead.t_ns = app.extent() / 2;
+    app.view.playhead.t_ns = app.extent() / 2;
     app
 }
 
@@ -70,8 +70,8 @@ fn zoomed(mut app: App, from_ns: u64, ns_per_col: u64) -> App {
         from_ns,
         ns_per_col,
     };
-    app.zoom = Zoom::Fixed(window);
-    app.playhead.t_ns = from_ns + ns_per_col * app.cols as u64 / 2;
+    app.view.zoom = Zoom::Fixed(window);
+    app.view.playhead.t_ns = from_ns + ns_per_col * app.view.cols as u64 / 2;
     assert_eq!(app.window(), window);
     app
 }
@@ -79,7 +79,7 @@ fn zoomed(mut app: App, from_ns: u64, ns_per_col: u64) -> App {
 /// How many spans overlap the window, over every lane of every run.
 fn visible_spans(app: &App) -> usize {
     let w = app.window();
-    let to = w.to_ns(app.cols);
+    let to = w.to_ns(app.view.cols);
     app.trace()
         .runs
         .iter()
@@ -101,7 +101,7 @@ fn bench(c: &mut Criterion) {
     let fit_100k = app(SPANS_100K);
     // A window a tenth of the 100k recording wide, centred on its middle.
     let extent = fit_100k.extent();
-    let cols = fit_100k.cols as u64;
+    let cols = fit_100k.view.cols as u64;
     let ns_per_col = extent / 10 / cols;
     let from_100k = (extent / 2).saturating_sub(ns_per_col * cols / 2);
     let zoomed_100k = zoomed(app(SPANS_100K), from_100k, ns_per_col);
@@ -118,7 +118,7 @@ fn bench(c: &mut Criterion) {
     );
     eprintln!(
         "ui: {} cols; fit: 1 col = {} ns; zoomed: 1 col = {ns_per_col} ns, {seen_100k} spans visible",
-        fit_100k.cols,
+        fit_100k.view.cols,
         fit_100k.window().ns_per_col
     );
 

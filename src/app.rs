@@ -515,7 +515,7 @@ fn save(trace: &crate::trace::Trace, path: &std::path::Path) -> Result<(), Error
 
 /// Run the UI; with `--save`, `s` saves there and the trace is saved on quitting too.
 fn show(app: &mut ui::app::App, output: &OutputArgs) -> Result<i32, Error> {
-    app.color = color_allowed();
+    app.view.color = color_allowed();
     app.session.save_path = output.save.clone();
     let mouse = !output.no_mouse;
     let signal = ui::run(app, f64::from(output.fps), output.record.as_deref(), mouse)?;

@@ -12,7 +12,7 @@ use runwait::ui::render::draw;
 
 /// The screen as a person would read it.
 fn screen(app: &App) -> String {
-    let (w, h) = app.size;
+    let (w, h) = app.view.size;
     let backend = ratatui::backend::TestBackend::new(w, h);
     let mut terminal = ratatui::Terminal::new(backend).unwrap();
     terminal.draw(|f| draw(f, app)).unwrap();
@@ -21,7 +21,7 @@ fn screen(app: &App) -> String {
 
 fn app() -> App {
     let mut app = App::replay(synthetic::io_trace(12));
-    app.color = false;
+    app.view.color = false;
     app.resize(100, 40);
     app.tick();
     app
@@ -53,13 +53,13 @@ fn a_click_focuses_the_panel_under_it_and_puts_the_playhead_there() {
         x,
         rows[1],
     );
-    assert_eq!(app.focus, 2);
-    assert_eq!(app.playhead.motion, Motion::Still);
-    assert_eq!(Some(app.playhead.t_ns), app.time_at(x));
-    assert!(app.playhead.t_ns > 0);
+    assert_eq!(app.view.focus, 2);
+    assert_eq!(app.view.playhead.motion, Motion::Still);
+    assert_eq!(Some(app.view.playhead.t_ns), app.time_at(x));
+    assert!(app.view.playhead.t_ns > 0);
     // Outside any panel (the header): nothing is focused anew.
     mouse(&mut app, MouseEventKind::Down(MouseButton::Left), x, 0);
-    assert_eq!(app.focus, 2);
+    assert_eq!(app.view.focus, 2);
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn the_wheel_zooms_around_the_pointer_and_dragging_pans() {
     // A frame goes by: the view stays where the wheel put it.
     app.tick();
     let extent = app.view_extent();
-    assert!((app.zoom.factor(extent, app.cols) - 2.0).abs() < 0.01);
+    assert!((app.view.zoom.factor(extent, app.view.cols) - 2.0).abs() < 0.01);
     let after = app.time_at(x).unwrap();
     let one_col = app.window().ns_per_col;
     assert!(
@@ -90,7 +90,7 @@ fn the_wheel_zooms_around_the_pointer_and_dragging_pans() {
     mouse(&mut app, MouseEventKind::Up(MouseButton::Left), 30, 5);
     mouse(&mut app, MouseEventKind::ScrollDown, x, 5);
     mouse(&mut app, MouseEventKind::ScrollDown, x, 5);
-    assert_eq!(app.zoom, Zoom::Fit, "zoomed back out to everything");
+    assert_eq!(app.view.zoom, Zoom::Fit, "zoomed back out to everything");
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn speed_changes_show_in_the_status_and_done_plays_again() {
     app.apply(Action::End);
     app.apply(Action::Slower);
     app.apply(Action::Slower);
-    assert_eq!(app.playhead.speed(), 0.25);
+    assert_eq!(app.view.playhead.speed(), 0.25);
     assert!(screen(&app).contains("speed 0.25x"), "{}", screen(&app));
     app.apply(Action::Faster);
     app.apply(Action::Faster);
@@ -112,7 +112,7 @@ fn speed_changes_show_in_the_status_and_done_plays_again() {
     app.apply(Action::Start);
     app.apply(Action::TogglePause);
     assert_eq!(
-        app.playhead.motion,
+        app.view.playhead.motion,
         Motion::Play,
         "plays from the start, not jumps to the end"
     );
@@ -144,7 +144,7 @@ fn seven_runs_fit_80x24_each_a_title_and_a_row_and_the_verdict_whole() {
     trace.runs.extend(more);
     assert_eq!(trace.runs.len(), 7);
     let mut app = App::replay(trace);
-    app.color = false;
+    app.view.color = false;
     app.resize(80, 24);
     app.tick();
     app.apply(Action::End);

@@ -108,7 +108,7 @@ fn an_io_bound_lane_reads_as_waiting_in_the_text_and_the_ui() {
         share * 100.0
     );
     let mut app = runwait::ui::app::App::replay(trace);
-    app.color = false;
+    app.view.color = false;
     app.resize(100, 30);
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
     terminal

@@ -16,7 +16,7 @@ fn app(tasks: u32, width: u16) -> App {
 
 fn app_of(trace: runwait::trace::Trace, width: u16) -> App {
     let mut app = App::replay(trace);
-    app.color = false;
+    app.view.color = false;
     app.resize(width, 24);
     app
 }
@@ -129,9 +129,9 @@ fn replay_plays_from_where_it_was_not_from_where_the_clock_got_to() {
     app.apply(Action::TogglePause);
     app.tick();
     assert!(
-        app.playhead.t_ns < 50_000_000,
+        app.view.playhead.t_ns < 50_000_000,
         "played {} ns at once",
-        app.playhead.t_ns
+        app.view.playhead.t_ns
     );
 }
 
@@ -139,7 +139,7 @@ fn replay_plays_from_where_it_was_not_from_where_the_clock_got_to() {
 fn scrolling_stops_at_the_last_lane() {
     let mut app = app(12, 100);
     app.resize(100, 24);
-    app.compact = false;
+    app.view.compact = false;
     app.tick();
     app.apply(Action::FocusNext);
     app.apply(Action::FocusNext); // async: 12 lanes, fewer rows

@@ -44,30 +44,30 @@ fn app(runs: usize, lanes: u32, size: (u16, u16)) -> App {
 #[test]
 fn a_replay_opens_paused_at_its_start_and_space_plays_it() {
     let mut app = app(2, 3, (120, 40));
-    assert_eq!(app.playhead.t_ns, 0);
-    assert_eq!(app.playhead.motion, Motion::Still);
+    assert_eq!(app.view.playhead.t_ns, 0);
+    assert_eq!(app.view.playhead.motion, Motion::Still);
     assert!(!app.animating());
     assert!(app.apply(Action::TogglePause));
-    assert_eq!(app.playhead.motion, Motion::Play);
+    assert_eq!(app.view.playhead.motion, Motion::Play);
     assert!(app.animating());
     app.apply(Action::End);
-    assert_eq!(app.playhead.t_ns, app.extent());
+    assert_eq!(app.view.playhead.t_ns, app.extent());
     app.apply(Action::Start);
-    assert_eq!(app.playhead.t_ns, 0);
+    assert_eq!(app.view.playhead.t_ns, 0);
     assert!(!app.apply(Action::Quit), "q quits");
 }
 
 #[test]
 fn focus_goes_round_the_runs_and_z_shows_one() {
     let mut app = app(3, 2, (120, 40));
-    assert_eq!(app.focus, 0);
+    assert_eq!(app.view.focus, 0);
     app.apply(Action::FocusNext);
     app.apply(Action::FocusNext);
-    assert_eq!(app.focus, 2);
+    assert_eq!(app.view.focus, 2);
     app.apply(Action::FocusNext);
-    assert_eq!(app.focus, 0, "round again");
+    assert_eq!(app.view.focus, 0, "round again");
     app.apply(Action::FocusPrev);
-    assert_eq!(app.focus, 2);
+    assert_eq!(app.view.focus, 2);
     app.apply(Action::ToggleSolo);
     assert_eq!(app.visible_panels(), [2]);
     app.apply(Action::FocusNext);
@@ -77,41 +77,49 @@ fn focus_goes_round_the_runs_and_z_shows_one() {
 #[test]
 fn zoom_scroll_grouping_and_toggles() {
     let mut app = app(1, 40, (120, 24));
-    app.compact = false;
+    app.view.compact = false;
     app.resize(120, 24);
     let rows = app.screen().lane_rows(0).unwrap();
     assert!(rows < 40);
     for _ in 0..100 {
         app.apply(Action::ScrollDown);
     }
-    assert_eq!(app.scroll[0], 40 - rows, "never past the last screenful");
-    app.apply(Action::ZoomIn);
-    assert!(app.zoom.factor(app.view_extent(), app.cols) > 1.5);
-    app.apply(Action::Fit);
-    assert_eq!(app.zoom, Zoom::Fit);
-    app.apply(Action::ToggleGrouping);
-    assert!(app.by_task);
-    assert_eq!(app.lanes(0).len(), 40, "a lane per task");
-    assert_eq!(app.scroll[0], 0, "scroll starts again");
-    app.apply(Action::ToggleHelp);
-    assert!(app.help);
-    app.apply(Action::WhatIf);
-    assert!(app.what_if.is_none());
     assert_eq!(
-        app.message.as_deref(),
+        app.view.scroll[0],
+        40 - rows,
+        "never past the last screenful"
+    );
+    app.apply(Action::ZoomIn);
+    assert!(app.view.zoom.factor(app.view_extent(), app.view.cols) > 1.5);
+    app.apply(Action::Fit);
+    assert_eq!(app.view.zoom, Zoom::Fit);
+    app.apply(Action::ToggleGrouping);
+    assert!(app.view.by_task);
+    assert_eq!(app.lanes(0).len(), 40, "a lane per task");
+    assert_eq!(app.view.scroll[0], 0, "scroll starts again");
+    app.apply(Action::ToggleHelp);
+    assert!(app.view.help);
+    app.apply(Action::WhatIf);
+    assert!(app.view.what_if.is_none());
+    assert_eq!(
+        app.view.message.as_deref(),
         Some("what-if reruns a lesson: not for a saved trace")
     );
     app.apply(Action::Rerun);
-    assert_eq!(app.playhead.motion, Motion::Play, "r plays a replay again");
+    assert_eq!(
+        app.view.playhead.motion,
+        Motion::Play,
+        "r plays a replay again"
+    );
 }
 
 #[test]
 fn a_step_lands_on_the_next_change_and_says_it() {
     let mut app = app(1, 2, (120, 40));
     app.apply(Action::NextEvent);
-    assert_eq!(app.playhead.t_ns, 10_000_000);
-    let note = app.note.clone().expect("the step is said");
+    assert_eq!(app.view.playhead.t_ns, 10_000_000);
+    let note = app.view.note.clone().expect("the step is said");
     assert!(note.text.contains("thread"), "{}", note.text);
     app.apply(Action::PrevEvent);
-    assert_eq!(app.playhead.t_ns, 0);
+    assert_eq!(app.view.playhead.t_ns, 0);
 }

@@ -14,6 +14,7 @@ pub mod render;
 pub mod screen;
 pub mod session;
 mod steps;
+pub mod view;
 pub mod whatif;
 
 use crate::error::Error;
@@ -227,23 +228,29 @@ fn impatient() {
 /// event stepped to, if any; or a change of view: `zoom 4x`, `speed 0.25x`, `focus async`.
 fn step_words(app: &App, action: Action) -> String {
     let mode = render::header::mode(app);
-    match (action, &app.note) {
-        (Action::Slower | Action::Faster, _) => format!("{mode} · speed {}x", app.playhead.speed()),
+    match (action, &app.view.note) {
+        (Action::Slower | Action::Faster, _) => {
+            format!("{mode} · speed {}x", app.view.playhead.speed())
+        }
         (Action::ZoomIn | Action::ZoomOut | Action::Fit, _) => {
-            let factor = app.zoom.factor(app.view_extent(), app.cols).max(1.0);
+            let factor = app
+                .view
+                .zoom
+                .factor(app.view_extent(), app.view.cols)
+                .max(1.0);
             format!("{mode} · zoom {factor:.0}x")
         }
         (Action::FocusNext | Action::FocusPrev | Action::ToggleSolo, _) => {
-            let run = app.trace().runs.get(app.focus);
+            let run = app.trace().runs.get(app.view.focus);
             let label = run.map_or("", |r| r.meta.label.as_str());
-            let alone = if app.solo { " alone" } else { "" };
+            let alone = if app.view.solo { " alone" } else { "" };
             format!("{mode} · focus {label}{alone}")
         }
         // The event stepped to, in words, with its time.
         (_, Some(note)) => format!("{mode} · {}", note.text),
         (_, None) => format!(
             "{mode} · t = {}",
-            crate::present::human_ms(app.playhead.t_ns as f64 / 1e6)
+            crate::present::human_ms(app.view.playhead.t_ns as f64 / 1e6)
         ),
     }
 }
@@ -336,12 +343,12 @@ fn event_loop(
         };
         match event {
             Event::Key(key) if is_suspend(&key) => suspend.asked.store(true, Ordering::Relaxed),
-            Event::Key(key) if app.what_if.is_some() => {
+            Event::Key(key) if app.view.what_if.is_some() => {
                 app.form_key(key);
                 dirty = true;
             }
             // The form and the help take the keys; the mouse waits for them to close.
-            Event::Mouse(event) if app.what_if.is_none() && !app.help => {
+            Event::Mouse(event) if app.view.what_if.is_none() && !app.view.help => {
                 if let Some(gesture) = mouse::gesture(event) {
                     app.pointer(gesture);
                     dirty = true;

@@ -43,7 +43,7 @@ pub fn gesture(event: MouseEvent) -> Option<Pointer> {
 impl super::app::App {
     /// Do what the mouse asked.
     pub fn pointer(&mut self, gesture: Pointer) {
-        self.note = None;
+        self.view.note = None;
         let view = self.view_extent();
         match gesture {
             Pointer::Click { x, y } => {
@@ -51,25 +51,25 @@ impl super::app::App {
                 // focused (the click still moves the playhead).
                 let panel = self.screen().panel_at(y);
                 if let Some(run) = panel.filter(|&r| !self.is_ghost(r)) {
-                    self.focus = run;
+                    self.view.focus = run;
                 }
                 if let Some(t) = self.time_at(x).filter(|_| panel.is_some()) {
-                    self.playhead.jump(t, self.extent());
+                    self.view.playhead.jump(t, self.extent());
                 }
-                self.drag_from = Some(x);
+                self.view.drag_from = Some(x);
             }
             Pointer::Wheel { x, zoom_in } => {
-                let t = self.time_at(x).unwrap_or(self.playhead.t_ns);
+                let t = self.time_at(x).unwrap_or(self.view.playhead.t_ns);
                 let by = if zoom_in { 0.5 } else { 2.0 };
-                self.zoom.scale(by, t, view, self.cols);
+                self.view.zoom.scale(by, t, view, self.view.cols);
             }
             Pointer::Drag { x } => {
-                let from = self.drag_from.replace(x).unwrap_or(x);
+                let from = self.view.drag_from.replace(x).unwrap_or(x);
                 self.pan(from as i64 - x as i64);
             }
-            Pointer::Release => self.drag_from = None,
+            Pointer::Release => self.view.drag_from = None,
         }
-        self.last_tick = Some(Instant::now());
+        self.view.last_tick = Some(Instant::now());
     }
 
     /// Move the window by `cols` columns (later when positive), holding its scale.
@@ -83,10 +83,12 @@ impl super::app::App {
             true => w.from_ns.saturating_add(by).min(self.view_extent()),
             false => w.from_ns.saturating_sub(by),
         };
-        self.zoom = Zoom::Fixed(Window { from_ns, ..w });
+        self.view.zoom = Zoom::Fixed(Window { from_ns, ..w });
         // A panned view is the user's: the playhead stays where it was.
-        if self.playhead.motion == Motion::Follow {
-            self.playhead.jump(self.playhead.t_ns, self.extent());
+        if self.view.playhead.motion == Motion::Follow {
+            self.view
+                .playhead
+                .jump(self.view.playhead.t_ns, self.extent());
         }
     }
 }

@@ -6,6 +6,8 @@ use super::layout::{
     diagram_cols, grouped_lanes, label_width, min_size, panel_split, roomy_rows, share_rows,
     wrapped_rows,
 };
+use super::session::Session;
+use super::view::View;
 use crate::trace::{Run, Trace};
 
 /// The most rows the verdict takes at the foot of the screen.
@@ -120,6 +122,43 @@ fn label_w(shown: &Shown, heights: &[u16], width: u16) -> u16 {
         .max()
         .unwrap_or(0);
     label_width(width, longest)
+}
+
+/// What `view` shows of `session`'s trace, as the layout needs it.
+pub fn shown(view: &View, session: &Session) -> Shown {
+    let trace = session.trace();
+    let panel = |run: usize| {
+        let r = &trace.runs[run];
+        let lanes = session.lanes(run, view.by_task);
+        let names = lanes.iter().map(|l| {
+            let label = crate::present::words::Label::of(r, l);
+            label.text(false, false).chars().count()
+        });
+        Panel {
+            run,
+            lanes: lanes.len(),
+            queues: r.meta.queues.len(),
+            longest_name: names.max().unwrap_or(0),
+        }
+    };
+    Shown {
+        panels: visible_panels(trace, &choice(view))
+            .into_iter()
+            .map(panel)
+            .collect(),
+        compact: view.compact,
+        verdict: session.finished().then(|| session.verdict()),
+    }
+}
+
+/// Which runs `view` chose to show.
+pub fn choice(view: &View) -> Choice {
+    Choice {
+        focus: view.focus,
+        solo: view.solo,
+        shown_from_set: view.shown_from_set,
+        rows: view.size.1,
+    }
 }
 
 /// Which runs the view shows: its focus, alone or not (`z`), the sets before the latest shown

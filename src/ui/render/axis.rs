@@ -45,7 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, label_w: u16) {
             None => break,
         }
     }
-    if let Some(c) = w.col(app.playhead.t_ns, cols) {
+    if let Some(c) = w.col(app.view.playhead.t_ns, cols) {
         if let Some(cell) = buf.cell_mut((x0 + c as u16, area.y)) {
             let style = playhead_style(cell.style());
             cell.set_char('▲').set_style(style);

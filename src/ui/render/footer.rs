@@ -34,8 +34,11 @@ fn legend(app: &App) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
     for item in legend::items(shown) {
         let (glyph, style) = match item.event {
-            Some(kind) => (event_glyph(kind), event_style(Style::default(), app.color)),
-            None => cell_style(item.cell, app.color),
+            Some(kind) => (
+                event_glyph(kind),
+                event_style(Style::default(), app.view.color),
+            ),
+            None => cell_style(item.cell, app.view.color),
         };
         spans.push(Span::styled(glyph.to_string(), style));
         spans.push(Span::raw(format!(" {}  ", item.short)));
@@ -49,21 +52,21 @@ fn status_line(app: &App) -> Line<'static> {
     let mut text = format!(
         " {} · zoom {:.0}x · 1 col = {} · by {}",
         mode(app),
-        app.zoom.factor(extent, app.cols).max(1.0),
+        app.view.zoom.factor(extent, app.view.cols).max(1.0),
         human_ms(w.ns_per_col as f64 / 1e6),
-        if app.by_task { "task" } else { "worker" },
+        if app.view.by_task { "task" } else { "worker" },
     );
-    if app.playhead.speed() != 1.0 {
-        text.push_str(&format!(" · speed {}x", app.playhead.speed()));
+    if app.view.playhead.speed() != 1.0 {
+        text.push_str(&format!(" · speed {}x", app.view.playhead.speed()));
     }
-    if app.focused_events {
+    if app.view.focused_events {
         text.push_str(" · events: focused panel");
     }
     let dropped = app.trace().dropped;
     if dropped > 0 {
         text.push_str(&format!(" · dropped {dropped}"));
     }
-    if let Some(message) = &app.message {
+    if let Some(message) = &app.view.message {
         text.push_str(&format!(" · {message}"));
     }
     text.push_str(" · ? help · q quit");

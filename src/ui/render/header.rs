@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
 pub fn mode(app: &App) -> &'static str {
-    match (app.is_live(), app.playhead.motion) {
+    match (app.is_live(), app.view.playhead.motion) {
         (true, Motion::Follow) if app.finished() => "DONE",
         (true, Motion::Follow) => "LIVE",
         (_, Motion::Still) if app.is_live() => "PAUSED",
@@ -30,7 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Span::styled(mode(app), bold.add_modifier(Modifier::REVERSED)),
         Span::raw(format!(
             " · t = {}",
-            human_ms(app.playhead.t_ns as f64 / 1e6)
+            human_ms(app.view.playhead.t_ns as f64 / 1e6)
         )),
     ]);
     frame.render_widget(one_line(line), area);

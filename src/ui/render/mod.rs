@@ -81,17 +81,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
         screen.label_w,
     );
     footer::render(frame, foot, status, app);
-    if app.help {
+    if app.view.help {
         help::render(frame, area);
     }
-    if let Some(form) = &app.what_if {
+    if let Some(form) = &app.view.what_if {
         whatif::render(frame, area, form);
     }
 }
 
 /// One run's panel (title, timing diagram, caption) alone in `area`: the diagram widget.
 pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, run: usize) {
-    let label_w = app.screen_of(area.width, app.size.1).label_w;
+    let label_w = app.screen_of(area.width, app.view.size.1).label_w;
     panel::render(frame, area, app, run, label_w);
 }
 

@@ -36,7 +36,7 @@ impl Geometry {
             x0,
             cols,
             window,
-            playhead_col: window.col(app.playhead.t_ns, cols),
+            playhead_col: window.col(app.view.playhead.t_ns, cols),
         }
     }
 
@@ -61,8 +61,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
     let lanes = app.lanes(run);
     let order = lane_order(lanes);
     let g = Geometry::of(area, app, label_w);
-    let scroll = app.scroll.get(run).copied().unwrap_or(0);
-    let groups = rows_of(lanes.len(), rows, app.compact, caption_rows > 0, scroll);
+    let scroll = app.view.scroll.get(run).copied().unwrap_or(0);
+    let groups = rows_of(
+        lanes.len(),
+        rows,
+        app.view.compact,
+        caption_rows > 0,
+        scroll,
+    );
     let rows_lanes: Vec<Vec<&Lane>> = groups
         .iter()
         .map(|group| order[group.clone()].iter().map(|&l| &lanes[l]).collect())
@@ -75,7 +81,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
         g.label(buf, y, &names[i]);
         if r.start_ns.is_some() {
             render_lanes(buf, &g, y, app, r, named);
-            if !app.by_task {
+            if !app.view.by_task {
                 render_events(buf, &g, y, app, r, shown);
             }
         }
@@ -104,7 +110,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
 
 /// The title line, marked and underlined when the panel has the focus.
 fn render_title(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
-    let focused = run == app.focus && app.trace().runs.len() > 1;
+    let focused = run == app.view.focus && app.trace().runs.len() > 1;
     let (style, mark) = match focused {
         true => (Modifier::BOLD | Modifier::UNDERLINED, "▶ "),
         false => (Modifier::BOLD, "  "),
@@ -132,7 +138,15 @@ fn render_lanes(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, lane
         );
     }
     let dim_from = dim_after(app, &g.window, g.cols);
-    draw_cells(buf, g.x0, y, &cells, g.playhead_col, dim_from, app.color);
+    draw_cells(
+        buf,
+        g.x0,
+        y,
+        &cells,
+        g.playhead_col,
+        dim_from,
+        app.view.color,
+    );
 }
 
 /// The lesson's events on a row's lanes (worker lanes: `shown` are their numbers), marked
@@ -141,7 +155,7 @@ fn render_events(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, sho
     let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
     for (c, kind) in r.event_cells(shown, from, g.window.ns_per_col, g.cols) {
         if let Some(cell) = buf.cell_mut((g.x0 + c as u16, y)) {
-            let style = event_style(cell.style(), app.color);
+            let style = event_style(cell.style(), app.view.color);
             cell.set_char(event_glyph(kind)).set_style(style);
         }
     }
@@ -205,10 +219,10 @@ fn grouped(groups: &[std::ops::Range<usize>]) -> bool {
 /// Paused or stepping, what lies after the playhead is dimmed: the instant shown is the
 /// playhead, the rest is already recorded but not yet "reached".
 fn dim_after(app: &App, window: &Window, cols: usize) -> usize {
-    if app.playhead.motion == Motion::Follow {
+    if app.view.playhead.motion == Motion::Follow {
         return cols;
     }
-    let t = app.playhead.t_ns;
+    let t = app.view.playhead.t_ns;
     if t < window.from_ns {
         0
     } else {
@@ -240,12 +254,12 @@ fn draw_cells(
 
 /// Under the panel: the event stepped to, in words, or the lanes' states at the playhead.
 fn caption(app: &App, run: usize, lanes: &[Lane], scrolled: Option<usize>) -> String {
-    if let Some(note) = app.note.as_ref().filter(|n| n.run == run) {
+    if let Some(note) = app.view.note.as_ref().filter(|n| n.run == run) {
         return note.text.clone();
     }
     let scrolled = scrolled.map(|first| (first, lanes.len()));
     let r = &app.trace().runs[run];
-    caption::states(r, lanes, app.playhead.t_ns, app.now_ns(), scrolled)
+    caption::states(r, lanes, app.view.playhead.t_ns, app.now_ns(), scrolled)
 }
 
 #[cfg(test)]
