@@ -204,6 +204,13 @@ fn options(args: &RunArgs) -> Options {
             ..Env::default()
         },
         arrivals_at_once: false,
+        // Headless, runs go one by one (each measured alone); live, as asked.
+        order: match (wants_ui(&args.output), &args.executors) {
+            (false, _) => Some(Order::OneByOne),
+            (true, e) if e.together => Some(Order::Together),
+            (true, e) if e.one_by_one => Some(Order::OneByOne),
+            _ => None,
+        },
         cpython: args.cpython.as_ref().map(|python| Ask {
             python: Some(python.clone()).filter(|p| !p.is_empty()),
             watchdog: std::env::current_exe().ok(),
@@ -268,26 +275,12 @@ fn writable(path: &std::path::Path) -> std::io::Result<()> {
 fn run(args: RunArgs) -> Result<i32, Error> {
     check_output(&args.output)?;
     let scenario = scenario::find(&args.scenario)?;
-    let lesson_order = scenario.order;
     let plan = Plan::prepare(scenario, options(&args))?;
+    crate::lab::fit::check(&plan, plan.order)?;
     if !wants_ui(&args.output) {
-        crate::lab::fit::check(&plan, Order::OneByOne)?;
         return run_headless(plan, &args.output);
     }
-    let e = &args.executors;
-    let order = match (e.together, e.one_by_one) {
-        (true, _) => Order::Together,
-        (_, true) => Order::OneByOne,
-        _ => lesson_order,
-    };
-    // Real programs run one after another with the runs beside them (honest timings).
-    let order = if plan.cpython.is_some() {
-        Order::OneByOne
-    } else {
-        order
-    };
-    crate::lab::fit::check(&plan, order)?;
-    let mut lab = Lab::new(plan, order);
+    let mut lab = Lab::new(plan);
     lab.start();
     let (notes, said) = (lab.notes(), lab.said());
     let mut app = ui::app::App::live(lab);
@@ -309,7 +302,7 @@ fn run_headless(plan: Plan, output: &OutputArgs) -> Result<i32, Error> {
         let _ = signal_hook::flag::register_conditional_shutdown(s, 128 + s, again.clone());
         let _ = signal_hook::flag::register_usize(s, signal.clone(), s as usize);
     }
-    let mut lab = Lab::new(plan, Order::OneByOne);
+    let mut lab = Lab::new(plan);
     let (notes, said) = (lab.notes(), lab.said());
     lab.start();
     while !lab.finished() && signal.load(Ordering::Relaxed) == 0 {

@@ -213,7 +213,7 @@ fn stopping_ends_every_run_promptly_and_kills_worker_processes() {
         o.tasks = Some(50);
         o.latency_ms = Some(1000);
     });
-    let mut lab = Lab::new(session, Order::Together);
+    let mut lab = Lab::new(session.in_order(Order::Together));
     lab.start();
     std::thread::sleep(Duration::from_millis(300));
     assert!(!lab.finished());
@@ -253,7 +253,7 @@ fn cpu_work_stops_at_its_next_chunk() {
         o.tasks = Some(4);
         o.size = Some(50_000_000_000);
     });
-    let mut lab = Lab::new(session, Order::Together);
+    let mut lab = Lab::new(session.in_order(Order::Together));
     lab.start();
     std::thread::sleep(Duration::from_millis(200));
     let t = Instant::now();

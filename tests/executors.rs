@@ -298,7 +298,7 @@ fn the_what_if_gil_choice_turns_every_pool_into_its_twin() {
         o.tasks = Some(3);
         o.latency_ms = Some(10);
     });
-    let mut lab = Lab::new(first, Order::OneByOne);
+    let mut lab = Lab::new(first.in_order(Order::OneByOne));
     lab.start();
     wait_for(&mut lab);
     assert_eq!(lab.what_if(off).unwrap(), 1);

@@ -92,7 +92,7 @@ fn a_second_set_runs_beside_the_first_on_one_trace() {
         o.tasks = Some(4);
         o.latency_ms = Some(30);
     });
-    let mut lab = Lab::new(first, Order::Together);
+    let mut lab = Lab::new(first.in_order(Order::Together));
     lab.start();
     let set = lab.start_beside(second);
     assert_eq!(set, 1);
@@ -129,7 +129,7 @@ fn a_rerun_starts_a_new_trace() {
         o.tasks = Some(3);
         o.latency_ms = Some(2000);
     });
-    let mut lab = Lab::new(plan, Order::Together);
+    let mut lab = Lab::new(plan.in_order(Order::Together));
     lab.start();
     std::thread::sleep(Duration::from_millis(100));
     lab.drain();
@@ -155,7 +155,7 @@ fn a_rerun_after_a_what_if_runs_only_the_what_if_again() {
             o.latency_ms = Some(10);
         })
     };
-    let mut lab = Lab::new(io(2), Order::Together);
+    let mut lab = Lab::new(io(2).in_order(Order::Together));
     lab.start();
     lab.start_beside(io(3));
     while !lab.finished() {

@@ -81,8 +81,9 @@ pub struct Lab {
 }
 
 impl Lab {
-    /// A lab for `plan`'s runs, in `order`; nothing runs until [`Lab::start`].
-    pub fn new(plan: Plan, order: Order) -> Lab {
+    /// A lab for `plan`'s runs, in the plan's order; nothing runs until [`Lab::start`].
+    pub fn new(plan: Plan) -> Lab {
+        let order = plan.order;
         Lab {
             recorder: Recorder::new(&plan.scenario.name),
             sets: vec![Set {

@@ -33,6 +33,9 @@ pub struct Options {
     /// Run the articles' own programs under a real CPython beside the runs that have one
     /// (`--cpython`).
     pub cpython: Option<super::cpython::Ask>,
+    /// The order asked for (`--together`, `--one-by-one`; headless runs go one by one), else
+    /// the lesson's.
+    pub order: Option<super::Order>,
 }
 
 /// A lesson ready to run.
@@ -49,6 +52,9 @@ pub struct Plan {
     pub server: Option<Server>,
     /// The real programs run beside the runs (`--cpython`).
     pub cpython: Option<super::cpython::Cpython>,
+    /// The order its runs go in, decided here once: one by one beside real programs (honest
+    /// timings), else as asked, else as the lesson says.
+    pub order: super::Order,
 }
 
 impl Plan {
@@ -111,7 +117,13 @@ impl Plan {
             )?),
             None => None,
         };
+        let order = match (&cpython, options.order) {
+            (Some(_), _) => super::Order::OneByOne,
+            (None, Some(order)) => order,
+            (None, None) => scenario.order,
+        };
         Ok(Plan {
+            order,
             lesson,
             options,
             scenario,
@@ -121,6 +133,11 @@ impl Plan {
             server,
             cpython,
         })
+    }
+
+    /// The same plan, its runs in `order` (tests and benches).
+    pub fn in_order(self, order: super::Order) -> Plan {
+        Plan { order, ..self }
     }
 
     /// What each run is, as it joins a trace: its executor's description, with the plan's

@@ -8,72 +8,16 @@ mod lane_id;
 pub mod limits;
 mod query;
 pub mod real;
+mod span;
 mod stats;
 
 pub use lane_id::{LaneId, ProcessId};
 pub use query::Cell;
+pub use span::{Doing, Reason, Span, State};
 pub use stats::{speedup, RunStats};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// What a lane is doing during a span.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    /// On a CPU.
-    Run,
-    /// Blocked on I/O or a timer.
-    Wait,
-    /// Could run but is not: waiting for the GIL, the event loop, a free worker.
-    Ready,
-}
-
-impl State {
-    pub const ALL: [State; 3] = [State::Run, State::Wait, State::Ready];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            State::Run => "run",
-            State::Wait => "wait",
-            State::Ready => "ready",
-        }
-    }
-}
-
-/// One stretch of one state on one lane.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Span {
-    /// The task the lane worked on, or `None` for the lane's own work (a process starting up).
-    pub task: Option<u32>,
-    pub state: State,
-    /// Why it waits or is ready (none for `run`, and in traces from before reasons).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Reason>,
-    pub start_ns: u64,
-    pub end_ns: u64,
-}
-
-impl Span {
-    pub fn len_ns(&self) -> u64 {
-        self.end_ns - self.start_ns
-    }
-
-    /// What the lane does in it: its state and why.
-    pub fn doing(&self) -> Doing {
-        Doing {
-            state: self.state,
-            reason: self.reason,
-        }
-    }
-}
-
-/// What a lane does: a state, and why (for wait and ready).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Doing {
-    pub state: State,
-    pub reason: Option<Reason>,
-}
 
 /// One row of a diagram: a worker (thread, process) or, for the event loop, a task.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -377,84 +321,6 @@ pub struct TaskEnd {
     pub lane: u32,
     pub outcome: Outcome,
     pub at_ns: u64,
-}
-
-/// Why a lane waits, or what it is ready for but does not have: every wait and ready span
-/// carries one.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Reason {
-    /// Waiting for I/O: a socket, a file.
-    Io,
-    /// Waiting for a timer: a sleep.
-    Timer,
-    /// Waiting for a lock another thread holds.
-    Lock,
-    /// Waiting for an item in an empty queue.
-    QueueEmpty,
-    /// Waiting for room in a full queue.
-    QueueFull,
-    /// Waiting for a cold start's runtime load (modelled).
-    ColdStart,
-    /// Waiting for work handed to a worker pool (run_in_executor).
-    Offload,
-    /// Ready, waiting for the (emulated) GIL.
-    Gil,
-    /// Ready, waiting for the event loop, busy with another task.
-    Loop,
-    /// Ready, waiting for a CPU: the operating system runs other threads (measured).
-    #[default]
-    Cpu,
-}
-
-impl Reason {
-    pub const ALL: [Reason; 10] = [
-        Reason::Io,
-        Reason::Timer,
-        Reason::Lock,
-        Reason::QueueEmpty,
-        Reason::QueueFull,
-        Reason::ColdStart,
-        Reason::Offload,
-        Reason::Gil,
-        Reason::Loop,
-        Reason::Cpu,
-    ];
-
-    /// Its name in the trace file and the JSON: `queue-empty`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Reason::Io => "io",
-            Reason::Timer => "timer",
-            Reason::Lock => "lock",
-            Reason::QueueEmpty => "queue-empty",
-            Reason::QueueFull => "queue-full",
-            Reason::ColdStart => "cold-start",
-            Reason::Offload => "offload",
-            Reason::Gil => "gil",
-            Reason::Loop => "loop",
-            Reason::Cpu => "cpu",
-        }
-    }
-
-    /// Its place in [`Reason::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn from_index(i: usize) -> Option<Reason> {
-        Reason::ALL.get(i).copied()
-    }
-
-    /// The state a lane is in for this reason: ready for the GIL, the loop, a CPU; else wait.
-    pub fn state(self) -> State {
-        match self {
-            Reason::Gil | Reason::Loop | Reason::Cpu => State::Ready,
-            _ => State::Wait,
-        }
-    }
 }
 
 /// Why an executor wins a lesson when it wins it: what the verdict says.

@@ -40,7 +40,7 @@ pub trait RunOneByOne {
 
 impl RunOneByOne for Plan {
     fn run_one_by_one(self) -> Trace {
-        Lab::new(self, Order::OneByOne).run_to_end()
+        Lab::new(self.in_order(Order::OneByOne)).run_to_end()
     }
 }
 
