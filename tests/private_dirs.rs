@@ -7,6 +7,7 @@
 #[path = "common/python.rs"]
 mod pythons;
 
+use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -310,5 +311,88 @@ fn a_cpython_run_leaves_nothing_in_the_temporary_directory_after_any_signal() {
             ],
             "starve.py",
         );
+    }
+}
+
+/// Start `runwait ARGS` in the terminal UI (a pseudo-terminal) with its temporary directory in
+/// a fresh one, wait until `marker`'s program runs, send runwait `signal`: nothing of runwait's
+/// may be left there, nor its program running.
+fn nothing_left_after_in_the_ui(signal: i32, args: &[&str], marker: &str) {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir().unwrap();
+    let size = PtySize {
+        rows: 40,
+        cols: 120,
+        pixel_width: 0,
+        pixel_height: 0,
+    };
+    let pair = native_pty_system().openpty(size).unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_runwait"));
+    cmd.args(args);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("TMPDIR", tmp.path());
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(1..) = reader.read(&mut buf) {}
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while programs_with(marker).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!programs_with(marker).is_empty(), "never started: {args:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = child.process_id().expect("runwait's pid");
+    let _ = Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left = || -> Vec<PathBuf> {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while (!left().is_empty() || !programs_with(marker).is_empty()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        programs_with(marker).is_empty(),
+        "UI, signal {signal}: the program outlived runwait {args:?}"
+    );
+    assert!(
+        left().is_empty(),
+        "UI, signal {signal}: runwait {args:?} left {:?}",
+        left()
+    );
+}
+
+#[test]
+fn in_the_ui_nothing_is_left_after_any_signal_for_py_and_cpython() {
+    let Some(python) = pythons::python(12) else {
+        return;
+    };
+    let python = python.to_string_lossy().into_owned();
+    for signal in SIGNALS {
+        let marker = format!("marker-ui-{signal}-6021");
+        let program = format!("import time; time.sleep(30) # {marker}");
+        nothing_left_after_in_the_ui(signal, &["py", "--", &python, "-c", &program], &marker);
+        let args = [
+            "run",
+            "starve",
+            "--executors",
+            "async",
+            "--cpython",
+            &python,
+        ];
+        nothing_left_after_in_the_ui(signal, &args, "starve.py");
     }
 }
