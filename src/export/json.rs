@@ -140,7 +140,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
 /// Each real run beside its emulated one.
 fn beside(trace: &Trace) -> Vec<Beside<'_>> {
     let time = |t: Option<u64>| t.map(|t| round(ms(t), 1));
-    crate::present::real::pairs(trace)
+    crate::present::cpython::pairs(trace)
         .into_iter()
         .map(|p| Beside {
             executor: &p.emulated.meta.executor,
@@ -161,7 +161,7 @@ fn beside(trace: &Trace) -> Vec<Beside<'_>> {
             emulated_wall_ms: time(p.emulated.wall_ns()),
             real_timed_ms: time(p.real.timed_ns()),
             real_wall_ms: time(p.real.wall_ns()),
-            why: crate::present::real::why(&p),
+            why: crate::present::cpython::why(&p),
         })
         .collect()
 }

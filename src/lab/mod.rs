@@ -6,12 +6,10 @@
 pub mod cpython;
 mod live;
 pub mod plan;
-mod real;
 pub mod scenario;
-pub mod venv;
 
+pub use cpython::Said;
 pub use plan::{Options, Plan};
-pub use real::Said;
 pub use scenario::Order;
 
 use crate::exec::{execute, ExecSpec, Notes, RunCtx, Shared, Stop, Variant};
@@ -76,7 +74,7 @@ pub struct Lab {
     /// A live source instead of a plan: a real program sampled (see [`live`]).
     sampler: Option<crate::ingest::python::Sampler>,
     /// What the real programs run beside the runs had to say (`--cpython`).
-    said: real::Said,
+    said: cpython::Said,
 }
 
 impl Lab {
@@ -91,7 +89,7 @@ impl Lab {
             order,
             notes: Notes::default(),
             sampler: None,
-            said: real::Said::default(),
+            said: cpython::Said::default(),
         }
     }
 
@@ -235,7 +233,7 @@ impl Lab {
 /// A run to do: one of runwait's, or a real program beside it (`--cpython`).
 enum Job {
     Emulated(ExecSpec, RunCtx),
-    Real(Box<real::RealJob>),
+    Real(Box<cpython::RealJob>),
 }
 
 /// Register every run of `plan` with `recorder` (in set `set`) and start them; the recorder must
@@ -246,7 +244,7 @@ fn start(
     recorder: &mut Recorder,
     order: Order,
     set: u32,
-    (notes, said): (Notes, real::Said),
+    (notes, said): (Notes, cpython::Said),
 ) -> Started {
     let stop = Stop::default();
     let dispatch = recorder.dispatch();
@@ -264,7 +262,7 @@ fn start(
         };
         jobs.push(Job::Emulated(*spec, ctx));
         if let (Some(meta), Some(cpython)) = (real, &plan.cpython) {
-            jobs.push(Job::Real(Box::new(real::RealJob {
+            jobs.push(Job::Real(Box::new(cpython::RealJob {
                 run: recorder.add_run(meta.clone()),
                 meta,
                 python: cpython.python.command.clone(),

@@ -83,7 +83,7 @@ pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verd
         Point::LoopReady => Verdict::line(loop_ready(&v)),
         Point::ColdStarts => Verdict::line(cold_starts(&v)),
     };
-    if let Some(real) = super::real::beside(trace) {
+    if let Some(real) = super::cpython::beside(trace) {
         let sep = if verdict.line.is_empty() { "" } else { " " };
         verdict.line = format!("{}{sep}{real}", verdict.line);
     }

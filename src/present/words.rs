@@ -224,7 +224,7 @@ pub fn real_timing(run: &Run) -> Option<String> {
     if !run.meta.real || !run.finished() {
         return None;
     }
-    let failed = run.lesson.get(crate::trace::real::EXIT_CODE);
+    let failed = run.lesson.get(crate::trace::cpython::EXIT_CODE);
     Some(match (run.timed_ns(), failed) {
         (_, Some(code)) => format!("the program failed (exit code {code})"),
         (Some(t), None) => format!("work {} by its own clock", human_ms(ms(t))),

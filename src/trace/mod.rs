@@ -3,11 +3,11 @@
 //! The recorder appends to it; views and exports only read it. Times are nanoseconds on the
 //! trace clock; a run's own time axis starts at its `start_ns`.
 
+pub mod cpython;
 pub mod file;
 mod lane_id;
 pub mod limits;
 mod query;
-pub mod real;
 mod stats;
 
 pub use lane_id::{LaneId, ProcessId};
@@ -587,7 +587,7 @@ pub struct RunMeta {
     pub sampled: Option<Sampled>,
     /// A real program run beside the lesson's run of the same executor and variant
     /// (`--cpython`): its figures are compared with that run's, its speedup with the real
-    /// baseline's (see [`real`]).
+    /// baseline's (see [`cpython`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub real: bool,
 }

@@ -4,13 +4,13 @@
 //! process's threads are lanes of the one run (a pool's worker processes are lanes, as they are
 //! in runwait's own `process` run), named `process 1 (pid 4242)`. When the program has ended,
 //! its own timing of its work (its last line, `runwait-report {...}`) becomes figures of the
-//! run (see [`crate::trace::real`]).
+//! run (see [`crate::trace::cpython`]).
 
-use super::cpython::{self, Counterpart};
+use super::{source, Counterpart};
 use crate::exec::Stop;
 use crate::ingest::python::{Launch, Options, Sampler, Target};
 use crate::instrument::{Clock, Mark, Msg, Record, Sink, ANY_LANE, CHANNEL_CAPACITY, NO_TASK};
-use crate::trace::real::{EXIT_CODE, PROGRAM_DONE, PROGRAM_OF, TIMED, TIMED_FROM};
+use crate::trace::cpython::{EXIT_CODE, PROGRAM_DONE, PROGRAM_OF, TIMED, TIMED_FROM};
 use crate::trace::{LaneId, LaneKind, ProcessId, RunMeta};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -59,7 +59,7 @@ impl RealJob {
             name: PROGRAM_OF.to_string(),
             value: self.program.work as u64,
         });
-        let source = cpython::source(self.program.file).unwrap_or_default();
+        let source = source(self.program.file).unwrap_or_default();
         let mut command = vec![self.python.clone()];
         command.extend(self.program.args.iter().cloned());
         let launch = Launch {

@@ -1,11 +1,17 @@
 //! `runwait run LESSON --cpython [PYTHON]`: the articles' own programs, run by a real CPython
 //! beside the lesson's runs. Here: the interpreter (found and checked before anything runs),
 //! the programs (embedded from `assets/python/`), and which run of a lesson has a real
-//! counterpart, with what arguments. [`super::real`] runs one, sampled.
+//! counterpart, with what arguments. [`run`] runs one, sampled; [`venv`] makes an environment with
+//! the programs' packages.
 //!
 //! A counterpart is found from what the lesson's tasks are, not from its name: tasks that each
 //! GET a page of the loopback server are the download; tasks that each compute a sum of
 //! squares are the CPU-bound sums; and so on. So a lesson file of the same shape gets them too.
+
+pub mod run;
+pub mod venv;
+
+pub use run::{RealJob, Said};
 
 use super::scenario::{Scenario, SegmentSpec};
 use crate::error::Error;
@@ -15,34 +21,40 @@ use crate::workload::{Segment, Task};
 
 /// The programs, as written in `assets/python/`.
 pub const PROGRAMS: &[(&str, &str)] = &[
-    ("io_sync.py", include_str!("../../assets/python/io_sync.py")),
+    (
+        "io_sync.py",
+        include_str!("../../../assets/python/io_sync.py"),
+    ),
     (
         "io_threads.py",
-        include_str!("../../assets/python/io_threads.py"),
+        include_str!("../../../assets/python/io_threads.py"),
     ),
     (
         "io_asyncio.py",
-        include_str!("../../assets/python/io_asyncio.py"),
+        include_str!("../../../assets/python/io_asyncio.py"),
     ),
     (
         "io_processes.py",
-        include_str!("../../assets/python/io_processes.py"),
+        include_str!("../../../assets/python/io_processes.py"),
     ),
     (
         "cpu_sync.py",
-        include_str!("../../assets/python/cpu_sync.py"),
+        include_str!("../../../assets/python/cpu_sync.py"),
     ),
     (
         "cpu_threads.py",
-        include_str!("../../assets/python/cpu_threads.py"),
+        include_str!("../../../assets/python/cpu_threads.py"),
     ),
     (
         "cpu_processes.py",
-        include_str!("../../assets/python/cpu_processes.py"),
+        include_str!("../../../assets/python/cpu_processes.py"),
     ),
-    ("race.py", include_str!("../../assets/python/race.py")),
-    ("gil.py", include_str!("../../assets/python/gil.py")),
-    ("starve.py", include_str!("../../assets/python/starve.py")),
+    ("race.py", include_str!("../../../assets/python/race.py")),
+    ("gil.py", include_str!("../../../assets/python/gil.py")),
+    (
+        "starve.py",
+        include_str!("../../../assets/python/starve.py"),
+    ),
 ];
 
 /// The source of program `file`.
@@ -456,7 +468,7 @@ fn starve_args(shape: Shape, kind: Kind) -> Vec<String> {
 pub fn needs(file: &str) -> Vec<String> {
     // The programs are runwait's own, embedded: their metadata is checked by a test.
     source(file)
-        .and_then(|s| super::venv::dependencies(s).ok())
+        .and_then(|s| venv::dependencies(s).ok())
         .unwrap_or_default()
 }
 
@@ -631,7 +643,7 @@ fn with_packages(python: &Python, cache: &std::path::Path) -> Result<Python, Err
     let t = if python.free_threaded { "t" } else { "" };
     let name = format!("cpython-{}{t}", python.full());
     let mut say = |line: &str| eprintln!("runwait: --cpython: {}", crate::error::printable(line));
-    let env = super::venv::ensure(&python.command, &name, &all_needs(), cache, &mut say)?;
+    let env = venv::ensure(&python.command, &name, &all_needs(), cache, &mut say)?;
     let inside = Python::find(&env.python.to_string_lossy())?;
     let lacks: Vec<String> = all_needs()
         .into_iter()
@@ -752,8 +764,7 @@ mod tests {
     #[test]
     fn every_program_says_what_it_needs_in_its_script_block() {
         for (file, source) in PROGRAMS {
-            let needs =
-                crate::lab::venv::dependencies(source).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let needs = venv::dependencies(source).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert!(
                 source.contains("# /// script"),
                 "{file} has no script block"

@@ -3,7 +3,7 @@
 //! where they differ by more than [`APART`], why, when it is known from what was measured.
 
 use super::words::{human_ms, ms};
-use crate::trace::real::TIMED_FROM;
+use crate::trace::cpython::TIMED_FROM;
 use crate::trace::{speedup, LaneKind, Point, Reason, Run, State, Trace};
 
 /// Speedups further apart than this share differ, and the verdict says so.
@@ -461,7 +461,7 @@ mod tests {
         // CPython started its pool in 400 ms of 3.5 s, and pool.map's chunks were uneven.
         real.lesson.insert("pool_ns".into(), 400_000_000);
         real.lesson
-            .insert(crate::trace::real::TIMED.into(), 3_500_000_000);
+            .insert(crate::trace::cpython::TIMED.into(), 3_500_000_000);
         let pair = |emulated_x, real_x| Pair {
             emulated: &emulated,
             real: &real,
