@@ -59,7 +59,7 @@ fn real<'a>(trace: &'a Trace, executor: &str) -> &'a Run {
         .runs
         .iter()
         .find(|r| {
-            r.meta.real
+            r.is_real()
                 && r.meta
                     .label
                     .starts_with(&format!("{executor} · CPython 3.12"))

@@ -71,6 +71,9 @@ pub struct RunSummary<'a> {
     pub speedup: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lesson: Option<&'a std::collections::BTreeMap<String, u64>>,
+    /// A real program's own report of its work (`--cpython`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<crate::trace::cpython::Report>,
     /// What in the run is modelled (the cloud platform).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<&'a str>,
@@ -124,8 +127,9 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 max_running: s.max_running,
                 speedup: speedup(trace, run).map(|x| round(x, 2)),
                 lesson: (!run.lesson.is_empty()).then_some(&run.lesson),
+                report: run.report,
                 model: run.meta.model.as_deref(),
-                real: run.meta.real,
+                real: run.is_real(),
             }
         })
         .collect();

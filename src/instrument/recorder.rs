@@ -89,6 +89,11 @@ impl Recorder {
                     r.lesson.insert(name, value);
                 }
             }
+            Msg::Report { run, report } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.report = Some(report);
+                }
+            }
             Msg::Barrier(done) => {
                 let _ = done.send(());
             }

@@ -250,8 +250,8 @@ fn start(
     let dispatch = recorder.dispatch();
     let mut jobs = Vec::new();
     for (i, (spec, meta)) in plan.runs.iter().zip(plan.metas(set)).enumerate() {
-        let real = plan.real_meta(i, &meta);
-        let run = recorder.add_run(meta);
+        let run = recorder.add_run(meta.clone());
+        let real = plan.real_meta(i, run, &meta);
         let ctx = RunCtx {
             stop: stop.clone(),
             shared: Arc::new(shared_memory(plan, run)),

@@ -64,14 +64,14 @@ pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verd
     if trace
         .runs
         .iter()
-        .any(|r| r.meta.origin == Origin::Sampled && !r.meta.real)
+        .any(|r| r.meta.origin == Origin::Sampled && !r.is_real())
     {
         return Verdict::line(sampled(trace, stats));
     }
     let latest = trace.latest_set();
     // Real programs beside the runs (`--cpython`) are compared with them apart (`real`).
     let shown = (0..trace.runs.len())
-        .filter(|&i| trace.runs[i].meta.set == latest && !trace.runs[i].meta.real)
+        .filter(|&i| trace.runs[i].meta.set == latest && !trace.runs[i].is_real())
         .collect();
     let v = View { trace, shown };
     let point = v.runs().next().map(|r| r.meta.point).unwrap_or_default();

@@ -16,6 +16,7 @@ pub use run::{RealJob, Said};
 use super::scenario::{Scenario, SegmentSpec};
 use crate::error::Error;
 use crate::exec::{ExecSpec, PythonModel as Kind, Variant};
+use crate::trace::cpython::Beside;
 use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled};
 use crate::workload::{Segment, Task};
 
@@ -519,8 +520,14 @@ pub fn lacking(python: &Python, lacks: &[&str], runs: &[String]) -> Error {
     ))
 }
 
-/// What a real run of `spec` is, beside its emulated run `emulated`, before it starts.
-pub fn meta(emulated: &RunMeta, spec: &ExecSpec, python: &Python, hz: u32) -> RunMeta {
+/// What a real run of `spec` is, beside its emulated run `emulated` (run `beside` of the
+/// trace), before it starts.
+pub fn meta(
+    (beside, emulated): (u32, &RunMeta),
+    spec: &ExecSpec,
+    python: &Python,
+    hz: u32,
+) -> RunMeta {
     let mut name = match spec.variant {
         Some(v) => format!("{}/{}", spec.executor.name(), v.name()),
         None => spec.executor.name().to_string(),
@@ -549,7 +556,7 @@ pub fn meta(emulated: &RunMeta, spec: &ExecSpec, python: &Python, hz: u32) -> Ru
             hz,
             ..Sampled::default()
         }),
-        real: true,
+        beside: Some(Beside::run(beside)),
         ..emulated.clone()
     }
 }

@@ -10,7 +10,7 @@ use super::{source, Counterpart};
 use crate::exec::Stop;
 use crate::ingest::python::{Launch, Options, Sampler, Target};
 use crate::instrument::{Clock, Mark, Msg, Record, Sink, ANY_LANE, CHANNEL_CAPACITY, NO_TASK};
-use crate::trace::cpython::{EXIT_CODE, PROGRAM_DONE, PROGRAM_OF, TIMED, TIMED_FROM};
+use crate::trace::cpython::Report;
 use crate::trace::{LaneId, LaneKind, ProcessId, RunMeta};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -54,10 +54,9 @@ pub struct RealJob {
 impl RealJob {
     /// Run the program to its end (or until `stop`), sampled into the run.
     pub fn run(self, stop: &Stop) {
-        self.sink.send_surely(Msg::Figure {
+        self.sink.send_surely(Msg::Report {
             run: self.run,
-            name: PROGRAM_OF.to_string(),
-            value: self.program.work as u64,
+            report: self.told(None, None, 0),
         });
         let source = source(self.program.file).unwrap_or_default();
         let mut command = vec![self.python.clone()];
@@ -109,32 +108,38 @@ impl RealJob {
         relay.end();
     }
 
-    /// The program's own figures, from its report; a program that failed is said.
+    /// What the run says of the program: its work, as much of it as it did by its own clock
+    /// (`told`, its timing from `from_ns` of the run), and how it exited.
+    fn told(&self, told: Option<&Told>, from_ns: Option<u64>, code: i32) -> Report {
+        Report {
+            of: self.program.work,
+            done: told.and_then(|t| t.done),
+            timed_ns: told.map(|t| t.end_ns.saturating_sub(t.start_ns)),
+            timed_from_ns: from_ns,
+            exit_code: (code != 0).then_some(code),
+        }
+    }
+
+    /// The program's own report and figures; a program that failed is said.
     fn report(&self, relay: &Relay, output: &str, code: Option<i32>, epoch: u64) {
-        let figure = |name: &str, value: u64| {
+        let told = parse_report(output);
+        let code = code.unwrap_or(0);
+        let from = told.as_ref().map(|t| {
+            let from = t.start_ns.saturating_sub(epoch);
+            from.saturating_sub(relay.start_ns.unwrap_or(from))
+        });
+        self.sink.send_surely(Msg::Report {
+            run: self.run,
+            report: self.told(told.as_ref(), from, code),
+        });
+        for (name, value) in told.iter().flat_map(|t| &t.figures) {
             self.sink.send_surely(Msg::Figure {
                 run: self.run,
-                name: name.to_string(),
-                value,
-            })
-        };
-        let report = parse_report(output);
-        if let Some(r) = &report {
-            let from = r.start_ns.saturating_sub(epoch);
-            figure(TIMED, r.end_ns.saturating_sub(r.start_ns));
-            figure(
-                TIMED_FROM,
-                from.saturating_sub(relay.start_ns.unwrap_or(from)),
-            );
-            for (name, value) in &r.figures {
-                figure(name, *value);
-            }
+                name: name.clone(),
+                value: *value,
+            });
         }
-        let code = code.unwrap_or(0);
-        if code != 0 {
-            figure(EXIT_CODE, code as u64);
-        }
-        if code != 0 || report.is_none() {
+        if code != 0 || told.is_none() {
             let last = last_words(output);
             self.said.add(format!(
                 "{}: {} {}{}",
@@ -202,16 +207,18 @@ fn monotonic_ns() -> u64 {
     t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
 }
 
-/// A program's report: its own timing of its work and its figures.
+/// A program's report as it told it: its own timing of its work, how much it did, and the
+/// figures of its lesson.
 #[derive(Debug, PartialEq, Eq)]
-struct Report {
+struct Told {
     start_ns: u64,
     end_ns: u64,
+    done: Option<u32>,
     figures: Vec<(String, u64)>,
 }
 
 /// The last `runwait-report {...}` line of `output`, if it has one.
-fn parse_report(output: &str) -> Option<Report> {
+fn parse_report(output: &str) -> Option<Told> {
     let line = output
         .lines()
         .rev()
@@ -220,15 +227,13 @@ fn parse_report(output: &str) -> Option<Report> {
     let get = |name: &str| fields.get(name).and_then(serde_json::Value::as_u64);
     let figures = fields
         .iter()
-        .filter(|(name, _)| *name != "start_ns" && *name != "end_ns")
-        .filter_map(|(name, v)| {
-            let name = if name == "done" { PROGRAM_DONE } else { name };
-            Some((name.to_string(), v.as_u64()?))
-        })
+        .filter(|(name, _)| !["start_ns", "end_ns", "done"].contains(&name.as_str()))
+        .filter_map(|(name, v)| Some((name.clone(), v.as_u64()?)))
         .collect();
-    Some(Report {
+    Some(Told {
         start_ns: get("start_ns")?,
         end_ns: get("end_ns")?,
+        done: get("done").map(|d| d as u32),
         figures,
     })
 }
@@ -391,10 +396,8 @@ mod tests {
                       runwait-report {\"start_ns\": 10, \"end_ns\": 25, \"done\": 3, \"pool_ns\": 4}\n";
         let report = parse_report(output).expect("a report");
         assert_eq!((report.start_ns, report.end_ns), (10, 25));
-        assert_eq!(
-            report.figures,
-            [("program_done".to_string(), 3), ("pool_ns".to_string(), 4)]
-        );
+        assert_eq!(report.done, Some(3));
+        assert_eq!(report.figures, [("pool_ns".to_string(), 4)]);
         assert_eq!(parse_report("Traceback\nImportError: no requests\n"), None);
         assert_eq!(
             last_words("Traceback\nImportError: no requests\n\n"),
