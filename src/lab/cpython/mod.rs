@@ -19,6 +19,8 @@ use crate::exec::{ExecSpec, PythonModel as Kind, Variant};
 use crate::trace::cpython::Beside;
 use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled};
 use crate::workload::{Segment, Task};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// The programs, as written in `assets/python/`.
 pub const PROGRAMS: &[(&str, &str)] = &[
@@ -57,6 +59,34 @@ pub const PROGRAMS: &[(&str, &str)] = &[
         include_str!("../../../assets/python/starve.py"),
     ),
 ];
+
+/// Which program is the real counterpart of which run: by the lesson's shape, then by the
+/// run's Python model, the program's file (see the file itself).
+const TABLE: &str = include_str!("../../../assets/python/programs.toml");
+
+/// The program for a lesson of `shape` run by an executor whose Python model is `kind`, as
+/// [`TABLE`] says.
+fn program_for(shape: &Shape, kind: Kind) -> Option<&'static str> {
+    let file = table().get(shape.name())?.get(model_name(kind))?;
+    PROGRAMS.iter().map(|p| p.0).find(|f| f == file)
+}
+
+/// [`TABLE`], read: shape to model to file.
+fn table() -> &'static BTreeMap<String, BTreeMap<String, String>> {
+    static READ: OnceLock<BTreeMap<String, BTreeMap<String, String>>> = OnceLock::new();
+    READ.get_or_init(|| toml::from_str(TABLE).expect("assets/python/programs.toml is a table"))
+}
+
+/// A Python model as [`TABLE`] names it.
+fn model_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Sync => "sync",
+        Kind::Threads => "threads",
+        Kind::Loop => "loop",
+        Kind::Offload => "offload",
+        Kind::Processes => "processes",
+    }
+}
 
 /// The source of program `file`.
 pub fn source(file: &str) -> Option<&'static str> {
@@ -234,6 +264,19 @@ enum Shape {
     },
 }
 
+impl Shape {
+    /// As [`TABLE`] names it.
+    fn name(&self) -> &'static str {
+        match self {
+            Shape::Download { .. } => "download",
+            Shape::Sums { .. } => "sums",
+            Shape::Race { .. } => "race",
+            Shape::Gil { .. } => "gil",
+            Shape::Starve { .. } => "starve",
+        }
+    }
+}
+
 /// The shape of `tasks`; `base`: the loopback server's pages' URL (`http://127.0.0.1:P/t/`).
 fn shape(tasks: &[Task], base: Option<&str>) -> Option<Shape> {
     let first = tasks.first()?;
@@ -355,41 +398,30 @@ pub fn counterpart(
     let kind = kind_of(spec, python)?;
     let w = spec.workers().to_string();
     let n = |x: usize| x.to_string();
-    let program = |file, args: Vec<String>| Counterpart {
+    let shape = shape(tasks, base)?;
+    let file = program_for(&shape, kind)?;
+    let program = |args: Vec<String>| Counterpart {
         file,
         args,
         needs: needs(file),
         work: tasks.len() as u32,
     };
-    Some(match (shape(tasks, base)?, kind) {
+    Some(match (shape, kind) {
         (Shape::Download { base, count }, kind) => {
-            let file = match kind {
-                Kind::Sync => "io_sync.py",
-                Kind::Threads => "io_threads.py",
-                Kind::Loop => "io_asyncio.py",
-                Kind::Processes => "io_processes.py",
-                Kind::Offload => return None,
-            };
             let mut args = vec![base, n(count)];
             match kind {
                 Kind::Sync => {}
                 Kind::Loop => args.push(spec.workers.unwrap_or(0).to_string()),
                 _ => args.push(w),
             }
-            program(file, args)
+            program(args)
         }
         (Shape::Sums { size, step, count }, kind) => {
-            let file = match kind {
-                Kind::Sync => "cpu_sync.py",
-                Kind::Threads => "cpu_threads.py",
-                Kind::Processes => "cpu_processes.py",
-                _ => return None,
-            };
             let mut args = vec![size.to_string(), n(count), step.to_string()];
             if kind != Kind::Sync {
                 args.push(w);
             }
-            program(file, args)
+            program(args)
         }
         (Shape::Race { count, adds }, Kind::Threads) => {
             let mut args = vec![n(count), adds.to_string(), w];
@@ -398,13 +430,13 @@ pub fn counterpart(
                 Some(Variant::Atomic) => return None,
                 _ => {}
             }
-            program("race.py", args)
+            program(args)
         }
         (shape @ Shape::Gil { .. }, Kind::Threads) if spec.workers() == 3 => {
-            program("gil.py", gil_args(shape))
+            program(gil_args(shape))
         }
         (shape @ Shape::Starve { .. }, kind @ (Kind::Loop | Kind::Offload)) => {
-            program("starve.py", starve_args(shape, kind))
+            program(starve_args(shape, kind))
         }
         _ => return None,
     })
@@ -779,6 +811,26 @@ mod tests {
             assert_eq!(needs, super::needs(file), "{file}");
         }
         assert_eq!(all_needs(), ["requests", "aiohttp"]);
+    }
+
+    #[test]
+    fn every_program_in_the_table_is_embedded_and_every_embedded_one_in_the_table() {
+        let tabled: std::collections::BTreeSet<&str> = table()
+            .values()
+            .flat_map(|models| models.values().map(String::as_str))
+            .collect();
+        let embedded: std::collections::BTreeSet<&str> = PROGRAMS.iter().map(|p| p.0).collect();
+        assert_eq!(tabled, embedded);
+        let models = ["sync", "threads", "loop", "offload", "processes"];
+        for (shape, by_model) in table() {
+            assert!(
+                ["download", "sums", "race", "gil", "starve"].contains(&shape.as_str()),
+                "{shape}"
+            );
+            for model in by_model.keys() {
+                assert!(models.contains(&model.as_str()), "{shape}.{model}");
+            }
+        }
     }
 
     #[test]
