@@ -1,20 +1,18 @@
 //! One real program run beside a lesson's run (`--cpython`): started and sampled with
-//! `runwait py`'s machinery, its records relayed into the run registered for it, so it is a
-//! run of the one trace like any other. The sampler makes a run per Python process; here every
-//! process's threads are lanes of the one run (a pool's worker processes are lanes, as they are
-//! in runwait's own `process` run), named `process 1 (pid 4242)`. When the program has ended,
+//! `runwait py`'s machinery straight into the run registered for it, so it is a run of the one
+//! trace like any other. The sampler puts every process's threads in that one run (a pool's
+//! worker processes are lanes, as they are in runwait's own `process` run, named
+//! `process 1 (pid 4242)`). When the program has ended,
 //! its own timing of its work (its last line, `runwait-report {...}`) becomes figures of the
 //! run (see [`crate::trace::cpython`]).
 
 use super::{source, Counterpart};
 use crate::exec::Stop;
 use crate::ingest::python::{Launch, Options, Sampler, Target};
-use crate::instrument::{Clock, Mark, Msg, Record, Sink, ANY_LANE, CHANNEL_CAPACITY, NO_TASK};
+use crate::instrument::{Clock, Mark, Msg, Record, Sink, NO_TASK};
 use crate::trace::cpython::Report;
-use crate::trace::{LaneId, LaneKind, ProcessId, RunMeta};
-use std::collections::HashMap;
+use crate::trace::RunMeta;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -71,41 +69,29 @@ impl RealJob {
     }
 
     fn sample(&self, launch: Launch, stop: &Stop) {
-        let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
-        let dropped = Arc::new(AtomicU64::new(0));
-        let private = Sink::new(tx, dropped.clone());
         let options = Options {
             hz: self.hz,
             paused: false,
         };
         let epoch = monotonic_ns().saturating_sub(self.clock.now_ns());
-        let started =
-            Sampler::start_keeping(Target::Start(launch), options, private, self.clock, 0);
-        let mut sampler = match started {
+        let into = (self.run, self.meta.clone());
+        let to = (self.sink.clone(), self.clock);
+        let mut sampler = match Sampler::start_into(Target::Start(launch), options, to, into) {
             Ok(sampler) => sampler,
             Err((e, said)) => return self.over_unsampled(&e.to_string(), &said, epoch),
         };
-        let mut relay = Relay::new(self.run, self.meta.clone(), self.sink.clone());
-        loop {
-            match rx.recv_timeout(Duration::from_millis(5)) {
-                Ok(msg) => relay.forward(msg),
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) if stop.requested() => {
-                    sampler.stop()
-                }
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
-                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
-            }
+        while !sampler.finished() && !stop.requested() {
+            std::thread::sleep(Duration::from_millis(5));
         }
         sampler.stop();
-        let n = dropped.load(std::sync::atomic::Ordering::Relaxed);
-        if n > 0 {
-            self.sink.send_surely(Msg::Dropped(n));
-        }
+        let start_ns = sampler.start_ns();
         if !stop.requested() {
             let output = String::from_utf8_lossy(&sampler.output()).into_owned();
-            self.report(&relay, &output, sampler.exit_code(), epoch);
+            self.report(Some(start_ns), &output, sampler.exit_code(), epoch);
         }
-        relay.end();
+        // The run ends with the last of its processes, once its report is in.
+        let end = sampler.ended_ns().unwrap_or(start_ns).max(start_ns);
+        self.sink.send_record(run_mark(self.run, end, Mark::RunEnd));
     }
 
     /// What the run says of the program: its work, as much of it as it did by its own clock
@@ -121,12 +107,12 @@ impl RealJob {
     }
 
     /// The program's own report and figures; a program that failed is said.
-    fn report(&self, relay: &Relay, output: &str, code: Option<i32>, epoch: u64) {
+    fn report(&self, start_ns: Option<u64>, output: &str, code: Option<i32>, epoch: u64) {
         let told = parse_report(output);
         let code = code.unwrap_or(0);
         let from = told.as_ref().map(|t| {
             let from = t.start_ns.saturating_sub(epoch);
-            from.saturating_sub(relay.start_ns.unwrap_or(from))
+            from.saturating_sub(start_ns.unwrap_or(from))
         });
         self.sink.send_surely(Msg::Report {
             run: self.run,
@@ -169,8 +155,7 @@ impl RealJob {
         let now = self.clock.now_ns();
         self.sink
             .send_record(run_mark(self.run, now, Mark::RunStart));
-        let relay = Relay::new(self.run, self.meta.clone(), self.sink.clone());
-        self.report(&relay, &output, Some(0), epoch);
+        self.report(None, &output, Some(0), epoch);
         self.sink.send_record(run_mark(self.run, now, Mark::RunEnd));
         self.said.add(format!(
             "{}: {} was over before its first sample: its own figures only, no lanes drawn",
@@ -246,144 +231,6 @@ fn last_words(output: &str) -> String {
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with("runwait-report "));
     line.unwrap_or("").chars().take(200).collect()
-}
-
-/// Records of every process of the program, sampled as runs of their own, relayed as lanes of
-/// one run.
-struct Relay {
-    run: u32,
-    meta: RunMeta,
-    sink: Sink,
-    /// (the sampler's run, its lane) to the lane here.
-    lanes: HashMap<(u32, u32), u32>,
-    /// The pid of each process, by the sampler's run.
-    pids: Vec<u32>,
-    start_ns: Option<u64>,
-    last_ns: u64,
-}
-
-impl Relay {
-    fn new(run: u32, meta: RunMeta, sink: Sink) -> Relay {
-        Relay {
-            run,
-            meta,
-            sink,
-            lanes: HashMap::new(),
-            pids: Vec::new(),
-            start_ns: None,
-            last_ns: 0,
-        }
-    }
-
-    fn forward(&mut self, msg: Msg) {
-        match msg {
-            Msg::NewRun(meta) => {
-                self.pids.push(meta.sampled.as_ref().map_or(0, |s| s.pid));
-                if self.pids.len() == 1 {
-                    self.learn(&meta);
-                }
-            }
-            Msg::Meta { run: 0, meta } => self.learn(&meta),
-            Msg::Record(rec) => self.record(rec),
-            Msg::LaneId { run, lane, id } => {
-                let here = self.lane(run, lane);
-                self.sink.send_surely(Msg::LaneId {
-                    run: self.run,
-                    lane: here,
-                    id: self.lane_id(run, lane, id),
-                });
-            }
-            Msg::Where {
-                run,
-                lane,
-                at_ns,
-                function,
-                gil_released,
-            } => {
-                let lane = self.lane(run, lane);
-                self.sink.send(Msg::Where {
-                    run: self.run,
-                    lane,
-                    at_ns,
-                    function,
-                    gil_released,
-                });
-            }
-            _ => {}
-        }
-    }
-
-    /// What the sampler learned of the first process: how it is sampled, which Python.
-    fn learn(&mut self, meta: &RunMeta) {
-        if meta.sampled.is_some() {
-            self.meta.sampled = meta.sampled.clone();
-            self.meta.cpu_waits_hz = meta.cpu_waits_hz;
-            self.send_meta();
-        }
-    }
-
-    fn send_meta(&self) {
-        self.sink.send_surely(Msg::Meta {
-            run: self.run,
-            meta: Box::new(self.meta.clone()),
-        });
-    }
-
-    /// The lane here of the sampler's `lane` of its `run`, a new one the first time.
-    fn lane(&mut self, run: u32, lane: u32) -> u32 {
-        if let Some(&here) = self.lanes.get(&(run, lane)) {
-            return here;
-        }
-        let here = self.lanes.len() as u32;
-        self.lanes.insert((run, lane), here);
-        self.meta.tasks = self.lanes.len() as u32;
-        self.send_meta();
-        here
-    }
-
-    /// The sampler's processes after the first are the program's worker processes, numbered
-    /// from 1: the first thread of each stands for it (`process 1 (pid 4242)`), its other
-    /// threads are within it (`process 1 · Thread-2`).
-    fn lane_id(&self, run: u32, lane: u32, mut id: LaneId) -> LaneId {
-        if run == 0 {
-            return id;
-        }
-        let pid = self.pids.get(run as usize).copied().unwrap_or(0);
-        id.process = Some(ProcessId { number: run, pid });
-        if lane == 0 {
-            id.kind = LaneKind::Process;
-            id.number = run;
-        }
-        id
-    }
-
-    fn record(&mut self, mut rec: Record) {
-        match rec.mark {
-            Mark::RunStart if rec.run == 0 => self.start_ns = Some(rec.t_ns),
-            Mark::RunStart | Mark::RunEnd => return,
-            _ => {
-                let lane = match rec.lane {
-                    ANY_LANE => ANY_LANE,
-                    lane => self.lane(rec.run, lane),
-                };
-                if rec.mark != Mark::CpuWait && rec.task != NO_TASK {
-                    rec.task = lane;
-                }
-                rec.lane = lane;
-                self.last_ns = self.last_ns.max(rec.t_ns);
-            }
-        }
-        rec.run = self.run;
-        self.sink.send_record(rec);
-    }
-
-    /// The run ends with the last record of any of its processes.
-    fn end(&self) {
-        let at = self.last_ns.max(self.start_ns.unwrap_or(0));
-        if self.start_ns.is_some() {
-            self.sink.send_record(run_mark(self.run, at, Mark::RunEnd));
-        }
-    }
 }
 
 #[cfg(test)]
