@@ -237,3 +237,65 @@ fn mark_of(state: State) -> Mark {
         State::Ready => Mark::Ready,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(executor: &str, old_real: bool) -> Run {
+        let mut run = Run::new(RunMeta {
+            executor: executor.into(),
+            label: executor.into(),
+            old_real,
+            ..RunMeta::default()
+        });
+        if old_real {
+            run.lesson.insert(old_names::PROGRAM_OF.into(), 4);
+            run.lesson.insert(old_names::EXIT_CODE.into(), -9i64 as u64);
+            run.lesson.insert("pool_ns".into(), 7);
+        }
+        run
+    }
+
+    fn trace(runs: Vec<Run>) -> Trace {
+        Trace {
+            runs,
+            ..Trace::default()
+        }
+    }
+
+    #[test]
+    fn an_old_real_run_stands_beside_the_run_before_it_of_its_executor_or_none() {
+        let mut old = trace(vec![
+            run("sync", false),
+            run("threads", false),
+            run("sync", true),
+            run("threads", true),
+            run("process", true),
+        ]);
+        link_real_runs(&mut old);
+        let beside: Vec<Option<Option<u32>>> = old
+            .runs
+            .iter()
+            .map(|r| r.meta.beside.map(|b| b.run))
+            .collect();
+        assert_eq!(
+            beside,
+            [None, None, Some(Some(0)), Some(Some(1)), Some(None)]
+        );
+        let report = old.runs[4]
+            .report
+            .expect("its figures read into its report");
+        assert_eq!((report.of, report.exit_code), (4, Some(-9)));
+        assert_eq!(old.runs[4].lesson.keys().collect::<Vec<_>>(), ["pool_ns"]);
+    }
+
+    #[test]
+    fn a_real_run_compared_stands_beside_its_own_run_among_those_after() {
+        let mut after = trace(vec![run("sync", false), run("sync", false)]);
+        after.runs[1].meta.beside = Some(Beside::run(0));
+        let before = trace(vec![run("threads", false), run("process", false)]);
+        let both = beside(before, after);
+        assert_eq!(both.runs[3].meta.beside, Some(Beside::run(2)));
+    }
+}
