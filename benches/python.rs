@@ -57,7 +57,8 @@ fn sample_cost(c: &mut Criterion) {
         let mut recorder = Recorder::new("bench");
         let meta = process::meta(child.id(), Some(&spy), &how);
         let run = recorder.add_run(meta.clone());
-        let mut p = Process::new(spy, run, meta, recorder.sink(), recorder.clock());
+        let into = (process::RunInto::new(run, meta.clone(), false), 0);
+        let mut p = Process::new(spy, &meta, into, recorder.sink(), recorder.clock());
         group.bench_function(format!("sample_{}_threads", n + 1), |b| {
             b.iter(|| {
                 p.sample();

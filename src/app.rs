@@ -214,7 +214,7 @@ fn options(args: &RunArgs) -> Options {
         cpython: args.cpython.as_ref().map(|python| Ask {
             python: Some(python.clone()).filter(|p| !p.is_empty()),
             watchdog: std::env::current_exe().ok(),
-            cache: crate::lab::venv::cache_root().filter(|_| !args.no_install),
+            cache: crate::lab::cpython::venv::cache_root().filter(|_| !args.no_install),
         }),
     }
 }

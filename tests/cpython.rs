@@ -59,7 +59,7 @@ fn real<'a>(trace: &'a Trace, executor: &str) -> &'a Run {
         .runs
         .iter()
         .find(|r| {
-            r.meta.real
+            r.is_real()
                 && r.meta
                     .label
                     .starts_with(&format!("{executor} · CPython 3.12"))
@@ -97,6 +97,17 @@ fn the_io_programs_run_beside_runwaits_with_five_pool_threads_and_two_worker_pro
     for executor in ["sync", "threads", "async", "process"] {
         let run = real(&trace, executor);
         assert!(run.finished(), "{executor}: the real run ends");
+        let beside = run
+            .meta
+            .beside
+            .and_then(|b| b.run)
+            .expect("linked to its run");
+        let emulated = &trace.runs[beside as usize];
+        assert!(
+            !emulated.is_real() && emulated.meta.executor == executor,
+            "{executor}: beside {}",
+            emulated.meta.label
+        );
         assert_eq!(
             run.done_of(0),
             (10, 10),
@@ -127,6 +138,17 @@ fn the_io_programs_run_beside_runwaits_with_five_pool_threads_and_two_worker_pro
         .filter(|n| !n.contains(" · "))
         .collect();
     assert_eq!(workers.len(), 2, "two worker processes: {workers:?}");
+    // Each worker process's first thread stands for it, its other threads are within it.
+    for lane in &process.lanes {
+        let Some(within) = lane.id.process.filter(|p| p.number > 0) else {
+            continue;
+        };
+        assert!(within.pid > 0, "{:?}", lane.id);
+        match lane.id.kind {
+            runwait::trace::LaneKind::Process => assert_eq!(lane.id.number, within.number),
+            kind => assert_eq!(kind, runwait::trace::LaneKind::Thread, "{:?}", lane.id),
+        }
+    }
     // Ten 50 ms answers one after another against five at a time: the real threads are
     // faster than the real sync, by their own timing.
     let x = |run: &Run| run.timed_ns().unwrap_or(u64::MAX) as f64;

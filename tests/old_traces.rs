@@ -53,7 +53,7 @@ fn old_lane_names_are_read_into_ids_and_named_as_before() {
         let back = runwait::ingest::load(&again).expect("loads back");
         assert_eq!(back, trace, "{file}: saved and loaded back");
         let text = std::fs::read_to_string(&again).unwrap();
-        assert!(text.contains("\"version\":3"), "saved as version 3");
+        assert!(text.contains("\"version\":4"), "saved as version 4");
     }
 }
 
@@ -75,8 +75,30 @@ fn old_names_become_what_the_lanes_are() {
     let numbers: Vec<u32> = tasks.lanes.iter().map(|l| l.id.number).collect();
     assert_eq!(numbers, [0, 1, 2, 3], "tasks keep their ids");
     let real = runwait::ingest::load(&data("real.json")).unwrap();
-    let run = real.runs.iter().find(|r| r.meta.real).unwrap();
+    let run = real.runs.iter().find(|r| r.is_real()).unwrap();
     assert_eq!(run.lanes[0].id.name.as_deref(), Some("MainThread"));
     let workers = run.lanes.iter().filter(|l| l.id.is_process()).count();
     assert_eq!(workers, 2, "the program's two worker processes");
+}
+
+#[test]
+fn an_old_real_run_stands_beside_its_emulated_run_with_its_figures_as_its_report() {
+    let trace = runwait::ingest::load(&data("real.json")).unwrap();
+    let real = trace.runs.iter().find(|r| r.is_real()).unwrap();
+    let beside = real.meta.beside.and_then(|b| b.run).expect("linked");
+    assert_eq!(trace.runs[beside as usize].meta.label, "process");
+    assert!(!trace.runs[beside as usize].is_real());
+    let report = real.report.expect("its figures read into its report");
+    assert_eq!((report.of, report.done), (10, Some(10)));
+    assert_eq!(report.timed_ns, Some(485_986_093));
+    assert_eq!(report.timed_from_ns, Some(379_454_042));
+    assert_eq!(report.exit_code, None);
+    let left: Vec<&String> = real.lesson.keys().collect();
+    assert_eq!(left, ["pool_ns"], "the program's own figures stay figures");
+    assert_eq!(real.timed_ns(), Some(485_986_093));
+    assert_eq!(real.done_of(0), (10, 10));
+    // Saved as version 4: the link and the report, not `"real": true`.
+    let text = runwait::trace::file::to_json(&trace);
+    assert!(text.contains("\"beside\":{\"run\":0}"), "{}", &text[..200]);
+    assert!(!text.contains("\"real\":true") && !text.contains("program_of"));
 }

@@ -122,7 +122,8 @@ pub fn meta(spec: &ExecSpec, label: String) -> RunMeta {
         settings: Default::default(),
         set: 0,
         sampled: None,
-        real: false,
+        beside: None,
+        old_real: false,
     }
 }
 

@@ -57,6 +57,7 @@ fn write_run<W: Write>(events: &mut Events<W>, pid: usize, run: &Run) -> std::io
     let extra = RunExtra {
         meta: run.meta.clone(),
         lesson: run.lesson.clone(),
+        report: run.report,
         reordered: run.reordered,
         max_reorder_ns: run.max_reorder_ns,
         cpu_wait_error_ns: run.cpu_wait_error_ns,

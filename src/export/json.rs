@@ -81,6 +81,9 @@ pub struct RunSummary<'a> {
     pub speedup: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lesson: Option<&'a std::collections::BTreeMap<String, u64>>,
+    /// A real program's own report of its work (`--cpython`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<crate::trace::cpython::Report>,
     /// What in the run is modelled (the cloud platform).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<&'a str>,
@@ -140,8 +143,9 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 max_running: s.max_running,
                 speedup: speedup(trace, run).map(|x| round(x, 2)),
                 lesson: (!run.lesson.is_empty()).then_some(&run.lesson),
+                report: run.report,
                 model: run.meta.model.as_deref(),
-                real: run.meta.real,
+                real: run.is_real(),
             }
         })
         .collect();
@@ -156,7 +160,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
 /// Each real run beside its emulated one.
 fn beside(trace: &Trace) -> Vec<Beside<'_>> {
     let time = |t: Option<u64>| t.map(|t| round(ms(t), 1));
-    crate::present::real::pairs(trace)
+    crate::present::cpython::pairs(trace)
         .into_iter()
         .map(|p| Beside {
             executor: &p.emulated.meta.executor,
@@ -177,7 +181,7 @@ fn beside(trace: &Trace) -> Vec<Beside<'_>> {
             emulated_wall_ms: time(p.emulated.wall_ns()),
             real_timed_ms: time(p.real.timed_ns()),
             real_wall_ms: time(p.real.wall_ns()),
-            why: crate::present::real::why(&p),
+            why: crate::present::cpython::why(&p),
         })
         .collect()
 }

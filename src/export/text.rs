@@ -36,7 +36,7 @@ pub fn render(trace: &Trace, style: Style) -> String {
         }
     }
     // Real programs beside the runs (`--cpython`): their speedups beside runwait's.
-    let real = crate::present::real::table(trace);
+    let real = crate::present::cpython::table(trace);
     if !real.is_empty() {
         let _ = write!(out, "\n{}\n", real.join("\n"));
     }

@@ -68,6 +68,9 @@ pub struct RunExtra {
     pub meta: RunMeta,
     #[serde(default)]
     pub lesson: std::collections::BTreeMap<String, u64>,
+    /// A real program's own report (`--cpython`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<crate::trace::cpython::Report>,
     #[serde(default)]
     pub reordered: u32,
     #[serde(default)]
@@ -618,7 +621,8 @@ fn foreign_meta(run_in: &RunIn, lanes: u32, tasks: u32, own: bool) -> RunMeta {
         point: Default::default(),
         settings: Default::default(),
         set: 0,
-        real: false,
+        beside: None,
+        old_real: false,
         sampled: None,
     }
 }
@@ -639,6 +643,9 @@ fn emit_run(mut run_in: RunIn, recorder: &mut Recorder, upgrade: bool) {
     };
     if upgrade && extra.is_some() {
         super::saved::upgrade(&mut meta);
+    }
+    if std::mem::take(&mut meta.old_real) && meta.beside.is_none() {
+        meta.beside = Some(Default::default());
     }
     if own {
         // A run's tasks: as its meta says, else as many as its spans name.
@@ -761,7 +768,14 @@ fn emit_rest(
             recorder.apply(record(t, q as u32, len, Mark::Queue));
         }
     }
-    if let Some(extra) = extra {
+    if let Some(mut extra) = extra {
+        // An older runwait's real run: still real, its figures its report (beside no run).
+        if std::mem::take(&mut extra.meta.old_real) {
+            extra.report = extra.report.or(super::saved::old_report(&mut extra.lesson));
+        }
+        if let Some(report) = extra.report {
+            recorder.apply(Msg::Report { run, report });
+        }
         for (name, value) in extra.lesson {
             recorder.apply(Msg::Figure { run, name, value });
         }

@@ -4,7 +4,9 @@
 use crate::error::Error;
 use crate::exec::{Env, ExecSpec};
 use crate::instrument::{Mark, Msg, Record, Recorder, NO_TASK};
+use crate::trace::cpython::{old_names, Beside, Report};
 use crate::trace::{file, Run, RunMeta, State, Trace, Where};
+use std::collections::BTreeMap;
 
 /// A runwait trace file's text as a trace.
 pub fn from_json(text: &str, origin: &str) -> Result<Trace, Error> {
@@ -20,7 +22,46 @@ pub fn from_file(mut trace: Trace, version: u32) -> Trace {
     if version < 3 {
         trace.runs.iter_mut().for_each(name_lanes);
     }
+    if version < 4 {
+        link_real_runs(&mut trace);
+    }
     replay(trace)
+}
+
+/// Real programs' runs from before they were linked to the run they stand beside (versions 1 to
+/// 3, `"real": true`): each stands beside the run before it of the same executor, variant,
+/// workers and set that is not real (as they were paired then), or, if there is none, is still
+/// a real run, beside no run. Their figures in `lesson` are read into their report.
+fn link_real_runs(trace: &mut Trace) {
+    let alike = |a: &RunMeta, b: &RunMeta| {
+        (&a.executor, &a.variant, a.workers, a.set) == (&b.executor, &b.variant, b.workers, b.set)
+    };
+    for i in 0..trace.runs.len() {
+        if !std::mem::take(&mut trace.runs[i].meta.old_real) {
+            continue;
+        }
+        let (before, rest) = trace.runs.split_at_mut(i);
+        let run = &mut rest[0];
+        let emulated = before.iter().rposition(|e| {
+            !e.meta.old_real && e.meta.beside.is_none() && alike(&e.meta, &run.meta)
+        });
+        run.meta.beside = Some(Beside {
+            run: emulated.map(|e| e as u32),
+        });
+        run.report = old_report(&mut run.lesson);
+    }
+}
+
+/// A real run's report, as its figures of old held it (taken out of them).
+pub fn old_report(lesson: &mut BTreeMap<String, u64>) -> Option<Report> {
+    let of = lesson.remove(old_names::PROGRAM_OF)?;
+    Some(Report {
+        of: of as u32,
+        done: lesson.remove(old_names::PROGRAM_DONE).map(|d| d as u32),
+        timed_ns: lesson.remove(old_names::TIMED),
+        timed_from_ns: lesson.remove(old_names::TIMED_FROM),
+        exit_code: lesson.remove(old_names::EXIT_CODE).map(|c| c as i64 as i32),
+    })
 }
 
 /// A run's metadata from before its executor's facts were saved with it (version 1): its
@@ -76,11 +117,16 @@ pub fn beside(before: Trace, after: Trace) -> Trace {
         .map(|r| r.meta.set + 1)
         .max()
         .unwrap_or(0);
+    let shift = before.runs.len() as u32;
     for run in before.runs {
         replay_run(&mut recorder, run);
     }
     for mut run in after.runs {
         run.meta.set += next;
+        // The run a real run stands beside is among those after too.
+        if let Some(beside) = run.meta.beside.as_mut() {
+            beside.run = beside.run.map(|r| r + shift);
+        }
         replay_run(&mut recorder, run);
     }
     recorder.into_trace()
@@ -143,6 +189,9 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
             recorder.apply(record(event.at_ns, event.lane, n, mark, None));
         }
     }
+    if let Some(report) = run.report {
+        recorder.apply(Msg::Report { run: id, report });
+    }
     for (name, value) in run.lesson {
         recorder.apply(Msg::Figure {
             run: id,
@@ -186,5 +235,67 @@ fn mark_of(state: State) -> Mark {
         State::Run => Mark::Run,
         State::Wait => Mark::Wait,
         State::Ready => Mark::Ready,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(executor: &str, old_real: bool) -> Run {
+        let mut run = Run::new(RunMeta {
+            executor: executor.into(),
+            label: executor.into(),
+            old_real,
+            ..RunMeta::default()
+        });
+        if old_real {
+            run.lesson.insert(old_names::PROGRAM_OF.into(), 4);
+            run.lesson.insert(old_names::EXIT_CODE.into(), -9i64 as u64);
+            run.lesson.insert("pool_ns".into(), 7);
+        }
+        run
+    }
+
+    fn trace(runs: Vec<Run>) -> Trace {
+        Trace {
+            runs,
+            ..Trace::default()
+        }
+    }
+
+    #[test]
+    fn an_old_real_run_stands_beside_the_run_before_it_of_its_executor_or_none() {
+        let mut old = trace(vec![
+            run("sync", false),
+            run("threads", false),
+            run("sync", true),
+            run("threads", true),
+            run("process", true),
+        ]);
+        link_real_runs(&mut old);
+        let beside: Vec<Option<Option<u32>>> = old
+            .runs
+            .iter()
+            .map(|r| r.meta.beside.map(|b| b.run))
+            .collect();
+        assert_eq!(
+            beside,
+            [None, None, Some(Some(0)), Some(Some(1)), Some(None)]
+        );
+        let report = old.runs[4]
+            .report
+            .expect("its figures read into its report");
+        assert_eq!((report.of, report.exit_code), (4, Some(-9)));
+        assert_eq!(old.runs[4].lesson.keys().collect::<Vec<_>>(), ["pool_ns"]);
+    }
+
+    #[test]
+    fn a_real_run_compared_stands_beside_its_own_run_among_those_after() {
+        let mut after = trace(vec![run("sync", false), run("sync", false)]);
+        after.runs[1].meta.beside = Some(Beside::run(0));
+        let before = trace(vec![run("threads", false), run("process", false)]);
+        let both = beside(before, after);
+        assert_eq!(both.runs[3].meta.beside, Some(Beside::run(2)));
     }
 }

@@ -170,6 +170,11 @@ pub enum Msg {
         run: u32,
         halt: crate::trace::Halt,
     },
+    /// A real program's own report of its work (`--cpython`): the run's, from now on.
+    Report {
+        run: u32,
+        report: crate::trace::cpython::Report,
+    },
     /// Answered once everything sent before it has been handled (a worker process's records
     /// written out before it asks its parent for something).
     Barrier(crossbeam_channel::Sender<()>),

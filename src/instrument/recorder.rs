@@ -95,6 +95,11 @@ impl Recorder {
                     r.halt(halt);
                 }
             }
+            Msg::Report { run, report } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.report = Some(report);
+                }
+            }
             Msg::Barrier(done) => {
                 let _ = done.send(());
             }

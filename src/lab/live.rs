@@ -19,7 +19,7 @@ impl Lab {
             order: Order::Together,
             notes: super::Notes::default(),
             sampler: Some(sampler),
-            said: super::real::Said::default(),
+            said: super::cpython::Said::default(),
         })
     }
 

@@ -7,12 +7,10 @@ pub mod cpython;
 pub mod fit;
 mod live;
 pub mod plan;
-mod real;
 pub mod scenario;
-pub mod venv;
 
+pub use cpython::Said;
 pub use plan::{Options, Plan};
-pub use real::Said;
 pub use scenario::Order;
 
 use crate::exec::{execute, ExecSpec, Notes, RunCtx, Shared, Stop, Variant};
@@ -77,7 +75,7 @@ pub struct Lab {
     /// A live source instead of a plan: a real program sampled (see [`live`]).
     sampler: Option<crate::ingest::python::Sampler>,
     /// What the real programs run beside the runs had to say (`--cpython`).
-    said: real::Said,
+    said: cpython::Said,
 }
 
 impl Lab {
@@ -93,7 +91,7 @@ impl Lab {
             order,
             notes: Notes::default(),
             sampler: None,
-            said: real::Said::default(),
+            said: cpython::Said::default(),
         }
     }
 
@@ -201,7 +199,7 @@ impl Lab {
     /// ended were never run).
     fn mark_stopped(&mut self) {
         let stopped: Vec<u32> = (self.recorder.trace().runs.iter().enumerate())
-            .filter(|(_, r)| r.meta.origin != crate::trace::Origin::Sampled && !r.meta.real)
+            .filter(|(_, r)| r.meta.origin != crate::trace::Origin::Sampled && !r.is_real())
             .filter(|(_, r)| r.halted.is_none())
             .filter(|(_, r)| r.ends.len() < r.meta.tasks as usize)
             .map(|(i, _)| i as u32)
@@ -257,7 +255,7 @@ impl Lab {
 /// A run to do: one of runwait's, or a real program beside it (`--cpython`).
 enum Job {
     Emulated(ExecSpec, RunCtx),
-    Real(Box<real::RealJob>),
+    Real(Box<cpython::RealJob>),
 }
 
 /// Register every run of `plan` with `recorder` (in set `set`) and start them; the recorder must
@@ -268,14 +266,14 @@ fn start(
     recorder: &mut Recorder,
     order: Order,
     set: u32,
-    (notes, said): (Notes, real::Said),
+    (notes, said): (Notes, cpython::Said),
 ) -> Started {
     let stop = Stop::default();
     let dispatch = recorder.dispatch();
     let mut jobs = Vec::new();
     for (i, (spec, meta)) in plan.runs.iter().zip(plan.metas(set)).enumerate() {
-        let real = plan.real_meta(i, &meta);
-        let run = recorder.add_run(meta);
+        let run = recorder.add_run(meta.clone());
+        let real = plan.real_meta(i, run, &meta);
         let ctx = RunCtx {
             stop: stop.clone(),
             shared: Arc::new(shared_memory(plan, run)),
@@ -286,7 +284,7 @@ fn start(
         };
         jobs.push(Job::Emulated(*spec, ctx));
         if let (Some(meta), Some(cpython)) = (real, &plan.cpython) {
-            jobs.push(Job::Real(Box::new(real::RealJob {
+            jobs.push(Job::Real(Box::new(cpython::RealJob {
                 run: recorder.add_run(meta.clone()),
                 meta,
                 python: cpython.python.command.clone(),

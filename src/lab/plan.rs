@@ -166,11 +166,13 @@ impl Plan {
         metas
     }
 
-    /// The real run beside run `i` of `metas` (its emulated run), if it has one (`--cpython`).
-    pub fn real_meta(&self, i: usize, emulated: &RunMeta) -> Option<RunMeta> {
+    /// The real run beside run `i` of `metas` (its emulated run, run `beside` of the trace), if
+    /// it has one (`--cpython`).
+    pub fn real_meta(&self, i: usize, beside: u32, emulated: &RunMeta) -> Option<RunMeta> {
         let cpython = self.cpython.as_ref()?;
         cpython.programs.get(i)?.as_ref()?;
-        let meta = super::cpython::meta(emulated, &self.runs[i], &cpython.python, cpython.hz);
+        let (python, hz) = (&cpython.python, cpython.hz);
+        let meta = super::cpython::meta((beside, emulated), &self.runs[i], python, hz);
         Some(meta)
     }
 

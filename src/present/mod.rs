@@ -3,10 +3,10 @@
 //! draw with these, so a wording changes in one place. Nothing here changes the trace.
 
 pub mod caption;
+pub mod cpython;
 pub mod glyph;
 mod lane_names;
 pub mod legend;
-pub mod real;
 pub mod title;
 pub mod verdict;
 pub mod words;

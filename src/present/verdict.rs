@@ -64,14 +64,14 @@ pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verd
     if trace
         .runs
         .iter()
-        .any(|r| r.meta.origin == Origin::Sampled && !r.meta.real)
+        .any(|r| r.meta.origin == Origin::Sampled && !r.is_real())
     {
         return Verdict::line(sampled(trace, stats));
     }
     let latest = trace.latest_set();
     // Real programs beside the runs (`--cpython`) are compared with them apart (`real`).
     let shown = (0..trace.runs.len())
-        .filter(|&i| trace.runs[i].meta.set == latest && !trace.runs[i].meta.real)
+        .filter(|&i| trace.runs[i].meta.set == latest && !trace.runs[i].is_real())
         .collect();
     let v = View { trace, shown };
     let point = v.runs().next().map(|r| r.meta.point).unwrap_or_default();
@@ -83,7 +83,7 @@ pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verd
         Point::LoopReady => Verdict::line(loop_ready(&v)),
         Point::ColdStarts => Verdict::line(cold_starts(&v)),
     };
-    if let Some(real) = super::real::beside(trace) {
+    if let Some(real) = super::cpython::beside(trace) {
         let sep = if verdict.line.is_empty() { "" } else { " " };
         verdict.line = format!("{}{sep}{real}", verdict.line);
     }

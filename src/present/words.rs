@@ -128,7 +128,7 @@ pub fn sampling(run: &Run) -> Option<String> {
         words.push_str(", paused at each");
     }
     // A real run's label names its Python already.
-    if !s.python.is_empty() && !run.meta.real {
+    if !s.python.is_empty() && !run.is_real() {
         words.push_str(&format!(" · CPython {}", s.python));
     }
     if !s.gil_waits {
@@ -221,10 +221,10 @@ pub fn lesson(run: &Run) -> Option<String> {
 /// A finished real program's own timing of its work (`--cpython`): `work 812.3 ms by its own
 /// clock`, or why it has none.
 pub fn real_timing(run: &Run) -> Option<String> {
-    if !run.meta.real || !run.finished() {
+    if !run.is_real() || !run.finished() {
         return None;
     }
-    let failed = run.lesson.get(crate::trace::real::EXIT_CODE);
+    let failed = run.report.and_then(|r| r.exit_code);
     Some(match (run.timed_ns(), failed) {
         (_, Some(code)) => format!("the program failed (exit code {code})"),
         (Some(t), None) => format!("work {} by its own clock", human_ms(ms(t))),

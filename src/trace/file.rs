@@ -2,9 +2,13 @@
 //! (`ingest` reads it into a trace through the recorder).
 //!
 //! ```json
-//! {"format": "runwait-trace", "version": 3, "trace": {"scenario": "io", "dropped": 0, "runs": [...]}}
+//! {"format": "runwait-trace", "version": 4, "trace": {"scenario": "io", "dropped": 0, "runs": [...]}}
 //! ```
 //!
+//! Version 4 linked a real program's run (`--cpython`) to the run it stands beside (`beside`:
+//! `{"run": N}`, instead of `"real": true`) and gave its own report of its work typed fields
+//! (`report`: `of`, `done`, `timed_ns`, `timed_from_ns`, `exit_code`) instead of figures in
+//! `lesson`; older files' real runs are linked and their figures read into it once, on load.
 //! Version 3 gave each lane a typed identity (`id`: kind, number, process, a program's own name,
 //! OS thread id) instead of a name; older files' names are read into it once, on load.
 //! Version 2 added the typed facts of a run's executor to its metadata (`baseline`, `ready`,
@@ -19,7 +23,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 pub const FORMAT: &str = "runwait-trace";
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// The oldest version still read.
 pub const OLDEST: u32 = 1;
 

@@ -3,11 +3,11 @@
 //! The recorder appends to it; views and exports only read it. Times are nanoseconds on the
 //! trace clock; a run's own time axis starts at its `start_ns`.
 
+pub mod cpython;
 pub mod file;
 mod lane_id;
 pub mod limits;
 mod query;
-pub mod real;
 mod span;
 mod stats;
 
@@ -458,11 +458,15 @@ pub struct RunMeta {
     /// For a run sampled from a real program: how (see [`Origin::Sampled`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampled: Option<Sampled>,
-    /// A real program run beside the lesson's run of the same executor and variant
-    /// (`--cpython`): its figures are compared with that run's, its speedup with the real
-    /// baseline's (see [`real`]).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub real: bool,
+    /// For a real program's run (`--cpython`): the lesson's run of the same executor and
+    /// variant it stands beside, whose figures its figures are compared with; its speedup is
+    /// taken against the real baseline's (see [`cpython`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beside: Option<cpython::Beside>,
+    /// Whether it was a real program's run, as trace files before version 4 said it, read once
+    /// on load into `beside` (`ingest::saved`); never written.
+    #[serde(default, rename = "real", skip_serializing)]
+    pub old_real: bool,
 }
 
 /// The settings a run was run with that are not in its executor's spec.
@@ -540,6 +544,9 @@ pub struct Run {
     /// The lesson's own figures (the race: `expected` and `actual` counter values).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lesson: BTreeMap<String, u64>,
+    /// A real program's own report of its work (`--cpython`), as far as it has told it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<cpython::Report>,
     /// Per queue (as in `meta.queues`), its length from each time on: `(t_ns, length)`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queue_lengths: Vec<Vec<(u64, u32)>>,
@@ -639,6 +646,7 @@ impl Run {
             max_reorder_ns: 0,
             cpu_wait_error_ns: 0,
             lesson: BTreeMap::new(),
+            report: None,
             queue_lengths: Vec::new(),
             events: Vec::new(),
             functions: Vec::new(),
@@ -649,7 +657,7 @@ impl Run {
     /// Tasks that never ended because the run was halted before them ([`Halt`]): with the
     /// done, failed, lost and timed out, every task of the run.
     pub fn not_run(&self) -> u32 {
-        if self.halted.is_none() || self.meta.real {
+        if self.halted.is_none() || self.is_real() {
             return 0;
         }
         let ended = Outcome::ALL.iter().map(|&o| self.count(o)).sum::<u32>();

@@ -96,7 +96,7 @@ pub fn speedup(trace: &Trace, run: &Run) -> Option<f64> {
     let base = trace
         .runs
         .iter()
-        .find(|r| r.meta.baseline && r.meta.set == run.meta.set && r.meta.real == run.meta.real)?;
+        .find(|r| r.meta.baseline && r.meta.set == run.meta.set && r.is_real() == run.is_real())?;
     if !base.all_done() || !run.all_done() {
         return None;
     }

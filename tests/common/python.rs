@@ -66,7 +66,13 @@ pub fn with_packages(minor: u32) -> Option<PathBuf> {
         let _ = writeln!(std::io::stderr(), "tests: CPython 3.{minor}: {line}");
     };
     let packages = runwait::lab::cpython::all_needs();
-    match runwait::lab::venv::ensure(&base.to_string_lossy(), &name, &packages, &root, &mut say) {
+    match runwait::lab::cpython::venv::ensure(
+        &base.to_string_lossy(),
+        &name,
+        &packages,
+        &root,
+        &mut say,
+    ) {
         Ok(env) => Some(env.python),
         Err(e) => panic!(
             "CPython 3.{minor} with {}: {e} (or set RUNWAIT_SKIP_PYTHON=3.{minor} to skip these \

@@ -13,7 +13,9 @@
 //!           marks, CPU waits, the top frame (Where)
 //! ```
 //!
-//! Every process is a run, all drawn from the first one's start, so they share one time axis.
+//! Every process is a run, all drawn from the first one's start, so they share one time axis;
+//! or, asked to ([`Sampler::start_into`], as `--cpython` does), every process's threads are
+//! lanes of one run already in the trace, a worker process's first thread standing for it.
 
 mod classify;
 pub mod process;
@@ -69,6 +71,33 @@ pub struct Sampler {
     thread: Option<JoinHandle<Option<i32>>>,
     code: Option<i32>,
     output: Option<Arc<Mutex<Vec<u8>>>>,
+    start_ns: u64,
+    one_run: Option<Arc<Mutex<process::RunInto>>>,
+}
+
+/// Which runs a program's processes are sampled into.
+enum Runs {
+    /// A run each, the first process's `first`, the next ones added as they are found.
+    Each(u32),
+    /// One run, already in the trace, for them all.
+    One(Arc<Mutex<process::RunInto>>),
+}
+
+impl Runs {
+    /// The id of the first run a process is added as (none is, into one run).
+    fn first(&self) -> u32 {
+        match self {
+            Runs::Each(first) => *first,
+            Runs::One(_) => 0,
+        }
+    }
+
+    fn one(&self) -> Option<Arc<Mutex<process::RunInto>>> {
+        match self {
+            Runs::One(into) => Some(into.clone()),
+            Runs::Each(_) => None,
+        }
+    }
 }
 
 impl Sampler {
@@ -96,6 +125,28 @@ impl Sampler {
         sink: Sink,
         clock: Clock,
         first_run: u32,
+    ) -> Result<Sampler, (Error, Vec<u8>)> {
+        Sampler::start_runs(target, options, (sink, clock), Runs::Each(first_run))
+    }
+
+    /// [`Sampler::start_keeping`], every process of the program in one run already in the
+    /// trace, `run` of metadata `meta` (its worker processes' threads lanes within it): the run
+    /// is started with the first sample, and ended by the caller, at [`Sampler::ended_ns`].
+    pub fn start_into(
+        target: Target,
+        options: Options,
+        (sink, clock): (Sink, Clock),
+        (run, meta): (u32, crate::trace::RunMeta),
+    ) -> Result<Sampler, (Error, Vec<u8>)> {
+        let into = process::RunInto::new(run, meta, true);
+        Sampler::start_runs(target, options, (sink, clock), Runs::One(into))
+    }
+
+    fn start_runs(
+        target: Target,
+        options: Options,
+        (sink, clock): (Sink, Clock),
+        runs: Runs,
     ) -> Result<Sampler, (Error, Vec<u8>)> {
         let (mut program, pid) = match &target {
             Target::Start(launch) => {
@@ -140,9 +191,12 @@ impl Sampler {
             how,
             sink,
             clock,
-            next_run: first_run,
+            next_run: runs.first(),
             start_ns: clock.now_ns(),
+            one_run: runs.one(),
+            opened: 0,
         };
+        let start_ns = sampler.start_ns;
         let first = sampler.add(spy);
         sampler.processes.push(first);
         let stop = Arc::new(AtomicBool::new(false));
@@ -162,7 +216,20 @@ impl Sampler {
             thread: Some(thread),
             code: None,
             output,
+            start_ns,
+            one_run: runs.one(),
         })
+    }
+
+    /// When the first process's run started.
+    pub fn start_ns(&self) -> u64 {
+        self.start_ns
+    }
+
+    /// With one run for every process ([`Sampler::start_into`]): when the last of them ended.
+    pub fn ended_ns(&self) -> Option<u64> {
+        let into = self.one_run.as_ref()?;
+        into.lock().unwrap_or_else(|e| e.into_inner()).ended_ns
     }
 
     /// Whether sampling has ended (every process is gone).

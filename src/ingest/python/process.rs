@@ -14,11 +14,14 @@ use crate::trace::{
 use py_spy::{PythonSpy, StackTrace};
 use std::collections::HashMap;
 use std::fs::File;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// A Python thread of the process, a lane of its run.
 struct Thread {
     lane: u32,
+    /// Its number among the process's lanes, from 1.
+    number: u32,
     name: Option<String>,
     tid: Option<u32>,
     schedstat: Option<File>,
@@ -40,17 +43,47 @@ pub struct How {
     pub tasks: bool,
 }
 
+/// The run processes are sampled into: its metadata and how many lanes it has. A run of the
+/// process's own, or one run every process of a program shares (their lanes numbered across
+/// them, the run's metadata its owner's but for how it was sampled).
+#[derive(Debug)]
+pub struct RunInto {
+    pub run: u32,
+    pub meta: RunMeta,
+    pub lanes: u32,
+    /// Shared by the program's processes: its `workers` are not one process's threads, and it
+    /// ends when its owner says (at the latest `ended_ns` of its processes).
+    pub shared: bool,
+    pub ended_ns: Option<u64>,
+}
+
+impl RunInto {
+    pub fn new(run: u32, meta: RunMeta, shared: bool) -> Arc<Mutex<RunInto>> {
+        Arc::new(Mutex::new(RunInto {
+            run,
+            meta,
+            lanes: 0,
+            shared,
+            ended_ns: None,
+        }))
+    }
+}
+
 /// A process being sampled, its run and its threads' lanes.
 pub struct Process {
     pub pid: u32,
     pub run: u32,
+    /// Its number among the processes of a shared run: 0 the program's first, then its worker
+    /// processes from 1 (always 0 in a run of its own).
+    number: u32,
+    into: Arc<Mutex<RunInto>>,
     spy: PythonSpy,
     gil: Option<GilFutexes>,
     threads: HashMap<u64, Thread>,
     /// asyncio tasks' lanes, by the probe's task number.
     tasks: HashMap<u64, u32>,
+    /// Its own lanes so far.
     lanes: u32,
-    meta: RunMeta,
     sink: Sink,
     clock: Clock,
     /// Samples that failed in a row (the process changing under the reader).
@@ -117,10 +150,18 @@ pub fn open(pid: u32, paused: bool) -> anyhow::Result<PythonSpy> {
 }
 
 impl Process {
-    /// Sample `spy`'s process as run `run` (already added to the trace, with `meta`).
-    pub fn new(spy: PythonSpy, run: u32, meta: RunMeta, sink: Sink, clock: Clock) -> Process {
+    /// Sample `spy`'s process (of metadata `own`) into `into` (already added to the trace), as
+    /// its process `number`.
+    pub fn new(
+        spy: PythonSpy,
+        own: &RunMeta,
+        (into, number): (Arc<Mutex<RunInto>>, u32),
+        sink: Sink,
+        clock: Clock,
+    ) -> Process {
         let v = &spy.version;
-        let gil = meta
+        let run = lock(&into).run;
+        let gil = own
             .sampled
             .as_ref()
             .is_some_and(|s| s.gil_waits)
@@ -129,12 +170,13 @@ impl Process {
         Process {
             pid: spy.pid as u32,
             run,
+            number,
+            into,
             spy,
             gil,
             threads: HashMap::new(),
             tasks: HashMap::new(),
             lanes: 0,
-            meta,
             sink,
             clock,
             failures: 0,
@@ -181,13 +223,19 @@ impl Process {
         false
     }
 
-    /// The process is gone: every lane's task ends, and so does the run.
+    /// The process is gone: every lane's task ends, and so does the run (a shared one when its
+    /// owner says).
     pub fn end(&mut self, at_ns: u64) {
         let lanes: Vec<u32> = self.threads.drain().map(|(_, t)| t.lane).collect();
         for lane in lanes {
             self.mark(at_ns, lane, Mark::Done, None);
         }
-        self.mark_run(at_ns, Mark::RunEnd);
+        let mut into = lock(&self.into);
+        into.ended_ns = into.ended_ns.max(Some(at_ns));
+        if !into.shared {
+            drop(into);
+            self.mark_run(at_ns, Mark::RunEnd);
+        }
     }
 
     pub fn mark_run(&self, at_ns: u64, mark: Mark) {
@@ -251,7 +299,7 @@ impl Process {
         let place = where_now(thread, trace, doing);
         if name.is_some() && name != thread.name {
             thread.name = name.clone();
-            let id = thread_id(self.pid, lane, thread.tid, name);
+            let id = thread_id(self.pid, thread.number, thread.tid, name);
             self.name_lane(lane, id);
         }
         if changed {
@@ -284,7 +332,7 @@ impl Process {
     }
 
     fn add_thread(&mut self, trace: &StackTrace) {
-        let lane = self.new_lane();
+        let (lane, own) = self.new_lane();
         let tid = trace.os_thread_id.map(|t| t as u32);
         let schedstat = tid.and_then(|tid| procfs::schedstat(self.pid, tid));
         let waited_ns = schedstat.as_ref().and_then(read_waited).unwrap_or(0);
@@ -292,6 +340,7 @@ impl Process {
             trace.thread_id,
             Thread {
                 lane,
+                number: own + 1,
                 name: None,
                 tid,
                 schedstat,
@@ -304,24 +353,46 @@ impl Process {
         );
         // py-spy names threads from `threading`; without it, the main thread is still known.
         let name = (tid == Some(self.pid)).then(|| "MainThread".to_string());
-        let id = thread_id(self.pid, lane, tid, name);
+        let id = thread_id(self.pid, own + 1, tid, name);
         self.name_lane(lane, id);
-        self.meta.workers = self.threads.len() as u32;
+        let mut into = lock(&self.into);
+        if !into.shared {
+            into.meta.workers = self.threads.len() as u32;
+        }
+        self.send_meta(&into);
+    }
+
+    fn send_meta(&self, into: &RunInto) {
         self.sink.send_surely(Msg::Meta {
             run: self.run,
-            meta: Box::new(self.meta.clone()),
+            meta: Box::new(into.meta.clone()),
         });
     }
 
-    /// A new lane (and task) of the run.
-    fn new_lane(&mut self) -> u32 {
-        let lane = self.lanes;
+    /// A new lane (and task) of the run, and its number among the process's own lanes.
+    fn new_lane(&mut self) -> (u32, u32) {
+        let own = self.lanes;
         self.lanes += 1;
-        self.meta.tasks = self.lanes;
-        lane
+        let mut into = lock(&self.into);
+        let lane = into.lanes;
+        into.lanes += 1;
+        into.meta.tasks = into.lanes;
+        (lane, own)
     }
 
-    fn name_lane(&self, lane: u32, id: LaneId) {
+    /// Name `lane`: in a shared run, a worker process's lanes are within it, the first of them
+    /// standing for it (`process 1 (pid 4242)`, then `process 1 · Thread-2`).
+    fn name_lane(&self, lane: u32, mut id: LaneId) {
+        if self.number > 0 {
+            id.process = Some(ProcessId {
+                number: self.number,
+                pid: self.pid,
+            });
+            if id.kind == LaneKind::Thread && id.number == 1 {
+                id.kind = LaneKind::Process;
+                id.number = self.number;
+            }
+        }
         self.sink.send_surely(Msg::LaneId {
             run: self.run,
             lane,
@@ -334,14 +405,11 @@ impl Process {
         if let Some(&lane) = self.tasks.get(&task) {
             return lane;
         }
-        let lane = self.new_lane();
+        let (lane, _) = self.new_lane();
         self.tasks.insert(task, lane);
         let number = u32::try_from(task).unwrap_or(u32::MAX);
         self.name_lane(lane, LaneId::numbered(LaneKind::Task, number));
-        self.sink.send_surely(Msg::Meta {
-            run: self.run,
-            meta: Box::new(self.meta.clone()),
-        });
+        self.send_meta(&lock(&self.into));
         lane
     }
 
@@ -358,12 +426,17 @@ impl Process {
     }
 }
 
-/// Thread `lane` of process `pid`: its OS thread id, and its Python name once known (until
-/// then, `thread N`).
-fn thread_id(pid: u32, lane: u32, tid: Option<u32>, name: Option<String>) -> LaneId {
+/// The run's state, even if a thread panicked holding it.
+fn lock(into: &Mutex<RunInto>) -> std::sync::MutexGuard<'_, RunInto> {
+    into.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Thread `number` (from 1) of process `pid`: its OS thread id, and its Python name once known
+/// (until then, `thread N`).
+fn thread_id(pid: u32, number: u32, tid: Option<u32>, name: Option<String>) -> LaneId {
     LaneId {
         kind: LaneKind::Thread,
-        number: lane + 1,
+        number,
         process: Some(ProcessId { number: 0, pid }),
         name,
         tid: tid.map(u64::from),

@@ -2,13 +2,14 @@
 //! (the one started or attached to, and the Python processes it starts, found as they start);
 //! read the asyncio probe's reports; stop when every process is gone or when asked.
 
-use super::process::{self, How, Process};
+use super::process::{self, How, Process, RunInto};
 use super::procfs;
 use super::program::Program;
 use super::tasks::{Event, Listener};
 use crate::instrument::{Clock, Mark, Msg, Sink};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How often the processes' children are looked for.
@@ -34,6 +35,9 @@ pub struct Loop {
     /// The id the next run gets, and the start every run is drawn from (the first process's).
     pub next_run: u32,
     pub start_ns: u64,
+    /// The one run every process goes in, if they share one; and how many were opened.
+    pub one_run: Option<Arc<Mutex<RunInto>>>,
+    pub opened: u32,
 }
 
 impl Loop {
@@ -138,15 +142,38 @@ impl Loop {
         }
     }
 
-    /// A process's run, added to the trace, drawn from the first process's start.
+    /// A process's run, added to the trace, drawn from the first process's start; or, with
+    /// one run for them all, the next process in it (the first tells the run how it is
+    /// sampled and starts it).
     pub fn add(&mut self, spy: py_spy::PythonSpy) -> Process {
         let pid = spy.pid as u32;
         let meta = process::meta(pid, Some(&spy), &self.how);
-        self.sink.send_surely(Msg::NewRun(Box::new(meta.clone())));
-        let run = self.next_run;
-        self.next_run += 1;
-        let p = Process::new(spy, run, meta, self.sink.clone(), self.clock);
-        p.mark_run(self.start_ns, Mark::RunStart);
+        let number = self.opened;
+        self.opened += 1;
+        let into = match &self.one_run {
+            Some(into) => {
+                let mut run = into.lock().unwrap_or_else(|e| e.into_inner());
+                if number == 0 {
+                    run.meta.sampled = meta.sampled.clone();
+                    run.meta.cpu_waits_hz = meta.cpu_waits_hz;
+                    self.sink.send_surely(Msg::Meta {
+                        run: run.run,
+                        meta: Box::new(run.meta.clone()),
+                    });
+                }
+                (into.clone(), number)
+            }
+            None => {
+                self.sink.send_surely(Msg::NewRun(Box::new(meta.clone())));
+                let run = self.next_run;
+                self.next_run += 1;
+                (RunInto::new(run, meta.clone(), false), 0)
+            }
+        };
+        let p = Process::new(spy, &meta, into, self.sink.clone(), self.clock);
+        if number == 0 || self.one_run.is_none() {
+            p.mark_run(self.start_ns, Mark::RunStart);
+        }
         p
     }
 }

@@ -3,7 +3,6 @@
 //! where they differ by more than [`APART`], why, when it is known from what was measured.
 
 use super::words::{human_ms, ms};
-use crate::trace::real::TIMED_FROM;
 use crate::trace::{speedup, LaneKind, Point, Reason, Run, State, Trace};
 
 /// Speedups further apart than this share differ, and the verdict says so.
@@ -37,32 +36,14 @@ impl Pair<'_> {
     }
 }
 
-/// The real runs of the latest set, each with its emulated run: the run before it of the same
-/// executor, variant and workers.
+/// The real runs of the latest set, each with the emulated run it stands beside.
 pub fn pairs(trace: &Trace) -> Vec<Pair<'_>> {
     let latest = trace.latest_set();
     let runs = &trace.runs;
-    let alike = |a: &Run, b: &Run| {
-        (
-            &a.meta.executor,
-            &a.meta.variant,
-            a.meta.workers,
-            a.meta.set,
-        ) == (
-            &b.meta.executor,
-            &b.meta.variant,
-            b.meta.workers,
-            b.meta.set,
-        )
-    };
     runs.iter()
-        .enumerate()
-        .filter(|(_, r)| r.meta.real && r.meta.set == latest)
-        .filter_map(|(i, real)| {
-            let emulated = runs[..i]
-                .iter()
-                .rev()
-                .find(|e| !e.meta.real && alike(e, real))?;
+        .filter(|r| r.meta.set == latest)
+        .filter_map(|real| {
+            let emulated = runs.get(real.meta.beside?.run? as usize)?;
             Some(Pair {
                 emulated,
                 real,
@@ -254,7 +235,7 @@ fn python_cpu(p: &Pair) -> Option<String> {
 
 /// The time the real run's lanes ran while the program timed its work.
 pub fn ran_in_work(run: &Run) -> Option<u64> {
-    let from = run.start_ns? + run.lesson.get(TIMED_FROM)?;
+    let from = run.start_ns? + run.report?.timed_from_ns?;
     let to = from + run.timed_ns()?;
     let ran = run
         .spans()
@@ -430,13 +411,13 @@ mod tests {
     use super::*;
     use crate::trace::{Lane, RunMeta, Span};
 
-    fn process_run(real: bool, start_up_ns: u64, wall_ns: u64) -> Run {
+    fn process_run(beside: Option<u32>, start_up_ns: u64, wall_ns: u64) -> Run {
         let mut run = Run::new(RunMeta {
             executor: "process".into(),
             workers: 2,
             tasks: 20,
             lane_kind: LaneKind::Process,
-            real,
+            beside: beside.map(crate::trace::cpython::Beside::run),
             ..RunMeta::default()
         });
         run.start_ns = Some(0);
@@ -456,12 +437,14 @@ mod tests {
 
     #[test]
     fn a_reason_is_given_only_for_the_way_round_it_explains() {
-        let emulated = process_run(false, 5_000_000, 32_000_000);
-        let mut real = process_run(true, 0, 3_600_000_000);
+        let emulated = process_run(None, 5_000_000, 32_000_000);
+        let mut real = process_run(Some(0), 0, 3_600_000_000);
         // CPython started its pool in 400 ms of 3.5 s, and pool.map's chunks were uneven.
         real.lesson.insert("pool_ns".into(), 400_000_000);
-        real.lesson
-            .insert(crate::trace::real::TIMED.into(), 3_500_000_000);
+        real.report = Some(crate::trace::cpython::Report {
+            timed_ns: Some(3_500_000_000),
+            ..Default::default()
+        });
         let pair = |emulated_x, real_x| Pair {
             emulated: &emulated,
             real: &real,

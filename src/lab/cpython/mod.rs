@@ -1,49 +1,92 @@
 //! `runwait run LESSON --cpython [PYTHON]`: the articles' own programs, run by a real CPython
 //! beside the lesson's runs. Here: the interpreter (found and checked before anything runs),
 //! the programs (embedded from `assets/python/`), and which run of a lesson has a real
-//! counterpart, with what arguments. [`super::real`] runs one, sampled.
+//! counterpart, with what arguments. [`run`] runs one, sampled; [`venv`] makes an environment with
+//! the programs' packages.
 //!
 //! A counterpart is found from what the lesson's tasks are, not from its name: tasks that each
 //! GET a page of the loopback server are the download; tasks that each compute a sum of
 //! squares are the CPU-bound sums; and so on. So a lesson file of the same shape gets them too.
 
+pub mod run;
+pub mod venv;
+
+pub use run::{RealJob, Said};
+
 use super::scenario::{Scenario, SegmentSpec};
 use crate::error::Error;
 use crate::exec::{ExecSpec, PythonModel as Kind, Variant};
+use crate::trace::cpython::Beside;
 use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled};
 use crate::workload::{Segment, Task};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// The programs, as written in `assets/python/`.
 pub const PROGRAMS: &[(&str, &str)] = &[
-    ("io_sync.py", include_str!("../../assets/python/io_sync.py")),
+    (
+        "io_sync.py",
+        include_str!("../../../assets/python/io_sync.py"),
+    ),
     (
         "io_threads.py",
-        include_str!("../../assets/python/io_threads.py"),
+        include_str!("../../../assets/python/io_threads.py"),
     ),
     (
         "io_asyncio.py",
-        include_str!("../../assets/python/io_asyncio.py"),
+        include_str!("../../../assets/python/io_asyncio.py"),
     ),
     (
         "io_processes.py",
-        include_str!("../../assets/python/io_processes.py"),
+        include_str!("../../../assets/python/io_processes.py"),
     ),
     (
         "cpu_sync.py",
-        include_str!("../../assets/python/cpu_sync.py"),
+        include_str!("../../../assets/python/cpu_sync.py"),
     ),
     (
         "cpu_threads.py",
-        include_str!("../../assets/python/cpu_threads.py"),
+        include_str!("../../../assets/python/cpu_threads.py"),
     ),
     (
         "cpu_processes.py",
-        include_str!("../../assets/python/cpu_processes.py"),
+        include_str!("../../../assets/python/cpu_processes.py"),
     ),
-    ("race.py", include_str!("../../assets/python/race.py")),
-    ("gil.py", include_str!("../../assets/python/gil.py")),
-    ("starve.py", include_str!("../../assets/python/starve.py")),
+    ("race.py", include_str!("../../../assets/python/race.py")),
+    ("gil.py", include_str!("../../../assets/python/gil.py")),
+    (
+        "starve.py",
+        include_str!("../../../assets/python/starve.py"),
+    ),
 ];
+
+/// Which program is the real counterpart of which run: by the lesson's shape, then by the
+/// run's Python model, the program's file (see the file itself).
+const TABLE: &str = include_str!("../../../assets/python/programs.toml");
+
+/// The program for a lesson of `shape` run by an executor whose Python model is `kind`, as
+/// [`TABLE`] says.
+fn program_for(shape: &Shape, kind: Kind) -> Option<&'static str> {
+    let file = table().get(shape.name())?.get(model_name(kind))?;
+    PROGRAMS.iter().map(|p| p.0).find(|f| f == file)
+}
+
+/// [`TABLE`], read: shape to model to file.
+fn table() -> &'static BTreeMap<String, BTreeMap<String, String>> {
+    static READ: OnceLock<BTreeMap<String, BTreeMap<String, String>>> = OnceLock::new();
+    READ.get_or_init(|| toml::from_str(TABLE).expect("assets/python/programs.toml is a table"))
+}
+
+/// A Python model as [`TABLE`] names it.
+fn model_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Sync => "sync",
+        Kind::Threads => "threads",
+        Kind::Loop => "loop",
+        Kind::Offload => "offload",
+        Kind::Processes => "processes",
+    }
+}
 
 /// The source of program `file`.
 pub fn source(file: &str) -> Option<&'static str> {
@@ -221,6 +264,19 @@ enum Shape {
     },
 }
 
+impl Shape {
+    /// As [`TABLE`] names it.
+    fn name(&self) -> &'static str {
+        match self {
+            Shape::Download { .. } => "download",
+            Shape::Sums { .. } => "sums",
+            Shape::Race { .. } => "race",
+            Shape::Gil { .. } => "gil",
+            Shape::Starve { .. } => "starve",
+        }
+    }
+}
+
 /// The shape of `tasks`; `base`: the loopback server's pages' URL (`http://127.0.0.1:P/t/`).
 fn shape(tasks: &[Task], base: Option<&str>) -> Option<Shape> {
     let first = tasks.first()?;
@@ -342,41 +398,30 @@ pub fn counterpart(
     let kind = kind_of(spec, python)?;
     let w = spec.workers().to_string();
     let n = |x: usize| x.to_string();
-    let program = |file, args: Vec<String>| Counterpart {
+    let shape = shape(tasks, base)?;
+    let file = program_for(&shape, kind)?;
+    let program = |args: Vec<String>| Counterpart {
         file,
         args,
         needs: needs(file),
         work: tasks.len() as u32,
     };
-    Some(match (shape(tasks, base)?, kind) {
+    Some(match (shape, kind) {
         (Shape::Download { base, count }, kind) => {
-            let file = match kind {
-                Kind::Sync => "io_sync.py",
-                Kind::Threads => "io_threads.py",
-                Kind::Loop => "io_asyncio.py",
-                Kind::Processes => "io_processes.py",
-                Kind::Offload => return None,
-            };
             let mut args = vec![base, n(count)];
             match kind {
                 Kind::Sync => {}
                 Kind::Loop => args.push(spec.workers.unwrap_or(0).to_string()),
                 _ => args.push(w),
             }
-            program(file, args)
+            program(args)
         }
         (Shape::Sums { size, step, count }, kind) => {
-            let file = match kind {
-                Kind::Sync => "cpu_sync.py",
-                Kind::Threads => "cpu_threads.py",
-                Kind::Processes => "cpu_processes.py",
-                _ => return None,
-            };
             let mut args = vec![size.to_string(), n(count), step.to_string()];
             if kind != Kind::Sync {
                 args.push(w);
             }
-            program(file, args)
+            program(args)
         }
         (Shape::Race { count, adds }, Kind::Threads) => {
             let mut args = vec![n(count), adds.to_string(), w];
@@ -385,13 +430,13 @@ pub fn counterpart(
                 Some(Variant::Atomic) => return None,
                 _ => {}
             }
-            program("race.py", args)
+            program(args)
         }
         (shape @ Shape::Gil { .. }, Kind::Threads) if spec.workers() == 3 => {
-            program("gil.py", gil_args(shape))
+            program(gil_args(shape))
         }
         (shape @ Shape::Starve { .. }, kind @ (Kind::Loop | Kind::Offload)) => {
-            program("starve.py", starve_args(shape, kind))
+            program(starve_args(shape, kind))
         }
         _ => return None,
     })
@@ -456,7 +501,7 @@ fn starve_args(shape: Shape, kind: Kind) -> Vec<String> {
 pub fn needs(file: &str) -> Vec<String> {
     // The programs are runwait's own, embedded: their metadata is checked by a test.
     source(file)
-        .and_then(|s| super::venv::dependencies(s).ok())
+        .and_then(|s| venv::dependencies(s).ok())
         .unwrap_or_default()
 }
 
@@ -507,8 +552,14 @@ pub fn lacking(python: &Python, lacks: &[&str], runs: &[String]) -> Error {
     ))
 }
 
-/// What a real run of `spec` is, beside its emulated run `emulated`, before it starts.
-pub fn meta(emulated: &RunMeta, spec: &ExecSpec, python: &Python, hz: u32) -> RunMeta {
+/// What a real run of `spec` is, beside its emulated run `emulated` (run `beside` of the
+/// trace), before it starts.
+pub fn meta(
+    (beside, emulated): (u32, &RunMeta),
+    spec: &ExecSpec,
+    python: &Python,
+    hz: u32,
+) -> RunMeta {
     let mut name = match spec.variant {
         Some(v) => format!("{}/{}", spec.executor.name(), v.name()),
         None => spec.executor.name().to_string(),
@@ -537,7 +588,7 @@ pub fn meta(emulated: &RunMeta, spec: &ExecSpec, python: &Python, hz: u32) -> Ru
             hz,
             ..Sampled::default()
         }),
-        real: true,
+        beside: Some(Beside::run(beside)),
         ..emulated.clone()
     }
 }
@@ -631,7 +682,7 @@ fn with_packages(python: &Python, cache: &std::path::Path) -> Result<Python, Err
     let t = if python.free_threaded { "t" } else { "" };
     let name = format!("cpython-{}{t}", python.full());
     let mut say = |line: &str| eprintln!("runwait: --cpython: {}", crate::error::printable(line));
-    let env = super::venv::ensure(&python.command, &name, &all_needs(), cache, &mut say)?;
+    let env = venv::ensure(&python.command, &name, &all_needs(), cache, &mut say)?;
     let inside = Python::find(&env.python.to_string_lossy())?;
     let lacks: Vec<String> = all_needs()
         .into_iter()
@@ -752,8 +803,7 @@ mod tests {
     #[test]
     fn every_program_says_what_it_needs_in_its_script_block() {
         for (file, source) in PROGRAMS {
-            let needs =
-                crate::lab::venv::dependencies(source).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let needs = venv::dependencies(source).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert!(
                 source.contains("# /// script"),
                 "{file} has no script block"
@@ -761,6 +811,26 @@ mod tests {
             assert_eq!(needs, super::needs(file), "{file}");
         }
         assert_eq!(all_needs(), ["requests", "aiohttp"]);
+    }
+
+    #[test]
+    fn every_program_in_the_table_is_embedded_and_every_embedded_one_in_the_table() {
+        let tabled: std::collections::BTreeSet<&str> = table()
+            .values()
+            .flat_map(|models| models.values().map(String::as_str))
+            .collect();
+        let embedded: std::collections::BTreeSet<&str> = PROGRAMS.iter().map(|p| p.0).collect();
+        assert_eq!(tabled, embedded);
+        let models = ["sync", "threads", "loop", "offload", "processes"];
+        for (shape, by_model) in table() {
+            assert!(
+                ["download", "sums", "race", "gil", "starve"].contains(&shape.as_str()),
+                "{shape}"
+            );
+            for model in by_model.keys() {
+                assert!(models.contains(&model.as_str()), "{shape}.{model}");
+            }
+        }
     }
 
     #[test]
