@@ -21,7 +21,9 @@ fn app_of(trace: runwait::trace::Trace, width: u16) -> App {
     app
 }
 
-fn screen(app: &App, width: u16, height: u16) -> String {
+/// A frame at `width` x `height`, the app told the terminal's size first (as the UI loop does).
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    app.resize(width, height);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| draw(f, app)).unwrap();
     terminal.backend().to_string()
@@ -29,21 +31,21 @@ fn screen(app: &App, width: u16, height: u16) -> String {
 
 #[test]
 fn replay_opens_paused_at_the_start_80x24() {
-    let app = app(12, 80);
-    insta::assert_snapshot!(screen(&app, 80, 24));
+    let mut app = app(12, 80);
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
 }
 
 #[test]
 fn at_the_end_the_summary_and_verdict_show_200x60() {
     let mut app = app(12, 200);
     app.apply(Action::End);
-    insta::assert_snapshot!(screen(&app, 200, 60));
+    insta::assert_snapshot!(screen(&mut app, 200, 60));
 }
 
 #[test]
 fn too_small_says_so() {
-    let app = app(12, 40);
-    let text = screen(&app, 40, 10);
+    let mut app = app(12, 40);
+    let text = screen(&mut app, 40, 10);
     assert!(text.contains("terminal too small (need 60x13)"), "{text}");
     insta::assert_snapshot!(text);
 }
@@ -54,19 +56,19 @@ fn an_event_step_is_described_under_its_panel() {
     for _ in 0..3 {
         app.apply(Action::NextEvent);
     }
-    let text = screen(&app, 100, 30);
+    let text = screen(&mut app, 100, 30);
     assert!(
         text.contains("t = 3.1 ms · process: process 1 is up, ready for work"),
         "{text}"
     );
     app.apply(Action::NextEvent);
-    let next = screen(&app, 100, 30);
+    let next = screen(&mut app, 100, 30);
     assert!(
         next.contains("t = 3.3 ms · process: process 1 runs (task 0)"),
         "{next}"
     );
     app.apply(Action::PrevEvent);
-    assert_eq!(screen(&app, 100, 30), text, "back is where it was");
+    assert_eq!(screen(&mut app, 100, 30), text, "back is where it was");
     insta::assert_snapshot!(text);
 }
 
@@ -80,14 +82,14 @@ fn frames_zoom_grouping_solo_and_help() {
     for _ in 0..10 {
         app.apply(Action::FrameBack);
     }
-    insta::assert_snapshot!("zoomed_8x_stepped_back", screen(&app, 100, 30));
+    insta::assert_snapshot!("zoomed_8x_stepped_back", screen(&mut app, 100, 30));
     app.apply(Action::Fit);
     app.apply(Action::ToggleGrouping);
     app.apply(Action::FocusNext);
     app.apply(Action::ToggleSolo);
-    insta::assert_snapshot!("threads_by_task_alone", screen(&app, 100, 30));
+    insta::assert_snapshot!("threads_by_task_alone", screen(&mut app, 100, 30));
     app.apply(Action::ToggleHelp);
-    insta::assert_snapshot!("help", screen(&app, 100, 30));
+    insta::assert_snapshot!("help", screen(&mut app, 100, 30));
 }
 
 #[test]
@@ -146,10 +148,10 @@ fn scrolling_stops_at_the_last_lane() {
     for _ in 0..50 {
         app.apply(Action::ScrollDown);
     }
-    let text = screen(&app, 100, 24);
+    let text = screen(&mut app, 100, 24);
     assert!(text.contains("task 11│"), "the last lane is shown: {text}");
     app.apply(Action::ScrollUp);
-    let up = screen(&app, 100, 24);
+    let up = screen(&mut app, 100, 24);
     assert!(
         !up.contains("task 11│"),
         "one up is one lane up at once: {up}"
@@ -199,5 +201,5 @@ fn compare_draws_two_traces_on_one_axis() {
     assert_eq!(both.runs.len(), 8);
     let mut app = app_of(both, 100);
     app.resize(100, 50);
-    insta::assert_snapshot!(screen(&app, 100, 50));
+    insta::assert_snapshot!(screen(&mut app, 100, 50));
 }
