@@ -956,6 +956,36 @@ mod totals_tests {
     }
 
     #[test]
+    fn cells_of_hundreds_of_spans_are_the_cells_span_by_span() {
+        // Long lanes, cells wide enough to hold hundreds of spans: the far searches.
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        for case in 0..20 {
+            let mut lane = Lane::default();
+            let kinds = 1 + rng.below(6);
+            let mut t = 0;
+            for _ in 0..5000 {
+                t += rng.below(2) * rng.below(3);
+                let (state, reason) = doing(&mut rng, kinds);
+                let len = rng.below(5);
+                lane.push(Span {
+                    task: None,
+                    state,
+                    reason,
+                    start_ns: t,
+                    end_ns: t + len,
+                });
+                t += len;
+            }
+            for _ in 0..10 {
+                let (from, npc) = (rng.below(t / 2), 1 + rng.below(1500));
+                let cols = 1 + rng.below(40) as usize;
+                let want = reference(&lane, from, npc, cols, t);
+                assert_eq!(lane.cells(from, npc, cols, t), want, "case {case}");
+            }
+        }
+    }
+
+    #[test]
     fn spans_appended_directly_are_read_span_by_span_until_reindexed() {
         let mut lane = Lane::default();
         lane.push(Span {
