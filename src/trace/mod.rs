@@ -49,7 +49,7 @@ pub struct Lane {
     index: Vec<u64>,
     /// Running totals of its time by state and reason, span by span (derived, for cells).
     #[serde(skip)]
-    shares: query::Shares,
+    shares: Shares,
     /// Which reasons its spans have had, a bit per [`Reason::index`] (derived, for the legend).
     #[serde(skip)]
     seen: u32,
@@ -57,6 +57,34 @@ pub struct Lane {
     /// different ones (or none), else `ROLE_FIRST` + the role's place in its run's `roles`.
     #[serde(skip)]
     role: u32,
+}
+
+/// A lane's running totals: for each span, the time the lane ran and the time it spent on
+/// each other thing it did (a wait or ready state and its reason), over the spans before it.
+/// A cell's shares are then the difference of the totals at its two edges, each found by a
+/// search, however many spans lie inside it.
+///
+/// Derived from the spans, like the lane's index, and kept as they are appended: a row of
+/// `1 + kinds` totals of 8 bytes a span (and one row of zeros before the first), `kinds` being
+/// the wait and ready (state, reason) pairs the lane has had, its end (8 bytes) and its column
+/// (1 byte): 33 bytes a span for a lane that runs, waits for I/O and is ready for the GIL (a
+/// span itself takes 32). Kept up by `query`, which reads cells from it.
+#[derive(Clone, Debug, Default)]
+struct Shares {
+    /// The wait and ready doings seen, in order of first appearance: columns 1.. of a row.
+    kinds: Vec<Doing>,
+    /// Rows of `1 + kinds.len()` totals: the run time, then each kind's. Row `i` sums the
+    /// spans before span `i` (row 0 is zeros; row `covered` sums them all).
+    sums: Vec<u64>,
+    /// Each summarized span's end, so a search reads eight to a cache line, not two spans.
+    ends: Vec<u64>,
+    /// Each summarized span's column.
+    cols: Vec<u8>,
+    /// How many spans (the first ones) are summarized.
+    covered: usize,
+    /// The next span overlaps the one before it or ends before it starts: no more spans are
+    /// summarized (the lane's cells are found span by span) until it is taken off.
+    stalled: bool,
 }
 
 const ROLE_NONE: u32 = 0;
@@ -115,7 +143,7 @@ impl Lane {
             .iter()
             .filter_map(|s| s.reason)
             .fold(0, |bits, r| bits | 1 << r.index());
-        self.shares = query::Shares::default();
+        self.shares = Shares::default();
         self.shares.sync(&self.spans);
     }
 

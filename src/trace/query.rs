@@ -2,7 +2,7 @@
 //! each screen cell shows, its next and previous state change. Each costs a binary search plus
 //! what is visible, never a scan of everything recorded.
 
-use super::{Doing, Lane, Span, State, INDEX_STRIDE};
+use super::{Doing, Lane, Shares, Span, State, INDEX_STRIDE};
 use std::ops::Range;
 
 impl Lane {
@@ -184,32 +184,6 @@ fn eighths(run_ns: u64, npc: u64) -> u8 {
     }
 }
 
-/// A lane's running totals: for each span, the time the lane ran and the time it spent on
-/// each other thing it did (a wait or ready state and its reason), over the spans up to and
-/// including it. A cell's shares are then the difference of the totals at its two edges, each
-/// found by a search, however many spans lie inside it.
-///
-/// Derived from the spans, like the lane's index, and kept as they are appended: a row of
-/// `1 + kinds` totals of 8 bytes a span, `kinds` being the wait and ready (state, reason)
-/// pairs the lane has had, its end (8 bytes) and its column (1 byte): 33 bytes a span for a
-/// lane that runs, waits for I/O and is ready for the GIL (a span itself takes 32).
-#[derive(Clone, Debug, Default)]
-pub(super) struct Shares {
-    /// The wait and ready doings seen, in order of first appearance: columns 1.. of a row.
-    kinds: Vec<Doing>,
-    /// A row of `1 + kinds.len()` totals a span summarized: the run time, then each kind's.
-    sums: Vec<u64>,
-    /// Each summarized span's end, so a search reads eight to a cache line, not two spans.
-    ends: Vec<u64>,
-    /// Each summarized span's column.
-    cols: Vec<u8>,
-    /// How many spans (the first ones) are summarized.
-    covered: usize,
-    /// The next span overlaps the one before it or ends before it starts: no more spans are
-    /// summarized (the lane's cells are found span by span) until it is taken off.
-    stalled: bool,
-}
-
 /// The most columns a row of totals can have, with one for an open span's: run, then wait
 /// and ready for no reason or any of the reasons.
 const MOST_COLUMNS: usize = 2 + 2 * (1 + super::Reason::ALL.len());
@@ -229,6 +203,9 @@ impl Shares {
 
     /// Summarize the spans appended since the last call (all of them, for a new lane).
     pub(super) fn sync(&mut self, spans: &[Span]) {
+        if self.sums.is_empty() {
+            self.sums.resize(self.width(), 0);
+        }
         while !self.stalled && self.covered < spans.len() {
             let span = spans[self.covered];
             let after = self.covered.checked_sub(1).map_or(0, |i| spans[i].end_ns);
@@ -238,12 +215,8 @@ impl Shares {
             }
             let doing = span.doing();
             let col = self.column(doing).unwrap_or_else(|| self.add_kind(doing));
-            let w = self.width();
             let row = self.sums.len();
-            match row.checked_sub(w) {
-                Some(last) => self.sums.extend_from_within(last..row),
-                None => self.sums.resize(w, 0),
-            }
+            self.sums.extend_from_within(row - self.width()..row);
             self.sums[row + col] += span.len_ns();
             self.ends.push(span.end_ns);
             self.cols.push(col as u8);
@@ -267,7 +240,7 @@ impl Shares {
     /// Forget the spans from the `n`-th on.
     pub(super) fn truncate(&mut self, n: usize) {
         if n <= self.covered {
-            self.sums.truncate(n * self.width());
+            self.sums.truncate((n + 1) * self.width());
             self.ends.truncate(n);
             self.cols.truncate(n);
             self.covered = n;
@@ -276,15 +249,33 @@ impl Shares {
     }
 }
 
+/// The lane at an instant, as a cell's edge: the first span that ends after it (`next`; the
+/// open span after the last), and how much of that span lies before the instant (`part`, of
+/// column `col`): the totals at the instant are row `next` plus `part`.
+#[derive(Clone, Copy)]
+struct Edge {
+    next: usize,
+    /// Span `next`'s start and end; both `u64::MAX` where there is none (nothing after).
+    start: u64,
+    end: u64,
+    col: usize,
+    part: u64,
+}
+
 /// A lane whose spans are all summarized, as far as `now_ns`: what its cells are read from.
 struct Totals<'a> {
     lane: &'a Lane,
-    shares: &'a Shares,
+    ends: &'a [u64],
+    sums: &'a [u64],
+    cols: &'a [u8],
     /// The open span as far as now, and its column (the one after the shares' when it is
     /// none of their kinds).
     open: Option<(Span, usize)>,
-    /// Columns: the shares' and the open span's.
+    /// Columns of a row of totals, and with the open span's.
+    sw: usize,
     w: usize,
+    /// What each column stands for (none: an open span's column it does not use).
+    doings: [Option<Doing>; MOST_COLUMNS],
     /// A bit a column, set for ready.
     ready: u32,
 }
@@ -294,8 +285,9 @@ impl<'a> Totals<'a> {
     /// span ends.
     fn new(lane: &'a Lane, now_ns: u64) -> Option<Totals<'a>> {
         let shares = &lane.shares;
-        let w = shares.width() + 1;
-        if shares.stalled || shares.covered != lane.spans.len() || w > MOST_COLUMNS {
+        let (sw, w) = (shares.width(), shares.width() + 1);
+        let synced = shares.sums.len() == (shares.covered + 1) * sw;
+        if !synced || shares.stalled || shares.covered != lane.spans.len() || w > MOST_COLUMNS {
             return None;
         }
         let last_end = lane.spans.last().map_or(0, |s| s.end_ns);
@@ -308,33 +300,46 @@ impl<'a> Totals<'a> {
             }
             None => None,
         };
-        let mut totals = Totals {
+        let mut doings = [None; MOST_COLUMNS];
+        for (d, &kind) in doings[1..].iter_mut().zip(&shares.kinds) {
+            *d = Some(kind);
+        }
+        doings[sw] = open.map(|(o, _)| o.doing());
+        let ready = (1..w)
+            .filter(|&col| doings[col].is_some_and(|d| d.state == State::Ready))
+            .fold(0, |bits, col| bits | 1 << col);
+        Some(Totals {
             lane,
-            shares,
+            ends: &shares.ends,
+            sums: &shares.sums,
+            cols: &shares.cols,
             open,
+            sw,
             w,
-            ready: 0,
-        };
-        for col in 1..w {
-            let ready = totals.doing(col).is_some_and(|d| d.state == State::Ready);
-            totals.ready |= u32::from(ready) << col;
-        }
-        Some(totals)
-    }
-
-    /// What column `col` (1 on) stands for.
-    fn doing(&self, col: usize) -> Option<Doing> {
-        match self.shares.kinds.get(col - 1) {
-            Some(&d) => Some(d),
-            None => self.open.map(|(o, _)| o.doing()),
-        }
+            doings,
+            ready,
+        })
     }
 
     /// The first span from `from` on that ends after `t_ns` (those before `from` end by it):
-    /// a search in steps doubling from `from`, so a cell costs the log of its spans.
+    /// a step at a time (a cell holds few spans at most zooms), then, past eight, a search in
+    /// steps doubling, so a cell costs the log of its spans.
     fn seek(&self, from: usize, t_ns: u64) -> usize {
-        let ends = &self.shares.ends;
-        let (mut lo, mut step) = (from, 1);
+        let ends = self.ends;
+        let mut i = from;
+        while i < ends.len() && ends[i] <= t_ns {
+            i += 1;
+            if i - from == 8 {
+                return self.gallop(i, t_ns);
+            }
+        }
+        i
+    }
+
+    /// [`Totals::seek`] far: in steps doubling from `from`.
+    fn gallop(&self, from: usize, t_ns: u64) -> usize {
+        let ends = self.ends;
+        let (mut lo, mut step) = (from, 8);
         loop {
             let hi = lo + step;
             if hi >= ends.len() || ends[hi - 1] > t_ns {
@@ -346,112 +351,110 @@ impl<'a> Totals<'a> {
         }
     }
 
-    /// The lane's time in each column before `t_ns` into `out`, the spans before `from`
-    /// ending by then; returns the first span that ends after it.
-    fn at(&self, t_ns: u64, from: usize, out: &mut [u64]) -> usize {
-        let i = self.seek(from, t_ns);
-        let w = self.shares.width();
-        match i.checked_sub(1) {
-            Some(j) => out[..w].copy_from_slice(&self.shares.sums[j * w..(j + 1) * w]),
-            None => out[..w].fill(0),
+    /// The lane at `t_ns`, the spans before `from` ending by then: see [`Edge`].
+    fn edge(&self, from: usize, t_ns: u64) -> Edge {
+        let next = self.seek(from, t_ns);
+        let (start, end, col) = self.span(next);
+        let part = if start < t_ns {
+            t_ns.min(end) - start
+        } else {
+            0
+        };
+        Edge {
+            next,
+            start,
+            end,
+            col,
+            part,
         }
-        out[w] = 0;
-        if let Some((start, end, col)) = self.span(i).filter(|s| s.0 < t_ns) {
-            out[col] += t_ns.min(end) - start;
-        }
-        i
     }
 
     /// Span `i` (the open span after the last) as its start, end and column, read from the
-    /// totals (its length is what its column gained) and not from the spans, twice as big.
-    fn span(&self, i: usize) -> Option<(u64, u64, usize)> {
-        let Some(&end) = self.shares.ends.get(i) else {
-            return self.open.map(|(o, col)| (o.start_ns, o.end_ns, col));
+    /// totals (its length is what its column gained) and not from the spans, twice as big;
+    /// `u64::MAX` for both ends where there is none.
+    fn span(&self, i: usize) -> (u64, u64, usize) {
+        let Some(&end) = self.ends.get(i) else {
+            return match self.open {
+                Some((o, col)) => (o.start_ns, o.end_ns, col),
+                None => (u64::MAX, u64::MAX, 0),
+            };
         };
-        let (w, col) = (self.shares.width(), self.shares.cols[i] as usize);
-        let before = i
-            .checked_sub(1)
-            .map_or(0, |j| self.shares.sums[j * w + col]);
-        let len = self.shares.sums[i * w + col] - before;
-        Some((end - len, end, col))
+        let col = self.cols[i] as usize;
+        let row = i * self.sw + col;
+        let len = self.sums[row + self.sw] - self.sums[row];
+        (end - len, end, col)
     }
 
     /// The cells, each from the totals at its edges; cells wholly inside one span, or where
     /// the lane did nothing, without them.
     fn cells(&self, from_ns: u64, npc: u64, cols: usize, mut f: impl FnMut(Range<usize>, Cell)) {
-        // The totals at a cell's left edge (`bufs[side]`, if `known`) and at its right edge.
-        let mut bufs = [[0; MOST_COLUMNS]; 2];
-        let (mut side, mut known) = (0, false);
-        let mut i = self.lane.first_ending_after(from_ns);
+        let mut left = self.edge(self.lane.first_ending_after(from_ns), from_ns);
         let mut c = 0;
         while c < cols {
             let a = from_ns.saturating_add(npc.saturating_mul(c as u64));
-            i = self.seek(i, a);
-            let (alike, n) = self.alike(i, a, npc);
+            let (alike, n) = self.alike(&left, a, npc);
             let n = n.min(cols - c);
             if n > 0 {
                 f(c..c + n, alike);
-                (c, known) = (c + n, false);
+                c += n;
+                let a = from_ns.saturating_add(npc.saturating_mul(c as u64));
+                left = self.edge(left.next, a);
                 continue;
             }
             let b = a.saturating_add(npc);
-            if !known {
-                self.at(a, i, &mut bufs[side]);
-            }
-            i = self.at(b, i, &mut bufs[1 - side]);
-            let w = self.w;
-            f(
-                c..c + 1,
-                self.cell(&bufs[side][..w], &bufs[1 - side][..w], a, b, npc),
-            );
-            (c, side, known) = (c + 1, 1 - side, true);
+            let right = self.edge(left.next, b);
+            f(c..c + 1, self.cell(&left, &right, a, b, npc));
+            (c, left) = (c + 1, right);
         }
     }
 
-    /// How many cells of `npc` from `a` on are wholly inside span `i` (the first that ends
-    /// after `a`; the open span after the last), or wholly before it: alike, all the one
-    /// thing it does, or nothing.
-    fn alike(&self, i: usize, a: u64, npc: u64) -> (Cell, usize) {
-        let Some((start, end, col)) = self.span(i) else {
-            return (Cell::IDLE, usize::MAX);
-        };
-        if start > a {
-            return (Cell::IDLE, ((start - a) / npc) as usize);
+    /// How many cells of `npc` from `a` (the lane there: `left`) on are wholly inside the span
+    /// that ends first after `a`, or wholly before it: alike, all the one thing it does, or
+    /// nothing.
+    fn alike(&self, left: &Edge, a: u64, npc: u64) -> (Cell, usize) {
+        if left.start > a {
+            // Before the next span; nothing after the last (`u64::MAX`).
+            return (Cell::IDLE, ((left.start - a) / npc) as usize);
         }
-        if end <= a {
+        if left.end <= a {
             // Only the open span can end by `a` (up to now): nothing after it.
             return (Cell::IDLE, usize::MAX);
         }
-        let cell = match col {
+        let cell = match left.col {
             0 => Cell { run: 8, rest: None },
-            _ => Cell {
+            col => Cell {
                 run: 0,
-                rest: self.doing(col),
+                rest: self.doings[col],
             },
         };
-        (cell, ((end - a) / npc) as usize)
+        (cell, ((left.end - a) / npc) as usize)
     }
 
-    /// The cell from `a` to `b` given the totals at both: the run time, and of the rest the
+    /// The cell from `a` to `b` given the lane at both: the run time, and of the rest the
     /// longest (ready before wait). Where more than four things share the cell or two tie for
     /// longest, the order they came in decides (see [`Acc`]): those cells are added up span by
     /// span.
-    fn cell(&self, before: &[u64], after: &[u64], a: u64, b: u64, npc: u64) -> Cell {
-        let mut best: Option<(u64, bool, usize)> = None;
+    fn cell(&self, left: &Edge, right: &Edge, a: u64, b: u64, npc: u64) -> Cell {
+        let (sw, w) = (self.sw, self.w.min(MOST_COLUMNS));
+        let (r, l) = (&self.sums[right.next * sw..], &self.sums[left.next * sw..]);
+        let mut ns = [0; MOST_COLUMNS];
+        for k in 0..sw.min(w) {
+            ns[k] = r[k] - l[k];
+        }
+        // The parts of the spans at the edges: gained by the right, counted whole in its row
+        // by the left.
+        ns[right.col] += right.part;
+        ns[left.col] -= left.part;
+        // Of the rest, the longest, ready before wait: (time, ready) as one key.
+        let (mut best, mut best_col) = (0, 0);
         let (mut things, mut tie) = (0, false);
-        for col in 1..self.w {
-            let ns = after[col] - before[col];
-            if ns == 0 {
-                continue;
-            }
-            things += 1;
-            let ready = self.ready & (1 << col) != 0;
-            match best {
-                Some((most, r, _)) if (ns, ready) < (most, r) => {}
-                Some((most, r, _)) if (ns, ready) == (most, r) => tie = true,
-                _ => {
-                    best = Some((ns, ready, col));
-                    tie = false;
+        for (col, &ns) in ns[..w].iter().enumerate().skip(1) {
+            if ns != 0 {
+                things += 1;
+                let key = ns << 1 | u64::from(self.ready >> col & 1);
+                tie = key == best || (tie && key < best);
+                if key > best {
+                    (best, best_col) = (key, col);
                 }
             }
         }
@@ -459,8 +462,8 @@ impl<'a> Totals<'a> {
             return self.cell_by_spans(a, b, npc);
         }
         Cell {
-            run: eighths(after[0] - before[0], npc),
-            rest: best.and_then(|(_, _, col)| self.doing(col)),
+            run: eighths(ns[0], npc),
+            rest: self.doings[best_col],
         }
     }
 
@@ -950,6 +953,36 @@ mod totals_tests {
             summed > 3000,
             "most lanes are read from their totals ({summed})"
         );
+    }
+
+    #[test]
+    fn cells_of_hundreds_of_spans_are_the_cells_span_by_span() {
+        // Long lanes, cells wide enough to hold hundreds of spans: the far searches.
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        for case in 0..20 {
+            let mut lane = Lane::default();
+            let kinds = 1 + rng.below(6);
+            let mut t = 0;
+            for _ in 0..5000 {
+                t += rng.below(2) * rng.below(3);
+                let (state, reason) = doing(&mut rng, kinds);
+                let len = rng.below(5);
+                lane.push(Span {
+                    task: None,
+                    state,
+                    reason,
+                    start_ns: t,
+                    end_ns: t + len,
+                });
+                t += len;
+            }
+            for _ in 0..10 {
+                let (from, npc) = (rng.below(t / 2), 1 + rng.below(1500));
+                let cols = 1 + rng.below(40) as usize;
+                let want = reference(&lane, from, npc, cols, t);
+                assert_eq!(lane.cells(from, npc, cols, t), want, "case {case}");
+            }
+        }
     }
 
     #[test]
