@@ -254,15 +254,34 @@ impl Default for Clock {
 pub struct Sink {
     tx: Sender<Msg>,
     dropped: Arc<AtomicU64>,
+    /// The channel held [`CHANNEL_CAPACITY`] messages when a sender last looked.
+    full: Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// How many messages a thread sends between two looks at the channel's length.
+const LEN_EVERY: u32 = 64;
 
 impl Sink {
     pub fn new(tx: Sender<Msg>, dropped: Arc<AtomicU64>) -> Sink {
-        Sink { tx, dropped }
+        let full = Arc::default();
+        Sink { tx, dropped, full }
     }
 
     pub fn send(&self, msg: Msg) {
-        if self.tx.len() >= CHANNEL_CAPACITY {
+        // The channel's length costs a walk of its indices: looked at once in a while on each
+        // thread (a thread sends at most `LEN_EVERY` past the capacity before it looks again).
+        thread_local!(static SENT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) });
+        let look = SENT.with(|n| {
+            let v = n.get().wrapping_add(1);
+            n.set(v);
+            v % LEN_EVERY == 0
+        });
+        if look && self.tx.len() >= CHANNEL_CAPACITY {
+            self.full.store(true, Ordering::Relaxed);
+        } else if look {
+            self.full.store(false, Ordering::Relaxed);
+        }
+        if self.full.load(Ordering::Relaxed) {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
