@@ -104,7 +104,11 @@ pub fn ensure(
     let lock = root.join(format!("{name}.lock"));
     let _held = Lock::take(&lock).map_err(io(format!("cannot lock {}", lock.display())))?;
     let python = dir.join("bin/python");
-    let had = ready(&dir);
+    // An environment without its interpreter is not whole, whatever its marker says.
+    let had = match python.is_file() {
+        true => ready(&dir),
+        false => Vec::new(),
+    };
     let lacking: Vec<&String> = packages.iter().filter(|p| !had.contains(p)).collect();
     if python.is_file() && lacking.is_empty() {
         return Ok(Env {
