@@ -277,6 +277,12 @@ pub(super) fn start_worker(ctx: &RunCtx, lane: u32, kind: LaneKind) -> Result<Li
     let mut from = BufReader::new(heard);
     let alignment = wire::align(&mut to, &mut from, &ctx.clock, HANDSHAKE_ROUNDS).map_err(|e| {
         let why = watch.why().unwrap_or(e.to_string());
+        // Gone before it answered (its pipe closed): runwait could not start it, and the run
+        // cannot go on as asked.
+        if exited_soon(&kid) {
+            let what = format!("start {word} {} of {}", lane + 1, ctx.workers);
+            ctx.fail(super::resources::exited_at_start(&what));
+        }
         format!("handshake with pid {pid}: {why}")
     })?;
     ctx.sink.send(Msg::LaneId {
@@ -300,6 +306,21 @@ pub(super) fn start_worker(ctx: &RunCtx, lane: u32, kind: LaneKind) -> Result<Li
 
 /// Whether an error says the system or the user is out of processes, threads, files or
 /// memory.
+/// Whether the worker has exited, or does within a moment (its pipe closes as it exits).
+fn exited_soon(kid: &Kid) -> bool {
+    for _ in 0..20 {
+        if kid
+            .0
+            .lock()
+            .is_ok_and(|mut c| c.try_wait().is_ok_and(|s| s.is_some()))
+        {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
 fn is_exhausted(e: &std::io::Error) -> bool {
     use std::io::ErrorKind;
     matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::OutOfMemory)

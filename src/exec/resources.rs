@@ -52,6 +52,17 @@ fn limit_hint(e: &std::io::Error) -> Option<String> {
     }
 }
 
+/// A worker process that exited before it answered its handshake: it could not start (out of
+/// threads or processes, most often), said with the user's process limit where there is one.
+pub fn exited_at_start(what: &str) -> String {
+    match process_limit() {
+        Some(n) => format!(
+            "could not {what}: it exited before it answered (the user's process limit is {n})"
+        ),
+        None => format!("could not {what}: it exited before it answered"),
+    }
+}
+
 /// Start a thread named `name` running `body`, or say why not ([`could_not`]): `what` names it
 /// in the reason (`thread 61 of 1024`).
 pub fn spawn_scoped<'scope, 'env, T: Send + 'scope>(
