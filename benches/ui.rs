@@ -97,6 +97,35 @@ fn terminal() -> Terminal<TestBackend> {
     Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap()
 }
 
+/// With `UI_CPU=1` (instead of the benches): each case's CPU time a frame, the best of five
+/// rounds of 300 frames, read from the kernel's count for this thread (`/proc/thread-self/
+/// schedstat`), so that a machine busy with other work slows it less than the clock. A help
+/// while working on a busy machine; the benches are the measure.
+fn cpu_times(cases: &[(&str, &App)]) {
+    for (name, app) in cases {
+        let mut term = terminal();
+        for _ in 0..20 {
+            term.draw(|f| draw(f, app)).unwrap();
+        }
+        let n = 300;
+        let mut best = f64::MAX;
+        for _ in 0..5 {
+            let t = cpu_now();
+            for _ in 0..n {
+                black_box(term.draw(|f| draw(f, app)).unwrap().count);
+            }
+            best = best.min((cpu_now() - t) / n as f64);
+        }
+        eprintln!("{name}: {:.3} ms cpu a frame", best * 1e3);
+    }
+}
+
+fn cpu_now() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    let ns: f64 = stat.split_whitespace().next().unwrap().parse().unwrap();
+    ns * 1e-9
+}
+
 fn bench(c: &mut Criterion) {
     let fit_100k = app(SPANS_100K);
     // A window a tenth of the 100k recording wide, centred on its middle.
@@ -122,6 +151,30 @@ fn bench(c: &mut Criterion) {
         fit_100k.window().ns_per_col
     );
 
+    // What the rows' summaries take (made at the first frame that draws them).
+    for (name, app, spans) in [
+        ("100k", &fit_100k, PANELS * LANES * SPANS_100K),
+        ("1m", &fit_1m, PANELS * LANES * SPANS_1M),
+    ] {
+        let first = std::time::Instant::now();
+        terminal().draw(|f| draw(f, app)).unwrap();
+        let first = first.elapsed();
+        let bytes = app.session.rows.bytes();
+        eprintln!(
+            "ui: {name} fit: first frame {first:.1?}; rows' summaries {:.1} MB, {:.1} bytes a span",
+            bytes as f64 / 1e6,
+            bytes as f64 / spans as f64
+        );
+    }
+    if std::env::var_os("UI_CPU").is_some() {
+        cpu_times(&[
+            ("100k_fit", &fit_100k),
+            ("100k_zoomed", &zoomed_100k),
+            ("1m_zoomed", &zoomed_1m),
+            ("1m_fit", &fit_1m),
+        ]);
+        std::process::exit(0);
+    }
     let mut group = c.benchmark_group("ui");
     for (name, app) in [
         ("4x200_100k_fit", &fit_100k),

@@ -73,28 +73,36 @@ fn what_ended(at: &At, abs: u64) -> String {
     }
 }
 
-/// The lanes' states at `t_ns` of the run's time: "at 1.20 s: 1 run · 4 wait · 0 ready · 7
-/// done"; `scrolled` (the first lane shown, and how many there are) when not all are shown.
+/// How many of `lanes` run, wait and are ready at `at_ns` (absolute; open spans as far as
+/// `now_ns`), in [`State::ALL`]'s order.
+pub fn count_states<'a>(
+    lanes: impl IntoIterator<Item = &'a Lane>,
+    at_ns: u64,
+    now_ns: u64,
+) -> [usize; 3] {
+    let mut counts = [0usize; 3];
+    for span in lanes.into_iter().filter_map(|l| l.span_at(at_ns, now_ns)) {
+        counts[State::ALL
+            .iter()
+            .position(|&s| s == span.state)
+            .unwrap_or(0)] += 1;
+    }
+    counts
+}
+
+/// The lanes' states at `t_ns` of the run's time (`counts`, see [`count_states`]): "at 1.20
+/// s: 1 run · 4 wait · 0 ready · 7 done"; `scrolled` (the first lane shown, and how many there
+/// are) when not all are shown.
 pub fn states(
     run: &Run,
-    lanes: &[Lane],
+    counts: [usize; 3],
     t_ns: u64,
-    now_ns: u64,
     scrolled: Option<(usize, usize)>,
 ) -> String {
     let Some(start) = run.start_ns else {
         return String::new();
     };
     let at = start + t_ns;
-    let mut counts = [0usize; 3];
-    for lane in lanes {
-        if let Some(span) = lane.span_at(at, now_ns) {
-            counts[State::ALL
-                .iter()
-                .position(|&s| s == span.state)
-                .unwrap_or(0)] += 1;
-        }
-    }
     let done = run
         .ends
         .iter()

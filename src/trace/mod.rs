@@ -8,12 +8,14 @@ pub mod file;
 mod lane_id;
 pub mod limits;
 mod query;
+mod rows;
 mod span;
 mod stats;
 
 pub use lane_id::{LaneId, ProcessId};
-pub use query::Cell;
-pub use span::{Doing, Reason, Span, State};
+pub use query::{Cell, Sums};
+pub use rows::RowTotals;
+pub use span::{Doing, Reason, Span, State, KINDS};
 pub use stats::{speedup, RunStats};
 
 use serde::{Deserialize, Serialize};

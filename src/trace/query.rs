@@ -2,8 +2,7 @@
 //! each screen cell shows, its next and previous state change. Each costs a binary search plus
 //! what is visible, never a scan of everything recorded.
 
-use super::{Doing, Lane, Shares, Span, State, INDEX_STRIDE};
-use std::ops::Range;
+use super::{Doing, Lane, Shares, Span, State, INDEX_STRIDE, KINDS};
 
 impl Lane {
     /// The index of the first span that ends after `t_ns`: through the lane's index first.
@@ -69,124 +68,132 @@ impl Lane {
     /// What each of `cols` cells of `ns_per_col` from `from_ns` shows: how much of it the lane
     /// ran, and what it did the rest (see [`Cell`]).
     pub fn cells(&self, from_ns: u64, ns_per_col: u64, cols: usize, now_ns: u64) -> Vec<Cell> {
-        let mut out = Vec::with_capacity(cols);
-        self.each_cell(from_ns, ns_per_col, cols, now_ns, |cols, cell| {
-            out.extend(std::iter::repeat_n(cell, cols.len()))
-        });
-        out
-    }
-
-    /// [`Lane::cells`] in order, alike cells together: `f(columns, cell)`. From the lane's
-    /// running totals (two look-ups a cell; none for cells wholly inside one span) where it has
-    /// them, else by a pass over the visible spans.
-    pub fn each_cell(
-        &self,
-        from_ns: u64,
-        ns_per_col: u64,
-        cols: usize,
-        now_ns: u64,
-        f: impl FnMut(Range<usize>, Cell),
-    ) {
-        match Totals::new(self, now_ns) {
-            Some(totals) => totals.cells(from_ns, ns_per_col.max(1), cols, f),
-            None => self.cells_by_spans(from_ns, ns_per_col, cols, now_ns, f),
-        }
-    }
-
-    /// The cells by one pass over the visible spans, adding each to its cells' shares.
-    fn cells_by_spans(
-        &self,
-        from_ns: u64,
-        ns_per_col: u64,
-        cols: usize,
-        now_ns: u64,
-        mut f: impl FnMut(Range<usize>, Cell),
-    ) {
+        let mut sums = vec![Sums::default(); cols];
+        self.add_sums(from_ns, ns_per_col, now_ns, &mut sums);
         let npc = ns_per_col.max(1);
-        let to_ns = from_ns.saturating_add(npc.saturating_mul(cols as u64));
-        let mut acc = Acc::default();
-        let mut out_len = 0;
-        for span in self.spans_from(from_ns, now_ns) {
-            if span.start_ns >= to_ns || out_len >= cols {
-                break;
-            }
-            let s = span.start_ns.saturating_sub(from_ns);
-            let e = span.end_ns.saturating_sub(from_ns).min(npc * cols as u64);
-            // Cells before the span's first are done.
-            while ((out_len as u64) + 1) * npc <= s {
-                f(out_len..out_len + 1, std::mem::take(&mut acc).cell(npc));
-                out_len += 1;
-            }
-            let mut at = s;
-            while at < e {
-                let cell_end = (out_len as u64 + 1) * npc;
-                let to = e.min(cell_end);
-                acc.add(span.doing(), to - at);
+        sums.iter().map(|s| s.cell(npc, 1)).collect()
+    }
+
+    /// Add the lane's time in each of `out.len()` cells of `ns_per_col` from `from_ns`, by kind
+    /// of doing, to `out`: from the lane's running totals (a look-up at each cell's edge; none
+    /// inside a span) where it has them, else by a pass over the visible spans.
+    pub fn add_sums(&self, from_ns: u64, ns_per_col: u64, now_ns: u64, out: &mut [Sums]) {
+        let npc = ns_per_col.max(1);
+        match Totals::new(self, now_ns) {
+            Some(totals) => totals.add_sums(from_ns, npc, out),
+            None => self.sums_by_spans(from_ns, npc, now_ns, out),
+        }
+    }
+
+    /// [`Lane::add_sums`] by one pass over the visible spans, each added to the cells it covers
+    /// (and the open span, which may start before the last span ends).
+    fn sums_by_spans(&self, from_ns: u64, npc: u64, now_ns: u64, out: &mut [Sums]) {
+        let to_ns = from_ns.saturating_add(npc.saturating_mul(out.len() as u64));
+        let first = self.first_ending_after(from_ns);
+        let spans = self.spans[first..]
+            .iter()
+            .take_while(|s| s.start_ns < to_ns);
+        for span in spans.copied().chain(self.open.map(|o| o.until(now_ns))) {
+            let kind = span.doing().kind();
+            let (mut at, end) = (span.start_ns.max(from_ns), span.end_ns.min(to_ns));
+            while at < end {
+                let c = ((at - from_ns) / npc) as usize;
+                let cell_end = from_ns + (c as u64 + 1) * npc;
+                let to = end.min(cell_end);
+                out[c].add(kind, to - at);
                 at = to;
-                if to == cell_end {
-                    f(out_len..out_len + 1, std::mem::take(&mut acc).cell(npc));
-                    out_len += 1;
-                }
             }
         }
-        while out_len < cols {
-            f(out_len..out_len + 1, std::mem::take(&mut acc).cell(npc));
-            out_len += 1;
+    }
+}
+
+/// A cell's time by kind of doing ([`Doing::kind`]): one lane's, or a row of lanes' added up.
+/// What the cell shows is chosen from it ([`Sums::cell`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sums {
+    pub ns: [u64; KINDS],
+    /// A bit a kind added to (so a choice looks at those only).
+    used: u32,
+}
+
+impl Default for Sums {
+    fn default() -> Sums {
+        Sums {
+            ns: [0; KINDS],
+            used: 0,
         }
     }
 }
 
-/// The time a lane spent in a cell, running and otherwise: the few things it did in it.
-#[derive(Default)]
-struct Acc {
-    run_ns: u64,
-    rest: [(Option<Doing>, u64); 4],
-}
-
-impl Acc {
-    fn add(&mut self, doing: Doing, ns: u64) {
-        if doing.state == State::Run {
-            self.run_ns += ns;
-            return;
-        }
-        let slot = self
-            .rest
-            .iter()
-            .position(|(d, _)| *d == Some(doing) || d.is_none())
-            // More than four things in a cell: the least of them gives way.
-            .unwrap_or_else(|| (0..4).min_by_key(|&i| self.rest[i].1).unwrap_or(0));
-        if self.rest[slot].0 != Some(doing) {
-            self.rest[slot] = (Some(doing), 0);
-        }
-        self.rest[slot].1 += ns;
+impl Sums {
+    /// Add `ns` of kind `kind`.
+    pub fn add(&mut self, kind: usize, ns: u64) {
+        self.ns[kind] += ns;
+        self.used |= u32::from(ns > 0) << kind;
     }
 
-    /// The cell: eighths of `npc` run (at least one if it ran at all), and the longest of the
-    /// rest (of equals, ready before wait).
-    fn cell(self, npc: u64) -> Cell {
-        let run = eighths(self.run_ns, npc);
-        let rank = |d: &Doing| (d.state == State::Ready) as u8;
-        let rest = self
-            .rest
-            .iter()
-            .filter_map(|&(d, ns)| Some((d?, ns)))
-            .max_by_key(|(d, ns)| (*ns, rank(d)))
-            .map(|(d, _)| d);
-        Cell { run, rest }
+    /// What a cell of `npc` shows for `lanes` lanes (their time added up here): the share of
+    /// their time they ran, in eighths (at least one if any ran), over the longest of the rest
+    /// (of equals: ready before wait, then the first kind).
+    pub fn cell(&self, npc: u64, lanes: usize) -> Cell {
+        let whole = npc.saturating_mul(lanes.max(1) as u64);
+        let mut best = (0, 0);
+        let mut rest = self.used & !1;
+        while rest != 0 {
+            let k = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            // Ready kinds are even: (time, ready) as one key, the first kind kept on a tie.
+            let key = self.ns[k] << 1 | u64::from(k % 2 == 0);
+            if self.ns[k] > 0 && key > best.0 {
+                best = (key, k);
+            }
+        }
+        Cell {
+            run: eighths(self.ns[0], whole),
+            rest: (best.1 > 0).then(|| Doing::of_kind(best.1)),
+        }
     }
 }
 
-/// Eighths of a cell of `npc` that `run_ns` make, at least one if it ran at all.
-fn eighths(run_ns: u64, npc: u64) -> u8 {
+/// Eighths of `whole` that `run_ns` make, at least one if it ran at all.
+pub(super) fn eighths(run_ns: u64, whole: u64) -> u8 {
     match run_ns {
         0 => 0,
-        ns => ((ns * 8 + npc / 2) / npc).clamp(1, 8) as u8,
+        ns => ((ns as u128 * 8 + whole as u128 / 2) / whole.max(1) as u128).clamp(1, 8) as u8,
+    }
+}
+
+/// The first index from `from` on whose `ends` is after `t_ns` (those before `from` are not):
+/// a step at a time (a cell holds few at most zooms), then, past eight, a search in steps
+/// doubling, so a cell costs the log of what lies in it.
+pub(super) fn seek(ends: &[u64], from: usize, t_ns: u64) -> usize {
+    let mut i = from;
+    while i < ends.len() && ends[i] <= t_ns {
+        i += 1;
+        if i - from == 8 {
+            return gallop(ends, i, t_ns);
+        }
+    }
+    i
+}
+
+/// [`seek`] far: in steps doubling from `from`.
+fn gallop(ends: &[u64], from: usize, t_ns: u64) -> usize {
+    let (mut lo, mut step) = (from, 8);
+    loop {
+        let hi = lo + step;
+        if hi >= ends.len() || ends[hi - 1] > t_ns {
+            let hi = hi.min(ends.len());
+            return lo + ends[lo..hi].partition_point(|&end| end <= t_ns);
+        }
+        lo = hi;
+        step *= 2;
     }
 }
 
 /// The most columns a row of totals can have, with one for an open span's: run, then wait
 /// and ready for no reason or any of the reasons.
-const MOST_COLUMNS: usize = 2 + 2 * (1 + super::Reason::ALL.len());
+const MOST_COLUMNS: usize = KINDS + 1;
 
 impl Shares {
     fn width(&self) -> usize {
@@ -274,10 +281,8 @@ struct Totals<'a> {
     /// Columns of a row of totals, and with the open span's.
     sw: usize,
     w: usize,
-    /// What each column stands for (none: an open span's column it does not use).
-    doings: [Option<Doing>; MOST_COLUMNS],
-    /// A bit a column, set for ready.
-    ready: u32,
+    /// The kind ([`Doing::kind`]) of each column.
+    kinds: [u8; MOST_COLUMNS],
 }
 
 impl<'a> Totals<'a> {
@@ -300,14 +305,11 @@ impl<'a> Totals<'a> {
             }
             None => None,
         };
-        let mut doings = [None; MOST_COLUMNS];
-        for (d, &kind) in doings[1..].iter_mut().zip(&shares.kinds) {
-            *d = Some(kind);
+        let mut kinds = [0; MOST_COLUMNS];
+        for (k, kind) in kinds[1..].iter_mut().zip(&shares.kinds) {
+            *k = kind.kind() as u8;
         }
-        doings[sw] = open.map(|(o, _)| o.doing());
-        let ready = (1..w)
-            .filter(|&col| doings[col].is_some_and(|d| d.state == State::Ready))
-            .fold(0, |bits, col| bits | 1 << col);
+        kinds[sw] = open.map_or(0, |(o, _)| o.doing().kind() as u8);
         Some(Totals {
             lane,
             ends: &shares.ends,
@@ -316,44 +318,13 @@ impl<'a> Totals<'a> {
             open,
             sw,
             w,
-            doings,
-            ready,
+            kinds,
         })
-    }
-
-    /// The first span from `from` on that ends after `t_ns` (those before `from` end by it):
-    /// a step at a time (a cell holds few spans at most zooms), then, past eight, a search in
-    /// steps doubling, so a cell costs the log of its spans.
-    fn seek(&self, from: usize, t_ns: u64) -> usize {
-        let ends = self.ends;
-        let mut i = from;
-        while i < ends.len() && ends[i] <= t_ns {
-            i += 1;
-            if i - from == 8 {
-                return self.gallop(i, t_ns);
-            }
-        }
-        i
-    }
-
-    /// [`Totals::seek`] far: in steps doubling from `from`.
-    fn gallop(&self, from: usize, t_ns: u64) -> usize {
-        let ends = self.ends;
-        let (mut lo, mut step) = (from, 8);
-        loop {
-            let hi = lo + step;
-            if hi >= ends.len() || ends[hi - 1] > t_ns {
-                let hi = hi.min(ends.len());
-                return lo + ends[lo..hi].partition_point(|&end| end <= t_ns);
-            }
-            lo = hi;
-            step *= 2;
-        }
     }
 
     /// The lane at `t_ns`, the spans before `from` ending by then: see [`Edge`].
     fn edge(&self, from: usize, t_ns: u64) -> Edge {
-        let next = self.seek(from, t_ns);
+        let next = seek(self.ends, from, t_ns);
         let (start, end, col) = self.span(next);
         let part = if start < t_ns {
             t_ns.min(end) - start
@@ -385,103 +356,60 @@ impl<'a> Totals<'a> {
         (end - len, end, col)
     }
 
-    /// The cells, each from the totals at its edges; cells wholly inside one span, or where
-    /// the lane did nothing, without them.
-    fn cells(&self, from_ns: u64, npc: u64, cols: usize, mut f: impl FnMut(Range<usize>, Cell)) {
+    /// Add each cell's time to `out`, from the totals at its edges; cells wholly inside one
+    /// span, or where the lane did nothing, without them.
+    fn add_sums(&self, from_ns: u64, npc: u64, out: &mut [Sums]) {
+        let cols = out.len();
         let mut left = self.edge(self.lane.first_ending_after(from_ns), from_ns);
         let mut c = 0;
         while c < cols {
             let a = from_ns.saturating_add(npc.saturating_mul(c as u64));
-            let (alike, n) = self.alike(&left, a, npc);
+            let (n, doing) = self.alike(&left, a, npc);
             let n = n.min(cols - c);
             if n > 0 {
-                f(c..c + n, alike);
+                if let Some(kind) = doing {
+                    out[c..c + n].iter_mut().for_each(|s| s.add(kind, npc));
+                }
                 c += n;
                 let a = from_ns.saturating_add(npc.saturating_mul(c as u64));
                 left = self.edge(left.next, a);
                 continue;
             }
-            let b = a.saturating_add(npc);
-            let right = self.edge(left.next, b);
-            f(c..c + 1, self.cell(&left, &right, a, b, npc));
+            let right = self.edge(left.next, a.saturating_add(npc));
+            self.add_cell(&left, &right, &mut out[c]);
             (c, left) = (c + 1, right);
         }
     }
 
     /// How many cells of `npc` from `a` (the lane there: `left`) on are wholly inside the span
-    /// that ends first after `a`, or wholly before it: alike, all the one thing it does, or
-    /// nothing.
-    fn alike(&self, left: &Edge, a: u64, npc: u64) -> (Cell, usize) {
+    /// that ends first after `a` (and the kind it did all along), or wholly before it (none).
+    fn alike(&self, left: &Edge, a: u64, npc: u64) -> (usize, Option<usize>) {
         if left.start > a {
             // Before the next span; nothing after the last (`u64::MAX`).
-            return (Cell::IDLE, ((left.start - a) / npc) as usize);
+            return (((left.start - a) / npc) as usize, None);
         }
         if left.end <= a {
             // Only the open span can end by `a` (up to now): nothing after it.
-            return (Cell::IDLE, usize::MAX);
+            return (usize::MAX, None);
         }
-        let cell = match left.col {
-            0 => Cell { run: 8, rest: None },
-            col => Cell {
-                run: 0,
-                rest: self.doings[col],
-            },
-        };
-        (cell, ((left.end - a) / npc) as usize)
+        let n = ((left.end - a) / npc) as usize;
+        (n, Some(self.kinds[left.col] as usize))
     }
 
-    /// The cell from `a` to `b` given the lane at both: the run time, and of the rest the
-    /// longest (ready before wait). Where more than four things share the cell or two tie for
-    /// longest, the order they came in decides (see [`Acc`]): those cells are added up span by
-    /// span.
-    fn cell(&self, left: &Edge, right: &Edge, a: u64, b: u64, npc: u64) -> Cell {
-        let (sw, w) = (self.sw, self.w.min(MOST_COLUMNS));
+    /// Add the time between two edges to `out`: the totals' difference, with the parts of the
+    /// spans at the edges (gained by the right, counted whole in its row by the left).
+    fn add_cell(&self, left: &Edge, right: &Edge, out: &mut Sums) {
+        let sw = self.sw;
         let (r, l) = (&self.sums[right.next * sw..], &self.sums[left.next * sw..]);
         let mut ns = [0; MOST_COLUMNS];
-        for k in 0..sw.min(w) {
+        for k in 0..sw.min(self.w) {
             ns[k] = r[k] - l[k];
         }
-        // The parts of the spans at the edges: gained by the right, counted whole in its row
-        // by the left.
         ns[right.col] += right.part;
         ns[left.col] -= left.part;
-        // Of the rest, the longest, ready before wait: (time, ready) as one key.
-        let (mut best, mut best_col) = (0, 0);
-        let (mut things, mut tie) = (0, false);
-        for (col, &ns) in ns[..w].iter().enumerate().skip(1) {
-            if ns != 0 {
-                things += 1;
-                let key = ns << 1 | u64::from(self.ready >> col & 1);
-                tie = key == best || (tie && key < best);
-                if key > best {
-                    (best, best_col) = (key, col);
-                }
-            }
+        for (k, &ns) in ns[..self.w].iter().enumerate() {
+            out.add(self.kinds[k] as usize, ns);
         }
-        if things > 4 || tie {
-            return self.cell_by_spans(a, b, npc);
-        }
-        Cell {
-            run: eighths(ns[0], npc),
-            rest: self.doings[best_col],
-        }
-    }
-
-    /// The cell from `a` to `b`, its spans added one by one in order.
-    fn cell_by_spans(&self, a: u64, b: u64, npc: u64) -> Cell {
-        let first = self.lane.first_ending_after(a);
-        let spans = self.lane.spans[first..].iter().copied();
-        let mut acc = Acc::default();
-        for s in spans.chain(self.open.map(|(o, _)| o)) {
-            if s.start_ns >= b {
-                break;
-            }
-            let (from, to) = (s.start_ns.max(a), s.end_ns.min(b));
-            if to > from {
-                acc.add(s.doing(), to - from);
-            }
-        }
-        acc.cell(npc)
     }
 }
 
@@ -559,24 +487,6 @@ impl Cell {
     /// It ran for part of the cell only.
     pub fn ran_briefly(&self) -> bool {
         (1..8).contains(&self.run)
-    }
-
-    /// A group of lanes in one row: the most any ran, over the most pressing of the rest
-    /// (ready, then wait).
-    pub fn merge(self, other: Cell) -> Cell {
-        let rank = |c: &Cell| match c.rest.map(|d| d.state) {
-            Some(State::Ready) => 2,
-            Some(_) => 1,
-            None => 0,
-        };
-        Cell {
-            run: self.run.max(other.run),
-            rest: if rank(&other) > rank(&self) {
-                other.rest
-            } else {
-                self.rest
-            },
-        }
     }
 }
 
@@ -683,13 +593,6 @@ mod tests {
     }
 
     #[test]
-    fn a_group_shows_the_most_any_ran_over_the_most_pressing_rest() {
-        let merged = c(2, Some(Wait)).merge(c(5, Some(Ready)));
-        assert_eq!(merged, c(5, Some(Ready)));
-        assert_eq!(Cell::IDLE.merge(c(0, Some(Wait))), c(0, Some(Wait)));
-    }
-
-    #[test]
     fn state_at_and_changes() {
         let mut l = lane(&[(Run, 10, 20), (Wait, 20, 50), (Run, 60, 70)]);
         assert_eq!(l.span_at(5, 100), None);
@@ -777,7 +680,9 @@ mod totals_tests {
     use super::*;
     use crate::trace::{Open, Reason};
 
-    /// The reference: `Lane::cells` before running totals, word for word.
+    /// The reference: each cell's time by kind, span by span from the whole lane (open span
+    /// as far as now), and the longest of the rest chosen by its time, ready before wait,
+    /// the first kind on a tie.
     fn reference(
         lane: &Lane,
         from_ns: u64,
@@ -786,72 +691,33 @@ mod totals_tests {
         now_ns: u64,
     ) -> Vec<Cell> {
         let npc = ns_per_col.max(1);
-        let to_ns = from_ns.saturating_add(npc.saturating_mul(cols as u64));
-        let mut out = Vec::with_capacity(cols);
-        let mut acc = RefAcc::default();
-        for span in lane.spans_from(from_ns, now_ns) {
-            if span.start_ns >= to_ns || out.len() >= cols {
-                break;
-            }
-            let s = span.start_ns.saturating_sub(from_ns);
-            let e = span.end_ns.saturating_sub(from_ns).min(npc * cols as u64);
-            while ((out.len() as u64) + 1) * npc <= s {
-                out.push(std::mem::take(&mut acc).cell(npc));
-            }
-            let mut at = s;
-            while at < e {
-                let cell_end = (out.len() as u64 + 1) * npc;
-                let to = e.min(cell_end);
-                acc.add(span.doing(), to - at);
-                at = to;
-                if to == cell_end {
-                    out.push(std::mem::take(&mut acc).cell(npc));
+        let spans: Vec<Span> = lane
+            .spans
+            .iter()
+            .copied()
+            .chain(lane.open.map(|o| o.until(now_ns)))
+            .collect();
+        (0..cols as u64)
+            .map(|c| {
+                let (a, b) = (from_ns + c * npc, from_ns + (c + 1) * npc);
+                let mut ns = [0u64; KINDS];
+                for s in &spans {
+                    let (from, to) = (s.start_ns.max(a), s.end_ns.min(b));
+                    if to > from {
+                        ns[s.doing().kind()] += to - from;
+                    }
                 }
-            }
-        }
-        while out.len() < cols {
-            out.push(std::mem::take(&mut acc).cell(npc));
-        }
-        out
-    }
-
-    #[derive(Default)]
-    struct RefAcc {
-        run_ns: u64,
-        rest: [(Option<Doing>, u64); 4],
-    }
-
-    impl RefAcc {
-        fn add(&mut self, doing: Doing, ns: u64) {
-            if doing.state == State::Run {
-                self.run_ns += ns;
-                return;
-            }
-            let slot = self
-                .rest
-                .iter()
-                .position(|(d, _)| *d == Some(doing) || d.is_none())
-                .unwrap_or_else(|| (0..4).min_by_key(|&i| self.rest[i].1).unwrap_or(0));
-            if self.rest[slot].0 != Some(doing) {
-                self.rest[slot] = (Some(doing), 0);
-            }
-            self.rest[slot].1 += ns;
-        }
-
-        fn cell(self, npc: u64) -> Cell {
-            let run = match self.run_ns {
-                0 => 0,
-                ns => ((ns * 8 + npc / 2) / npc).clamp(1, 8) as u8,
-            };
-            let rank = |d: &Doing| (d.state == State::Ready) as u8;
-            let rest = self
-                .rest
-                .iter()
-                .filter_map(|&(d, ns)| Some((d?, ns)))
-                .max_by_key(|(d, ns)| (*ns, rank(d)))
-                .map(|(d, _)| d);
-            Cell { run, rest }
-        }
+                let run = match ns[0] {
+                    0 => 0,
+                    ns => ((ns * 8 + npc / 2) / npc).clamp(1, 8) as u8,
+                };
+                let rest = (1..KINDS)
+                    .filter(|&k| ns[k] > 0)
+                    .max_by_key(|&k| (ns[k], k % 2 == 0, std::cmp::Reverse(k)))
+                    .map(Doing::of_kind);
+                Cell { run, rest }
+            })
+            .collect()
     }
 
     /// xorshift64: the same cases on every run.

@@ -61,6 +61,40 @@ pub struct Doing {
     pub reason: Option<Reason>,
 }
 
+/// How many kinds of doing there are ([`Doing::kind`]): run, then wait and ready for no
+/// reason and for each reason.
+pub const KINDS: usize = 1 + 2 * (1 + Reason::ALL.len());
+
+impl Doing {
+    /// Its place among all [`KINDS`]: run 0; wait and ready for no reason 1 and 2; for reason
+    /// `r`, 3 + 2r and 4 + 2r. Ready is always even.
+    pub fn kind(self) -> usize {
+        match self.state {
+            State::Run => 0,
+            state => {
+                let reason = self.reason.map_or(0, |r| r.index() + 1);
+                1 + 2 * reason + usize::from(state == State::Ready)
+            }
+        }
+    }
+
+    /// The doing of kind `k` (see [`Doing::kind`]); run past the last.
+    pub fn of_kind(k: usize) -> Doing {
+        if k == 0 || k >= KINDS {
+            return Doing {
+                state: State::Run,
+                reason: None,
+            };
+        }
+        let state = match k % 2 {
+            0 => State::Ready,
+            _ => State::Wait,
+        };
+        let reason = ((k - 1) / 2).checked_sub(1).and_then(Reason::from_index);
+        Doing { state, reason }
+    }
+}
+
 /// Why a lane waits, or what it is ready for but does not have: every wait and ready span
 /// carries one.
 #[derive(

@@ -5,12 +5,13 @@
 
 use super::keys::Action;
 use super::playhead::{Motion, Playhead, Window, Zoom};
+use super::rows::Row;
 use super::screen::{self, Screen};
 pub use super::session::{derive_task_lanes, Session};
 use super::view::{Note, View};
 use super::whatif::{self, Form};
 use crate::lab::Lab;
-use crate::trace::{Lane, Run, RunStats, Trace};
+use crate::trace::{Cell, Lane, Run, RunStats, Trace};
 use std::time::Instant;
 
 /// The UI's state: the view, over the session.
@@ -120,6 +121,33 @@ impl App {
     /// The lanes a run's panel shows: its workers, or its tasks.
     pub fn lanes(&self, run: usize) -> &[Lane] {
         self.session.lanes(run, self.view.by_task)
+    }
+
+    /// What each of `cols` cells from `from_ns` shows for lanes `shown` of run `run`'s panel,
+    /// added up in one row.
+    pub fn row_cells(&self, run: usize, shown: &[usize], from_ns: u64, cols: usize) -> Vec<Cell> {
+        let row = Row {
+            index: run,
+            run: &self.trace().runs[run],
+            by_task: self.view.by_task,
+            lanes: self.lanes(run),
+            shown,
+        };
+        let npc = self.window().ns_per_col;
+        let rows = &self.session.rows;
+        rows.cells(&row, from_ns, npc, cols, self.now_ns())
+    }
+
+    /// How many of lanes `shown` of run `run`'s panel run, wait and are ready at `at_ns`.
+    pub fn row_states(&self, run: usize, shown: &[usize], at_ns: u64) -> [usize; 3] {
+        let row = Row {
+            index: run,
+            run: &self.trace().runs[run],
+            by_task: self.view.by_task,
+            lanes: self.lanes(run),
+            shown,
+        };
+        self.session.rows.states(&row, at_ns, self.now_ns())
     }
 
     /// Fit the view to a terminal of `width` x `height`.

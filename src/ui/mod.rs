@@ -11,6 +11,7 @@ pub mod layout;
 pub mod mouse;
 pub mod playhead;
 pub mod render;
+pub mod rows;
 pub mod screen;
 pub mod session;
 mod steps;

@@ -4,6 +4,7 @@
 //! stop). The view (`super::app`) reads the trace through it and sends it commands; it never
 //! holds the Lab itself.
 
+use super::rows::RowCache;
 use crate::lab::{Lab, Options};
 use crate::trace::{file, Lane, LaneId, LaneKind, Run, RunStats, Trace};
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub struct Session {
     stats: Vec<(usize, Option<RunStats>)>,
     /// The verdict, once every run has finished.
     verdict: Option<String>,
+    /// The rows of several lanes drawn, summarized.
+    pub rows: RowCache,
 }
 
 impl Session {
@@ -48,6 +51,7 @@ impl Session {
             task_lanes_stale: false,
             stats: Vec::new(),
             verdict: None,
+            rows: RowCache::default(),
         }
     }
 

@@ -75,12 +75,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
         .collect();
     let labels: Vec<Label> = rows_lanes.iter().map(|n| Label::of_group(r, n)).collect();
     let names = fit_labels(&labels, g.label_w);
-    for (i, (group, named)) in groups.iter().zip(&rows_lanes).enumerate() {
+    for (i, group) in groups.iter().enumerate() {
         let y = area.y + 1 + i as u16;
         let shown = &order[group.clone()];
         g.label(buf, y, &names[i]);
         if r.start_ns.is_some() {
-            render_lanes(buf, &g, y, app, r, named);
+            render_lanes(buf, &g, y, app, run, shown);
             if !app.view.by_task {
                 render_events(buf, &g, y, app, r, shown);
             }
@@ -97,7 +97,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
         buf.set_stringn(
             area.x,
             area.bottom() - 1,
-            format!("  {}", caption(app, run, lanes, scrolled)),
+            format!(
+                "  {}",
+                caption(
+                    app,
+                    run,
+                    &Rows {
+                        groups: &groups,
+                        order: &order
+                    },
+                    scrolled
+                )
+            ),
             area.width as usize,
             Style::default().add_modifier(Modifier::DIM),
         );
@@ -121,22 +132,10 @@ fn render_title(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
     buf.set_stringn(area.x, area.y, text, area.width as usize, style);
 }
 
-/// One row of the diagram: a lane, or a group of lanes merged (see [`Cell::merge`]), each
-/// lane's cells merged in as they are found.
-fn render_lanes(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, r: &Run, lanes: &[&Lane]) {
-    let from = r.start_ns.unwrap_or(0) + g.window.from_ns;
-    let mut cells = vec![Cell::IDLE; g.cols];
-    for lane in lanes {
-        lane.each_cell(
-            from,
-            g.window.ns_per_col,
-            g.cols,
-            app.now_ns(),
-            |cols, cell| {
-                cells[cols].iter_mut().for_each(|c| *c = c.merge(cell));
-            },
-        );
-    }
+/// One row of the diagram: a lane, or a group of lanes added up (see [`App::row_cells`]).
+fn render_lanes(buf: &mut Buffer, g: &Geometry, y: u16, app: &App, run: usize, shown: &[usize]) {
+    let from = app.trace().runs[run].start_ns.unwrap_or(0) + g.window.from_ns;
+    let cells = app.row_cells(run, shown, from, g.cols);
     let dim_from = dim_after(app, &g.window, g.cols);
     draw_cells(
         buf,
@@ -252,20 +251,38 @@ fn draw_cells(
     }
 }
 
-/// Under the panel: the event stepped to, in words, or the lanes' states at the playhead.
-fn caption(app: &App, run: usize, lanes: &[Lane], scrolled: Option<usize>) -> String {
+/// Under the panel: the event stepped to, in words, or the lanes' states at the playhead
+/// (counted by the rows drawn when they hold every lane: `rows`, lanes of `order`).
+fn caption(app: &App, run: usize, rows: &Rows, scrolled: Option<usize>) -> String {
     if let Some(note) = app.view.note.as_ref().filter(|n| n.run == run) {
         return note.text.clone();
     }
-    let scrolled = scrolled.map(|first| (first, lanes.len()));
+    let lanes = app.lanes(run);
     let r = &app.trace().runs[run];
-    caption::states(r, lanes, app.view.playhead.t_ns, app.now_ns(), scrolled)
+    let t = app.view.playhead.t_ns;
+    let at = r.start_ns.unwrap_or(0) + t;
+    let counts = match scrolled {
+        None if rows.groups.iter().map(|g| g.len()).sum::<usize>() == lanes.len() => {
+            rows.groups.iter().fold([0; 3], |sum, g| {
+                let n = app.row_states(run, &rows.order[g.clone()], at);
+                [sum[0] + n[0], sum[1] + n[1], sum[2] + n[2]]
+            })
+        }
+        _ => caption::count_states(lanes, at, app.now_ns()),
+    };
+    let scrolled = scrolled.map(|first| (first, lanes.len()));
+    caption::states(r, counts, t, scrolled)
+}
+
+/// The rows a panel draws: each a range of `order`, the lanes in the order shown.
+struct Rows<'a> {
+    groups: &'a [std::ops::Range<usize>],
+    order: &'a [usize],
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::State;
 
     #[test]
     fn rows_fit_scroll_or_group() {
@@ -304,32 +321,6 @@ mod tests {
             rows_of(2, 1, false, false, 0),
             vec![0..2],
             "not compact either"
-        );
-    }
-
-    #[test]
-    fn merging() {
-        let c = |run, state: Option<State>| Cell {
-            run,
-            rest: state.map(|state| crate::trace::Doing {
-                state,
-                reason: None,
-            }),
-        };
-        let cells = [Cell::IDLE, c(0, Some(State::Wait)), c(2, Some(State::Wait))];
-        let more = [
-            c(0, Some(State::Wait)),
-            c(0, Some(State::Ready)),
-            c(5, Some(State::Ready)),
-        ];
-        let cells: Vec<Cell> = cells.iter().zip(more).map(|(a, b)| a.merge(b)).collect();
-        assert_eq!(
-            cells,
-            vec![
-                c(0, Some(State::Wait)),
-                c(0, Some(State::Ready)),
-                c(5, Some(State::Ready))
-            ]
         );
     }
 }

@@ -1,0 +1,310 @@
+//! A row of several lanes of a finished run, summarized once: their time by kind of doing
+//! added up from each instant any of them changed state, so that a row's cell costs a look-up
+//! at each of its edges however many lanes and spans lie in it.
+//!
+//! Between two changes the number of lanes doing each kind is constant, so the total at any
+//! instant is the total at the change before it plus that number times the time since: a
+//! summary holds, per change, its time, the totals there and those numbers. The lanes'
+//! spans are merged once (a sort of their starts and ends), and the summary is kept as long as
+//! the row is drawn (the UI's session keeps it).
+
+use super::query::{seek, Sums};
+use super::{Doing, Lane, State, KINDS};
+
+/// Changes a bucket of the directory covers, on average.
+const BUCKET: usize = 4;
+
+/// Several lanes' time by kind, added up at each instant any of them changes state.
+#[derive(Debug, Default)]
+pub struct RowTotals {
+    lanes: usize,
+    /// The kind ([`super::Doing::kind`]) of each column.
+    kinds: Vec<usize>,
+    /// Each change's time, in order.
+    times: Vec<u64>,
+    /// Per change, per column, two numbers side by side (one cache line for a few columns):
+    /// the lanes' time in that kind before it, and how many lanes do it from it to the next.
+    at: Vec<u64>,
+    /// Where to start looking for time `t`: the first change after `t0 + j * span_ns`, for the
+    /// bucket `j` it falls in.
+    dir: Vec<u32>,
+    t0: u64,
+    span_ns: u64,
+}
+
+impl RowTotals {
+    /// The summary of `lanes`; `None` where one is still going (an open span: it changes with
+    /// the clock) or the totals could outgrow 64 bits.
+    pub fn of(lanes: &[&Lane]) -> Option<RowTotals> {
+        let last = lanes
+            .iter()
+            .filter_map(|l| l.spans.last())
+            .map(|s| s.end_ns);
+        let most = last.max().unwrap_or(0);
+        let spans: usize = lanes.iter().map(|l| l.spans.len()).sum();
+        let too_big = most.checked_mul(lanes.len() as u64)? >> 62 > 0 || spans >= 1 << 30;
+        if lanes.iter().any(|l| l.open.is_some()) || too_big {
+            return None;
+        }
+        let mut column = [usize::MAX; KINDS];
+        let mut kinds = Vec::new();
+        // Each start and end as one number: time, column, and whether it starts.
+        let mut changes = Vec::with_capacity(2 * spans);
+        for span in lanes.iter().flat_map(|l| &l.spans) {
+            let kind = span.doing().kind();
+            if column[kind] == usize::MAX {
+                column[kind] = kinds.len();
+                kinds.push(kind);
+            }
+            let col = column[kind] as u64;
+            changes.push(span.start_ns << 6 | col << 1 | 1);
+            changes.push(span.end_ns << 6 | col << 1);
+        }
+        changes.sort_unstable();
+        let mut row = RowTotals {
+            lanes: lanes.len(),
+            kinds,
+            ..RowTotals::default()
+        };
+        row.sweep(&changes);
+        row.index();
+        row.times.shrink_to_fit();
+        row.at.shrink_to_fit();
+        Some(row)
+    }
+
+    /// Fill the summary from the sorted changes: at each new time, the totals so far and the
+    /// numbers after every change at that time.
+    fn sweep(&mut self, changes: &[u64]) {
+        let w = self.kinds.len();
+        let (mut totals, mut doing) = (vec![0u64; w], vec![0i64; w]);
+        let mut i = 0;
+        while i < changes.len() {
+            let t = changes[i] >> 6;
+            if let Some(&before) = self.times.last() {
+                for (total, &n) in totals.iter_mut().zip(&doing) {
+                    *total += n as u64 * (t - before);
+                }
+            }
+            while i < changes.len() && changes[i] >> 6 == t {
+                let col = (changes[i] >> 1 & 31) as usize;
+                doing[col] += if changes[i] & 1 == 1 { 1 } else { -1 };
+                i += 1;
+            }
+            self.times.push(t);
+            for (&total, &n) in totals.iter().zip(&doing) {
+                self.at.extend([total, n as u64]);
+            }
+        }
+    }
+
+    /// The directory: buckets of equal time, about [`BUCKET`] changes each.
+    fn index(&mut self) {
+        let (Some(&first), Some(&last)) = (self.times.first(), self.times.last()) else {
+            return;
+        };
+        let buckets = self.times.len().div_ceil(BUCKET);
+        self.t0 = first;
+        self.span_ns = (last - first).div_ceil(buckets as u64).max(1);
+        let mut next = 0;
+        self.dir = (0..=buckets as u64)
+            .map(|j| {
+                let t = first + j * self.span_ns;
+                next += self.times[next..].partition_point(|&c| c <= t);
+                next as u32
+            })
+            .collect();
+    }
+
+    /// How many of its lanes run, wait and are ready at `t_ns` (in [`State::ALL`]'s order).
+    pub fn states_at(&self, t_ns: u64) -> [usize; 3] {
+        let mut counts = [0; 3];
+        let Some(i) = self.seek(0, t_ns).checked_sub(1) else {
+            return counts;
+        };
+        let w = self.kinds.len();
+        let at = &self.at[i * 2 * w..(i + 1) * 2 * w];
+        for (&kind, pair) in self.kinds.iter().zip(at.chunks_exact(2)) {
+            let state = Doing::of_kind(kind).state;
+            counts[State::ALL.iter().position(|&s| s == state).unwrap_or(0)] += pair[1] as usize;
+        }
+        counts
+    }
+
+    /// How many lanes it adds up.
+    pub fn lanes(&self) -> usize {
+        self.lanes
+    }
+
+    /// The bytes it takes beyond its own size.
+    pub fn bytes(&self) -> usize {
+        self.times.capacity() * 8
+            + self.at.capacity() * 8
+            + self.dir.capacity() * 4
+            + self.kinds.capacity() * 8
+    }
+
+    /// The first change after `t_ns`, looking from `from` on (no change before it is after
+    /// `t_ns`): from the directory's bucket of `t_ns` where it lies further on.
+    fn seek(&self, from: usize, t_ns: u64) -> usize {
+        if t_ns < self.t0 || self.dir.is_empty() {
+            return seek(&self.times, from, t_ns);
+        }
+        // Bucket `j` starts after the changes before `dir[j - 1]` (the last bucket's on).
+        let j = ((t_ns - self.t0) / self.span_ns) as usize;
+        let j = j.saturating_sub(1).min(self.dir.len() - 1);
+        let from = from.max(self.dir[j] as usize);
+        seek(&self.times, from, t_ns)
+    }
+
+    /// Add the lanes' time in each of `out.len()` cells of `npc` from `from_ns` to `out`.
+    pub fn add_sums(&self, from_ns: u64, npc: u64, out: &mut [Sums]) {
+        let w = self.kinds.len();
+        let mut next = self.seek(0, from_ns);
+        let (mut left, mut right) = ([0u64; KINDS], [0u64; KINDS]);
+        self.totals_at(next, from_ns, &mut left[..w]);
+        for (c, sums) in out.iter_mut().enumerate() {
+            let b = from_ns.saturating_add(npc.saturating_mul(c as u64 + 1));
+            next = self.seek(next, b);
+            self.totals_at(next, b, &mut right[..w]);
+            for k in 0..w {
+                sums.add(self.kinds[k], right[k] - left[k]);
+            }
+            std::mem::swap(&mut left, &mut right);
+        }
+    }
+
+    /// The totals at `t_ns`, `next` being the first change after it.
+    fn totals_at(&self, next: usize, t_ns: u64, out: &mut [u64]) {
+        let Some(i) = next.checked_sub(1) else {
+            out.fill(0);
+            return;
+        };
+        let w = self.kinds.len();
+        let since = t_ns - self.times[i];
+        let at = &self.at[i * 2 * w..(i + 1) * 2 * w];
+        for (o, pair) in out.iter_mut().zip(at.chunks_exact(2)) {
+            *o = pair[0] + pair[1] * since;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Reason, Span, State};
+
+    fn lane(spans: &[(State, Option<Reason>, u64, u64)]) -> Lane {
+        let mut lane = Lane::default();
+        for &(state, reason, start_ns, end_ns) in spans {
+            lane.push(Span {
+                task: None,
+                state,
+                reason,
+                start_ns,
+                end_ns,
+            });
+        }
+        lane
+    }
+
+    /// The row's sums are its lanes' sums added, lane by lane.
+    fn by_lanes(lanes: &[&Lane], from: u64, npc: u64, cols: usize) -> Vec<Sums> {
+        let mut sums = vec![Sums::default(); cols];
+        for l in lanes {
+            l.add_sums(from, npc, u64::MAX, &mut sums);
+        }
+        sums
+    }
+
+    #[test]
+    fn a_row_adds_its_lanes_up() {
+        use State::*;
+        let io = Some(Reason::Io);
+        let gil = Some(Reason::Gil);
+        let a = lane(&[(Run, None, 0, 5), (Wait, io, 5, 30), (Run, None, 30, 31)]);
+        let b = lane(&[(Ready, gil, 2, 9), (Run, None, 9, 20), (Ready, gil, 20, 40)]);
+        let c = lane(&[(Wait, io, 50, 60), (Wait, io, 60, 60)]);
+        let lanes = [&a, &b, &c];
+        let row = RowTotals::of(&lanes).unwrap();
+        assert_eq!(row.lanes(), 3);
+        for (from, npc, cols) in [(0, 10, 7), (3, 7, 9), (0, 1, 70), (45, 100, 2), (0, 61, 1)] {
+            let mut sums = vec![Sums::default(); cols];
+            row.add_sums(from, npc, &mut sums);
+            assert_eq!(
+                sums,
+                by_lanes(&lanes, from, npc, cols),
+                "{from} {npc} {cols}"
+            );
+        }
+        let mut one = [Sums::default()];
+        row.add_sums(0, 10, &mut one);
+        // 10 ns of 3 lanes: a ran 5 and waited 5, b was ready 7 and ran 1.
+        assert_eq!(one[0].cell(10, 3).run, 2, "6 of 30 ns ran");
+        assert_eq!(
+            one[0].cell(10, 3).rest.unwrap().reason,
+            gil,
+            "7 ready over 5 wait"
+        );
+    }
+
+    #[test]
+    fn a_row_still_going_is_not_summarized() {
+        let mut a = lane(&[(State::Run, None, 0, 5)]);
+        a.open = Some(crate::trace::Open {
+            task: None,
+            state: State::Wait,
+            reason: None,
+            start_ns: 5,
+        });
+        assert!(RowTotals::of(&[&a]).is_none());
+    }
+
+    #[test]
+    fn rows_of_random_lanes_add_up_as_their_lanes() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut below = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n.max(1)
+        };
+        for case in 0..300 {
+            let lanes: Vec<Lane> = (0..1 + below(6))
+                .map(|_| {
+                    let mut t = below(20);
+                    let mut l = Lane::default();
+                    for _ in 0..below(60) {
+                        t += below(3) * below(2);
+                        let state = State::ALL[below(3) as usize];
+                        let reason = Reason::from_index(below(12) as usize);
+                        let len = below(9);
+                        l.push(Span {
+                            task: None,
+                            state,
+                            reason,
+                            start_ns: t,
+                            end_ns: t + len,
+                        });
+                        t += len;
+                    }
+                    l
+                })
+                .collect();
+            let refs: Vec<&Lane> = lanes.iter().collect();
+            let row = RowTotals::of(&refs).unwrap();
+            for _ in 0..6 {
+                let (from, npc, cols) = (below(200), 1 + below(40), below(30) as usize);
+                let mut sums = vec![Sums::default(); cols];
+                row.add_sums(from, npc, &mut sums);
+                assert_eq!(sums, by_lanes(&refs, from, npc, cols), "case {case}");
+                let t = below(220);
+                let mut want = [0; 3];
+                for s in refs.iter().filter_map(|l| l.span_at(t, 0)) {
+                    want[State::ALL.iter().position(|&x| x == s.state).unwrap()] += 1;
+                }
+                assert_eq!(row.states_at(t), want, "case {case} at {t}");
+            }
+        }
+    }
+}
