@@ -173,7 +173,7 @@ fn paint_cells(cells: &[Cell], events: &[(usize, EventKind)], color: bool) -> St
         .enumerate()
         .map(|(i, &c)| match events.iter().find(|e| e.0 == i) {
             Some(&(_, kind)) => (event_glyph(kind), c),
-            None => (cell_glyph(c), c),
+            None => (cell_glyph(c, color), c),
         })
         .collect();
     let mut out = String::new();
@@ -186,13 +186,13 @@ fn paint_cells(cells: &[Cell], events: &[(usize, EventKind)], color: bool) -> St
 
 /// The legend, one item a line when they don't all fit in `width`.
 fn legend(trace: &Trace, width: usize, color: bool) -> String {
-    let items = legend::items(trace.runs.iter());
+    let items = legend::items(trace.runs.iter(), color);
     let plain: Vec<String> = items.iter().map(|i| format!("█ {}", i.long)).collect();
     let one_line = plain.iter().map(|p| p.chars().count() + 3).sum::<usize>() <= width;
     let painted: Vec<String> = items
         .iter()
         .map(|i| {
-            let glyph = i.event.map_or(cell_glyph(i.cell), event_glyph);
+            let glyph = i.event.map_or(cell_glyph(i.cell, color), event_glyph);
             format!("{} {}", paint(&glyph.to_string(), i.cell, color), i.long)
         })
         .collect();

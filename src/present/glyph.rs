@@ -4,7 +4,7 @@
 //! entry here: the terminal's colour, an ANSI code and the SVG's fill.
 
 use crate::trace::{Cell, Doing, EventKind, Reason, State};
-use ratatui::style::{Color, Style};
+use ratatui::style::{Color, Modifier, Style};
 
 /// A cell the lane ran part of: `EIGHTHS[k - 1]` for k eighths, blue on the colour of what it
 /// did the rest of the cell.
@@ -21,12 +21,24 @@ pub fn glyph(doing: Option<Doing>) -> char {
     }
 }
 
-/// The character a cell shows: its run in eighths, else what the lane did.
-pub fn cell_glyph(cell: Cell) -> char {
-    match cell.run {
-        0 => glyph(cell.rest),
-        8.. => '█',
-        k => EIGHTHS[k as usize - 1],
+/// The character a cell shows: the eighths it shows ([`eighths_shown`]), else what the lane
+/// did most.
+pub fn cell_glyph(cell: Cell, color: bool) -> char {
+    match eighths_shown(cell, color) {
+        None => glyph(cell.rest),
+        Some((8.., _)) => '█',
+        Some((k, _)) => EIGHTHS[k as usize - 1],
+    }
+}
+
+/// The eighths a cell's glyph shows, and their tone: its run; or, in colour, what it did next
+/// most of the rest where that is longer than its run (without colour eighths are run only).
+pub fn eighths_shown(cell: Cell, color: bool) -> Option<(u8, Tone)> {
+    let second = cell.second.filter(|_| color).map(|(d, k)| (k, tone(d)));
+    match (cell.run, second) {
+        (0, second) => second,
+        (run, Some((k, tone))) if k > run => Some((k, tone)),
+        (run, _) => Some((run, BLUE)),
     }
 }
 
@@ -64,40 +76,50 @@ pub fn queue_glyph(len: Option<u32>) -> char {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tone {
     pub color: Color,
+    /// The colour dimmed (the future past a paused playhead, a run from before a what-if).
+    pub dim: Color,
     pub ansi: u8,
     pub hex: &'static str,
 }
 
 const BLUE: Tone = Tone {
     color: Color::Blue,
+    dim: Color::Indexed(17),
     ansi: 34,
     hex: "#2b6cb0",
 };
 const RED: Tone = Tone {
     color: Color::Red,
+    dim: Color::Indexed(52),
     ansi: 31,
     hex: "#c53030",
 };
 const GREY: Tone = Tone {
     color: Color::DarkGray,
+    dim: Color::Indexed(236),
     ansi: 90,
     hex: "#a0aec0",
 };
 const AMBER: Tone = Tone {
     color: Color::Yellow,
+    dim: Color::Indexed(58),
     ansi: 33,
     hex: "#d69e2e",
 };
 const MAGENTA: Tone = Tone {
     color: Color::Magenta,
+    dim: Color::Indexed(53),
     ansi: 35,
     hex: "#9f3fbf",
 };
 const CYAN: Tone = Tone {
     color: Color::Cyan,
+    dim: Color::Indexed(23),
     ansi: 36,
     hex: "#2c7a7b",
 };
+
+const TONES: [Tone; 6] = [BLUE, RED, GREY, AMBER, MAGENTA, CYAN];
 
 /// The colour of what a lane does: the article's blue (run) and red (wait), amber for ready
 /// for the GIL, cyan for the loop, magenta for a CPU, grey for a modelled cold start.
@@ -112,20 +134,33 @@ pub fn tone(doing: Doing) -> Tone {
     }
 }
 
-/// How a cell looks in the terminal: its glyph, and in colour, blue for its run over the colour
-/// of what the lane did the rest of the cell.
+/// How a cell looks in the terminal: its glyph, and in colour, its eighths (blue for its run)
+/// over the colour of what the lane did most of the rest of the cell: a cell it only waited in
+/// and one it also ran a little in have the same background.
 pub fn cell_style(cell: Cell, color: bool) -> (char, Style) {
-    let glyph = cell_glyph(cell);
+    let glyph = cell_glyph(cell, color);
     if !color {
         return (glyph, Style::default());
     }
     let rest = cell.rest.map_or(Color::Reset, |d| tone(d).color);
-    let style = match cell.run {
-        0 => Style::default().fg(rest),
-        8.. => Style::default().fg(BLUE.color),
-        _ => Style::default().fg(BLUE.color).bg(rest),
-    };
-    (glyph, style)
+    let fg = eighths_shown(cell, color).map_or(rest, |(_, tone)| tone.color);
+    (glyph, Style::default().fg(fg).bg(rest))
+}
+
+/// `style` dimmed: in colour its foreground and background both darker (a terminal's dim
+/// attribute reaches the foreground only), else the dim attribute.
+pub fn dim(style: Style, color: bool) -> Style {
+    let style = style.add_modifier(Modifier::DIM);
+    if !color {
+        return style;
+    }
+    let darker =
+        |c: Option<Color>| c.map(|c| TONES.iter().find(|t| t.color == c).map_or(c, |t| t.dim));
+    Style {
+        fg: darker(style.fg),
+        bg: darker(style.bg),
+        ..style
+    }
 }
 
 /// `text` in a cell's colours as ANSI escapes (plain without colour).
@@ -134,11 +169,11 @@ pub fn paint(text: &str, cell: Cell, color: bool) -> String {
         return text.to_string();
     }
     let rest = cell.rest.map(|d| tone(d).ansi);
-    let code = match (cell.run, rest) {
-        (0, None) => return text.to_string(),
-        (0, Some(fg)) => fg.to_string(),
-        (8.., _) | (_, None) => BLUE.ansi.to_string(),
-        (_, Some(bg)) => format!("{};{}", BLUE.ansi, bg + 10),
+    let fg = eighths_shown(cell, color).map(|(_, t)| t.ansi).or(rest);
+    let code = match (fg, rest) {
+        (None, _) => return text.to_string(),
+        (Some(fg), None) => fg.to_string(),
+        (Some(fg), Some(bg)) => format!("{fg};{}", bg + 10),
     };
     format!("\x1b[{code}m{text}\x1b[0m")
 }

@@ -21,6 +21,7 @@ fn item(run: u8, rest: Option<(State, Reason)>, short: &str, long: &str) -> Item
                 state,
                 reason: Some(reason),
             }),
+            second: None,
         },
         event: None,
         short: short.to_string(),
@@ -49,7 +50,7 @@ pub fn reasons_seen<'a>(runs: impl Iterator<Item = &'a Run>) -> Vec<Reason> {
 }
 
 /// The legend for the runs shown: run, part of a cell run, and the waits and readies seen.
-pub fn items<'a>(runs: impl Iterator<Item = &'a Run> + Clone) -> Vec<Item> {
+pub fn items<'a>(runs: impl Iterator<Item = &'a Run> + Clone, color: bool) -> Vec<Item> {
     let seen = reasons_seen(runs.clone());
     let mut out = vec![
         item(8, None, "run", "run (on a CPU)"),
@@ -70,7 +71,7 @@ pub fn items<'a>(runs: impl Iterator<Item = &'a Run> + Clone) -> Vec<Item> {
         let (short, long) = (format!("wait: {words}"), format!("wait (blocked: {words})"));
         out.push(item(0, Some((State::Wait, Reason::Io)), &short, &long));
     }
-    for reason in seen {
+    for &reason in &seen {
         match reason {
             Reason::ColdStart => out.push(item(
                 0,
@@ -84,6 +85,24 @@ pub fn items<'a>(runs: impl Iterator<Item = &'a Run> + Clone) -> Vec<Item> {
             )),
             _ => {}
         }
+    }
+    // Where lanes both waited and were ready, a cell can show both (in colour).
+    let ready = seen.iter().find(|r| r.state() == State::Ready);
+    if let (Some(&ready), false, true) = (ready, waits.is_empty(), color) {
+        let mut then = item(
+            0,
+            Some((State::Wait, Reason::Io)),
+            "then (eighths)",
+            "eighths of what it did next most (in its colour), over what it did most",
+        );
+        then.cell.second = Some((
+            Doing {
+                state: State::Ready,
+                reason: Some(ready),
+            },
+            3,
+        ));
+        out.insert(2, then);
     }
     out.extend(event_items(runs));
     out

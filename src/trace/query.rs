@@ -134,23 +134,29 @@ impl Sums {
 
     /// What a cell of `npc` shows for `lanes` lanes (their time added up here): the share of
     /// their time they ran, in eighths (at least one if any ran), over the longest of the rest
-    /// (of equals: ready before wait, then the first kind).
+    /// (of equals: ready before wait, then the first kind), and the next longest where it
+    /// fills at least an eighth.
     pub fn cell(&self, npc: u64, lanes: usize) -> Cell {
         let whole = npc.saturating_mul(lanes.max(1) as u64);
-        let mut best = (0, 0);
+        let (mut best, mut next) = ((0, 0), (0, 0));
         let mut rest = self.used & !1;
         while rest != 0 {
             let k = rest.trailing_zeros() as usize;
             rest &= rest - 1;
             // Ready kinds are even: (time, ready) as one key, the first kind kept on a tie.
             let key = self.ns[k] << 1 | u64::from(k % 2 == 0);
-            if self.ns[k] > 0 && key > best.0 {
-                best = (key, k);
+            if key > best.0 {
+                (best, next) = ((key, k), best);
+            } else if key > next.0 {
+                next = (key, k);
             }
         }
+        let second = (next.1 > 0 && self.ns[next.1].saturating_mul(8) >= whole)
+            .then(|| (Doing::of_kind(next.1), eighths(self.ns[next.1], whole)));
         Cell {
             run: eighths(self.ns[0], whole),
             rest: (best.1 > 0).then(|| Doing::of_kind(best.1)),
+            second,
         }
     }
 }
@@ -470,19 +476,28 @@ impl super::Run {
     }
 }
 
-/// What a screen cell shows for a lane: how much of the cell it ran, in eighths, over what it
-/// did the rest of the cell. A brief run stays visible (one eighth) and still reads as brief;
-/// zooming in shows true lengths.
+/// What a screen cell shows for a lane (or a row of lanes): how much of the cell it ran, in
+/// eighths, over what it did most of the rest of the cell, and what it did next most where
+/// that fills an eighth or more. A brief run stays visible (one eighth) and still reads as
+/// brief; zooming in shows true lengths.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Cell {
     /// Eighths of the cell the lane ran: 0, or 1 to 8 (at least 1 if it ran at all).
     pub run: u8,
     /// What it did most of the rest of the cell: waited or was ready, and why; `None`: nothing.
     pub rest: Option<Doing>,
+    /// What it did next most of the rest, and in how many eighths of the cell (1 to 8), where
+    /// that is at least one: the ready of a lane that mostly waited, or the wait of one mostly
+    /// ready.
+    pub second: Option<(Doing, u8)>,
 }
 
 impl Cell {
-    pub const IDLE: Cell = Cell { run: 0, rest: None };
+    pub const IDLE: Cell = Cell {
+        run: 0,
+        rest: None,
+        second: None,
+    };
 
     /// It ran for part of the cell only.
     pub fn ran_briefly(&self) -> bool {
@@ -522,6 +537,7 @@ mod tests {
                 state,
                 reason: None,
             }),
+            second: None,
         }
     }
 
@@ -535,11 +551,32 @@ mod tests {
                 c(1, Some(Wait)),
                 c(0, Some(Wait)),
                 c(0, Some(Wait)),
-                c(2, Some(Wait)),
+                Cell {
+                    second: Some((Doing::of_kind(2), 2)),
+                    ..c(2, Some(Wait))
+                },
                 Cell::IDLE
             ]
         );
         assert!(cells[0].ran_briefly() && !cells[1].ran_briefly());
+    }
+
+    #[test]
+    fn the_next_longest_of_the_rest_shows_where_it_fills_an_eighth() {
+        // 80 of 100 waiting, 15 ready: ready is one eighth (rounded), over the wait.
+        let l = lane(&[(Wait, 0, 80), (Ready, 80, 95), (Run, 95, 100)]);
+        let cell = l.cells(0, 100, 1, 100)[0];
+        assert_eq!(cell.rest.map(|d| d.state), Some(Wait));
+        assert_eq!(cell.second.map(|(d, k)| (d.state, k)), Some((Ready, 1)));
+        assert_eq!(cell.run, 1);
+        // 10 of 100 ready is less than an eighth: not shown.
+        let l = lane(&[(Wait, 0, 90), (Ready, 90, 100)]);
+        assert_eq!(l.cells(0, 100, 1, 100)[0].second, None);
+        // Mostly ready, some wait: the wait is second.
+        let l = lane(&[(Wait, 0, 40), (Ready, 40, 100)]);
+        let cell = l.cells(0, 100, 1, 100)[0];
+        assert_eq!(cell.rest.map(|d| d.state), Some(Ready));
+        assert_eq!(cell.second.map(|(d, k)| (d.state, k)), Some((Wait, 3)));
     }
 
     #[test]
@@ -711,11 +748,17 @@ mod totals_tests {
                     0 => 0,
                     ns => ((ns * 8 + npc / 2) / npc).clamp(1, 8) as u8,
                 };
-                let rest = (1..KINDS)
-                    .filter(|&k| ns[k] > 0)
-                    .max_by_key(|&k| (ns[k], k % 2 == 0, std::cmp::Reverse(k)))
-                    .map(Doing::of_kind);
-                Cell { run, rest }
+                let mut kinds: Vec<usize> = (1..KINDS).filter(|&k| ns[k] > 0).collect();
+                kinds
+                    .sort_by_key(|&k| std::cmp::Reverse((ns[k], k % 2 == 0, std::cmp::Reverse(k))));
+                let rest = kinds.first().map(|&k| Doing::of_kind(k));
+                let second = kinds.get(1).filter(|&&k| ns[k] * 8 >= npc).map(|&k| {
+                    (
+                        Doing::of_kind(k),
+                        ((ns[k] * 8 + npc / 2) / npc).clamp(1, 8) as u8,
+                    )
+                });
+                Cell { run, rest, second }
             })
             .collect()
     }

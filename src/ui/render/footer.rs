@@ -32,7 +32,7 @@ fn legend(app: &App) -> Line<'static> {
     let runs = app.visible_panels();
     let shown = runs.iter().map(|&r| &app.trace().runs[r]);
     let mut spans = vec![Span::raw(" ")];
-    for item in legend::items(shown) {
+    for item in legend::items(shown, app.view.color) {
         let (glyph, style) = match item.event {
             Some(kind) => (
                 event_glyph(kind),

@@ -5,7 +5,7 @@ use super::super::app::App;
 use super::super::layout::{grouped_lanes, panel_split, TIGHT_PANEL_ROWS};
 use super::super::playhead::{Motion, Window};
 use super::{cell_style, playhead_style};
-use crate::present::glyph::{event_glyph, event_style};
+use crate::present::glyph::{dim, event_glyph, event_style};
 use crate::present::words::{fit_labels, lane_order, Label};
 use crate::present::{caption, queue_glyph, title};
 use crate::trace::{Cell, Lane, Run};
@@ -115,7 +115,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
     }
     // A ghost (a run from before a what-if) is drawn dim, under the run that replaced it.
     if app.is_ghost(run) {
-        buf.set_style(area, Style::default().add_modifier(Modifier::DIM));
+        for y in area.top()..area.bottom() {
+            for x in area.left()..area.right() {
+                if let Some(cell) = buf.cell_mut((x, y)) {
+                    let style = dim(cell.style(), app.view.color);
+                    cell.set_style(style);
+                }
+            }
+        }
     }
 }
 
@@ -243,7 +250,7 @@ fn draw_cells(
         if Some(i) == playhead {
             style = playhead_style(style);
         } else if i >= dim_from {
-            style = style.add_modifier(Modifier::DIM);
+            style = dim(style, color);
         }
         if let Some(cell) = buf.cell_mut((x0 + i as u16, y)) {
             cell.set_char(glyph).set_style(style);
