@@ -159,17 +159,39 @@ impl RowTotals {
 
     /// Add the lanes' time in each of `out.len()` cells of `npc` from `from_ns` to `out`.
     pub fn add_sums(&self, from_ns: u64, npc: u64, out: &mut [Sums]) {
+        let cols = out.len();
+        self.each(from_ns, npc, cols, |c, sums| {
+            for k in 0..KINDS {
+                out[c].add(k, sums.ns[k]);
+            }
+        });
+    }
+
+    /// What each of `cols` cells of `npc` from `from_ns` shows ([`Sums::cell`]).
+    pub fn cells(&self, from_ns: u64, npc: u64, cols: usize) -> Vec<super::Cell> {
+        let mut cells = Vec::with_capacity(cols);
+        self.each(from_ns, npc, cols, |_, sums| {
+            cells.push(sums.cell(npc, self.lanes))
+        });
+        cells
+    }
+
+    /// The lanes' time in each of `cols` cells of `npc` from `from_ns`, in order: `f(cell,
+    /// sums)`.
+    fn each(&self, from_ns: u64, npc: u64, cols: usize, mut f: impl FnMut(usize, &Sums)) {
         let w = self.kinds.len();
         let mut next = self.seek(0, from_ns);
         let (mut left, mut right) = ([0u64; KINDS], [0u64; KINDS]);
         self.totals_at(next, from_ns, &mut left[..w]);
-        for (c, sums) in out.iter_mut().enumerate() {
+        for c in 0..cols {
             let b = from_ns.saturating_add(npc.saturating_mul(c as u64 + 1));
             next = self.seek(next, b);
             self.totals_at(next, b, &mut right[..w]);
+            let mut sums = Sums::default();
             for k in 0..w {
                 sums.add(self.kinds[k], right[k] - left[k]);
             }
+            f(c, &sums);
             std::mem::swap(&mut left, &mut right);
         }
     }

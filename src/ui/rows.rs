@@ -43,12 +43,12 @@ impl RowCache {
     pub fn cells(&self, row: &Row, from_ns: u64, npc: u64, cols: usize, now_ns: u64) -> Vec<Cell> {
         let npc = npc.max(1);
         let members: Vec<&Lane> = row.shown.iter().map(|&l| &row.lanes[l]).collect();
+        if let Some(totals) = self.summary(row, &members) {
+            return totals.cells(from_ns, npc, cols);
+        }
         let mut sums = vec![Sums::default(); cols];
-        match self.summary(row, &members) {
-            Some(totals) => totals.add_sums(from_ns, npc, &mut sums),
-            None => members
-                .iter()
-                .for_each(|l| l.add_sums(from_ns, npc, now_ns, &mut sums)),
+        for l in &members {
+            l.add_sums(from_ns, npc, now_ns, &mut sums);
         }
         sums.iter().map(|s| s.cell(npc, members.len())).collect()
     }
