@@ -63,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
     let least = (least_lane_rows(count, tasks), first_lane_rows(count, tasks));
     let (rows, queues, caption_rows) =
         panel_split(area.height, lanes.len(), least, r.meta.queues.len());
-    let order = lane_order(lanes);
+    let order = lane_order(r, lanes);
     let g = Geometry::of(area, app, label_w);
     let scroll = app.view.scroll.get(run).copied().unwrap_or(0);
     let groups = rows_of(
