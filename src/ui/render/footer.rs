@@ -71,11 +71,10 @@ fn legend(app: &App, width: u16) -> Vec<Line<'static>> {
 
 fn status_line(app: &App) -> Line<'static> {
     let w = app.window();
-    let extent = app.view_extent();
     let mut text = format!(
         " {} · zoom {:.0}x · 1 col = {} · by {}",
         mode(app),
-        app.view.zoom.factor(extent, app.view.cols).max(1.0),
+        app.zoom_factor(),
         human_ms(w.ns_per_col as f64 / 1e6),
         if app.view.by_task { "task" } else { "worker" },
     );
