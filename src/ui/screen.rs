@@ -292,23 +292,41 @@ pub fn all_panels(trace: &Trace, choice: &Choice) -> Vec<usize> {
 }
 
 /// The ghost of run `run`: the run at its place in the set before, if that set is shown (from
-/// `shown_from_set` on). A ghost is the run of the set before of the same executor and variant
-/// (the first such for the first, the second for the second, ...).
+/// `shown_from_set` on). A run kept from the set before (a what-if's run not run again) has
+/// none, and the run it keeps is no other's ghost. A ghost is the run of the set before of the
+/// same executor, or its GIL twin (`threads (GIL)` for `free-threads` when a what-if turned
+/// the GIL off), and variant: the first such for the first, the second for the second, ...
 pub fn ghost_of(trace: &Trace, shown_from_set: u32, run: usize) -> Option<usize> {
     let runs = &trace.runs;
-    let r = runs.get(run)?;
+    let r = runs.get(run).filter(|r| !r.meta.kept)?;
     let before = r.meta.set.checked_sub(1).filter(|s| *s >= shown_from_set)?;
-    let alike =
-        |o: &Run| (&o.meta.executor, &o.meta.variant) == (&r.meta.executor, &r.meta.variant);
-    let place = runs[..run]
-        .iter()
-        .filter(|o| o.meta.set == r.meta.set && alike(o))
+    let set = |s: u32| (0..runs.len()).filter(move |&i| runs[i].meta.set == s);
+    let mut old: Vec<usize> = set(before).collect();
+    for k in set(r.meta.set).filter(|&i| runs[i].meta.kept) {
+        if let Some(at) = old.iter().position(|&o| same_run(&runs[o], &runs[k])) {
+            old.remove(at);
+        }
+    }
+    let key = |o: &Run| (family(&o.meta.executor), o.meta.variant.clone());
+    let place = set(r.meta.set)
+        .filter(|&i| i < run && !runs[i].meta.kept && key(&runs[i]) == key(r))
         .count();
-    let mut same = runs
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.meta.set == before && alike(o));
-    same.nth(place).map(|(i, _)| i)
+    old.into_iter()
+        .filter(|&o| key(&runs[o]) == key(r))
+        .nth(place)
+}
+
+/// Whether `kept` is a copy of `run` (a what-if's run not run again).
+fn same_run(run: &Run, kept: &Run) -> bool {
+    let (a, b) = (&run.meta, &kept.meta);
+    (&a.executor, &a.variant, a.workers, &a.label) == (&b.executor, &b.variant, b.workers, &b.label)
+        && run.end_ns == kept.end_ns
+}
+
+/// An executor's family: itself and its GIL twin go by the name of the one with the GIL.
+fn family(executor: &str) -> String {
+    let with_gil = crate::exec::find(executor).and_then(|e| crate::exec::with_gil(e, true));
+    with_gil.map_or(executor, |e| e.name()).to_string()
 }
 
 #[cfg(test)]
@@ -424,6 +442,7 @@ mod tests {
             rows: 40,
         };
         assert_eq!(all_panels(&trace, &roomy), [2, 0, 3, 1]);
+        assert_eq!(ghost_of(&trace, 0, 3), Some(1));
         assert_eq!(ghost_of(&trace, 1, 2), None, "ghosts cleared");
         let short = Choice { rows: 10, ..roomy };
         assert_eq!(visible_panels(&trace, &short), [2, 3], "no room for ghosts");
@@ -432,5 +451,52 @@ mod tests {
             ..roomy
         };
         assert_eq!(visible_panels(&trace, &solo), [2]);
+    }
+
+    /// A trace of two sets of runs: `(executor, set, kept)`.
+    fn sets(runs: &[(&str, u32, bool)]) -> Trace {
+        let mut trace = Trace::new("t");
+        for &(executor, set, kept) in runs {
+            let run = trace.add_run(crate::trace::RunMeta {
+                executor: executor.into(),
+                label: executor.into(),
+                set,
+                kept,
+                ..Default::default()
+            });
+            trace.runs[run as usize].end_ns = Some(10);
+        }
+        trace
+    }
+
+    #[test]
+    fn the_gil_turned_off_keeps_the_ghost_of_the_run_with_the_gil() {
+        let before = [("sync", 0, false), ("threads", 0, false)];
+        let both = [&before[..], &[("free-threads", 0, false)]].concat();
+        // Every run again: free threads stand over the threads with the GIL, then over free.
+        let again = [
+            ("sync", 1, false),
+            ("free-threads", 1, false),
+            ("free-threads", 1, false),
+        ];
+        let trace = sets(&[&both[..], &again[..]].concat());
+        let ghosts: Vec<Option<usize>> = (3..6).map(|r| ghost_of(&trace, 0, r)).collect();
+        assert_eq!(ghosts, [Some(0), Some(1), Some(2)]);
+        // Only the pool run again: the runs kept have no ghost, and take none.
+        let kept = [
+            ("sync", 1, true),
+            ("free-threads", 1, false),
+            ("free-threads", 1, true),
+        ];
+        let trace = sets(&[&both[..], &kept[..]].concat());
+        let ghosts: Vec<Option<usize>> = (3..6).map(|r| ghost_of(&trace, 0, r)).collect();
+        assert_eq!(ghosts, [None, Some(1), None]);
+        let choice = Choice {
+            focus: 3,
+            solo: false,
+            shown_from_set: 0,
+            rows: 40,
+        };
+        assert_eq!(all_panels(&trace, &choice), [3, 4, 1, 5]);
     }
 }
