@@ -133,6 +133,22 @@ pub fn pack(widths: &[usize], width: u16) -> Vec<std::ops::Range<usize>> {
     rows
 }
 
+/// `text` as it fits `rows` rows of `width` columns wrapped: whole, or its first words and
+/// `…` (a verdict given fewer rows than it wraps to).
+pub fn fit_wrapped(text: &str, width: u16, rows: u16) -> String {
+    if wrapped_rows(text, width) <= rows {
+        return text.to_string();
+    }
+    let words: Vec<&str> = text.split(' ').collect();
+    for n in (1..words.len()).rev() {
+        let cut = format!("{} …", words[..n].join(" "));
+        if wrapped_rows(&cut, width) <= rows {
+            return cut;
+        }
+    }
+    "…".to_string()
+}
+
 /// The rows `text` takes wrapped at word boundaries in `width` columns (a word longer than a
 /// row is cut across rows), as a wrapping paragraph lays it out.
 pub fn wrapped_rows(text: &str, width: u16) -> u16 {
@@ -236,6 +252,15 @@ mod tests {
         assert_eq!(panel_split(6, 3, workers(3), 3), (3, 2, 0));
         assert_eq!(panel_split(8, 3, workers(3), 3), (3, 3, 1));
         assert_eq!(panel_split(1, 1, workers(1), 0), (0, 0, 0));
+    }
+
+    #[test]
+    fn a_verdict_in_fewer_rows_ends_in_an_ellipsis() {
+        let v = " Pool size: 10 is enough (10.0x sync); more, up to 50 (10.3x), are as fast.";
+        assert_eq!(fit_wrapped(v, 80, 2), v);
+        let one = fit_wrapped(v, 40, 1);
+        assert_eq!(one, " Pool size: 10 is enough (10.0x sync); …");
+        assert!(wrapped_rows(&one, 40) == 1);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::{cell_style, one_line};
 use crate::present::glyph::{event_glyph, event_style};
 use crate::present::human_ms;
 use crate::present::legend;
-use crate::ui::layout::legend_lines;
+use crate::ui::layout::{fit_wrapped, legend_lines};
 use crate::ui::screen::legend_width;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -19,12 +19,13 @@ use ratatui::Frame;
 /// rows left of `foot`, its entries whole, as many as fit; then the status line.
 pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App, verdict_rows: u16) {
     if app.finished() && verdict_rows > 0 {
-        let text = format!(" {}", app.verdict());
-        let bold = Style::default().add_modifier(Modifier::BOLD);
         let area = Rect {
             height: verdict_rows.min(foot.height),
             ..foot
         };
+        // Given fewer rows than it wraps to (lanes come first), it says so.
+        let text = fit_wrapped(&format!(" {}", app.verdict()), area.width, area.height);
+        let bold = Style::default().add_modifier(Modifier::BOLD);
         frame.render_widget(
             Paragraph::new(text).style(bold).wrap(Wrap { trim: false }),
             area,
