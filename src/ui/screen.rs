@@ -224,14 +224,16 @@ pub fn legend_width(item: &crate::present::legend::Item) -> usize {
     item.short.chars().count() + 4
 }
 
-/// How many lanes run `r`'s panel shows (`lanes` so far: a run of workers not started yet
-/// shows its workers to come), and whether they are an event loop's tasks.
+/// How many lanes run `r`'s panel shows (`lanes` so far: a run not started yet shows its
+/// workers, or its tasks, to come), and whether they are an event loop's tasks.
 pub fn lanes_to_show(r: &Run, lanes: &[Lane], by_task: bool) -> (usize, bool) {
     let tasks = by_task || r.meta.lane_kind == LaneKind::Task;
-    match tasks || r.meta.lane_kind == LaneKind::Instance {
-        true => (lanes.len(), tasks),
-        false => (lanes.len().max(r.meta.workers as usize), false),
-    }
+    let to_come = match (tasks, r.meta.lane_kind) {
+        (true, _) => r.meta.tasks,
+        (false, LaneKind::Instance) => 0,
+        (false, _) => r.meta.workers,
+    };
+    (lanes.len().max(to_come as usize), tasks)
 }
 
 /// Which runs `view` chose to show.
