@@ -224,11 +224,13 @@ pub fn legend_width(item: &crate::present::legend::Item) -> usize {
     item.short.chars().count() + 4
 }
 
-/// How many lanes run `r`'s panel shows (`lanes` so far: a run not started yet shows its
-/// workers, or its tasks, to come), and whether they are an event loop's tasks.
+/// How many lanes run `r`'s panel shows (`lanes` so far: a run still going shows its workers,
+/// or its tasks, to come), and whether they are an event loop's tasks.
 pub fn lanes_to_show(r: &Run, lanes: &[Lane], by_task: bool) -> (usize, bool) {
     let tasks = by_task || r.meta.lane_kind == LaneKind::Task;
     let to_come = match (tasks, r.meta.lane_kind) {
+        // Finished, it shows the lanes it had (a worker that never ran has none).
+        _ if r.finished() => 0,
         (true, _) => r.meta.tasks,
         (false, LaneKind::Instance) => 0,
         (false, _) => r.meta.workers,
