@@ -174,7 +174,14 @@ impl Label {
         if len(&text) <= width {
             return text;
         }
-        let after_role = self.role.as_ref().map(|r| len(r));
+        // A role's count of more requests (`you +2`) is kept with the worker.
+        let name = |r: &'_ String| {
+            let more = r
+                .rsplit_once(" +")
+                .filter(|(_, n)| n.parse::<u32>().is_ok());
+            len(more.map_or(r.as_str(), |(name, _)| name))
+        };
+        let after_role = self.role.as_ref().map(name);
         let tail = self.tail().map(|t| len(&text) - len(&t));
         for keep_at in [after_role, tail].into_iter().flatten() {
             let keep: String = text.chars().skip(keep_at).collect();
@@ -376,6 +383,8 @@ mod tests {
         assert_eq!(fit(&cloud, &lanes[1], 18), "friend · inst 2");
         assert_eq!(fit(&cloud, &lanes[0], 18), "crowd · instance 3");
         assert_eq!(crate::present::words::lane_order(&cloud, &lanes), [2, 1, 0]);
+        cloud.meta.roles[0].name = "someone".into();
+        assert_eq!(fit(&cloud, &lanes[2], 18), "someo… +2 · inst 1");
     }
 
     #[test]
