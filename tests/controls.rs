@@ -123,7 +123,8 @@ fn alone_tab_shows_the_next_run_and_a_small_terminal_says_so() {
     let mut app = app();
     let runs = app.visible_panels().len();
     assert!(runs > 1, "the io trace has several runs");
-    app.resize(80, 5 + 2 * runs as u16 - 1);
+    // A row short of each run's title and its workers' rows (async's tasks in 2).
+    app.resize(80, 16);
     let text = screen(&app);
     assert!(
         text.contains(&format!("terminal too small for {runs} runs at once"))
@@ -138,14 +139,23 @@ fn alone_tab_shows_the_next_run_and_a_small_terminal_says_so() {
 }
 
 #[test]
-fn seven_runs_fit_80x24_each_a_title_and_a_row_and_the_verdict_whole() {
+fn seven_runs_fit_where_every_worker_has_its_row_and_then_the_verdict_is_whole() {
     let mut trace = synthetic::io_trace(12);
     let more: Vec<_> = trace.runs[1..].to_vec();
     trace.runs.extend(more);
     assert_eq!(trace.runs.len(), 7);
     let mut app = App::replay(trace);
     app.view.color = false;
-    app.resize(80, 24);
+    // 5 rows, and each run its title and each worker a row (2 rows for async's tasks):
+    // sync 2, threads (3) 4, async 3, process (2) 3, and the last three again.
+    app.resize(80, 26);
+    app.tick();
+    let text = screen(&app);
+    assert!(
+        text.contains("terminal too small for 7 runs at once (need 60x27)"),
+        "{text}"
+    );
+    app.resize(80, 28);
     app.tick();
     app.apply(Action::End);
     app.tick();

@@ -175,3 +175,74 @@ fn a_rerun_after_a_what_if_runs_only_the_what_if_again() {
         .collect();
     assert_eq!(runs, [(0, 3)], "the latest set alone, as the first");
 }
+
+/// Runs the lab's runs to their end, taking in what they record.
+fn finish(lab: &mut Lab) {
+    while !lab.finished() {
+        lab.drain();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    lab.drain();
+}
+
+#[test]
+fn a_what_if_runs_again_only_the_runs_whose_settings_changed() {
+    let plan = session(
+        scenario::find("io").unwrap(),
+        Some("sync,threads:2,async"),
+        |o| {
+            o.tasks = Some(4);
+            o.latency_ms = Some(20);
+        },
+    );
+    let options = plan.options.clone();
+    let mut lab = Lab::new(plan.in_order(Order::Together));
+    lab.start();
+    finish(&mut lab);
+    // More threads: sync and async are as they were.
+    let more = runwait::lab::Options {
+        executors: Some(specs("sync,threads:4,async")),
+        ..options.clone()
+    };
+    assert_eq!(lab.what_if(more).unwrap(), 1);
+    finish(&mut lab);
+    let trace = lab.trace();
+    let set1: Vec<(&str, bool)> = (trace.runs.iter())
+        .filter(|r| r.meta.set == 1)
+        .map(|r| (r.meta.label.as_str(), r.meta.kept))
+        .collect();
+    assert_eq!(
+        set1,
+        [("sync", true), ("threads (GIL)", false), ("async", true)]
+    );
+    // A kept run is the record of the run before, not a new one.
+    assert_eq!(trace.runs[3].lanes, trace.runs[0].lanes);
+    assert_eq!(trace.runs[3].end_ns, trace.runs[0].end_ns);
+    assert!(trace.runs[4].start_ns > trace.runs[1].end_ns, "run again");
+    assert_eq!(trace.runs[4].meta.workers, 4);
+    // The GIL off for every pool: only the pool runs again, as free threads.
+    let free = runwait::lab::Options {
+        executors: Some(specs("sync,free-threads:4,async")),
+        ..options
+    };
+    lab.what_if(free).unwrap();
+    finish(&mut lab);
+    let trace = lab.trace();
+    let set2: Vec<(&str, bool)> = (trace.runs.iter())
+        .filter(|r| r.meta.set == 2)
+        .map(|r| (r.meta.label.as_str(), r.meta.kept))
+        .collect();
+    assert_eq!(
+        set2,
+        [("sync", true), ("free-threads", false), ("async", true)]
+    );
+    for run in &trace.runs {
+        assert_every_task_done_once(run);
+    }
+    // Run again, every run of the latest set is run: none was kept in the new trace.
+    lab.rerun();
+    finish(&mut lab);
+    let trace = lab.into_trace();
+    assert_eq!(trace.runs.len(), 3);
+    assert!(trace.runs.iter().all(|r| !r.meta.kept && r.ends.len() == 4));
+}

@@ -46,7 +46,8 @@ fn at_the_end_the_summary_and_verdict_show_200x60() {
 fn too_small_says_so() {
     let mut app = app(12, 40);
     let text = screen(&mut app, 40, 10);
-    assert!(text.contains("terminal too small (need 60x13)"), "{text}");
+    // 5 rows, and each panel its title and its least lanes: sync 1, 3 threads, async 2, 2 processes.
+    assert!(text.contains("terminal too small (need 60x17)"), "{text}");
     insta::assert_snapshot!(text);
 }
 

@@ -121,6 +121,7 @@ pub fn meta(spec: &ExecSpec, label: String) -> RunMeta {
         point: Default::default(),
         settings: Default::default(),
         set: 0,
+        kept: false,
         sampled: None,
         beside: None,
         old_real: false,

@@ -149,7 +149,7 @@ fn diagram(out: &mut String, trace: &Trace, run: &Run, plot: &Plot, mut y: f64) 
         y += MODEL_H;
     }
     let t0 = run.start_ns.unwrap_or(0);
-    for l in lane_order(&run.lanes) {
+    for l in lane_order(run, &run.lanes) {
         let lane = &run.lanes[l];
         lane_row(out, &lane_name(run, lane), lane, plot, t0, y);
         for e in run.lane_events().filter(|e| e.lane as usize == l) {

@@ -140,7 +140,7 @@ pub fn diagrams(trace: &Trace, style: Style) -> String {
         out.push_str(&title::run(trace, run, true));
         out.push('\n');
         let t0 = run.start_ns.unwrap_or(0);
-        let order = lane_order(&run.lanes);
+        let order = lane_order(run, &run.lanes);
         let labels: Vec<Label> = order
             .iter()
             .map(|&l| Label::of(run, &run.lanes[l]))

@@ -621,6 +621,7 @@ fn foreign_meta(run_in: &RunIn, lanes: u32, tasks: u32, own: bool) -> RunMeta {
         point: Default::default(),
         settings: Default::default(),
         set: 0,
+        kept: false,
         beside: None,
         old_real: false,
         sampled: None,

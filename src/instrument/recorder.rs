@@ -59,6 +59,16 @@ impl Recorder {
         &self.trace
     }
 
+    /// Run `from`'s record again as a run of set `set`, marked kept: a what-if's run whose
+    /// settings did not change is not run again.
+    pub fn keep_run(&mut self, from: u32, set: u32) -> u32 {
+        let mut run = self.trace.runs[from as usize].clone();
+        run.meta.set = set;
+        run.meta.kept = true;
+        self.trace.runs.push(run);
+        (self.trace.runs.len() - 1) as u32
+    }
+
     pub fn into_trace(mut self) -> Trace {
         self.drain();
         self.trace

@@ -148,8 +148,46 @@ impl Lab {
                 "a sampled program is not run again".into(),
             ));
         };
-        let plan = Plan::prepare(latest.lesson.clone(), options)?;
+        let mut plan = Plan::prepare(latest.lesson.clone(), options)?;
+        plan.kept = self.unchanged(&plan);
         Ok(self.start_beside(plan))
+    }
+
+    /// For each run of `plan` (a what-if of the latest set), the latest set's run it would
+    /// only repeat, if any: the same executor, workers and variant, the same tasks and
+    /// settings, finished whole. None beside real programs (they are all run again).
+    fn unchanged(&self, plan: &Plan) -> Vec<Option<u32>> {
+        let Some(set) = self.sets.last() else {
+            return Vec::new();
+        };
+        let latest = self.sets.len() as u32 - 1;
+        let trace = self.recorder.trace();
+        let runs: Vec<u32> = (0..trace.runs.len() as u32)
+            .filter(|&r| trace.runs[r as usize].meta.set == latest)
+            .collect();
+        let alike = set.plan.cpython.is_none()
+            && plan.cpython.is_none()
+            && work(&set.plan) == work(plan)
+            && runs.len() == set.plan.runs.len();
+        let before = set.plan.metas(latest);
+        let mut taken = vec![false; runs.len()];
+        let mut kept = Vec::new();
+        for (spec, meta) in plan.runs.iter().zip(plan.metas(latest)) {
+            let same = (0..runs.len()).find(|&k| {
+                let run = &trace.runs[runs[k] as usize];
+                alike
+                    && !taken[k]
+                    && set.plan.runs[k] == *spec
+                    && before[k] == meta
+                    && run.finished()
+                    && run.halted.is_none()
+            });
+            kept.push(same.map(|k| {
+                taken[k] = true;
+                runs[k]
+            }));
+        }
+        kept
     }
 
     /// Stop every run and begin a new trace with the latest set's runs started again (the sets
@@ -171,6 +209,8 @@ impl Lab {
         }
         let latest = self.sets.len() - 1;
         self.sets.drain(..latest);
+        // The runs it kept are not in the new trace: every run is run again.
+        self.sets[0].plan.kept.clear();
         self.recorder = Recorder::new(&self.sets[0].plan.scenario.name);
         self.notes = Notes::default();
         self.said.clear();
@@ -252,6 +292,20 @@ impl Lab {
     }
 }
 
+/// `plan`'s tasks, its loopback server's address left out (each plan has a server of its own).
+fn work(plan: &Plan) -> Vec<Task> {
+    let Some(addr) = plan.env.loopback.map(|a| a.to_string()) else {
+        return plan.tasks.clone();
+    };
+    let mut tasks = plan.tasks.clone();
+    for segment in tasks.iter_mut().flat_map(|t| t.segments.iter_mut()) {
+        if let crate::workload::Segment::Http { url } = segment {
+            *url = url.replace(&addr, "loopback");
+        }
+    }
+    tasks
+}
+
 /// A run to do: one of runwait's, or a real program beside it (`--cpython`).
 enum Job {
     Emulated(ExecSpec, RunCtx),
@@ -272,6 +326,10 @@ fn start(
     let dispatch = recorder.dispatch();
     let mut jobs = Vec::new();
     for (i, (spec, meta)) in plan.runs.iter().zip(plan.metas(set)).enumerate() {
+        if let Some(&Some(from)) = plan.kept.get(i) {
+            recorder.keep_run(from, set);
+            continue;
+        }
         let run = recorder.add_run(meta.clone());
         let real = plan.real_meta(i, run, &meta);
         let ctx = RunCtx {

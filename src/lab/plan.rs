@@ -55,6 +55,9 @@ pub struct Plan {
     /// The order its runs go in, decided here once: one by one beside real programs (honest
     /// timings), else as asked, else as the lesson says.
     pub order: super::Order,
+    /// For each run, the trace's run it keeps instead of running again (a what-if's run whose
+    /// settings did not change), if any.
+    pub kept: Vec<Option<u32>>,
 }
 
 impl Plan {
@@ -132,6 +135,7 @@ impl Plan {
             env: Arc::new(env),
             server,
             cpython,
+            kept: Vec::new(),
         })
     }
 

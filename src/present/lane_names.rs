@@ -30,7 +30,7 @@ impl Label {
     /// The label of one lane, with its role (if its tasks all played one).
     pub fn of(run: &Run, lane: &Lane) -> Label {
         Label {
-            role: role(run, lane).map(str::to_string),
+            role: role(run, lane),
             ..Label::bare(lane)
         }
     }
@@ -174,7 +174,14 @@ impl Label {
         if len(&text) <= width {
             return text;
         }
-        let after_role = self.role.as_ref().map(|r| len(r));
+        // A role's count of more requests (`you +2`) is kept with the worker.
+        let name = |r: &'_ String| {
+            let more = r
+                .rsplit_once(" +")
+                .filter(|(_, n)| n.parse::<u32>().is_ok());
+            len(more.map_or(r.as_str(), |(name, _)| name))
+        };
+        let after_role = self.role.as_ref().map(name);
         let tail = self.tail().map(|t| len(&text) - len(&t));
         for keep_at in [after_role, tail].into_iter().flatten() {
             let keep: String = text.chars().skip(keep_at).collect();
@@ -188,10 +195,38 @@ impl Label {
     }
 }
 
-/// The role lane's tasks all played, if they did.
-fn role<'a>(run: &'a Run, lane: &Lane) -> Option<&'a str> {
-    let role = lane.role().and_then(|r| run.meta.roles.get(r))?;
-    Some(role.name.as_str())
+/// The role the lane's tasks all played, if they did; where a cloud instance's played
+/// several, the first task's role and how many tasks more ran on it (`you +2`: an instance
+/// started for you that served two more).
+fn role(run: &Run, lane: &Lane) -> Option<String> {
+    if let Some(role) = lane.role().and_then(|r| run.meta.roles.get(r)) {
+        return Some(role.name.clone());
+    }
+    let first = first_role(run, lane)?;
+    let mut tasks: Vec<u32> = lane.spans.iter().filter_map(|s| s.task).collect();
+    tasks.extend(lane.open.and_then(|s| s.task));
+    tasks.sort_unstable();
+    tasks.dedup();
+    let name = &run.meta.roles.get(first)?.name;
+    Some(match tasks.len() {
+        0 | 1 => name.clone(),
+        n => format!("{name} +{}", n - 1),
+    })
+}
+
+/// The role of the lane's tasks, or, for a cloud instance (started for a request) whose
+/// tasks played several, the first one's (its place in the run's `roles`): where it is shown
+/// among the run's lanes.
+pub fn first_role(run: &Run, lane: &Lane) -> Option<usize> {
+    if let Some(role) = lane.role() {
+        return Some(role);
+    }
+    if lane.id.kind != LaneKind::Instance {
+        return None;
+    }
+    let first = lane.spans.iter().find_map(|s| s.task);
+    run.meta
+        .role_of(first.or_else(|| lane.open.and_then(|s| s.task))?)
 }
 
 /// A worker's word: `thread`, `process`, `task`, `instance`; short: `thr`, `proc`, `inst`.
@@ -322,6 +357,34 @@ mod tests {
         for (l, w) in [(&straggler, 6), (&friend, 1), (&friend, 0)] {
             assert!(fit(&cloud, l, w).chars().count() <= w.max(1), "{w}");
         }
+    }
+
+    #[test]
+    fn an_instance_that_served_you_and_then_others_is_yours_first() {
+        let mut cloud = run_with_roles(&["you", "friend", "crowd"]);
+        cloud.meta.roles[2].count = 8;
+        let served = |tasks: &[u32], n: u32| {
+            let mut lane = numbered(LaneKind::Instance, n);
+            for (i, &task) in tasks.iter().enumerate() {
+                lane.note_role(cloud.meta.role_of(task));
+                let at = i as u64 * 10;
+                lane.push(crate::trace::Span {
+                    task: Some(task),
+                    state: crate::trace::State::Run,
+                    reason: None,
+                    start_ns: at,
+                    end_ns: at + 5,
+                });
+            }
+            lane
+        };
+        let lanes = [served(&[3], 3), served(&[1], 2), served(&[0, 4, 5], 1)];
+        assert_eq!(fit(&cloud, &lanes[2], 18), "you +2 · inst 1");
+        assert_eq!(fit(&cloud, &lanes[1], 18), "friend · inst 2");
+        assert_eq!(fit(&cloud, &lanes[0], 18), "crowd · instance 3");
+        assert_eq!(crate::present::words::lane_order(&cloud, &lanes), [2, 1, 0]);
+        cloud.meta.roles[0].name = "someone".into();
+        assert_eq!(fit(&cloud, &lanes[2], 18), "someo… +2 · inst 1");
     }
 
     #[test]

@@ -101,6 +101,9 @@ pub fn panel(
         Before::IsGhost => f.add(0, format!("before · {}", run.meta.label)),
         _ => f.add(0, run.meta.label.clone()),
     }
+    if run.meta.kept && !matches!(before, Before::IsGhost) {
+        f.add(1, "unchanged: not run again");
+    }
     if let (Before::Ghost(ghost), Some(_)) = (before, stats) {
         f.add(1, then_and_now(trace, run, ghost));
     }

@@ -1,7 +1,7 @@
 //! Words and numbers for people: durations, tick labels, outcomes, what `ready` waits for, a
 //! run's workers and its lesson's own figures.
 
-pub use super::lane_names::{fit_labels, lane_name, lane_text, Label};
+pub use super::lane_names::{first_role, fit_labels, lane_name, lane_text, Label};
 use crate::trace::{Lane, LaneKind, Outcome, Reason, Run};
 
 /// Nanoseconds as milliseconds.
@@ -102,19 +102,20 @@ pub fn reason_word(reason: Reason) -> &'static str {
 }
 
 /// The order lanes are shown in: those whose tasks played a role first, by role in the
-/// lesson's order, then the rest; so a role keeps its place in every panel. A real program's
-/// worker processes (`process 1 (pid 4242)`) come right after its main thread, before the
-/// pool's helper threads.
-pub fn lane_order(lanes: &[Lane]) -> Vec<usize> {
+/// lesson's order (a lane whose tasks played several by its first task's), then the rest; so
+/// a role keeps its place in every panel. A real program's worker processes (`process 1 (pid
+/// 4242)`) come right after its main thread, before the pool's helper threads.
+pub fn lane_order(run: &Run, lanes: &[Lane]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..lanes.len()).collect();
     let worker = |l: &Lane| l.id.is_process();
-    if lanes.iter().any(|l| l.role().is_some()) || lanes.iter().skip(1).any(worker) {
+    let roles: Vec<Option<usize>> = lanes.iter().map(|l| first_role(run, l)).collect();
+    if roles.iter().any(Option::is_some) || lanes.iter().skip(1).any(worker) {
         let class = |i: usize| match i {
             0 => 0,
             _ if worker(&lanes[i]) => 1,
             _ => 2,
         };
-        order.sort_by_key(|&i| (lanes[i].role().unwrap_or(usize::MAX), class(i), i));
+        order.sort_by_key(|&i| (roles[i].unwrap_or(usize::MAX), class(i), i));
     }
     order
 }
@@ -249,11 +250,12 @@ mod tests {
             LaneId::named(LaneKind::Process, 2, "MainThread").in_process(2, 41),
         ];
         let lanes: Vec<Lane> = ids.into_iter().map(Lane::new).collect();
-        assert_eq!(lane_order(&lanes), [0, 2, 4, 1, 3]);
+        let none = Run::new(crate::trace::RunMeta::default());
+        assert_eq!(lane_order(&none, &lanes), [0, 2, 4, 1, 3]);
         let emulated: Vec<Lane> = (0..3)
             .map(|n| Lane::new(LaneId::numbered(LaneKind::Process, n).in_process(n + 1, 10 + n)))
             .collect();
-        assert_eq!(lane_order(&emulated), [0, 1, 2]);
+        assert_eq!(lane_order(&none, &emulated), [0, 1, 2]);
     }
 
     #[test]

@@ -485,6 +485,10 @@ pub struct RunMeta {
     /// Which set of runs it belongs to: 0, or a later set run beside the first.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub set: u32,
+    /// A what-if's run not run again: its settings were those of the run at its place in the
+    /// set before, whose record it is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kept: bool,
     /// For a run sampled from a real program: how (see [`Origin::Sampled`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampled: Option<Sampled>,

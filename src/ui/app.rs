@@ -118,6 +118,13 @@ impl App {
         self.view.zoom.window(self.view_extent(), self.view.cols)
     }
 
+    /// How many times closer than fitting every run (1x) the diagrams are: `z` then `0`
+    /// fits the focused run alone, closer than that if it is shorter.
+    pub fn zoom_factor(&self) -> f64 {
+        let fit = Zoom::fit_window(self.extent(), self.view.cols).ns_per_col as f64;
+        (fit / self.window().ns_per_col.max(1) as f64).max(1.0)
+    }
+
     /// The lanes a run's panel shows: its workers, or its tasks.
     pub fn lanes(&self, run: usize) -> &[Lane] {
         self.session.lanes(run, self.view.by_task)

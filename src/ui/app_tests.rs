@@ -123,3 +123,31 @@ fn a_step_lands_on_the_next_change_and_says_it() {
     app.apply(Action::PrevEvent);
     assert_eq!(app.view.playhead.t_ns, 0);
 }
+
+#[test]
+fn alone_and_fitted_the_zoom_says_how_much_closer_than_every_run() {
+    let mut t = trace(2, 2);
+    // The first run takes 2 s, the second half a second.
+    for (run, by) in t.runs.iter_mut().zip([100, 25]) {
+        run.end_ns = run.end_ns.map(|t| t * by);
+        for lane in &mut run.lanes {
+            for span in &mut lane.spans {
+                span.start_ns *= by;
+                span.end_ns *= by;
+            }
+            lane.reindex();
+        }
+    }
+    let mut app = App::replay(t);
+    app.resize(120, 40);
+    app.tick();
+    assert!((app.zoom_factor() - 1.0).abs() < 0.01);
+    app.apply(Action::FocusNext);
+    app.apply(Action::ToggleSolo);
+    app.apply(Action::Fit);
+    assert_eq!(app.view.zoom, Zoom::Fit);
+    let factor = app.zoom_factor();
+    assert!((3.5..=4.5).contains(&factor), "{factor}");
+    app.apply(Action::ToggleSolo);
+    assert!((app.zoom_factor() - 1.0).abs() < 0.01);
+}

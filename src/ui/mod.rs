@@ -234,11 +234,7 @@ fn step_words(app: &App, action: Action) -> String {
             format!("{mode} · speed {}x", app.view.playhead.speed())
         }
         (Action::ZoomIn | Action::ZoomOut | Action::Fit, _) => {
-            let factor = app
-                .view
-                .zoom
-                .factor(app.view_extent(), app.view.cols)
-                .max(1.0);
+            let factor = app.zoom_factor();
             format!("{mode} · zoom {factor:.0}x")
         }
         (Action::FocusNext | Action::FocusPrev | Action::ToggleSolo, _) => {

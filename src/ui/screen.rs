@@ -3,12 +3,12 @@
 //! lane names' width, the diagram's columns, the rows of the verdict at the foot.
 
 use super::layout::{
-    diagram_cols, grouped_lanes, label_width, min_size, panel_split, roomy_rows, share_rows,
-    wrapped_rows,
+    diagram_cols, first_lane_rows, grouped_lanes, label_width, least_lane_rows, legend_lines,
+    min_size, panel_split, share_rows, wrapped_rows, CHROME_ROWS,
 };
 use super::session::Session;
 use super::view::View;
-use crate::trace::{Run, Trace};
+use crate::trace::{Lane, LaneKind, Run, Trace};
 
 /// The most rows the verdict takes at the foot of the screen.
 const MOST_VERDICT_ROWS: u16 = 6;
@@ -18,6 +18,8 @@ const MOST_VERDICT_ROWS: u16 = 6;
 pub struct Panel {
     pub run: usize,
     pub lanes: usize,
+    /// Its lanes are an event loop's tasks (not workers).
+    pub tasks: bool,
     pub queues: usize,
     /// Its longest lane name as shown (without a pid).
     pub longest_name: usize,
@@ -30,6 +32,51 @@ pub struct Shown {
     pub panels: Vec<Panel>,
     pub compact: bool,
     pub verdict: Option<String>,
+    /// The legend's entries' widths (glyph, words and the space after them).
+    pub legend: Vec<usize>,
+}
+
+impl Panel {
+    /// The rows it takes at least: its title and [`least_lane_rows`].
+    fn least_rows(&self) -> u16 {
+        1 + least_lane_rows(self.lanes, self.tasks) as u16
+    }
+
+    /// The rows it takes before any panel has its caption: title, [`first_lane_rows`], queues.
+    fn first_rows(&self) -> u16 {
+        let first = first_lane_rows(self.lanes, self.tasks) + self.queues;
+        u16::try_from(1 + first).unwrap_or(u16::MAX)
+    }
+
+    /// Its (least, first) lane rows, as [`panel_split`] takes them.
+    fn lane_rows(&self) -> (usize, usize) {
+        let least = least_lane_rows(self.lanes, self.tasks);
+        (least, first_lane_rows(self.lanes, self.tasks))
+    }
+
+    /// The rows it would take whole: title, a row per lane, its queues and its caption.
+    fn wanted_rows(&self) -> u16 {
+        u16::try_from(2 + self.lanes.max(1) + self.queues).unwrap_or(u16::MAX)
+    }
+}
+
+impl Shown {
+    /// The smallest terminal that shows it.
+    pub fn min_size(&self) -> (u16, u16) {
+        min_size(
+            &self
+                .panels
+                .iter()
+                .map(Panel::least_rows)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// The smallest terminal that shows its biggest panel alone.
+    pub fn min_size_alone(&self) -> (u16, u16) {
+        let least = self.panels.iter().map(Panel::least_rows).max().unwrap_or(2);
+        min_size(&[least])
+    }
 }
 
 /// Where everything goes on a terminal of one size.
@@ -41,33 +88,49 @@ pub struct Screen {
     pub label_w: u16,
     /// The diagram's columns.
     pub cols: usize,
-    /// The footer's rows (the verdict's, once every run has finished).
+    /// The footer's rows: the verdict's (once every run has finished), then the legend's.
     pub foot_rows: u16,
+    /// Of the footer's rows, the verdict's.
+    pub verdict_rows: u16,
+    /// The smallest terminal that shows every panel shown, and the biggest alone.
+    pub need: (u16, u16),
+    pub need_alone: (u16, u16),
     /// Each panel's lane rows, by the panels' order.
     lane_rows: Vec<usize>,
 }
 
 impl Screen {
-    /// The layout of a terminal `width` x `height` showing `shown`.
+    /// The layout of a terminal `width` x `height` showing `shown`. Each panel gets its least
+    /// rows first; then the verdict the rows it wraps to, then the legend its rows, then the
+    /// panels the rest (the lanes of the runs shown whole before their captions).
     pub fn of(shown: &Shown, width: u16, height: u16) -> Screen {
-        let need = min_size(shown.panels.len()).1;
-        let wants = match &shown.verdict {
-            Some(v) => wrapped_rows(&format!(" {v}"), width).min(MOST_VERDICT_ROWS),
-            None => 1,
+        let least: Vec<u16> = shown.panels.iter().map(Panel::least_rows).collect();
+        // Rows beyond the least, the footer's first row counted in the least.
+        let mut spare = height.saturating_sub(shown.min_size().1);
+        let verdict_rows = match &shown.verdict {
+            Some(v) => wrapped_rows(&format!(" {v}"), width)
+                .min(MOST_VERDICT_ROWS)
+                .min(spare + 1),
+            None => 0,
         };
-        let foot_rows = wants.clamp(1, height.saturating_sub(need) + 1);
+        spare -= verdict_rows.saturating_sub(1);
+        let legend = legend_lines(&shown.legend, width).len() as u16;
+        let legend_rows = match verdict_rows {
+            0 => legend.clamp(1, spare + 1),
+            _ => legend.min(spare),
+        };
+        let foot_rows = (verdict_rows + legend_rows).max(1);
         let rows = height.saturating_sub(1 + 2 + foot_rows + 1);
-        let wanted: Vec<u16> = shown
-            .panels
-            .iter()
-            .map(|p| u16::try_from(2 + p.lanes.max(1) + p.queues).unwrap_or(u16::MAX))
-            .collect();
-        let heights = share_rows(rows, &wanted);
+        // Lanes first, then captions.
+        let first: Vec<u16> = shown.panels.iter().map(Panel::first_rows).collect();
+        let first = share_rows(rows, &first, &least);
+        let wanted: Vec<u16> = shown.panels.iter().map(Panel::wanted_rows).collect();
+        let heights = share_rows(rows, &wanted, &first);
         let lane_rows: Vec<usize> = shown
             .panels
             .iter()
             .zip(&heights)
-            .map(|(p, &h)| panel_split(h, p.queues).0)
+            .map(|(p, &h)| panel_split(h, p.lanes, p.lane_rows(), p.queues).0)
             .collect();
         let label_w = label_w(shown, &heights, width);
         Screen {
@@ -75,6 +138,9 @@ impl Screen {
             label_w,
             cols: diagram_cols(width, label_w),
             foot_rows,
+            verdict_rows,
+            need: shown.min_size(),
+            need_alone: shown.min_size_alone(),
             lane_rows,
         }
     }
@@ -112,7 +178,7 @@ fn label_w(shown: &Shown, heights: &[u16], width: u16) -> u16 {
         .iter()
         .zip(heights)
         .map(|(p, &h)| {
-            let (rows, _, caption) = panel_split(h, p.queues);
+            let (rows, _, caption) = panel_split(h, p.lanes, p.lane_rows(), p.queues);
             let suffix = match grouped_lanes(p.lanes, rows, shown.compact, caption > 0) {
                 true => 2 + p.lanes.to_string().len(),
                 false => 0,
@@ -134,21 +200,42 @@ pub fn shown(view: &View, session: &Session) -> Shown {
             let label = crate::present::words::Label::of(r, l);
             label.text(false, false).chars().count()
         });
+        let (count, tasks) = lanes_to_show(r, lanes, view.by_task);
         Panel {
             run,
-            lanes: lanes.len(),
+            lanes: count,
+            tasks,
             queues: r.meta.queues.len(),
             longest_name: names.max().unwrap_or(0),
         }
     };
+    let runs = visible_panels(trace, &choice(view));
+    let items = crate::present::legend::items(runs.iter().map(|&r| &trace.runs[r]), view.color);
     Shown {
-        panels: visible_panels(trace, &choice(view))
-            .into_iter()
-            .map(panel)
-            .collect(),
+        panels: runs.into_iter().map(panel).collect(),
         compact: view.compact,
         verdict: session.finished().then(|| session.verdict()),
+        legend: items.iter().map(legend_width).collect(),
     }
+}
+
+/// The columns a legend entry takes: its glyph, a space, its words and two spaces.
+pub fn legend_width(item: &crate::present::legend::Item) -> usize {
+    item.short.chars().count() + 4
+}
+
+/// How many lanes run `r`'s panel shows (`lanes` so far: a run still going shows its workers,
+/// or its tasks, to come), and whether they are an event loop's tasks.
+pub fn lanes_to_show(r: &Run, lanes: &[Lane], by_task: bool) -> (usize, bool) {
+    let tasks = by_task || r.meta.lane_kind == LaneKind::Task;
+    let to_come = match (tasks, r.meta.lane_kind) {
+        // Finished, it shows the lanes it had (a worker that never ran has none).
+        _ if r.finished() => 0,
+        (true, _) => r.meta.tasks,
+        (false, LaneKind::Instance) => 0,
+        (false, _) => r.meta.workers,
+    };
+    (lanes.len().max(to_come as usize), tasks)
 }
 
 /// Which runs `view` chose to show.
@@ -192,8 +279,14 @@ pub fn all_panels(trace: &Trace, choice: &Choice) -> Vec<usize> {
         .iter()
         .map(|&r| ghost_of(trace, choice.shown_from_set, r))
         .collect();
-    let panels = current.len() + ghosts.iter().flatten().count();
-    let room = roomy_rows(panels) <= choice.rows;
+    // Room for every panel's least rows and its caption.
+    let roomy = |r: usize| {
+        let (lanes, tasks) = lanes_to_show(&runs[r], &runs[r].lanes, false);
+        2 + least_lane_rows(lanes, tasks)
+    };
+    let panels = current.iter().chain(ghosts.iter().flatten());
+    let room = CHROME_ROWS as usize + panels.map(|&r| roomy(r)).sum::<usize>();
+    let room = room <= choice.rows as usize;
     let mut shown = Vec::new();
     for (r, ghost) in current.into_iter().zip(ghosts) {
         shown.push(r);
@@ -203,35 +296,54 @@ pub fn all_panels(trace: &Trace, choice: &Choice) -> Vec<usize> {
 }
 
 /// The ghost of run `run`: the run at its place in the set before, if that set is shown (from
-/// `shown_from_set` on). A ghost is the run of the set before of the same executor and variant
-/// (the first such for the first, the second for the second, ...).
+/// `shown_from_set` on). A run kept from the set before (a what-if's run not run again) has
+/// none, and the run it keeps is no other's ghost. A ghost is the run of the set before of the
+/// same executor, or its GIL twin (`threads (GIL)` for `free-threads` when a what-if turned
+/// the GIL off), and variant: the first such for the first, the second for the second, ...
 pub fn ghost_of(trace: &Trace, shown_from_set: u32, run: usize) -> Option<usize> {
     let runs = &trace.runs;
-    let r = runs.get(run)?;
+    let r = runs.get(run).filter(|r| !r.meta.kept)?;
     let before = r.meta.set.checked_sub(1).filter(|s| *s >= shown_from_set)?;
-    let alike =
-        |o: &Run| (&o.meta.executor, &o.meta.variant) == (&r.meta.executor, &r.meta.variant);
-    let place = runs[..run]
-        .iter()
-        .filter(|o| o.meta.set == r.meta.set && alike(o))
+    let set = |s: u32| (0..runs.len()).filter(move |&i| runs[i].meta.set == s);
+    let mut old: Vec<usize> = set(before).collect();
+    for k in set(r.meta.set).filter(|&i| runs[i].meta.kept) {
+        if let Some(at) = old.iter().position(|&o| same_run(&runs[o], &runs[k])) {
+            old.remove(at);
+        }
+    }
+    let key = |o: &Run| (family(&o.meta.executor), o.meta.variant.clone());
+    let place = set(r.meta.set)
+        .filter(|&i| i < run && !runs[i].meta.kept && key(&runs[i]) == key(r))
         .count();
-    let mut same = runs
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.meta.set == before && alike(o));
-    same.nth(place).map(|(i, _)| i)
+    old.into_iter()
+        .filter(|&o| key(&runs[o]) == key(r))
+        .nth(place)
+}
+
+/// Whether `kept` is a copy of `run` (a what-if's run not run again).
+fn same_run(run: &Run, kept: &Run) -> bool {
+    let (a, b) = (&run.meta, &kept.meta);
+    (&a.executor, &a.variant, a.workers, &a.label) == (&b.executor, &b.variant, b.workers, &b.label)
+        && run.end_ns == kept.end_ns
+}
+
+/// An executor's family: itself and its GIL twin go by the name of the one with the GIL.
+fn family(executor: &str) -> String {
+    let with_gil = crate::exec::find(executor).and_then(|e| crate::exec::with_gil(e, true));
+    with_gil.map_or(executor, |e| e.name()).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::layout::{CHROME_ROWS, TIGHT_PANEL_ROWS};
+    use crate::ui::layout::CHROME_ROWS;
 
     /// `runs` panels of `lanes` lanes named up to `thread N`.
     fn shown(runs: usize, lanes: usize) -> Shown {
         let panel = |run| Panel {
             run,
             lanes,
+            tasks: false,
             queues: 0,
             longest_name: format!("thread {lanes}").len(),
         };
@@ -239,18 +351,21 @@ mod tests {
             panels: (0..runs).map(panel).collect(),
             compact: true,
             verdict: None,
+            legend: vec![12; 6],
         }
     }
 
     #[test]
     fn the_panels_share_the_rows_and_every_run_is_shown() {
-        for (w, h) in [(120, 40), (80, 24)] {
-            for runs in 1..=7 {
+        // Seven runs of 5 workers need 5 + 7 x 3 rows: at 80x24 six.
+        for (w, h, most) in [(120, 40, 7), (80, 24, 6)] {
+            for runs in 1..=most {
                 let s = Screen::of(&shown(runs, 5), w, h);
+                assert!(s.need.1 <= h, "{w}x{h}: {s:?}");
                 assert_eq!(s.panels.len(), runs, "{w}x{h}: every run");
                 let used: u16 = s.panels.iter().map(|p| p.1).sum();
                 assert!(used + CHROME_ROWS - 1 + s.foot_rows <= h, "{w}x{h}: {s:?}");
-                assert!(s.panels.iter().all(|p| p.1 >= TIGHT_PANEL_ROWS));
+                assert!(s.panels.iter().all(|p| p.1 >= 3), "two lanes each: {s:?}");
                 assert_eq!(
                     s.cols as u16 + s.label_w + 1,
                     w,
@@ -262,7 +377,33 @@ mod tests {
         let mut done = shown(2, 3);
         done.verdict = Some("word ".repeat(100));
         let s = Screen::of(&done, 80, 40);
-        assert!(s.foot_rows > 1, "a long verdict takes more rows: {s:?}");
+        assert!(s.verdict_rows > 1, "a long verdict takes more rows: {s:?}");
+        assert_eq!(s.foot_rows, s.verdict_rows + 1, "and the legend its row");
+        assert_eq!(Screen::of(&shown(7, 5), 80, 24).need, (60, 26));
+    }
+
+    #[test]
+    fn the_legend_and_the_verdicts_rows_give_way_before_lanes() {
+        // Six runs of 2 workers at 80x24: 5 + 6 x 3 rows, one to spare.
+        let mut done = shown(6, 2);
+        done.verdict = Some("word ".repeat(40));
+        done.legend = vec![30; 6];
+        let s = Screen::of(&done, 80, 24);
+        assert!(s.panels.iter().all(|p| p.1 == 3), "{s:?}");
+        assert_eq!(
+            (s.verdict_rows, s.foot_rows),
+            (2, 2),
+            "no room for the legend"
+        );
+        // With more rows, the legend's lines (3: its entries whole) come before the captions.
+        let s = Screen::of(&done, 80, 30);
+        assert_eq!((s.verdict_rows, s.foot_rows), (3, 6), "{s:?}");
+        let panels: Vec<u16> = s.panels.iter().map(|p| p.1).collect();
+        assert_eq!(panels, [4, 4, 3, 3, 3, 3], "{s:?}");
+        // Live: the legend's first line is always there.
+        done.verdict = None;
+        let s = Screen::of(&done, 80, 23);
+        assert_eq!(s.foot_rows, 1);
     }
 
     #[test]
@@ -305,6 +446,7 @@ mod tests {
             rows: 40,
         };
         assert_eq!(all_panels(&trace, &roomy), [2, 0, 3, 1]);
+        assert_eq!(ghost_of(&trace, 0, 3), Some(1));
         assert_eq!(ghost_of(&trace, 1, 2), None, "ghosts cleared");
         let short = Choice { rows: 10, ..roomy };
         assert_eq!(visible_panels(&trace, &short), [2, 3], "no room for ghosts");
@@ -313,5 +455,52 @@ mod tests {
             ..roomy
         };
         assert_eq!(visible_panels(&trace, &solo), [2]);
+    }
+
+    /// A trace of two sets of runs: `(executor, set, kept)`.
+    fn sets(runs: &[(&str, u32, bool)]) -> Trace {
+        let mut trace = Trace::new("t");
+        for &(executor, set, kept) in runs {
+            let run = trace.add_run(crate::trace::RunMeta {
+                executor: executor.into(),
+                label: executor.into(),
+                set,
+                kept,
+                ..Default::default()
+            });
+            trace.runs[run as usize].end_ns = Some(10);
+        }
+        trace
+    }
+
+    #[test]
+    fn the_gil_turned_off_keeps_the_ghost_of_the_run_with_the_gil() {
+        let before = [("sync", 0, false), ("threads", 0, false)];
+        let both = [&before[..], &[("free-threads", 0, false)]].concat();
+        // Every run again: free threads stand over the threads with the GIL, then over free.
+        let again = [
+            ("sync", 1, false),
+            ("free-threads", 1, false),
+            ("free-threads", 1, false),
+        ];
+        let trace = sets(&[&both[..], &again[..]].concat());
+        let ghosts: Vec<Option<usize>> = (3..6).map(|r| ghost_of(&trace, 0, r)).collect();
+        assert_eq!(ghosts, [Some(0), Some(1), Some(2)]);
+        // Only the pool run again: the runs kept have no ghost, and take none.
+        let kept = [
+            ("sync", 1, true),
+            ("free-threads", 1, false),
+            ("free-threads", 1, true),
+        ];
+        let trace = sets(&[&both[..], &kept[..]].concat());
+        let ghosts: Vec<Option<usize>> = (3..6).map(|r| ghost_of(&trace, 0, r)).collect();
+        assert_eq!(ghosts, [None, Some(1), None]);
+        let choice = Choice {
+            focus: 3,
+            solo: false,
+            shown_from_set: 0,
+            rows: 40,
+        };
+        assert_eq!(all_panels(&trace, &choice), [3, 4, 1, 5]);
     }
 }

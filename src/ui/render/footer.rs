@@ -7,52 +7,75 @@ use super::{cell_style, one_line};
 use crate::present::glyph::{event_glyph, event_style};
 use crate::present::human_ms;
 use crate::present::legend;
+use crate::ui::layout::{fit_wrapped, legend_lines};
+use crate::ui::screen::legend_width;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App) {
-    if app.finished() {
-        let text = format!(" {}", app.verdict());
+/// The verdict in its `verdict_rows` rows (once every run finished), then the legend in the
+/// rows left of `foot`, its entries whole, as many as fit; then the status line.
+pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App, verdict_rows: u16) {
+    if app.finished() && verdict_rows > 0 {
+        let area = Rect {
+            height: verdict_rows.min(foot.height),
+            ..foot
+        };
+        // Given fewer rows than it wraps to (lanes come first), it says so.
+        let text = fit_wrapped(&format!(" {}", app.verdict()), area.width, area.height);
         let bold = Style::default().add_modifier(Modifier::BOLD);
         frame.render_widget(
             Paragraph::new(text).style(bold).wrap(Wrap { trim: false }),
-            foot,
+            area,
         );
-    } else {
-        frame.render_widget(one_line(legend(app)), foot);
+    }
+    let rows = foot.height.saturating_sub(verdict_rows);
+    for (i, line) in legend(app, foot.width)
+        .into_iter()
+        .take(rows as usize)
+        .enumerate()
+    {
+        let y = foot.y + verdict_rows + i as u16;
+        frame.render_widget(one_line(line), Rect::new(foot.x, y, foot.width, 1));
     }
     frame.render_widget(one_line(status_line(app)), status);
 }
 
-/// What the glyphs of the panels shown mean.
-fn legend(app: &App) -> Line<'static> {
+/// What the glyphs of the panels shown mean, in lines of `width` columns, each entry whole.
+fn legend(app: &App, width: u16) -> Vec<Line<'static>> {
     let runs = app.visible_panels();
     let shown = runs.iter().map(|&r| &app.trace().runs[r]);
-    let mut spans = vec![Span::raw(" ")];
-    for item in legend::items(shown, app.view.color) {
-        let (glyph, style) = match item.event {
-            Some(kind) => (
-                event_glyph(kind),
-                event_style(Style::default(), app.view.color),
-            ),
-            None => cell_style(item.cell, app.view.color),
-        };
-        spans.push(Span::styled(glyph.to_string(), style));
-        spans.push(Span::raw(format!(" {}  ", item.short)));
-    }
-    Line::from(spans)
+    let items = legend::items(shown, app.view.color);
+    let widths: Vec<usize> = items.iter().map(legend_width).collect();
+    let lines = legend_lines(&widths, width);
+    lines
+        .into_iter()
+        .map(|entries| {
+            let mut spans = vec![Span::raw(" ")];
+            for item in &items[entries] {
+                let (glyph, style) = match item.event {
+                    Some(kind) => (
+                        event_glyph(kind),
+                        event_style(Style::default(), app.view.color),
+                    ),
+                    None => cell_style(item.cell, app.view.color),
+                };
+                spans.push(Span::styled(glyph.to_string(), style));
+                spans.push(Span::raw(format!(" {}  ", item.short)));
+            }
+            Line::from(spans)
+        })
+        .collect()
 }
 
 fn status_line(app: &App) -> Line<'static> {
     let w = app.window();
-    let extent = app.view_extent();
     let mut text = format!(
         " {} · zoom {:.0}x · 1 col = {} · by {}",
         mode(app),
-        app.view.zoom.factor(extent, app.view.cols).max(1.0),
+        app.zoom_factor(),
         human_ms(w.ns_per_col as f64 / 1e6),
         if app.view.by_task { "task" } else { "worker" },
     );

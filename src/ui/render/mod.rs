@@ -26,17 +26,18 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-pub use super::layout::min_size;
 use style::one_line;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let panels = app.visible_panels();
-    let (need_w, need_h) = min_size(panels.len());
+    // The layout once a frame: every part draws with it.
+    let screen = app.screen_of(area.width, area.height);
+    let (need_w, need_h) = screen.need;
     if area.width < need_w || area.height < need_h {
         let mut text = format!("terminal too small (need {need_w}x{need_h})");
         // One run at a time may fit where all of them do not.
-        let (one_w, one_h) = min_size(1);
+        let (one_w, one_h) = screen.need_alone;
         if panels.len() > 1 && area.width >= one_w && area.height >= one_h {
             text = format!(
                 "terminal too small for {} runs at once (need {need_w}x{need_h}): z shows one \
@@ -58,8 +59,6 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
         return;
     }
-    // The layout once a frame: every part draws with it.
-    let screen = app.screen_of(area.width, area.height);
     let [head, body, foot, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -80,7 +79,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         app,
         screen.label_w,
     );
-    footer::render(frame, foot, status, app);
+    footer::render(frame, foot, status, app, screen.verdict_rows);
     if app.view.help {
         help::render(frame, area);
     }

@@ -2,8 +2,9 @@
 //! at the playhead.
 
 use super::super::app::App;
-use super::super::layout::{grouped_lanes, panel_split, TIGHT_PANEL_ROWS};
+use super::super::layout::{first_lane_rows, grouped_lanes, least_lane_rows, panel_split};
 use super::super::playhead::{Motion, Window};
+use super::super::screen::lanes_to_show;
 use super::{cell_style, playhead_style};
 use crate::present::glyph::{dim, event_glyph, event_style};
 use crate::present::words::{fit_labels, lane_order, Label};
@@ -50,16 +51,19 @@ impl Geometry {
 
 /// Run `run`'s panel in `area`, its lane names `label_w` wide (from the frame's `Screen`).
 pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16) {
-    if area.height < TIGHT_PANEL_ROWS {
+    if area.height < 2 {
         return;
     }
     let buf = frame.buffer_mut();
     let r = &app.trace().runs[run];
     render_title(buf, area, app, run);
-    // Queue rows (the restaurants) come after the lanes and keep their place.
-    let (rows, queues, caption_rows) = panel_split(area.height, r.meta.queues.len());
     let lanes = app.lanes(run);
-    let order = lane_order(lanes);
+    // Queue rows (the restaurants) come after the lanes and keep their place.
+    let (count, tasks) = lanes_to_show(r, lanes, app.view.by_task);
+    let least = (least_lane_rows(count, tasks), first_lane_rows(count, tasks));
+    let (rows, queues, caption_rows) =
+        panel_split(area.height, lanes.len(), least, r.meta.queues.len());
+    let order = lane_order(r, lanes);
     let g = Geometry::of(area, app, label_w);
     let scroll = app.view.scroll.get(run).copied().unwrap_or(0);
     let groups = rows_of(
