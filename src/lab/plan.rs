@@ -36,6 +36,13 @@ pub struct Options {
     /// The order asked for (`--together`, `--one-by-one`; headless runs go one by one), else
     /// the lesson's.
     pub order: Option<super::Order>,
+    /// The CPython the emulated GIL's switching models (`--python`), else the lesson's, else
+    /// 3.12.
+    pub python: Option<crate::exec::Switching>,
+    /// Trials of a race (`--trials`), else the lesson's, else 1.
+    pub trials: Option<u32>,
+    /// Every `add` segment's count (`--adds`).
+    pub adds: Option<u32>,
 }
 
 /// A lesson ready to run.
@@ -81,6 +88,8 @@ impl Plan {
         if let Some(platform) = scenario.cloud {
             env.cloud = platform;
         }
+        env.switching = options.python.or(scenario.python).unwrap_or_default();
+        env.trials = options.trials.or(scenario.trials).unwrap_or(1);
         let lesson_urls: Vec<String> = scenario
             .segments()
             .filter_map(|s| match s {
@@ -147,7 +156,7 @@ impl Plan {
             .runs
             .iter()
             .map(|spec| RunMeta {
-                tasks: self.tasks.len() as u32,
+                tasks: self.tasks.len() as u32 * self.trials(spec),
                 queues: self.scenario.queues.clone(),
                 roles: self.roles(),
                 point: self.scenario.verdict,
@@ -176,6 +185,15 @@ impl Plan {
         Some(meta)
     }
 
+    /// How many times a run of `spec` runs the tasks: its trials of a race, if its executor
+    /// runs them.
+    pub fn trials(&self, spec: &ExecSpec) -> u32 {
+        match spec.executor.runs_trials() {
+            true => crate::exec::pool::trials(&self.env, &self.tasks),
+            false => 1,
+        }
+    }
+
     /// What a run of `spec` runs with: the server's latency (if the lesson uses it), the seed,
     /// the GIL's switch interval (for a run with the GIL).
     fn settings(&self, spec: &ExecSpec) -> Settings {
@@ -190,6 +208,8 @@ impl Plan {
             latency_ms: latency,
             jitter_ms: self.options.jitter_ms,
             switch_ms: gil.then(|| self.env.switch_interval.as_millis() as u64),
+            switching: gil.then(|| self.env.switching.to_string()),
+            trials: Some(self.trials(spec)).filter(|&t| t > 1),
             seed: self.options.seed,
         }
     }
@@ -307,8 +327,10 @@ fn fit_groups(scenario: &mut Scenario, options: &Options) {
             group.arrive_ms = (0, None);
         }
         for segment in &mut group.segments {
-            if let (SegmentSpec::Cpu { n, .. }, Some(size)) = (segment, options.size) {
-                *n = size;
+            match (segment, options.size, options.adds) {
+                (SegmentSpec::Cpu { n, .. }, Some(size), _) => *n = size,
+                (SegmentSpec::Add { times }, _, Some(adds)) => *times = adds,
+                _ => {}
             }
         }
     }

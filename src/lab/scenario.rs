@@ -20,7 +20,9 @@
 //! role = "grill"              # what these tasks are in the story: lanes are named by it
 //! # verdict = "speedup" (the default), "pool-size", "lost-updates", "gil-wait", "loop-ready" or
 //! # "cold-starts": what the lesson's point is measured by, at the top of the file
-//! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson)
+//! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson); at the top,
+//! # trials = 100 runs such a race 100 times over (sync and thread pools), and python = "3.9"
+//! # has the emulated GIL switch threads where CPython 3.9 would (the default: "3.12")
 //! # [queues] orders = 5, then { put = "orders" } / { get = "orders" }: queues between tasks;
 //! # bowls = { capacity = 0, start = 3 } starts with 3 items in it
 //! ```
@@ -136,6 +138,10 @@ pub struct Scenario {
     pub cloud: Option<crate::exec::Platform>,
     /// What the lesson's point is measured by: its verdict says it.
     pub verdict: crate::trace::Point,
+    /// The CPython whose thread switching the emulated GIL models (`python = "3.9"`).
+    pub python: Option<crate::exec::Switching>,
+    /// How many times a pool runs a race on the shared counter (`trials = 100`).
+    pub trials: Option<u32>,
     pub groups: Vec<TaskGroup>,
 }
 
@@ -177,6 +183,12 @@ struct LessonFile {
     /// What the lesson's point is measured by.
     #[serde(default)]
     verdict: crate::trace::Point,
+    /// The CPython whose switching the emulated GIL models: `"3.12"`, `"3.9"`.
+    #[serde(default)]
+    python: Option<Spanned<String>>,
+    /// How many times a pool runs a race on the shared counter.
+    #[serde(default)]
+    trials: Option<Spanned<u32>>,
     tasks: Spanned<Vec<GroupFile>>,
 }
 
@@ -327,8 +339,23 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         queues,
         cloud: cloud(file.cloud)?,
         verdict: file.verdict,
+        python: python(file.python.as_ref())?,
+        trials: trials(file.trials.as_ref())?,
         groups,
     })
+}
+
+fn python(version: Option<&Spanned<String>>) -> Result<Option<crate::exec::Switching>, Mistake> {
+    version
+        .map(|v| v.get_ref().parse().map_err(|why: String| at(v.span(), why)))
+        .transpose()
+}
+
+fn trials(n: Option<&Spanned<u32>>) -> Result<Option<u32>, Mistake> {
+    match n {
+        Some(n) if *n.get_ref() == 0 => Err(at(n.span(), "trials must be at least 1")),
+        n => at_most(n, "trials", limits::MAX_TRIALS as u64),
+    }
 }
 
 /// A number the file may leave out, at most `max`.

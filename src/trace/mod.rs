@@ -508,6 +508,12 @@ pub struct Settings {
     /// The emulated GIL's switch interval, for a run with the GIL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub switch_ms: Option<u64>,
+    /// The CPython whose thread switching the emulated GIL modelled (`3.12`), for a run with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switching: Option<String>,
+    /// How many times the run did its race on the shared counter, when more than once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trials: Option<u32>,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub seed: u64,
 }
