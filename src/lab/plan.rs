@@ -114,6 +114,11 @@ impl Plan {
             None
         };
         let tasks = make_tasks(&scenario, server.as_ref(), &options.urls, options.seed);
+        let all = tasks.len() as u64 * env.trials as u64;
+        if let Some(why) = limits::over("the number of tasks in all trials", all, MAX_TASKS as u64)
+        {
+            return Err(Error::Usage(why));
+        }
         env.loopback = server.as_ref().map(Server::addr);
         env.in_flight = in_flight(&tasks, server.as_ref());
         let cpython = match &options.cpython {
@@ -121,7 +126,7 @@ impl Plan {
                 ask,
                 &scenario.name,
                 &runs,
-                &tasks,
+                (&tasks, env.trials),
                 server.as_ref().map(|s| s.url("t/")).as_deref(),
             )?),
             None => None,
@@ -175,14 +180,22 @@ impl Plan {
         metas
     }
 
-    /// The real run beside run `i` of `metas` (its emulated run, run `beside` of the trace), if
-    /// it has one (`--cpython`).
-    pub fn real_meta(&self, i: usize, beside: u32, emulated: &RunMeta) -> Option<RunMeta> {
-        let cpython = self.cpython.as_ref()?;
-        cpython.programs.get(i)?.as_ref()?;
-        let (python, hz) = (&cpython.python, cpython.hz);
-        let meta = super::cpython::meta((beside, emulated), &self.runs[i], python, hz);
-        Some(meta)
+    /// The real runs beside run `i` of `metas` (its emulated run, run `beside` of the trace), if
+    /// it has any (`--cpython`): which interpreter's, and what each is.
+    pub fn real_metas(&self, i: usize, beside: u32, emulated: &RunMeta) -> Vec<(usize, RunMeta)> {
+        let Some(cpython) = self.cpython.as_ref() else {
+            return Vec::new();
+        };
+        let reals = cpython.reals.iter().enumerate();
+        reals
+            .filter(|(_, real)| real.programs.get(i).is_some_and(Option::is_some))
+            .map(|(k, real)| {
+                let python = &real.python;
+                let meta =
+                    super::cpython::meta((beside, emulated), &self.runs[i], python, cpython.hz);
+                (k, meta)
+            })
+            .collect()
     }
 
     /// How many times a run of `spec` runs the tasks: its trials of a race, if its executor

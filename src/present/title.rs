@@ -17,11 +17,17 @@ fn nature(run: &Run) -> Option<&'static str> {
     }
 }
 
-/// The nature with the GIL's switch interval, where it was set: `emulated GIL 5 ms`.
+/// The nature with the GIL's switch interval and the CPython whose switching it models,
+/// where they were set: `emulated GIL, CPython 3.12 switching, 5 ms`.
 fn nature_words(run: &Run) -> Option<String> {
     let n = nature(run)?;
-    Some(match run.meta.settings.switch_ms {
-        Some(ms) if run.meta.gil => format!("{n} {ms} ms"),
+    let settings = &run.meta.settings;
+    let switching = match &settings.switching {
+        Some(v) if run.meta.gil => format!(", CPython {v} switching,"),
+        _ => String::new(),
+    };
+    Some(match settings.switch_ms {
+        Some(ms) if run.meta.gil => format!("{n}{switching} {ms} ms"),
         _ => n.to_string(),
     })
 }

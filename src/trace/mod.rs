@@ -744,6 +744,17 @@ impl Run {
         Some((expected.saturating_sub(actual), expected))
     }
 
+    /// The race run in trials: (trials, trials that lost any update, the most one trial lost).
+    pub fn trials(&self) -> Option<(u64, u64, u64)> {
+        let trials = *self.lesson.get("trials")?;
+        let lossy = *self.lesson.get("trials_lost")?;
+        Some((
+            trials,
+            lossy,
+            self.lesson.get("lost_most").copied().unwrap_or(0),
+        ))
+    }
+
     /// The lesson's events on the run's lanes: those recorded, and the tasks that timed out.
     pub fn lane_events(&self) -> impl Iterator<Item = LaneEvent> + '_ {
         let timeouts = self
