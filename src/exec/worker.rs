@@ -241,3 +241,48 @@ fn blocking_io<T>(at: At, gil: Option<&Gil>, why: Reason, io: impl FnOnce() -> T
     mark(at, Mark::Run);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::Task;
+
+    /// Two threads under one GIL (switch interval 1 ms) each add `adds` times, unprotected,
+    /// keeping to `model`'s switch points: the updates lost, and the GIL's hand-overs.
+    fn race(model: Switching, adds: u32) -> (u64, u64) {
+        let gil = Gil::new(Duration::from_millis(1));
+        let shared = Shared::default();
+        let task = |id| Task {
+            id,
+            segments: vec![Segment::Add { times: adds }],
+            arrive_ms: 0,
+        };
+        std::thread::scope(|s| {
+            for lane in 0..2 {
+                let (gil, shared, task) = (&gil, &shared, task(lane));
+                s.spawn(move || {
+                    let mut worker = Worker::new(0, lane, Some(gil), Duration::from_secs(1));
+                    worker.shared = Some((shared, Variant::Unprotected));
+                    worker.switching = model;
+                    assert_eq!(worker.run_task(&task), Mark::Done);
+                });
+            }
+        });
+        let counter = shared.counter.load(Ordering::SeqCst);
+        (2 * adds as u64 - counter, gil.handovers())
+    }
+
+    #[test]
+    fn under_3_12s_switching_no_switch_falls_between_an_adds_read_and_write() {
+        let (lost, handovers) = race(Switching { minor: 12 }, 200_000);
+        assert!(handovers >= 4, "the GIL changed hands {handovers} times");
+        assert_eq!(lost, 0);
+    }
+
+    #[test]
+    fn under_3_9s_switching_a_switch_can_fall_between_them_and_updates_are_lost() {
+        let (lost, handovers) = race(Switching { minor: 9 }, 200_000);
+        assert!(handovers >= 4, "the GIL changed hands {handovers} times");
+        assert!(lost > 0, "{handovers} hand-overs lost nothing");
+    }
+}

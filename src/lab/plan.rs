@@ -84,12 +84,7 @@ impl Plan {
             .unwrap_or_else(|| scenario.executors.clone());
         within_bounds(&scenario, &runs)?;
         arrivals_taken(&scenario, &runs)?;
-        let mut env = options.env.clone();
-        if let Some(platform) = scenario.cloud {
-            env.cloud = platform;
-        }
-        env.switching = options.python.or(scenario.python).unwrap_or_default();
-        env.trials = options.trials.or(scenario.trials).unwrap_or(1);
+        let mut env = env_for(&scenario, &options);
         let lesson_urls: Vec<String> = scenario
             .segments()
             .filter_map(|s| match s {
@@ -114,11 +109,7 @@ impl Plan {
             None
         };
         let tasks = make_tasks(&scenario, server.as_ref(), &options.urls, options.seed);
-        let all = tasks.len() as u64 * env.trials as u64;
-        if let Some(why) = limits::over("the number of tasks in all trials", all, MAX_TASKS as u64)
-        {
-            return Err(Error::Usage(why));
-        }
+        within_trials(&tasks, &env)?;
         env.loopback = server.as_ref().map(Server::addr);
         env.in_flight = in_flight(&tasks, server.as_ref());
         let cpython = match &options.cpython {
@@ -346,6 +337,27 @@ fn fit_groups(scenario: &mut Scenario, options: &Options) {
                 _ => {}
             }
         }
+    }
+}
+
+/// What the runs need besides their tasks: the options', with the lesson's cloud platform, the
+/// CPython whose switching the GIL models and the trials of a race (the options' first).
+fn env_for(scenario: &Scenario, options: &Options) -> Env {
+    let mut env = options.env.clone();
+    if let Some(platform) = scenario.cloud {
+        env.cloud = platform;
+    }
+    env.switching = options.python.or(scenario.python).unwrap_or_default();
+    env.trials = options.trials.or(scenario.trials).unwrap_or(1);
+    env
+}
+
+/// A race's trials are held to the bound on tasks: tasks x trials.
+fn within_trials(tasks: &[Task], env: &Env) -> Result<(), Error> {
+    let all = tasks.len() as u64 * env.trials as u64;
+    match limits::over("the number of tasks in all trials", all, MAX_TASKS as u64) {
+        Some(why) => Err(Error::Usage(why)),
+        None => Ok(()),
     }
 }
 

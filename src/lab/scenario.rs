@@ -770,6 +770,29 @@ mod tests {
     }
 
     #[test]
+    fn a_race_names_the_python_whose_switching_is_modelled_and_its_trials() {
+        let tasks = "[[tasks]]\ncount = 2\nsegments = [{ add = 5 }]\n";
+        let s = parse(&format!("{HEAD}python = \"3.9\"\ntrials = 7\n{tasks}"), "x").unwrap();
+        assert_eq!(s.python.map(|p| p.to_string()).as_deref(), Some("3.9"));
+        assert_eq!(s.trials, Some(7));
+        let e = mistake(&format!("{HEAD}python = \"2.7\"\n{tasks}"));
+        assert!(
+            e.starts_with("l.toml:4:10: '2.7' is not a CPython version"),
+            "{e}"
+        );
+        let e = mistake(&format!("{HEAD}trials = 0\n{tasks}"));
+        assert!(
+            e.starts_with("l.toml:4:10: trials must be at least 1"),
+            "{e}"
+        );
+        let race = find("race").unwrap();
+        assert_eq!(
+            (race.python.map(|p| p.minor), race.trials),
+            (Some(12), Some(100))
+        );
+    }
+
+    #[test]
     fn a_queue_is_a_capacity_or_a_table_with_a_start() {
         let tasks = "[[tasks]]\ncount = 1\nsegments = [{ get = \"c\" }]\n";
         let s = parse(

@@ -744,9 +744,10 @@ impl Run {
         Some((expected.saturating_sub(actual), expected))
     }
 
-    /// The race run in trials: (trials, trials that lost any update, the most one trial lost).
+    /// The race run in trials (more than one): (trials, trials that lost any update, the most
+    /// one trial lost).
     pub fn trials(&self) -> Option<(u64, u64, u64)> {
-        let trials = *self.lesson.get("trials")?;
+        let trials = *self.lesson.get("trials").filter(|&&n| n > 1)?;
         let lossy = *self.lesson.get("trials_lost")?;
         Some((
             trials,
