@@ -17,7 +17,7 @@ use super::scenario::{Scenario, SegmentSpec};
 use crate::error::Error;
 use crate::exec::{ExecSpec, PythonModel as Kind, Variant};
 use crate::trace::cpython::Beside;
-use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled};
+use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled, Settings};
 use crate::workload::{Segment, Task};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -636,6 +636,11 @@ pub fn meta(
             ..Sampled::default()
         }),
         beside: Some(Beside::run(beside)),
+        // Its GIL is the real one: no switching modelled.
+        settings: Settings {
+            switching: None,
+            ..emulated.settings.clone()
+        },
         ..emulated.clone()
     }
 }
