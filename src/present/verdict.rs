@@ -313,15 +313,17 @@ fn lost_updates(v: &View) -> String {
 /// of 100 trials (45864 of 100000): the bug bites`, `free-threads lost 858 of 1000 updates`.
 fn lost_in(run: &Run, lost: u64, of: u64) -> String {
     let label = &run.meta.label;
-    // Without a GIL nothing keeps the threads apart but how seldom they run at once.
-    let hides = match run.meta.gil {
-        true => "the bug hides",
-        false => "the bug hides: its threads seldom ran at once",
-    };
     match (run.trials(), lost) {
-        (Some((n, _, _)), 0) => format!("{label} lost no update in {n} of {n} trials: {hides}"),
+        // Without a GIL nothing keeps the threads apart but how seldom they run at once.
+        (Some((n, lossy, _)), lost) if !run.meta.gil && lossy * 2 < n => match lost {
+            0 => format!("{label} lost no update in {n} trials: its threads seldom ran at once"),
+            _ => format!(
+                "{label} lost updates in only {lossy} of {n} trials ({lost}): its threads seldom ran at once"
+            ),
+        },
+        (Some((n, _, _)), 0) => format!("{label} lost no update in {n} of {n} trials: the bug hides"),
         (Some((n, lossy, _)), lost) if lossy * 2 < n => format!(
-            "{label} lost no update in {} of {n} trials: {hides} ({lost} lost in the other {lossy})",
+            "{label} lost no update in {} of {n} trials: the bug hides ({lost} lost in the other {lossy})",
             n - lossy
         ),
         (Some((n, lossy, _)), lost) => format!(

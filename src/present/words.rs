@@ -124,9 +124,7 @@ pub fn lane_order(lanes: &[Lane]) -> Vec<usize> {
 pub fn sampling(run: &Run) -> Option<String> {
     let s = run.meta.sampled.as_ref()?;
     if s.hz == 0 {
-        return Some(
-            "not sampled (runwait samples CPython 3.11 or later): its own figures only".into(),
-        );
+        return Some("not sampled (3.11+ only): no lanes".into());
     }
     let mut words = format!("sampled at {} Hz", s.hz);
     if s.paused {
@@ -187,16 +185,16 @@ pub fn workers(run: &Run) -> String {
 }
 
 /// The race lesson's counter in words: `counter 286 of 1000 (714 updates lost)`; run in
-/// trials, `lost updates in 59 of 100 trials (30847 of 100000, at most 900 in one)` or `100
-/// trials: no update lost`.
+/// trials, `lost updates in 59 of 100 trials (30847 of 100000)` or `100 trials: no update
+/// lost`.
 pub fn counter(run: &Run) -> Option<String> {
     let (lost, expected) = run.counter()?;
     let actual = expected - lost;
     Some(match (run.trials(), lost) {
         (Some((n, _, _)), 0) => format!("{n} trials: no update lost"),
-        (Some((n, lossy, most)), lost) => format!(
-            "lost updates in {lossy} of {n} trials ({lost} of {expected}, at most {most} in one)"
-        ),
+        (Some((n, lossy, _)), lost) => {
+            format!("lost updates in {lossy} of {n} trials ({lost} of {expected})")
+        }
         (None, 0) => format!("counter {actual} of {expected}: no update lost"),
         (None, lost) => format!("counter {actual} of {expected} ({lost} updates lost)"),
     })

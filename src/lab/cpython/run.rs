@@ -92,18 +92,17 @@ impl RealJob {
         }
         let end_ns = self.clock.now_ns();
         let code = program.exited();
-        // Its output is read on threads of its own: the pipes' last bytes a moment later.
-        let kept = program.output();
-        let read = || {
-            String::from_utf8_lossy(&kept.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
-        };
-        let deadline = std::time::Instant::now() + Duration::from_millis(500);
-        while parse_report(&read()).is_none() && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        // Stopped (it has ended), its output is read to the end.
         program.stop();
         if !stop.requested() {
-            self.report(Some(start_ns), &read(), code, epoch);
+            let kept = program.output();
+            let output = kept.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            self.report(
+                Some(start_ns),
+                &String::from_utf8_lossy(&output),
+                code,
+                epoch,
+            );
         }
         self.sink
             .send_record(run_mark(self.run, end_ns, Mark::RunEnd));
