@@ -909,6 +909,23 @@ mod tests {
     }
 
     #[test]
+    fn a_script_block_says_the_oldest_python_it_runs_under() {
+        assert_eq!(
+            venv::requires_python(source("race.py").unwrap()),
+            Some((3, 8))
+        );
+        let io = source("io_threads.py").unwrap();
+        assert_eq!(venv::requires_python(io), Some((3, 11)));
+        assert_eq!(venv::requires_python("print(1)\n"), None);
+        let old = Python {
+            version: (3, 9, 18),
+            ..python(false)
+        };
+        assert!(old.runs("race.py") && !old.runs("io_threads.py") && !old.sampled());
+        assert_eq!(python_of("3.x"), None);
+    }
+
+    #[test]
     fn every_program_says_what_it_needs_in_its_script_block() {
         for (file, source) in PROGRAMS {
             let needs = venv::dependencies(source).unwrap_or_else(|e| panic!("{file}: {e}"));

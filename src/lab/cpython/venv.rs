@@ -269,15 +269,6 @@ impl Lock {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn a_script_block_says_the_oldest_python_it_runs_under() {
-        let race = super::super::source("race.py").unwrap();
-        assert_eq!(super::requires_python(race), Some((3, 8)));
-        let io = super::super::source("io_threads.py").unwrap();
-        assert_eq!(super::requires_python(io), Some((3, 11)));
-        assert_eq!(super::requires_python("print(1)\n"), None);
-    }
-
     use super::*;
 
     #[test]
