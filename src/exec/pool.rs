@@ -95,6 +95,7 @@ fn in_trials(ctx: &RunCtx, tasks: Vec<Task>, (workers, gil): (u32, Option<Gil>),
     };
     on_pool_threads_then(ctx, workers, "runwait-worker", body, feed);
 }
+
 /// Note why a task failed (a request's error, a queue waited on too long), for the line said
 /// once the runs are over; a run being stopped fails its tasks on purpose.
 pub fn note_failure(ctx: &RunCtx, task: &Task, why: Option<String>) {

@@ -154,7 +154,10 @@ impl<'a> Worker<'a> {
     /// them ([`Switching::turn`]), each taking about what CPython's takes, the GIL given up
     /// only after those where that CPython looks for a switch request. Unprotected, an add made
     /// by another thread between the read and the write is overwritten: a lost update, for
-    /// real (a separate atomic load and store), marked with how many it lost.
+    /// real (a separate atomic load and store), marked with how many it lost. The `lock`
+    /// variant holds the lock over the whole turn, switch points included (CPython's `with
+    /// lock:` has them too: the calls of `__enter__` and `__exit__`), so a thread switched out
+    /// holding it keeps the others waiting for it.
     fn add(&self, at: At, shared: &Shared, guard: Variant) -> Option<()> {
         let _held = (guard == Variant::Lock).then(|| self.take_lock(at, shared));
         let mut read = 0;
