@@ -126,10 +126,11 @@ pub struct RunArgs {
     pub executors: ExecArgs,
     #[command(flatten)]
     pub workload: WorkloadArgs,
-    /// Beside each run that has one, run the article's own program under a real CPython (3.11
-    /// or later; default: the newest found, python3.N in PATH, then pyenv's), against the same
-    /// loopback server with the same figures, sampled as `runwait py` samples (runs go one after
-    /// another). A Python that lacks the programs' packages gets an environment of runwait's
+    /// Beside each run that has one, run the article's own program under a real CPython
+    /// (default: the newest 3.11+ found, python3.N in PATH, then pyenv's; several separated by
+    /// commas, each a command or a version: `3.9,3.12`), against the same loopback server with
+    /// the same figures, sampled as `runwait py` samples (3.11+; an older one's program runs for
+    /// its own figures) (runs go one after another). A Python that lacks the programs' packages gets an environment of runwait's
     /// own, made once in ~/.cache/runwait ($XDG_CACHE_HOME/runwait).
     #[arg(long, value_name = "PYTHON", num_args = 0..=1, default_missing_value = "")]
     pub cpython: Option<String>,

@@ -327,7 +327,8 @@ fn lost_in(run: &Run, lost: u64, of: u64) -> String {
             n - lossy
         ),
         (Some((n, lossy, _)), lost) => format!(
-            "{label} lost updates in {lossy} of {n} trials ({lost} of {of}): the bug bites"
+            "{label} lost updates in {lossy} of {n} trials ({lost} of {of}, {} a trial): the bug bites",
+            lost / n.max(1)
         ),
         (None, 0) => format!("{label} lost none"),
         (None, lost) => format!("{label} lost {lost} of {of} updates"),

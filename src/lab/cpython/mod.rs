@@ -725,7 +725,7 @@ fn prepare_one(
         return Err(Error::Usage(format!(
             "--cpython: no run of {lesson} has a real counterpart under CPython {} (the \
              articles' programs: io, pool-size, cpu, race, gil and starve, against the loopback \
-             server; under CPython before {}.{} only race's)",
+             server; under CPython before {}.{} only race's, from 3.8)",
             python.short(),
             OLDEST.0,
             OLDEST.1
