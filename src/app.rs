@@ -204,6 +204,9 @@ fn options(args: &RunArgs) -> Options {
             ..Env::default()
         },
         arrivals_at_once: false,
+        python: args.executors.python,
+        trials: w.trials,
+        adds: w.adds,
         // Headless, runs go one by one (each measured alone); live, as asked.
         order: match (wants_ui(&args.output), &args.executors) {
             (false, _) => Some(Order::OneByOne),

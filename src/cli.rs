@@ -2,7 +2,7 @@
 
 use crate::exec::ExecSpec;
 use crate::ingest::python::{DEFAULT_HZ, MAX_HZ};
-use crate::trace::limits::{HOUR_MS, MAX_FILE_BYTES, MAX_SIZE, MAX_TASKS};
+use crate::trace::limits::{HOUR_MS, MAX_ADDS, MAX_FILE_BYTES, MAX_SIZE, MAX_TASKS, MAX_TRIALS};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -126,10 +126,11 @@ pub struct RunArgs {
     pub executors: ExecArgs,
     #[command(flatten)]
     pub workload: WorkloadArgs,
-    /// Beside each run that has one, run the article's own program under a real CPython (3.11
-    /// or later; default: the newest found, python3.N in PATH, then pyenv's), against the same
-    /// loopback server with the same figures, sampled as `runwait py` samples (runs go one after
-    /// another). A Python that lacks the programs' packages gets an environment of runwait's
+    /// Beside each run that has one, run the article's own program under a real CPython
+    /// (default: the newest 3.11+ found, python3.N in PATH, then pyenv's; several separated by
+    /// commas, each a command or a version: `3.9,3.12`), against the same loopback server with
+    /// the same figures, sampled as `runwait py` samples (3.11+; an older one's program runs for
+    /// its own figures) (runs go one after another). A Python that lacks the programs' packages gets an environment of runwait's
     /// own, made once in ~/.cache/runwait ($XDG_CACHE_HOME/runwait).
     #[arg(long, value_name = "PYTHON", num_args = 0..=1, default_missing_value = "")]
     pub cpython: Option<String>,
@@ -204,6 +205,11 @@ pub struct ExecArgs {
     /// The emulated GIL's switch interval (CPython's default is 5 ms).
     #[arg(allow_negative_numbers = true, long, value_name = "MS", default_value_t = 5, value_parser = whole(1, u64::MAX))]
     pub switch_interval: u64,
+    /// The CPython whose thread switching the emulated GIL models: 3.10 and later switch only
+    /// at backward jumps and calls, 3.9 and before between most bytecodes (so inside `counter
+    /// += 1`) (default: the lesson's, else 3.12).
+    #[arg(long, value_name = "3.N", value_parser = parse_python)]
+    pub python: Option<crate::exec::Switching>,
     /// Start every run at once (the default for I/O-bound lessons: watch them race).
     #[arg(long, conflicts_with = "one_by_one")]
     pub together: bool,
@@ -245,6 +251,13 @@ pub struct WorkloadArgs {
     /// cpu: the first number summed up to (sum of i*i for i below it); one task takes about 100-200 ms by default.
     #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = whole(1, MAX_SIZE))]
     pub size: Option<u64>,
+    /// race: how many times each task adds 1 to the shared counter (the lesson's: 100).
+    #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_ADDS as i64))]
+    pub adds: Option<u32>,
+    /// race: run the race this many times over, counting the trials that lost updates (the
+    /// lesson's: 100).
+    #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_TRIALS as i64))]
+    pub trials: Option<u32>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -281,6 +294,10 @@ fn executors_help() -> String {
         "Executors in display order, NAME or NAME:WORKERS ({})",
         crate::exec::names()
     )
+}
+
+fn parse_python(version: &str) -> Result<crate::exec::Switching, String> {
+    version.parse()
 }
 
 fn parse_exec(spec: &str) -> Result<ExecSpec, String> {

@@ -527,39 +527,78 @@ fn starve_lesson_shows_a_starved_loop_and_a_free_one() {
     }
 }
 
-/// `race`: without protection, adds are lost (a thread switch falls between read and write);
-/// with a lock or an atomic add, never.
+/// `race`, run in trials: under the GIL with 3.12's switching no switch falls inside `counter
+/// += 1`; with `time.sleep(0)` between the read and the write updates are lost; with a lock or
+/// an atomic add, never. Every trial's tasks are tasks of the run, each done once.
 #[test]
-fn race_lesson_loses_updates_only_without_protection() {
+fn race_lesson_loses_updates_where_a_switch_can_fall_between_read_and_write() {
     // The whole test holds the machine: nothing of this binary runs beside it.
     let _machine = take_machine();
-    let mut lost_runs = 0;
-    for _ in 0..3 {
-        let trace = run(
-            "race",
-            "threads:4/unprotected,threads:4/lock,threads:4/atomic",
-            |o| o.tasks = Some(4),
-        );
-        let counter = |i: usize| {
-            let lesson = &trace.runs[i].lesson;
-            (lesson["expected"], lesson["actual"])
-        };
-        assert_eq!(counter(0).0, 400);
-        if counter(0).1 < counter(0).0 {
-            lost_runs += 1;
-        }
-        assert_eq!(counter(1), (400, 400), "the lock never loses an update");
-        assert_eq!(counter(2), (400, 400), "the atomic add never loses one");
-        for r in &trace.runs {
-            assert_one_running_at_a_time(r);
-            assert_every_task_done_once(r);
-        }
-        assert_eq!(trace.runs[0].meta.variant.as_deref(), Some("unprotected"));
-    }
-    assert!(
-        lost_runs >= 2,
-        "unprotected adds lose updates in most runs: {lost_runs} of 3"
+    let trace = run(
+        "race",
+        "threads:4/unprotected,threads:4/sleep0,threads:4/lock,threads:4/atomic",
+        |o| {
+            o.tasks = Some(4);
+            o.trials = Some(20);
+        },
     );
+    let figures = |i: usize| {
+        let lesson = &trace.runs[i].lesson;
+        (
+            lesson["expected"],
+            lesson["actual"],
+            lesson["trials"],
+            lesson["trials_lost"],
+        )
+    };
+    assert_eq!(
+        figures(0),
+        (8000, 8000, 20, 0),
+        "3.12 never switches inside +="
+    );
+    let (_, actual, trials, lossy) = figures(1);
+    assert!(
+        trials == 20 && lossy >= 10 && actual < 8000,
+        "{:?}",
+        figures(1)
+    );
+    assert_eq!(
+        figures(2),
+        (8000, 8000, 20, 0),
+        "the lock never loses an update"
+    );
+    assert_eq!(
+        figures(3),
+        (8000, 8000, 20, 0),
+        "the atomic add never loses one"
+    );
+    for r in &trace.runs {
+        assert_eq!(r.meta.tasks, 80);
+        assert_eq!(r.meta.settings.switching.as_deref(), Some("3.12"));
+        assert_one_running_at_a_time(r);
+        assert_every_task_done_once(r);
+    }
+    assert_eq!(trace.runs[0].meta.variant.as_deref(), Some("unprotected"));
+}
+
+/// A long loop of `counter += 1` under the GIL: 3.9's switching loses updates, 3.12's none.
+#[test]
+fn a_long_loop_loses_updates_under_3_9s_switching_and_none_under_3_12s() {
+    let _machine = take_machine();
+    let lost = |minor: &str| {
+        let trace = run("race", "threads:4/unprotected", |o| {
+            o.tasks = Some(4);
+            o.adds = Some(200_000);
+            o.trials = Some(1);
+            o.python = Some(minor.parse().unwrap());
+        });
+        let run = &trace.runs[0];
+        assert_eq!(run.meta.settings.switching.as_deref(), Some(minor));
+        run.counter().unwrap()
+    };
+    assert_eq!(lost("3.12"), (0, 800_000));
+    let (lost, of) = lost("3.9");
+    assert!(lost > 10_000 && of == 800_000, "3.9 lost {lost} of {of}");
 }
 
 /// `chefs`: a seeded 1 to 10 customers; three chefs as threads or as a semaphore of 3 on one

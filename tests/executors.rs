@@ -353,7 +353,7 @@ fn the_cpython_counterpart_comes_from_the_trait() {
         .collect();
     let real = |spec: &str, free| {
         let spec: ExecSpec = spec.parse().unwrap();
-        counterpart(&spec, &pages, Some(base), &python(free)).map(|c| (c.file, c.args))
+        counterpart(&spec, (&pages, 1), Some(base), &python(free)).map(|c| (c.file, c.args))
     };
     let threads = Some(("io_threads.py", vec![base.into(), "3".into(), "2".into()]));
     assert_eq!(real("threads-fifo:2", false), threads);

@@ -130,7 +130,13 @@ fn waits_for(run: &Run, reason: Reason) -> bool {
 
 #[test]
 fn a_lock_wait_is_a_lock_wait() {
-    let trace = run("race", "threads:4/lock", |o| o.tasks = Some(4));
+    // Adds take about what CPython's take: a switch (and a wait for the lock held across it)
+    // needs a loop longer than the switch interval.
+    let trace = run("race", "threads:4/lock", |o| {
+        o.tasks = Some(4);
+        o.adds = Some(100_000);
+        o.trials = Some(1);
+    });
     assert!(waits_for(&trace.runs[0], Reason::Lock));
     assert!(!waits_for(&trace.runs[0], Reason::Io));
 }

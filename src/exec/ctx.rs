@@ -5,6 +5,7 @@
 use super::gil::DEFAULT_SWITCH_INTERVAL;
 use super::notes::Notes;
 use super::shared::Shared;
+use super::switching::Switching;
 use super::variant::Variant;
 use crate::instrument::{Clock, Recorder, Sink};
 use serde::Deserialize;
@@ -30,6 +31,11 @@ pub struct Env {
     /// The loopback server's address, if the lesson has one: it also speaks HTTP/2, and the
     /// event loop multiplexes its requests to it over one connection.
     pub loopback: Option<std::net::SocketAddr>,
+    /// The CPython whose thread switching the emulated GIL models (where a switch may fall).
+    pub switching: Switching,
+    /// How many times a pool runs a race (tasks adding to the shared counter), one trial after
+    /// another, to count the trials that lost updates.
+    pub trials: u32,
 }
 
 impl Default for Env {
@@ -41,6 +47,8 @@ impl Default for Env {
             cloud: Platform::default(),
             in_flight: None,
             loopback: None,
+            switching: Switching::default(),
+            trials: 1,
         }
     }
 }

@@ -256,9 +256,12 @@ async fn do_task(task: &Task, how: Loop<'_>) -> (Mark, Option<String>) {
             Segment::Add { times } => {
                 // No await between the read and the write: on one loop, no add is lost.
                 for _ in 0..*times {
+                    // The 7 bytecodes of `counter += 1`, the read 3rd, the write 6th.
+                    (0..2).for_each(|_| crate::workload::cpu::bytecode());
                     let value = shared.counter.load(Ordering::SeqCst);
-                    sum_of_squares(crate::workload::cpu::ADD_WORK, || !stop.requested());
+                    (0..3).for_each(|_| crate::workload::cpu::bytecode());
                     shared.counter.store(value + 1, Ordering::SeqCst);
+                    crate::workload::cpu::bytecode();
                 }
             }
         }

@@ -57,6 +57,12 @@ pub trait Executor: Send + Sync + 'static {
         true
     }
 
+    /// Whether it runs a race on the shared counter in the run's trials (`Env::trials`), as
+    /// [`pool::blocking_pool`](super::pool::blocking_pool) does.
+    fn runs_trials(&self) -> bool {
+        false
+    }
+
     /// What a run of it is, for every view (start from [`meta`]).
     fn describe(&self, spec: &ExecSpec, env: &Env) -> RunMeta;
 
@@ -198,14 +204,7 @@ pub fn cores() -> u32 {
 
 /// Run `tasks` under `spec` on this thread and its helpers; returns when every task ended.
 pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
-    let adds: u64 = tasks
-        .iter()
-        .flat_map(|t| &t.segments)
-        .map(|s| match s {
-            crate::workload::Segment::Add { times } => *times as u64,
-            _ => 0,
-        })
-        .sum();
+    let adds = crate::workload::adds(&tasks);
     let _default = tracing::dispatcher::set_default(&ctx.dispatch);
     mark_run(ctx.run, Mark::RunStart);
     for queue in &ctx.shared.queues {
@@ -216,14 +215,29 @@ pub fn execute(spec: &ExecSpec, ctx: &RunCtx, tasks: Vec<Task>) {
     report_counter(spec, ctx, adds);
 }
 
-/// The race lesson's figures: how many adds the tasks made, and what the shared counter says.
-/// Worker processes share no memory, so a process run has no shared counter to report.
+/// The race lesson's figures: how many adds the tasks made, and what the shared counter says;
+/// run in trials, those summed over the trials, how many trials lost any update and the most
+/// one lost. Worker processes share no memory, so a process run has no shared counter to
+/// report.
 fn report_counter(spec: &ExecSpec, ctx: &RunCtx, adds: u64) {
     if adds == 0 || !spec.executor.shares_memory() {
         return;
     }
-    let actual = ctx.shared.counter.load(Ordering::SeqCst);
-    for (name, value) in [("expected", adds), ("actual", actual)] {
+    let t = ctx.shared.tallied();
+    let figures = match t.trials {
+        0 => vec![
+            ("expected", adds),
+            ("actual", ctx.shared.counter.load(Ordering::SeqCst)),
+        ],
+        _ => vec![
+            ("expected", t.expected),
+            ("actual", t.actual),
+            ("trials", t.trials),
+            ("trials_lost", t.lossy),
+            ("lost_most", t.most),
+        ],
+    };
+    for (name, value) in figures {
         ctx.sink.send(crate::instrument::Msg::Figure {
             run: ctx.run,
             name: name.to_string(),

@@ -24,6 +24,10 @@ impl Executor for FreeThreads {
         GUARDS
     }
 
+    fn runs_trials(&self) -> bool {
+        true
+    }
+
     /// Under a free-threaded CPython (3.13t), the threads program runs without the GIL.
     fn python_model(&self, _variant: Option<Variant>) -> Option<PythonModel> {
         Some(PythonModel::Threads)

@@ -79,6 +79,11 @@ impl Gil {
         guard
     }
 
+    /// How many times it was taken (a measure of its hand-overs).
+    pub fn handovers(&self) -> u64 {
+        self.lock().switches
+    }
+
     /// Give the GIL up (to block on I/O, or at the end of a task).
     pub fn release(&self) {
         let mut guard = self.lock();

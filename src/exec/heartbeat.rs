@@ -15,7 +15,7 @@
 
 use super::Env;
 use crate::instrument::wire::{self, Frame};
-use crate::workload::cpu::{sum_of_squares, ADD_WORK};
+use crate::workload::cpu::{iterations_per_bytecode, sum_of_squares};
 use crate::workload::{Segment, Task};
 use std::io::{BufWriter, Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -199,7 +199,9 @@ pub fn expected(task: &Task, env: &Env, workers: u32) -> Duration {
         .iter()
         .map(|segment| match segment {
             Segment::Cpu { n } | Segment::Offload { n } => cpu(*n),
-            Segment::Add { times } => cpu(ADD_WORK.saturating_mul(*times as u64)),
+            // At most 14 bytecodes a turn (the `sleep0` variant), and its sleep (up to 1 ms).
+            Segment::Add { times } => cpu(iterations_per_bytecode() * 14 * *times as u64)
+                .saturating_add(Duration::from_millis(*times as u64)),
             Segment::Http { .. } => env.http_timeout,
             Segment::Sleep { ms } | Segment::Load { ms } => Duration::from_millis(*ms),
             Segment::Put { .. } | Segment::Get { .. } => Duration::ZERO,

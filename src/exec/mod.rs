@@ -41,6 +41,7 @@ pub mod rayon_pool;
 mod registry;
 pub mod resources;
 pub mod shared;
+pub mod switching;
 pub mod sync;
 pub mod threads;
 mod variant;
@@ -51,4 +52,5 @@ pub use executor::{cores, execute, meta, plain_label, ExecSpec, Executor, Gil, P
 pub use notes::Notes;
 pub use registry::{all, find, names, names_of, register, with_gil, BUILTIN};
 pub use shared::Shared;
+pub use switching::Switching;
 pub use variant::{Variant, GUARDS};

@@ -14,15 +14,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Run `tasks` on `workers` threads taking them from one queue, each holding `gil` (if any) to
-/// run; returns when every task has ended.
+/// run; returns when every task has ended. A race (tasks that add to the shared counter) is run
+/// in the trials the run asks for ([`trials`]), on the same threads.
 pub fn blocking_pool(ctx: &RunCtx, tasks: Vec<Task>, workers: u32, gil: Option<Gil>) {
+    let trials = trials(&ctx.env, &tasks);
+    if trials > 1 {
+        return in_trials(ctx, tasks, (workers, gil), trials);
+    }
     let queue = TaskQueue::new(ctx, tasks);
     let queues = Local::of(&ctx.shared, ctx.stop.flag());
     on_pool_threads(ctx, workers, "runwait-worker", |lane| {
-        let mut worker = Worker::new(ctx.run, lane, gil.as_ref(), ctx.env.http_timeout);
-        worker.stop = Some(ctx.stop.flag());
-        worker.shared = Some((&ctx.shared, ctx.guard));
-        worker.queues = Some(&queues);
+        let mut worker = pool_worker(ctx, lane, gil.as_ref(), &queues);
         while let Some(task) = queue.next() {
             if ctx.stopped() {
                 break;
@@ -31,6 +33,67 @@ pub fn blocking_pool(ctx: &RunCtx, tasks: Vec<Task>, workers: u32, gil: Option<G
             note_failure(ctx, &task, worker.failure.take());
         }
     });
+}
+
+/// A worker of run `ctx` on lane `lane`, with the run's shared memory and switching model.
+fn pool_worker<'a>(
+    ctx: &'a RunCtx,
+    lane: u32,
+    gil: Option<&'a Gil>,
+    queues: &'a Local<'a>,
+) -> Worker<'a> {
+    let mut worker = Worker::new(ctx.run, lane, gil, ctx.env.http_timeout);
+    worker.stop = Some(ctx.stop.flag());
+    worker.shared = Some((&ctx.shared, ctx.guard));
+    worker.queues = Some(queues);
+    worker.switching = ctx.env.switching;
+    worker
+}
+
+/// How many times a pool runs `tasks`: the run's trials if they race on the shared counter,
+/// else once.
+pub fn trials(env: &super::Env, tasks: &[Task]) -> u32 {
+    match crate::workload::adds(tasks) {
+        0 => 1,
+        _ => env.trials.max(1),
+    }
+}
+
+/// The race `trials` times over on one pool (as the real program does it on one
+/// ThreadPoolExecutor): the counter set to 0, the tasks in (numbered on from the last trial's),
+/// all of them ended, the counter tallied ([`Shared::tally`]); then the next trial.
+fn in_trials(ctx: &RunCtx, tasks: Vec<Task>, (workers, gil): (u32, Option<Gil>), trials: u32) {
+    let (tx, rx) = crossbeam_channel::unbounded::<Task>();
+    let (ended_tx, ended) = crossbeam_channel::unbounded::<()>();
+    let queues = Local::of(&ctx.shared, ctx.stop.flag());
+    let adds = crate::workload::adds(&tasks);
+    let body = |lane| {
+        let mut worker = pool_worker(ctx, lane, gil.as_ref(), &queues);
+        while let Ok(task) = rx.recv() {
+            if !ctx.stopped() {
+                worker.run_task(&task);
+                note_failure(ctx, &task, worker.failure.take());
+            }
+            let _ = ended_tx.send(());
+        }
+    };
+    let feed = || {
+        let n = tasks.len() as u32;
+        for trial in 0..trials {
+            ctx.shared.counter.store(0, Ordering::SeqCst);
+            for task in &tasks {
+                let id = trial * n + task.id;
+                let _ = tx.send(Task { id, ..task.clone() });
+            }
+            let all_ended = (0..n).all(|_| ended_or_stopped(ctx, &ended));
+            if !all_ended || ctx.stopped() {
+                break;
+            }
+            ctx.shared.tally(adds);
+        }
+        drop(tx);
+    };
+    on_pool_threads_then(ctx, workers, "runwait-worker", body, feed);
 }
 
 /// Note why a task failed (a request's error, a queue waited on too long), for the line said
@@ -135,10 +198,32 @@ pub fn sleep_until(deadline: Instant, given_up: impl Fn() -> bool) -> bool {
     }
 }
 
+/// Whether a task ended (else the run was stopped or failed, its threads perhaps never started).
+fn ended_or_stopped(ctx: &RunCtx, ended: &crossbeam_channel::Receiver<()>) -> bool {
+    loop {
+        match ended.recv_timeout(Duration::from_millis(50)) {
+            Ok(()) => return true,
+            Err(_) if ctx.stopped() => return false,
+            Err(_) => {}
+        }
+    }
+}
+
 /// Run `body(lane)` on `workers` threads named `name-LANE`, each with the run's dispatcher
 /// installed; returns when all have finished. A thread that cannot be started fails the run
 /// (those started end after their task: see [`RunCtx::fail`]).
 pub fn on_pool_threads(ctx: &RunCtx, workers: u32, name: &str, body: impl Fn(u32) + Sync) {
+    on_pool_threads_then(ctx, workers, name, body, || {});
+}
+
+/// [`on_pool_threads`], doing `meanwhile` on this thread once they are started (feeding them).
+fn on_pool_threads_then(
+    ctx: &RunCtx,
+    workers: u32,
+    name: &str,
+    body: impl Fn(u32) + Sync,
+    meanwhile: impl FnOnce(),
+) {
     std::thread::scope(|scope| {
         for lane in 0..workers {
             let body = &body;
@@ -152,5 +237,6 @@ pub fn on_pool_threads(ctx: &RunCtx, workers: u32, name: &str, body: impl Fn(u32
                 break;
             }
         }
+        meanwhile();
     });
 }

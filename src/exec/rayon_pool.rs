@@ -62,6 +62,7 @@ fn run(ctx: &RunCtx, tasks: Vec<Task>, workers: u32) {
                 worker.stop = Some(ctx.stop.flag());
                 worker.shared = Some((&ctx.shared, ctx.guard));
                 worker.queues = Some(queues);
+                worker.switching = ctx.env.switching;
                 tracing::dispatcher::with_default(&ctx.dispatch, || worker.run_task(task));
                 super::pool::note_failure(ctx, task, worker.failure.take());
             });

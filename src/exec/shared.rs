@@ -15,8 +15,40 @@ use std::time::{Duration, Instant};
 pub struct Shared {
     pub counter: AtomicU64,
     pub lock: Mutex<()>,
+    /// The race's trials so far, when it is run in trials.
+    pub trials: Mutex<Tally>,
     /// The lesson's queues, in its order.
     pub queues: Vec<Queue>,
+}
+
+/// The race's trials: how many, how many lost any update, the counters summed against the
+/// adds made, and the most one trial lost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub trials: u64,
+    pub lossy: u64,
+    pub expected: u64,
+    pub actual: u64,
+    pub most: u64,
+}
+
+impl Shared {
+    /// A trial of `adds` adds is over: count what the counter says.
+    pub fn tally(&self, adds: u64) {
+        let actual = self.counter.load(Ordering::SeqCst);
+        let lost = adds.saturating_sub(actual);
+        let mut t = self.trials.lock().unwrap_or_else(|e| e.into_inner());
+        t.trials += 1;
+        t.lossy += u64::from(lost > 0);
+        t.expected += adds;
+        t.actual += actual;
+        t.most = t.most.max(lost);
+    }
+
+    /// The trials so far.
+    pub fn tallied(&self) -> Tally {
+        *self.trials.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// The longest a task waits on a queue.

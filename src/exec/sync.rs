@@ -25,6 +25,10 @@ impl Executor for Sequential {
         GUARDS
     }
 
+    fn runs_trials(&self) -> bool {
+        true
+    }
+
     /// The default variant only: CPython's sync program has no lock.
     fn python_model(&self, variant: Option<Variant>) -> Option<PythonModel> {
         variant.is_none().then_some(PythonModel::Sync)

@@ -25,6 +25,10 @@ impl Executor for Threads {
         GUARDS
     }
 
+    fn runs_trials(&self) -> bool {
+        true
+    }
+
     fn gil(&self) -> Gil {
         Gil::On {
             without: &FreeThreads,

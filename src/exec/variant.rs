@@ -10,6 +10,8 @@ pub enum Variant {
     /// Adds to the shared counter read, compute, then write back, with nothing held (the
     /// default).
     Unprotected,
+    /// Adds call `time.sleep(0)` between the read and the write, giving the GIL up there.
+    Sleep0,
     /// Adds hold a lock from the read to the write.
     Lock,
     /// Adds are one atomic add.
@@ -18,7 +20,12 @@ pub enum Variant {
 
 /// How adds to a shared counter may be guarded: the variants of executors whose tasks share
 /// memory.
-pub const GUARDS: &[Variant] = &[Variant::Unprotected, Variant::Lock, Variant::Atomic];
+pub const GUARDS: &[Variant] = &[
+    Variant::Unprotected,
+    Variant::Sleep0,
+    Variant::Lock,
+    Variant::Atomic,
+];
 
 impl Variant {
     pub fn name(self) -> &'static str {
@@ -26,6 +33,7 @@ impl Variant {
             Variant::Blocking => "blocking",
             Variant::Offload => "offload",
             Variant::Unprotected => "unprotected",
+            Variant::Sleep0 => "sleep0",
             Variant::Lock => "lock",
             Variant::Atomic => "atomic",
         }
@@ -34,7 +42,7 @@ impl Variant {
     /// How adds to the shared counter are guarded in a run of this variant.
     pub fn guard(variant: Option<Variant>) -> Variant {
         match variant {
-            Some(v @ (Variant::Lock | Variant::Atomic)) => v,
+            Some(v @ (Variant::Sleep0 | Variant::Lock | Variant::Atomic)) => v,
             _ => Variant::Unprotected,
         }
     }

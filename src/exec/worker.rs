@@ -15,7 +15,8 @@ use crate::workload::{Segment, Task};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::workload::cpu::ADD_WORK;
+use super::switching::{Does, Switching};
+use crate::workload::cpu::bytecode;
 
 pub struct Worker<'a> {
     pub run: u32,
@@ -34,6 +35,8 @@ pub struct Worker<'a> {
     watch: Option<(probe::Watch, (u32, u32))>,
     /// Why the last task failed, if it did: a request's error, a queue waited on too long.
     pub failure: Option<String>,
+    /// The CPython whose switch points the adds to the shared counter keep to.
+    pub switching: Switching,
 }
 
 impl<'a> Worker<'a> {
@@ -49,6 +52,7 @@ impl<'a> Worker<'a> {
             queues: None,
             watch: None,
             failure: None,
+            switching: Switching::default(),
         }
     }
 
@@ -145,45 +149,58 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// One `counter += 1`: read, compute (the switch interval may end here, and the GIL pass
-    /// to another thread), write back. Unprotected, an add made meanwhile by another thread is
-    /// overwritten: a lost update, for real.
+    /// One turn of the article's loop, `counter += 1` (or, in the `sleep0` variant, `tmp =
+    /// counter; time.sleep(0); counter = tmp + 1`): its bytecodes as the modelled CPython runs
+    /// them ([`Switching::turn`]), each taking about what CPython's takes, the GIL given up
+    /// only after those where that CPython looks for a switch request. Unprotected, an add made
+    /// by another thread between the read and the write is overwritten: a lost update, for
+    /// real (a separate atomic load and store), marked with how many it lost. The `lock`
+    /// variant holds the lock over the whole turn, switch points included (CPython's `with
+    /// lock:` has them too: the calls of `__enter__` and `__exit__`), so a thread switched out
+    /// holding it keeps the others waiting for it.
     fn add(&self, at: At, shared: &Shared, guard: Variant) -> Option<()> {
-        match guard {
-            Variant::Atomic => {
-                self.cpu(at, ADD_WORK)?;
-                shared.counter.fetch_add(1, Ordering::SeqCst);
-            }
-            Variant::Lock => {
-                let _held = match shared.lock.try_lock() {
-                    Ok(held) => held,
-                    // Waiting for a lock is blocking: the GIL is let go meanwhile, as in CPython.
-                    Err(_) => blocking_io(at, self.gil, Reason::Lock, || {
-                        shared.lock.lock().unwrap_or_else(|e| e.into_inner())
-                    }),
-                };
-                let value = shared.counter.load(Ordering::SeqCst);
-                self.cpu(at, ADD_WORK)?;
-                shared.counter.store(value + 1, Ordering::SeqCst);
-            }
-            _ => {
-                let value = shared.counter.load(Ordering::SeqCst);
-                self.cpu(at, ADD_WORK)?;
-                // Updates made since the read are overwritten: lost, and marked so.
-                let lost = shared.counter.load(Ordering::SeqCst).saturating_sub(value);
-                shared.counter.store(value + 1, Ordering::SeqCst);
-                if lost > 0 {
-                    mark(
-                        At {
-                            task: lost as u32,
-                            ..at
-                        },
-                        Mark::LostUpdate,
-                    );
+        let _held = (guard == Variant::Lock).then(|| self.take_lock(at, shared));
+        let mut read = 0;
+        for op in self.switching.turn(guard == Variant::Sleep0) {
+            bytecode();
+            match (op.does, guard) {
+                (Does::Read, Variant::Atomic) | (Does::Nothing, _) => {}
+                (Does::Read, _) => read = shared.counter.load(Ordering::SeqCst),
+                (Does::Write, Variant::Atomic) => {
+                    shared.counter.fetch_add(1, Ordering::SeqCst);
+                }
+                (Does::Write, _) => write_back(at, shared, read),
+                (Does::Sleep, _) => {
+                    let model = self.switching;
+                    blocking_io(at, self.gil, Reason::Timer, || model.sleep0());
                 }
             }
+            if op.checks {
+                self.switch_point(at);
+            }
         }
-        Some(())
+        let stopped = self.stop.is_some_and(|s| s.load(Ordering::Relaxed));
+        (!stopped).then_some(())
+    }
+
+    /// The lock of the `lock` variant, held from the read to the write. Waiting for it is
+    /// blocking: the GIL is let go meanwhile, as in CPython.
+    fn take_lock<'s>(&self, at: At, shared: &'s Shared) -> std::sync::MutexGuard<'s, ()> {
+        match shared.lock.try_lock() {
+            Ok(held) => held,
+            Err(_) => blocking_io(at, self.gil, Reason::Lock, || {
+                shared.lock.lock().unwrap_or_else(|e| e.into_inner())
+            }),
+        }
+    }
+
+    /// Where the eval loop looks for a switch request: if another thread asked for the GIL,
+    /// hand it over (ready until it is back).
+    fn switch_point(&self, at: At) {
+        if let Some(gil) = self.gil {
+            let ready = || mark_why(at, Mark::Ready, Some(Reason::Gil));
+            gil.check(ready, || mark(at, Mark::Run));
+        }
     }
 
     fn cpu(&self, at: At, n: u64) -> Option<u128> {
@@ -196,6 +213,20 @@ impl<'a> Worker<'a> {
             }),
             None => sum_of_squares(n, go_on),
         }
+    }
+}
+
+/// `STORE_GLOBAL counter` of an unprotected add: the value read, plus one. Updates made since
+/// the read are overwritten: lost, and marked so.
+fn write_back(at: At, shared: &Shared, read: u64) {
+    let lost = shared.counter.load(Ordering::SeqCst).saturating_sub(read);
+    shared.counter.store(read + 1, Ordering::SeqCst);
+    if lost > 0 {
+        let at = At {
+            task: lost as u32,
+            ..at
+        };
+        mark(at, Mark::LostUpdate);
     }
 }
 
@@ -212,4 +243,49 @@ fn blocking_io<T>(at: At, gil: Option<&Gil>, why: Reason, io: impl FnOnce() -> T
     }
     mark(at, Mark::Run);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::Task;
+
+    /// Two threads under one GIL (switch interval 1 ms) each add `adds` times, unprotected,
+    /// keeping to `model`'s switch points: the updates lost, and the GIL's hand-overs.
+    fn race(model: Switching, adds: u32) -> (u64, u64) {
+        let gil = Gil::new(Duration::from_millis(1));
+        let shared = Shared::default();
+        let task = |id| Task {
+            id,
+            segments: vec![Segment::Add { times: adds }],
+            arrive_ms: 0,
+        };
+        std::thread::scope(|s| {
+            for lane in 0..2 {
+                let (gil, shared, task) = (&gil, &shared, task(lane));
+                s.spawn(move || {
+                    let mut worker = Worker::new(0, lane, Some(gil), Duration::from_secs(1));
+                    worker.shared = Some((shared, Variant::Unprotected));
+                    worker.switching = model;
+                    assert_eq!(worker.run_task(&task), Mark::Done);
+                });
+            }
+        });
+        let counter = shared.counter.load(Ordering::SeqCst);
+        (2 * adds as u64 - counter, gil.handovers())
+    }
+
+    #[test]
+    fn under_3_12s_switching_no_switch_falls_between_an_adds_read_and_write() {
+        let (lost, handovers) = race(Switching { minor: 12 }, 200_000);
+        assert!(handovers >= 4, "the GIL changed hands {handovers} times");
+        assert_eq!(lost, 0);
+    }
+
+    #[test]
+    fn under_3_9s_switching_a_switch_can_fall_between_them_and_updates_are_lost() {
+        let (lost, handovers) = race(Switching { minor: 9 }, 200_000);
+        assert!(handovers >= 4, "the GIL changed hands {handovers} times");
+        assert!(lost > 0, "{handovers} hand-overs lost nothing");
+    }
 }

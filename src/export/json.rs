@@ -49,6 +49,9 @@ pub struct RunSummary<'a> {
     pub variant: Option<&'a str>,
     pub workers: u32,
     pub gil: bool,
+    /// The CPython whose thread switching the emulated GIL modelled (`3.12`), for a run with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub switching: Option<&'a str>,
     pub tasks: u32,
     pub done: u32,
     pub failed: u32,
@@ -120,6 +123,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 variant: run.meta.variant.as_deref(),
                 workers: run.meta.workers,
                 gil: run.meta.gil,
+                switching: run.meta.settings.switching.as_deref(),
                 tasks,
                 done,
                 failed: s.failed,

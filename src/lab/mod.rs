@@ -331,7 +331,7 @@ fn start(
             continue;
         }
         let run = recorder.add_run(meta.clone());
-        let real = plan.real_meta(i, run, &meta);
+        let reals = plan.real_metas(i, run, &meta);
         let ctx = RunCtx {
             stop: stop.clone(),
             shared: Arc::new(shared_memory(plan, run)),
@@ -341,12 +341,15 @@ fn start(
             ..RunCtx::new(run, dispatch.clone(), recorder, plan.env.clone())
         };
         jobs.push(Job::Emulated(*spec, ctx));
-        if let (Some(meta), Some(cpython)) = (real, &plan.cpython) {
+        for (k, meta) in reals {
+            let Some(cpython) = &plan.cpython else { break };
+            let real = &cpython.reals[k];
             jobs.push(Job::Real(Box::new(cpython::RealJob {
                 run: recorder.add_run(meta.clone()),
                 meta,
-                python: cpython.python.command.clone(),
-                program: cpython.programs[i].clone().expect("a real run's program"),
+                python: real.python.command.clone(),
+                sampled: real.python.sampled(),
+                program: real.programs[i].clone().expect("a real run's program"),
                 hz: cpython.hz,
                 watchdog: cpython.watchdog.clone(),
                 sink: recorder.sink(),

@@ -36,6 +36,13 @@ pub struct Options {
     /// The order asked for (`--together`, `--one-by-one`; headless runs go one by one), else
     /// the lesson's.
     pub order: Option<super::Order>,
+    /// The CPython the emulated GIL's switching models (`--python`), else the lesson's, else
+    /// 3.12.
+    pub python: Option<crate::exec::Switching>,
+    /// Trials of a race (`--trials`), else the lesson's, else 1.
+    pub trials: Option<u32>,
+    /// Every `add` segment's count (`--adds`).
+    pub adds: Option<u32>,
 }
 
 /// A lesson ready to run.
@@ -80,10 +87,7 @@ impl Plan {
             .unwrap_or_else(|| scenario.executors.clone());
         within_bounds(&scenario, &runs)?;
         arrivals_taken(&scenario, &runs)?;
-        let mut env = options.env.clone();
-        if let Some(platform) = scenario.cloud {
-            env.cloud = platform;
-        }
+        let mut env = env_for(&scenario, &options);
         let lesson_urls: Vec<String> = scenario
             .segments()
             .filter_map(|s| match s {
@@ -108,6 +112,7 @@ impl Plan {
             None
         };
         let tasks = make_tasks(&scenario, server.as_ref(), &options.urls, options.seed);
+        within_trials(&tasks, &env)?;
         env.loopback = server.as_ref().map(Server::addr);
         env.in_flight = in_flight(&tasks, server.as_ref());
         let cpython = match &options.cpython {
@@ -115,7 +120,7 @@ impl Plan {
                 ask,
                 &scenario.name,
                 &runs,
-                &tasks,
+                (&tasks, env.trials),
                 server.as_ref().map(|s| s.url("t/")).as_deref(),
             )?),
             None => None,
@@ -151,7 +156,7 @@ impl Plan {
             .runs
             .iter()
             .map(|spec| RunMeta {
-                tasks: self.tasks.len() as u32,
+                tasks: self.tasks.len() as u32 * self.trials(spec),
                 queues: self.scenario.queues.clone(),
                 roles: self.roles(),
                 point: self.scenario.verdict,
@@ -170,14 +175,31 @@ impl Plan {
         metas
     }
 
-    /// The real run beside run `i` of `metas` (its emulated run, run `beside` of the trace), if
-    /// it has one (`--cpython`).
-    pub fn real_meta(&self, i: usize, beside: u32, emulated: &RunMeta) -> Option<RunMeta> {
-        let cpython = self.cpython.as_ref()?;
-        cpython.programs.get(i)?.as_ref()?;
-        let (python, hz) = (&cpython.python, cpython.hz);
-        let meta = super::cpython::meta((beside, emulated), &self.runs[i], python, hz);
-        Some(meta)
+    /// The real runs beside run `i` of `metas` (its emulated run, run `beside` of the trace), if
+    /// it has any (`--cpython`): which interpreter's, and what each is.
+    pub fn real_metas(&self, i: usize, beside: u32, emulated: &RunMeta) -> Vec<(usize, RunMeta)> {
+        let Some(cpython) = self.cpython.as_ref() else {
+            return Vec::new();
+        };
+        let reals = cpython.reals.iter().enumerate();
+        reals
+            .filter(|(_, real)| real.programs.get(i).is_some_and(Option::is_some))
+            .map(|(k, real)| {
+                let python = &real.python;
+                let meta =
+                    super::cpython::meta((beside, emulated), &self.runs[i], python, cpython.hz);
+                (k, meta)
+            })
+            .collect()
+    }
+
+    /// How many times a run of `spec` runs the tasks: its trials of a race, if its executor
+    /// runs them.
+    pub fn trials(&self, spec: &ExecSpec) -> u32 {
+        match spec.executor.runs_trials() {
+            true => crate::exec::pool::trials(&self.env, &self.tasks),
+            false => 1,
+        }
     }
 
     /// What a run of `spec` runs with: the server's latency (if the lesson uses it), the seed,
@@ -194,6 +216,8 @@ impl Plan {
             latency_ms: latency,
             jitter_ms: self.options.jitter_ms,
             switch_ms: gil.then(|| self.env.switch_interval.as_millis() as u64),
+            switching: gil.then(|| self.env.switching.to_string()),
+            trials: Some(self.trials(spec)).filter(|&t| t > 1),
             seed: self.options.seed,
         }
     }
@@ -311,10 +335,33 @@ fn fit_groups(scenario: &mut Scenario, options: &Options) {
             group.arrive_ms = (0, None);
         }
         for segment in &mut group.segments {
-            if let (SegmentSpec::Cpu { n, .. }, Some(size)) = (segment, options.size) {
-                *n = size;
+            match (segment, options.size, options.adds) {
+                (SegmentSpec::Cpu { n, .. }, Some(size), _) => *n = size,
+                (SegmentSpec::Add { times }, _, Some(adds)) => *times = adds,
+                _ => {}
             }
         }
+    }
+}
+
+/// What the runs need besides their tasks: the options', with the lesson's cloud platform, the
+/// CPython whose switching the GIL models and the trials of a race (the options' first).
+fn env_for(scenario: &Scenario, options: &Options) -> Env {
+    let mut env = options.env.clone();
+    if let Some(platform) = scenario.cloud {
+        env.cloud = platform;
+    }
+    env.switching = options.python.or(scenario.python).unwrap_or_default();
+    env.trials = options.trials.or(scenario.trials).unwrap_or(1);
+    env
+}
+
+/// A race's trials are held to the bound on tasks: tasks x trials.
+fn within_trials(tasks: &[Task], env: &Env) -> Result<(), Error> {
+    let all = tasks.len() as u64 * env.trials as u64;
+    match limits::over("the number of tasks in all trials", all, MAX_TASKS as u64) {
+        Some(why) => Err(Error::Usage(why)),
+        None => Ok(()),
     }
 }
 

@@ -20,7 +20,9 @@
 //! role = "grill"              # what these tasks are in the story: lanes are named by it
 //! # verdict = "speedup" (the default), "pool-size", "lost-updates", "gil-wait", "loop-ready" or
 //! # "cold-starts": what the lesson's point is measured by, at the top of the file
-//! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson)
+//! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson); at the top,
+//! # trials = 100 runs such a race 100 times over (sync and thread pools), and python = "3.9"
+//! # has the emulated GIL switch threads where CPython 3.9 would (the default: "3.12")
 //! # [queues] orders = 5, then { put = "orders" } / { get = "orders" }: queues between tasks;
 //! # bowls = { capacity = 0, start = 3 } starts with 3 items in it
 //! ```
@@ -136,6 +138,10 @@ pub struct Scenario {
     pub cloud: Option<crate::exec::Platform>,
     /// What the lesson's point is measured by: its verdict says it.
     pub verdict: crate::trace::Point,
+    /// The CPython whose thread switching the emulated GIL models (`python = "3.9"`).
+    pub python: Option<crate::exec::Switching>,
+    /// How many times a pool runs a race on the shared counter (`trials = 100`).
+    pub trials: Option<u32>,
     pub groups: Vec<TaskGroup>,
 }
 
@@ -177,6 +183,12 @@ struct LessonFile {
     /// What the lesson's point is measured by.
     #[serde(default)]
     verdict: crate::trace::Point,
+    /// The CPython whose switching the emulated GIL models: `"3.12"`, `"3.9"`.
+    #[serde(default)]
+    python: Option<Spanned<String>>,
+    /// How many times a pool runs a race on the shared counter.
+    #[serde(default)]
+    trials: Option<Spanned<u32>>,
     tasks: Spanned<Vec<GroupFile>>,
 }
 
@@ -327,8 +339,23 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         queues,
         cloud: cloud(file.cloud)?,
         verdict: file.verdict,
+        python: python(file.python.as_ref())?,
+        trials: trials(file.trials.as_ref())?,
         groups,
     })
+}
+
+fn python(version: Option<&Spanned<String>>) -> Result<Option<crate::exec::Switching>, Mistake> {
+    version
+        .map(|v| v.get_ref().parse().map_err(|why: String| at(v.span(), why)))
+        .transpose()
+}
+
+fn trials(n: Option<&Spanned<u32>>) -> Result<Option<u32>, Mistake> {
+    match n {
+        Some(n) if *n.get_ref() == 0 => Err(at(n.span(), "trials must be at least 1")),
+        n => at_most(n, "trials", limits::MAX_TRIALS as u64),
+    }
 }
 
 /// A number the file may leave out, at most `max`.
@@ -740,6 +767,29 @@ mod tests {
             "{HEAD}[[tasks]]\ncount = 1\nsegments = [{{ http = \"nope\" }}]\n"
         ));
         assert!(e.contains("bad url 'nope'"), "{e}");
+    }
+
+    #[test]
+    fn a_race_names_the_python_whose_switching_is_modelled_and_its_trials() {
+        let tasks = "[[tasks]]\ncount = 2\nsegments = [{ add = 5 }]\n";
+        let s = parse(&format!("{HEAD}python = \"3.9\"\ntrials = 7\n{tasks}"), "x").unwrap();
+        assert_eq!(s.python.map(|p| p.to_string()).as_deref(), Some("3.9"));
+        assert_eq!(s.trials, Some(7));
+        let e = mistake(&format!("{HEAD}python = \"2.7\"\n{tasks}"));
+        assert!(
+            e.starts_with("l.toml:4:10: '2.7' is not a CPython version"),
+            "{e}"
+        );
+        let e = mistake(&format!("{HEAD}trials = 0\n{tasks}"));
+        assert!(
+            e.starts_with("l.toml:4:10: trials must be at least 1"),
+            "{e}"
+        );
+        let race = find("race").unwrap();
+        assert_eq!(
+            (race.python.map(|p| p.minor), race.trials),
+            (Some(12), Some(100))
+        );
     }
 
     #[test]

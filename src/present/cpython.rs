@@ -9,6 +9,7 @@ use crate::trace::{speedup, LaneKind, Point, Reason, Run, State, Trace};
 pub const APART: f64 = 0.15;
 
 /// A real run and the emulated run it stands beside.
+#[derive(Clone, Copy)]
 pub struct Pair<'a> {
     pub emulated: &'a Run,
     pub real: &'a Run,
@@ -54,31 +55,49 @@ pub fn pairs(trace: &Trace) -> Vec<Pair<'_>> {
         .collect()
 }
 
-/// The Python the real runs ran under: `CPython 3.12`.
-fn python(pairs: &[Pair]) -> String {
-    let version = pairs
-        .iter()
-        .filter_map(|p| p.real.meta.sampled.as_ref())
-        .map(|s| s.python.rsplitn(2, '.').last().unwrap_or("").to_string())
-        .find(|v| !v.is_empty());
+/// The Python a real run ran under: `CPython 3.12`.
+fn python(pair: &Pair) -> String {
+    let version = (pair.real.meta.sampled.as_ref())
+        .map(|s| s.python.rsplitn(2, '.').last().unwrap_or("").to_string());
     format!("CPython {}", version.unwrap_or_default())
 }
 
-/// What the real programs found, once they have all finished, to follow the verdict's line:
-/// `Real CPython 3.12: threads 4.9x, ... within 15% of runwait's.`
+/// The Pythons the real runs ran under, each once, in their order.
+fn pythons(pairs: &[Pair]) -> Vec<String> {
+    let mut pythons: Vec<String> = Vec::new();
+    for version in pairs.iter().map(python) {
+        if !pythons.contains(&version) {
+            pythons.push(version);
+        }
+    }
+    pythons
+}
+
+/// What the real programs found, once they have all finished, to follow the verdict's line,
+/// a sentence for each Python they ran under (`--cpython 3.9,3.12`): `Real CPython 3.12:
+/// threads 4.9x, ... within 15% of runwait's.`
 pub fn beside(trace: &Trace) -> Option<String> {
     let pairs = pairs(trace);
     if pairs.is_empty() || pairs.iter().any(|p| !p.real.finished()) {
         return None;
     }
-    let words = match pairs[0].emulated.meta.point {
-        Point::Speedup | Point::PoolSize => speedups(&pairs),
-        Point::LostUpdates => counters(&pairs),
-        Point::GilWait => gil_waits(&pairs),
-        Point::LoopReady => late_ticks(&pairs),
-        Point::ColdStarts => return None,
-    };
-    Some(format!("Real {}: {words}", python(&pairs)))
+    let mut sentences = Vec::new();
+    for version in &pythons(&pairs) {
+        let of: Vec<Pair> = pairs
+            .iter()
+            .filter(|p| python(p) == *version)
+            .cloned()
+            .collect();
+        let words = match of[0].emulated.meta.point {
+            Point::Speedup | Point::PoolSize => speedups(&of),
+            Point::LostUpdates => counters(&of),
+            Point::GilWait => gil_waits(&of),
+            Point::LoopReady => late_ticks(&of),
+            Point::ColdStarts => return None,
+        };
+        sentences.push(format!("Real {version}: {words}"));
+    }
+    Some(sentences.join(" "))
 }
 
 /// Speedups side by side: those within [`APART`] in a list, those further apart each with why.
@@ -245,16 +264,32 @@ pub fn ran_in_work(run: &Run) -> Option<u64> {
     Some(ran)
 }
 
-/// The race: each real counter's lost updates beside the emulated one's.
+/// The race: each real counter's lost updates beside the emulated one's (in trials, the
+/// trials that lost any); where they differ and the emulation modelled another CPython's
+/// switching, which.
 fn counters(pairs: &[Pair]) -> String {
     let lost = |r: &Run| {
-        let (expected, actual) = (*r.lesson.get("expected")?, *r.lesson.get("actual")?);
-        Some((expected.saturating_sub(actual), expected))
+        let (lost, of) = r.counter()?;
+        Some((lost, of, r.trials()))
     };
     let parts: Vec<String> = pairs
         .iter()
         .map(|p| match (lost(p.real), lost(p.emulated)) {
-            (Some((real, of)), emulated) => format!(
+            (Some((real, of, Some((n, lossy, _)))), emulated) => {
+                let runwait = emulated.map_or("-".to_string(), |e| match e {
+                    (0, _, _) => "none".into(),
+                    (lost, _, Some((_, lossy, _))) => format!("in {lossy}, {lost} in all"),
+                    (lost, _, None) => lost.to_string(),
+                });
+                match real {
+                    0 => format!("{} lost none in {n} trials (runwait's: {runwait})", p.name()),
+                    _ => format!(
+                        "{} lost updates in {lossy} of {n} trials, {real} of {of} in all (runwait's: {runwait})",
+                        p.name()
+                    ),
+                }
+            }
+            (Some((real, of, None)), emulated) => format!(
                 "{} lost {real} of {of} updates (runwait's: {})",
                 p.name(),
                 emulated.map_or("-".to_string(), |e| e.0.to_string())
@@ -262,26 +297,19 @@ fn counters(pairs: &[Pair]) -> String {
             (None, _) => format!("{}: no counter (the program did not finish)", p.name()),
         })
         .collect();
-    // Fewer lost for real: runwait's add works between its read and its write, where the
-    // switch interval ends; CPython's `+=` takes nanoseconds, and a switch seldom splits it.
-    let fewer = pairs
-        .iter()
-        .find(|p| match (lost(p.real), lost(p.emulated)) {
-            (Some(real), Some(emulated)) => real.0 < emulated.0 / 2,
-            _ => false,
-        });
-    let none_lost = pairs.iter().all(|p| lost(p.real).is_some_and(|l| l.0 == 0));
     let mut words = parts.join("; ");
-    if none_lost {
-        words.push_str(": no thread switch fell between a read and its write this time");
+    if pairs.iter().all(|p| lost(p.real).is_some_and(|l| l.0 == 0)) {
+        words.push_str(": no thread switch fell between a read and its write");
     }
-    if let Some(p) = fewer {
-        let adds = lost(p.emulated).map_or(1, |l| l.1.max(1));
-        let each = p.emulated.stats().run_ns / adds;
+    // The emulation modelled another version's switching: said, with how to model this one.
+    let real = pairs.first().map(python).unwrap_or_default();
+    let modelled = pairs
+        .iter()
+        .find_map(|p| p.emulated.meta.settings.switching.clone());
+    if let Some(m) = modelled.filter(|m| !real.ends_with(&format!(" {m}"))) {
+        let version = real.trim_start_matches("CPython ");
         words.push_str(&format!(
-            "; runwait's add works {} between read and write, where a GIL switch often falls; \
-             CPython's `counter += 1` takes nanoseconds",
-            human_ms(ms(each))
+            " (runwait modelled CPython {m}'s switching; --python {version} models this one's)"
         ));
     }
     words + "."
@@ -369,7 +397,7 @@ pub fn table(trace: &Trace) -> Vec<String> {
         format!(
             "beside real {} (speedups from the programs' own timing of their work, against the \
              real sync; apart: how much higher runwait's is)",
-            python(&pairs)
+            pythons(&pairs).join(" and ")
         ),
         format!(
             "{:<w$} {:>8} {:>8} {:>7} {:>11} {:>12}",

@@ -1,7 +1,9 @@
 //! Run titles: a panel's in the terminal (what runs and how far it got; once finished, its
 //! summary) and a run's in the headless text and the picture.
 
-use super::words::{human_ms, lesson, ms, reason_word, sampling, workers};
+use super::words::{
+    cloud, counter, human_ms, lesson, ms, real_timing, reason_word, sampling, workers,
+};
 use crate::trace::{speedup, Halt, Origin, Outcome, Reason, Run, RunStats, Trace};
 use std::fmt::Write;
 
@@ -17,11 +19,17 @@ fn nature(run: &Run) -> Option<&'static str> {
     }
 }
 
-/// The nature with the GIL's switch interval, where it was set: `emulated GIL 5 ms`.
+/// The nature with the GIL's switch interval and the CPython whose switching it models,
+/// where they were set: `emulated GIL, CPython 3.12 switching, 5 ms`.
 fn nature_words(run: &Run) -> Option<String> {
     let n = nature(run)?;
-    Some(match run.meta.settings.switch_ms {
-        Some(ms) if run.meta.gil => format!("{n} {ms} ms"),
+    let settings = &run.meta.settings;
+    let switching = match &settings.switching {
+        Some(v) if run.meta.gil => format!(", CPython {v} switching,"),
+        _ => String::new(),
+    };
+    Some(match settings.switch_ms {
+        Some(ms) if run.meta.gil => format!("{n}{switching} {ms} ms"),
         _ => n.to_string(),
     })
 }
@@ -152,8 +160,12 @@ fn then_and_now(trace: &Trace, run: &Run, ghost: &Run) -> String {
 
 /// A finished run's figures; `with_ghost`: its speedup is said beside its ghost's already.
 fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_ghost: bool) {
-    if let Some(words) = lesson(run) {
+    // The lesson's figures before a real program's own timing of its work.
+    if let Some(words) = counter(run).or_else(|| cloud(run)) {
         f.add(1, words);
+    }
+    if let Some(words) = real_timing(run) {
+        f.add(2, words);
     }
     if let Some(x) = speedup(trace, run).filter(|_| !with_ghost) {
         f.add(1, format!("{x:.2}x"));
@@ -163,7 +175,9 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
     if let Some(n) = nature_words(run) {
         f.add(2, n);
     }
-    f.0.extend(sampling(run).map(|n| (2, n)));
+    // A run with no lanes says why before its other figures.
+    let unsampled = run.meta.sampled.as_ref().is_some_and(|s| s.hz == 0);
+    f.0.extend(sampling(run).map(|n| (if unsampled { 1 } else { 2 }, n)));
     let (done, of) = run.done_of(s.done);
     f.add(3, format!("{done}/{of} done"));
     if s.lost > 0 {

@@ -124,6 +124,9 @@ pub fn lane_order(run: &Run, lanes: &[Lane]) -> Vec<usize> {
 /// `sampled at 250 Hz · CPython 3.11.7 · GIL waits not told apart · asyncio tasks not shown`.
 pub fn sampling(run: &Run) -> Option<String> {
     let s = run.meta.sampled.as_ref()?;
+    if s.hz == 0 {
+        return Some("not sampled (3.11+ only): no lanes".into());
+    }
     let mut words = format!("sampled at {} Hz", s.hz);
     if s.paused {
         words.push_str(", paused at each");
@@ -182,13 +185,19 @@ pub fn workers(run: &Run) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The race lesson's counter in words: `counter 286 of 1000 (714 updates lost)`.
+/// The race lesson's counter in words: `counter 286 of 1000 (714 updates lost)`; run in
+/// trials, `lost updates in 59 of 100 trials (30847 of 100000)` or `100 trials: no update
+/// lost`.
 pub fn counter(run: &Run) -> Option<String> {
     let (lost, expected) = run.counter()?;
     let actual = expected - lost;
-    Some(match lost {
-        0 => format!("counter {actual} of {expected}: no update lost"),
-        lost => format!("counter {actual} of {expected} ({lost} updates lost)"),
+    Some(match (run.trials(), lost) {
+        (Some((n, _, _)), 0) => format!("{n} trials: no update lost"),
+        (Some((n, lossy, _)), lost) => {
+            format!("lost updates in {lossy} of {n} trials ({lost} of {expected})")
+        }
+        (None, 0) => format!("counter {actual} of {expected}: no update lost"),
+        (None, lost) => format!("counter {actual} of {expected} ({lost} updates lost)"),
     })
 }
 

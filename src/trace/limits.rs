@@ -8,6 +8,7 @@
 //! | [`MAX_SIZE`] | 100,000,000,000 | `--size`; a lesson's `cpu`, and `cpu + step * k` for its last task |
 //! | [`MAX_REPEAT`] | 10,000 | a lesson group's `repeat` |
 //! | [`MAX_ADDS`] | 1,000,000 | a lesson's `add` |
+//! | [`MAX_TRIALS`] | 10,000 | a lesson's `trials` (tasks x trials is held to [`MAX_TASKS`]) |
 //! | [`MAX_QUEUE`] | 1,000,000 | a lesson queue's capacity and start |
 //! | [`MAX_SEGMENTS`] | 2,000,000 | segments in all of a lesson's tasks (tasks x segments x repeat) |
 //! | [`MAX_RUNS`] | 64 | executors compared at once (`--executors`, a lesson's `executors`) |
@@ -30,6 +31,9 @@ pub const MAX_SIZE: u64 = 100_000_000_000;
 
 /// The most times a lesson group's segments repeat.
 pub const MAX_REPEAT: u32 = 10_000;
+
+/// The most trials of a race a lesson asks for.
+pub const MAX_TRIALS: u32 = 10_000;
 
 /// The most adds to the shared counter one segment makes.
 pub const MAX_ADDS: u32 = 1_000_000;

@@ -514,6 +514,12 @@ pub struct Settings {
     /// The emulated GIL's switch interval, for a run with the GIL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub switch_ms: Option<u64>,
+    /// The CPython whose thread switching the emulated GIL modelled (`3.12`), for a run with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switching: Option<String>,
+    /// How many times the run did its race on the shared counter, when more than once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trials: Option<u32>,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub seed: u64,
 }
@@ -742,6 +748,18 @@ impl Run {
     pub fn counter(&self) -> Option<(u64, u64)> {
         let (expected, actual) = (*self.lesson.get("expected")?, *self.lesson.get("actual")?);
         Some((expected.saturating_sub(actual), expected))
+    }
+
+    /// The race run in trials (more than one): (trials, trials that lost any update, the most
+    /// one trial lost).
+    pub fn trials(&self) -> Option<(u64, u64, u64)> {
+        let trials = *self.lesson.get("trials").filter(|&&n| n > 1)?;
+        let lossy = *self.lesson.get("trials_lost")?;
+        Some((
+            trials,
+            lossy,
+            self.lesson.get("lost_most").copied().unwrap_or(0),
+        ))
     }
 
     /// The lesson's events on the run's lanes: those recorded, and the tasks that timed out.

@@ -6,10 +6,35 @@ use std::hint::black_box;
 /// "eval breaker"): a few tens of microseconds here.
 pub const CHUNK: u64 = 1 << 14;
 
-/// The work between a shared-counter add's read and its write (the race lesson): about 0.1 ms
-/// here, so a task's 100 adds outlast the GIL's 5 ms switch interval and switches fall
-/// between reads and writes, as in the article's Python.
-pub const ADD_WORK: u64 = 16 * CHUNK;
+/// How long CPython takes over one bytecode of the race lesson's loop, in ns: measured here,
+/// `for _ in range(n): counter += 1` (7 bytecodes a turn) ran at 57 ns a turn on CPython
+/// 3.12.1 and 53 ns on 3.9.18 (10,000,000 turns, one thread). Each bytecode of the emulated
+/// add works this long ([`bytecode`]), so an add takes about what CPython's does and a 5 ms
+/// switch interval falls on one add in tens of thousands, as in CPython.
+pub const BYTECODE_NS: f64 = 8.0;
+
+/// One bytecode's worth of work: [`BYTECODE_NS`] of the same sum of squares, in as many
+/// iterations as that takes on this machine (measured once).
+pub fn bytecode() {
+    black_box(chunk(0, iterations_per_bytecode()));
+}
+
+/// How many iterations of [`chunk`] take [`BYTECODE_NS`] here: the fastest of a few timed
+/// runs (a run the machine interrupted is slower, not faster), at least 1.
+pub fn iterations_per_bytecode() -> u64 {
+    static MEASURED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *MEASURED.get_or_init(|| {
+        const N: u64 = 50_000;
+        let fastest = (0..5)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                black_box(chunk(0, N));
+                t.elapsed().as_nanos() as f64 / N as f64
+            })
+            .fold(f64::INFINITY, f64::min);
+        ((BYTECODE_NS / fastest.max(0.01)).round() as u64).max(1)
+    })
+}
 
 /// The default `--size`: one task takes roughly 100-200 ms on the 2-core machines this is built
 /// on (measured with `cargo bench --bench instrument -- cpu`).

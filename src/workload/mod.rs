@@ -107,6 +107,15 @@ pub struct Task {
     pub arrive_ms: u64,
 }
 
+/// How many adds to the shared counter `tasks` make in all (the race lesson's expected count).
+pub fn adds(tasks: &[Task]) -> u64 {
+    let adds = tasks.iter().flat_map(|t| &t.segments).map(|s| match s {
+        Segment::Add { times } => *times as u64,
+        _ => 0,
+    });
+    adds.sum()
+}
+
 /// The article's CPU-bound `cpu_bound(number)` for `count` numbers from `size` upward.
 pub fn cpu_tasks(count: u32, size: u64) -> Vec<Task> {
     (0..count)

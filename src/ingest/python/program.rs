@@ -50,6 +50,8 @@ pub struct Program {
     /// The probe's socket, listening before the program starts (taken by the sampler).
     pub probe: Option<UnixListener>,
     output: Arc<Mutex<Vec<u8>>>,
+    /// The threads reading its output (see [`keep`]).
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Program {
@@ -86,8 +88,10 @@ impl Program {
                 },
             }
         })?;
-        keep(child.stdout.take(), &output);
-        keep(child.stderr.take(), &output);
+        let readers = [
+            keep(child.stdout.take(), &output),
+            keep(child.stderr.take(), &output),
+        ];
         let watchdog = launch
             .watchdog
             .as_deref()
@@ -99,6 +103,7 @@ impl Program {
             dir,
             probe,
             output,
+            readers: readers.into_iter().flatten().collect(),
         })
     }
 
@@ -137,7 +142,18 @@ impl Program {
         if self.exited().is_none() {
             let _ = self.child.wait().map(|s| self.code = Some(exit_code(s)));
         }
+        self.read_to_end();
         self.release();
+    }
+
+    /// Give the threads reading its output up to half a second to read what it wrote last: its
+    /// pipes close when it has exited, but the last bytes are read a moment later.
+    fn read_to_end(&mut self) {
+        let deadline = Instant::now() + GRACE;
+        while self.readers.iter().any(|r| !r.is_finished()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        self.readers.retain(|r| !r.is_finished());
     }
 
     /// The watchdog's work is done; the probe's directory goes.
@@ -233,11 +249,12 @@ fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Keep what a pipe of the program's says, the last [`KEPT_OUTPUT`] bytes of it.
-fn keep(pipe: Option<impl Read + Send + 'static>, into: &Arc<Mutex<Vec<u8>>>) {
-    let (Some(mut pipe), into) = (pipe, into.clone()) else {
-        return;
-    };
-    let _ = std::thread::Builder::new()
+fn keep(
+    pipe: Option<impl Read + Send + 'static>,
+    into: &Arc<Mutex<Vec<u8>>>,
+) -> Option<std::thread::JoinHandle<()>> {
+    let (mut pipe, into) = (pipe?, into.clone());
+    std::thread::Builder::new()
         .name("runwait-py-output".into())
         .spawn(move || {
             let mut buf = [0u8; 4096];
@@ -247,7 +264,8 @@ fn keep(pipe: Option<impl Read + Send + 'static>, into: &Arc<Mutex<Vec<u8>>>) {
                 let over = kept.len().saturating_sub(KEPT_OUTPUT);
                 kept.drain(..over);
             }
-        });
+        })
+        .ok()
 }
 
 /// Start the watchdog of process group `group` (and of the probe's directory `dir`).

@@ -17,7 +17,7 @@ use super::scenario::{Scenario, SegmentSpec};
 use crate::error::Error;
 use crate::exec::{ExecSpec, PythonModel as Kind, Variant};
 use crate::trace::cpython::Beside;
-use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled};
+use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled, Settings};
 use crate::workload::{Segment, Task};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -93,14 +93,15 @@ pub fn source(file: &str) -> Option<&'static str> {
     PROGRAMS.iter().find(|p| p.0 == file).map(|p| p.1)
 }
 
-/// What runwait looks for when `--cpython` names no interpreter: the newest CPython 3.11 or later
-/// as `python3.N` in PATH, else among pyenv's versions.
-pub fn newest_python() -> Option<String> {
+/// Every CPython 3.`minor` found, `minor` from `from` up: `python3.N` in PATH (not pyenv's
+/// shims), and pyenv's versions (`$PYENV_ROOT`, else `~/.pyenv`), with their versions (a PATH
+/// one's patch level unknown: 0).
+fn found_pythons(from: u32) -> Vec<((u32, u32, u32), String)> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let in_path = std::env::split_paths(&path).filter(|d| !d.to_string_lossy().contains("/shims"));
     let mut found: Vec<((u32, u32, u32), String)> = Vec::new();
     for dir in in_path {
-        for minor in OLDEST.1..40 {
+        for minor in from..40 {
             let p = dir.join(format!("python3.{minor}"));
             if p.is_file() && !found.iter().any(|f| f.0 .1 == minor) {
                 found.push(((3, minor, 0), p.to_string_lossy().into_owned()));
@@ -116,17 +117,37 @@ pub fn newest_python() -> Option<String> {
             let numbers: Vec<u32> = name.split('.').map_while(|n| n.parse().ok()).collect();
             let python = v.path().join("bin/python3");
             if let [3, minor, patch] = numbers[..] {
-                if minor >= OLDEST.1 && python.is_file() {
+                if minor >= from && python.is_file() {
                     found.push(((3, minor, patch), python.to_string_lossy().into_owned()));
                 }
             }
         }
     }
-    // The newest version; PATH's before pyenv's of the same minor version.
-    found.sort_by_key(|(v, _)| (std::cmp::Reverse(v.1), std::cmp::Reverse(v.2)));
-    let minor = found.first()?.0 .1;
+    found
+}
+
+/// The one of `found` to take for minor version `minor`: PATH's before pyenv's, else pyenv's
+/// newest.
+fn pick_of(found: &[((u32, u32, u32), String)], minor: u32) -> Option<String> {
     let of_minor = found.iter().filter(|f| f.0 .1 == minor);
-    of_minor.min_by_key(|f| f.0 .2 != 0).map(|f| f.1.clone())
+    of_minor
+        .max_by_key(|f| (f.0 .2 == 0, f.0 .2))
+        .map(|f| f.1.clone())
+}
+
+/// What runwait looks for when `--cpython` names no interpreter: the newest CPython 3.11 or later
+/// as `python3.N` in PATH, else among pyenv's versions.
+pub fn newest_python() -> Option<String> {
+    let found = found_pythons(OLDEST.1);
+    let minor = found.iter().map(|f| f.0 .1).max()?;
+    pick_of(&found, minor)
+}
+
+/// CPython `version` (`3.9`) as `--cpython 3.9` names it: `python3.9` in PATH, else the newest
+/// of pyenv's 3.9.*.
+pub fn python_of(version: &str) -> Option<String> {
+    let minor: u32 = version.strip_prefix("3.")?.parse().ok()?;
+    pick_of(&found_pythons(minor), minor)
 }
 
 /// The CPU-bound lesson's first number under `--cpython` when `--size` is not given: the
@@ -139,8 +160,13 @@ pub const CPYTHON_SIZE: u64 = 5_000_000;
 /// runwait's.
 pub const CPYTHON_SLOWER: u64 = 130;
 
-/// The oldest CPython the sampler reads.
+/// The oldest CPython the sampler reads: an older one's programs run unsampled (their own
+/// figures, no lanes).
 const OLDEST: (u32, u32) = (3, 11);
+
+/// The oldest CPython `--cpython` runs programs under (each program says in its script block
+/// which it needs: `requires-python`).
+const OLDEST_RUN: (u32, u32) = (3, 6);
 
 /// An interpreter, as found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -198,11 +224,11 @@ impl Python {
             ))
         })?;
         let (major, minor, patch) = answer.version;
-        if answer.implementation != "CPython" || (major, minor) < OLDEST {
+        if answer.implementation != "CPython" || (major, minor) < OLDEST_RUN {
             return Err(Error::Usage(format!(
-                "--cpython: {command} is {} {major}.{minor}.{patch}: runwait samples CPython {}.{} \
-                 or later",
-                answer.implementation, OLDEST.0, OLDEST.1
+                "--cpython: {command} is {} {major}.{minor}.{patch}: runwait runs the programs \
+                 under CPython {}.{} or later (and samples {}.{} or later)",
+                answer.implementation, OLDEST_RUN.0, OLDEST_RUN.1, OLDEST.0, OLDEST.1
             )));
         }
         Ok(Python {
@@ -211,6 +237,17 @@ impl Python {
             free_threaded: answer.free,
             packages: answer.packages,
         })
+    }
+
+    /// Whether runwait's sampler reads it (3.11 and later): else its programs run unsampled.
+    pub fn sampled(&self) -> bool {
+        (self.version.0, self.version.1) >= OLDEST
+    }
+
+    /// Whether it is new enough for program `file` (its script block's `requires-python`).
+    pub fn runs(&self, file: &str) -> bool {
+        let needs = source(file).and_then(venv::requires_python);
+        needs.is_none_or(|(a, b)| (self.version.0, self.version.1) >= (a, b))
     }
 
     /// `3.12`, `3.13t` (free-threaded).
@@ -387,11 +424,11 @@ fn starve(tasks: &[Task]) -> Option<Shape> {
     })
 }
 
-/// The real counterpart of a run of `spec` over `tasks`, if it has one under `python`;
-/// `base`: the loopback server's pages' URL, if the lesson uses it.
+/// The real counterpart of a run of `spec` over `tasks` (a race: run `trials` times), if it
+/// has one under `python`; `base`: the loopback server's pages' URL, if the lesson uses it.
 pub fn counterpart(
     spec: &ExecSpec,
-    tasks: &[Task],
+    (tasks, trials): (&[Task], u32),
     base: Option<&str>,
     python: &Python,
 ) -> Option<Counterpart> {
@@ -399,12 +436,16 @@ pub fn counterpart(
     let w = spec.workers().to_string();
     let n = |x: usize| x.to_string();
     let shape = shape(tasks, base)?;
-    let file = program_for(&shape, kind)?;
+    let file = program_for(&shape, kind).filter(|f| python.runs(f))?;
+    let trials = match shape {
+        Shape::Race { .. } => trials.max(1),
+        _ => 1,
+    };
     let program = |args: Vec<String>| Counterpart {
         file,
         args,
         needs: needs(file),
-        work: tasks.len() as u32,
+        work: tasks.len() as u32 * trials,
     };
     Some(match (shape, kind) {
         (Shape::Download { base, count }, kind) => {
@@ -424,13 +465,18 @@ pub fn counterpart(
             program(args)
         }
         (Shape::Race { count, adds }, Kind::Threads) => {
-            let mut args = vec![n(count), adds.to_string(), w];
-            match spec.variant {
-                Some(Variant::Lock) => args.push("lock".into()),
+            let mode = match spec.variant {
                 Some(Variant::Atomic) => return None,
-                _ => {}
-            }
-            program(args)
+                Some(v) => v.name(),
+                None => "unprotected",
+            };
+            program(vec![
+                n(count),
+                adds.to_string(),
+                w,
+                n(trials as usize),
+                mode.into(),
+            ])
         }
         (shape @ Shape::Gil { .. }, Kind::Threads) if spec.workers() == 3 => {
             program(gil_args(shape))
@@ -582,13 +628,19 @@ pub fn meta(
         model: None,
         ready: Reason::Gil,
         origin: Origin::Sampled,
-        cpu_waits_hz: crate::instrument::probe::available().then_some(hz),
+        // An interpreter too old to sample runs its program for its own figures (hz 0).
+        cpu_waits_hz: (python.sampled() && crate::instrument::probe::available()).then_some(hz),
         sampled: Some(Sampled {
             python: python.full(),
-            hz,
+            hz: if python.sampled() { hz } else { 0 },
             ..Sampled::default()
         }),
         beside: Some(Beside::run(beside)),
+        // Its GIL is the real one: no switching modelled.
+        settings: Settings {
+            switching: None,
+            ..emulated.settings.clone()
+        },
         ..emulated.clone()
     }
 }
@@ -596,7 +648,8 @@ pub fn meta(
 /// What `--cpython` asks for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ask {
-    /// The interpreter (`None`: the newest CPython 3.11+ found, see [`newest_python`]).
+    /// The interpreters, separated by commas: commands or versions (`python3.12`, `3.9,3.12`;
+    /// `None`: the newest CPython 3.11+ found, see [`newest_python`]).
     pub python: Option<String>,
     /// This binary, to watch its programs (should runwait die, the watchdog stops them; `None`:
     /// none).
@@ -606,36 +659,76 @@ pub struct Ask {
     pub cache: Option<std::path::PathBuf>,
 }
 
-/// The real runs of a plan: the interpreter, and the counterpart of each of the plan's runs.
+/// The real runs of a plan: under each interpreter asked for, the counterpart of each of the
+/// plan's runs.
 #[derive(Clone, Debug)]
 pub struct Cpython {
-    pub python: Python,
+    /// In the order asked for (`--cpython 3.9,3.12`).
+    pub reals: Vec<Real>,
     pub hz: u32,
     pub watchdog: Option<std::path::PathBuf>,
+}
+
+/// One interpreter's real runs.
+#[derive(Clone, Debug)]
+pub struct Real {
+    pub python: Python,
     /// By the plan's runs, in their order.
     pub programs: Vec<Option<Counterpart>>,
 }
 
-/// The real runs of `runs` over `tasks`, checked before anything runs: the interpreter is
-/// CPython 3.11 or later, it has the packages the programs need, and some run has one.
+/// The real runs of `runs` over `tasks` (a race run `trials` times), checked before anything
+/// runs: each interpreter is CPython 3.6 or later, it has the packages the programs need, and
+/// some run has one under it.
 pub fn prepare(
     ask: &Ask,
     lesson: &str,
     runs: &[ExecSpec],
-    tasks: &[Task],
+    (tasks, trials): (&[Task], u32),
     base: Option<&str>,
 ) -> Result<Cpython, Error> {
-    let mut python = find(ask)?;
+    let mut reals: Vec<Real> = Vec::new();
+    for python in find(ask)? {
+        if reals.iter().any(|r| r.python == python) {
+            continue;
+        }
+        reals.push(prepare_one(
+            ask,
+            lesson,
+            runs,
+            (tasks, trials),
+            base,
+            python,
+        )?);
+    }
+    Ok(Cpython {
+        reals,
+        hz: crate::ingest::python::DEFAULT_HZ,
+        watchdog: ask.watchdog.clone(),
+    })
+}
+
+/// [`prepare`] under one interpreter.
+fn prepare_one(
+    ask: &Ask,
+    lesson: &str,
+    runs: &[ExecSpec],
+    work: (&[Task], u32),
+    base: Option<&str>,
+    mut python: Python,
+) -> Result<Real, Error> {
     let programs: Vec<Option<Counterpart>> = runs
         .iter()
-        .map(|spec| counterpart(spec, tasks, base, &python))
+        .map(|spec| counterpart(spec, work, base, &python))
         .collect();
     if programs.iter().all(Option::is_none) {
         return Err(Error::Usage(format!(
             "--cpython: no run of {lesson} has a real counterpart under CPython {} (the \
              articles' programs: io, pool-size, cpu, race, gil and starve, against the loopback \
-             server)",
-            python.short()
+             server; under CPython before {}.{} only race's, from 3.8)",
+            python.short(),
+            OLDEST.0,
+            OLDEST.1
         )));
     }
     let having: Vec<&Counterpart> = programs.iter().flatten().collect();
@@ -654,26 +747,41 @@ pub fn prepare(
             .collect();
         return Err(lacking(&python, &lacks, &runs));
     }
-    Ok(Cpython {
-        python,
-        hz: crate::ingest::python::DEFAULT_HZ,
-        watchdog: ask.watchdog.clone(),
-        programs,
-    })
+    Ok(Real { python, programs })
 }
 
-/// The interpreter asked for, or the newest found.
-fn find(ask: &Ask) -> Result<Python, Error> {
-    match &ask.python {
-        Some(command) => Python::find(command),
-        None => Python::find(&newest_python().ok_or_else(|| {
+/// The interpreters asked for (`--cpython python3.12`, `--cpython 3.9,3.12`: a version is
+/// found as [`python_of`] says), or the newest found.
+fn find(ask: &Ask) -> Result<Vec<Python>, Error> {
+    let Some(list) = &ask.python else {
+        let newest = newest_python().ok_or_else(|| {
             Error::Usage(format!(
                 "--cpython: no CPython {}.{} or later found (python3.N in PATH, or pyenv's \
-                 versions): install one, or name it (--cpython PYTHON)",
+                 versions): install one, or name it (--cpython PYTHON, --cpython 3.9,3.12)",
                 OLDEST.0, OLDEST.1
             ))
-        })?),
-    }
+        })?;
+        return Ok(vec![Python::find(&newest)?]);
+    };
+    let asked = list.split(',').map(str::trim).filter(|p| !p.is_empty());
+    asked
+        .map(|item| match is_version(item) {
+            true => Python::find(&python_of(item).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--cpython: no CPython {item} found (python{item} in PATH, or pyenv's \
+                     versions {item}.*): install it (`pyenv install {item}`), or name its \
+                     interpreter"
+                ))
+            })?),
+            false => Python::find(item),
+        })
+        .collect()
+}
+
+/// Whether `--cpython` was given a version (`3.9`), not an interpreter.
+fn is_version(item: &str) -> bool {
+    item.strip_prefix("3.")
+        .is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `python`'s own environment under `cache` with every program's packages (made now if need
@@ -749,28 +857,28 @@ mod tests {
             })
             .collect();
         let py = python(false);
-        let threads = counterpart(&spec("threads:7"), &pages, Some(base), &py).unwrap();
+        let threads = counterpart(&spec("threads:7"), (&pages, 1), Some(base), &py).unwrap();
         assert_eq!(threads.file, "io_threads.py");
         assert_eq!(threads.args, [base, "3", "7"]);
-        let asyncio = counterpart(&spec("async"), &pages, Some(base), &py).unwrap();
+        let asyncio = counterpart(&spec("async"), (&pages, 1), Some(base), &py).unwrap();
         assert_eq!(
             (asyncio.file, asyncio.args[2].as_str()),
             ("io_asyncio.py", "0")
         );
         assert_eq!(missing(&py, &[&threads, &asyncio]), ["aiohttp"]);
         assert_eq!(threads.needs, ["requests"]);
-        assert!(counterpart(&spec("rayon"), &pages, Some(base), &py).is_none());
-        assert!(counterpart(&spec("free-threads"), &pages, Some(base), &py).is_none());
+        assert!(counterpart(&spec("rayon"), (&pages, 1), Some(base), &py).is_none());
+        assert!(counterpart(&spec("free-threads"), (&pages, 1), Some(base), &py).is_none());
         let ft = python(true);
-        let free = counterpart(&spec("free-threads"), &pages, Some(base), &ft).unwrap();
+        let free = counterpart(&spec("free-threads"), (&pages, 1), Some(base), &ft).unwrap();
         assert_eq!(free.file, "io_threads.py");
         let sums: Vec<Task> = (0..4)
             .map(|i| task(i, vec![Segment::Cpu { n: 100 + i as u64 }]))
             .collect();
-        let process = counterpart(&spec("process"), &sums, None, &py).unwrap();
+        let process = counterpart(&spec("process"), (&sums, 1), None, &py).unwrap();
         assert_eq!(process.file, "cpu_processes.py");
         assert_eq!(process.args, ["100", "4", "1", "2"]);
-        assert!(counterpart(&spec("async"), &sums, None, &py).is_none());
+        assert!(counterpart(&spec("async"), (&sums, 1), None, &py).is_none());
     }
 
     #[test]
@@ -779,9 +887,9 @@ mod tests {
         let adds: Vec<Task> = (0..10)
             .map(|i| task(i, vec![Segment::Add { times: 100 }]))
             .collect();
-        let lock = counterpart(&spec("threads:10/lock"), &adds, None, &py).unwrap();
-        assert_eq!(lock.args, ["10", "100", "10", "lock"]);
-        assert!(counterpart(&spec("threads:10/atomic"), &adds, None, &py).is_none());
+        let lock = counterpart(&spec("threads:10/lock"), (&adds, 1), None, &py).unwrap();
+        assert_eq!(lock.args, ["10", "100", "10", "1", "lock"]);
+        assert!(counterpart(&spec("threads:10/atomic"), (&adds, 1), None, &py).is_none());
         let url = "http://127.0.0.1:9/t/2".to_string();
         let pair = [Segment::Http { url: url.clone() }, Segment::Cpu { n: 260 }];
         let io: Vec<Segment> = (0..4).flat_map(|_| pair.clone()).collect();
@@ -790,14 +898,31 @@ mod tests {
             task(1, vec![Segment::Cpu { n: 1300 }]),
             task(2, io),
         ];
-        let real = counterpart(&spec("threads:3"), &gil, None, &py).unwrap();
+        let real = counterpart(&spec("threads:3"), (&gil, 1), None, &py).unwrap();
         assert_eq!(real.args, [url.as_str(), "4", "10", "2"]);
         let pair = [Segment::Sleep { ms: 20 }, Segment::Cpu { n: 1300 }];
         let tick: Vec<Segment> = (0..3).flat_map(|_| pair.clone()).collect();
         let hog = vec![Segment::Sleep { ms: 50 }, Segment::Offload { n: 13_000 }];
         let starve = vec![task(0, tick.clone()), task(1, tick), task(2, hog)];
-        let real = counterpart(&spec("async/offload"), &starve, None, &py).unwrap();
+        let real = counterpart(&spec("async/offload"), (&starve, 1), None, &py).unwrap();
         assert_eq!(real.args, ["offload", "2", "3", "20", "10", "50", "100"]);
+    }
+
+    #[test]
+    fn a_script_block_says_the_oldest_python_it_runs_under() {
+        assert_eq!(
+            venv::requires_python(source("race.py").unwrap()),
+            Some((3, 8))
+        );
+        let io = source("io_threads.py").unwrap();
+        assert_eq!(venv::requires_python(io), Some((3, 11)));
+        assert_eq!(venv::requires_python("print(1)\n"), None);
+        let old = Python {
+            version: (3, 9, 18),
+            ..python(false)
+        };
+        assert!(old.runs("race.py") && !old.runs("io_threads.py") && !old.sampled());
+        assert_eq!(python_of("3.x"), None);
     }
 
     #[test]

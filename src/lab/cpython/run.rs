@@ -8,6 +8,7 @@
 
 use super::{source, Counterpart};
 use crate::exec::Stop;
+use crate::ingest::python::program::Program;
 use crate::ingest::python::{Launch, Options, Sampler, Target};
 use crate::instrument::{Clock, Mark, Msg, Record, Sink, NO_TASK};
 use crate::trace::cpython::Report;
@@ -40,6 +41,9 @@ pub struct RealJob {
     pub run: u32,
     pub meta: RunMeta,
     pub python: String,
+    /// Whether runwait's sampler reads this interpreter: else the program runs unsampled, for
+    /// its own figures.
+    pub sampled: bool,
     pub program: Counterpart,
     pub hz: u32,
     /// This binary, to watch the program should runwait die (`None`: no watchdog).
@@ -65,7 +69,43 @@ impl RealJob {
             watchdog: self.watchdog.clone(),
             script: Some((self.program.file.to_string(), source.to_string())),
         };
-        self.sample(launch, stop);
+        match self.sampled {
+            true => self.sample(launch, stop),
+            false => self.unsampled(launch, stop),
+        }
+    }
+
+    /// Run the program to its end (or until `stop`) without sampling it (its interpreter is
+    /// older than the sampler reads): the run starts and ends with it and has its own figures,
+    /// no lanes.
+    fn unsampled(&self, launch: Launch, stop: &Stop) {
+        let epoch = monotonic_ns().saturating_sub(self.clock.now_ns());
+        let start_ns = self.clock.now_ns();
+        let mut program = match Program::start(&launch) {
+            Ok(program) => program,
+            Err(e) => return self.not_run(&e.to_string()),
+        };
+        self.sink
+            .send_record(run_mark(self.run, start_ns, Mark::RunStart));
+        while program.exited().is_none() && !stop.requested() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let end_ns = self.clock.now_ns();
+        let code = program.exited();
+        // Stopped (it has ended), its output is read to the end.
+        program.stop();
+        if !stop.requested() {
+            let kept = program.output();
+            let output = kept.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            self.report(
+                Some(start_ns),
+                &String::from_utf8_lossy(&output),
+                code,
+                epoch,
+            );
+        }
+        self.sink
+            .send_record(run_mark(self.run, end_ns, Mark::RunEnd));
     }
 
     fn sample(&self, launch: Launch, stop: &Stop) {

@@ -67,6 +67,23 @@ pub fn dependencies(source: &str) -> Result<Vec<String>, String> {
         .collect()
 }
 
+/// The oldest Python a program's script block asks for (`requires-python = ">=3.8"`), if it
+/// says.
+pub fn requires_python(source: &str) -> Option<(u32, u32)> {
+    let line = source
+        .lines()
+        .skip_while(|l| l.trim_end() != "# /// script")
+        .take_while(|l| l.trim_end() != "# ///")
+        .find_map(|l| {
+            l.trim_start_matches('#')
+                .trim()
+                .strip_prefix("requires-python")
+        })?;
+    let version = line.split('"').nth(1)?.trim().strip_prefix(">=")?;
+    let mut parts = version.trim().split('.').map(|p| p.parse::<u32>().ok());
+    Some((parts.next()??, parts.next()??))
+}
+
 /// Where runwait keeps what it makes once: `$XDG_CACHE_HOME/runwait`, else
 /// `$HOME/.cache/runwait` (`None`: neither is set).
 pub fn cache_root() -> Option<PathBuf> {

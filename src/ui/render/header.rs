@@ -43,7 +43,10 @@ fn settings(app: &App) -> String {
         return String::new();
     };
     let s = &run.meta.settings;
-    let mut words = format!(" · {} tasks", run.meta.tasks);
+    let mut words = match s.trials {
+        Some(n) if n > 0 => format!(" · {n} trials of {} tasks", run.meta.tasks / n),
+        _ => format!(" · {} tasks", run.meta.tasks),
+    };
     if let Some(ms) = s.latency_ms {
         words.push_str(&format!(" · latency {ms} ms"));
     }
