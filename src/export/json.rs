@@ -11,8 +11,36 @@ pub struct Summary<'a> {
     /// Real programs beside the runs (`--cpython`): each real run against its emulated one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cpython: Vec<Beside<'a>>,
+    /// Whether the machine was busy while the latest set of runs ran, from their own CPU
+    /// waits; `null` where no run tells (CPU waits not measured, or every run has more lanes
+    /// than cores).
+    pub machine: Option<Machine<'a>>,
     /// Records the instrumentation could not deliver.
     pub dropped: u64,
+}
+
+/// How busy the machine was, as the run that waited most for a CPU tells it (see
+/// [`crate::trace::busy`]).
+#[derive(Serialize)]
+pub struct Machine<'a> {
+    /// The run kept from a CPU at least 10% of its time: the verdict names no winner between
+    /// runs closer than `noise_pct`.
+    pub busy: bool,
+    /// That run, and the share of its time it waited for a CPU (per lane that could run).
+    pub run: &'a str,
+    pub cpu_wait_pct: f64,
+    /// How much longer it may have taken than on a quiet machine, in percent.
+    pub noise_pct: f64,
+}
+
+fn machine(trace: &Trace) -> Option<Machine<'_>> {
+    let b = crate::trace::busy::latest(trace)?;
+    Some(Machine {
+        busy: b.is_busy(),
+        run: &trace.runs[b.run].meta.label,
+        cpu_wait_pct: round(b.share * 100.0, 1),
+        noise_pct: round(b.margin() * 100.0, 1),
+    })
 }
 
 /// A real program's run beside the emulated run of the same executor (`--cpython`).
@@ -153,6 +181,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
         scenario: &trace.scenario,
         runs,
         cpython: beside(trace),
+        machine: machine(trace),
         dropped: trace.dropped,
     }
 }

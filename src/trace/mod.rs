@@ -3,6 +3,7 @@
 //! The recorder appends to it; views and exports only read it. Times are nanoseconds on the
 //! trace clock; a run's own time axis starts at its `start_ns`.
 
+pub mod busy;
 pub mod cpython;
 pub mod file;
 mod lane_id;
@@ -11,6 +12,7 @@ mod query;
 mod span;
 mod stats;
 
+pub use busy::Busy;
 pub use lane_id::{LaneId, ProcessId};
 pub use query::Cell;
 pub use span::{Doing, Reason, Span, State};
