@@ -118,6 +118,30 @@ pub struct RunSummary<'a> {
     /// A real program run beside the emulated run of the same executor (`--cpython`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub real: bool,
+    /// With the lesson run over (`--repeat N`): this row is the run's median repeat, and these
+    /// are every repeat's times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<RepeatsOut>,
+}
+
+/// A run's repeats, in ms.
+#[derive(Serialize)]
+pub struct RepeatsOut {
+    pub n: u32,
+    /// Each repeat's time (wall, or a real program's own timing) that did every task, in order.
+    pub times_ms: Vec<f64>,
+    pub min_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+}
+
+fn repeats(r: &crate::trace::Repeats) -> RepeatsOut {
+    let spread = r.spread();
+    RepeatsOut {
+        n: r.n,
+        times_ms: r.times_ns.iter().map(|&t| round(ms(t), 1)).collect(),
+        min_ms: spread.map(|s| round(ms(s.0), 1)),
+        max_ms: spread.map(|s| round(ms(s.1), 1)),
+    }
 }
 
 fn round(x: f64, places: i32) -> f64 {
@@ -174,6 +198,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 report: run.report,
                 model: run.meta.model.as_deref(),
                 real: run.is_real(),
+                repeats: run.meta.repeats.as_ref().map(repeats),
             }
         })
         .collect();

@@ -623,6 +623,7 @@ fn foreign_meta(run_in: &RunIn, lanes: u32, tasks: u32, own: bool) -> RunMeta {
         set: 0,
         beside: None,
         old_real: false,
+        repeats: None,
         sampled: None,
     }
 }

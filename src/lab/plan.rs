@@ -36,6 +36,8 @@ pub struct Options {
     /// The order asked for (`--together`, `--one-by-one`; headless runs go one by one), else
     /// the lesson's.
     pub order: Option<super::Order>,
+    /// How many times headless runs run the lesson over (`--repeat`), else the lesson's.
+    pub repeats: Option<u32>,
 }
 
 /// A lesson ready to run.
@@ -55,6 +57,9 @@ pub struct Plan {
     /// The order its runs go in, decided here once: one by one beside real programs (honest
     /// timings), else as asked, else as the lesson says.
     pub order: super::Order,
+    /// How many times a headless run runs it over, the median shown: as asked, else as the
+    /// lesson says, else once.
+    pub repeats: u32,
 }
 
 impl Plan {
@@ -124,6 +129,7 @@ impl Plan {
         };
         Ok(Plan {
             order,
+            repeats: options.repeats.or(lesson.repeats).unwrap_or(1),
             lesson,
             options,
             scenario,

@@ -9,6 +9,7 @@
 //! executors = ["sync", "threads:4", "async"]
 //! order = "together"          # or "one-by-one"; optional
 //! latency_ms = 50             # the loopback server's answer time; optional
+//! repeats = 3                 # run every executor 3 times headless: the median shown; optional
 //! server_concurrency = 10     # it answers at most 10 requests at once; optional
 //!
 //! [[tasks]]
@@ -136,6 +137,9 @@ pub struct Scenario {
     pub cloud: Option<crate::exec::Platform>,
     /// What the lesson's point is measured by: its verdict says it.
     pub verdict: crate::trace::Point,
+    /// How many times headless runs run it over (the median shown, the spread in the table);
+    /// `--repeat` overrides it.
+    pub repeats: Option<u32>,
     pub groups: Vec<TaskGroup>,
 }
 
@@ -177,6 +181,9 @@ struct LessonFile {
     /// What the lesson's point is measured by.
     #[serde(default)]
     verdict: crate::trace::Point,
+    /// Run it this many times over (headless), the median shown.
+    #[serde(default)]
+    repeats: Option<Spanned<u32>>,
     tasks: Spanned<Vec<GroupFile>>,
 }
 
@@ -262,8 +269,8 @@ struct SegmentFile {
 }
 
 use crate::trace::limits::{
-    self, over, HOUR_MS, MAX_ADDS, MAX_QUEUE, MAX_QUEUES, MAX_REPEAT, MAX_RUNS, MAX_SEGMENTS,
-    MAX_SIZE, MAX_TASKS,
+    self, over, HOUR_MS, MAX_ADDS, MAX_QUEUE, MAX_QUEUES, MAX_REPEAT, MAX_REPEATS, MAX_RUNS,
+    MAX_SEGMENTS, MAX_SIZE, MAX_TASKS,
 };
 
 /// A mistake at a place in a lesson's text.
@@ -327,6 +334,7 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         queues,
         cloud: cloud(file.cloud)?,
         verdict: file.verdict,
+        repeats: repeats(file.repeats.as_ref())?,
         groups,
     })
 }
@@ -343,6 +351,14 @@ fn at_most<T: Copy + Into<u64>>(
             None => Ok(Some(*v.get_ref())),
         },
         None => Ok(None),
+    }
+}
+
+/// `repeats = N`: from 1 to [`MAX_REPEATS`].
+fn repeats(n: Option<&Spanned<u32>>) -> Result<Option<u32>, Mistake> {
+    match n {
+        Some(n) if *n.get_ref() == 0 => Err(at(n.span(), "repeats must be at least 1")),
+        n => at_most(n, "repeats", MAX_REPEATS as u64),
     }
 }
 

@@ -9,12 +9,14 @@ pub mod file;
 mod lane_id;
 pub mod limits;
 mod query;
+pub mod repeats;
 mod span;
 mod stats;
 
 pub use busy::Busy;
 pub use lane_id::{LaneId, ProcessId};
 pub use query::Cell;
+pub use repeats::Repeats;
 pub use span::{Doing, Reason, Span, State};
 pub use stats::{speedup, RunStats};
 
@@ -497,6 +499,10 @@ pub struct RunMeta {
     /// on load into `beside` (`ingest::saved`); never written.
     #[serde(default, rename = "real", skip_serializing)]
     pub old_real: bool,
+    /// With the lesson run over and over (`--repeat N`): this run is the median repeat, and
+    /// this is every repeat's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<Repeats>,
 }
 
 /// The settings a run was run with that are not in its executor's spec.
