@@ -318,13 +318,33 @@ fn pool_sizes(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
     let largest = sizes.last().map_or(best, |s| s.0);
     let line = match (enough < best, best == largest) {
         (true, _) => format!(
-            "Pool size: {enough} is enough ({:.1}x {base}); more, up to {best} ({x:.1}x), are about as fast.",
-            sizes.iter().find(|s| s.0 == enough).map_or(x, |s| s.1)
+            "Pool size: {enough} is enough ({:.1}x {base}); {}.",
+            sizes.iter().find(|s| s.0 == enough).map_or(x, |s| s.1),
+            more_as_fast(v, &sizes, (best, x))
         ),
-        (false, false) => format!("Pool size: {best} is fastest ({x:.1}x {base}); fewer are slower, more no faster."),
-        (false, true) => format!("Pool size: {best}, the most tried, is fastest ({x:.1}x {base}); fewer are slower."),
+        (false, false) => format!(
+            "Pool size: {best} is fastest ({x:.1}x {base}); fewer are slower, more no faster."
+        ),
+        (false, true) => format!(
+            "Pool size: {best}, the most tried, is fastest ({x:.1}x {base}); fewer are slower."
+        ),
     };
     Verdict { line, rows }
+}
+
+/// Past the size that is enough: the largest size about as fast as the best (`sizes`: size,
+/// speedup, by size), and the best if that is another: `more, up to 160 (9.8x), are about as
+/// fast (best: 50, 10.0x)`.
+fn more_as_fast(v: &View, sizes: &[(u32, f64, &str)], (best, x): (u32, f64)) -> String {
+    let (up_to, y) = (sizes.iter().rev())
+        .find(|s| v.within(x, s.1))
+        .map_or((best, x), |s| (s.0, s.1));
+    match up_to == best {
+        true => format!("more, up to {best} ({x:.1}x), are about as fast"),
+        false => {
+            format!("more, up to {up_to} ({y:.1}x), are about as fast (best: {best}, {x:.1}x)")
+        }
+    }
 }
 
 /// How many updates each run lost, and that guarded adds lose none.
