@@ -166,10 +166,20 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
     if s.lost > 0 {
         f.add(2, format!("{} lost", s.lost));
     }
-    f.add(4, format!("run {}", human_ms(ms(s.run_ns))));
-    f.add(4, format!("wait {}", human_ms(ms(s.wait_ns))));
+    // A figure of nothing gives way first; under a GIL the ready time (its point) outlasts the
+    // run time.
+    let gives_way = |ns: u64, drop: u8| if ns == 0 { 6 } else { drop };
+    let (run_drop, ready_drop) = if run.meta.gil { (5, 4) } else { (4, 4) };
     f.add(
-        4,
+        gives_way(s.run_ns, run_drop),
+        format!("run {}", human_ms(ms(s.run_ns))),
+    );
+    f.add(
+        gives_way(s.wait_ns, 4),
+        format!("wait {}", human_ms(ms(s.wait_ns))),
+    );
+    f.add(
+        gives_way(s.ready_ns, ready_drop),
         format!("ready {}", human_ms(ms(s.ready_ns))) + &ready_split(s),
     );
     if run.meta.cpu_waits_hz.is_none() && run.meta.origin != Origin::Imported {
@@ -218,4 +228,71 @@ pub fn run(trace: &Trace, run: &Run, model: bool) -> String {
         let _ = write!(t, " · speedup {x:.2}x");
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Lane, RunMeta, Span, State, TaskEnd};
+
+    const MS: u64 = 1_000_000;
+
+    /// A finished GIL run of 5 threads: each ran 150 ms and waited 600 ms for the GIL.
+    fn gil_run() -> Run {
+        let mut run = Run::new(RunMeta {
+            label: "threads (GIL)".into(),
+            executor: "threads".into(),
+            workers: 5,
+            gil: true,
+            tasks: 5,
+            ready: Reason::Gil,
+            cpu_waits_hz: Some(1000),
+            ..RunMeta::default()
+        });
+        for t in 0..5 {
+            let mut lane = Lane::default();
+            let span = |state, start_ns, end_ns| Span {
+                task: Some(t),
+                state,
+                reason: None,
+                start_ns,
+                end_ns,
+            };
+            lane.push(span(State::Ready, 0, 600 * MS));
+            lane.push(span(State::Run, 600 * MS, 750 * MS));
+            run.lanes.push(lane);
+            run.ends.push(TaskEnd {
+                task: t,
+                lane: t,
+                outcome: Outcome::Done,
+                at_ns: 750 * MS,
+            });
+        }
+        run.start_ns = Some(0);
+        run.end_ns = Some(750 * MS);
+        run
+    }
+
+    #[test]
+    fn a_gil_runs_title_keeps_its_ready_time_and_drops_a_wait_of_nothing() {
+        let run = gil_run();
+        let trace = Trace {
+            runs: vec![run.clone()],
+            ..Trace::default()
+        };
+        let title = |width| panel(&trace, &run, Some(&run.stats()), 0, Before::None, width);
+        let wide = title(200);
+        assert!(
+            wide.contains("wait 0.0 ms") && wide.contains("ready 3.00 s"),
+            "{wide}"
+        );
+        let narrow = title(wide.chars().count() - 5);
+        assert!(!narrow.contains("wait"), "{narrow}");
+        assert!(narrow.contains("ready 3.00 s"), "{narrow}");
+        let narrower = title(narrow.chars().count() - 5);
+        assert!(
+            narrower.contains("ready 3.00 s") && !narrower.contains("run 750"),
+            "the GIL's ready time outlasts the run time: {narrower}"
+        );
+    }
 }
