@@ -80,7 +80,11 @@ pub fn summary_table(trace: &Trace) -> String {
         let s = run.stats();
         let speed = speedup(trace, run).map_or("-".to_string(), |x| format!("{x:.2}x"));
         let (done, of) = run.done_of(s.done);
-        let mut done = format!("{done}/{of}");
+        // A program sampled by itself has threads, not tasks: nothing to count done.
+        let mut done = match run.sampled_program() {
+            true => "-".to_string(),
+            false => format!("{done}/{of}"),
+        };
         if s.failed > 0 {
             let _ = write!(done, " ({} failed)", s.failed);
         }

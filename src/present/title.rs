@@ -117,8 +117,7 @@ pub fn panel(
             f.0.extend(nature_words(run).map(|n| (2, n)));
             f.0.extend(sampling(run).map(|n| (2, n)));
             f.add(1, human_ms(ms(elapsed_ns)));
-            let (done, of) = run.done_of(done);
-            f.add(2, format!("{done}/{of} done"));
+            f.0.extend(done_words(run, done).map(|d| (2, d)));
         }
         (Some(_), Some(s)) => {
             let with_ghost = matches!(before, Before::Ghost(_));
@@ -155,14 +154,13 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
     if let Some(x) = speedup(trace, run).filter(|_| !with_ghost) {
         f.add(1, format!("{x:.2}x"));
     }
-    f.add(2, format!("wall {}", human_ms(ms(s.wall_ns))));
+    f.add(2, wall_words(run, s));
     f.add(3, workers(run));
     if let Some(n) = nature_words(run) {
         f.add(2, n);
     }
     f.0.extend(sampling(run).map(|n| (2, n)));
-    let (done, of) = run.done_of(s.done);
-    f.add(3, format!("{done}/{of} done"));
+    f.0.extend(done_words(run, s.done).map(|d| (3, d)));
     if s.lost > 0 {
         f.add(2, format!("{} lost", s.lost));
     }
@@ -185,6 +183,26 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
     if run.meta.cpu_waits_hz.is_none() && run.meta.origin != Origin::Imported {
         f.add(5, "CPU waits not measured");
     }
+}
+
+/// A finished run's time: its wall time; for a real program over before its first sample, its
+/// own timing of its work (it has no samples to time).
+fn wall_words(run: &Run, s: &RunStats) -> String {
+    match (run.unsampled(), run.timed_ns()) {
+        (true, Some(t)) => format!("its own timing {}", human_ms(ms(t))),
+        (true, None) => "over before its first sample".into(),
+        _ => format!("wall {}", human_ms(ms(s.wall_ns))),
+    }
+}
+
+/// Tasks done, `done` of them as the trace counts them: `20/20 done`, a real program's own count
+/// of its work; none for a program sampled by itself (its lanes are its threads, not tasks).
+fn done_words(run: &Run, done: u32) -> Option<String> {
+    if run.sampled_program() {
+        return None;
+    }
+    let (done, of) = run.done_of(done);
+    Some(format!("{done}/{of} done"))
 }
 
 /// What the ready time was for, when it was for more than one thing (each a tenth of it at
@@ -216,8 +234,10 @@ pub fn run(trace: &Trace, run: &Run, model: bool) -> String {
     if let (true, Some(words)) = (model, &run.meta.model) {
         let _ = write!(t, " · {words}");
     }
-    let (done, of) = run.done_of(s.done);
-    let _ = write!(t, " · wall {} · {done}/{of} done", human_ms(ms(s.wall_ns)));
+    let _ = write!(t, " · {}", wall_words(run, &s));
+    if let Some(words) = done_words(run, s.done) {
+        let _ = write!(t, " · {words}");
+    }
     if let Some(words) = halted(run) {
         let _ = write!(t, " · {words}");
     }
@@ -294,5 +314,77 @@ mod tests {
             narrower.contains("ready 3.00 s") && !narrower.contains("run 750"),
             "the GIL's ready time outlasts the run time: {narrower}"
         );
+    }
+
+    #[test]
+    fn a_real_run_over_before_its_first_sample_keeps_its_own_timing() {
+        let mut run = Run::new(RunMeta {
+            label: "threads · CPython 3.12 · real".into(),
+            gil: true,
+            origin: Origin::Sampled,
+            sampled: Some(crate::trace::Sampled {
+                python: "3.12.1".into(),
+                hz: 500,
+                ..Default::default()
+            }),
+            beside: Some(crate::trace::cpython::Beside::run(0)),
+            ..RunMeta::default()
+        });
+        run.report = Some(crate::trace::cpython::Report {
+            of: 40,
+            done: Some(40),
+            timed_ns: Some(12 * MS),
+            ..Default::default()
+        });
+        run.start_ns = Some(5 * MS);
+        run.end_ns = Some(5 * MS);
+        let trace = Trace {
+            runs: vec![run.clone()],
+            ..Trace::default()
+        };
+        for title in [
+            panel(&trace, &run, Some(&run.stats()), 0, Before::None, 300),
+            super::run(&trace, &run, true),
+        ] {
+            assert!(title.contains("its own timing 12.0 ms"), "{title}");
+            assert!(title.contains("40/40 done"), "{title}");
+            assert!(title.contains("over before its first sample"), "{title}");
+            assert!(!title.contains("wall"), "{title}");
+            assert!(
+                !title.contains("not told apart"),
+                "nothing was sampled: {title}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_sampled_programs_lanes_are_threads_not_tasks() {
+        let mut run = gil_run();
+        run.meta.origin = Origin::Sampled;
+        run.meta.label = "python3.12 download.py (pid 9)".into();
+        run.meta.sampled = Some(crate::trace::Sampled {
+            python: "3.12.1".into(),
+            hz: 500,
+            gil_waits: true,
+            syscalls: true,
+            ..Default::default()
+        });
+        let trace = Trace {
+            runs: vec![run.clone()],
+            ..Trace::default()
+        };
+        let title = panel(&trace, &run, Some(&run.stats()), 0, Before::None, 300);
+        assert!(title.contains("5 threads"), "{title}");
+        assert!(
+            !title.contains("done") && !title.contains("5 tasks"),
+            "{title}"
+        );
+        assert!(
+            !title.contains("not told apart"),
+            "3.12: told apart: {title}"
+        );
+        assert_eq!(super::super::words::work(&run), "5 threads");
+        let caption = super::super::caption::states(&run, &run.lanes, 750 * MS, 750 * MS, None);
+        assert!(caption.ends_with("5 ended"), "{caption}");
     }
 }

@@ -16,6 +16,7 @@ pub use run::{RealJob, Said};
 use super::scenario::{Scenario, SegmentSpec};
 use crate::error::Error;
 use crate::exec::{ExecSpec, PythonModel as Kind, Variant};
+use crate::ingest::python::process;
 use crate::trace::cpython::Beside;
 use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled};
 use crate::workload::{Segment, Task};
@@ -583,9 +584,13 @@ pub fn meta(
         ready: Reason::Gil,
         origin: Origin::Sampled,
         cpu_waits_hz: crate::instrument::probe::available().then_some(hz),
+        // What the sampler will tell apart on this Python (its first sample says so again).
         sampled: Some(Sampled {
             python: python.full(),
             hz,
+            gil_waits: process::tells_gil_waits((python.version.0, python.version.1)),
+            syscalls: process::TELLS_WAIT_REASONS,
+            tasks: (python.version.0, python.version.1) >= (3, 12),
             ..Sampled::default()
         }),
         beside: Some(Beside::run(beside)),
