@@ -220,7 +220,7 @@ fn busy_words(v: &View) -> Option<String> {
     let b = v.busy.filter(Busy::is_busy)?;
     let run = &v.trace.runs[b.run];
     Some(format!(
-        "Busy machine: {} waited for a CPU {:.0}% of its time (other programs held the cores), so a run may have taken up to {:.1}x as long: figures closer than that are noise.",
+        "Busy machine: {} waited for a CPU {:.0}% of its time (other programs' load), so figures within {:.1}x are noise.",
         run.meta.label,
         b.share * 100.0,
         1.0 + b.margin().max(ABOUT)
