@@ -164,10 +164,14 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
     if s.lost > 0 {
         f.add(2, format!("{} lost", s.lost));
     }
-    // A figure of nothing gives way first; under a GIL the ready time (its point) outlasts the
-    // run time.
-    let gives_way = |ns: u64, drop: u8| if ns == 0 { 6 } else { drop };
-    let (run_drop, ready_drop) = if run.meta.gil { (5, 4) } else { (4, 4) };
+    // A figure of nothing gives way first (after the caveat); under a GIL, time ready for it
+    // longer than it ran (threads taking turns, its point) outlasts the run time.
+    let gives_way = |ns: u64, drop: u8| if ns == 0 { 5 } else { drop };
+    let run_drop = if run.meta.gil && s.ready_ns > s.run_ns {
+        5
+    } else {
+        4
+    };
     f.add(
         gives_way(s.run_ns, run_drop),
         format!("run {}", human_ms(ms(s.run_ns))),
@@ -177,11 +181,11 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
         format!("wait {}", human_ms(ms(s.wait_ns))),
     );
     f.add(
-        gives_way(s.ready_ns, ready_drop),
+        gives_way(s.ready_ns, 4),
         format!("ready {}", human_ms(ms(s.ready_ns))) + &ready_split(s),
     );
     if run.meta.cpu_waits_hz.is_none() && run.meta.origin != Origin::Imported {
-        f.add(5, "CPU waits not measured");
+        f.add(6, "CPU waits not measured");
     }
 }
 
