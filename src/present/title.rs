@@ -41,15 +41,24 @@ pub fn halted(run: &Run) -> Option<String> {
 
 /// A title's fields, each with how soon it gives way when the title is too long (0: never;
 /// higher first).
-struct Fields(Vec<(u8, String)>);
+#[derive(Default)]
+struct Fields(Vec<(u8, String)>, Vec<(String, String)>);
 
 impl Fields {
     fn add(&mut self, drop: u8, text: impl Into<String>) {
         self.0.push((drop, text.into()));
     }
 
+    /// A field that, when it would give way, first gives way to `short`.
+    fn add_or(&mut self, drop: u8, text: String, short: String) {
+        if short != text {
+            self.1.push((text.clone(), short));
+        }
+        self.0.push((drop, text));
+    }
+
     /// The fields joined with ` · `, in at most `width` characters: the fields that give way
-    /// first are left out until it fits; a number is never cut (a title cut anyway ends `…`).
+    /// first are shortened (where they can be) or left out until it fits; a number is never cut (a title cut anyway ends `…`).
     fn fit(mut self, width: usize) -> String {
         loop {
             let text = self
@@ -63,9 +72,12 @@ impl Fields {
             }
             let most = self.0.iter().map(|f| f.0).max().unwrap_or(0);
             match self.0.iter().rposition(|f| f.0 == most && most > 0) {
-                Some(i) => {
-                    self.0.remove(i);
-                }
+                Some(i) => match self.1.iter().position(|s| s.0 == self.0[i].1) {
+                    Some(s) => self.0[i].1 = self.1.swap_remove(s).1,
+                    None => {
+                        self.0.remove(i);
+                    }
+                },
                 None => {
                     let cut: String = text.chars().take(width.saturating_sub(1)).collect();
                     return format!("{cut}…");
@@ -96,7 +108,7 @@ pub fn panel(
     before: Before,
     width: usize,
 ) -> String {
-    let mut f = Fields(Vec::new());
+    let mut f = Fields::default();
     match before {
         Before::IsGhost => f.add(0, format!("before · {}", run.meta.label)),
         _ => f.add(0, run.meta.label.clone()),
@@ -180,9 +192,11 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
         gives_way(s.wait_ns, 4),
         format!("wait {}", human_ms(ms(s.wait_ns))),
     );
-    f.add(
+    let ready = format!("ready {}", human_ms(ms(s.ready_ns)));
+    f.add_or(
         gives_way(s.ready_ns, 4),
-        format!("ready {}", human_ms(ms(s.ready_ns))) + &ready_split(s),
+        ready.clone() + &ready_split(s),
+        ready,
     );
     if run.meta.cpu_waits_hz.is_none() && run.meta.origin != Origin::Imported {
         f.add(6, "CPU waits not measured");
@@ -390,5 +404,29 @@ mod tests {
         assert_eq!(super::super::words::work(&run), "5 threads");
         let caption = super::super::caption::states(&run, &run.lanes, 750 * MS, 750 * MS, None);
         assert!(caption.ends_with("5 ended"), "{caption}");
+    }
+
+    #[test]
+    fn a_ready_time_too_long_with_its_split_keeps_its_total() {
+        let mut run = gil_run();
+        for lane in &mut run.lanes {
+            lane.spans[0].end_ns = 400 * MS;
+            let mut cpu = lane.spans[0];
+            (cpu.start_ns, cpu.end_ns, cpu.reason) = (400 * MS, 600 * MS, Some(Reason::Cpu));
+            lane.spans.insert(1, cpu);
+        }
+        let trace = Trace {
+            runs: vec![run.clone()],
+            ..Trace::default()
+        };
+        let title = |width| panel(&trace, &run, Some(&run.stats()), 0, Before::None, width);
+        let wide = title(200);
+        assert!(
+            wide.ends_with("ready 3.00 s (GIL 2.00 s, CPU 1.00 s)"),
+            "{wide}"
+        );
+        // Without `· wait 0.0 ms` and `· run 750.0 ms` it is still too long by 5.
+        let short = title(wide.chars().count() - 14 - 16 - 5);
+        assert!(short.ends_with(" · 5/5 done · ready 3.00 s"), "{short}");
     }
 }
