@@ -741,6 +741,25 @@ mod tests {
     }
 
     #[test]
+    fn a_real_run_says_from_the_start_what_the_sampler_tells_apart_on_its_python() {
+        let threads = spec("threads");
+        let emulated = threads.describe(&crate::exec::Env::default());
+        let on = |version| {
+            let python = Python {
+                version,
+                ..python(false)
+            };
+            let meta = meta((0, &emulated), &threads, &python, 500);
+            let s = meta.sampled.expect("sampled");
+            (s.gil_waits, s.tasks)
+        };
+        let known = process::TELLS_WAIT_REASONS;
+        assert_eq!(on((3, 12, 1)), (known, true), "3.12 tells GIL waits apart");
+        assert_eq!(on((3, 13, 0)), (known, true));
+        assert_eq!(on((3, 11, 7)), (false, false), "3.11 cannot");
+    }
+
+    #[test]
     fn the_download_and_the_sums_have_their_programs_with_the_lessons_figures() {
         let base = "http://127.0.0.1:9/t/";
         let pages: Vec<Task> = (0..3)
