@@ -216,3 +216,41 @@ fn on_a_busy_machine_runs_within_the_noise_are_not_told_apart() {
     let text = runwait::export::text::render(&trace, style());
     assert!(text.contains(&line), "{text}");
 }
+
+/// `run` as the median of repeats that took `times_ms`.
+fn repeated(mut run: Run, times_ms: &[u64]) -> Run {
+    run.meta.repeats = Some(runwait::trace::Repeats {
+        times_ns: times_ms.iter().map(|t| t * MS).collect(),
+        n: times_ms.len() as u32,
+    });
+    run
+}
+
+#[test]
+fn repeated_runs_whose_repeats_overlap_are_not_told_apart() {
+    let trace = |free: &[u64], sync: &[u64]| {
+        trace_of(vec![
+            repeated(finished("sync", 1, 1000, 0), sync),
+            repeated(finished("process", 2, 500, 0), &[450, 500, 700]),
+            repeated(finished("free-threads", 2, 420, 0), free),
+        ])
+    };
+    let sync = [980, 1000, 1100];
+    let line = verdict_of(&trace(&[400, 420, 460], &sync));
+    assert!(
+        line.starts_with(
+            "CPU-bound: free-threads and process about as fast (2.4x sync, median of 3)"
+        ),
+        "process's fastest repeat beat free-threads' slowest: {line}"
+    );
+    let line = verdict_of(&trace(&[400, 420, 430], &sync));
+    assert!(
+        line.starts_with("CPU-bound: free-threads wins (2.4x sync, median of 3)"),
+        "{line}"
+    );
+    let line = verdict_of(&trace(&[400, 420, 1200], &[1000, 1000, 1300]));
+    assert_eq!(
+        line,
+        "CPU-bound: none is faster than sync in every repeat (best 2.38x, median of 3)."
+    );
+}

@@ -177,7 +177,7 @@ fn speedups(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
         .filter_map(|r| speedup(trace, r).map(|x| (r, x)))
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let (Some(s), Some(&(_, x))) = (stats(base), ranked.first()) else {
+    let (Some(s), Some(&(best, x))) = (stats(base), ranked.first()) else {
         return Verdict::line(finish_order(v));
     };
     let kind = if s.wait_ns > s.run_ns {
@@ -186,38 +186,73 @@ fn speedups(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
         "CPU-bound"
     };
     let base = &base_run.meta.label;
-    // Faster by more than ABOUT, and on a busy machine by more than its noise.
-    if x >= 1.0 + ABOUT && !(v.is_busy() && v.within(x, 1.0)) {
+    // Faster by more than ABOUT, on a busy machine by more than its noise, and when repeated
+    // in every repeat.
+    let overlaps = overlap(best, base_run);
+    if x >= 1.0 + ABOUT && !(v.is_busy() && v.within(x, 1.0)) && !overlaps {
         return Verdict::line(winners(v, &ranked, kind, base));
     }
-    Verdict::line(match v.is_busy() {
-        true => {
-            format!("{kind}: none is faster than {base} by more than the noise (best {x:.2}x).")
-        }
-        false => format!("{kind}: none is faster than {base} here (best {x:.2}x)."),
-    })
+    let how = match (v.is_busy(), overlaps) {
+        (true, _) => "by more than the noise",
+        (false, true) => "in every repeat",
+        (false, false) => "here",
+    };
+    Verdict::line(format!(
+        "{kind}: none is faster than {base} {how} (best {x:.2}x{}).",
+        median_of(best)
+    ))
+}
+
+/// A repeated run's fastest and slowest repeat, when it has two or more.
+fn spread(run: &Run) -> Option<(u64, u64)> {
+    let r = run.meta.repeats.as_ref().filter(|r| r.times_ns.len() > 1)?;
+    r.spread()
+}
+
+/// Whether two repeated runs' repeats overlap: neither was faster in every repeat.
+fn overlap(a: &Run, b: &Run) -> bool {
+    match (spread(a), spread(b)) {
+        (Some((a_low, a_high)), Some((b_low, b_high))) => a_low <= b_high && b_low <= a_high,
+        _ => false,
+    }
+}
+
+/// `, median of 3` for a repeated run's figure.
+fn median_of(run: &Run) -> String {
+    match run.meta.repeats.as_ref().filter(|r| r.n > 1) {
+        Some(r) => format!(", median of {}", r.n),
+        None => String::new(),
+    }
 }
 
 /// The fastest runs (`ranked`, fastest first, faster than the baseline): the one that wins, or
-/// those about as fast; on a busy machine those within its noise, none named the fastest.
+/// those about as fast (or, repeated, whose repeats overlap the best's); on a busy machine those
+/// within its noise, none named the fastest.
 fn winners(v: &View, ranked: &[(&Run, f64)], kind: &str, base: &str) -> String {
     let (best, x) = ranked[0];
-    let close: Vec<&(&Run, f64)> = ranked.iter().filter(|(_, y)| v.within(x, *y)).collect();
+    let close: Vec<&(&Run, f64)> = (ranked.iter())
+        .filter(|(r, y)| v.within(x, *y) || overlap(best, r))
+        .collect();
     let why = why(best.meta.strength);
     let names = listed(close.iter().map(|(r, _)| r.meta.label.as_str()));
     let slowest = close.last().map_or(x, |c| c.1);
+    let of = median_of(best);
     match (close.len(), v.is_busy()) {
-        (1, _) => format!("{kind}: {} wins ({x:.1}x {base}): {why}.", best.meta.label),
-        (_, false) => format!("{kind}: {names} about as fast ({x:.1}x {base}): {why}."),
+        (1, _) => format!("{kind}: {} wins ({x:.1}x {base}{of}): {why}.", best.meta.label),
+        (_, false) => format!("{kind}: {names} about as fast ({x:.1}x {base}{of}): {why}."),
         (_, true) => format!(
             "{kind}: {names} are within the noise of each other ({slowest:.1}-{x:.1}x {base}): none can be named the fastest here."
         ),
     }
 }
 
-/// On a busy machine: which run waited for a CPU, how long, and what that makes noise.
+/// On a busy machine: which run waited for a CPU, how long, and what that makes noise (of
+/// figures of time: not the race's counts).
 fn busy_words(v: &View) -> Option<String> {
     let b = v.busy.filter(Busy::is_busy)?;
+    if v.runs().any(|r| r.meta.point == Point::LostUpdates) {
+        return None;
+    }
     let run = &v.trace.runs[b.run];
     Some(format!(
         "Busy machine: {} waited for a CPU {:.0}% of its time (other programs' load), so figures within {:.1}x are noise.",
