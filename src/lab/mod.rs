@@ -257,7 +257,9 @@ impl Lab {
                 std::thread::sleep(DRAIN_EVERY);
             }
             self.stop();
-            traces.push(self.recorder.trace().clone());
+            // Taken, not copied: a rerun records into a new recorder.
+            let recorder = std::mem::replace(&mut self.recorder, Recorder::new(""));
+            traces.push(recorder.into_trace());
             if stop() || traces.len() >= n as usize {
                 return traces;
             }
