@@ -207,6 +207,7 @@ fn options(args: &RunArgs) -> Options {
         python: args.executors.python,
         trials: w.trials,
         adds: w.adds,
+        repeats: args.executors.repeat,
         // Headless, runs go one by one (each measured alone); live, as asked.
         order: match (wants_ui(&args.output), &args.executors) {
             (false, _) => Some(Order::OneByOne),
@@ -277,6 +278,12 @@ fn writable(path: &std::path::Path) -> std::io::Result<()> {
 /// Returns the exit code: 0, or 128 + the signal that ended the UI.
 fn run(args: RunArgs) -> Result<i32, Error> {
     check_output(&args.output)?;
+    if wants_ui(&args.output) && args.executors.repeat.is_some_and(|n| n > 1) {
+        return Err(Error::Usage(
+            "--repeat runs the lesson over headless (--headless or --json): the UI shows each run once"
+                .into(),
+        ));
+    }
     let scenario = scenario::find(&args.scenario)?;
     let plan = Plan::prepare(scenario, options(&args))?;
     crate::lab::fit::check(&plan, plan.order)?;
@@ -305,15 +312,18 @@ fn run_headless(plan: Plan, output: &OutputArgs) -> Result<i32, Error> {
         let _ = signal_hook::flag::register_conditional_shutdown(s, 128 + s, again.clone());
         let _ = signal_hook::flag::register_usize(s, signal.clone(), s as usize);
     }
+    let repeats = plan.repeats;
     let mut lab = Lab::new(plan);
-    let (notes, said) = (lab.notes(), lab.said());
-    lab.start();
-    while !lab.finished() && signal.load(Ordering::Relaxed) == 0 {
-        lab.drain();
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let traces = lab.repeat_to_end(repeats, || signal.load(Ordering::Relaxed) != 0);
     again.store(signal.load(Ordering::Relaxed) != 0, Ordering::Relaxed);
-    let trace = lab.into_trace();
+    // Why tasks failed, and what the real programs said: the last repeat's.
+    let (notes, said) = (lab.notes(), lab.said());
+    drop(lab);
+    let trace = match repeats {
+        1 => traces.into_iter().next(),
+        _ => crate::trace::repeats::median(traces),
+    }
+    .unwrap_or_default();
     if trace.dropped > 0 {
         say(&text::dropped_words(trace.dropped));
     }

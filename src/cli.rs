@@ -2,7 +2,9 @@
 
 use crate::exec::ExecSpec;
 use crate::ingest::python::{DEFAULT_HZ, MAX_HZ};
-use crate::trace::limits::{HOUR_MS, MAX_ADDS, MAX_FILE_BYTES, MAX_SIZE, MAX_TASKS, MAX_TRIALS};
+use crate::trace::limits::{
+    HOUR_MS, MAX_ADDS, MAX_FILE_BYTES, MAX_REPEATS, MAX_SIZE, MAX_TASKS, MAX_TRIALS,
+};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -217,6 +219,11 @@ pub struct ExecArgs {
     /// for text and JSON: honest timings).
     #[arg(long)]
     pub one_by_one: bool,
+    /// Headless (text, JSON, --save): run the lesson N times over and show each run's median
+    /// repeat, with the spread (fastest to slowest) in the table (default: the lesson's
+    /// `repeats`, else once).
+    #[arg(allow_negative_numbers = true, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_REPEATS as i64))]
+    pub repeat: Option<u32>,
 }
 
 #[derive(Debug, Args, Default)]

@@ -152,7 +152,8 @@ fn assert_lanes_whole(name: &str, size: (u16, u16), trace: &Trace, drawn: &[Draw
 /// finished, it gives way to lanes and the verdict where rows are short).
 fn assert_legend_whole(name: &str, size: (u16, u16), app: &App, text: &str) {
     let runs = app.visible_panels();
-    let items = runwait::present::legend::items(runs.iter().map(|&r| &app.trace().runs[r]), app.view.color);
+    let items =
+        runwait::present::legend::items(runs.iter().map(|&r| &app.trace().runs[r]), app.view.color);
     let shorts: Vec<&str> = items.iter().map(|i| i.short.as_str()).collect();
     let layout = app.screen_of(size.0, size.1);
     let lines: Vec<&str> = text.lines().collect();

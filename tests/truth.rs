@@ -343,10 +343,24 @@ fn the_pool_size_verdict_names_the_best_size() {
             p,
         ));
     }
-    let v = verdict_of(&trace_of(runs));
+    let v = verdict_of(&trace_of(runs.clone()));
     assert!(v.line.contains("10 is enough"), "{}", v.line);
     assert_eq!(v.rows.len(), 4, "a row per size: {:?}", v.rows);
     assert!(v.rows[3].contains("best"), "{:?}", v.rows);
+    assert!(
+        v.line
+            .contains("more, up to 50 (10.0x), are about as fast."),
+        "{}",
+        v.line
+    );
+    // A larger size as fast as the best is the one named.
+    runs.push(finished("threads", "threads (GIL) × 160", 160, 102, p));
+    let v = verdict_of(&trace_of(runs));
+    assert!(
+        v.line.ends_with("10 is enough (9.5x sync); more, up to 160 (9.8x), are about as fast (best: 50, 10.0x)."),
+        "{}",
+        v.line
+    );
 }
 
 #[test]

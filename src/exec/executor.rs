@@ -131,6 +131,7 @@ pub fn meta(spec: &ExecSpec, label: String) -> RunMeta {
         sampled: None,
         beside: None,
         old_real: false,
+        repeats: None,
     }
 }
 

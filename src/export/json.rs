@@ -11,8 +11,36 @@ pub struct Summary<'a> {
     /// Real programs beside the runs (`--cpython`): each real run against its emulated one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cpython: Vec<Beside<'a>>,
+    /// Whether the machine was busy while the latest set of runs ran, from their own CPU
+    /// waits; `null` where no run tells (CPU waits not measured, or every run has more lanes
+    /// than cores).
+    pub machine: Option<Machine<'a>>,
     /// Records the instrumentation could not deliver.
     pub dropped: u64,
+}
+
+/// How busy the machine was, as the run that waited most for a CPU tells it (see
+/// [`crate::trace::busy`]).
+#[derive(Serialize)]
+pub struct Machine<'a> {
+    /// The run kept from a CPU at least 10% of its time: the verdict names no winner between
+    /// runs closer than `noise_pct`.
+    pub busy: bool,
+    /// That run, and the share of its time it waited for a CPU (per lane that could run).
+    pub run: &'a str,
+    pub cpu_wait_pct: f64,
+    /// How much longer it may have taken than on a quiet machine, in percent.
+    pub noise_pct: f64,
+}
+
+fn machine(trace: &Trace) -> Option<Machine<'_>> {
+    let b = crate::trace::busy::latest(trace)?;
+    Some(Machine {
+        busy: b.is_busy(),
+        run: &trace.runs[b.run].meta.label,
+        cpu_wait_pct: round(b.share * 100.0, 1),
+        noise_pct: round(b.margin() * 100.0, 1),
+    })
 }
 
 /// A real program's run beside the emulated run of the same executor (`--cpython`).
@@ -93,6 +121,30 @@ pub struct RunSummary<'a> {
     /// A real program run beside the emulated run of the same executor (`--cpython`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub real: bool,
+    /// With the lesson run over (`--repeat N`): this row is the run's median repeat, and these
+    /// are every repeat's times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<RepeatsOut>,
+}
+
+/// A run's repeats, in ms.
+#[derive(Serialize)]
+pub struct RepeatsOut {
+    pub n: u32,
+    /// Each repeat's time (wall, or a real program's own timing) that did every task, in order.
+    pub times_ms: Vec<f64>,
+    pub min_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+}
+
+fn repeats(r: &crate::trace::Repeats) -> RepeatsOut {
+    let spread = r.spread();
+    RepeatsOut {
+        n: r.n,
+        times_ms: r.times_ns.iter().map(|&t| round(ms(t), 1)).collect(),
+        min_ms: spread.map(|s| round(ms(s.0), 1)),
+        max_ms: spread.map(|s| round(ms(s.1), 1)),
+    }
 }
 
 fn round(x: f64, places: i32) -> f64 {
@@ -150,6 +202,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 report: run.report,
                 model: run.meta.model.as_deref(),
                 real: run.is_real(),
+                repeats: run.meta.repeats.as_ref().map(repeats),
             }
         })
         .collect();
@@ -157,6 +210,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
         scenario: &trace.scenario,
         runs,
         cpython: beside(trace),
+        machine: machine(trace),
         dropped: trace.dropped,
     }
 }

@@ -58,12 +58,16 @@ pub fn summary_table(trace: &Trace) -> String {
         .max()
         .unwrap_or(0)
         .max(15);
-    let mut out = format!(
-        "{:<lw$} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}\n",
+    let repeated = trace.runs.iter().any(|r| r.meta.repeats.is_some());
+    let mut out = repeats_words(trace).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{:<lw$} {:>7} {:>4} {:>10}{} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}",
         "executor",
         "workers",
         "GIL",
         "wall",
+        spread_column(repeated, "spread"),
         "run",
         "wait",
         "ready",
@@ -76,7 +80,11 @@ pub fn summary_table(trace: &Trace) -> String {
         let s = run.stats();
         let speed = speedup(trace, run).map_or("-".to_string(), |x| format!("{x:.2}x"));
         let (done, of) = run.done_of(s.done);
-        let mut done = format!("{done}/{of}");
+        // A program sampled by itself has threads, not tasks: nothing to count done.
+        let mut done = match run.sampled_program() {
+            true => "-".to_string(),
+            false => format!("{done}/{of}"),
+        };
         if s.failed > 0 {
             let _ = write!(done, " ({} failed)", s.failed);
         }
@@ -96,11 +104,12 @@ pub fn summary_table(trace: &Trace) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<lw$} {:>7} {:>4} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}",
+            "{:<lw$} {:>7} {:>4} {:>10}{} {:>10} {:>10} {:>10} {:>10} {:>7} {:>8} {:>9}",
             run.meta.label,
             run.worker_count(),
             if run.meta.gil { "yes" } else { "no" },
             human_ms(ms(s.wall_ns)),
+            spread_column(repeated, &spread(run)),
             human_ms(ms(s.run_ns)),
             human_ms(ms(s.wait_ns)),
             human_ms(ms(s.ready_ns)),
@@ -111,6 +120,33 @@ pub fn summary_table(trace: &Trace) -> String {
         );
     }
     out
+}
+
+/// What the table's runs are when the lesson was run over: `each run: the median of 3 repeats
+/// (spread: the fastest and slowest)`.
+fn repeats_words(trace: &Trace) -> Option<String> {
+    let n = (trace.runs.iter())
+        .filter_map(|r| r.meta.repeats.as_ref().map(|r| r.n))
+        .max()?;
+    Some(format!(
+        "Each run: its median of {n} repeats (spread: its fastest and slowest; wall, or a real program's own timing)\n"
+    ))
+}
+
+/// The spread column, when the runs were repeated: ` ` and `text`, else nothing.
+fn spread_column(repeated: bool, text: &str) -> String {
+    match repeated {
+        true => format!(" {text:>17}"),
+        false => String::new(),
+    }
+}
+
+/// A repeated run's fastest and slowest repeat: `3.10 s–3.52 s` (`-` if none did every task).
+fn spread(run: &Run) -> String {
+    match run.meta.repeats.as_ref().and_then(|r| r.spread()) {
+        Some((low, high)) => format!("{}–{}", human_ms(ms(low)), human_ms(ms(high))),
+        None => "-".into(),
+    }
 }
 
 pub fn diagrams(trace: &Trace, style: Style) -> String {

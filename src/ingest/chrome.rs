@@ -624,6 +624,7 @@ fn foreign_meta(run_in: &RunIn, lanes: u32, tasks: u32, own: bool) -> RunMeta {
         kept: false,
         beside: None,
         old_real: false,
+        repeats: None,
         sampled: None,
     }
 }

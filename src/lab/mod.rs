@@ -285,6 +285,28 @@ impl Lab {
         self.recorder.into_trace()
     }
 
+    /// Start, and run the latest set `n` times over, each time to its end (or until `stop()`
+    /// says so, when the repeat under way is stopped and the rest left out): every repeat's
+    /// trace, in the order they ran (combine them with [`crate::trace::repeats::median`]).
+    pub fn repeat_to_end(&mut self, n: u32, stop: impl Fn() -> bool) -> Vec<Trace> {
+        let mut traces = Vec::new();
+        self.start();
+        loop {
+            while !self.finished() && !stop() {
+                self.recorder.drain();
+                std::thread::sleep(DRAIN_EVERY);
+            }
+            self.stop();
+            // Taken, not copied: a rerun records into a new recorder.
+            let recorder = std::mem::replace(&mut self.recorder, Recorder::new(""));
+            traces.push(recorder.into_trace());
+            if stop() || traces.len() >= n as usize {
+                return traces;
+            }
+            self.rerun();
+        }
+    }
+
     /// The trace as it is, once the runs are stopped.
     pub fn into_trace(mut self) -> Trace {
         self.stop();

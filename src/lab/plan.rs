@@ -43,6 +43,8 @@ pub struct Options {
     pub trials: Option<u32>,
     /// Every `add` segment's count (`--adds`).
     pub adds: Option<u32>,
+    /// How many times headless runs run the lesson over (`--repeat`), else the lesson's.
+    pub repeats: Option<u32>,
 }
 
 /// A lesson ready to run.
@@ -65,6 +67,9 @@ pub struct Plan {
     /// For each run, the trace's run it keeps instead of running again (a what-if's run whose
     /// settings did not change), if any.
     pub kept: Vec<Option<u32>>,
+    /// How many times a headless run runs it over, the median shown: as asked, else as the
+    /// lesson says, else once.
+    pub repeats: u32,
 }
 
 impl Plan {
@@ -132,6 +137,7 @@ impl Plan {
         };
         Ok(Plan {
             order,
+            repeats: options.repeats.or(lesson.repeats).unwrap_or(1),
             lesson,
             options,
             scenario,

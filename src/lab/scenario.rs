@@ -9,6 +9,7 @@
 //! executors = ["sync", "threads:4", "async"]
 //! order = "together"          # or "one-by-one"; optional
 //! latency_ms = 50             # the loopback server's answer time; optional
+//! repeats = 3                 # run every executor 3 times headless: the median shown; optional
 //! server_concurrency = 10     # it answers at most 10 requests at once; optional
 //!
 //! [[tasks]]
@@ -142,6 +143,9 @@ pub struct Scenario {
     pub python: Option<crate::exec::Switching>,
     /// How many times a pool runs a race on the shared counter (`trials = 100`).
     pub trials: Option<u32>,
+    /// How many times headless runs run it over (the median shown, the spread in the table);
+    /// `--repeat` overrides it.
+    pub repeats: Option<u32>,
     pub groups: Vec<TaskGroup>,
 }
 
@@ -189,6 +193,9 @@ struct LessonFile {
     /// How many times a pool runs a race on the shared counter.
     #[serde(default)]
     trials: Option<Spanned<u32>>,
+    /// Run it this many times over (headless), the median shown.
+    #[serde(default)]
+    repeats: Option<Spanned<u32>>,
     tasks: Spanned<Vec<GroupFile>>,
 }
 
@@ -274,8 +281,8 @@ struct SegmentFile {
 }
 
 use crate::trace::limits::{
-    self, over, HOUR_MS, MAX_ADDS, MAX_QUEUE, MAX_QUEUES, MAX_REPEAT, MAX_RUNS, MAX_SEGMENTS,
-    MAX_SIZE, MAX_TASKS,
+    self, over, HOUR_MS, MAX_ADDS, MAX_QUEUE, MAX_QUEUES, MAX_REPEAT, MAX_REPEATS, MAX_RUNS,
+    MAX_SEGMENTS, MAX_SIZE, MAX_TASKS,
 };
 
 /// A mistake at a place in a lesson's text.
@@ -341,6 +348,7 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         verdict: file.verdict,
         python: python(file.python.as_ref())?,
         trials: trials(file.trials.as_ref())?,
+        repeats: repeats(file.repeats.as_ref())?,
         groups,
     })
 }
@@ -370,6 +378,14 @@ fn at_most<T: Copy + Into<u64>>(
             None => Ok(Some(*v.get_ref())),
         },
         None => Ok(None),
+    }
+}
+
+/// `repeats = N`: from 1 to [`MAX_REPEATS`].
+fn repeats(n: Option<&Spanned<u32>>) -> Result<Option<u32>, Mistake> {
+    match n {
+        Some(n) if *n.get_ref() == 0 => Err(at(n.span(), "repeats must be at least 1")),
+        n => at_most(n, "repeats", MAX_REPEATS as u64),
     }
 }
 

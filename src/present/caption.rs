@@ -108,8 +108,14 @@ pub fn states(
         .iter()
         .filter(|e| e.at_ns <= at && e.outcome == Outcome::Done)
         .count();
+    // A real program's lanes are its threads (and asyncio tasks): they end, its work is
+    // counted by the program (in the title, once it told it).
+    let ended = match run.meta.origin {
+        crate::trace::Origin::Sampled => "ended",
+        _ => "done",
+    };
     let mut text = format!(
-        "at {}: {} run · {} wait · {} ready · {done} done",
+        "at {}: {} run · {} wait · {} ready · {done} {ended}",
         human_ms(ms(t_ns)),
         counts[0],
         counts[1],

@@ -49,15 +49,24 @@ pub fn halted(run: &Run) -> Option<String> {
 
 /// A title's fields, each with how soon it gives way when the title is too long (0: never;
 /// higher first).
-struct Fields(Vec<(u8, String)>);
+#[derive(Default)]
+struct Fields(Vec<(u8, String)>, Vec<(String, String)>);
 
 impl Fields {
     fn add(&mut self, drop: u8, text: impl Into<String>) {
         self.0.push((drop, text.into()));
     }
 
+    /// A field that, when it would give way, first gives way to `short`.
+    fn add_or(&mut self, drop: u8, text: String, short: String) {
+        if short != text {
+            self.1.push((text.clone(), short));
+        }
+        self.0.push((drop, text));
+    }
+
     /// The fields joined with ` · `, in at most `width` characters: the fields that give way
-    /// first are left out until it fits; a number is never cut (a title cut anyway ends `…`).
+    /// first are shortened (where they can be) or left out until it fits; a number is never cut (a title cut anyway ends `…`).
     fn fit(mut self, width: usize) -> String {
         loop {
             let text = self
@@ -71,9 +80,12 @@ impl Fields {
             }
             let most = self.0.iter().map(|f| f.0).max().unwrap_or(0);
             match self.0.iter().rposition(|f| f.0 == most && most > 0) {
-                Some(i) => {
-                    self.0.remove(i);
-                }
+                Some(i) => match self.1.iter().position(|s| s.0 == self.0[i].1) {
+                    Some(s) => self.0[i].1 = self.1.swap_remove(s).1,
+                    None => {
+                        self.0.remove(i);
+                    }
+                },
                 None => {
                     let cut: String = text.chars().take(width.saturating_sub(1)).collect();
                     return format!("{cut}…");
@@ -104,7 +116,7 @@ pub fn panel(
     before: Before,
     width: usize,
 ) -> String {
-    let mut f = Fields(Vec::new());
+    let mut f = Fields::default();
     match before {
         Before::IsGhost => f.add(0, format!("before · {}", run.meta.label)),
         _ => f.add(0, run.meta.label.clone()),
@@ -128,8 +140,7 @@ pub fn panel(
             f.0.extend(nature_words(run).map(|n| (2, n)));
             f.0.extend(sampling(run).map(|n| (2, n)));
             f.add(1, human_ms(ms(elapsed_ns)));
-            let (done, of) = run.done_of(done);
-            f.add(2, format!("{done}/{of} done"));
+            f.0.extend(done_words(run, done).map(|d| (2, d)));
         }
         (Some(_), Some(s)) => {
             let with_ghost = matches!(before, Before::Ghost(_));
@@ -170,7 +181,7 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
     if let Some(x) = speedup(trace, run).filter(|_| !with_ghost) {
         f.add(1, format!("{x:.2}x"));
     }
-    f.add(2, format!("wall {}", human_ms(ms(s.wall_ns))));
+    f.add(2, wall_words(run, s));
     f.add(3, workers(run));
     if let Some(n) = nature_words(run) {
         f.add(2, n);
@@ -178,20 +189,55 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
     // A run with no lanes says why before its other figures.
     let unsampled = run.meta.sampled.as_ref().is_some_and(|s| s.hz == 0);
     f.0.extend(sampling(run).map(|n| (if unsampled { 1 } else { 2 }, n)));
-    let (done, of) = run.done_of(s.done);
-    f.add(3, format!("{done}/{of} done"));
+    f.0.extend(done_words(run, s.done).map(|d| (3, d)));
     if s.lost > 0 {
         f.add(2, format!("{} lost", s.lost));
     }
-    f.add(4, format!("run {}", human_ms(ms(s.run_ns))));
-    f.add(4, format!("wait {}", human_ms(ms(s.wait_ns))));
+    // A figure of nothing gives way first (after the caveat); under a GIL, time ready for it
+    // longer than it ran (threads taking turns, its point) outlasts the run time.
+    let gives_way = |ns: u64, drop: u8| if ns == 0 { 5 } else { drop };
+    let run_drop = if run.meta.gil && s.ready_ns > s.run_ns {
+        5
+    } else {
+        4
+    };
     f.add(
-        4,
-        format!("ready {}", human_ms(ms(s.ready_ns))) + &ready_split(s),
+        gives_way(s.run_ns, run_drop),
+        format!("run {}", human_ms(ms(s.run_ns))),
+    );
+    f.add(
+        gives_way(s.wait_ns, 4),
+        format!("wait {}", human_ms(ms(s.wait_ns))),
+    );
+    let ready = format!("ready {}", human_ms(ms(s.ready_ns)));
+    f.add_or(
+        gives_way(s.ready_ns, 4),
+        ready.clone() + &ready_split(s),
+        ready,
     );
     if run.meta.cpu_waits_hz.is_none() && run.meta.origin != Origin::Imported {
-        f.add(5, "CPU waits not measured");
+        f.add(6, "CPU waits not measured");
     }
+}
+
+/// A finished run's time: its wall time; for a real program over before its first sample, its
+/// own timing of its work (it has no samples to time).
+fn wall_words(run: &Run, s: &RunStats) -> String {
+    match (run.unsampled(), run.timed_ns()) {
+        (true, Some(t)) => format!("its own timing {}", human_ms(ms(t))),
+        (true, None) => "over before its first sample".into(),
+        _ => format!("wall {}", human_ms(ms(s.wall_ns))),
+    }
+}
+
+/// Tasks done, `done` of them as the trace counts them: `20/20 done`, a real program's own count
+/// of its work; none for a program sampled by itself (its lanes are its threads, not tasks).
+fn done_words(run: &Run, done: u32) -> Option<String> {
+    if run.sampled_program() {
+        return None;
+    }
+    let (done, of) = run.done_of(done);
+    Some(format!("{done}/{of} done"))
 }
 
 /// What the ready time was for, when it was for more than one thing (each a tenth of it at
@@ -223,8 +269,10 @@ pub fn run(trace: &Trace, run: &Run, model: bool) -> String {
     if let (true, Some(words)) = (model, &run.meta.model) {
         let _ = write!(t, " · {words}");
     }
-    let (done, of) = run.done_of(s.done);
-    let _ = write!(t, " · wall {} · {done}/{of} done", human_ms(ms(s.wall_ns)));
+    let _ = write!(t, " · {}", wall_words(run, &s));
+    if let Some(words) = done_words(run, s.done) {
+        let _ = write!(t, " · {words}");
+    }
     if let Some(words) = halted(run) {
         let _ = write!(t, " · {words}");
     }
@@ -235,4 +283,169 @@ pub fn run(trace: &Trace, run: &Run, model: bool) -> String {
         let _ = write!(t, " · speedup {x:.2}x");
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Lane, RunMeta, Span, State, TaskEnd};
+
+    const MS: u64 = 1_000_000;
+
+    /// A finished GIL run of 5 threads: each ran 150 ms and waited 600 ms for the GIL.
+    fn gil_run() -> Run {
+        let mut run = Run::new(RunMeta {
+            label: "threads (GIL)".into(),
+            executor: "threads".into(),
+            workers: 5,
+            gil: true,
+            tasks: 5,
+            ready: Reason::Gil,
+            cpu_waits_hz: Some(1000),
+            ..RunMeta::default()
+        });
+        for t in 0..5 {
+            let mut lane = Lane::default();
+            let span = |state, start_ns, end_ns| Span {
+                task: Some(t),
+                state,
+                reason: None,
+                start_ns,
+                end_ns,
+            };
+            lane.push(span(State::Ready, 0, 600 * MS));
+            lane.push(span(State::Run, 600 * MS, 750 * MS));
+            run.lanes.push(lane);
+            run.ends.push(TaskEnd {
+                task: t,
+                lane: t,
+                outcome: Outcome::Done,
+                at_ns: 750 * MS,
+            });
+        }
+        run.start_ns = Some(0);
+        run.end_ns = Some(750 * MS);
+        run
+    }
+
+    #[test]
+    fn a_gil_runs_title_keeps_its_ready_time_and_drops_a_wait_of_nothing() {
+        let run = gil_run();
+        let trace = Trace {
+            runs: vec![run.clone()],
+            ..Trace::default()
+        };
+        let title = |width| panel(&trace, &run, Some(&run.stats()), 0, Before::None, width);
+        let wide = title(200);
+        assert!(
+            wide.contains("wait 0.0 ms") && wide.contains("ready 3.00 s"),
+            "{wide}"
+        );
+        let narrow = title(wide.chars().count() - 5);
+        assert!(!narrow.contains("wait"), "{narrow}");
+        assert!(narrow.contains("ready 3.00 s"), "{narrow}");
+        let narrower = title(narrow.chars().count() - 5);
+        assert!(
+            narrower.contains("ready 3.00 s") && !narrower.contains("run 750"),
+            "the GIL's ready time outlasts the run time: {narrower}"
+        );
+    }
+
+    #[test]
+    fn a_real_run_over_before_its_first_sample_keeps_its_own_timing() {
+        let mut run = Run::new(RunMeta {
+            label: "threads · CPython 3.12 · real".into(),
+            gil: true,
+            origin: Origin::Sampled,
+            sampled: Some(crate::trace::Sampled {
+                python: "3.12.1".into(),
+                hz: 500,
+                ..Default::default()
+            }),
+            beside: Some(crate::trace::cpython::Beside::run(0)),
+            ..RunMeta::default()
+        });
+        run.report = Some(crate::trace::cpython::Report {
+            of: 40,
+            done: Some(40),
+            timed_ns: Some(12 * MS),
+            ..Default::default()
+        });
+        run.start_ns = Some(5 * MS);
+        run.end_ns = Some(5 * MS);
+        let trace = Trace {
+            runs: vec![run.clone()],
+            ..Trace::default()
+        };
+        for title in [
+            panel(&trace, &run, Some(&run.stats()), 0, Before::None, 300),
+            super::run(&trace, &run, true),
+        ] {
+            assert!(title.contains("its own timing 12.0 ms"), "{title}");
+            assert!(title.contains("40/40 done"), "{title}");
+            assert!(title.contains("over before its first sample"), "{title}");
+            assert!(!title.contains("wall"), "{title}");
+            assert!(
+                !title.contains("not told apart"),
+                "nothing was sampled: {title}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_sampled_programs_lanes_are_threads_not_tasks() {
+        let mut run = gil_run();
+        run.meta.origin = Origin::Sampled;
+        run.meta.label = "python3.12 download.py (pid 9)".into();
+        run.meta.sampled = Some(crate::trace::Sampled {
+            python: "3.12.1".into(),
+            hz: 500,
+            gil_waits: true,
+            syscalls: true,
+            ..Default::default()
+        });
+        let trace = Trace {
+            runs: vec![run.clone()],
+            ..Trace::default()
+        };
+        let title = panel(&trace, &run, Some(&run.stats()), 0, Before::None, 300);
+        assert!(title.contains("5 threads"), "{title}");
+        assert!(
+            !title.contains("done") && !title.contains("5 tasks"),
+            "{title}"
+        );
+        assert!(
+            !title.contains("not told apart"),
+            "3.12: told apart: {title}"
+        );
+        assert_eq!(super::super::words::work(&run), "5 threads");
+        let at = run.start_ns.unwrap_or(0) + 750 * MS;
+        let counts = super::super::caption::count_states(&run.lanes, at, 750 * MS);
+        let caption = super::super::caption::states(&run, counts, 750 * MS, None);
+        assert!(caption.ends_with("5 ended"), "{caption}");
+    }
+
+    #[test]
+    fn a_ready_time_too_long_with_its_split_keeps_its_total() {
+        let mut run = gil_run();
+        for lane in &mut run.lanes {
+            lane.spans[0].end_ns = 400 * MS;
+            let mut cpu = lane.spans[0];
+            (cpu.start_ns, cpu.end_ns, cpu.reason) = (400 * MS, 600 * MS, Some(Reason::Cpu));
+            lane.spans.insert(1, cpu);
+        }
+        let trace = Trace {
+            runs: vec![run.clone()],
+            ..Trace::default()
+        };
+        let title = |width| panel(&trace, &run, Some(&run.stats()), 0, Before::None, width);
+        let wide = title(200);
+        assert!(
+            wide.ends_with("ready 3.00 s (GIL 2.00 s, CPU 1.00 s)"),
+            "{wide}"
+        );
+        // Without `· wait 0.0 ms` and `· run 750.0 ms` it is still too long by 5.
+        let short = title(wide.chars().count() - 14 - 16 - 5);
+        assert!(short.ends_with(" · 5/5 done · ready 3.00 s"), "{short}");
+    }
 }

@@ -4,7 +4,9 @@
 //! headless summary (with its rows, for a point that has some).
 
 use super::words::{human_ms, ms};
-use crate::trace::{speedup, Origin, Point, Reason, Run, RunStats, State, Strength, Trace};
+use crate::trace::{
+    busy, speedup, Busy, Origin, Point, Reason, Run, RunStats, State, Strength, Trace,
+};
 
 /// Runs whose figures differ by less than this share are about as fast.
 pub const ABOUT: f64 = 0.10;
@@ -46,9 +48,26 @@ fn why(strength: Strength) -> &'static str {
 struct View<'a> {
     trace: &'a Trace,
     shown: Vec<usize>,
+    /// How busy the machine was, if its runs tell; busy, figures closer than its margin are
+    /// noise.
+    busy: Option<Busy>,
 }
 
 impl<'a> View<'a> {
+    /// The machine was busy while these runs ran.
+    fn is_busy(&self) -> bool {
+        self.busy.is_some_and(|b| b.is_busy())
+    }
+
+    /// Whether a figure `slow` is about as good as `fast` (both "times faster", higher
+    /// better): within [`ABOUT`], or on a busy machine within its noise.
+    fn within(&self, fast: f64, slow: f64) -> bool {
+        match self.busy.filter(Busy::is_busy) {
+            Some(b) => fast <= slow * (1.0 + b.margin().max(ABOUT)),
+            None => slow >= fast * (1.0 - ABOUT),
+        }
+    }
+
     fn runs(&self) -> impl Iterator<Item = &'a Run> + '_ {
         self.shown.iter().map(|&i| &self.trace.runs[i])
     }
@@ -70,10 +89,11 @@ pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verd
     }
     let latest = trace.latest_set();
     // Real programs beside the runs (`--cpython`) are compared with them apart (`real`).
-    let shown = (0..trace.runs.len())
+    let shown: Vec<usize> = (0..trace.runs.len())
         .filter(|&i| trace.runs[i].meta.set == latest && !trace.runs[i].is_real())
         .collect();
-    let v = View { trace, shown };
+    let busy = busy::busy(trace, shown.iter().copied());
+    let v = View { trace, shown, busy };
     let point = v.runs().next().map(|r| r.meta.point).unwrap_or_default();
     let mut verdict = match point {
         Point::Speedup => speedups(&v, &stats),
@@ -83,6 +103,9 @@ pub fn verdict(trace: &Trace, stats: impl Fn(usize) -> Option<RunStats>) -> Verd
         Point::LoopReady => Verdict::line(loop_ready(&v)),
         Point::ColdStarts => Verdict::line(cold_starts(&v)),
     };
+    if let Some(words) = busy_words(&v) {
+        verdict.line = format!("{words} {}", verdict.line);
+    }
     if let Some(real) = super::cpython::beside(trace) {
         let sep = if verdict.line.is_empty() { "" } else { " " };
         verdict.line = format!("{}{sep}{real}", verdict.line);
@@ -136,7 +159,7 @@ fn listed<'a>(runs: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// Which model is fastest against the baseline; runs within [`ABOUT`] of the best are named
-/// with it, as about as fast.
+/// with it, as about as fast (on a busy machine, within its noise: then none is named).
 fn speedups(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
     let trace = v.trace;
     let Some((base, base_run)) = v.indexed().find(|(_, r)| r.meta.baseline) else {
@@ -162,25 +185,81 @@ fn speedups(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
     } else {
         "CPU-bound"
     };
-    if x < 1.0 + ABOUT {
-        return Verdict::line(format!(
-            "{kind}: none is faster than {} here (best {x:.2}x).",
-            base_run.meta.label
-        ));
+    let base = &base_run.meta.label;
+    // Faster by more than ABOUT, on a busy machine by more than its noise, and when repeated
+    // in every repeat.
+    let overlaps = overlap(best, base_run);
+    if x >= 1.0 + ABOUT && !(v.is_busy() && v.within(x, 1.0)) && !overlaps {
+        return Verdict::line(winners(v, &ranked, kind, base));
     }
-    let close: Vec<&(&Run, f64)> = ranked
-        .iter()
-        .filter(|(_, y)| *y >= x * (1.0 - ABOUT))
+    let how = match (v.is_busy(), overlaps) {
+        (true, _) => "by more than the noise",
+        (false, true) => "in every repeat",
+        (false, false) => "here",
+    };
+    Verdict::line(format!(
+        "{kind}: none is faster than {base} {how} (best {x:.2}x{}).",
+        median_of(best)
+    ))
+}
+
+/// A repeated run's fastest and slowest repeat, when it has two or more.
+fn spread(run: &Run) -> Option<(u64, u64)> {
+    let r = run.meta.repeats.as_ref().filter(|r| r.times_ns.len() > 1)?;
+    r.spread()
+}
+
+/// Whether two repeated runs' repeats overlap: neither was faster in every repeat.
+fn overlap(a: &Run, b: &Run) -> bool {
+    match (spread(a), spread(b)) {
+        (Some((a_low, a_high)), Some((b_low, b_high))) => a_low <= b_high && b_low <= a_high,
+        _ => false,
+    }
+}
+
+/// `, median of 3` for a repeated run's figure.
+fn median_of(run: &Run) -> String {
+    match run.meta.repeats.as_ref().filter(|r| r.n > 1) {
+        Some(r) => format!(", median of {}", r.n),
+        None => String::new(),
+    }
+}
+
+/// The fastest runs (`ranked`, fastest first, faster than the baseline): the one that wins, or
+/// those about as fast (or, repeated, whose repeats overlap the best's); on a busy machine those
+/// within its noise, none named the fastest.
+fn winners(v: &View, ranked: &[(&Run, f64)], kind: &str, base: &str) -> String {
+    let (best, x) = ranked[0];
+    let close: Vec<&(&Run, f64)> = (ranked.iter())
+        .filter(|(r, y)| v.within(x, *y) || overlap(best, r))
         .collect();
     let why = why(best.meta.strength);
-    let base = &base_run.meta.label;
-    Verdict::line(match close.len() {
-        1 => format!("{kind}: {} wins ({x:.1}x {base}): {why}.", best.meta.label),
-        _ => format!(
-            "{kind}: {} about as fast ({x:.1}x {base}): {why}.",
-            listed(close.iter().map(|(r, _)| r.meta.label.as_str()))
+    let names = listed(close.iter().map(|(r, _)| r.meta.label.as_str()));
+    let slowest = close.last().map_or(x, |c| c.1);
+    let of = median_of(best);
+    match (close.len(), v.is_busy()) {
+        (1, _) => format!("{kind}: {} wins ({x:.1}x {base}{of}): {why}.", best.meta.label),
+        (_, false) => format!("{kind}: {names} about as fast ({x:.1}x {base}{of}): {why}."),
+        (_, true) => format!(
+            "{kind}: {names} are within the noise of each other ({slowest:.1}-{x:.1}x {base}): none can be named the fastest here."
         ),
-    })
+    }
+}
+
+/// On a busy machine: which run waited for a CPU, how long, and what that makes noise (of
+/// figures of time: not the race's counts).
+fn busy_words(v: &View) -> Option<String> {
+    let b = v.busy.filter(Busy::is_busy)?;
+    if v.runs().any(|r| r.meta.point == Point::LostUpdates) {
+        return None;
+    }
+    let run = &v.trace.runs[b.run];
+    Some(format!(
+        "Busy machine: {} waited for a CPU {:.0}% of its time (other programs' load), so figures within {:.1}x are noise.",
+        run.meta.label,
+        b.share * 100.0,
+        1.0 + b.margin().max(ABOUT)
+    ))
 }
 
 /// Without a baseline: which finished first, and how much longer the others took.
@@ -198,7 +277,9 @@ fn finish_order(v: &View) -> String {
         return String::new();
     }
     let times = |d: &(&Run, u64)| d.1 as f64 / wall.max(1) as f64;
-    let (close, slower): (Vec<_>, Vec<_>) = done.iter().partition(|d| times(d) <= 1.0 + ABOUT);
+    let (close, slower): (Vec<_>, Vec<_>) = done
+        .iter()
+        .partition(|d| times(d) <= 1.0 + ABOUT || v.is_busy() && v.within(times(d), 1.0));
     let mut line = match close.len() {
         1 => format!(
             "{} finished first ({})",
@@ -259,7 +340,7 @@ fn pool_sizes(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
     // The smallest pool about as fast as the best: more no longer help.
     let enough = sizes
         .iter()
-        .find(|s| s.1 >= x * (1.0 - ABOUT))
+        .find(|s| v.within(x, s.1))
         .map_or(best, |s| s.0);
     let rows = sizes
         .iter()
@@ -272,13 +353,33 @@ fn pool_sizes(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
     let largest = sizes.last().map_or(best, |s| s.0);
     let line = match (enough < best, best == largest) {
         (true, _) => format!(
-            "Pool size: {enough} is enough ({:.1}x {base}); more, up to {best} ({x:.1}x), are about as fast.",
-            sizes.iter().find(|s| s.0 == enough).map_or(x, |s| s.1)
+            "Pool size: {enough} is enough ({:.1}x {base}); {}.",
+            sizes.iter().find(|s| s.0 == enough).map_or(x, |s| s.1),
+            more_as_fast(v, &sizes, (best, x))
         ),
-        (false, false) => format!("Pool size: {best} is fastest ({x:.1}x {base}); fewer are slower, more no faster."),
-        (false, true) => format!("Pool size: {best}, the most tried, is fastest ({x:.1}x {base}); fewer are slower."),
+        (false, false) => format!(
+            "Pool size: {best} is fastest ({x:.1}x {base}); fewer are slower, more no faster."
+        ),
+        (false, true) => format!(
+            "Pool size: {best}, the most tried, is fastest ({x:.1}x {base}); fewer are slower."
+        ),
     };
     Verdict { line, rows }
+}
+
+/// Past the size that is enough: the largest size about as fast as the best (`sizes`: size,
+/// speedup, by size), and the best if that is another: `more, up to 160 (9.8x), are about as
+/// fast (best: 50, 10.0x)`.
+fn more_as_fast(v: &View, sizes: &[(u32, f64, &str)], (best, x): (u32, f64)) -> String {
+    let (up_to, y) = (sizes.iter().rev())
+        .find(|s| v.within(x, s.1))
+        .map_or((best, x), |s| (s.0, s.1));
+    match up_to == best {
+        true => format!("more, up to {best} ({x:.1}x), are about as fast"),
+        false => {
+            format!("more, up to {up_to} ({y:.1}x), are about as fast (best: {best}, {x:.1}x)")
+        }
+    }
 }
 
 /// How many updates each run lost, and that guarded adds lose none; run in trials, where the

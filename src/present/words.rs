@@ -135,6 +135,11 @@ pub fn sampling(run: &Run) -> Option<String> {
     if !s.python.is_empty() && !run.is_real() {
         words.push_str(&format!(" · CPython {}", s.python));
     }
+    // Over before its first sample: nothing was told apart, or not.
+    if run.unsampled() {
+        words.push_str(" · over before its first sample");
+        return Some(words);
+    }
     if !s.gil_waits {
         words.push_str(" · GIL waits not told apart from locks");
     }
@@ -183,6 +188,15 @@ pub fn workers(run: &Run) -> String {
         LaneKind::Instance => ("instance", "instances"),
     };
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What a run works through, for the top line: `40 tasks`; for a program sampled by itself, its
+/// threads (`6 threads`: its lanes are not tasks).
+pub fn work(run: &Run) -> String {
+    match run.sampled_program() {
+        true => workers(run),
+        false => format!("{} tasks", run.meta.tasks),
+    }
 }
 
 /// The race lesson's counter in words: `counter 286 of 1000 (714 updates lost)`; run in

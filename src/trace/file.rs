@@ -136,7 +136,25 @@ fn check_run(run: &Run) -> Result<(), String> {
         check_lane(run, lane).map_err(|why| format!("{}: {why}", named()))?;
     }
     check_ends(run)?;
+    check_repeats(run)?;
     check_queues(run)
+}
+
+/// A run's repeats: no more than runwait makes, their times within its range.
+fn check_repeats(run: &Run) -> Result<(), String> {
+    let Some(r) = &run.meta.repeats else {
+        return Ok(());
+    };
+    let most = limits::MAX_REPEATS as u64;
+    if let Some(why) = limits::over("the number of repeats", r.n as u64, most)
+        .or_else(|| limits::over("the repeats' times", r.times_ns.len() as u64, r.n as u64))
+    {
+        return Err(why);
+    }
+    match r.times_ns.iter().any(|&t| t > MAX_NS) {
+        true => Err("times beyond runwait's range (104 days)".into()),
+        false => Ok(()),
+    }
 }
 
 fn check_lane(run: &Run, lane: &Lane) -> Result<(), String> {

@@ -7,6 +7,7 @@
 //! | [`HOUR_MS`] | an hour | `--latency`, `--jitter`, `--timeout`; a lesson's `latency_ms`, `sleep_ms`, `arrive_ms`, cloud times |
 //! | [`MAX_SIZE`] | 100,000,000,000 | `--size`; a lesson's `cpu`, and `cpu + step * k` for its last task |
 //! | [`MAX_REPEAT`] | 10,000 | a lesson group's `repeat` |
+//! | [`MAX_REPEATS`] | 100 | `--repeat`, a lesson's `repeats`; a run's repeats in a trace file |
 //! | [`MAX_ADDS`] | 1,000,000 | a lesson's `add` |
 //! | [`MAX_TRIALS`] | 10,000 | a lesson's `trials` (tasks x trials is held to [`MAX_TASKS`]) |
 //! | [`MAX_QUEUE`] | 1,000,000 | a lesson queue's capacity and start |
@@ -34,6 +35,8 @@ pub const MAX_REPEAT: u32 = 10_000;
 
 /// The most trials of a race a lesson asks for.
 pub const MAX_TRIALS: u32 = 10_000;
+/// The most times a lesson is run over (`--repeat`, a lesson's `repeats`).
+pub const MAX_REPEATS: u32 = 100;
 
 /// The most adds to the shared counter one segment makes.
 pub const MAX_ADDS: u32 = 1_000_000;

@@ -3,17 +3,21 @@
 //! The recorder appends to it; views and exports only read it. Times are nanoseconds on the
 //! trace clock; a run's own time axis starts at its `start_ns`.
 
+pub mod busy;
 pub mod cpython;
 pub mod file;
 mod lane_id;
 pub mod limits;
 mod query;
+pub mod repeats;
 mod rows;
 mod span;
 mod stats;
 
+pub use busy::Busy;
 pub use lane_id::{LaneId, ProcessId};
 pub use query::{Cell, Sums};
+pub use repeats::Repeats;
 pub use rows::RowTotals;
 pub use span::{Doing, Reason, Span, State, KINDS};
 pub use stats::{speedup, RunStats};
@@ -501,6 +505,10 @@ pub struct RunMeta {
     /// on load into `beside` (`ingest::saved`); never written.
     #[serde(default, rename = "real", skip_serializing)]
     pub old_real: bool,
+    /// With the lesson run over and over (`--repeat N`): this run is the median repeat, and
+    /// this is every repeat's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<Repeats>,
 }
 
 /// The settings a run was run with that are not in its executor's spec.

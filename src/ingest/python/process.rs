@@ -97,7 +97,7 @@ pub fn meta(pid: u32, spy: Option<&PythonSpy>, how: &How) -> RunMeta {
     let python = version.map_or(String::new(), |v| {
         format!("{}.{}.{}", v.major, v.minor, v.patch)
     });
-    let gil_waits = version.is_some_and(|v| (v.major, v.minor) >= (3, 12)) && SYSCALLS_KNOWN;
+    let gil_waits = version.is_some_and(|v| tells_gil_waits((v.major as u32, v.minor as u32)));
     RunMeta {
         executor: "python".into(),
         label: format!("{} (pid {pid})", short_command(&command)),
@@ -124,6 +124,16 @@ pub fn meta(pid: u32, spy: Option<&PythonSpy>, how: &How) -> RunMeta {
         ..RunMeta::default()
     }
 }
+
+/// Whether the sampler tells a wait for the GIL apart from a wait for another lock on CPython
+/// `(major, minor)`: from 3.12 on, where system calls are known.
+pub fn tells_gil_waits(version: (u32, u32)) -> bool {
+    version >= (3, 12) && SYSCALLS_KNOWN
+}
+
+/// Whether the sampler tells what a thread waits for from its system call (Linux on x86-64 and
+/// aarch64).
+pub const TELLS_WAIT_REASONS: bool = SYSCALLS_KNOWN;
 
 /// A command line shortened for a title: the program's and the script's file names.
 fn short_command(command: &str) -> String {

@@ -16,6 +16,7 @@ pub use run::{RealJob, Said};
 use super::scenario::{Scenario, SegmentSpec};
 use crate::error::Error;
 use crate::exec::{ExecSpec, PythonModel as Kind, Variant};
+use crate::ingest::python::process;
 use crate::trace::cpython::Beside;
 use crate::trace::{LaneKind, Origin, Reason, RunMeta, Sampled, Settings};
 use crate::workload::{Segment, Task};
@@ -630,9 +631,14 @@ pub fn meta(
         origin: Origin::Sampled,
         // An interpreter too old to sample runs its program for its own figures (hz 0).
         cpu_waits_hz: (python.sampled() && crate::instrument::probe::available()).then_some(hz),
+        // What the sampler will tell apart on this Python (its first sample says so again).
         sampled: Some(Sampled {
             python: python.full(),
             hz: if python.sampled() { hz } else { 0 },
+            gil_waits: python.sampled()
+                && process::tells_gil_waits((python.version.0, python.version.1)),
+            syscalls: python.sampled() && process::TELLS_WAIT_REASONS,
+            tasks: (python.version.0, python.version.1) >= (3, 12),
             ..Sampled::default()
         }),
         beside: Some(Beside::run(beside)),
@@ -841,6 +847,25 @@ mod tests {
 
     fn spec(s: &str) -> ExecSpec {
         s.parse().expect("a spec")
+    }
+
+    #[test]
+    fn a_real_run_says_from_the_start_what_the_sampler_tells_apart_on_its_python() {
+        let threads = spec("threads");
+        let emulated = threads.describe(&crate::exec::Env::default());
+        let on = |version| {
+            let python = Python {
+                version,
+                ..python(false)
+            };
+            let meta = meta((0, &emulated), &threads, &python, 500);
+            let s = meta.sampled.expect("sampled");
+            (s.gil_waits, s.tasks)
+        };
+        let known = process::TELLS_WAIT_REASONS;
+        assert_eq!(on((3, 12, 1)), (known, true), "3.12 tells GIL waits apart");
+        assert_eq!(on((3, 13, 0)), (known, true));
+        assert_eq!(on((3, 11, 7)), (false, false), "3.11 cannot");
     }
 
     #[test]

@@ -18,6 +18,18 @@ impl Run {
         }
     }
 
+    /// A real program's run that was over before its first sample: its own figures only, no
+    /// lanes.
+    pub fn unsampled(&self) -> bool {
+        self.is_real() && self.lanes.is_empty() && self.finished()
+    }
+
+    /// A program sampled by itself (`runwait py`, `attach`): its lanes are its threads (and
+    /// asyncio tasks), not a lesson's tasks, and it has no count of work of its own.
+    pub fn sampled_program(&self) -> bool {
+        self.meta.origin == crate::trace::Origin::Sampled && !self.is_real()
+    }
+
     /// Tasks done and of how many, `done` of them as counted in the trace: a real program's
     /// lanes are its threads, so its own count of its work is taken when it told it (until
     /// then, none of the lesson's tasks).

@@ -36,7 +36,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(one_line(line), area);
 }
 
-/// The settings in force, of the latest runs: ` · 40 tasks · latency 100 ms · seed 2`.
+/// The settings in force, of the latest runs: ` · 40 tasks · latency 100 ms · seed 2` (a
+/// sampled program's: ` · 6 threads`).
 fn settings(app: &App) -> String {
     let latest = app.latest_set();
     let Some(run) = app.trace().runs.iter().find(|r| r.meta.set == latest) else {
@@ -45,7 +46,7 @@ fn settings(app: &App) -> String {
     let s = &run.meta.settings;
     let mut words = match s.trials {
         Some(n) if n > 0 => format!(" · {n} trials of {} tasks", run.meta.tasks / n),
-        _ => format!(" · {} tasks", run.meta.tasks),
+        _ => format!(" · {}", crate::present::words::work(run)),
     };
     if let Some(ms) = s.latency_ms {
         words.push_str(&format!(" · latency {ms} ms"));
