@@ -228,7 +228,7 @@ type LegendEntry = (Option<&'static str>, String);
 /// The legend's entries, as rows that fit in `width`.
 fn legend_rows(trace: &Trace, width: f64) -> Vec<Vec<LegendEntry>> {
     // A picture has no cells: its boxes are at their true times, so no "ran part".
-    let mut items: Vec<LegendEntry> = legend::items(trace.runs.iter(), true)
+    let mut items: Vec<LegendEntry> = legend::items(trace.runs.iter(), false)
         .into_iter()
         .filter(|i| !i.cell.ran_briefly())
         .map(|i| match i.event {

@@ -32,12 +32,17 @@ pub fn cell_glyph(cell: Cell, color: bool) -> char {
 }
 
 /// The eighths a cell's glyph shows, and their tone: its run; or, in colour, what it did next
-/// most of the rest where that is longer than its run (without colour eighths are run only).
+/// most of the rest where that is as long as its run or longer, and of another colour than what it did
+/// most (without colour eighths are run only).
 pub fn eighths_shown(cell: Cell, color: bool) -> Option<(u8, Tone)> {
-    let second = cell.second.filter(|_| color).map(|(d, k)| (k, tone(d)));
+    // A second thing of the colour behind it could not be seen (and would hide the run).
+    let behind = cell.rest.map(tone);
+    let second = (cell.second.filter(|_| color))
+        .map(|(d, k)| (k, tone(d)))
+        .filter(|&(_, t)| Some(t) != behind);
     match (cell.run, second) {
         (0, second) => second,
-        (run, Some((k, tone))) if k > run => Some((k, tone)),
+        (run, Some((k, tone))) if k >= run => Some((k, tone)),
         (run, _) => Some((run, BLUE)),
     }
 }
@@ -176,4 +181,76 @@ pub fn paint(text: &str, cell: Cell, color: bool) -> String {
         (Some(fg), Some(bg)) => format!("{fg};{}", bg + 10),
     };
     format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doing(state: State, reason: Reason) -> Doing {
+        Doing {
+            state,
+            reason: Some(reason),
+        }
+    }
+
+    #[test]
+    fn the_eighths_show_the_run_or_a_longer_second_of_another_colour() {
+        let io = doing(State::Wait, Reason::Io);
+        let gil = doing(State::Ready, Reason::Gil);
+        let timer = doing(State::Wait, Reason::Timer);
+        let cell = |run, second| Cell {
+            run,
+            rest: Some(io),
+            second,
+        };
+        // The GIL's wait, longer than the run: amber eighths over red.
+        let c = cell(1, Some((gil, 3)));
+        assert_eq!(eighths_shown(c, true), Some((3, AMBER)));
+        assert_eq!(cell_glyph(c, true), '▍');
+        let (_, style) = cell_style(c, true);
+        assert_eq!(
+            (style.fg, style.bg),
+            (Some(Color::Yellow), Some(Color::Red))
+        );
+        // Shorter than the run: the run.
+        assert_eq!(
+            eighths_shown(cell(4, Some((gil, 2))), true),
+            Some((4, BLUE))
+        );
+        // Of the colour behind it (a timer under I/O): never, the run stays.
+        assert_eq!(
+            eighths_shown(cell(1, Some((timer, 4))), true),
+            Some((1, BLUE))
+        );
+        // Without colour the eighths are the run's only.
+        assert_eq!(
+            eighths_shown(cell(1, Some((gil, 3))), false),
+            Some((1, BLUE))
+        );
+        assert_eq!(cell_glyph(cell(0, Some((gil, 3))), false), '░');
+        // A pure wait and a wait with a run sliver: the same red behind.
+        let (_, pure) = cell_style(cell(0, None), true);
+        let (_, sliver) = cell_style(cell(1, None), true);
+        assert_eq!(pure.bg, sliver.bg);
+        assert_eq!(pure.bg, Some(Color::Red));
+    }
+
+    #[test]
+    fn dimming_darkens_background_and_foreground() {
+        let (_, style) = cell_style(
+            Cell {
+                run: 2,
+                rest: Some(doing(State::Wait, Reason::Io)),
+                second: None,
+            },
+            true,
+        );
+        let dimmed = dim(style, true);
+        assert_eq!(dimmed.fg, Some(BLUE.dim));
+        assert_eq!(dimmed.bg, Some(RED.dim));
+        let plain = dim(Style::default(), false);
+        assert!(plain.add_modifier.contains(Modifier::DIM));
+        assert_eq!(plain.bg, None);
+    }
 }

@@ -59,6 +59,10 @@ pub struct Lane {
     /// Which reasons its spans have had, a bit per [`Reason::index`] (derived, for the legend).
     #[serde(skip)]
     seen: u32,
+    /// How many times its spans were appended to or cut, through its methods (derived): what a
+    /// summary of it made earlier tells a changed lane by.
+    #[serde(skip)]
+    edits: u64,
     /// The role its tasks play (derived): `ROLE_NONE` before any, `ROLE_MIXED` when they play
     /// different ones (or none), else `ROLE_FIRST` + the role's place in its run's `roles`.
     #[serde(skip)]
@@ -123,9 +127,15 @@ impl Lane {
         }
     }
 
+    /// How many times its spans were appended to or cut (see `edits`).
+    pub fn edits(&self) -> u64 {
+        self.edits
+    }
+
     /// Append a span (later than every span before it), keeping the index up to date.
     pub fn push(&mut self, span: Span) {
         self.spans.push(span);
+        self.edits += 1;
         if let Some(reason) = span.reason {
             self.seen |= 1 << reason.index();
         }
@@ -139,6 +149,7 @@ impl Lane {
 
     /// Build the index of spans set directly (a trace loaded from a file).
     pub fn reindex(&mut self) {
+        self.edits += 1;
         self.index = self
             .spans
             .chunks_exact(INDEX_STRIDE)
@@ -183,6 +194,7 @@ impl Lane {
 
     /// Take off every span from the `n`-th on, keeping the index true.
     fn truncate(&mut self, n: usize) -> Vec<Span> {
+        self.edits += 1;
         self.index.truncate(n / INDEX_STRIDE);
         self.shares.truncate(n);
         self.spans.split_off(n.min(self.spans.len()))

@@ -11,6 +11,9 @@
 use super::query::{seek, Sums};
 use super::{Doing, Lane, State, KINDS};
 
+// A change packs its column in 5 bits, and `Sums` keeps a bit a kind in 32.
+const _: () = assert!(KINDS <= 32);
+
 /// Changes a bucket of the directory covers, on average.
 const BUCKET: usize = 4;
 
@@ -36,13 +39,12 @@ impl RowTotals {
     /// The summary of `lanes`; `None` where one is still going (an open span: it changes with
     /// the clock) or the totals could outgrow 64 bits.
     pub fn of(lanes: &[&Lane]) -> Option<RowTotals> {
-        let last = lanes
-            .iter()
-            .filter_map(|l| l.spans.last())
-            .map(|s| s.end_ns);
-        let most = last.max().unwrap_or(0);
+        let ends = lanes.iter().flat_map(|l| &l.spans).map(|s| s.end_ns);
+        let most = ends.max().unwrap_or(0);
         let spans: usize = lanes.iter().map(|l| l.spans.len()).sum();
-        let too_big = most.checked_mul(lanes.len() as u64)? >> 62 > 0 || spans >= 1 << 30;
+        // A change packs its time in the top 58 bits; totals must stay within 64.
+        let too_big =
+            most >= 1 << 57 || most.checked_mul(lanes.len() as u64)? >> 62 > 0 || spans >= 1 << 30;
         if lanes.iter().any(|l| l.open.is_some()) || too_big {
             return None;
         }

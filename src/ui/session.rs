@@ -194,6 +194,7 @@ impl Session {
         };
         lab.what_if(options)?;
         self.stats.clear();
+        self.rows.clear();
         Ok(())
     }
 
@@ -209,6 +210,7 @@ impl Session {
         lab.rerun();
         self.task_lanes.clear();
         self.stats.clear();
+        self.rows.clear();
         self.verdict = None;
         Ok(true)
     }

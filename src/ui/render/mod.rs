@@ -31,6 +31,8 @@ use style::one_line;
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let panels = app.visible_panels();
+    // The rows' summaries the last frame drew and this one does not are let go.
+    app.session.rows.next_frame();
     // The layout once a frame: every part draws with it.
     let screen = app.screen_of(area.width, area.height);
     let (need_w, need_h) = screen.need;

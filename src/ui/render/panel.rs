@@ -252,6 +252,10 @@ fn draw_cells(
     for (i, &cell) in cells.iter().enumerate() {
         let (glyph, mut style) = cell_style(cell, color);
         if Some(i) == playhead {
+            // Reversed, a cell of one colour on itself would not show the playhead.
+            if style.fg.is_some() && style.fg == style.bg {
+                style = style.fg(ratatui::style::Color::Black);
+            }
             style = playhead_style(style);
         } else if i >= dim_from {
             style = dim(style, color);
