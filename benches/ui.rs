@@ -108,15 +108,20 @@ fn cpu_times(cases: &[(&str, &App)]) {
             term.draw(|f| draw(f, app)).unwrap();
         }
         let n = 300;
-        let mut best = f64::MAX;
+        let (mut best, mut wall) = (f64::MAX, f64::MAX);
         for _ in 0..5 {
-            let t = cpu_now();
+            let (t, clock) = (cpu_now(), std::time::Instant::now());
             for _ in 0..n {
                 black_box(term.draw(|f| draw(f, app)).unwrap().count);
             }
             best = best.min((cpu_now() - t) / n as f64);
+            wall = wall.min(clock.elapsed().as_secs_f64() / n as f64);
         }
-        eprintln!("{name}: {:.3} ms cpu a frame", best * 1e3);
+        eprintln!(
+            "{name}: {:.3} ms cpu a frame ({:.3} ms by the clock)",
+            best * 1e3,
+            wall * 1e3
+        );
     }
 }
 

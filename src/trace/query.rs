@@ -165,6 +165,10 @@ impl Sums {
 pub(super) fn eighths(run_ns: u64, whole: u64) -> u8 {
     match run_ns {
         0 => 0,
+        // In 64 bits where that cannot overflow (every real cell), else in 128.
+        ns if ns < 1 << 59 && whole < 1 << 62 => {
+            ((ns * 8 + whole / 2) / whole.max(1)).clamp(1, 8) as u8
+        }
         ns => ((ns as u128 * 8 + whole as u128 / 2) / whole.max(1) as u128).clamp(1, 8) as u8,
     }
 }

@@ -179,22 +179,30 @@ impl RowTotals {
     }
 
     /// The lanes' time in each of `cols` cells of `npc` from `from_ns`, in order: `f(cell,
-    /// sums)`.
+    /// sums)`. The cells' edges are looked up each on its own (from the directory), all of
+    /// them before any is read, so that the memory reads of many edges overlap.
     fn each(&self, from_ns: u64, npc: u64, cols: usize, mut f: impl FnMut(usize, &Sums)) {
         let w = self.kinds.len();
-        let mut next = self.seek(0, from_ns);
-        let (mut left, mut right) = ([0u64; KINDS], [0u64; KINDS]);
-        self.totals_at(next, from_ns, &mut left[..w]);
+        let edge = |c: usize| from_ns.saturating_add(npc.saturating_mul(c as u64));
+        let next: Vec<usize> = (0..=cols).map(|c| self.seek(0, edge(c))).collect();
+        let mut totals = vec![0u64; (cols + 1) * w];
+        for (c, (&next, out)) in next
+            .iter()
+            .zip(totals.chunks_exact_mut(w.max(1)))
+            .enumerate()
+        {
+            self.totals_at(next, edge(c), &mut out[..w]);
+        }
         for c in 0..cols {
-            let b = from_ns.saturating_add(npc.saturating_mul(c as u64 + 1));
-            next = self.seek(next, b);
-            self.totals_at(next, b, &mut right[..w]);
+            let (left, right) = (
+                &totals[c * w..(c + 1) * w],
+                &totals[(c + 1) * w..(c + 2) * w],
+            );
             let mut sums = Sums::default();
             for k in 0..w {
                 sums.add(self.kinds[k], right[k] - left[k]);
             }
             f(c, &sums);
-            std::mem::swap(&mut left, &mut right);
         }
     }
 
