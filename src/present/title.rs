@@ -22,16 +22,29 @@ fn nature(run: &Run) -> Option<&'static str> {
 /// The nature with the GIL's switch interval and the CPython whose switching it models,
 /// where they were set: `emulated GIL, CPython 3.12 switching, 5 ms`.
 fn nature_words(run: &Run) -> Option<String> {
+    nature_both(run).map(|(long, _)| long)
+}
+
+/// [`nature_words`], and shorter where it says a modelled CPython's switching: `emulated GIL,
+/// CPython 3.12 switching, 5 ms`, else `emulated GIL 5 ms (3.12)`.
+fn nature_both(run: &Run) -> Option<(String, String)> {
     let n = nature(run)?;
     let settings = &run.meta.settings;
-    let switching = match &settings.switching {
-        Some(v) if run.meta.gil => format!(", CPython {v} switching,"),
-        _ => String::new(),
-    };
-    Some(match settings.switch_ms {
-        Some(ms) if run.meta.gil => format!("{n}{switching} {ms} ms"),
-        _ => n.to_string(),
+    Some(match (settings.switch_ms, &settings.switching) {
+        (Some(ms), Some(v)) if run.meta.gil => (
+            format!("{n}, CPython {v} switching, {ms} ms"),
+            format!("{n} {ms} ms ({v})"),
+        ),
+        (Some(ms), None) if run.meta.gil => (format!("{n} {ms} ms"), format!("{n} {ms} ms")),
+        _ => (n.to_string(), n.to_string()),
     })
+}
+
+/// The run's nature as a field of priority 2, shortened before it gives way.
+fn add_nature(f: &mut Fields, run: &Run) {
+    if let Some((long, short)) = nature_both(run) {
+        f.add_or(2, long, short);
+    }
 }
 
 /// How a run was halted before its end, if it was: `stopped · 28 not run`, `failed: could not
@@ -131,13 +144,13 @@ pub fn panel(
     match (run.start_ns, stats) {
         (None, _) => {
             f.add(3, workers(run));
-            f.0.extend(nature_words(run).map(|n| (2, n)));
+            add_nature(&mut f, run);
             f.0.extend(sampling(run).map(|n| (2, n)));
             f.add(1, "waiting to start");
         }
         (Some(_), None) => {
             f.add(3, workers(run));
-            f.0.extend(nature_words(run).map(|n| (2, n)));
+            add_nature(&mut f, run);
             f.0.extend(sampling(run).map(|n| (2, n)));
             f.add(1, human_ms(ms(elapsed_ns)));
             f.0.extend(done_words(run, done).map(|d| (2, d)));
@@ -183,9 +196,7 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
     }
     f.add(2, wall_words(run, s));
     f.add(3, workers(run));
-    if let Some(n) = nature_words(run) {
-        f.add(2, n);
-    }
+    add_nature(f, run);
     // A run with no lanes says why before its other figures.
     let unsampled = run.meta.sampled.as_ref().is_some_and(|s| s.hz == 0);
     f.0.extend(sampling(run).map(|n| (if unsampled { 1 } else { 2 }, n)));
@@ -209,9 +220,10 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
         gives_way(s.wait_ns, 4),
         format!("wait {}", human_ms(ms(s.wait_ns))),
     );
+    // Under a GIL its time ready (for the GIL) is the point: it outlasts run and wait.
     let ready = format!("ready {}", human_ms(ms(s.ready_ns)));
     f.add_or(
-        gives_way(s.ready_ns, 4),
+        gives_way(s.ready_ns, if run.meta.gil { 3 } else { 4 }),
         ready.clone() + &ready_split(s),
         ready,
     );
