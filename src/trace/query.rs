@@ -176,7 +176,7 @@ pub(super) fn eighths(run_ns: u64, whole: u64) -> u8 {
 /// The first index from `from` on whose `ends` is after `t_ns` (those before `from` are not):
 /// a step at a time (a cell holds few at most zooms), then, past eight, a search in steps
 /// doubling, so a cell costs the log of what lies in it.
-pub(super) fn seek(ends: &[u64], from: usize, t_ns: u64) -> usize {
+fn seek(ends: &[u64], from: usize, t_ns: u64) -> usize {
     let mut i = from;
     while i < ends.len() && ends[i] <= t_ns {
         i += 1;

@@ -8,7 +8,7 @@
 //! spans are merged once (a sort of their starts and ends), and the summary is kept as long as
 //! the row is drawn (the UI's session keeps it).
 
-use super::query::{seek, Sums};
+use super::query::Sums;
 use super::{Doing, Lane, State, KINDS};
 
 // A change packs its column in 5 bits, and `Sums` keeps a bit a kind in 32.
@@ -23,11 +23,15 @@ pub struct RowTotals {
     lanes: usize,
     /// The kind ([`super::Doing::kind`]) of each column.
     kinds: Vec<usize>,
-    /// Each change's time, in order.
+    /// Each change's time, in order (while it is made; then in `entries`).
     times: Vec<u64>,
-    /// Per change, per column, two numbers side by side (one cache line for a few columns):
-    /// the lanes' time in that kind before it, and how many lanes do it from it to the next.
+    /// Per change, per column, two numbers side by side: the lanes' time in that kind before
+    /// it, and how many lanes do it from it to the next (while it is made; then in `entries`).
     at: Vec<u64>,
+    /// Per change, its time and then its `at`, side by side: a change found is read in one
+    /// place (`stride` numbers a change).
+    entries: Vec<u64>,
+    stride: usize,
     /// Where to start looking for time `t`: the first change after `t0 + j * span_ns`, for the
     /// bucket `j` it falls in.
     dir: Vec<u32>,
@@ -70,8 +74,7 @@ impl RowTotals {
         };
         row.sweep(&changes);
         row.index();
-        row.times.shrink_to_fit();
-        row.at.shrink_to_fit();
+        row.interleave();
         Some(row)
     }
 
@@ -124,13 +127,36 @@ impl RowTotals {
         let Some(i) = self.seek(0, t_ns).checked_sub(1) else {
             return counts;
         };
-        let w = self.kinds.len();
-        let at = &self.at[i * 2 * w..(i + 1) * 2 * w];
+        let at = &self.entries[i * self.stride + 1..(i + 1) * self.stride];
         for (&kind, pair) in self.kinds.iter().zip(at.chunks_exact(2)) {
             let state = Doing::of_kind(kind).state;
             counts[State::ALL.iter().position(|&s| s == state).unwrap_or(0)] += pair[1] as usize;
         }
         counts
+    }
+
+    /// Each change's time and numbers side by side, in `entries`.
+    fn interleave(&mut self) {
+        let w = self.kinds.len();
+        self.stride = 1 + 2 * w;
+        let mut entries = Vec::with_capacity(self.times.len() * self.stride);
+        for (i, &t) in self.times.iter().enumerate() {
+            entries.push(t);
+            entries.extend_from_slice(&self.at[i * 2 * w..(i + 1) * 2 * w]);
+        }
+        self.entries = entries;
+        self.times = Vec::new();
+        self.at = Vec::new();
+    }
+
+    /// How many changes it holds.
+    fn changes(&self) -> usize {
+        self.entries.len() / self.stride.max(1)
+    }
+
+    /// Change `i`'s time.
+    fn time(&self, i: usize) -> u64 {
+        self.entries[i * self.stride]
     }
 
     /// How many lanes it adds up.
@@ -140,23 +166,39 @@ impl RowTotals {
 
     /// The bytes it takes beyond its own size.
     pub fn bytes(&self) -> usize {
-        self.times.capacity() * 8
-            + self.at.capacity() * 8
-            + self.dir.capacity() * 4
-            + self.kinds.capacity() * 8
+        self.entries.capacity() * 8 + self.dir.capacity() * 4 + self.kinds.capacity() * 8
     }
 
     /// The first change after `t_ns`, looking from `from` on (no change before it is after
-    /// `t_ns`): from the directory's bucket of `t_ns` where it lies further on.
+    /// `t_ns`): from the directory's bucket of `t_ns` where it lies further on, a step at a
+    /// time, then (past 16) by halves.
     fn seek(&self, from: usize, t_ns: u64) -> usize {
-        if t_ns < self.t0 || self.dir.is_empty() {
-            return seek(&self.times, from, t_ns);
+        let from = match self.dir.is_empty() || t_ns < self.t0 {
+            true => from,
+            false => {
+                // Bucket `j` starts after the changes before `dir[j - 1]` (the last bucket's on).
+                let j = ((t_ns - self.t0) / self.span_ns) as usize;
+                let j = j.saturating_sub(1).min(self.dir.len() - 1);
+                from.max(self.dir[j] as usize)
+            }
+        };
+        let n = self.changes();
+        let mut i = from;
+        while i < n && self.time(i) <= t_ns {
+            i += 1;
+            if i - from == 16 {
+                let (mut lo, mut hi) = (i, n);
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    match self.time(mid) <= t_ns {
+                        true => lo = mid + 1,
+                        false => hi = mid,
+                    }
+                }
+                return lo;
+            }
         }
-        // Bucket `j` starts after the changes before `dir[j - 1]` (the last bucket's on).
-        let j = ((t_ns - self.t0) / self.span_ns) as usize;
-        let j = j.saturating_sub(1).min(self.dir.len() - 1);
-        let from = from.max(self.dir[j] as usize);
-        seek(&self.times, from, t_ns)
+        i
     }
 
     /// Add the lanes' time in each of `out.len()` cells of `npc` from `from_ns` to `out`.
@@ -212,10 +254,9 @@ impl RowTotals {
             out.fill(0);
             return;
         };
-        let w = self.kinds.len();
-        let since = t_ns - self.times[i];
-        let at = &self.at[i * 2 * w..(i + 1) * 2 * w];
-        for (o, pair) in out.iter_mut().zip(at.chunks_exact(2)) {
+        let entry = &self.entries[i * self.stride..(i + 1) * self.stride];
+        let since = t_ns - entry[0];
+        for (o, pair) in out.iter_mut().zip(entry[1..].chunks_exact(2)) {
             *o = pair[0] + pair[1] * since;
         }
     }
