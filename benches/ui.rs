@@ -27,8 +27,10 @@
 //! (median) over 100,000 spans zoomed to fit, and over 1,000,000 spans both zoomed and fit
 //! (`draw_4x200_100k_fit`, `draw_4x200_1m_zoomed`, `draw_4x200_1m_fit`); and
 //! `draw_4x200_1m_zoomed` is no slower than `draw_4x200_100k_zoomed` (beyond noise): drawing
-//! costs what is visible, not what was recorded. A cell's shares come from its lanes' running
-//! totals, so a fit frame costs a few look-ups a cell, not a visit to every span.
+//! costs what is visible, not what was recorded. A row of several lanes of a finished run is
+//! summarized at the first frame that draws it (`RowTotals`; the bench prints what that costs,
+//! in time and bytes a span), so a frame costs a look-up at each cell's edge, not a visit to
+//! every span or every lane.
 //!
 //! Run it with `cargo bench --bench ui` (or `-- draw`, `-- zoomed` for some of it). Medians
 //! are in `target/criterion/ui/<bench>/new/estimates.json` ("median", nanoseconds).
