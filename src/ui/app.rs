@@ -5,13 +5,12 @@
 
 use super::keys::Action;
 use super::playhead::{Motion, Playhead, Window, Zoom};
-use super::rows::Row;
 use super::screen::{self, Screen};
 pub use super::session::{derive_task_lanes, Session};
 use super::view::{Note, View};
 use super::whatif::{self, Form};
 use crate::lab::Lab;
-use crate::trace::{Cell, Lane, Run, RunStats, Trace};
+use crate::trace::{Lane, Run, RunStats, Trace};
 use std::time::Instant;
 
 /// The UI's state: the view, over the session.
@@ -118,43 +117,9 @@ impl App {
         self.view.zoom.window(self.view_extent(), self.view.cols)
     }
 
-    /// How many times closer than fitting every run (1x) the diagrams are: `z` then `0`
-    /// fits the focused run alone, closer than that if it is shorter.
-    pub fn zoom_factor(&self) -> f64 {
-        let fit = Zoom::fit_window(self.extent(), self.view.cols).ns_per_col as f64;
-        (fit / self.window().ns_per_col.max(1) as f64).max(1.0)
-    }
-
     /// The lanes a run's panel shows: its workers, or its tasks.
     pub fn lanes(&self, run: usize) -> &[Lane] {
         self.session.lanes(run, self.view.by_task)
-    }
-
-    /// What each of `cols` cells from `from_ns` shows for lanes `shown` of run `run`'s panel,
-    /// added up in one row.
-    pub fn row_cells(&self, run: usize, shown: &[usize], from_ns: u64, cols: usize) -> Vec<Cell> {
-        let row = Row {
-            index: run,
-            run: &self.trace().runs[run],
-            by_task: self.view.by_task,
-            lanes: self.lanes(run),
-            shown,
-        };
-        let npc = self.window().ns_per_col;
-        let rows = &self.session.rows;
-        rows.cells(&row, from_ns, npc, cols, self.now_ns())
-    }
-
-    /// How many of lanes `shown` of run `run`'s panel run, wait and are ready at `at_ns`.
-    pub fn row_states(&self, run: usize, shown: &[usize], at_ns: u64) -> [usize; 3] {
-        let row = Row {
-            index: run,
-            run: &self.trace().runs[run],
-            by_task: self.view.by_task,
-            lanes: self.lanes(run),
-            shown,
-        };
-        self.session.rows.states(&row, at_ns, self.now_ns())
     }
 
     /// Fit the view to a terminal of `width` x `height`.
@@ -288,13 +253,6 @@ impl App {
         // Time spent before this key (paused, say) is not time played.
         self.view.last_tick = Some(Instant::now());
         true
-    }
-
-    /// The display time at terminal column `x`, if it is in the diagrams.
-    pub fn time_at(&self, x: u16) -> Option<u64> {
-        let col = self.screen().col_at(x)?;
-        let w = self.window();
-        Some(w.from_ns + w.ns_per_col * col as u64)
     }
 
     /// Paused live, the recording goes on growing: a fitted window would rescale at every key,

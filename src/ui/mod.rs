@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod cast;
+mod columns;
 pub mod keys;
 pub mod layout;
 pub mod mouse;
