@@ -40,10 +40,11 @@ fn nature_both(run: &Run) -> Option<(String, String)> {
     })
 }
 
-/// The run's nature as a field of priority 2, shortened before it gives way.
+/// The run's nature as a field that gives way at priority 2, shortened first (before a GIL
+/// run's ready time gives way).
 fn add_nature(f: &mut Fields, run: &Run) {
     if let Some((long, short)) = nature_both(run) {
-        f.add_or(2, long, short);
+        f.add_or_then(4, long, short, 2);
     }
 }
 
@@ -61,9 +62,10 @@ pub fn halted(run: &Run) -> Option<String> {
 }
 
 /// A title's fields, each with how soon it gives way when the title is too long (0: never;
-/// higher first).
+/// higher first); and the fields that first give way to a shorter form, with how soon that
+/// gives way.
 #[derive(Default)]
-struct Fields(Vec<(u8, String)>, Vec<(String, String)>);
+struct Fields(Vec<(u8, String)>, Vec<(String, String, u8)>);
 
 impl Fields {
     fn add(&mut self, drop: u8, text: impl Into<String>) {
@@ -72,9 +74,15 @@ impl Fields {
 
     /// A field that, when it would give way, first gives way to `short`.
     fn add_or(&mut self, drop: u8, text: String, short: String) {
-        if short != text {
-            self.1.push((text.clone(), short));
+        self.add_or_then(drop, text, short, drop);
+    }
+
+    /// [`Fields::add_or`], the short form giving way at `then` instead.
+    fn add_or_then(&mut self, drop: u8, text: String, short: String, then: u8) {
+        if short == text {
+            return self.0.push((then, text));
         }
+        self.1.push((text.clone(), short, then));
         self.0.push((drop, text));
     }
 
@@ -94,7 +102,10 @@ impl Fields {
             let most = self.0.iter().map(|f| f.0).max().unwrap_or(0);
             match self.0.iter().rposition(|f| f.0 == most && most > 0) {
                 Some(i) => match self.1.iter().position(|s| s.0 == self.0[i].1) {
-                    Some(s) => self.0[i].1 = self.1.swap_remove(s).1,
+                    Some(s) => {
+                        let (_, short, then) = self.1.swap_remove(s);
+                        self.0[i] = (then, short);
+                    }
                     None => {
                         self.0.remove(i);
                     }
@@ -220,10 +231,11 @@ fn finished_panel(f: &mut Fields, trace: &Trace, run: &Run, s: &RunStats, with_g
         gives_way(s.wait_ns, 4),
         format!("wait {}", human_ms(ms(s.wait_ns))),
     );
-    // Under a GIL its time ready (for the GIL) is the point: it outlasts run and wait.
+    // Under a GIL its time ready (for the GIL) is the point: it outlasts run and wait, its
+    // workers and tasks done.
     let ready = format!("ready {}", human_ms(ms(s.ready_ns)));
     f.add_or(
-        gives_way(s.ready_ns, if run.meta.gil { 3 } else { 4 }),
+        gives_way(s.ready_ns, if run.meta.gil { 2 } else { 4 }),
         ready.clone() + &ready_split(s),
         ready,
     );
@@ -456,8 +468,32 @@ mod tests {
             wide.ends_with("ready 3.00 s (GIL 2.00 s, CPU 1.00 s)"),
             "{wide}"
         );
-        // Without `· wait 0.0 ms` and `· run 750.0 ms` it is still too long by 5.
-        let short = title(wide.chars().count() - 14 - 16 - 5);
-        assert!(short.ends_with(" · 5/5 done · ready 3.00 s"), "{short}");
+        // Where only its name, wall time, nature and ready time fit (a GIL run's ready time
+        // outlasts the rest), the split goes and the total stays.
+        let width = "threads (GIL) · wall 750.0 ms · emulated GIL · ready 3.00 s"
+            .chars()
+            .count()
+            + 5;
+        let short = title(width);
+        assert!(short.ends_with(" · ready 3.00 s"), "{short}");
+        assert!(short.chars().count() <= width, "{short}");
+    }
+
+    #[test]
+    fn a_gil_run_says_its_modelled_switching_shortly_before_its_ready_time_gives_way() {
+        let mut run = gil_run();
+        run.meta.settings.switch_ms = Some(5);
+        run.meta.settings.switching = Some("3.12".into());
+        let trace = Trace {
+            runs: vec![run.clone()],
+            ..Trace::default()
+        };
+        let title = |width| panel(&trace, &run, Some(&run.stats()), 0, Before::None, width);
+        let wide = title(300);
+        assert!(wide.contains("CPython 3.12 switching, 5 ms"), "{wide}");
+        let narrow = title(76);
+        assert!(narrow.contains("5 ms (3.12)"), "{narrow}");
+        assert!(narrow.contains("ready"), "{narrow}");
+        assert!(narrow.chars().count() <= 76, "{narrow}");
     }
 }
