@@ -2,9 +2,11 @@
 //! (`ingest` reads it into a trace through the recorder).
 //!
 //! ```json
-//! {"format": "runwait-trace", "version": 4, "trace": {"scenario": "io", "dropped": 0, "runs": [...]}}
+//! {"format": "runwait-trace", "version": 5, "trace": {"scenario": "io", "dropped": 0, "runs": [...]}}
 //! ```
 //!
+//! Version 5 added who woke whom (a run's `wakes`) and the class's predictions (the trace's
+//! `questions`); files before it have neither.
 //! Version 4 linked a real program's run (`--cpython`) to the run it stands beside (`beside`:
 //! `{"run": N}`, instead of `"real": true`) and gave its own report of its work typed fields
 //! (`report`: `of`, `done`, `timed_ns`, `timed_from_ns`, `exit_code`) instead of figures in
@@ -23,7 +25,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 pub const FORMAT: &str = "runwait-trace";
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 /// The oldest version still read.
 pub const OLDEST: u32 = 1;
 

@@ -9,18 +9,22 @@ pub mod file;
 mod lane_id;
 pub mod limits;
 mod query;
+pub mod question;
 pub mod repeats;
 mod rows;
 mod span;
 mod stats;
+pub mod wake;
 
 pub use busy::Busy;
 pub use lane_id::{LaneId, ProcessId};
 pub use query::{Cell, Sums};
+pub use question::{Answer, Figure, Question};
 pub use repeats::Repeats;
 pub use rows::RowTotals;
 pub use span::{Doing, Reason, Span, State, KINDS};
 pub use stats::{speedup, RunStats};
+pub use wake::{Cause, Wake};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -621,6 +625,10 @@ pub struct Run {
     /// for want of something it needed (a thread, a process, a file); `None` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub halted: Option<Halt>,
+    /// Who woke whom: every hand-off that made one of its lanes runnable, in the order
+    /// recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wakes: Vec<Wake>,
 }
 
 /// How a run ended when it did not end by itself: its tasks not ended were never run.
@@ -711,6 +719,7 @@ impl Run {
             events: Vec::new(),
             functions: Vec::new(),
             halted: None,
+            wakes: Vec::new(),
         }
     }
 
@@ -834,6 +843,9 @@ pub struct Trace {
     /// Events of an imported trace (Chrome's format) of kinds runwait does not use.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub skipped: u64,
+    /// The questions the class answered before its runs (predict, then run), with their counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<Question>,
 }
 
 impl Trace {
