@@ -185,6 +185,12 @@ pub enum Msg {
         lane: u32,
         span: crate::trace::Span,
     },
+    /// A hand-off that made a lane runnable (see [`crate::trace::Wake`]), from a source that
+    /// knows it whole (a file, a worker's relayed record); it goes on the run's `wakes`.
+    Wake {
+        run: u32,
+        wake: crate::trace::Wake,
+    },
     /// A task's end, from a trace recorded before.
     End {
         run: u32,

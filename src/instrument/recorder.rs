@@ -123,6 +123,11 @@ impl Recorder {
                 }
             }
             Msg::Span { run, lane, span } => self.apply_span(run, lane, span),
+            Msg::Wake { run, wake } => {
+                if let Some(r) = self.trace.runs.get_mut(run as usize) {
+                    r.wakes.push(wake);
+                }
+            }
             Msg::End { run, end } => {
                 if let Some(r) = self.trace.runs.get_mut(run as usize) {
                     r.ends.push(end);

@@ -9,6 +9,7 @@ mod lane_names;
 pub mod legend;
 pub mod title;
 pub mod verdict;
+pub mod wake;
 pub mod words;
 
 pub use glyph::{cell_glyph, queue_glyph, Tone};

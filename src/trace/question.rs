@@ -44,3 +44,36 @@ pub enum Figure {
     /// How late a tick was at worst, in ms (starve).
     TickLateMs,
 }
+
+impl Question {
+    /// A question with no answers counted yet.
+    pub fn new(run: Option<u32>, text: &str, figure: Figure, answers: Vec<Answer>) -> Question {
+        Question {
+            run,
+            text: text.to_string(),
+            figure,
+            counts: vec![0; answers.len()],
+            answers,
+        }
+    }
+
+    /// The measured figure that answers it, once the trace has it.
+    pub fn measured(&self, trace: &super::Trace) -> Option<f64> {
+        let run = trace.runs.get(self.run? as usize)?;
+        run.end_ns?;
+        match self.figure {
+            Figure::Speedup => super::speedup(trace, run),
+            Figure::LostUpdates => run.counter().map(|(lost, _)| lost as f64),
+            // Added with the lessons that ask them (pool-size, gil, starve).
+            Figure::PoolSizeEnough | Figure::GilWaitMs | Figure::TickLateMs => None,
+        }
+    }
+
+    /// The right answer (its place in `answers`): the one whose range holds the measured figure.
+    pub fn right(&self, trace: &super::Trace) -> Option<usize> {
+        let value = self.measured(trace)?;
+        self.answers
+            .iter()
+            .position(|a| a.low <= value && value < a.high)
+    }
+}
