@@ -5,9 +5,21 @@
 //! start and end; a counter per queue. All of
 //! runwait's own events have `"cat": "runwait"`, which is how `ingest::chrome` knows them when
 //! they come back in, exactly.
+//!
+//! Each wake (who woke whom) is a flow, `"cat": "runwait.wake"`, named by its cause
+//! (`gil-interval`), with an `id` of its own in the file: a flow start (`"ph": "s"`) on the
+//! waker's thread and a flow end (`"ph": "f"`, `"bp": "e"`) on the woken thread, so Perfetto
+//! draws an arrow from one to the other. A viewer binds a flow's start to the slice around
+//! its time and draws the arrow from that slice's end, and its end to the slice around its time
+//! and draws the arrow to that slice's start: the start is written 1 ns before the hand-off
+//! (what the waker was doing up to it: a run span ending at the hand-off) and the end 1 ns
+//! after it (what the woken lane did from then: its ready span), each with the exact times in
+//! `args` (`from_ns`, `to_ns`). A wake from the outside (an I/O completion, a timer) has no
+//! lane to start from: it is an instant event (`"ph": "i"`) of the same category and name on
+//! the woken thread, no arrow.
 
-use crate::ingest::chrome::{RunExtra, CAT, FORMAT_VERSION};
-use crate::trace::{Run, Trace};
+use crate::ingest::chrome::{RunExtra, CAT, FORMAT_VERSION, WAKE_CAT};
+use crate::trace::{Run, Trace, Wake};
 use serde_json::json;
 use std::io::Write;
 
@@ -25,7 +37,11 @@ pub fn to_json(trace: &Trace) -> String {
 /// Write the trace as Chrome Trace Event JSON, one event at a time: never whole in memory.
 pub fn write(trace: &Trace, out: &mut impl Write) -> std::io::Result<()> {
     out.write_all(b"{\"traceEvents\":[")?;
-    let mut events = Events { out, first: true };
+    let mut events = Events {
+        out,
+        first: true,
+        flows: 0,
+    };
     for (r, run) in trace.runs.iter().enumerate() {
         write_run(&mut events, r + 1, run)?;
     }
@@ -41,6 +57,8 @@ pub fn write(trace: &Trace, out: &mut impl Write) -> std::io::Result<()> {
 struct Events<'a, W: Write> {
     out: &'a mut W,
     first: bool,
+    /// Flows written so far: the next one's id is one more.
+    flows: u64,
 }
 
 impl<W: Write> Events<'_, W> {
@@ -106,5 +124,29 @@ fn write_run<W: Write>(events: &mut Events<W>, pid: usize, run: &Run) -> std::io
                 "name": format!("{name} queue"), "ts": us(t), "args": {"length": len, "queue": q}}))?;
         }
     }
+    for wake in &run.wakes {
+        write_wake(events, pid, wake)?;
+    }
     Ok(())
+}
+
+/// One wake: a flow from the waker's thread to the woken one's, or from the outside an
+/// instant on the woken thread (see the module's words).
+fn write_wake<W: Write>(events: &mut Events<W>, pid: usize, w: &Wake) -> std::io::Result<()> {
+    let (name, to_tid) = (w.cause.name(), w.to + 1);
+    let args = json!({"from_ns": w.from_ns, "to_ns": w.to_ns});
+    let Some(from) = w.from else {
+        return events.push(&json!({"ph": "i", "s": "t", "pid": pid, "tid": to_tid,
+            "cat": WAKE_CAT, "name": name, "ts": us(w.to_ns), "args": args}));
+    };
+    events.flows += 1;
+    let id = events.flows;
+    events.push(
+        &json!({"ph": "s", "id": id, "pid": pid, "tid": from + 1, "cat": WAKE_CAT,
+        "name": name, "ts": us(w.from_ns.saturating_sub(1)), "args": args}),
+    )?;
+    events.push(
+        &json!({"ph": "f", "bp": "e", "id": id, "pid": pid, "tid": to_tid,
+        "cat": WAKE_CAT, "name": name, "ts": us(w.to_ns + 1), "args": args}),
+    )
 }

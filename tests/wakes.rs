@@ -1,0 +1,173 @@
+//! Who woke whom outside the live view: wakes kept by the trace file (saved and loaded, bad ones
+//! refused), exported as Chrome flow events that follow the Trace Event Format and come back
+//! through runwait's Chrome import, drawn as arrows in the SVG, and the hand-off latency in the
+//! text and JSON.
+
+mod common;
+
+use common::*;
+use runwait::ingest::{self, chrome};
+use runwait::trace::{file, Cause, Trace, Wake};
+use serde_json::Value;
+
+/// A real run (io, two threads) given a wake of every cause between its lanes by hand, those of
+/// I/O and timers from the outside, a pipe's arriving 1 µs after it was sent.
+fn with_wakes() -> Trace {
+    let mut trace = run("io", "threads:2", |o| {
+        o.tasks = Some(4);
+        o.latency_ms = Some(5);
+    });
+    let run = &mut trace.runs[0];
+    assert_eq!(run.lanes.len(), 2);
+    let (t0, t1) = (run.start_ns.unwrap(), run.end_ns.unwrap());
+    let n = Cause::ALL.len() as u64 + 1;
+    run.wakes = (Cause::ALL.iter().enumerate())
+        .map(|(i, &cause)| {
+            let at = t0 + (t1 - t0) * (i as u64 + 1) / n;
+            let outside = matches!(cause, Cause::IoDone | Cause::Timer);
+            Wake {
+                from: (!outside).then_some(i as u32 % 2),
+                from_ns: at,
+                to: (i as u32 + 1) % 2,
+                to_ns: at + if cause == Cause::Pipe { 1_000 } else { 0 },
+                cause,
+            }
+        })
+        .collect();
+    trace
+}
+
+#[test]
+fn a_trace_with_wakes_saves_and_loads_equal() {
+    let trace = with_wakes();
+    let text = file::to_json(&trace);
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let wakes = doc["trace"]["runs"][0]["wakes"].as_array().unwrap();
+    assert_eq!(wakes.len(), Cause::ALL.len());
+    assert_eq!(wakes[0]["cause"], "gil-interval");
+    let outside = wakes.iter().find(|w| w["cause"] == "io-done").unwrap();
+    assert!(outside.get("from").is_none(), "from the outside: no from");
+    let back = ingest::from_json(&text, "t.json").unwrap();
+    assert_eq!(back.runs[0].wakes, trace.runs[0].wakes);
+    assert_eq!(back, trace);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.json");
+    file::save(&trace, &path).unwrap();
+    assert_eq!(ingest::load(&path).unwrap(), trace);
+}
+
+#[test]
+fn a_file_whose_wakes_name_lanes_or_times_the_run_lacks_is_refused() {
+    let good = with_wakes();
+    let t1 = good.runs[0].end_ns.unwrap();
+    let cases: [(&dyn Fn(&mut Wake), String); 4] = [
+        (
+            &|w| w.to = 2,
+            "wake 3 (queue-put) names lane 2, and the run has 2 lanes".into(),
+        ),
+        (
+            &|w| w.from = Some(7),
+            "wake 3 (queue-put) names lane 7".into(),
+        ),
+        (&|w| w.to_ns = t1 + 2_000_000, "outside the run".into()),
+        (&|w| w.from_ns = t1 + 3_000_000, "outside the run".into()),
+    ];
+    for (spoil, why) in cases {
+        let mut bad = good.clone();
+        spoil(&mut bad.runs[0].wakes[3]);
+        let e = ingest::from_json(&file::to_json(&bad), "t.json")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.json: not a runwait trace: run 0 ("), "{e}");
+        assert!(e.contains(&why), "{e:?} lacks {why:?}");
+        assert!(e.contains("wake 3 (queue-put"), "{e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+    }
+    // Within the margin of a worker's clock (1 ms) is still inside.
+    let mut near = good.clone();
+    near.runs[0].wakes[3].to_ns = t1 + 500_000;
+    ingest::from_json(&file::to_json(&near), "t.json").expect("within the margin");
+}
+
+/// The events of a Chrome trace, by phase, of runwait's wake category.
+fn wake_events<'a>(events: &'a [Value], ph: &str) -> Vec<&'a Value> {
+    let cat = chrome::WAKE_CAT;
+    events
+        .iter()
+        .filter(|e| e["ph"] == ph && e["cat"] == cat)
+        .collect()
+}
+
+#[test]
+fn wakes_export_as_chrome_flow_events_and_come_back() {
+    let trace = with_wakes();
+    let json = runwait::export::chrome::to_json(&trace);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let events = doc["traceEvents"].as_array().unwrap();
+    let (starts, ends) = (wake_events(events, "s"), wake_events(events, "f"));
+    let outside = wake_events(events, "i");
+    let wakes = &trace.runs[0].wakes;
+    let from_lanes = wakes.iter().filter(|w| w.from.is_some()).count();
+    assert_eq!((starts.len(), ends.len()), (from_lanes, from_lanes));
+    assert_eq!(
+        outside.len(),
+        wakes.len() - from_lanes,
+        "from the outside: an instant"
+    );
+    // The Trace Event Format's flow fields: each start paired with one end by its id, of the
+    // same category and name (the cause), on the waker's and the woken's threads.
+    let mut ids = std::collections::HashSet::new();
+    for (s, f) in starts.iter().zip(&ends) {
+        for e in [s, f] {
+            for field in ["name", "cat", "id", "pid", "tid", "ts"] {
+                assert!(!e[field].is_null(), "{field} in {e}");
+            }
+            assert!(e["ts"].as_f64().unwrap() >= 0.0);
+        }
+        assert_eq!(
+            (s["id"].clone(), s["name"].clone()),
+            (f["id"].clone(), f["name"].clone())
+        );
+        assert_eq!(f["bp"], "e", "bound to the slice around it");
+        assert!(ids.insert(s["id"].as_u64().unwrap()), "one id per wake");
+        let w = wakes.iter().find(|w| w.cause.name() == s["name"]).unwrap();
+        assert_eq!(s["tid"], w.from.unwrap() + 1);
+        assert_eq!(f["tid"], w.to + 1);
+        let (s_ts, f_ts) = (s["ts"].as_f64().unwrap(), f["ts"].as_f64().unwrap());
+        assert!(
+            (s_ts * 1e3 - w.from_ns as f64).abs() < 2.0,
+            "{s_ts} {}",
+            w.from_ns
+        );
+        assert!(
+            (f_ts * 1e3 - w.to_ns as f64).abs() < 2.0,
+            "{f_ts} {}",
+            w.to_ns
+        );
+    }
+    let names: Vec<&str> = (starts.iter().chain(&outside))
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    for cause in Cause::ALL {
+        assert!(names.contains(&cause.name()), "{}", cause.name());
+    }
+    let back = chrome::import(&json, "t.json").unwrap();
+    assert_eq!(back.skipped, 0, "every event is used");
+    assert_eq!(back.runs[0].wakes, *wakes, "every wake, as it was");
+    assert_eq!(back, trace);
+}
+
+/// Flow events of other tools say two slices are linked, not what made a thread runnable:
+/// skipped and counted, never made into wakes.
+#[test]
+fn others_flow_events_are_skipped_and_counted_not_made_wakes() {
+    let json = r#"{"traceEvents": [
+        {"ph": "X", "pid": 1, "tid": 1, "name": "post", "ts": 0, "dur": 10},
+        {"ph": "X", "pid": 1, "tid": 2, "name": "run", "ts": 20, "dur": 10},
+        {"ph": "s", "pid": 1, "tid": 1, "id": 1, "cat": "toplevel", "name": "task", "ts": 5},
+        {"ph": "f", "bp": "e", "pid": 1, "tid": 2, "id": 1, "cat": "toplevel", "name": "task", "ts": 25}
+    ]}"#;
+    let trace = chrome::import(json, "other.json").unwrap();
+    assert!(trace.runs[0].wakes.is_empty());
+    assert_eq!(trace.skipped, 2);
+}
