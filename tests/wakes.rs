@@ -171,3 +171,89 @@ fn others_flow_events_are_skipped_and_counted_not_made_wakes() {
     assert!(trace.runs[0].wakes.is_empty());
     assert_eq!(trace.skipped, 2);
 }
+
+/// A number attribute of an SVG element.
+fn num(n: &roxmltree::Node, name: &str) -> f64 {
+    n.attribute(name).unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_svg_draws_each_wake_as_an_arrow_in_its_causes_colour_onto_the_woken_row() {
+    let mut trace = with_wakes();
+    let drawn = trace.runs[0].wakes.len();
+    // A wake of a lane the run does not have (never in a checked file) is not drawn.
+    let mut stray = trace.runs[0].wakes[0];
+    stray.to = 9;
+    trace.runs[0].wakes.push(stray);
+    let picture = runwait::export::svg::render(&trace, 1200);
+    let doc = roxmltree::Document::parse(&picture).expect("well-formed XML");
+    let arrows: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("wake"))
+        .collect();
+    assert_eq!(arrows.len(), drawn, "one arrow per wake of a lane drawn");
+    // Every row's top and bottom edge.
+    let edges: Vec<f64> = doc
+        .descendants()
+        .filter(|n| ["run", "wait", "ready"].contains(&n.attribute("class").unwrap_or("")))
+        .flat_map(|n| [num(&n, "y"), num(&n, "y") + num(&n, "height")])
+        .collect();
+    for (arrow, wake) in arrows.iter().zip(&trace.runs[0].wakes) {
+        assert_eq!(arrow.attribute("data-cause"), Some(wake.cause.name()));
+        let line = arrow.children().find(|n| n.has_tag_name("line")).unwrap();
+        let colour = runwait::present::wake::hex(wake.cause);
+        assert_eq!(line.attribute("stroke"), Some(colour));
+        let (x1, y1, x2, y2) = (
+            num(&line, "x1"),
+            num(&line, "y1"),
+            num(&line, "x2"),
+            num(&line, "y2"),
+        );
+        assert!(
+            edges.iter().any(|e| (e - y2).abs() < 0.05),
+            "the head on a row: {y2}"
+        );
+        // Its head: a triangle of the same colour whose tip is the line's end.
+        let head = arrow
+            .children()
+            .find(|n| n.has_tag_name("polygon"))
+            .unwrap();
+        assert_eq!(head.attribute("fill"), Some(colour));
+        let tip: Vec<f64> = head
+            .attribute("points")
+            .unwrap()
+            .split([' ', ','])
+            .take(2)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert!(
+            (tip[0] - x2).abs() < 0.05 && (tip[1] - y2).abs() < 0.05,
+            "{tip:?}"
+        );
+        match wake.from {
+            // From the outside: short, straight down onto the row.
+            None => {
+                assert_eq!(arrow.attribute("data-from"), Some("outside"));
+                assert!(x1 == x2 && y2 > y1 && y2 - y1 < 10.0, "{y1} {y2}");
+            }
+            // From the waker's row, at the hand-off, to the woken row when it was made runnable.
+            Some(from) => {
+                assert_eq!(
+                    arrow.attribute("data-from"),
+                    Some(from.to_string().as_str())
+                );
+                assert!(
+                    edges.iter().any(|e| (e - y1).abs() < 0.05),
+                    "from a row: {y1}"
+                );
+                assert!(x2 >= x1 && (y2 - y1).abs() >= 4.0, "{x1},{y1} to {x2},{y2}");
+            }
+        }
+    }
+    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+    assert!(
+        texts.contains(&"arrows: who woke whom, at the hand-off"),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&"→ GIL after interval"), "{texts:?}");
+}
