@@ -78,7 +78,7 @@ impl<'a> Worker<'a> {
         }
         mark(at, outcome);
         if let Some(gil) = self.gil {
-            gil.release();
+            gil.release(at);
         }
         outcome
     }
@@ -101,7 +101,7 @@ impl<'a> Worker<'a> {
 
     fn take_gil(&self, at: At) {
         if let Some(gil) = self.gil {
-            gil.acquire(|| mark_why(at, Mark::Ready, Some(Reason::Gil)));
+            gil.acquire(at, || mark_why(at, Mark::Ready, Some(Reason::Gil)));
         }
     }
 
@@ -199,7 +199,7 @@ impl<'a> Worker<'a> {
     fn switch_point(&self, at: At) {
         if let Some(gil) = self.gil {
             let ready = || mark_why(at, Mark::Ready, Some(Reason::Gil));
-            gil.check(ready, || mark(at, Mark::Run));
+            gil.check(at, ready, || mark(at, Mark::Run));
         }
     }
 
@@ -208,7 +208,7 @@ impl<'a> Worker<'a> {
         match self.gil {
             Some(gil) => sum_of_squares(n, || {
                 let ready = || mark_why(at, Mark::Ready, Some(Reason::Gil));
-                gil.check(ready, || mark(at, Mark::Run));
+                gil.check(at, ready, || mark(at, Mark::Run));
                 go_on()
             }),
             None => sum_of_squares(n, go_on),
@@ -235,11 +235,11 @@ fn write_back(at: At, shared: &Shared, read: u64) {
 fn blocking_io<T>(at: At, gil: Option<&Gil>, why: Reason, io: impl FnOnce() -> T) -> T {
     mark_why(at, Mark::Wait, Some(why));
     if let Some(gil) = gil {
-        gil.release();
+        gil.release(at);
     }
     let out = io();
     if let Some(gil) = gil {
-        gil.acquire(|| mark_why(at, Mark::Ready, Some(Reason::Gil)));
+        gil.acquire(at, || mark_why(at, Mark::Ready, Some(Reason::Gil)));
     }
     mark(at, Mark::Run);
     out
