@@ -156,11 +156,9 @@ fn wakes_export_as_chrome_flow_events_and_come_back() {
         let w = wakes.iter().find(|w| w.cause.name() == s["name"]).unwrap();
         assert_eq!(s["tid"], w.from.unwrap() + 1);
         assert_eq!(f["tid"], w.to + 1);
-        // A viewer binds each to the slice around its time on its lane.
-        let run = &trace.runs[0];
-        let (begin, end) = bound(run, s, f);
-        assert!(begin.is_some(), "{s}");
-        assert!(end.is_some(), "{f}");
+        // A viewer binds the end to the slice around its time on the woken lane (these wakes
+        // are made up: the waker may have done nothing yet; a real run's are checked below).
+        assert!(bound(&trace.runs[0], s, f).1.is_some(), "{f}");
         assert_eq!(s["args"]["from_ns"], w.from_ns);
         assert_eq!(f["args"]["to_ns"], w.to_ns);
     }
@@ -345,4 +343,129 @@ fn a_real_gil_runs_chrome_export_keeps_every_wake() {
     let back = ingest::load(&out).unwrap();
     assert_eq!(back.runs[0].wakes, *wakes, "every edge, as recorded");
     assert_eq!(back, ingest::load(&saved).unwrap());
+}
+
+/// A gil run by hand, in ms: the CPU thread (lane 0) runs throughout; the I/O thread (lane 1)
+/// waits for a response (1-10, 14-20), is ready for the GIL 3 ms and 5 ms after them and runs
+/// when the CPU thread lets it go. Its responses' wakes come from the outside.
+fn gil_by_hand(wakes: bool) -> Trace {
+    use runwait::trace::{Lane, LaneId, LaneKind, Point, Reason, RunMeta};
+    let ms = 1_000_000;
+    let span = |state, reason, a: u64, b: u64| Span {
+        task: Some(0),
+        state,
+        reason,
+        start_ns: a * ms,
+        end_ns: b * ms,
+    };
+    let (run_, wait, ready) = (State::Run, State::Wait, State::Ready);
+    let (io, gil) = (Some(Reason::Io), Some(Reason::Gil));
+    let mut run = Run::new(RunMeta {
+        executor: "threads".into(),
+        label: "threads (GIL)".into(),
+        gil: true,
+        tasks: 2,
+        point: Point::GilWait,
+        ..RunMeta::default()
+    });
+    run.start_ns = Some(0);
+    run.end_ns = Some(30 * ms);
+    let cpu = [span(run_, None, 0, 30)];
+    let io_spans = [
+        span(run_, None, 0, 1),
+        span(wait, io, 1, 10),
+        span(ready, gil, 10, 13),
+        span(run_, None, 13, 14),
+        span(wait, io, 14, 20),
+        span(ready, gil, 20, 25),
+        span(run_, None, 25, 26),
+    ];
+    for (n, spans) in [(0, &cpu[..]), (1, &io_spans[..])] {
+        let mut lane = Lane::new(LaneId::numbered(LaneKind::Thread, n));
+        spans.iter().for_each(|&s| lane.push(s));
+        run.lanes.push(lane);
+    }
+    let wake = |from, at: u64, cause| Wake {
+        from,
+        from_ns: at * ms,
+        to: 1,
+        to_ns: at * ms,
+        cause,
+    };
+    if wakes {
+        run.wakes = vec![
+            wake(None, 10, Cause::IoDone),
+            wake(Some(0), 13, Cause::GilReleased),
+            wake(None, 20, Cause::IoDone),
+            wake(Some(0), 25, Cause::GilReleased),
+        ];
+    }
+    Trace {
+        scenario: "gil".into(),
+        runs: vec![run],
+        ..Trace::default()
+    }
+}
+
+#[test]
+fn the_io_threads_wait_for_the_gil_is_its_responses_handoff_latency() {
+    let trace = gil_by_hand(true);
+    let stats = |i: usize| trace.runs.get(i).map(Run::stats);
+    let verdict = runwait::present::verdict::verdict(&trace, stats).line;
+    assert_eq!(
+        verdict,
+        "threads (GIL): after each of its 2 responses the I/O thread waited 4.0 ms for the GIL, from the response to running (longest 5.0 ms)."
+    );
+    // The text: a row per lane woken and cause.
+    let style = runwait::export::text::Style {
+        width: 100,
+        color: false,
+    };
+    let text = runwait::export::text::render(&trace, style);
+    assert!(text.contains("Hand-offs (who woke whom): from being made runnable to running"));
+    let row = |by: &str| {
+        text.lines()
+            .find(|l| l.contains(by))
+            .unwrap_or("")
+            .to_string()
+    };
+    let io = row("I/O done");
+    let words: Vec<&str> = io.split_whitespace().collect();
+    assert!(words.ends_with(&["2", "4.0", "ms", "5.0", "ms"]), "{io}");
+    let gil = row("GIL let go");
+    let words: Vec<&str> = gil.split_whitespace().collect();
+    assert!(words.ends_with(&["2", "0.0", "ms", "0.0", "ms"]), "{gil}");
+    // The JSON: per run, per lane and cause.
+    let json: Value = serde_json::from_str(&runwait::export::json::to_string(&trace)).unwrap();
+    let handoffs = json["runs"][0]["handoffs"].as_array().unwrap();
+    let io = handoffs.iter().find(|h| h["cause"] == "io-done").unwrap();
+    assert_eq!(
+        (io["lane"].clone(), io["count"].clone()),
+        (1.into(), 2.into())
+    );
+    assert_eq!(
+        (io["mean_ms"].as_f64(), io["max_ms"].as_f64()),
+        (Some(4.0), Some(5.0))
+    );
+    assert_eq!(handoffs.len(), 2);
+}
+
+/// A trace without wakes (a file from before them) keeps the verdict's figures from the spans,
+/// and has no hand-offs in the text or JSON.
+#[test]
+fn without_wakes_the_verdict_keeps_its_figures_from_the_spans() {
+    let trace = gil_by_hand(false);
+    let stats = |i: usize| trace.runs.get(i).map(Run::stats);
+    let verdict = runwait::present::verdict::verdict(&trace, stats).line;
+    assert_eq!(
+        verdict,
+        "threads (GIL): after each of its 2 responses the I/O thread waited 4.0 ms for the GIL."
+    );
+    let style = runwait::export::text::Style {
+        width: 100,
+        color: false,
+    };
+    assert!(!runwait::export::text::render(&trace, style).contains("Hand-offs"));
+    let json: Value = serde_json::from_str(&runwait::export::json::to_string(&trace)).unwrap();
+    assert!(json["runs"][0].get("handoffs").is_none());
 }

@@ -7,8 +7,8 @@ use crate::present::legend;
 use crate::present::words::{
     fit_labels, human_ms, lane_name, lane_order, ms, nice_step, tick_label_at, Label,
 };
-use crate::present::{cell_glyph, queue_glyph, title, verdict};
-use crate::trace::{speedup, Cell, EventKind, Reason, Run, Trace};
+use crate::present::{cell_glyph, queue_glyph, title, verdict, wake};
+use crate::trace::{handoff, speedup, Cell, EventKind, Reason, Run, Trace};
 use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug)]
@@ -40,8 +40,64 @@ pub fn render(trace: &Trace, style: Style) -> String {
     if !real.is_empty() {
         let _ = write!(out, "\n{}\n", real.join("\n"));
     }
+    out.push_str(&handoffs_table(trace));
     out.push('\n');
     out.push_str(&diagrams(trace, style));
+    out
+}
+
+/// The hand-off latency of every run with wakes: per lane woken and cause, how many times and
+/// how long from being made runnable to running (mean, longest); nothing for runs without
+/// wakes (files from before they were recorded).
+pub fn handoffs_table(trace: &Trace) -> String {
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    for run in &trace.runs {
+        for (i, h) in handoff::summary(run).iter().enumerate() {
+            let label = if i == 0 {
+                run.meta.label.clone()
+            } else {
+                String::new()
+            };
+            rows.push([
+                label,
+                lane_name(run, &run.lanes[h.lane as usize]),
+                wake::short(h.cause).to_string(),
+                h.count.to_string(),
+                human_ms(ms(h.mean_ns())),
+                human_ms(ms(h.max_ns)),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let head = ["run", "woken", "by", "times", "mean", "longest"].map(String::from);
+    let mut out = "\nHand-offs (who woke whom): from being made runnable to running\n".to_string();
+    let w = |c: usize| {
+        std::iter::once(&head)
+            .chain(&rows)
+            .map(|r| r[c].chars().count())
+            .max()
+    };
+    let w: Vec<usize> = (0..6).map(|c| w(c).unwrap_or(0)).collect();
+    for r in std::iter::once(&head).chain(&rows) {
+        let line = format!(
+            "{:<a$}  {:<b$}  {:<c$}  {:>d$}  {:>e$}  {:>f$}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            a = w[0],
+            b = w[1],
+            c = w[2],
+            d = w[3],
+            e = w[4],
+            f = w[5]
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
     out
 }
 
