@@ -56,7 +56,7 @@ pub fn write_frame(out: &mut impl Write, frame: &Frame) -> io::Result<()> {
         }
         Frame::QueueDone { done, by } => {
             let mut b = vec![*done as u8];
-            b.extend(by.map(u32::to_le_bytes).unwrap_or_default());
+            b.extend(by.iter().flat_map(|lane| lane.to_le_bytes()));
             (QUEUE_DONE, b)
         }
     };
