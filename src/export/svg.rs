@@ -14,6 +14,8 @@
 //! in `data-cause`: from the waker's row at the hand-off to the woken row when it was made
 //! runnable, its head on the woken row, in its cause's colour (`present::wake::hex`); a wake
 //! from the outside (an I/O completion, a timer) is a short arrow down into the woken row.
+//! Arrows of the same lanes and cause closer than [`ARROW_GAP_PX`] are drawn as one, their
+//! count in `data-count` (a lesson of thousands of GIL hand-offs is not drawn solid).
 
 use crate::present::glyph::{event_glyph, tone};
 use crate::present::legend;
@@ -166,8 +168,8 @@ fn diagram(out: &mut String, trace: &Trace, run: &Run, plot: &Plot, mut y: f64) 
         rows[l] = Some(y);
         y += LANE_H + LANE_GAP;
     }
-    for wake in &run.wakes {
-        wake_arrow(out, wake, &rows, plot, t0);
+    for (wake, count) in thinned(run, plot, t0) {
+        wake_arrow(out, (wake, count), &rows, plot, t0);
     }
     axis(out, plot.x0, y + 2.0, plot.width, plot.span_ns);
     y + AXIS_H + RUN_GAP
@@ -208,16 +210,16 @@ fn event_mark(out: &mut String, e: &LaneEvent, plot: &Plot, t0: u64, y: f64) {
     );
 }
 
-/// How far above the woken row an arrow from the outside starts.
-const OUTSIDE_ARROW_PX: f64 = 8.0;
 /// An arrow head's length and half its width.
 const HEAD_LEN: f64 = 5.0;
 const HEAD_HALF: f64 = 2.5;
 
 /// A wake as an arrow between the rows drawn (`rows`: each lane's row's top, if drawn): from
 /// the waker's row's edge facing the woken row to the woken row's edge facing it, or from the
-/// outside down onto the woken row; a wake of a lane not drawn is left out.
-fn wake_arrow(out: &mut String, w: &Wake, rows: &[Option<f64>], plot: &Plot, t0: u64) {
+/// outside down from the gap above the woken row into its middle; a wake of a lane not drawn is
+/// left out.
+fn wake_arrow(out: &mut String, arrow: (&Wake, u32), rows: &[Option<f64>], plot: &Plot, t0: u64) {
+    let (w, count) = arrow;
     let row = |l: u32| rows.get(l as usize).copied().flatten();
     let Some(to_top) = row(w.to) else {
         return;
@@ -225,7 +227,7 @@ fn wake_arrow(out: &mut String, w: &Wake, rows: &[Option<f64>], plot: &Plot, t0:
     let x = |t: u64| plot.x0 + t.saturating_sub(t0) as f64 * plot.px_per_ns;
     let (x1, y1, y2) = match w.from.map(row) {
         Some(None) => return,
-        None => (x(w.to_ns), to_top - OUTSIDE_ARROW_PX, to_top),
+        None => (x(w.to_ns), to_top - LANE_GAP, to_top + LANE_H / 2.0),
         Some(Some(from_top)) if from_top > to_top => (x(w.from_ns), from_top, to_top + LANE_H),
         Some(Some(from_top)) if from_top < to_top => (x(w.from_ns), from_top + LANE_H, to_top),
         // A lane that woke itself: an arrow along its row.
@@ -235,11 +237,36 @@ fn wake_arrow(out: &mut String, w: &Wake, rows: &[Option<f64>], plot: &Plot, t0:
     let from = w.from.map_or("outside".to_string(), |l| l.to_string());
     let _ = writeln!(
         out,
-        "<g class=\"wake\" data-cause=\"{}\" data-from=\"{from}\" data-to=\"{}\"><line x1=\"{x1:.2}\" y1=\"{y1:.1}\" x2=\"{x2:.2}\" y2=\"{y2:.1}\" stroke=\"{colour}\" stroke-width=\"1.2\"/><polygon points=\"{}\" fill=\"{colour}\"/></g>",
+        "<g class=\"wake\" data-cause=\"{}\" data-from=\"{from}\" data-to=\"{}\" data-count=\"{count}\"><title>{count} × {}</title><line x1=\"{x1:.2}\" y1=\"{y1:.1}\" x2=\"{x2:.2}\" y2=\"{y2:.1}\" stroke=\"{colour}\" stroke-width=\"1.2\"/><polygon points=\"{}\" fill=\"{colour}\"/></g>",
         w.cause.name(),
         w.to,
+        short(w.cause),
         head((x1, y1), (x2, y2))
     );
+}
+
+/// How close (in pixels, where they reach the woken row) arrows of the same lanes and cause
+/// may be before they are drawn as one.
+const ARROW_GAP_PX: f64 = 4.0;
+
+/// A run's wakes as the arrows to draw: each with how many wakes it stands for, those of the
+/// same lanes and cause landing within [`ARROW_GAP_PX`] of it counted, not drawn over it.
+fn thinned<'a>(run: &'a Run, plot: &Plot, t0: u64) -> Vec<(&'a Wake, u32)> {
+    let x = |t: u64| t.saturating_sub(t0) as f64 * plot.px_per_ns;
+    let mut arrows: Vec<(&Wake, u32)> = Vec::new();
+    let mut last: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    for w in &run.wakes {
+        match last.get(&(w.from, w.to, w.cause)) {
+            Some(&i) if (x(w.to_ns) - x(arrows[i].0.to_ns)).abs() < ARROW_GAP_PX => {
+                arrows[i].1 += 1
+            }
+            _ => {
+                last.insert((w.from, w.to, w.cause), arrows.len());
+                arrows.push((w, 1));
+            }
+        }
+    }
+    arrows
 }
 
 /// An arrow head at `tip`, pointing away from `tail`: its three corners.
