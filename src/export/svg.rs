@@ -15,7 +15,8 @@
 //! runnable, its head on the woken row, in its cause's colour (`present::wake::hex`); a wake
 //! from the outside (an I/O completion, a timer) is a short arrow down into the woken row.
 //! Arrows of the same lanes and cause closer than [`ARROW_GAP_PX`] are drawn as one, their
-//! count in `data-count` (a lesson of thousands of GIL hand-offs is not drawn solid).
+//! count in `data-count` (a lesson of thousands of GIL hand-offs is not drawn solid). Each is
+//! drawn over a white halo and its head outlined, to stand out from the boxes under it.
 
 use crate::present::glyph::{event_glyph, tone};
 use crate::present::legend;
@@ -210,12 +211,14 @@ fn event_mark(out: &mut String, e: &LaneEvent, plot: &Plot, t0: u64, y: f64) {
     );
 }
 
+/// The middle of a row, from its top.
+const MID: f64 = LANE_H / 2.0;
 /// An arrow head's length and half its width.
 const HEAD_LEN: f64 = 5.0;
 const HEAD_HALF: f64 = 2.5;
 
 /// A wake as an arrow between the rows drawn (`rows`: each lane's row's top, if drawn): from
-/// the waker's row's edge facing the woken row to the woken row's edge facing it, or from the
+/// the middle of the waker's row to the woken row's edge facing it, or from the
 /// outside down from the gap above the woken row into its middle; a wake of a lane not drawn is
 /// left out.
 fn wake_arrow(out: &mut String, arrow: (&Wake, u32), rows: &[Option<f64>], plot: &Plot, t0: u64) {
@@ -228,8 +231,10 @@ fn wake_arrow(out: &mut String, arrow: (&Wake, u32), rows: &[Option<f64>], plot:
     let (x1, y1, y2) = match w.from.map(row) {
         Some(None) => return,
         None => (x(w.to_ns), to_top - LANE_GAP, to_top + LANE_H / 2.0),
-        Some(Some(from_top)) if from_top > to_top => (x(w.from_ns), from_top, to_top + LANE_H),
-        Some(Some(from_top)) if from_top < to_top => (x(w.from_ns), from_top + LANE_H, to_top),
+        Some(Some(from_top)) if from_top > to_top => {
+            (x(w.from_ns), from_top + MID, to_top + LANE_H)
+        }
+        Some(Some(from_top)) if from_top < to_top => (x(w.from_ns), from_top + MID, to_top),
         // A lane that woke itself: an arrow along its row.
         Some(Some(from_top)) => (x(w.from_ns), from_top + LANE_H / 2.0, to_top + LANE_H / 2.0),
     };
@@ -237,7 +242,7 @@ fn wake_arrow(out: &mut String, arrow: (&Wake, u32), rows: &[Option<f64>], plot:
     let from = w.from.map_or("outside".to_string(), |l| l.to_string());
     let _ = writeln!(
         out,
-        "<g class=\"wake\" data-cause=\"{}\" data-from=\"{from}\" data-to=\"{}\" data-count=\"{count}\"><title>{count} × {}</title><line x1=\"{x1:.2}\" y1=\"{y1:.1}\" x2=\"{x2:.2}\" y2=\"{y2:.1}\" stroke=\"{colour}\" stroke-width=\"1.2\"/><polygon points=\"{}\" fill=\"{colour}\"/></g>",
+        "<g class=\"wake\" data-cause=\"{}\" data-from=\"{from}\" data-to=\"{}\" data-count=\"{count}\"><title>{count} × {}</title><line class=\"halo\" x1=\"{x1:.2}\" y1=\"{y1:.1}\" x2=\"{x2:.2}\" y2=\"{y2:.1}\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-opacity=\"0.85\"/><line x1=\"{x1:.2}\" y1=\"{y1:.1}\" x2=\"{x2:.2}\" y2=\"{y2:.1}\" stroke=\"{colour}\" stroke-width=\"1.4\"/><polygon points=\"{}\" fill=\"{colour}\" stroke=\"#1a202c\" stroke-width=\"0.5\"/></g>",
         w.cause.name(),
         w.to,
         short(w.cause),
