@@ -56,11 +56,14 @@ fn a_trace_with_wakes_saves_and_loads_equal() {
     assert_eq!(ingest::load(&path).unwrap(), trace);
 }
 
+/// A change that spoils a wake.
+type Spoil<'a> = dyn Fn(&mut Wake) + 'a;
+
 #[test]
 fn a_file_whose_wakes_name_lanes_or_times_the_run_lacks_is_refused() {
     let good = with_wakes();
     let t1 = good.runs[0].end_ns.unwrap();
-    let cases: [(&dyn Fn(&mut Wake), String); 4] = [
+    let cases: [(&Spoil, String); 4] = [
         (
             &|w| w.to = 2,
             "wake 3 (queue-put) names lane 2, and the run has 2 lanes".into(),
@@ -338,7 +341,7 @@ fn a_real_gil_runs_chrome_export_keeps_every_wake() {
         let at = w.from_ns;
         let running = |s: &&Span| s.state == State::Run && s.start_ns <= at && at < s.end_ns;
         let let_go = (waker.iter().find(running))
-            .or_else(|| waker.iter().filter(|s| s.end_ns <= at).last())
+            .or_else(|| waker.iter().rev().find(|s| s.end_ns <= at))
             .unwrap();
         assert_eq!((begin, from), (let_go, let_go.end_ns), "{w:?}");
         assert!(to.abs_diff(w.to_ns) < 1_000_000, "{to} {w:?}");
