@@ -63,7 +63,7 @@ fn gil_run(ms: u64) -> runwait::trace::Trace {
 #[test]
 fn gil_every_wait_of_the_io_thread_for_the_gil_ends_at_a_hand_off_from_its_holder() {
     let _machine = take_machine();
-    let trace = gil_run(150);
+    let trace = gil_run(250);
     let run = &trace.runs[0];
     assert!(run.meta.gil);
     assert_eq!(trace.dropped, 0);
