@@ -63,7 +63,7 @@ fn gil_run(ms: u64) -> runwait::trace::Trace {
 #[test]
 fn gil_every_wait_of_the_io_thread_for_the_gil_ends_at_a_hand_off_from_its_holder() {
     let _machine = take_machine();
-    let trace = gil_run(150);
+    let trace = gil_run(250);
     let run = &trace.runs[0];
     assert!(run.meta.gil);
     assert_eq!(trace.dropped, 0);
@@ -85,7 +85,14 @@ fn gil_every_wait_of_the_io_thread_for_the_gil_ends_at_a_hand_off_from_its_holde
             "lane {from} did not hold the GIL during {span:?} ({wake:?})"
         );
     }
-    // The CPU threads' forced switches are hand-offs too, after their interval.
+    // The CPU threads' forced switches are hand-offs too, after their interval: every wait
+    // for the GIL, of any thread, ends at one.
+    for (to, lane) in run.lanes.iter().enumerate() {
+        for span in spans(lane, State::Ready, Reason::Gil) {
+            let wake = wake_ending(run, to as u32, &span, &gil);
+            assert!(wake.is_some_and(|w| w.from != Some(to as u32)), "{span:?}");
+        }
+    }
     let forced = (run.wakes.iter()).filter(|w| w.cause == Cause::GilInterval);
     assert!(forced.count() >= 5);
 }
