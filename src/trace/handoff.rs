@@ -1,6 +1,7 @@
 //! Figures from who woke whom: the hand-off latency, for each wake the time from when it made
 //! its lane runnable (`to_ns`) until that lane next ran (the start of its next run span, or 0
-//! if it was running then). In `gil`, the I/O thread's wait for the GIL after each response is
+//! if it was running then; a lane that blocked again without a run span long enough to be seen
+//! ran when it blocked). In `gil`, the I/O thread's wait for the GIL after each response is
 //! the hand-off latency of its I/O completion's wake.
 //!
 //! Computed from the recorded wakes and spans only: a run without wakes (a file from before
@@ -44,17 +45,20 @@ impl Handoffs {
 }
 
 /// When `lane` next runs from `t_ns` on: `t_ns` itself if it is running then, else the start of
-/// its next run span (an open one too); `None` if it never runs again.
+/// its next run span, or of a wait begun after `t_ns` (it ran, too briefly to be seen, and
+/// blocked again), an open span's too; `None` if it never does. Ready spans, and the wait going
+/// on at `t_ns` (the one the wake ends), are passed over.
 pub fn next_run(lane: &Lane, t_ns: u64) -> Option<u64> {
     // Spans are sorted and never overlap: their ends are sorted too.
     let first = lane.spans.partition_point(|s| s.end_ns <= t_ns);
-    let closed = lane.spans[first..].iter().find(|s| s.state == State::Run);
-    let open = lane.open.filter(|o| o.state == State::Run);
-    let start = match closed {
-        Some(s) => s.start_ns,
-        None => open?.start_ns,
-    };
-    Some(start.max(t_ns))
+    let open = lane.open.map(|o| (o.state, o.start_ns));
+    let after = lane.spans[first..].iter().map(|s| (s.state, s.start_ns));
+    let ran = after.chain(open).find(|&(state, start)| match state {
+        State::Run => true,
+        State::Wait => start > t_ns,
+        State::Ready => false,
+    });
+    ran.map(|(_, start)| start.max(t_ns))
 }
 
 /// The hand-off latency of one wake of `run`, if its lane ran after it.
@@ -215,6 +219,19 @@ mod tests {
         });
         let got: Vec<(u32, u64)> = latencies(&run).map(|h| (h.lane, h.ns)).collect();
         assert_eq!(got, [(0, 0), (1, 10)], "a run still going: its open span");
+    }
+
+    #[test]
+    fn a_lane_that_blocks_again_at_once_ran_when_it_blocked() {
+        let mut run = gil_run();
+        // Lane 1 is handed the GIL at 35 but blocks again at 36, never seen running.
+        let spans = &mut run.lanes[1].spans;
+        spans[3] = span(State::Ready, Some(Reason::Cpu), 35, 36);
+        spans.insert(4, span(State::Wait, Some(Reason::Lock), 36, 50));
+        run.lanes[1].reindex();
+        run.wakes = vec![wake(Some(0), 1, 35, Cause::GilInterval)];
+        let got: Vec<u64> = latencies(&run).map(|h| h.ns).collect();
+        assert_eq!(got, [1], "not until its run at 62");
     }
 
     #[test]
