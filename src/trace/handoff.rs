@@ -101,6 +101,25 @@ pub fn summary(run: &Run) -> Vec<Handoffs> {
     out
 }
 
+/// Per cause over all the run's lanes (for a run of many): its hand-offs (`lane`: the first
+/// lane it woke) and how many lanes it woke; in [`Cause::ALL`]'s order.
+pub fn by_cause(run: &Run) -> Vec<(Handoffs, u32)> {
+    let mut out: Vec<(Handoffs, u32)> = Vec::new();
+    for s in summary(run) {
+        match out.iter_mut().find(|(h, _)| h.cause == s.cause) {
+            Some((h, lanes)) => {
+                h.count += s.count;
+                h.total_ns += s.total_ns;
+                h.max_ns = h.max_ns.max(s.max_ns);
+                *lanes += 1;
+            }
+            None => out.push((s, 1)),
+        }
+    }
+    out.sort_by_key(|(h, _)| h.cause.index());
+    out
+}
+
 /// `lane`'s hand-offs of `cause`, if it had any.
 pub fn of(run: &Run, lane: u32, cause: Cause) -> Option<Handoffs> {
     summary(run)
@@ -232,6 +251,24 @@ mod tests {
         run.wakes = vec![wake(Some(0), 1, 35, Cause::GilInterval)];
         let got: Vec<u64> = latencies(&run).map(|h| h.ns).collect();
         assert_eq!(got, [1], "not until its run at 62");
+    }
+
+    #[test]
+    fn by_cause_sums_every_lane() {
+        let mut run = gil_run();
+        run.wakes.push(wake(Some(1), 0, 40, Cause::GilReleased));
+        let rows: Vec<(Cause, u32, u32, u64)> = by_cause(&run)
+            .iter()
+            .map(|(h, lanes)| (h.cause, *lanes, h.count, h.max_ns))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (Cause::GilInterval, 1, 1, 0),
+                (Cause::GilReleased, 2, 2, 0),
+                (Cause::IoDone, 1, 2, 15),
+            ]
+        );
     }
 
     #[test]
