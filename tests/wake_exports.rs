@@ -505,3 +505,27 @@ fn the_svg_counts_arrows_closer_than_it_can_draw() {
         .iter()
         .any(|a| a.attribute("data-count") == Some("50")));
 }
+
+/// Where the I/O thread also waited for a CPU after its responses (a busy machine), the
+/// verdict says how much of the hand-off was that.
+#[test]
+fn the_gil_verdict_says_what_of_the_handoff_was_a_wait_for_a_cpu() {
+    let mut trace = gil_by_hand(true);
+    let ms = 1_000_000;
+    let lane = &mut trace.runs[0].lanes[1];
+    for at in [2, 6] {
+        // Ready for a CPU the first 2 ms after the response, then for the GIL.
+        let gil = lane.spans[at];
+        let mut cpu = gil;
+        (cpu.reason, cpu.end_ns) = (Some(runwait::trace::Reason::Cpu), gil.start_ns + 2 * ms);
+        lane.spans[at].start_ns = cpu.end_ns;
+        lane.spans.insert(at, cpu);
+    }
+    lane.reindex();
+    let stats = |i: usize| trace.runs.get(i).map(Run::stats);
+    let verdict = runwait::present::verdict::verdict(&trace, stats).line;
+    assert_eq!(
+        verdict,
+        "threads (GIL): after each of its 2 responses the I/O thread waited 4.0 ms from the response to running (longest 5.0 ms; 2.0 ms of it for a CPU, the rest for the GIL)."
+    );
+}
