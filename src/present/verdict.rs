@@ -5,7 +5,8 @@
 
 use super::words::{human_ms, ms};
 use crate::trace::{
-    busy, speedup, Busy, Origin, Point, Reason, Run, RunStats, State, Strength, Trace,
+    busy, handoff, speedup, Busy, Cause, Handoffs, Origin, Point, Reason, Run, RunStats, State,
+    Strength, Trace,
 };
 
 /// Runs whose figures differ by less than this share are about as fast.
@@ -436,8 +437,8 @@ fn lost_in(run: &Run, lost: u64, of: u64) -> String {
     }
 }
 
-/// The lane that waits the most: the I/O-bound thread.
-fn io_lane(run: &Run) -> Option<&crate::trace::Lane> {
+/// The lane that waits the most: the I/O-bound thread (its place in the run).
+fn io_lane(run: &Run) -> Option<usize> {
     let waited = |l: &crate::trace::Lane| -> u64 {
         l.spans
             .iter()
@@ -445,12 +446,18 @@ fn io_lane(run: &Run) -> Option<&crate::trace::Lane> {
             .map(|s| s.len_ns())
             .sum()
     };
-    run.lanes.iter().max_by_key(|l| waited(l))
+    (0..run.lanes.len()).max_by_key(|&l| waited(&run.lanes[l]))
+}
+
+/// The I/O thread's hand-offs after its responses, where its I/O completions' wakes were
+/// recorded: from each response's arrival to its running again.
+fn response_handoffs(run: &Run) -> Option<Handoffs> {
+    handoff::of(run, io_lane(run)? as u32, Cause::IoDone)
 }
 
 /// On the I/O lane: (its responses, the time it then waited for the GIL, and for a CPU).
 fn after_responses(run: &Run) -> (usize, u64, u64) {
-    let Some(lane) = io_lane(run) else {
+    let Some(lane) = io_lane(run).map(|l| &run.lanes[l]) else {
         return (0, 0, 0);
     };
     let mut totals = (0, 0, 0);
@@ -470,30 +477,52 @@ fn after_responses(run: &Run) -> (usize, u64, u64) {
 }
 
 /// The convoy: how long the I/O thread waited for the GIL after each response, with the GIL
-/// and without.
+/// and without. Where the run recorded its I/O completions' wakes, that wait is their
+/// hand-off latency (from the response's arrival to running), with its longest; else (a file
+/// from before wakes) the ready-for-the-GIL spans after each wait.
 fn gil_waits(v: &View) -> String {
-    let parts: Vec<String> = v
-        .runs()
-        .map(|run| {
-            let (responses, gil, cpu) = after_responses(run);
-            let per = |ns: u64| human_ms(ms(ns / responses.max(1) as u64));
-            // A wait for a CPU (the machine busy) is not the GIL's: said apart when there.
-            let worth = cpu * 10 >= gil && cpu / responses.max(1) as u64 >= 100_000;
-            let cpu = match worth {
-                true => format!(" (and {} for a CPU)", per(cpu)),
-                false => String::new(),
-            };
-            match run.meta.gil {
-                true => format!(
-                    "{}: after each of its {responses} responses the I/O thread waited {} for the GIL{cpu}",
-                    run.meta.label,
-                    per(gil)
-                ),
-                false => format!("{}: no GIL to wait for{cpu}", run.meta.label),
-            }
-        })
-        .collect();
+    let parts: Vec<String> = v.runs().map(gil_wait).collect();
     parts.join("; ") + "."
+}
+
+fn gil_wait(run: &Run) -> String {
+    let (responses, gil, cpu) = after_responses(run);
+    let per = |ns: u64| human_ms(ms(ns / responses.max(1) as u64));
+    // A wait for a CPU (the machine busy) is not the GIL's: said apart when there.
+    let worth = cpu * 10 >= gil && cpu / responses.max(1) as u64 >= 100_000;
+    let label = &run.meta.label;
+    match (run.meta.gil, response_handoffs(run), worth) {
+        (true, Some(h), _) => format!(
+            "{label}: after each of its {} responses the I/O thread waited {} {}",
+            h.count,
+            human_ms(ms(h.mean_ns())),
+            handoff_words(&h, worth.then(|| per(cpu)))
+        ),
+        (true, None, false) => format!(
+            "{label}: after each of its {responses} responses the I/O thread waited {} for the GIL",
+            per(gil)
+        ),
+        (true, None, true) => format!(
+            "{label}: after each of its {responses} responses the I/O thread waited {} for the GIL (and {} for a CPU)",
+            per(gil),
+            per(cpu)
+        ),
+        (false, _, false) => format!("{label}: no GIL to wait for"),
+        (false, _, true) => format!("{label}: no GIL to wait for (and {} for a CPU)", per(cpu)),
+    }
+}
+
+/// What the I/O thread's wait after a response was, as its hand-offs measure it: `for the GIL,
+/// from the response to running (longest 5.1 ms)`, or with a CPU's share (`cpu`, per response)
+/// said apart.
+fn handoff_words(h: &Handoffs, cpu: Option<String>) -> String {
+    let longest = human_ms(ms(h.max_ns));
+    match cpu {
+        None => format!("for the GIL, from the response to running (longest {longest})"),
+        Some(cpu) => format!(
+            "from the response to running (longest {longest}; {cpu} of it for a CPU, the rest for the GIL)"
+        ),
+    }
 }
 
 /// While one task computes on the loop: how long the others sit ready for it, per run.
