@@ -9,6 +9,8 @@ pub struct Item {
     pub cell: Cell,
     /// A lesson's event: drawn as its mark, not as the cell.
     pub event: Option<EventKind>,
+    /// An arrow's glyph (who woke whom): drawn as its mark, not as the cell.
+    pub wake: Option<super::wake::Mark>,
     pub short: String,
     pub long: String,
 }
@@ -24,8 +26,16 @@ fn item(run: u8, rest: Option<(State, Reason)>, short: &str, long: &str) -> Item
             second: None,
         },
         event: None,
+        wake: None,
         short: short.to_string(),
         long: long.to_string(),
+    }
+}
+
+impl Item {
+    /// An entry with nothing in it yet (to fill in).
+    pub fn blank() -> Item {
+        item(0, None, "", "")
     }
 }
 

@@ -5,7 +5,7 @@ use super::super::app::App;
 use super::super::layout::{first_lane_rows, grouped_lanes, least_lane_rows, panel_split};
 use super::super::playhead::{Motion, Window};
 use super::super::screen::lanes_to_show;
-use super::{cell_style, playhead_style};
+use super::{arrows, cell_style, playhead_style};
 use crate::present::glyph::{dim, event_glyph, event_style};
 use crate::present::words::{fit_labels, lane_order, Label};
 use crate::present::{caption, queue_glyph, title};
@@ -38,6 +38,19 @@ impl Geometry {
             cols,
             window,
             playhead_col: window.col(app.view.playhead.t_ns, cols),
+        }
+    }
+
+    /// Where the arrows go: the diagram from row `y0`, and the lane names.
+    fn arrows_area(&self, app: &App, y0: u16) -> arrows::Area {
+        arrows::Area {
+            x0: self.x0,
+            y0,
+            cols: self.cols,
+            window: self.window,
+            playhead: self.playhead_col,
+            dim_from: dim_after(app, &self.window, self.cols),
+            names: self.area.x..self.area.x + self.label_w as u16,
         }
     }
 
@@ -90,6 +103,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
             }
         }
     }
+    if app.arrows_on() {
+        let rows = arrows::Rows {
+            order: &order,
+            groups: &groups,
+        };
+        arrows::render(buf, &g.arrows_area(app, area.y + 1), app, run, &rows);
+    }
     for q in 0..queues {
         render_queue(buf, &g, area.y + 1 + (rows + q) as u16, app, r, q);
     }
@@ -105,7 +125,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
                 "  {}",
                 caption(
                     app,
-                    run,
+                    (run, (area.width as usize).saturating_sub(2)),
                     &Rows {
                         groups: &groups,
                         order: &order
@@ -268,9 +288,18 @@ fn draw_cells(
 
 /// Under the panel: the event stepped to, in words, or the lanes' states at the playhead
 /// (counted by the rows drawn when they hold every lane: `rows`, lanes of `order`).
-fn caption(app: &App, run: usize, rows: &Rows, scrolled: Option<usize>) -> String {
+fn caption(
+    app: &App,
+    (run, width): (usize, usize),
+    rows: &Rows,
+    scrolled: Option<usize>,
+) -> String {
     if let Some(note) = app.view.note.as_ref().filter(|n| n.run == run) {
         return note.text.clone();
+    }
+    // With arrows on, the wake nearest the playhead.
+    if let Some(text) = app.wake_caption(run, width) {
+        return text;
     }
     let lanes = app.lanes(run);
     let r = &app.trace().runs[run];
