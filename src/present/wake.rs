@@ -246,3 +246,110 @@ fn from_outside(cause: Cause, to: &str) -> String {
         other => format!("{to} was woken ({})", short(other)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{LaneId, LaneKind, RunMeta, Span};
+
+    fn span(state: State, reason: Option<Reason>, start_ns: u64, end_ns: u64) -> Span {
+        Span {
+            task: Some(0),
+            state,
+            reason,
+            start_ns,
+            end_ns,
+        }
+    }
+
+    /// Thread 1 runs; thread 2 waits for its response (0..5 ms) then for the GIL (5..8.4 ms,
+    /// in two spans), then runs.
+    fn run() -> Run {
+        let mut run = Run::new(RunMeta {
+            gil: true,
+            ready: Reason::Gil,
+            ..RunMeta::default()
+        });
+        run.meta.settings.switch_ms = Some(5);
+        run.start_ns = Some(0);
+        let mut one = Lane::new(LaneId::numbered(LaneKind::Thread, 0));
+        one.push(span(State::Run, None, 0, 8_400_000));
+        let mut two = Lane::new(LaneId::numbered(LaneKind::Thread, 1));
+        two.push(span(State::Wait, Some(Reason::Io), 0, 5_000_000));
+        two.push(span(State::Ready, Some(Reason::Gil), 5_000_000, 7_000_000));
+        two.push(span(State::Ready, Some(Reason::Gil), 7_000_000, 8_400_000));
+        two.push(span(State::Run, None, 8_400_000, 9_000_000));
+        run.lanes = vec![one, two];
+        run
+    }
+
+    fn wake(from: Option<u32>, to_ns: u64, cause: Cause) -> Wake {
+        Wake {
+            from,
+            from_ns: to_ns,
+            to: 1,
+            to_ns,
+            cause,
+        }
+    }
+
+    #[test]
+    fn a_wake_in_words_names_both_lanes_and_how_long_the_woken_one_had_waited() {
+        let run = run();
+        assert_eq!(
+            sentence(&run, &wake(Some(0), 8_400_000, Cause::GilInterval), 0),
+            "thread 1 handed the GIL to thread 2 after its 5 ms interval; it had waited 3.4 ms \
+             for the GIL"
+        );
+        assert_eq!(
+            sentence(&run, &wake(None, 5_000_000, Cause::IoDone), 0),
+            "thread 2's response arrived; it had waited 5.0 ms for I/O"
+        );
+        // Woken while it ran (a stamp a little early): no wait to speak of.
+        assert_eq!(
+            sentence(&run, &wake(Some(0), 8_800_000, Cause::GilReleased), 0),
+            "thread 1 let the GIL go and thread 2 took it"
+        );
+    }
+
+    #[test]
+    fn the_legend_has_an_entry_a_colour_and_says_how_counts_read() {
+        let items = legend_items(&[Cause::GilInterval, Cause::GilReleased, Cause::IoDone]);
+        let words: Vec<&str> = items.iter().map(|i| i.short.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "GIL after interval, GIL let go",
+                "I/O done",
+                "wakes in one column (+: 10 or more)"
+            ]
+        );
+        assert_eq!(items[1].wake.map(|m| m.glyph), Some(HEAD_FROM_OUTSIDE));
+        assert!(legend_items(&[]).is_empty());
+    }
+
+    #[test]
+    fn an_arrow_keeps_the_colour_behind_unless_it_would_be_lost_on_it() {
+        let on = |cause, behind| {
+            let s = arrow_style(cause, behind);
+            (s.fg, s.bg)
+        };
+        let (red, yellow) = (Some(Color::Red), Some(Color::Yellow));
+        assert_eq!(
+            on(Cause::GilInterval, red),
+            (Some(Color::Yellow), Some(Color::Red))
+        );
+        assert_eq!(
+            on(Cause::GilInterval, yellow),
+            (Some(Color::Yellow), Some(Color::Reset))
+        );
+        assert_eq!(
+            on(Cause::LockReleased, red),
+            (Some(Color::LightRed), Some(Color::Reset))
+        );
+        assert_eq!(
+            on(Cause::IoDone, None),
+            (Some(Color::Green), Some(Color::Reset))
+        );
+    }
+}

@@ -82,3 +82,101 @@ pub fn along_wakes(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Cause;
+
+    fn wake(from: Option<u32>, to: u32, at: u64) -> Wake {
+        Wake {
+            from,
+            from_ns: at,
+            to,
+            to_ns: at,
+            cause: Cause::GilInterval,
+        }
+    }
+
+    /// The GIL goes 0 -> 1 (10), a response for 2 (15), 1 -> 2 (20), 2 -> 0 (30), 0 -> 1 (40);
+    /// recorded out of order.
+    fn wakes() -> (Vec<Wake>, Vec<u32>) {
+        let wakes = vec![
+            wake(Some(1), 2, 20),
+            wake(Some(0), 1, 10),
+            wake(None, 2, 15),
+            wake(Some(2), 0, 30),
+            wake(Some(0), 1, 40),
+        ];
+        let mut order: Vec<u32> = (0..wakes.len() as u32).collect();
+        order.sort_by_key(|&i| wakes[i as usize].to_ns);
+        (wakes, order)
+    }
+
+    /// Steps from `at`, each from where the last left: (time, lane followed) of each.
+    fn walk(at: Cursor, forward: bool, steps: usize) -> Vec<(u64, u32)> {
+        let (wakes, order) = wakes();
+        let mut at = at;
+        let mut out = Vec::new();
+        for _ in 0..steps {
+            let Some((p, lane)) = along_wakes(&wakes, &order, at, forward) else {
+                break;
+            };
+            let t = wakes[order[p] as usize].to_ns;
+            out.push((t, lane));
+            at = Cursor {
+                lane: Some(lane),
+                here: Some(p),
+                t_ns: t,
+            };
+        }
+        out
+    }
+
+    #[test]
+    fn forward_follows_the_hand_offs_out_of_the_lane_followed() {
+        let start = Cursor {
+            lane: None,
+            here: None,
+            t_ns: 0,
+        };
+        // The first wake of any lane, then each lane's next hand-off: the GIL's path.
+        assert_eq!(
+            walk(start, true, 9),
+            [(10, 1), (20, 2), (30, 0), (40, 1)],
+            "the response into 2 is no hand-off of 1's"
+        );
+    }
+
+    #[test]
+    fn back_goes_along_the_arrows_into_the_lane_followed_to_who_woke_it() {
+        let at_end = Cursor {
+            lane: Some(0),
+            here: None,
+            t_ns: 35,
+        };
+        // Into 0 at 30 from 2; into 2 at 20 from 1; into 1 at 10 from 0.
+        assert_eq!(walk(at_end, false, 9), [(30, 2), (20, 1), (10, 0)]);
+        // A wake from the outside: the step lands on it and the lane stays followed; the next
+        // passes it by.
+        let before_20 = Cursor {
+            lane: Some(2),
+            here: None,
+            t_ns: 17,
+        };
+        assert_eq!(walk(before_20, false, 9), [(15, 2)]);
+        // Standing on a hand-off, back crosses it first (time stays) and forward again.
+        let (wakes, order) = wakes();
+        let on = Cursor {
+            lane: Some(2),
+            here: Some(2),
+            t_ns: 20,
+        };
+        assert_eq!(along_wakes(&wakes, &order, on, false), Some((2, 1)));
+        let back = Cursor {
+            lane: Some(1),
+            ..on
+        };
+        assert_eq!(along_wakes(&wakes, &order, back, true), Some((2, 2)));
+    }
+}
