@@ -204,6 +204,14 @@ mod tests {
                 reason: Some(crate::trace::Reason::QueueFull),
             }),
             Frame::Dropped(42),
+            Frame::Record(Record {
+                t_ns: 9,
+                run: 1,
+                lane: super::super::OUTSIDE,
+                task: 5 << 24 | 3,
+                mark: Mark::Wake,
+                reason: None,
+            }),
             Frame::QueueOp {
                 queue: 70_000,
                 get: true,
