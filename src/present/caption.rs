@@ -129,13 +129,17 @@ pub fn states(
 
 /// A wake in words for a caption `width` wide, with its time (the run's own): "t = 412.3 ms ·
 /// thread 1 handed the GIL to I/O · thread 3 after its 5 ms interval; it had waited 3.4 ms for
-/// the GIL"; tersely where that does not fit: "t = 412.3 ms · thread 1 → I/O · thread 3: GIL
+/// the GIL"; without "for the GIL", or tersely, where that does not fit: "t = 412.3 ms · thread 1 → I/O · thread 3: GIL
 /// after interval; waited 3.4 ms".
 pub fn wake(run: &Run, wake: &Wake, now_ns: u64, width: usize) -> String {
     let t = human_ms(ms(wake.to_ns.saturating_sub(run.start_ns.unwrap_or(0))));
-    let whole = format!("t = {t} · {}", super::wake::sentence(run, wake, now_ns));
-    if whole.chars().count() <= width {
-        return whole;
+    // Whole, then without what it waited for, then tersely.
+    for reason in [true, false] {
+        let text = super::wake::sentence(run, wake, now_ns, reason);
+        let whole = format!("t = {t} · {text}");
+        if whole.chars().count() <= width {
+            return whole;
+        }
     }
     let name = |l: u32| match run.lanes.get(l as usize) {
         Some(lane) => super::words::lane_name(run, lane),

@@ -2,7 +2,7 @@
 //! words. The caption's sentences about a wake are built from these.
 
 use super::glyph::undim;
-use super::legend::Item;
+use super::legend::{Item, Mark};
 use super::words::{human_ms, lane_name, waits_for};
 use crate::trace::{Cause, Lane, Reason, Run, State, Wake};
 use ratatui::style::{Color, Modifier, Style};
@@ -123,14 +123,6 @@ pub fn legend_head(cause: Cause) -> char {
     }
 }
 
-/// A glyph of the arrows' legend: its character and the cause whose colour it is drawn in (none:
-/// the count, in the colour of what it counts).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Mark {
-    pub glyph: char,
-    pub cause: Option<Cause>,
-}
-
 /// The legend's entries for arrows of `causes` (those the runs shown had): each colour its head
 /// and the short names of its causes (`GIL after interval, GIL let go`), then how several
 /// wakes in one column read.
@@ -186,8 +178,9 @@ pub fn waited_since(run: &Run, lane: &Lane, at_ns: u64, now_ns: u64) -> Option<(
 }
 
 /// A wake in words: "thread 1 handed the GIL to I/O · thread 3 after its 5 ms interval; it had
-/// waited 3.4 ms for the GIL" (open spans as far as `now_ns`).
-pub fn sentence(run: &Run, wake: &Wake, now_ns: u64) -> String {
+/// waited 3.4 ms for the GIL" (open spans as far as `now_ns`); without what it waited for
+/// unless `reason` (the hand-off says it).
+pub fn sentence(run: &Run, wake: &Wake, now_ns: u64, reason: bool) -> String {
     let name = |l: u32| match run.lanes.get(l as usize) {
         Some(lane) => lane_name(run, lane),
         None => format!("lane {l}"),
@@ -201,13 +194,12 @@ pub fn sentence(run: &Run, wake: &Wake, now_ns: u64) -> String {
         .lanes
         .get(wake.to as usize)
         .and_then(|lane| waited_since(run, lane, wake.to_ns, now_ns));
-    if let Some((since, reason)) = waited {
+    if let Some((since, why)) = waited {
         let ms = (wake.to_ns - since) as f64 / 1e6;
-        text.push_str(&format!(
-            "; it had waited {} for {}",
-            human_ms(ms),
-            waits_for(reason)
-        ));
+        text.push_str(&format!("; it had waited {}", human_ms(ms)));
+        if reason {
+            text.push_str(&format!(" for {}", waits_for(why)));
+        }
     }
     text
 }
@@ -297,17 +289,22 @@ mod tests {
     fn a_wake_in_words_names_both_lanes_and_how_long_the_woken_one_had_waited() {
         let run = run();
         assert_eq!(
-            sentence(&run, &wake(Some(0), 8_400_000, Cause::GilInterval), 0),
+            sentence(&run, &wake(Some(0), 8_400_000, Cause::GilInterval), 0, true),
             "thread 1 handed the GIL to thread 2 after its 5 ms interval; it had waited 3.4 ms \
              for the GIL"
         );
         assert_eq!(
-            sentence(&run, &wake(None, 5_000_000, Cause::IoDone), 0),
+            sentence(&run, &wake(None, 5_000_000, Cause::IoDone), 0, true),
             "thread 2's response arrived; it had waited 5.0 ms for I/O"
         );
         // Woken while it ran (a stamp a little early): no wait to speak of.
         assert_eq!(
-            sentence(&run, &wake(Some(0), 8_800_000, Cause::GilReleased), 0),
+            sentence(
+                &run,
+                &wake(Some(0), 8_800_000, Cause::GilReleased),
+                0,
+                false
+            ),
             "thread 1 let the GIL go and thread 2 took it"
         );
     }

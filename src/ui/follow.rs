@@ -25,15 +25,22 @@ impl App {
             .sorted(run, &self.trace().runs[run].wakes)
     }
 
-    /// The caption of run `run`'s panel while arrows are on: the wake nearest the playhead, in
-    /// words that fit `width` where they can.
+    /// The caption of run `run`'s panel while arrows are on: the wake nearest the playhead, if
+    /// it is on screen, in words that fit `width` where they can.
     pub fn wake_caption(&self, run: usize, width: usize) -> Option<String> {
         if !self.arrows_on() {
             return None;
         }
         let r = &self.trace().runs[run];
-        let at = r.start_ns? + self.view.playhead.t_ns;
-        let wake = self.wakes_sorted(run).nearest(&r.wakes, at)?;
+        let start = r.start_ns?;
+        let window = self.window();
+        let wake = (self.wakes_sorted(run))
+            .nearest(&r.wakes, start + self.view.playhead.t_ns)
+            .filter(|w| {
+                window
+                    .col(w.to_ns.saturating_sub(start), self.view.cols)
+                    .is_some()
+            })?;
         Some(caption::wake(r, wake, self.now_ns(), width))
     }
 

@@ -85,27 +85,77 @@ fn merge(a: &[u32], b: &[u32], at: impl Fn(&u32) -> u64) -> Vec<u32> {
     out
 }
 
-/// Each run's wakes in time order, kept while the run grows (a frame draws with a look-up).
+/// Each run's wakes in time order, kept while the run grows, and the marks its panel drew last
+/// with what they were drawn for: a frame like the last (paused, or playing over a window that
+/// holds still) draws them again with a look-up, whatever the wakes in its window.
 #[derive(Default)]
 pub struct WakeCache {
-    runs: Mutex<Vec<Arc<Sorted>>>,
+    runs: Mutex<Vec<Kept>>,
+}
+
+#[derive(Default)]
+struct Kept {
+    sorted: Arc<Sorted>,
+    marks: Option<(Drawn, Arc<Vec<Mark>>)>,
+}
+
+/// What a panel's marks were made for: the wakes there were, the window, where the lanes were.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Drawn {
+    wakes: usize,
+    cols: Columns,
+    places: Vec<Place>,
+    rows: usize,
 }
 
 impl WakeCache {
     /// Run `run`'s `wakes` in time order: as kept, grown by those recorded since.
     pub fn sorted(&self, run: usize, wakes: &[Wake]) -> Arc<Sorted> {
         let mut runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        Self::kept(&mut runs, run, wakes).sorted.clone()
+    }
+
+    /// Run `run`'s [`marks`] in `cols` with its lanes at `places` in `rows` rows: as drawn last,
+    /// if that was for the same.
+    pub fn marks(
+        &self,
+        (run, wakes): (usize, &[Wake]),
+        cols: Columns,
+        places: &[Place],
+        rows: usize,
+    ) -> Arc<Vec<Mark>> {
+        let mut runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = Self::kept(&mut runs, run, wakes);
+        let same = |d: &Drawn| {
+            (d.wakes, d.cols, d.rows) == (wakes.len(), cols, rows) && d.places == places
+        };
+        if let Some((_, marks)) = kept.marks.as_ref().filter(|(d, _)| same(d)) {
+            return marks.clone();
+        }
+        let marks = Arc::new(marks(wakes, &kept.sorted, cols, places, rows));
+        let drawn = Drawn {
+            wakes: wakes.len(),
+            cols,
+            places: places.to_vec(),
+            rows,
+        };
+        kept.marks = Some((drawn, marks.clone()));
+        marks
+    }
+
+    /// Run `run`'s, grown to `wakes` (made again if the run has fewer: it was made again).
+    fn kept<'a>(runs: &'a mut Vec<Kept>, run: usize, wakes: &[Wake]) -> &'a mut Kept {
         if runs.len() <= run {
             runs.resize_with(run + 1, Default::default);
         }
         let kept = &mut runs[run];
-        if kept.len > wakes.len() {
-            *kept = Arc::default();
+        if kept.sorted.len > wakes.len() {
+            *kept = Kept::default();
         }
-        if kept.len < wakes.len() {
-            Arc::make_mut(kept).grow(wakes);
+        if kept.sorted.len < wakes.len() {
+            Arc::make_mut(&mut kept.sorted).grow(wakes);
         }
-        kept.clone()
+        kept
     }
 
     /// Let every run's go (the runs are made again).
@@ -134,7 +184,7 @@ pub struct Mark {
 }
 
 /// The window the marks are for: `cols` columns of `npc` from `from_ns` (the run's clock).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Columns {
     pub from_ns: u64,
     pub npc: u64,

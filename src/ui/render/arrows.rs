@@ -4,7 +4,7 @@
 
 use super::super::app::App;
 use super::super::playhead::Window;
-use super::super::wakes::{marks, places, Columns, Place};
+use super::super::wakes::{places, Columns, Place};
 use super::playhead_style;
 use crate::present::glyph::dim;
 use crate::present::wake::arrow_style;
@@ -40,14 +40,15 @@ pub fn render(buf: &mut Buffer, at: &Area, app: &App, run: usize, rows: &Rows) {
     if r.wakes.is_empty() {
         return;
     }
-    let sorted = app.wakes_sorted(run);
     let cols = Columns {
         from_ns: start + at.window.from_ns,
         npc: at.window.ns_per_col,
         cols: at.cols,
     };
     let color = app.view.color;
-    for m in marks(&r.wakes, &sorted, cols, &places, rows.groups.len()) {
+    let wakes = (run, r.wakes.as_slice());
+    let marks = (app.session.wakes).marks(wakes, cols, &places, rows.groups.len());
+    for m in marks.iter() {
         let (x, y) = (at.x0 + m.col as u16, at.y0 + m.row as u16);
         let Some(cell) = buf.cell_mut((x, y)) else {
             continue;

@@ -70,7 +70,7 @@ fn legend(app: &App, width: u16) -> Vec<Line<'static>> {
 }
 
 /// An arrow's glyph in the legend: bold, in its cause's colour.
-fn mark_style(mark: crate::present::wake::Mark, color: bool) -> Style {
+fn mark_style(mark: crate::present::legend::Mark, color: bool) -> Style {
     let style = Style::default().add_modifier(Modifier::BOLD);
     match (mark.cause, color) {
         (Some(cause), true) => style.fg(crate::present::wake::colour(cause)),
@@ -89,6 +89,11 @@ fn status_line(app: &App) -> Line<'static> {
     );
     if app.view.playhead.speed() != 1.0 {
         text.push_str(&format!(" · speed {}x", app.view.playhead.speed()));
+    }
+    match (app.view.arrows, app.view.by_task) {
+        (true, false) => text.push_str(" · arrows"),
+        (true, true) => text.push_str(" · arrows: by worker only"),
+        _ => {}
     }
     if app.view.focused_events {
         text.push_str(" · events: focused panel");

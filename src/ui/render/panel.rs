@@ -5,7 +5,8 @@ use super::super::app::App;
 use super::super::layout::{first_lane_rows, grouped_lanes, least_lane_rows, panel_split};
 use super::super::playhead::{Motion, Window};
 use super::super::screen::lanes_to_show;
-use super::{arrows, cell_style, playhead_style};
+use super::arrows::{self, Rows};
+use super::{cell_style, playhead_style};
 use crate::present::glyph::{dim, event_glyph, event_style};
 use crate::present::words::{fit_labels, lane_order, Label};
 use crate::present::{caption, queue_glyph, title};
@@ -103,12 +104,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
             }
         }
     }
+    let shown = Rows {
+        order: &order,
+        groups: &groups,
+    };
     if app.arrows_on() {
-        let rows = arrows::Rows {
-            order: &order,
-            groups: &groups,
-        };
-        arrows::render(buf, &g.arrows_area(app, area.y + 1), app, run, &rows);
+        arrows::render(buf, &g.arrows_area(app, area.y + 1), app, run, &shown);
     }
     for q in 0..queues {
         render_queue(buf, &g, area.y + 1 + (rows + q) as u16, app, r, q);
@@ -126,10 +127,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
                 caption(
                     app,
                     (run, (area.width as usize).saturating_sub(2)),
-                    &Rows {
-                        groups: &groups,
-                        order: &order
-                    },
+                    &shown,
                     scrolled
                 )
             ),
@@ -137,14 +135,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
             Style::default().add_modifier(Modifier::DIM),
         );
     }
-    // A ghost (a run from before a what-if) is drawn dim, under the run that replaced it.
     if app.is_ghost(run) {
-        for y in area.top()..area.bottom() {
-            for x in area.left()..area.right() {
-                if let Some(cell) = buf.cell_mut((x, y)) {
-                    let style = dim(cell.style(), app.view.color);
-                    cell.set_style(style);
-                }
+        dim_ghost(buf, area, app.view.color);
+    }
+}
+
+/// A ghost (a run from before a what-if) is drawn dim, under the run that replaced it.
+fn dim_ghost(buf: &mut Buffer, area: Rect, color: bool) {
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            if let Some(cell) = buf.cell_mut((x, y)) {
+                let style = dim(cell.style(), color);
+                cell.set_style(style);
             }
         }
     }
@@ -316,12 +318,6 @@ fn caption(
     };
     let scrolled = scrolled.map(|first| (first, lanes.len()));
     caption::states(r, counts, t, scrolled)
-}
-
-/// The rows a panel draws: each a range of `order`, the lanes in the order shown.
-struct Rows<'a> {
-    groups: &'a [std::ops::Range<usize>],
-    order: &'a [usize],
 }
 
 #[cfg(test)]
