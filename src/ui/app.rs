@@ -277,6 +277,7 @@ impl App {
 
     /// Focus the next (or previous) panel shown, ghosts aside.
     fn move_focus(&mut self, by: isize) {
+        self.view.follow = None;
         // Alone (z), tab goes on to the next run.
         let shown: Vec<usize> = screen::all_panels(self.trace(), &screen::choice(&self.view))
             .into_iter()
