@@ -63,7 +63,7 @@ fn gil_run(ms: u64) -> runwait::trace::Trace {
 #[test]
 fn gil_every_wait_of_the_io_thread_for_the_gil_ends_at_a_hand_off_from_its_holder() {
     let _machine = take_machine();
-    let trace = gil_run(150);
+    let trace = gil_run(250);
     let run = &trace.runs[0];
     assert!(run.meta.gil);
     assert_eq!(trace.dropped, 0);
@@ -85,7 +85,14 @@ fn gil_every_wait_of_the_io_thread_for_the_gil_ends_at_a_hand_off_from_its_holde
             "lane {from} did not hold the GIL during {span:?} ({wake:?})"
         );
     }
-    // The CPU threads' forced switches are hand-offs too, after their interval.
+    // The CPU threads' forced switches are hand-offs too, after their interval: every wait
+    // for the GIL, of any thread, ends at one.
+    for (to, lane) in run.lanes.iter().enumerate() {
+        for span in spans(lane, State::Ready, Reason::Gil) {
+            let wake = wake_ending(run, to as u32, &span, &gil);
+            assert!(wake.is_some_and(|w| w.from != Some(to as u32)), "{span:?}");
+        }
+    }
     let forced = (run.wakes.iter()).filter(|w| w.cause == Cause::GilInterval);
     assert!(forced.count() >= 5);
 }
@@ -225,4 +232,46 @@ fn starve_the_tickers_ready_spans_end_where_the_loop_polls_them() {
         assert!(timers.count() >= 20, "task {ticker}'s 25 sleeps");
     }
     assert!(from_hog >= 1, "the hog's return let the loop poll a ticker");
+}
+
+#[test]
+fn worker_processes_wakes_cross_their_pipes_on_the_parents_clock() {
+    let _machine = take_machine();
+    let trace = run("io", "process:2", |o| {
+        o.tasks = Some(6);
+        o.latency_ms = Some(20);
+    });
+    let run = &trace.runs[0];
+    assert_eq!(trace.dropped, 0);
+    let mut responses = 0;
+    for (to, lane) in run.lanes.iter().enumerate() {
+        for span in spans(lane, State::Wait, Reason::Io) {
+            // Stamped in the worker, put on the parent's clock like its marks.
+            let wake = wake_ending(run, to as u32, &span, &[Cause::IoDone])
+                .unwrap_or_else(|| panic!("no response ends {span:?}: {:?}", run.wakes));
+            assert_eq!(wake.from, None, "a response comes from the outside");
+            responses += 1;
+        }
+    }
+    assert_eq!(responses, 6);
+}
+
+#[test]
+fn worker_processes_queue_waits_end_at_wakes_runwait_records_for_them() {
+    let _machine = take_machine();
+    // The queues live in runwait: a worker's waiting get is done there, for its lane.
+    let trace = run("salads", "process:3", |o| o.size = Some(20_000_000));
+    let run = &trace.runs[0];
+    assert_eq!(trace.dropped, 0);
+    let mut waits = 0;
+    for (to, lane) in run.lanes.iter().enumerate() {
+        for span in spans(lane, State::Wait, Reason::QueueEmpty) {
+            let wake = wake_ending(run, to as u32, &span, &[Cause::QueuePut])
+                .unwrap_or_else(|| panic!("no put ends {span:?}: {:?}", run.wakes));
+            let from = wake.from.expect("a put is a lane's");
+            assert!(from != to as u32 && (from as usize) < run.lanes.len());
+            waits += 1;
+        }
+    }
+    assert!(waits >= 2, "the staff waited on the queues {waits} times");
 }

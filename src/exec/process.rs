@@ -388,11 +388,14 @@ fn relay(
                 let queues = Local::of(&ctx.shared, ctx.stop.flag()).or_cancelled(cancel);
                 let end = if get { End::Get } else { End::Put };
                 let lane = job.map_or(NO_TASK, |(lane, _)| lane);
-                let done = match wait {
-                    true => queues.wait(queue, end, lane).is_ok(),
-                    false => queues.try_now(queue, end, lane).unwrap_or(false),
+                let (done, by) = match wait {
+                    true => {
+                        (queues.wait_for(queue, end, lane)).map_or((false, None), |by| (true, by))
+                    }
+                    false => (queues.try_now(queue, end, lane).unwrap_or(false), None),
                 };
-                let told = wire::write_frame(to, &Frame::QueueDone(done)).and_then(|()| to.flush());
+                let answer = Frame::QueueDone { done, by };
+                let told = wire::write_frame(to, &answer).and_then(|()| to.flush());
                 if let Err(e) = told {
                     // The worker is gone: its put or get did not happen after all.
                     if done {
@@ -419,7 +422,8 @@ struct Pipe<'a> {
 }
 
 impl Pipe<'_> {
-    fn ask(&self, queue: u32, end: End, wait: bool) -> Result<bool, String> {
+    /// Whether it happened, and (after a wait) the lane that let it go on.
+    fn ask(&self, queue: u32, end: End, wait: bool) -> Result<(bool, Option<u32>), String> {
         let op = Frame::QueueOp {
             queue,
             get: end == End::Get,
@@ -435,23 +439,27 @@ impl Pipe<'_> {
                 .map_err(|e| e.to_string())?;
         }
         match wire::read_frame(&mut *self.input.borrow_mut()) {
-            Ok(Some(Frame::QueueDone(done))) => Ok(done),
+            Ok(Some(Frame::QueueDone { done, by })) => Ok((done, by)),
             Ok(other) => Err(format!("expected a queue answer, got {other:?}")),
             Err(e) => Err(e.to_string()),
         }
     }
 }
 
-/// The lane is runwait's to know: it serves the worker's job.
+/// The lane is runwait's to know (it serves the worker's job); the wake that ends a wait is
+/// recorded here, when runwait's answer arrives.
 impl Queues for Pipe<'_> {
     fn try_now(&self, queue: u32, end: End, _lane: u32) -> Result<bool, String> {
-        self.ask(queue, end, false)
+        self.ask(queue, end, false).map(|(done, _)| done)
     }
 
-    fn wait(&self, queue: u32, end: End, _lane: u32) -> Result<(), String> {
+    fn wait(&self, queue: u32, end: End, at: At) -> Result<(), String> {
         match self.ask(queue, end, true)? {
-            true => Ok(()),
-            false => Err("waited too long on a queue".into()),
+            (true, by) => {
+                super::shared::queue_wake(at, end, by);
+                Ok(())
+            }
+            (false, _) => Err("waited too long on a queue".into()),
         }
     }
 }

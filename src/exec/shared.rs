@@ -210,15 +210,18 @@ impl Queue {
         Some((now, other))
     }
 
-    /// Block until the put or get can happen (at most [`PATIENCE`], and not once `stopped`
-    /// says so); the new length. Lane `by` waits (it tried before, and was marked waiting):
-    /// its put or get records a wake from the lane whose get or put let it go on.
-    pub fn wait(&self, end: End, by: Option<u32>, stopped: impl Fn() -> bool) -> Option<u32> {
+    /// Block until the put or get of lane `by` can happen (at most [`PATIENCE`], and not once
+    /// `stopped` says so): the new length, and the lane whose get or put let it go on.
+    pub fn wait(
+        &self,
+        end: End,
+        by: Option<u32>,
+        stopped: impl Fn() -> bool,
+    ) -> Option<(u32, Option<u32>)> {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            if let Some((len, other)) = self.try_by(end, by) {
-                self.woken(end, other, by);
-                return Some(len);
+            if let Some(done) = self.try_by(end, by) {
+                return Some(done);
             }
             if stopped() {
                 return None;
@@ -229,17 +232,6 @@ impl Queue {
                 .changed
                 .wait_timeout(guard, left.min(Duration::from_millis(50)))
                 .unwrap_or_else(|e| e.into_inner());
-        }
-    }
-
-    /// A wait of lane `to` at `end` is over, let go on by lane `from`'s get or put.
-    fn woken(&self, end: End, from: Option<u32>, to: Option<u32>) {
-        let cause = match end {
-            End::Get => Cause::QueuePut,
-            End::Put => Cause::QueueGet,
-        };
-        if let (Some((run, _)), Some(from), Some(to)) = (self.marks, from, to) {
-            wake(run, Some(from), to, cause);
         }
     }
 
@@ -266,8 +258,22 @@ pub trait Queues {
     /// Put or get at once for `lane` if the queue allows it: `Ok(false)` when it would have
     /// to wait.
     fn try_now(&self, queue: u32, end: End, lane: u32) -> Result<bool, String>;
-    /// Wait until it can (at most [`PATIENCE`]).
-    fn wait(&self, queue: u32, end: End, lane: u32) -> Result<(), String>;
+    /// Wait until lane `at` can (at most [`PATIENCE`]), and record the wake that let it go on
+    /// ([`queue_wake`]).
+    fn wait(&self, queue: u32, end: End, at: At) -> Result<(), String>;
+}
+
+/// A wait of lane `at` at `end` of a queue is over, let go on by lane `by`'s get or put: a
+/// wake, recorded by the lane that waited (on its own clock: a worker process's when runwait's
+/// answer arrives).
+pub fn queue_wake(at: At, end: End, by: Option<u32>) {
+    let cause = match end {
+        End::Get => Cause::QueuePut,
+        End::Put => Cause::QueueGet,
+    };
+    if let Some(by) = by {
+        wake(at.run, Some(by), at.lane, cause);
+    }
 }
 
 /// The queues of a run whose tasks share memory (threads), or that runwait keeps for its
@@ -303,6 +309,19 @@ impl<'a> Local<'a> {
         }
     }
 
+    /// Wait until lane `lane` can put or get (at most [`PATIENCE`]): the lane whose get or put
+    /// let it go on.
+    pub fn wait_for(&self, queue: u32, end: End, lane: u32) -> Result<Option<u32>, String> {
+        let stopped = || {
+            self.stop.load(Ordering::Relaxed)
+                || self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+        };
+        match self.queue(queue)?.wait(end, Some(lane), stopped) {
+            Some((_, by)) => Ok(by),
+            None => Err("waited too long on a queue".into()),
+        }
+    }
+
     fn queue(&self, queue: u32) -> Result<&Queue, String> {
         self.shared
             .queues
@@ -316,15 +335,10 @@ impl Queues for Local<'_> {
         Ok(self.queue(queue)?.try_by(end, Some(lane)).is_some())
     }
 
-    fn wait(&self, queue: u32, end: End, lane: u32) -> Result<(), String> {
-        let stopped = || {
-            self.stop.load(Ordering::Relaxed)
-                || self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
-        };
-        match self.queue(queue)?.wait(end, Some(lane), stopped) {
-            Some(_) => Ok(()),
-            None => Err("waited too long on a queue".into()),
-        }
+    fn wait(&self, queue: u32, end: End, at: At) -> Result<(), String> {
+        let by = self.wait_for(queue, end, at.lane)?;
+        queue_wake(at, end, by);
+        Ok(())
     }
 }
 
@@ -355,7 +369,7 @@ mod tests {
         let t = std::thread::spawn(move || q2.wait(End::Get, None, || false));
         std::thread::sleep(Duration::from_millis(30));
         assert_eq!(q.try_now(End::Put), Some(1));
-        assert_eq!(t.join().unwrap(), Some(0));
+        assert_eq!(t.join().unwrap(), Some((0, None)));
     }
 
     #[test]

@@ -134,7 +134,7 @@ impl<'a> Worker<'a> {
                 let queues = self.queues.ok_or("this run has no queues")?;
                 match queues.try_now(*queue, end, at.lane)? {
                     true => Ok(()),
-                    false => blocking_io(at, self.gil, why, || queues.wait(*queue, end, at.lane)),
+                    false => blocking_io(at, self.gil, why, || queues.wait(*queue, end, at)),
                 }
             }
             Segment::Add { times } => {

@@ -143,6 +143,9 @@ pub struct Record {
     pub reason: Option<Reason>,
 }
 
+// A wake is a record like any mark: recording hand-offs made no record bigger.
+const _: () = assert!(std::mem::size_of::<Record>() == 24);
+
 /// A reason as a mark's field: 0 for none, else its index + 1.
 pub fn reason_code(reason: Option<Reason>) -> u8 {
     reason.map_or(0, |r| r.index() as u8 + 1)
