@@ -513,4 +513,33 @@ mod tests {
         let again = [wake(None, 0, 5, Cause::IoDone)];
         assert_eq!(times(&cache.sorted(0, &again), &again), [5]);
     }
+
+    #[test]
+    fn a_panels_marks_are_kept_while_its_window_rows_and_wakes_hold_still() {
+        let cache = WakeCache::default();
+        let mut wakes = vec![wake(Some(0), 1, 105, Cause::QueuePut)];
+        let places = rows(2);
+        let first = cache.marks((0, &wakes), COLS, &places, 2);
+        assert!(Arc::ptr_eq(
+            &first,
+            &cache.marks((0, &wakes), COLS, &places, 2)
+        ));
+        let later = Columns {
+            from_ns: 50,
+            ..COLS
+        };
+        let moved = cache.marks((0, &wakes), later, &places, 2);
+        assert_eq!(moved[0].col, 5, "made again for another window");
+        wakes.push(wake(Some(1), 0, 115, Cause::QueueGet));
+        assert_eq!(
+            cache.marks((0, &wakes), later, &places, 2).len(),
+            4,
+            "and more wakes"
+        );
+        let one_row = [Place::Row(0), Place::Row(0)];
+        assert!(
+            cache.marks((0, &wakes), later, &one_row, 1).is_empty(),
+            "other rows"
+        );
+    }
 }
