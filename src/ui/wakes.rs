@@ -26,7 +26,10 @@ impl Sorted {
     fn grow(&mut self, wakes: &[Wake]) {
         let at = |i: &u32| wakes[*i as usize].to_ns;
         let mut new: Vec<u32> = (self.len as u32..wakes.len() as u32).collect();
-        new.sort_by_key(at);
+        // Recorded mostly in time order: sorted only when they are not.
+        if !wakes[self.len..].is_sorted_by_key(|w| w.to_ns) {
+            new.sort_by_key(at);
+        }
         for w in &wakes[self.len..] {
             self.causes |= 1 << w.cause.index();
         }
