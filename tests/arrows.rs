@@ -285,3 +285,32 @@ fn brackets_follow_the_arrows_and_say_each_hand_off() {
         "no arrows' legend when off:\n{text}"
     );
 }
+
+#[test]
+fn a_click_on_a_lanes_row_follows_it() {
+    let mut app = App::replay(round());
+    app.apply(Action::ToggleArrows);
+    app.apply(Action::End);
+    let buf = draw_app(&mut app, 120, 40);
+    let row_of = |name: &str| {
+        (0..40u16)
+            .find(|&y| {
+                let line: String = (0..120).map(|x| buf[(x, y)].symbol()).collect();
+                line.split('│').next().map(str::trim) == Some(name)
+            })
+            .unwrap()
+    };
+    let y = row_of("thread 3");
+    app.pointer(runwait::ui::mouse::Pointer::Click { x: 2, y });
+    assert_eq!(app.view.follow.map(|f| f.lane), Some(2));
+    // Who woke thread 3: thread 2, at 20 ms.
+    app.apply(Action::PrevEvent);
+    assert_eq!(app.view.playhead.t_ns, 20 * MS);
+    assert_eq!(app.view.follow.map(|f| f.lane), Some(1));
+    let buf = draw_app(&mut app, 120, 40);
+    let name = buf[(2, row_of("thread 2"))].modifier;
+    assert!(
+        name.contains(ratatui::style::Modifier::REVERSED),
+        "the lane followed, marked"
+    );
+}

@@ -44,6 +44,21 @@ impl App {
         Some(caption::wake(r, wake, self.now_ns(), width))
     }
 
+    /// A click on run `run`'s panel at terminal row `y`, arrows on: the lane alone in that row
+    /// is followed from the playhead.
+    pub(super) fn follow_row(&mut self, run: usize, y: u16) {
+        if !self.arrows_on() {
+            return;
+        }
+        if let Some(lane) = self.session.wakes.lane_at(run, y) {
+            self.view.follow = Some(Follow {
+                run,
+                lane,
+                at: None,
+            });
+        }
+    }
+
     /// `]` / `[`: along the arrows while they are on, else to the next state change.
     pub(super) fn step(&mut self, forward: bool) {
         match self.arrows_on() {

@@ -169,7 +169,7 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "mouse click",
-        what: "focus a panel; in the diagrams, the playhead there",
+        what: "focus a panel (arrows: a lane); the playhead there",
         map: &[],
     },
     Binding {

@@ -100,6 +100,8 @@ pub struct WakeCache {
 struct Kept {
     sorted: Arc<Sorted>,
     marks: Option<(Drawn, Arc<Vec<Mark>>)>,
+    /// Where the panel's lanes were at the last frame, and the y of its first row.
+    shown: Option<(u16, Vec<Place>)>,
 }
 
 /// What a panel's marks were made for: the wakes there were, the window, where the lanes were.
@@ -144,6 +146,30 @@ impl WakeCache {
         };
         kept.marks = Some((drawn, marks.clone()));
         marks
+    }
+
+    /// Where run `run`'s panel drew its lanes (`places`, its first row at `y0`), for a click.
+    pub fn note_rows(&self, run: usize, y0: u16, places: &[Place]) {
+        let mut runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        if runs.len() <= run {
+            runs.resize_with(run + 1, Default::default);
+        }
+        match &mut runs[run].shown {
+            Some((y, kept)) if *y == y0 && kept == places => {}
+            shown => *shown = Some((y0, places.to_vec())),
+        }
+    }
+
+    /// The lane alone in the row of run `run`'s panel at terminal row `y`, as last drawn.
+    pub fn lane_at(&self, run: usize, y: u16) -> Option<u32> {
+        let runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        let (y0, places) = runs.get(run)?.shown.as_ref()?;
+        let row = Place::Row(y.checked_sub(*y0)? as usize);
+        let mut lanes = (0..places.len()).filter(|&l| places[l] == row);
+        match (lanes.next(), lanes.next()) {
+            (Some(lane), None) => Some(lane as u32),
+            _ => None,
+        }
     }
 
     /// Run `run`'s, grown to `wakes` (made again if the run has fewer: it was made again).

@@ -36,6 +36,7 @@ pub fn render(buf: &mut Buffer, at: &Area, app: &App, run: usize, rows: &Rows) {
     let Some(start) = r.start_ns else { return };
     let lanes = app.lanes(run).len();
     let places = places(lanes, rows.order, rows.groups);
+    app.session.wakes.note_rows(run, at.y0, &places);
     follow_mark(buf, at, app, run, &places);
     if r.wakes.is_empty() {
         return;
