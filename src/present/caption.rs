@@ -2,7 +2,7 @@
 //! the playhead.
 
 use super::words::{human_ms, ms, outcome, waits_for};
-use crate::trace::{Lane, LaneKind, Outcome, Run, State};
+use crate::trace::{Lane, LaneKind, Outcome, Run, State, Wake};
 
 /// Where an event happened: a run, one of the lanes it is shown with (its workers, or its
 /// tasks), at `t_ns` of its own time; `now_ns` is how far open spans reach.
@@ -125,4 +125,52 @@ pub fn states(
         text.push_str(&format!(" · lanes from {} of {of} (j/k)", first + 1));
     }
     text
+}
+
+/// A wake in words for a caption `width` wide, with its time (the run's own): "t = 412.3 ms ·
+/// thread 1 handed the GIL to I/O · thread 3 after its 5 ms interval; it had waited 3.4 ms for
+/// the GIL"; without "for the GIL", or tersely, where that does not fit: "t = 412.3 ms · thread 1 → I/O · thread 3: GIL
+/// after interval; waited 3.4 ms".
+pub fn wake(run: &Run, wake: &Wake, now_ns: u64, width: usize) -> String {
+    let t = human_ms(ms(wake.to_ns.saturating_sub(run.start_ns.unwrap_or(0))));
+    // Whole, then without what it waited for, then tersely.
+    for reason in [true, false] {
+        let text = super::wake::sentence(run, wake, now_ns, reason);
+        let whole = format!("t = {t} · {text}");
+        if whole.chars().count() <= width {
+            return whole;
+        }
+    }
+    let name = |l: u32| match run.lanes.get(l as usize) {
+        Some(lane) => super::words::lane_name(run, lane),
+        None => format!("lane {l}"),
+    };
+    let from = wake.from.map_or("outside".to_string(), name);
+    let mut text = format!(
+        "t = {t} · {from} → {}: {}",
+        name(wake.to),
+        super::wake::short(wake.cause)
+    );
+    let lane = run.lanes.get(wake.to as usize);
+    if let Some((since, _)) =
+        lane.and_then(|l| super::wake::waited_since(run, l, wake.to_ns, now_ns))
+    {
+        text.push_str(&format!("; waited {}", human_ms(ms(wake.to_ns - since))));
+    }
+    text
+}
+
+/// No wake to step to along the arrows from `t_ns` (the run's own), following lane `lane` or
+/// none: "t = 1.20 s · no hand-off from CPU · thread 2 after this".
+pub fn no_wake(run: &Run, lane: Option<u32>, t_ns: u64, forward: bool) -> String {
+    let name = lane
+        .and_then(|l| run.lanes.get(l as usize))
+        .map(|l| super::words::lane_name(run, l));
+    let what = match (name, forward) {
+        (Some(n), true) => format!("no hand-off from {n} after this"),
+        (Some(n), false) => format!("nothing woke {n} before this"),
+        (None, true) => "no hand-off after this".to_string(),
+        (None, false) => "no hand-off before this".to_string(),
+    };
+    format!("t = {} · {what}", human_ms(ms(t_ns)))
 }

@@ -168,6 +168,11 @@ pub fn dim(style: Style, color: bool) -> Style {
     }
 }
 
+/// A colour as it is undimmed (see [`dim`]): a tone's dim colour is the tone's.
+pub fn undim(c: Color) -> Color {
+    TONES.iter().find(|t| t.dim == c).map_or(c, |t| t.color)
+}
+
 /// `text` in a cell's colours as ANSI escapes (plain without colour).
 pub fn paint(text: &str, cell: Cell, color: bool) -> String {
     if !color {

@@ -3,12 +3,22 @@
 //! picture).
 
 use super::words::reason_word;
-use crate::trace::{Cell, Doing, EventKind, Reason, Run, State};
+use crate::trace::{Cause, Cell, Doing, EventKind, Reason, Run, State};
+
+/// A glyph of the arrows' legend (who woke whom): its character and the cause whose colour it
+/// is drawn in (none: the count, in the colour of what it counts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub glyph: char,
+    pub cause: Option<Cause>,
+}
 
 pub struct Item {
     pub cell: Cell,
     /// A lesson's event: drawn as its mark, not as the cell.
     pub event: Option<EventKind>,
+    /// An arrow's glyph (who woke whom): drawn as its mark, not as the cell.
+    pub wake: Option<Mark>,
     pub short: String,
     pub long: String,
 }
@@ -24,8 +34,16 @@ fn item(run: u8, rest: Option<(State, Reason)>, short: &str, long: &str) -> Item
             second: None,
         },
         event: None,
+        wake: None,
         short: short.to_string(),
         long: long.to_string(),
+    }
+}
+
+impl Item {
+    /// An entry with nothing in it yet (to fill in).
+    pub fn blank() -> Item {
+        item(0, None, "", "")
     }
 }
 

@@ -212,8 +212,8 @@ impl App {
             }
             Action::FrameForward => self.view.playhead.step_frames(1, npc, extent),
             Action::FrameBack => self.view.playhead.step_frames(-1, npc, extent),
-            Action::NextEvent => self.step_event(true),
-            Action::PrevEvent => self.step_event(false),
+            Action::NextEvent => self.step(true),
+            Action::PrevEvent => self.step(false),
             Action::Start => self.view.playhead.jump(0, extent),
             Action::End => self.view.playhead.end(live, extent),
             Action::ZoomIn => {
@@ -246,6 +246,10 @@ impl App {
             Action::ToggleFocusedEvents => self.view.focused_events = !self.view.focused_events,
             Action::WhatIf => self.open_what_if(),
             Action::ClearGhosts => self.view.shown_from_set = self.latest_set(),
+            Action::ToggleArrows => {
+                self.view.arrows = !self.view.arrows;
+                self.view.follow = None;
+            }
         }
         self.view
             .zoom
@@ -273,6 +277,7 @@ impl App {
 
     /// Focus the next (or previous) panel shown, ghosts aside.
     fn move_focus(&mut self, by: isize) {
+        self.view.follow = None;
         // Alone (z), tab goes on to the next run.
         let shown: Vec<usize> = screen::all_panels(self.trace(), &screen::choice(&self.view))
             .into_iter()
@@ -336,7 +341,7 @@ impl App {
 
     /// Jump to the next (or previous) state change on any lane of the panels shown (or of the
     /// focused one), and say what it was.
-    fn step_event(&mut self, forward: bool) {
+    pub(super) fn step_event(&mut self, forward: bool) {
         let t = self.view.playhead.t_ns;
         let shown = match self.view.focused_events {
             true => vec![self.view.focus],

@@ -32,6 +32,7 @@ pub enum Action {
     ToggleFocusedEvents,
     WhatIf,
     ClearGhosts,
+    ToggleArrows,
 }
 
 /// A key: its code, and whether Ctrl is held (other modifiers don't matter).
@@ -72,7 +73,7 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "] / [",
-        what: "next / previous event (a lane changes state)",
+        what: "next / previous event; with arrows, follow them",
         map: &[(key(']'), NextEvent), (key('['), PrevEvent)],
     },
     Binding {
@@ -102,6 +103,11 @@ pub const KEYMAP: &[Binding] = &[
         keys: "0",
         what: "fit everything (with z: the focused run)",
         map: &[(key('0'), Fit)],
+    },
+    Binding {
+        keys: "a",
+        what: "arrows: who woke whom (by worker)",
+        map: &[(key('a'), ToggleArrows)],
     },
     Binding {
         keys: "g",
@@ -163,7 +169,7 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "mouse click",
-        what: "focus a panel; in the diagrams, the playhead there",
+        what: "focus a panel (arrows: a lane); the playhead there",
         map: &[],
     },
     Binding {

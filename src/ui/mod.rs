@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cast;
 mod columns;
+mod follow;
 pub mod keys;
 pub mod layout;
 pub mod mouse;
@@ -17,6 +18,7 @@ pub mod screen;
 pub mod session;
 mod steps;
 pub mod view;
+pub mod wakes;
 pub mod whatif;
 
 use crate::error::Error;

@@ -56,6 +56,9 @@ impl super::app::App {
                 if let Some(t) = self.time_at(x).filter(|_| panel.is_some()) {
                     self.view.playhead.jump(t, self.extent());
                 }
+                if let Some(run) = panel {
+                    self.follow_row(run, y);
+                }
                 self.view.drag_from = Some(x);
             }
             Pointer::Wheel { x, zoom_in } => {

@@ -8,6 +8,7 @@ use super::layout::{
 };
 use super::session::Session;
 use super::view::View;
+use crate::present::legend;
 use crate::trace::{Lane, LaneKind, Run, Trace};
 
 /// The most rows the verdict takes at the foot of the screen.
@@ -210,13 +211,30 @@ pub fn shown(view: &View, session: &Session) -> Shown {
         }
     };
     let runs = visible_panels(trace, &choice(view));
-    let items = crate::present::legend::items(runs.iter().map(|&r| &trace.runs[r]), view.color);
+    let items = legend_items(view, session, &runs);
     Shown {
         panels: runs.into_iter().map(panel).collect(),
         compact: view.compact,
         verdict: session.finished().then(|| session.verdict()),
         legend: items.iter().map(legend_width).collect(),
     }
+}
+
+/// The legend's entries for runs `runs`: what their cells show, and with arrows on, the causes
+/// of the wakes they had.
+pub fn legend_items(view: &View, session: &Session, runs: &[usize]) -> Vec<legend::Item> {
+    let trace = session.trace();
+    let mut items = legend::items(runs.iter().map(|&r| &trace.runs[r]), view.color);
+    if view.arrows && !view.by_task {
+        let causes = runs.iter().fold(0, |bits, &r| {
+            bits | session.wakes.sorted(r, &trace.runs[r].wakes).causes
+        });
+        let causes: Vec<_> = (crate::trace::Cause::ALL.into_iter())
+            .filter(|c| causes & (1 << c.index()) != 0)
+            .collect();
+        items.extend(crate::present::wake::legend_items(&causes));
+    }
+    items
 }
 
 /// The columns a legend entry takes: its glyph, a space, its words and two spaces.

@@ -5,6 +5,7 @@
 //! holds the Lab itself.
 
 use super::rows::RowCache;
+use super::wakes::WakeCache;
 use crate::lab::{Lab, Options};
 use crate::trace::{file, Lane, LaneId, LaneKind, Run, RunStats, Trace};
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ pub struct Session {
     verdict: Option<String>,
     /// The rows of several lanes drawn, summarized.
     pub rows: RowCache,
+    /// Each run's wakes in time order (for the arrows).
+    pub wakes: WakeCache,
 }
 
 impl Session {
@@ -52,6 +55,7 @@ impl Session {
             stats: Vec::new(),
             verdict: None,
             rows: RowCache::default(),
+            wakes: WakeCache::default(),
         }
     }
 
@@ -195,6 +199,7 @@ impl Session {
         lab.what_if(options)?;
         self.stats.clear();
         self.rows.clear();
+        self.wakes.clear();
         Ok(())
     }
 
@@ -211,6 +216,7 @@ impl Session {
         self.task_lanes.clear();
         self.stats.clear();
         self.rows.clear();
+        self.wakes.clear();
         self.verdict = None;
         Ok(true)
     }

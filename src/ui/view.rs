@@ -13,6 +13,15 @@ pub struct Note {
     pub text: String,
 }
 
+/// The lane followed along the arrows: in run `run`, lane `lane` (of its workers); `at`, the
+/// wake stepped to last (its place in the run's wakes by time) and the playhead it left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Follow {
+    pub run: usize,
+    pub lane: u32,
+    pub at: Option<(usize, u64)>,
+}
+
 pub struct View {
     pub playhead: Playhead,
     pub zoom: Zoom,
@@ -31,6 +40,10 @@ pub struct View {
     /// Where a drag with the mouse was last: the column it pans from.
     pub drag_from: Option<u16>,
     pub note: Option<Note>,
+    /// Who woke whom drawn as arrows (`a`); then `]` / `[` follow them.
+    pub arrows: bool,
+    /// The lane `]` / `[` follow along the arrows, and the wake they stepped to last.
+    pub follow: Option<Follow>,
     /// A transient word in the status line ("saved to ...").
     pub message: Option<String>,
     pub color: bool,
@@ -61,6 +74,8 @@ impl View {
             shown_from_set: 0,
             drag_from: None,
             note: None,
+            arrows: false,
+            follow: None,
             message: None,
             color: true,
             cols: 80,

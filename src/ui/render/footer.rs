@@ -6,9 +6,8 @@ use super::header::mode;
 use super::{cell_style, one_line};
 use crate::present::glyph::{event_glyph, event_style};
 use crate::present::human_ms;
-use crate::present::legend;
 use crate::ui::layout::{fit_wrapped, legend_lines};
-use crate::ui::screen::legend_width;
+use crate::ui::screen::{legend_items, legend_width};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -46,8 +45,7 @@ pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App, verdict_ro
 /// What the glyphs of the panels shown mean, in lines of `width` columns, each entry whole.
 fn legend(app: &App, width: u16) -> Vec<Line<'static>> {
     let runs = app.visible_panels();
-    let shown = runs.iter().map(|&r| &app.trace().runs[r]);
-    let items = legend::items(shown, app.view.color);
+    let items = legend_items(&app.view, &app.session, &runs);
     let widths: Vec<usize> = items.iter().map(legend_width).collect();
     let lines = legend_lines(&widths, width);
     lines
@@ -55,12 +53,13 @@ fn legend(app: &App, width: u16) -> Vec<Line<'static>> {
         .map(|entries| {
             let mut spans = vec![Span::raw(" ")];
             for item in &items[entries] {
-                let (glyph, style) = match item.event {
-                    Some(kind) => (
+                let (glyph, style) = match (item.event, item.wake) {
+                    (Some(kind), _) => (
                         event_glyph(kind),
                         event_style(Style::default(), app.view.color),
                     ),
-                    None => cell_style(item.cell, app.view.color),
+                    (_, Some(mark)) => (mark.glyph, mark_style(mark, app.view.color)),
+                    _ => cell_style(item.cell, app.view.color),
                 };
                 spans.push(Span::styled(glyph.to_string(), style));
                 spans.push(Span::raw(format!(" {}  ", item.short)));
@@ -68,6 +67,15 @@ fn legend(app: &App, width: u16) -> Vec<Line<'static>> {
             Line::from(spans)
         })
         .collect()
+}
+
+/// An arrow's glyph in the legend: bold, in its cause's colour.
+fn mark_style(mark: crate::present::legend::Mark, color: bool) -> Style {
+    let style = Style::default().add_modifier(Modifier::BOLD);
+    match (mark.cause, color) {
+        (Some(cause), true) => style.fg(crate::present::wake::colour(cause)),
+        _ => style,
+    }
 }
 
 fn status_line(app: &App) -> Line<'static> {
@@ -81,6 +89,11 @@ fn status_line(app: &App) -> Line<'static> {
     );
     if app.view.playhead.speed() != 1.0 {
         text.push_str(&format!(" · speed {}x", app.view.playhead.speed()));
+    }
+    match (app.view.arrows, app.view.by_task) {
+        (true, false) => text.push_str(" · arrows"),
+        (true, true) => text.push_str(" · arrows: by worker only"),
+        _ => {}
     }
     if app.view.focused_events {
         text.push_str(" · events: focused panel");

@@ -4,7 +4,7 @@ use super::super::keys::KEYMAP;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 pub fn render(frame: &mut Frame, area: Rect) {
@@ -16,7 +16,7 @@ pub fn render(frame: &mut Frame, area: Rect) {
         width,
         height,
     );
-    let lines: Vec<Line> = KEYMAP
+    let mut lines: Vec<Line> = KEYMAP
         .iter()
         .map(|b| {
             Line::from(vec![
@@ -29,8 +29,14 @@ pub fn render(frame: &mut Frame, area: Rect) {
         })
         .collect();
     frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" keys (? closes) ")),
-        popup,
-    );
+    // Where the box's top and bottom would cut its last keys (80x24), its sides only.
+    let block = match KEYMAP.len() as u16 + 2 > area.height {
+        true => {
+            let title = Style::default().add_modifier(Modifier::DIM);
+            lines.insert(0, Line::styled(" keys (? closes)", title));
+            Block::new().borders(Borders::LEFT | Borders::RIGHT)
+        }
+        false => Block::bordered().title(" keys (? closes) "),
+    };
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

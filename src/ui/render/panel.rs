@@ -5,6 +5,7 @@ use super::super::app::App;
 use super::super::layout::{first_lane_rows, grouped_lanes, least_lane_rows, panel_split};
 use super::super::playhead::{Motion, Window};
 use super::super::screen::lanes_to_show;
+use super::arrows::{self, Rows};
 use super::{cell_style, playhead_style};
 use crate::present::glyph::{dim, event_glyph, event_style};
 use crate::present::words::{fit_labels, lane_order, Label};
@@ -38,6 +39,19 @@ impl Geometry {
             cols,
             window,
             playhead_col: window.col(app.view.playhead.t_ns, cols),
+        }
+    }
+
+    /// Where the arrows go: the diagram from row `y0`, and the lane names.
+    fn arrows_area(&self, app: &App, y0: u16) -> arrows::Area {
+        arrows::Area {
+            x0: self.x0,
+            y0,
+            cols: self.cols,
+            window: self.window,
+            playhead: self.playhead_col,
+            dim_from: dim_after(app, &self.window, self.cols),
+            names: self.area.x..self.area.x + self.label_w as u16,
         }
     }
 
@@ -90,6 +104,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
             }
         }
     }
+    let shown = Rows {
+        order: &order,
+        groups: &groups,
+    };
+    if app.arrows_on() {
+        arrows::render(buf, &g.arrows_area(app, area.y + 1), app, run, &shown);
+    }
     for q in 0..queues {
         render_queue(buf, &g, area.y + 1 + (rows + q) as u16, app, r, q);
     }
@@ -105,11 +126,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
                 "  {}",
                 caption(
                     app,
-                    run,
-                    &Rows {
-                        groups: &groups,
-                        order: &order
-                    },
+                    (run, (area.width as usize).saturating_sub(2)),
+                    &shown,
                     scrolled
                 )
             ),
@@ -117,14 +135,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
             Style::default().add_modifier(Modifier::DIM),
         );
     }
-    // A ghost (a run from before a what-if) is drawn dim, under the run that replaced it.
     if app.is_ghost(run) {
-        for y in area.top()..area.bottom() {
-            for x in area.left()..area.right() {
-                if let Some(cell) = buf.cell_mut((x, y)) {
-                    let style = dim(cell.style(), app.view.color);
-                    cell.set_style(style);
-                }
+        dim_ghost(buf, area, app.view.color);
+    }
+}
+
+/// A ghost (a run from before a what-if) is drawn dim, under the run that replaced it.
+fn dim_ghost(buf: &mut Buffer, area: Rect, color: bool) {
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            if let Some(cell) = buf.cell_mut((x, y)) {
+                let style = dim(cell.style(), color);
+                cell.set_style(style);
             }
         }
     }
@@ -268,9 +290,18 @@ fn draw_cells(
 
 /// Under the panel: the event stepped to, in words, or the lanes' states at the playhead
 /// (counted by the rows drawn when they hold every lane: `rows`, lanes of `order`).
-fn caption(app: &App, run: usize, rows: &Rows, scrolled: Option<usize>) -> String {
+fn caption(
+    app: &App,
+    (run, width): (usize, usize),
+    rows: &Rows,
+    scrolled: Option<usize>,
+) -> String {
     if let Some(note) = app.view.note.as_ref().filter(|n| n.run == run) {
         return note.text.clone();
+    }
+    // With arrows on, the wake nearest the playhead.
+    if let Some(text) = app.wake_caption(run, width) {
+        return text;
     }
     let lanes = app.lanes(run);
     let r = &app.trace().runs[run];
@@ -287,12 +318,6 @@ fn caption(app: &App, run: usize, rows: &Rows, scrolled: Option<usize>) -> Strin
     };
     let scrolled = scrolled.map(|first| (first, lanes.len()));
     caption::states(r, counts, t, scrolled)
-}
-
-/// The rows a panel draws: each a range of `order`, the lanes in the order shown.
-struct Rows<'a> {
-    groups: &'a [std::ops::Range<usize>],
-    order: &'a [usize],
 }
 
 #[cfg(test)]
