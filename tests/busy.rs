@@ -254,3 +254,33 @@ fn repeated_runs_whose_repeats_overlap_are_not_told_apart() {
         "CPU-bound: none is faster than sync in every repeat (best 2.38x, median of 3)."
     );
 }
+
+/// Worker processes started at once on fewer cores wait for a CPU while they start, and their
+/// start-ups (a lane's own work, no task) show it, as each worker's kernel counted it: a
+/// start-up is not a lane running all along.
+#[test]
+fn worker_processes_starting_at_once_show_their_waits_for_a_cpu() {
+    let workers = 4 * runwait::exec::cores();
+    let trace = run("cpu", &format!("process:{workers}"), |o| {
+        o.tasks = Some(workers);
+        o.size = Some(1_000);
+    });
+    let r = &trace.runs[0];
+    let start_ups = || {
+        r.lanes
+            .iter()
+            .flat_map(|l| &l.spans)
+            .filter(|s| s.task.is_none())
+    };
+    let waited: u64 = start_ups()
+        .filter(|s| s.state == State::Ready && s.reason == Some(Reason::Cpu))
+        .map(|s| s.end_ns - s.start_ns)
+        .sum();
+    let took: u64 = start_ups().map(|s| s.end_ns - s.start_ns).sum();
+    assert!(
+        waited > 0 && waited < took,
+        "{workers} workers on {} cores: their start-ups took {took} ns, {waited} ns of it \
+         waiting for a CPU",
+        runwait::exec::cores()
+    );
+}

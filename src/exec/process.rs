@@ -15,7 +15,7 @@ use super::shared::{End, Local, Queues};
 use super::worker::Worker;
 use super::{cores, meta, plain_label, Env, ExecSpec, Executor, PythonModel, RunCtx, Variant};
 use crate::instrument::wire::{self, Alignment, Frame};
-use crate::instrument::{dispatch, mark, At, Clock, Mark, Msg, Sink, NO_TASK};
+use crate::instrument::{dispatch, mark, probe, At, Clock, Mark, Msg, Sink, NO_TASK};
 use crate::trace::{LaneId, LaneKind, RunMeta, Strength};
 use crate::workload::Task;
 use crossbeam_channel::Receiver;
@@ -25,7 +25,7 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The hidden subcommand that starts a worker.
 pub const WORKER_ARG: &str = "__worker";
@@ -131,7 +131,40 @@ pub(super) struct Link {
     watch: Watch,
 }
 
+/// Mark the time a worker process waited for a CPU while it started (`took` from its spawn to
+/// its handshake's end), as its kernel counted it: the CPU-wait probe watches a worker only
+/// once it has started, so without this a start-up shows as running throughout, however many
+/// workers started at once on how few cores. The kernel gives the total, not when: it is placed
+/// from the spawn on, off by up to the rest of the start-up (the mark says so).
+fn mark_start_up_wait(at: At, pid: u32, took: Duration) {
+    let file = std::fs::File::open(format!("/proc/{pid}/schedstat"));
+    let Some(waited_ns) = file.ok().and_then(|f| probe::read_waited(&f)) else {
+        return;
+    };
+    let took_ns = took.as_nanos().min(u64::MAX as u128) as u64;
+    let waited_us = (waited_ns.min(took_ns) / 1_000) as u32;
+    if waited_us == 0 {
+        return;
+    }
+    // A wait placed to end half `since` before the mark: `since` twice the rest of the
+    // start-up puts it at the spawn.
+    let since = Duration::from_nanos(2 * took_ns.saturating_sub(waited_us as u64 * 1_000));
+    let wait = probe::CpuWait::new(waited_us, since);
+    mark(
+        At {
+            task: wait.pack(),
+            ..at
+        },
+        Mark::CpuWait,
+    );
+}
+
 impl Link {
+    /// The worker's process id.
+    fn pid(&self) -> u32 {
+        self.kid.0.lock().unwrap_or_else(|e| e.into_inner()).id()
+    }
+
     /// Have the worker do `task` (with the id [`NO_TASK`], the lane's own work), relaying its
     /// records and answering its queue questions (a wait gives up once `cancel` is set) until
     /// the task ends.
@@ -197,7 +230,11 @@ fn serve_lane(ctx: &RunCtx, lane: u32, queue: &TaskQueue) {
         task: NO_TASK,
     };
     mark(start_up, Mark::Run);
+    let spawned = Instant::now();
     let started = start_worker(ctx, lane, LaneKind::Process);
+    if let Ok(link) = &started {
+        mark_start_up_wait(start_up, link.pid(), spawned.elapsed());
+    }
     mark(start_up, Mark::Idle);
     let mut link = match started {
         Ok(link) => link,
