@@ -35,6 +35,11 @@ pub fn render(trace: &Trace, style: Style) -> String {
             let _ = writeln!(out, "{row}");
         }
     }
+    // Predict, then run: the questions asked before the runs, the answers and the figures.
+    if !trace.questions.is_empty() {
+        let lines = crate::present::prediction::lines(trace);
+        let _ = write!(out, "\nPredict, then run:\n{}\n", lines.join("\n"));
+    }
     // Real programs beside the runs (`--cpython`): their speedups beside runwait's.
     let real = crate::present::cpython::table(trace);
     if !real.is_empty() {

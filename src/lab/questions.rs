@@ -189,20 +189,23 @@ fn answer(a: &Spanned<AnswerFile>, figure: Figure) -> Result<Answer, Mistake> {
     Ok(Answer::new(label, low, high))
 }
 
-/// What fills a question's words: `{updates}` (a trial's updates of the shared counter) and
-/// `{trials}`.
+/// What fills a question's words: `{tasks}`, `{adds}` (a task's adds to the shared counter),
+/// `{updates}` (a trial's, of every task) and `{trials}`, as the run is run (`--tasks`,
+/// `--adds`, `--trials`).
 pub struct Words {
+    pub tasks: u64,
+    pub adds: u64,
     pub updates: u64,
     pub trials: u32,
 }
 
 impl Words {
     fn fill(&self, text: &str) -> String {
-        text.replace("{updates}", &crate::trace::limits::grouped(self.updates))
-            .replace(
-                "{trials}",
-                &crate::trace::limits::grouped(self.trials as u64),
-            )
+        let grouped = crate::trace::limits::grouped;
+        text.replace("{tasks}", &grouped(self.tasks))
+            .replace("{adds}", &grouped(self.adds))
+            .replace("{updates}", &grouped(self.updates))
+            .replace("{trials}", &grouped(self.trials as u64))
     }
 }
 
@@ -282,5 +285,104 @@ pub fn at_once(spec: &ExecSpec, kind: LaneKind, tasks: u32) -> u32 {
     match kind {
         LaneKind::Task => spec.workers.map_or(tasks, |n| n.min(tasks)),
         _ => spec.workers().min(tasks),
+    }
+}
+
+/// A run of the latest set, as `--answer` names it: its spec as the lesson writes it
+/// (`threads:10/unprotected`), its label (`threads (GIL, unprotected)`), its run in the trace.
+pub struct Named {
+    pub spec: String,
+    pub label: String,
+    pub id: Option<u32>,
+}
+
+/// `RUN=LABEL`: the question (its place in `questions`) about run RUN of set `set` (its spec or
+/// label, or its number from 1 in the lesson's order; `lesson`: the lesson-wide question), its
+/// first, and the answer LABEL names (its label, a part of one label only, or its number from
+/// 1): `(question, answer)`, or why not.
+pub fn resolve(
+    questions: &[Question],
+    set: u32,
+    runs: &[Named],
+    given: &str,
+) -> Result<(u32, u32), String> {
+    let Some((run, label)) = given.split_once('=') else {
+        return Err("expected RUN=LABEL (threads=2x, 2=3, lesson=5)".into());
+    };
+    let (run, label) = (run.trim(), label.trim());
+    let about = match run.eq_ignore_ascii_case("lesson") {
+        true => None,
+        false => Some(named(runs, run)?),
+    };
+    let question = (questions.iter())
+        .position(|q| q.set == set && q.run == about)
+        .ok_or_else(|| unasked(questions, set, runs, run))?;
+    let answer = answer_of(&questions[question], label)?;
+    Ok((question as u32, answer as u32))
+}
+
+/// Why RUN has no question: the runs (or the lesson) that have one.
+fn unasked(questions: &[Question], set: u32, runs: &[Named], run: &str) -> String {
+    let asked: Vec<&str> = (questions.iter().filter(|q| q.set == set))
+        .map(|q| match q.run {
+            None => "lesson",
+            Some(id) => (runs.iter())
+                .find(|r| r.id == Some(id))
+                .map_or("?", |r| r.spec.as_str()),
+        })
+        .collect();
+    match asked.is_empty() {
+        true => format!("no question is asked of '{run}': none is asked"),
+        false => format!(
+            "no question is asked of '{run}', only of {}",
+            asked.join(", ")
+        ),
+    }
+}
+
+/// The trace run RUN names.
+fn named(runs: &[Named], run: &str) -> Result<u32, String> {
+    let found = match run.parse::<usize>() {
+        Ok(n) => n.checked_sub(1).and_then(|i| runs.get(i)),
+        Err(_) => (runs.iter()).find(|r| r.spec == run || r.label.eq_ignore_ascii_case(run)),
+    };
+    let Some(found) = found else {
+        let names: Vec<&str> = runs.iter().map(|r| r.spec.as_str()).collect();
+        return Err(format!(
+            "no run '{run}': name one of {} or its number from 1",
+            names.join(", ")
+        ));
+    };
+    found.id.ok_or_else(|| {
+        format!("run '{run}' is kept from before, not run again: nothing to predict")
+    })
+}
+
+/// The answer LABEL names: its number from 1, its label, or the one label it is part of.
+fn answer_of(q: &Question, label: &str) -> Result<usize, String> {
+    if let Ok(n) = label.parse::<usize>() {
+        if (1..=q.answers.len()).contains(&n) {
+            return Ok(n - 1);
+        }
+    }
+    let lower = label.to_lowercase();
+    if let Some(i) = (q.answers.iter()).position(|a| a.label.to_lowercase() == lower) {
+        return Ok(i);
+    }
+    let parts: Vec<usize> = (0..q.answers.len())
+        .filter(|&i| !lower.is_empty() && q.answers[i].label.to_lowercase().contains(&lower))
+        .collect();
+    match parts[..] {
+        [i] => Ok(i),
+        _ => {
+            let labels: Vec<String> = (q.answers.iter().enumerate())
+                .map(|(i, a)| format!("{} '{}'", i + 1, a.label))
+                .collect();
+            Err(format!(
+                "'{label}' is not one answer of \"{}\": give {}",
+                q.text,
+                labels.join(", ")
+            ))
+        }
     }
 }

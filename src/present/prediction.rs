@@ -1,0 +1,105 @@
+//! Predict, then run, in words: what a question is about, its measured figure, and its answers
+//! with their counts and the right one marked, for every view (the headless text and JSON, the
+//! terminal UI's reveal).
+
+use super::words::human_ms;
+use crate::trace::{Figure, Question, Trace};
+
+/// What a question is about: its run's label, or the lesson (a what-if's: its set).
+pub fn about(trace: &Trace, q: &Question) -> String {
+    match (q.about(trace), q.set) {
+        (Some(run), _) => run.meta.label.clone(),
+        (None, 0) => "the lesson".into(),
+        (None, set) => format!("the lesson (what-if {set})"),
+    }
+}
+
+/// A figure in words: `2.3x`, `0 lost a trial`, `size 10`, `7.0 ms`.
+pub fn figure_words(figure: Figure, value: f64) -> String {
+    match figure {
+        Figure::Speedup => format!("{value:.1}x"),
+        Figure::LostUpdates if value.fract() == 0.0 => format!("{value:.0} lost a trial"),
+        Figure::LostUpdates => format!("{value:.2} lost a trial"),
+        Figure::PoolSizeEnough => format!("size {value:.0}"),
+        Figure::GilWaitMs | Figure::TickLateMs => human_ms(value),
+    }
+}
+
+/// What the figure is, said after it: `speedup against sync`.
+pub fn figure_name(figure: Figure) -> &'static str {
+    match figure {
+        Figure::Speedup => "its speedup",
+        Figure::LostUpdates => "updates lost, a trial's on average",
+        Figure::PoolSizeEnough => "the smallest pool as fast as the fastest",
+        Figure::GilWaitMs => "the I/O thread's wait for the GIL after each response",
+        Figure::TickLateMs => "the latest tick, at worst",
+    }
+}
+
+/// The reveal in a line: `measured 0 lost a trial (updates lost, ...): right "under 1", 3 of 6
+/// answered it`, or why there is no figure yet.
+pub fn reveal(trace: &Trace, q: &Question) -> String {
+    let Some(value) = q.measured(trace) else {
+        return match figure_pending(trace, q) {
+            true => "measured: not yet (the run has not ended)".into(),
+            false => {
+                "measured: no figure (the run did not do every task, or nothing to measure)".into()
+            }
+        };
+    };
+    let figure = format!(
+        "measured {} ({})",
+        figure_words(q.figure, value),
+        figure_name(q.figure)
+    );
+    match q.right(trace) {
+        Some(i) => {
+            let hands = q.counts.get(i).copied().unwrap_or(0);
+            format!(
+                "{figure}: right \"{}\", {hands} of {} answered it",
+                q.answers[i].label,
+                q.answered()
+            )
+        }
+        None => format!("{figure}: no answer offered holds it"),
+    }
+}
+
+/// Whether its figure is still to come: its run (or a run of its set) has not ended.
+fn figure_pending(trace: &Trace, q: &Question) -> bool {
+    match q.about(trace) {
+        Some(run) => run.end_ns.is_none(),
+        None => (trace.runs.iter())
+            .filter(|r| r.meta.set == q.set)
+            .any(|r| r.end_ns.is_none()),
+    }
+}
+
+/// The headless text of every question: what it is about and its words, an answer a line
+/// (its key, label, a bar of its count, the count, the right one marked), then the reveal.
+pub fn lines(trace: &Trace) -> Vec<String> {
+    let mut out = Vec::new();
+    for q in &trace.questions {
+        out.push(format!("{}: {}", about(trace, q), q.text));
+        let right = q.right(trace);
+        let most = q.counts.iter().copied().max().unwrap_or(0).max(1);
+        let width = q
+            .answers
+            .iter()
+            .map(|a| a.label.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (i, a) in q.answers.iter().enumerate() {
+            let n = q.counts.get(i).copied().unwrap_or(0);
+            let bar = "█".repeat(((n as u64 * 20).div_ceil(most as u64)) as usize);
+            let mark = if right == Some(i) { "  ✓ right" } else { "" };
+            out.push(format!(
+                "  {} {:<width$}  {bar:<20} {n:>3}{mark}",
+                i + 1,
+                a.label
+            ));
+        }
+        out.push(format!("  {}", reveal(trace, q)));
+    }
+    out
+}
