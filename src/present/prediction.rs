@@ -5,12 +5,13 @@
 use super::words::human_ms;
 use crate::trace::{Figure, Question, Trace};
 
-/// What a question is about: its run's label, or the lesson (a what-if's: its set).
+/// What a question is about: its run's label, or the lesson; a later set's (a what-if's, or
+/// the trace after in `compare`) with its set: `threads (GIL) (set 1)`.
 pub fn about(trace: &Trace, q: &Question) -> String {
-    match (q.about(trace), q.set) {
-        (Some(run), _) => run.meta.label.clone(),
-        (None, 0) => "the lesson".into(),
-        (None, set) => format!("the lesson (what-if {set})"),
+    let what = q.about(trace).map_or("the lesson", |r| r.meta.label.as_str());
+    match q.set {
+        0 => what.to_string(),
+        set => format!("{what} (set {set})"),
     }
 }
 
