@@ -222,7 +222,8 @@ pub struct Planned {
 
 /// The questions asked before set `set`'s runs (`runs`, in the lesson's order): the lesson's own
 /// (about a run that is run, or the lesson), then "how fast against sync?" for each run that
-/// has none of its own, if the set has a baseline (the baseline itself is not asked).
+/// has none of its own, if the set has a baseline (the baseline itself is not asked); a lesson
+/// with neither asks which run finishes first.
 pub fn questions(
     lesson: &[LessonQuestion],
     runs: &[Planned],
@@ -248,6 +249,14 @@ pub fn questions(
         let text = words.fill(&q.text);
         asked.push(Question::new(run, &text, q.figure, q.answers.clone()).in_set(set));
     }
+    // Without sync to be faster than, and nothing of its own to ask: which finishes first.
+    if let (None, true, 2..) = (
+        runs.iter().find(|r| r.baseline),
+        lesson.is_empty(),
+        runs.len(),
+    ) {
+        asked.push(fastest(runs).in_set(set));
+    }
     let base = runs.iter().find(|r| r.baseline).map(|r| r.label.clone());
     for (i, r) in runs.iter().enumerate() {
         let (Some(base), Some(run), false, false) = (&base, r.run, own[i], r.baseline) else {
@@ -258,6 +267,15 @@ pub fn questions(
         asked.push(Question::new(Some(run), &text, Figure::Speedup, answers).in_set(set));
     }
     asked
+}
+
+/// "Which finishes first?", for a lesson without sync to be faster than: an answer a run.
+fn fastest(runs: &[Planned]) -> Question {
+    let answers = (runs.iter().enumerate())
+        .map(|(i, r)| Answer::new(&r.label, (i + 1) as f64, (i + 2) as f64))
+        .collect();
+    let text = "Which finishes every task first?";
+    Question::new(None, text, Figure::Fastest, answers)
 }
 
 /// "How fast?": slower, about the same, about 2x, about 5x, 10x or more; for a run that could

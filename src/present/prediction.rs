@@ -8,7 +8,9 @@ use crate::trace::{Figure, Question, Trace};
 /// What a question is about: its run's label, or the lesson; a later set's (a what-if's, or
 /// the trace after in `compare`) with its set: `threads (GIL) (set 1)`.
 pub fn about(trace: &Trace, q: &Question) -> String {
-    let what = q.about(trace).map_or("the lesson", |r| r.meta.label.as_str());
+    let what = q
+        .about(trace)
+        .map_or("the lesson", |r| r.meta.label.as_str());
     match q.set {
         0 => what.to_string(),
         set => format!("{what} (set {set})"),
@@ -23,6 +25,19 @@ pub fn figure_words(figure: Figure, value: f64) -> String {
         Figure::LostUpdates => format!("{value:.2} lost a trial"),
         Figure::PoolSizeEnough => format!("size {value:.0}"),
         Figure::GilWaitMs | Figure::TickLateMs => human_ms(value),
+        Figure::Fastest => format!("run {value:.0} first"),
+    }
+}
+
+/// The measured figure in words, a run named where the figure is one (`threads (GIL) first`).
+pub fn measured_words(trace: &Trace, q: &Question, value: f64) -> String {
+    if q.figure != Figure::Fastest {
+        return figure_words(q.figure, value);
+    }
+    let mut set = (trace.runs.iter()).filter(|r| r.meta.set == q.set && !r.is_real());
+    match set.nth((value as usize).saturating_sub(1)) {
+        Some(run) => format!("{} first", run.meta.label),
+        None => figure_words(q.figure, value),
     }
 }
 
@@ -34,6 +49,7 @@ pub fn figure_name(figure: Figure) -> &'static str {
         Figure::PoolSizeEnough => "the smallest pool as fast as the fastest",
         Figure::GilWaitMs => "the I/O thread's wait for the GIL after each response",
         Figure::TickLateMs => "the latest tick, at worst",
+        Figure::Fastest => "the run that did every task in the least time",
     }
 }
 
@@ -50,7 +66,7 @@ pub fn reveal(trace: &Trace, q: &Question) -> String {
     };
     let figure = format!(
         "measured {} ({})",
-        figure_words(q.figure, value),
+        measured_words(trace, q, value),
         figure_name(q.figure)
     );
     match q.right(trace) {
