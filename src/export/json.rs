@@ -60,27 +60,25 @@ fn questions(trace: &Trace) -> Vec<QuestionOut<'_>> {
 }
 
 fn question<'a>(trace: &'a Trace, q: &'a crate::trace::Question) -> QuestionOut<'a> {
-    {
-        let right = q.right(trace);
-        QuestionOut {
-            run: q.about(trace).map(|r| r.meta.label.as_str()),
-            run_index: q.run,
-            set: q.set,
-            text: &q.text,
-            figure: q.figure.name(),
-            answers: (q.answers.iter().enumerate())
-                .map(|(i, a)| AnswerOut {
-                    label: &a.label,
-                    from: a.low,
-                    to: Some(a.high).filter(|h| h.is_finite()),
-                    count: q.counts.get(i).copied().unwrap_or(0),
-                    right: right == Some(i),
-                })
-                .collect(),
-            answered: q.answered(),
-            measured: q.measured(trace).map(|v| round(v, 3)),
-            right: right.map(|i| q.answers[i].label.as_str()),
-        }
+    let right = q.right(trace);
+    QuestionOut {
+        run: q.about(trace).map(|r| r.meta.label.as_str()),
+        run_index: q.run,
+        set: q.set,
+        text: &q.text,
+        figure: q.figure.name(),
+        answers: (q.answers.iter().enumerate())
+            .map(|(i, a)| AnswerOut {
+                label: &a.label,
+                from: a.low,
+                to: Some(a.high).filter(|h| h.is_finite()),
+                count: q.counts.get(i).copied().unwrap_or(0),
+                right: right == Some(i),
+            })
+            .collect(),
+        answered: q.answered(),
+        measured: q.measured(trace).map(|v| round(v, 3)),
+        right: right.map(|i| q.answers[i].label.as_str()),
     }
 }
 

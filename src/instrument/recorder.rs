@@ -110,9 +110,7 @@ impl Recorder {
                     r.report = Some(report);
                 }
             }
-            Msg::Barrier(done) => {
-                let _ = done.send(());
-            }
+            Msg::Barrier(done) => drop(done.send(())),
             Msg::ClockError {
                 run,
                 lane,

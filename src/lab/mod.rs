@@ -6,6 +6,7 @@
 pub mod cpython;
 pub mod fit;
 mod live;
+mod mistake;
 pub mod plan;
 pub mod questions;
 pub mod scenario;

@@ -11,7 +11,7 @@
 //! answers = [{ label = "under 1", to = 1 }, { label = "1 to 99", from = 1, to = 100 }, { label = "100 or more", from = 100 }]
 //! ```
 
-use super::scenario::{at, Mistake};
+use super::mistake::{at, Mistake};
 use crate::exec::ExecSpec;
 use crate::trace::question::{Answer, Figure, Question};
 use crate::trace::LaneKind;

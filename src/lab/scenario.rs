@@ -32,7 +32,6 @@ use crate::error::Error;
 use crate::exec::ExecSpec;
 use crate::ingest::read::{Input, Kind};
 use serde::Deserialize;
-use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
 
@@ -290,18 +289,7 @@ use crate::trace::limits::{
     MAX_SEGMENTS, MAX_SIZE, MAX_TASKS,
 };
 
-/// A mistake at a place in a lesson's text.
-pub(super) struct Mistake {
-    span: Option<Range<usize>>,
-    why: String,
-}
-
-pub(super) fn at(span: Range<usize>, why: impl Into<String>) -> Mistake {
-    Mistake {
-        span: Some(span),
-        why: why.into(),
-    }
-}
+use super::mistake::{at, Mistake};
 
 /// Read a lesson from its TOML text; `origin` names it in errors (`file:line:col: what`).
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
