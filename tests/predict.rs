@@ -229,7 +229,7 @@ fn a_lesson_file_with_its_own_question_is_asked_headless() {
             "about the same",
             "about 2x",
             "about 5x",
-            "10x or more"
+            "about 10x or more"
         ],
         "async could have all 8 going at once"
     );
@@ -652,4 +652,93 @@ fn without_predict_no_question_is_asked() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stdout(&out).contains("Predict, then run"));
+}
+
+/// Run what the lab has started to its end.
+fn finish(lab: &mut runwait::lab::Lab) {
+    while !lab.finished() {
+        lab.drain();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    lab.drain();
+}
+
+/// Asked before the runs are in the trace, each question about the run it names once they are;
+/// a what-if's questions are about its own runs (a run it keeps is not asked again), and a
+/// rerun asks afresh.
+#[test]
+fn a_what_if_and_a_rerun_get_their_own_questions_about_their_own_runs() {
+    use runwait::lab::{Lab, Options, Plan};
+    let lesson = scenario::parse(OWN, "own.toml").unwrap();
+    let options = Options {
+        predict: true,
+        ..Options::default()
+    };
+    let mut lab = Lab::new(Plan::prepare(lesson, options.clone()).unwrap());
+    assert!(
+        lab.trace().runs.is_empty(),
+        "nothing runs before the class answers"
+    );
+    let texts: Vec<&str> = lab
+        .trace()
+        .questions
+        .iter()
+        .map(|q| q.text.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Four threads, eight sleeps: how much faster than one thread?",
+            "How fast against sync?"
+        ]
+    );
+    lab.count(0, 1, 1);
+    lab.start();
+    finish(&mut lab);
+    let t = lab.trace();
+    let about: Vec<&str> = (t.questions.iter())
+        .map(|q| q.about(t).unwrap().meta.label.as_str())
+        .collect();
+    assert_eq!(about, ["threads (GIL)", "async"]);
+    assert_eq!(t.questions[0].counts, [0, 1, 0]);
+    assert!(t.questions.iter().all(|q| q.measured(t).is_some()));
+
+    let what_if = Options {
+        executors: Some(vec![
+            "sync".parse().unwrap(),
+            "threads:8".parse().unwrap(),
+            "async".parse().unwrap(),
+        ]),
+        predict: false,
+        ..options
+    };
+    assert_eq!(lab.plan_what_if(what_if).unwrap(), 1);
+    let asked: Vec<_> = (lab.trace().questions.iter())
+        .filter(|q| q.set == 1)
+        .cloned()
+        .collect();
+    assert_eq!(
+        asked.len(),
+        1,
+        "sync and async are kept, not run again: {asked:?}"
+    );
+    lab.start();
+    finish(&mut lab);
+    let t = lab.trace();
+    let run = asked[0].about(t).expect("its run is in the trace");
+    assert_eq!(
+        (run.meta.workers, run.meta.set, run.meta.kept),
+        (8, 1, false)
+    );
+    assert_eq!(asked[0].text, "How fast against sync?");
+
+    lab.rerun();
+    finish(&mut lab);
+    let t = lab.trace();
+    assert_eq!(t.questions.len(), 2, "the what-if's lesson, asked afresh");
+    assert!(t.questions.iter().all(|q| q.answered() == 0));
+    let workers: Vec<u32> = (t.questions.iter())
+        .map(|q| q.about(t).unwrap().meta.workers)
+        .collect();
+    assert_eq!(workers, [8, 1], "threads:8, then async");
 }

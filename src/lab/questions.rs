@@ -278,7 +278,8 @@ fn fastest(runs: &[Planned]) -> Question {
     Question::new(None, text, Figure::Fastest, answers)
 }
 
-/// "How fast?": slower, about the same, about 2x, about 5x, 10x or more; for a run that could
+/// "How fast?": slower, about the same, about 2x, about 5x, about 10x or more (each from about
+/// half-way, on a log scale, to the next: 1.4, 3.2, 7); for a run that could
 /// have no more than 6 tasks going at once, the last two are "more than 3x" (a guess past what
 /// it could do stays on offer: the class may think threads add cores).
 pub fn speedup_answers(at_once: u32) -> Vec<Answer> {
@@ -290,7 +291,7 @@ pub fn speedup_answers(at_once: u32) -> Vec<Answer> {
     match at_once >= 7 {
         true => answers.extend([
             Answer::new("about 5x", 3.2, 7.0),
-            Answer::new("10x or more", 7.0, f64::INFINITY),
+            Answer::new("about 10x or more", 7.0, f64::INFINITY),
         ]),
         false => answers.push(Answer::new("more than 3x", 3.2, f64::INFINITY)),
     }

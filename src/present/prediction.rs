@@ -72,11 +72,11 @@ pub fn reveal(trace: &Trace, q: &Question) -> String {
     match q.right(trace) {
         Some(i) => {
             let hands = q.counts.get(i).copied().unwrap_or(0);
-            format!(
-                "{figure}: right \"{}\", {hands} of {} answered it",
-                q.answers[i].label,
-                q.answered()
-            )
+            let label = &q.answers[i].label;
+            match q.answered() {
+                0 => format!("{figure}: right \"{label}\" (no answers counted)"),
+                all => format!("{figure}: right \"{label}\", {hands} of {all} answered it"),
+            }
         }
         None => format!("{figure}: no answer offered holds it"),
     }
