@@ -52,7 +52,16 @@ const RACE_ANSWERS: &[&str] = &[
 
 #[test]
 fn the_race_headless_prints_the_question_the_answers_the_lost_updates_and_the_right_one() {
-    let mut args = vec!["run", "race", "--predict", "--headless", "--trials", "20"];
+    let mut args = vec![
+        "run",
+        "race",
+        "--predict",
+        "--headless",
+        "--trials",
+        "20",
+        "--width",
+        "200",
+    ];
     args.extend_from_slice(RACE_ANSWERS);
     let out = runwait(&args);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -73,7 +82,7 @@ fn the_race_headless_prints_the_question_the_answers_the_lost_updates_and_the_ri
     let most = first.lines().find(|l| l.contains("4 500 or more")).unwrap();
     assert!(most.trim_end().ends_with(" 1"), "{first}");
     assert!(
-        first.contains("measured 0 lost a trial (updates lost, a trial's on average): right \"under 1\", 2 of 3 answered it"),
+        first.contains("measured 0 lost a trial (on average over its trials): right \"under 1\", 2 of 3 answered it"),
         "{first}"
     );
     assert!(

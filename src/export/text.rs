@@ -37,7 +37,7 @@ pub fn render(trace: &Trace, style: Style) -> String {
     }
     // Predict, then run: the questions asked before the runs, the answers and the figures.
     if !trace.questions.is_empty() {
-        let lines = crate::present::prediction::lines(trace);
+        let lines = crate::present::prediction::lines(trace, style.width);
         let _ = write!(out, "\nPredict, then run:\n{}\n", lines.join("\n"));
     }
     // Real programs beside the runs (`--cpython`): their speedups beside runwait's.

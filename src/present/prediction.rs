@@ -41,14 +41,14 @@ pub fn measured_words(trace: &Trace, q: &Question, value: f64) -> String {
     }
 }
 
-/// What the figure is, said after it: `speedup against sync`.
+/// What the figure is, said after it: `its speedup`.
 pub fn figure_name(figure: Figure) -> &'static str {
     match figure {
         Figure::Speedup => "its speedup",
-        Figure::LostUpdates => "updates lost, a trial's on average",
+        Figure::LostUpdates => "on average over its trials",
         Figure::PoolSizeEnough => "the smallest pool as fast as the fastest",
-        Figure::GilWaitMs => "the I/O thread's wait for the GIL after each response",
-        Figure::TickLateMs => "the latest tick, at worst",
+        Figure::GilWaitMs => "the I/O thread's wait for the GIL after a response, on average",
+        Figure::TickLateMs => "how late a tick was, at worst",
         Figure::Fastest => "the run that did every task in the least time",
     }
 }
@@ -92,31 +92,71 @@ fn figure_pending(trace: &Trace, q: &Question) -> bool {
     }
 }
 
-/// The headless text of every question: what it is about and its words, an answer a line
-/// (its key, label, a bar of its count, the count, the right one marked), then the reveal.
-pub fn lines(trace: &Trace) -> Vec<String> {
+/// The headless text of every question, `width` columns wide: what it is about and its words,
+/// an answer a line (its key, label, a bar of its count, the count, the right one marked), then
+/// the reveal.
+pub fn lines(trace: &Trace, width: usize) -> Vec<String> {
     let mut out = Vec::new();
     for q in &trace.questions {
-        out.push(format!("{}: {}", about(trace, q), q.text));
-        let right = q.right(trace);
-        let most = q.counts.iter().copied().max().unwrap_or(0).max(1);
-        let width = q
-            .answers
-            .iter()
-            .map(|a| a.label.chars().count())
-            .max()
-            .unwrap_or(0);
-        for (i, a) in q.answers.iter().enumerate() {
-            let n = q.counts.get(i).copied().unwrap_or(0);
-            let bar = "█".repeat(((n as u64 * 20).div_ceil(most as u64)) as usize);
-            let mark = if right == Some(i) { "  ✓ right" } else { "" };
-            out.push(format!(
-                "  {} {:<width$}  {bar:<20} {n:>3}{mark}",
-                i + 1,
-                a.label
-            ));
-        }
-        out.push(format!("  {}", reveal(trace, q)));
+        out.extend(wrap(&format!("{}: {}", about(trace, q), q.text), width, ""));
+        out.extend(answer_lines(trace, q));
+        out.extend(wrap(&reveal(trace, q), width, "  "));
     }
     out
+}
+
+/// An answer a line: its key, label, a bar of its count (20 for the most given), the count, the
+/// right one marked.
+fn answer_lines(trace: &Trace, q: &Question) -> Vec<String> {
+    let right = q.right(trace);
+    let most = q.counts.iter().copied().max().unwrap_or(0).max(1) as u64;
+    let width = (q.answers.iter())
+        .map(|a| a.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    (q.answers.iter().enumerate())
+        .map(|(i, a)| {
+            let n = q.counts.get(i).copied().unwrap_or(0);
+            let bar = "█".repeat((n as u64 * 20).div_ceil(most) as usize);
+            let mark = if right == Some(i) { "  ✓ right" } else { "" };
+            format!("  {} {:<width$}  {bar:<20} {n:>3}{mark}", i + 1, a.label)
+        })
+        .collect()
+}
+
+/// `text` in lines of at most `width` columns (a word longer than that on a line of its own),
+/// each starting with `indent`, those after the first indented 2 more.
+fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = indent.to_string();
+    for word in text.split_whitespace() {
+        let fresh = line.trim().is_empty();
+        if !fresh && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::replace(&mut line, format!("{indent}  ")));
+        }
+        if !line.trim().is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn words_wrap_at_the_width_and_go_on_indented() {
+        let lines = super::wrap("how many of a trial's 1,000 updates are lost", 20, "  ");
+        assert_eq!(
+            lines,
+            [
+                "  how many of a",
+                "    trial's 1,000",
+                "    updates are lost"
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 20));
+        assert_eq!(super::wrap("a", 20, ""), ["a"]);
+    }
 }
