@@ -751,3 +751,27 @@ fn a_what_if_and_a_rerun_get_their_own_questions_about_their_own_runs() {
         .collect();
     assert_eq!(workers, [8, 1], "threads:8, then async");
 }
+
+/// A lab made without --predict asks nothing until told to (a key in the live UI), and then
+/// asks before its runs, and before every set after.
+#[test]
+fn predicting_can_be_turned_on_before_the_runs() {
+    use runwait::lab::{Lab, Options, Plan};
+    let lesson = scenario::parse(OWN, "own.toml").unwrap();
+    let mut lab = Lab::new(Plan::prepare(lesson, Options::default()).unwrap());
+    assert!(lab.trace().questions.is_empty());
+    assert!(!lab.predicts());
+    lab.predict();
+    lab.predict();
+    assert!(lab.predicts());
+    assert_eq!(lab.trace().questions.len(), 2, "asked once");
+    lab.start();
+    finish(&mut lab);
+    let what_if = Options {
+        executors: Some(vec!["sync".parse().unwrap(), "threads:2".parse().unwrap()]),
+        ..Options::default()
+    };
+    lab.plan_what_if(what_if).unwrap();
+    let asked = lab.trace().questions.iter().filter(|q| q.set == 1).count();
+    assert_eq!(asked, 1, "threads:2 is asked how fast it is");
+}
