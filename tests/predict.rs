@@ -775,3 +775,31 @@ fn predicting_can_be_turned_on_before_the_runs() {
     let asked = lab.trace().questions.iter().filter(|q| q.set == 1).count();
     assert_eq!(asked, 1, "threads:2 is asked how fast it is");
 }
+
+/// A trace file whose question is about a run it does not have, or counts what it does not
+/// offer, is refused with one line naming the question.
+#[test]
+fn a_trace_files_questions_are_checked_on_load() {
+    let mut t = answered_trace();
+    t.questions[0].run = Some(7);
+    let e = runwait::ingest::saved::from_json(&file::to_json(&t), "t.json").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("question 1: about run 7, which the trace does not have"),
+        "{e}"
+    );
+    let mut t = answered_trace();
+    t.questions[1].counts = vec![1, 2, 3];
+    let e = runwait::ingest::saved::from_json(&file::to_json(&t), "t.json").unwrap_err();
+    assert!(
+        e.to_string().contains("question 2: 3 counts for 2 answers"),
+        "{e}"
+    );
+    let mut t = answered_trace();
+    t.questions[1].answers[0].high = 0.5;
+    let e = runwait::ingest::saved::from_json(&file::to_json(&t), "t.json").unwrap_err();
+    assert!(
+        e.to_string().contains("answer 'from 1' holds no figure"),
+        "{e}"
+    );
+}
