@@ -803,3 +803,28 @@ fn a_trace_files_questions_are_checked_on_load() {
         "{e}"
     );
 }
+
+/// On a busy machine the reveal says which other answers the speedup could as well have been.
+#[test]
+fn a_busy_machines_reveal_names_the_answers_within_its_noise() {
+    use runwait::present::prediction::reveal;
+    let mut t = trace(vec![sync(), pool(4, 250)]);
+    let q = Question::new(Some(1), "How fast?", Figure::Speedup, speedup_answers(4));
+    let quiet = reveal(&t, &q);
+    assert_eq!(
+        quiet,
+        "measured 4.0x (its speedup): right \"more than 3x\" (no answers counted)"
+    );
+    // sync kept from a CPU 40% of its time: figures within 1.7x are noise.
+    let base = &mut t.runs[0];
+    base.meta.cpu_waits_hz = Some(1000);
+    base.lanes = vec![lane(&[
+        (State::Run, None, 0, 600),
+        (State::Ready, Some(Reason::Cpu), 600, 1000),
+    ])];
+    let busy = reveal(&t, &q);
+    assert!(
+        busy.ends_with("; busy machine: within its noise (1.7x) it could be \"about 2x\""),
+        "{busy}"
+    );
+}

@@ -69,7 +69,8 @@ pub fn reveal(trace: &Trace, q: &Question) -> String {
         measured_words(trace, q, value),
         figure_name(q.figure)
     );
-    match q.right(trace) {
+    let right = q.right(trace);
+    let said = match right {
         Some(i) => {
             let hands = q.counts.get(i).copied().unwrap_or(0);
             let label = &q.answers[i].label;
@@ -79,7 +80,34 @@ pub fn reveal(trace: &Trace, q: &Question) -> String {
             }
         }
         None => format!("{figure}: no answer offered holds it"),
+    };
+    match noise(trace, q, value, right) {
+        Some(noise) => format!("{said}; {noise}"),
+        None => said,
     }
+}
+
+/// On a busy machine, a speedup is known only within its noise (as the verdict says): the other
+/// answers it could as well have been, if any.
+fn noise(trace: &Trace, q: &Question, value: f64, right: Option<usize>) -> Option<String> {
+    if q.figure != Figure::Speedup {
+        return None;
+    }
+    let set = (0..trace.runs.len()).filter(|&i| trace.runs[i].meta.set == q.set);
+    let busy = crate::trace::busy::busy(trace, set).filter(|b| b.is_busy())?;
+    let m = 1.0 + busy.margin().max(crate::trace::figures::ABOUT);
+    let (low, high) = (value / m, value * m);
+    let could: Vec<String> = (q.answers.iter().enumerate())
+        .filter(|&(i, a)| Some(i) != right && a.low < high && low < a.high)
+        .map(|(_, a)| format!("\"{}\"", a.label))
+        .collect();
+    (!could.is_empty()).then(|| {
+        format!(
+            "busy machine: within its noise ({:.1}x) it could be {}",
+            m,
+            could.join(" or ")
+        )
+    })
 }
 
 /// Whether its figure is still to come: its run (or a run of its set) has not ended.
