@@ -304,6 +304,11 @@ fn bad_questions_are_refused_at_file_line_and_column() {
             "pool-size-enough is about the lesson as a whole",
         ),
         (
+            "figure = \"speedup\"\nanswers = [{ label = \"a\" }]\n",
+            "m.toml:7:1",
+            "speedup is measured against sync: add \"sync\" to the executors",
+        ),
+        (
             "figure = \"wall-ms\"\nanswers = [{ label = \"a\" }]\n",
             "l.toml:9:10",
             "unknown variant `wall-ms`",
@@ -314,9 +319,12 @@ fn bad_questions_are_refused_at_file_line_and_column() {
             "label is 1 to 40 characters",
         ),
     ] {
-        let e = scenario::parse(&format!("{head}{rest}"), "l.toml")
-            .unwrap_err()
-            .to_string();
+        // `m.toml`: the lesson without sync.
+        let text = match place.starts_with("m.toml") {
+            true => format!("{head}{rest}").replace("[\"sync\", \"threads:2\"]", "[\"threads:2\"]"),
+            false => format!("{head}{rest}"),
+        };
+        let e = scenario::parse(&text, &place[..6]).unwrap_err().to_string();
         assert!(e.starts_with(place), "{rest}: {e}");
         assert!(e.contains(needle), "{rest}: {e}");
     }

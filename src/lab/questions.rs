@@ -82,6 +82,15 @@ fn question(q: &Spanned<QuestionFile>, executors: &[ExecSpec]) -> Result<LessonQ
     if f.text.get_ref().trim().is_empty() {
         return Err(at(f.text.span(), "a question has words (text)"));
     }
+    let env = crate::exec::Env::default();
+    let baseline = executors.iter().any(|e| e.describe(&env).baseline);
+    if matches!(f.figure, Figure::Speedup | Figure::PoolSizeEnough) && !baseline {
+        let why = format!(
+            "{} is measured against sync: add \"sync\" to the executors",
+            f.figure.name()
+        );
+        return Err(at(q.span(), why));
+    }
     let run = match &f.run {
         None => None,
         Some(_) if f.figure.is_lesson_wide() => {
