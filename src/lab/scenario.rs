@@ -24,6 +24,7 @@
 //! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson); at the top,
 //! # trials = 100 runs such a race 100 times over (sync and thread pools), and python = "3.9"
 //! # has the emulated GIL switch threads where CPython 3.9 would (the default: "3.12")
+//! # [[questions]]: questions asked before the runs (predict, then run; see `questions`)
 //! # [queues] orders = 5, then { put = "orders" } / { get = "orders" }: queues between tasks;
 //! # bowls = { capacity = 0, start = 3 } starts with 3 items in it
 //! ```
