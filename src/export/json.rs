@@ -188,6 +188,39 @@ pub struct RunSummary<'a> {
     /// are every repeat's times.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repeats: Option<RepeatsOut>,
+    /// The hand-off latency (who woke whom): per lane woken and cause, from being made
+    /// runnable to running; left out for a run without wakes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub handoffs: Vec<HandoffOut>,
+}
+
+/// A lane's hand-offs of one cause.
+#[derive(Serialize)]
+pub struct HandoffOut {
+    /// The lane woken: its index in the run's `lanes` (as the trace file's `wakes` name it),
+    /// and its name.
+    pub lane: u32,
+    pub lane_name: String,
+    /// What woke it: `gil-interval`, `io-done`, ...
+    pub cause: &'static str,
+    pub count: u32,
+    pub mean_ms: f64,
+    pub max_ms: f64,
+}
+
+fn handoffs(run: &crate::trace::Run) -> Vec<HandoffOut> {
+    let lane_name = |l: u32| crate::present::words::lane_name(run, &run.lanes[l as usize]);
+    crate::trace::handoff::summary(run)
+        .into_iter()
+        .map(|h| HandoffOut {
+            lane: h.lane,
+            lane_name: lane_name(h.lane),
+            cause: h.cause.name(),
+            count: h.count,
+            mean_ms: round(ms(h.mean_ns()), 3),
+            max_ms: round(ms(h.max_ns), 3),
+        })
+        .collect()
 }
 
 /// A run's repeats, in ms.
@@ -266,6 +299,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 model: run.meta.model.as_deref(),
                 real: run.is_real(),
                 repeats: run.meta.repeats.as_ref().map(repeats),
+                handoffs: handoffs(run),
             }
         })
         .collect();
