@@ -321,55 +321,6 @@ pub fn speedup_answers(at_once: u32) -> Vec<Answer> {
     answers
 }
 
-#[cfg(test)]
-mod tests {
-    fn labels(at_once: u32) -> Vec<String> {
-        super::speedup_answers(at_once)
-            .into_iter()
-            .map(|a| a.label)
-            .collect()
-    }
-
-    #[test]
-    fn how_fast_offers_what_the_run_could_reach_and_one_past_it() {
-        fn with(rest: &[&str]) -> Vec<String> {
-            let head = ["slower", "about the same"];
-            head.iter().chain(rest).map(|s| s.to_string()).collect()
-        }
-        assert_eq!(labels(1), with(&["about 2x", "about 3x or more"]));
-        assert_eq!(labels(2), with(&["about 2x", "about 3x or more"]));
-        assert_eq!(
-            labels(3),
-            with(&["about 2x", "about 3x", "about 5x or more"])
-        );
-        assert_eq!(
-            labels(8),
-            with(&["about 2x", "about 3x", "about 5x", "about 10x or more"])
-        );
-        assert_eq!(
-            labels(40),
-            with(&["about 2x", "about 5x", "about 10x", "about 50x or more"])
-        );
-        assert_eq!(
-            labels(1000),
-            with(&["about 2x", "about 5x", "about 10x", "about 100x or more"])
-        );
-        for n in [1, 2, 3, 8, 40, 1000] {
-            let answers = super::speedup_answers(n);
-            assert!(
-                answers.windows(2).all(|w| w[0].high == w[1].low),
-                "no gap, no overlap"
-            );
-            assert_eq!(
-                (answers[0].low, answers.last().unwrap().high),
-                (0.0, f64::INFINITY)
-            );
-        }
-        let three = super::speedup_answers(3);
-        assert!(three[2].holds(2.0) && three[3].holds(2.9) && three[4].holds(4.0));
-    }
-}
-
 /// How many of `tasks` tasks a run of `spec` (described as `kind`) could have going at once:
 /// an event loop all of them (or its limit), a pool its workers.
 pub fn at_once(spec: &ExecSpec, kind: LaneKind, tasks: u32) -> u32 {
@@ -475,5 +426,54 @@ fn answer_of(q: &Question, label: &str) -> Result<usize, String> {
                 labels.join(", ")
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn labels(at_once: u32) -> Vec<String> {
+        super::speedup_answers(at_once)
+            .into_iter()
+            .map(|a| a.label)
+            .collect()
+    }
+
+    #[test]
+    fn how_fast_offers_what_the_run_could_reach_and_one_past_it() {
+        fn with(rest: &[&str]) -> Vec<String> {
+            let head = ["slower", "about the same"];
+            head.iter().chain(rest).map(|s| s.to_string()).collect()
+        }
+        assert_eq!(labels(1), with(&["about 2x", "about 3x or more"]));
+        assert_eq!(labels(2), with(&["about 2x", "about 3x or more"]));
+        assert_eq!(
+            labels(3),
+            with(&["about 2x", "about 3x", "about 5x or more"])
+        );
+        assert_eq!(
+            labels(8),
+            with(&["about 2x", "about 3x", "about 5x", "about 10x or more"])
+        );
+        assert_eq!(
+            labels(40),
+            with(&["about 2x", "about 5x", "about 10x", "about 50x or more"])
+        );
+        assert_eq!(
+            labels(1000),
+            with(&["about 2x", "about 5x", "about 10x", "about 100x or more"])
+        );
+        for n in [1, 2, 3, 8, 40, 1000] {
+            let answers = super::speedup_answers(n);
+            assert!(
+                answers.windows(2).all(|w| w[0].high == w[1].low),
+                "no gap, no overlap"
+            );
+            assert_eq!(
+                (answers[0].low, answers.last().unwrap().high),
+                (0.0, f64::INFINITY)
+            );
+        }
+        let three = super::speedup_answers(3);
+        assert!(three[2].holds(2.0) && three[3].holds(2.9) && three[4].holds(4.0));
     }
 }
