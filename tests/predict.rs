@@ -465,7 +465,7 @@ fn speedup_is_measured_against_the_sets_baseline_and_its_answers_vary_with_the_r
     let slower = Question::new(Some(2), "How fast?", Figure::Speedup, speedup_answers(4));
     assert_eq!(slower.right(&t), Some(0), "0.8x is slower");
     let many = Question::new(Some(1), "How fast?", Figure::Speedup, speedup_answers(40));
-    assert_eq!(many.answers.len(), 6);
+    assert_eq!(many.answers.len(), 7);
     assert_eq!(many.answers[many.right(&t).unwrap()].label, "about 5x");
     let mut unfinished = t.clone();
     unfinished.runs[1].end_ns = None;
