@@ -110,9 +110,7 @@ impl Recorder {
                     r.report = Some(report);
                 }
             }
-            Msg::Barrier(done) => {
-                let _ = done.send(());
-            }
+            Msg::Barrier(done) => drop(done.send(())),
             Msg::ClockError {
                 run,
                 lane,
@@ -145,6 +143,7 @@ impl Recorder {
                     r.cpu_wait_error_ns = r.cpu_wait_error_ns.max(cpu_wait_error_ns);
                 }
             }
+            Msg::Question(_) | Msg::Count { .. } => self.apply_question(msg),
             Msg::Dropped(n) => {
                 self.sink.add_dropped(n);
                 self.trace.dropped = self.sink.dropped();
@@ -165,6 +164,23 @@ impl Recorder {
                 function,
                 gil_released,
             } => self.apply_where(run, lane, at_ns, &function, gil_released),
+        }
+    }
+
+    /// A question asked, or answers to one counted.
+    fn apply_question(&mut self, msg: Msg) {
+        match msg {
+            Msg::Question(question) => self.trace.questions.push(*question),
+            Msg::Count {
+                question,
+                answer,
+                delta,
+            } => {
+                if let Some(q) = self.trace.questions.get_mut(question as usize) {
+                    q.count(answer as usize, delta);
+                }
+            }
+            _ => {}
         }
     }
 

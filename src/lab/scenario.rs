@@ -24,6 +24,7 @@
 //! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson); at the top,
 //! # trials = 100 runs such a race 100 times over (sync and thread pools), and python = "3.9"
 //! # has the emulated GIL switch threads where CPython 3.9 would (the default: "3.12")
+//! # [[questions]]: questions asked before the runs (predict, then run; see `questions`)
 //! # [queues] orders = 5, then { put = "orders" } / { get = "orders" }: queues between tasks;
 //! # bowls = { capacity = 0, start = 3 } starts with 3 items in it
 //! ```
@@ -32,7 +33,6 @@ use crate::error::Error;
 use crate::exec::ExecSpec;
 use crate::ingest::read::{Input, Kind};
 use serde::Deserialize;
-use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
 
@@ -147,6 +147,8 @@ pub struct Scenario {
     /// `--repeat` overrides it.
     pub repeats: Option<u32>,
     pub groups: Vec<TaskGroup>,
+    /// The lesson's own questions, asked before its runs (predict, then run).
+    pub questions: Vec<super::questions::LessonQuestion>,
 }
 
 impl Scenario {
@@ -197,6 +199,9 @@ struct LessonFile {
     #[serde(default)]
     repeats: Option<Spanned<u32>>,
     tasks: Spanned<Vec<GroupFile>>,
+    /// The lesson's own questions (see `questions`).
+    #[serde(default)]
+    questions: Option<Spanned<Vec<Spanned<super::questions::QuestionFile>>>>,
 }
 
 /// A number, or a range `[low, high]` to pick from with the seed.
@@ -285,18 +290,7 @@ use crate::trace::limits::{
     MAX_SEGMENTS, MAX_SIZE, MAX_TASKS,
 };
 
-/// A mistake at a place in a lesson's text.
-struct Mistake {
-    span: Option<Range<usize>>,
-    why: String,
-}
-
-fn at(span: Range<usize>, why: impl Into<String>) -> Mistake {
-    Mistake {
-        span: Some(span),
-        why: why.into(),
-    }
-}
+use super::mistake::{at, Mistake};
 
 /// Read a lesson from its TOML text; `origin` names it in errors (`file:line:col: what`).
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {
@@ -339,7 +333,7 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         name: file.name,
         point: file.point,
         source: file.source,
-        executors,
+        executors: executors.clone(),
         order: order(file.order.as_ref(), computes)?,
         latency_ms: at_most(file.latency_ms.as_ref(), "latency_ms", HOUR_MS)?,
         server_concurrency: server_concurrency(file.server_concurrency.as_ref())?,
@@ -349,6 +343,7 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         python: python(file.python.as_ref())?,
         trials: trials(file.trials.as_ref())?,
         repeats: repeats(file.repeats.as_ref())?,
+        questions: super::questions::parse(file.questions.as_ref(), &executors)?,
         groups,
     })
 }

@@ -103,7 +103,42 @@ pub fn check(trace: &Trace) -> Result<(), String> {
     for (r, run) in trace.runs.iter().enumerate() {
         check_run(run).map_err(|why| format!("run {r} ({}): {why}", run.meta.label))?;
     }
+    if trace.questions.len() > MAX_QUESTIONS {
+        return Err(format!("more than {MAX_QUESTIONS} questions"));
+    }
+    for (i, q) in trace.questions.iter().enumerate() {
+        check_question(trace, q).map_err(|why| format!("question {}: {why}", i + 1))?;
+    }
     Ok(())
+}
+
+/// The most questions a trace holds (each set's, a lesson's 32 at most and one a run).
+const MAX_QUESTIONS: usize = 10_000;
+
+/// A question about a run the trace has (or a set of it), as many counts as answers (if any),
+/// ranges that are numbers with `low` below `high`.
+fn check_question(trace: &Trace, q: &super::Question) -> Result<(), String> {
+    if q.run.is_some_and(|r| r as usize >= trace.runs.len()) {
+        return Err(format!(
+            "about run {}, which the trace does not have",
+            q.run.unwrap_or(0)
+        ));
+    }
+    if !q.counts.is_empty() && q.counts.len() != q.answers.len() {
+        return Err(format!(
+            "{} counts for {} answers",
+            q.counts.len(),
+            q.answers.len()
+        ));
+    }
+    match q
+        .answers
+        .iter()
+        .find(|a| a.low.is_nan() || a.high.is_nan() || a.low >= a.high)
+    {
+        Some(a) => Err(format!("answer '{}' holds no figure", a.label)),
+        None => Ok(()),
+    }
 }
 
 fn check_run(run: &Run) -> Result<(), String> {
