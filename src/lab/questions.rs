@@ -231,8 +231,9 @@ pub struct Planned {
 
 /// The questions asked before set `set`'s runs (`runs`, in the lesson's order): the lesson's own
 /// (about a run that is run, or the lesson), then "how fast against sync?" for each run that
-/// has none of its own, if the set has a baseline (the baseline itself is not asked); a lesson
-/// with neither asks which run finishes first.
+/// has none of its own, if the set has a baseline (the baseline itself is not asked) and the
+/// lesson asks nothing of itself as a whole (pool-size's one question is its point: a class is
+/// not asked six more); a lesson with neither asks which run finishes first.
 pub fn questions(
     lesson: &[LessonQuestion],
     runs: &[Planned],
@@ -267,8 +268,10 @@ pub fn questions(
         asked.push(fastest(runs).in_set(set));
     }
     let base = runs.iter().find(|r| r.baseline).map(|r| r.label.clone());
+    let whole = lesson.iter().any(|q| q.run.is_none());
     for (i, r) in runs.iter().enumerate() {
-        let (Some(base), Some(run), false, false) = (&base, r.run, own[i], r.baseline) else {
+        let asks = !whole && !own[i] && !r.baseline;
+        let (Some(base), Some(run), true) = (&base, r.run, asks) else {
             continue;
         };
         let text = format!("How fast against {base}?");
