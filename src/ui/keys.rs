@@ -32,6 +32,12 @@ pub enum Action {
     ToggleFocusedEvents,
     WhatIf,
     ClearGhosts,
+    /// Predict, then run: ask before the next run (or, asked, go back).
+    Predict,
+    /// A raised hand for answer N (from 0) of the focused panel's question.
+    Answer(u8),
+    /// Take back the last hand counted.
+    Undo,
 }
 
 /// A key: its code, and whether Ctrl is held (other modifiers don't matter).
@@ -147,6 +153,24 @@ pub const KEYMAP: &[Binding] = &[
         map: &[(key('x'), ClearGhosts)],
     },
     Binding {
+        keys: "p / 1–9 / u ⌫",
+        what: "predict first / a hand up for that answer / undo",
+        map: &[
+            (key('p'), Predict),
+            (key('1'), Answer(0)),
+            (key('2'), Answer(1)),
+            (key('3'), Answer(2)),
+            (key('4'), Answer(3)),
+            (key('5'), Answer(4)),
+            (key('6'), Answer(5)),
+            (key('7'), Answer(6)),
+            (key('8'), Answer(7)),
+            (key('9'), Answer(8)),
+            (key('u'), Undo),
+            ((KeyCode::Backspace, false), Undo),
+        ],
+    },
+    Binding {
         keys: "s",
         what: "save the trace",
         map: &[(key('s'), Save)],
@@ -162,13 +186,8 @@ pub const KEYMAP: &[Binding] = &[
         map: &[(key('?'), ToggleHelp)],
     },
     Binding {
-        keys: "mouse click",
-        what: "focus a panel; in the diagrams, the playhead there",
-        map: &[],
-    },
-    Binding {
-        keys: "wheel / drag",
-        what: "zoom around the pointer / pan (--no-mouse: off)",
+        keys: "mouse",
+        what: "click: focus/playhead/answer · wheel zoom · drag pan",
         map: &[],
     },
     Binding {

@@ -5,12 +5,14 @@
 //! draws nothing and wakes a few times a second only to drain records.
 
 pub mod app;
+pub mod asking;
 pub mod cast;
 mod columns;
 pub mod keys;
 pub mod layout;
 pub mod mouse;
 pub mod playhead;
+mod predict;
 pub mod render;
 pub mod rows;
 pub mod screen;

@@ -157,6 +157,19 @@ impl Screen {
         None
     }
 
+    /// Where run `run`'s panel asks its question on a terminal `width` wide, if it is shown:
+    /// under its title, indented (see [`question_area`]).
+    pub fn question_area(&self, run: usize, width: u16) -> Option<ratatui::layout::Rect> {
+        let mut top = 1;
+        for &(r, h) in &self.panels {
+            if r == run {
+                return Some(question_area(ratatui::layout::Rect::new(0, top, width, h)));
+            }
+            top += h;
+        }
+        None
+    }
+
     /// The diagram column at terminal column `x`, if it is in the diagrams.
     pub fn col_at(&self, x: u16) -> Option<usize> {
         let col = x.checked_sub(self.label_w + 1)? as usize;
@@ -168,6 +181,18 @@ impl Screen {
         let at = self.panels.iter().position(|&(r, _)| r == run)?;
         self.lane_rows.get(at).copied()
     }
+}
+
+/// Where a panel in `panel` asks its question, while the class answers: under its title,
+/// indented.
+pub fn question_area(panel: ratatui::layout::Rect) -> ratatui::layout::Rect {
+    let indent = 3.min(panel.width);
+    ratatui::layout::Rect::new(
+        panel.x + indent,
+        panel.y + 1.min(panel.height),
+        panel.width - indent,
+        panel.height.saturating_sub(1),
+    )
 }
 
 /// The lane-name column's width: as wide as the names shown (a worker process's pid left out

@@ -4,9 +4,10 @@
 //! stop). The view (`super::app`) reads the trace through it and sends it commands; it never
 //! holds the Lab itself.
 
+use super::asking::{Asking, Then};
 use super::rows::RowCache;
 use crate::lab::{Lab, Options};
-use crate::trace::{file, Lane, LaneId, LaneKind, Run, RunStats, Trace};
+use crate::trace::{file, Lane, LaneId, LaneKind, Question, Run, RunStats, Trace};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,13 @@ pub struct Session {
     verdict: Option<String>,
     /// The rows of several lanes drawn, summarized.
     pub rows: RowCache,
+    /// Predict, then run: ask the runs' questions before each run (`--predict`, `p`).
+    pub predict: bool,
+    /// The runs asked about, while the class answers (they start with [`Session::go`]).
+    asking: Option<Asking>,
+    /// TEMPORARY until the recorder takes questions and counts (branch predict-model): the
+    /// questions asked, with their counts, once their runs started.
+    asked: Vec<Question>,
 }
 
 impl Session {
@@ -52,6 +60,9 @@ impl Session {
             stats: Vec::new(),
             verdict: None,
             rows: RowCache::default(),
+            predict: false,
+            asking: None,
+            asked: Vec::new(),
         }
     }
 
@@ -75,7 +86,11 @@ impl Session {
         session
     }
 
+    /// The trace shown: while the class answers, the runs asked about, named and empty.
     pub fn trace(&self) -> &Trace {
+        if let Some(asking) = &self.asking {
+            return &asking.preview;
+        }
         match &self.source {
             Source::Live(lab) => lab.trace(),
             Source::Replay(trace) => trace,
@@ -208,10 +223,8 @@ impl Session {
             return Err("r reruns a lesson: a real program is not run again");
         }
         lab.rerun();
-        self.task_lanes.clear();
-        self.stats.clear();
-        self.rows.clear();
-        self.verdict = None;
+        self.forget();
+        self.asked.clear();
         Ok(true)
     }
 
@@ -229,6 +242,99 @@ impl Session {
             Ok(()) => format!("saved to {}", path.display()),
             Err(e) => format!("not saved: {e}"),
         }
+    }
+
+    /// Whether the class is answering: the runs asked about have not started.
+    pub fn asking(&self) -> bool {
+        self.asking.is_some()
+    }
+
+    /// Whether what the class answers comes before the lesson's first runs (there is nothing
+    /// to go back to).
+    pub fn asking_first(&self) -> bool {
+        matches!(&self.asking, Some(a) if matches!(a.then, Then::Start))
+    }
+
+    /// The questions asked, with their counts.
+    pub fn questions(&self) -> &[Question] {
+        match &self.asking {
+            Some(asking) => &asking.preview.questions,
+            None => &self.asked,
+        }
+    }
+
+    /// The question asked of run `run`, and its place among [`Session::questions`].
+    pub fn question_of(&self, run: usize) -> Option<(usize, &Question)> {
+        let mut questions = self.questions().iter().enumerate();
+        questions.find(|(_, q)| q.run == Some(run as u32))
+    }
+
+    /// Ask the class before `then` runs: its runs are shown named and empty with their
+    /// questions until [`Session::go`]. Live lessons only; why not, if not.
+    pub fn ask(&mut self, then: Then) -> Result<(), String> {
+        let Source::Live(lab) = &self.source else {
+            return Err("predict asks before a run: a saved trace is not run again".into());
+        };
+        let Some(plan) = lab.latest() else {
+            return Err("predict asks before a lesson's runs: a real program is not run again".into());
+        };
+        let asking = match then {
+            Then::WhatIf(options) => Asking::beside(lab.trace(), plan, *options)?,
+            then => {
+                let asking = Asking::anew(plan, then);
+                self.forget();
+                asking
+            }
+        };
+        self.asking = Some(asking);
+        Ok(())
+    }
+
+    /// Count `delta` hands for an answer (while the class answers); whether it changed.
+    pub fn count(&mut self, question: usize, answer: usize, delta: i32) -> bool {
+        (self.asking.as_mut()).is_some_and(|a| a.count(question, answer, delta))
+    }
+
+    /// Run what the class answered about; its questions, with their counts, go with it.
+    pub fn go(&mut self) -> Result<(), String> {
+        let Some(Asking { preview, then }) = self.asking.take() else {
+            return Ok(());
+        };
+        match then {
+            Then::Start => {
+                if let Source::Live(lab) = &mut self.source {
+                    lab.start();
+                }
+                self.asked = preview.questions;
+            }
+            Then::Rerun => {
+                self.rerun()?;
+                self.asked = preview.questions;
+            }
+            Then::WhatIf(options) => {
+                self.what_if(*options).map_err(|e| e.to_string())?;
+                self.asked.extend(preview.questions);
+            }
+        }
+        Ok(())
+    }
+
+    /// Back to the runs there without running what was asked about (not before the first).
+    pub fn cancel_asking(&mut self) -> bool {
+        if self.asking.is_none() || self.asking_first() {
+            return false;
+        }
+        self.asking = None;
+        self.refresh_stats();
+        true
+    }
+
+    /// Forget what was worked out of the runs shown (they give way to others).
+    fn forget(&mut self) {
+        self.task_lanes.clear();
+        self.stats.clear();
+        self.rows.clear();
+        self.verdict = None;
     }
 
     /// Stop every run (quit): worker processes are killed, threads joined.

@@ -42,6 +42,8 @@ pub struct View {
     pub fit_on_resume: bool,
     /// When the playhead last moved with the clock.
     pub last_tick: Option<Instant>,
+    /// The hands counted while the class answers, in order (question, answer), to take back.
+    pub counted: Vec<(usize, usize)>,
 }
 
 impl View {
@@ -67,6 +69,7 @@ impl View {
             size: (80, 24),
             fit_on_resume: false,
             last_tick: None,
+            counted: Vec::new(),
         }
     }
 }

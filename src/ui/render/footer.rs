@@ -71,6 +71,9 @@ fn legend(app: &App, width: u16) -> Vec<Line<'static>> {
 }
 
 fn status_line(app: &App) -> Line<'static> {
+    if app.session.asking() {
+        return Line::raw(super::predict::status(app));
+    }
     let w = app.window();
     let mut text = format!(
         " {} · zoom {:.0}x · 1 col = {} · by {}",

@@ -10,6 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
 pub fn mode(app: &App) -> &'static str {
+    if app.session.asking() {
+        return "PREDICT";
+    }
     match (app.is_live(), app.view.playhead.motion) {
         (true, Motion::Follow) if app.finished() => "DONE",
         (true, Motion::Follow) => "LIVE",

@@ -18,6 +18,7 @@ mod footer;
 pub mod header;
 mod help;
 mod panel;
+mod predict;
 mod style;
 mod whatif;
 

@@ -57,6 +57,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
     let buf = frame.buffer_mut();
     let r = &app.trace().runs[run];
     render_title(buf, area, app, run);
+    if app.session.asking() && r.start_ns.is_none() {
+        let area = crate::ui::screen::question_area(area);
+        return super::predict::question(buf, area, app, run);
+    }
     let lanes = app.lanes(run);
     // Queue rows (the restaurants) come after the lanes and keep their place.
     let (count, tasks) = lanes_to_show(r, lanes, app.view.by_task);
@@ -138,9 +142,18 @@ fn render_title(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
         false => (Modifier::BOLD, "  "),
     };
     let width = (area.width as usize).saturating_sub(mark.chars().count());
+    // What the class said (predict, then run) at the right, in up to half the row.
+    let said = super::predict::said(app, run, width / 2);
+    let said_w: usize = said.iter().map(|s| s.content.chars().count()).sum();
+    let width = width.saturating_sub(said_w + 2 * usize::from(said_w > 0));
     let text = format!("{mark}{}", title(app, run, width));
     let style = Style::default().add_modifier(style);
     buf.set_stringn(area.x, area.y, text, area.width as usize, style);
+    let mut x = area.right().saturating_sub(said_w as u16);
+    for span in said {
+        let (end, _) = buf.set_span(x, area.y, &span, area.right().saturating_sub(x));
+        x = end;
+    }
 }
 
 /// One row of the diagram: a lane, or a group of lanes added up (see [`App::row_cells`]).

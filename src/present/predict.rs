@@ -1,0 +1,325 @@
+//! Predict, then run, for every view: a question with its answers numbered and the class's
+//! counts as a small bar chart, laid out in the cells a panel has for it; and, once the run is
+//! measured, the reveal: the counts beside the measured figure, the right answer marked.
+
+use super::human_ms;
+use crate::trace::{Figure, Question, Trace};
+
+/// The answers a key counts (1 to 9).
+pub const KEYED: usize = 9;
+
+/// The longest bar of an answer laid out a row each.
+const LONGEST_BAR: usize = 24;
+/// The bar of an answer laid out one after another.
+const SHORT_BAR: usize = 4;
+
+/// The measured figure as the answers word it: `4.91x`, `896 lost`, `12.0 ms`.
+pub fn figure(figure: Figure, value: f64) -> String {
+    match figure {
+        Figure::Speedup => format!("{value:.2}x"),
+        Figure::LostUpdates => format!("{} lost", value.round() as u64),
+        Figure::PoolSizeEnough => format!("pool size {value:.0}"),
+        Figure::GilWaitMs | Figure::TickLateMs => human_ms(value),
+    }
+}
+
+/// A bar `count / most` of `width` cells long, in eighths (at least one for any count).
+pub fn bar(count: u32, most: u32, width: usize) -> String {
+    const EIGHTHS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+    if count == 0 || most == 0 || width == 0 {
+        return String::new();
+    }
+    let eighths = ((count.min(most) as usize * width * 8) / most as usize).max(1);
+    let mut s = "█".repeat(eighths / 8);
+    if eighths % 8 > 0 {
+        s.push(EIGHTHS[eighths % 8 - 1]);
+    }
+    s
+}
+
+/// What a piece of a question laid out is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Piece {
+    Question,
+    /// An answer's number and words.
+    Answer(usize),
+    /// An answer's bar and count.
+    Count(usize),
+    /// More answers than fit.
+    Cut,
+}
+
+/// A piece of text at a cell of the box a question is laid out in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placed {
+    pub x: usize,
+    pub y: usize,
+    pub text: String,
+    pub piece: Piece,
+}
+
+impl Placed {
+    /// The answer it belongs to, if any.
+    pub fn answer(&self) -> Option<usize> {
+        match self.piece {
+            Piece::Answer(i) | Piece::Count(i) => Some(i),
+            _ => None,
+        }
+    }
+}
+
+/// The question and its answers laid out in a box `width` x `rows` cells: the question on the
+/// first row, then an answer a row with its bar where they fit, else the answers one after
+/// another across the rows (with a shorter bar), `…` where some do not fit.
+pub fn place(q: &Question, width: usize, rows: usize) -> Vec<Placed> {
+    if width == 0 || rows == 0 {
+        return Vec::new();
+    }
+    let mut out = vec![Placed {
+        x: 0,
+        y: 0,
+        text: cut(&q.text, width),
+        piece: Piece::Question,
+    }];
+    match rows > q.answers.len() {
+        true => a_row_each(q, width, &mut out),
+        false => one_after_another(q, width, rows, &mut out),
+    }
+    out
+}
+
+/// The most any answer was given (at least 1: bars of nothing are empty).
+fn most(q: &Question) -> u32 {
+    q.counts.iter().copied().max().unwrap_or(0).max(1)
+}
+
+fn a_row_each(q: &Question, width: usize, out: &mut Vec<Placed>) {
+    let words: Vec<String> = (0..q.answers.len()).map(|i| numbered(q, i)).collect();
+    let label_w = words.iter().map(|w| w.chars().count()).max().unwrap_or(0) + 2;
+    let bar_w = width.saturating_sub(label_w + 5).min(LONGEST_BAR);
+    for (i, text) in words.into_iter().enumerate() {
+        out.push(Placed {
+            x: 0,
+            y: i + 1,
+            text: cut(&text, width),
+            piece: Piece::Answer(i),
+        });
+        let count = q.counts.get(i).copied().unwrap_or(0);
+        if label_w < width {
+            let text = format!("{} {count}", bar(count, most(q), bar_w));
+            out.push(Placed {
+                x: label_w,
+                y: i + 1,
+                text: cut(text.trim_start(), width - label_w),
+                piece: Piece::Count(i),
+            });
+        }
+    }
+}
+
+fn one_after_another(q: &Question, width: usize, rows: usize, out: &mut Vec<Placed>) {
+    let (mut x, mut y) = (q.text.chars().count() + 2, 0);
+    for i in 0..q.answers.len() {
+        let count = q.counts.get(i).copied().unwrap_or(0);
+        let words = numbered(q, i);
+        let tally = format!("{} {count}", bar(count, most(q), SHORT_BAR));
+        let tally = tally.trim_start().to_string();
+        let w = words.chars().count() + 1 + tally.chars().count();
+        if x + w > width {
+            (x, y) = (2, y + 1);
+        }
+        if y >= rows || x + w > width {
+            let at = (x.min(width.saturating_sub(1)), y.min(rows - 1));
+            out.push(Placed {
+                x: at.0,
+                y: at.1,
+                text: "…".into(),
+                piece: Piece::Cut,
+            });
+            return;
+        }
+        let count_x = x + words.chars().count() + 1;
+        out.push(Placed {
+            x,
+            y,
+            text: words,
+            piece: Piece::Answer(i),
+        });
+        out.push(Placed {
+            x: count_x,
+            y,
+            text: tally,
+            piece: Piece::Count(i),
+        });
+        x += w + 3;
+    }
+}
+
+/// An answer as its key counts it: `3 about 2x`.
+pub fn numbered(q: &Question, i: usize) -> String {
+    match i < KEYED {
+        true => format!("{} {}", i + 1, q.answers[i].label),
+        false => format!("  {}", q.answers[i].label),
+    }
+}
+
+fn cut(text: &str, width: usize) -> String {
+    text.chars().take(width).collect()
+}
+
+/// How a piece of the reveal is marked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// Words around the answers.
+    Plain,
+    /// The right answer.
+    Right,
+    /// An answer some gave that was not right.
+    Given,
+    /// An answer nobody gave.
+    Nobody,
+}
+
+/// What the class said beside what was measured, in pieces: `measured 0.95x:` then each answer
+/// with its count, the right one marked `✓`; before the figure is measured, the answers given.
+/// The richest wording that fits `width`: every answer, then only those given, then the right
+/// one alone; empty when nothing fits or nothing was said.
+pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> {
+    let measured = q.measured(trace);
+    let right = q.right(trace);
+    let given: u32 = q.counts.iter().sum();
+    let lead = match measured {
+        Some(v) => format!("measured {}: ", figure(q.figure, v)),
+        None if given == 0 => return Vec::new(),
+        None => "class: ".to_string(),
+    };
+    let answer = |i: usize| {
+        let count = q.counts.get(i).copied().unwrap_or(0);
+        let mark = match (Some(i) == right, count) {
+            (true, _) => Mark::Right,
+            (false, 0) => Mark::Nobody,
+            (false, _) => Mark::Given,
+        };
+        let tick = if mark == Mark::Right { "✓ " } else { "" };
+        (format!("{tick}{} {count}", q.answers[i].label), mark)
+    };
+    let all: Vec<usize> = (0..q.answers.len()).collect();
+    let shown: Vec<usize> = (all.iter().copied())
+        .filter(|&i| Some(i) == right || q.counts.get(i).is_some_and(|&c| c > 0))
+        .collect();
+    let alone: Vec<usize> = right.into_iter().collect();
+    // Before the figure, only the answers given.
+    let first = if measured.is_some() { &all } else { &shown };
+    let forms = [first, &shown, &alone];
+    let leads = [lead.clone(), lead, String::new()];
+    for (lead, answers) in leads.iter().zip(forms) {
+        let mut parts = vec![(lead.clone(), Mark::Plain)];
+        for (k, &i) in answers.iter().enumerate() {
+            if k > 0 {
+                parts.push((" · ".into(), Mark::Plain));
+            }
+            parts.push(answer(i));
+        }
+        if measured.is_some() && right.is_none() {
+            parts.push((" (no answer holds it)".into(), Mark::Plain));
+        }
+        let w: usize = parts.iter().map(|(t, _)| t.chars().count()).sum();
+        let something = !answers.is_empty() || (measured.is_some() && right.is_none());
+        if w <= width && something {
+            return parts;
+        }
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Answer, RunMeta};
+
+    fn question() -> Question {
+        let answers = [("slower", 0.0, 0.8), ("about the same", 0.8, 1.5)]
+            .into_iter()
+            .chain([("about 2x", 1.5, 3.5), ("5x or more", 3.5, f64::INFINITY)])
+            .map(|(label, low, high)| Answer {
+                label: label.into(),
+                low,
+                high,
+            })
+            .collect();
+        Question::new(Some(1), "How fast against sync?", Figure::Speedup, answers)
+    }
+
+    /// A trace of sync (1 s) and a run of `wall_ms`, both finished.
+    fn trace(wall_ms: u64) -> Trace {
+        let mut trace = Trace::new("t");
+        for (ms, baseline) in [(1000, true), (wall_ms, false)] {
+            let run = trace.add_run(RunMeta {
+                baseline,
+                tasks: 0,
+                ..RunMeta::default()
+            });
+            let r = &mut trace.runs[run as usize];
+            r.start_ns = Some(0);
+            r.end_ns = Some(ms * 1_000_000);
+        }
+        trace
+    }
+
+    #[test]
+    fn bars_grow_in_eighths_and_any_count_shows() {
+        assert_eq!(bar(0, 5, 8), "");
+        assert_eq!(bar(5, 5, 4), "████");
+        assert_eq!(bar(1, 16, 4), "▎");
+        assert_eq!(bar(1, 1000, 4), "▏", "one hand still shows");
+    }
+
+    #[test]
+    fn answers_take_a_row_each_where_they_fit_else_follow_one_another() {
+        let mut q = question();
+        q.counts = vec![0, 4, 2, 0];
+        let tall = place(&q, 60, 6);
+        let rows: Vec<(usize, String)> = tall.iter().map(|p| (p.y, p.text.clone())).collect();
+        assert_eq!(rows[0], (0, "How fast against sync?".into()));
+        assert!(rows.contains(&(2, "2 about the same".into())), "{rows:?}");
+        assert!(rows.contains(&(2, "████████████████████████ 4".into())), "{rows:?}");
+        assert!(rows.contains(&(3, "████████████ 2".into())), "{rows:?}");
+        let flat = place(&q, 60, 2);
+        assert!(flat.iter().all(|p| p.y < 2 && p.x + p.text.chars().count() <= 60));
+        let answers: Vec<usize> = flat.iter().filter_map(Placed::answer).collect();
+        assert_eq!(answers, [0, 0, 1, 1, 2, 2, 3, 3], "every answer: {flat:?}");
+        let cramped = place(&q, 30, 1);
+        assert_eq!(cramped.last().map(|p| p.piece), Some(Piece::Cut));
+    }
+
+    #[test]
+    fn the_reveal_marks_the_right_answer_beside_the_measured_figure() {
+        let mut q = question();
+        q.counts = vec![1, 0, 5, 2];
+        // 1000 ms against 500 ms: 2x.
+        let words = |w| -> String {
+            let parts = reveal(&q, &trace(500), w);
+            parts.into_iter().map(|(t, _)| t).collect()
+        };
+        assert_eq!(
+            words(120),
+            "measured 2.00x: slower 1 · about the same 0 · ✓ about 2x 5 · 5x or more 2"
+        );
+        assert_eq!(words(60), "measured 2.00x: slower 1 · ✓ about 2x 5 · 5x or more 2");
+        assert_eq!(words(20), "✓ about 2x 5");
+        assert_eq!(words(5), "");
+        let parts = reveal(&q, &trace(500), 120);
+        let right: Vec<&str> = (parts.iter())
+            .filter(|(_, m)| *m == Mark::Right)
+            .map(|(t, _)| t.as_str())
+            .collect();
+        assert_eq!(right, ["✓ about 2x 5"]);
+        // Not measured yet: only what was said.
+        let mut running = trace(500);
+        running.runs[1].end_ns = None;
+        let said: String = reveal(&q, &running, 120).into_iter().map(|p| p.0).collect();
+        assert_eq!(said, "class: slower 1 · about 2x 5 · 5x or more 2");
+        q.counts = vec![0; 4];
+        assert!(reveal(&q, &running, 120).is_empty(), "nothing said");
+    }
+}

@@ -1,0 +1,86 @@
+//! Predict, then run, on screen: while the class answers, each panel's question under its title
+//! with its answers numbered and the hands counted as bars (the focused panel's, which the keys
+//! count, in bold); once its run is under way, what the class said on the title row, and once
+//! measured, beside the figure, with the right answer marked.
+
+use super::super::app::App;
+use crate::present::predict::{place, reveal, Mark, Piece};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Span;
+
+/// Run `run`'s question in `area` (see [`crate::ui::screen::question_area`]), or why it has
+/// none.
+pub fn question(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
+    let Some((_, q)) = app.session.question_of(run) else {
+        let r = &app.trace().runs[run];
+        let words = match r.meta.baseline {
+            true => "the baseline: the others' speed is measured against it",
+            false => "nothing asked of this run",
+        };
+        let dim = Style::default().add_modifier(Modifier::DIM);
+        buf.set_stringn(area.x, area.y, words, area.width as usize, dim);
+        return;
+    };
+    let focused = run == app.view.focus;
+    for p in place(q, area.width as usize, area.height as usize) {
+        let style = piece_style(p.piece, focused, app.view.color);
+        let (x, y) = (area.x + p.x as u16, area.y + p.y as u16);
+        let room = (area.right().saturating_sub(x)) as usize;
+        buf.set_stringn(x, y, &p.text, room, style);
+    }
+}
+
+fn piece_style(piece: Piece, focused: bool, color: bool) -> Style {
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    match piece {
+        Piece::Question => bold,
+        Piece::Answer(_) if focused => bold,
+        Piece::Answer(_) => Style::default(),
+        Piece::Count(_) if color => Style::default().fg(Color::Cyan),
+        Piece::Count(_) => Style::default(),
+        Piece::Cut => Style::default().add_modifier(Modifier::DIM),
+    }
+}
+
+/// What the class said of run `run`, and what was right once measured, in `width` columns at
+/// most (empty if nothing was asked or said, or nothing fits).
+pub fn said(app: &App, run: usize, width: usize) -> Vec<Span<'static>> {
+    let Some((_, q)) = app.session.question_of(run) else {
+        return Vec::new();
+    };
+    let color = app.view.color;
+    let parts = reveal(q, app.trace(), width);
+    parts
+        .into_iter()
+        .map(|(text, mark)| Span::styled(text, mark_style(mark, color)))
+        .collect()
+}
+
+fn mark_style(mark: Mark, color: bool) -> Style {
+    let plain = Style::default();
+    match (mark, color) {
+        (Mark::Right, true) => plain.fg(Color::Green).add_modifier(Modifier::BOLD),
+        (Mark::Right, false) => plain.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        (Mark::Nobody, _) => plain.add_modifier(Modifier::DIM),
+        (Mark::Plain | Mark::Given, _) => plain,
+    }
+}
+
+/// The status line while the class answers: what the keys do, for the focused panel.
+pub fn status(app: &App) -> String {
+    let run = app.trace().runs.get(app.view.focus);
+    let label = run.map_or("", |r| r.meta.label.as_str());
+    let keys = match app.session.question_of(app.view.focus) {
+        Some((_, q)) if q.answers.len() > 1 => format!("1–{}", q.answers.len().min(9)),
+        _ => "1".into(),
+    };
+    let back = match app.session.asking_first() {
+        true => "",
+        false => " · p back",
+    };
+    format!(
+        " PREDICT · {keys}: a hand up for ▶ {label} · u undo · Tab panel · space run{back} · q quit"
+    )
+}
