@@ -101,7 +101,19 @@ pub fn replay(trace: Trace) -> Trace {
     for run in trace.runs {
         replay_run(&mut recorder, run);
     }
+    ask(&mut recorder, trace.questions, (0, 0));
     recorder.into_trace()
+}
+
+/// The questions a trace held, their runs `shift` on and their sets `next` on (the trace after,
+/// in `compare`); each with a count per answer.
+fn ask(recorder: &mut Recorder, questions: Vec<crate::trace::Question>, (shift, next): (u32, u32)) {
+    for mut q in questions {
+        q.run = q.run.map(|r| r + shift);
+        q.set += next;
+        q.counts.resize(q.answers.len(), 0);
+        recorder.apply(Msg::Question(Box::new(q)));
+    }
 }
 
 /// Two traces on one axis, `after`'s runs as the set after `before`'s: what `compare` shows
@@ -121,6 +133,7 @@ pub fn beside(before: Trace, after: Trace) -> Trace {
     for run in before.runs {
         replay_run(&mut recorder, run);
     }
+    ask(&mut recorder, before.questions, (0, 0));
     for mut run in after.runs {
         run.meta.set += next;
         // The run a real run stands beside is among those after too.
@@ -129,6 +142,7 @@ pub fn beside(before: Trace, after: Trace) -> Trace {
         }
         replay_run(&mut recorder, run);
     }
+    ask(&mut recorder, after.questions, (shift, next));
     recorder.into_trace()
 }
 

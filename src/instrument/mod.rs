@@ -221,6 +221,17 @@ pub enum Msg {
         gil_released: bool,
     },
 
+    /// A question the class answers before a run (predict, then run): it goes on the trace's
+    /// `questions`, as asked when the runs were planned or as a file held it.
+    Question(Box<crate::trace::Question>),
+    /// Answers counted for question `question` (its place in the trace's `questions`):
+    /// `delta` more for answer `answer` (a raised hand), or fewer (an undo); never below 0.
+    Count {
+        question: u32,
+        answer: u32,
+        delta: i32,
+    },
+
     /// Records a trace recorded before had dropped.
     Dropped(u64),
     /// Events of an imported file of kinds runwait does not use.

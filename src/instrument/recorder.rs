@@ -145,6 +145,7 @@ impl Recorder {
                     r.cpu_wait_error_ns = r.cpu_wait_error_ns.max(cpu_wait_error_ns);
                 }
             }
+            Msg::Question(_) | Msg::Count { .. } => self.apply_question(msg),
             Msg::Dropped(n) => {
                 self.sink.add_dropped(n);
                 self.trace.dropped = self.sink.dropped();
@@ -165,6 +166,23 @@ impl Recorder {
                 function,
                 gil_released,
             } => self.apply_where(run, lane, at_ns, &function, gil_released),
+        }
+    }
+
+    /// A question asked, or answers to one counted.
+    fn apply_question(&mut self, msg: Msg) {
+        match msg {
+            Msg::Question(question) => self.trace.questions.push(*question),
+            Msg::Count {
+                question,
+                answer,
+                delta,
+            } => {
+                if let Some(q) = self.trace.questions.get_mut(question as usize) {
+                    q.count(answer as usize, delta);
+                }
+            }
+            _ => {}
         }
     }
 

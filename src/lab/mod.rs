@@ -7,6 +7,7 @@ pub mod cpython;
 pub mod fit;
 mod live;
 pub mod plan;
+pub mod questions;
 pub mod scenario;
 
 pub use cpython::Said;
@@ -82,7 +83,7 @@ impl Lab {
     /// A lab for `plan`'s runs, in the plan's order; nothing runs until [`Lab::start`].
     pub fn new(plan: Plan) -> Lab {
         let order = plan.order;
-        Lab {
+        let mut lab = Lab {
             recorder: Recorder::new(&plan.scenario.name),
             sets: vec![Set {
                 plan,
@@ -92,7 +93,31 @@ impl Lab {
             notes: Notes::default(),
             sampler: None,
             said: cpython::Said::default(),
+        };
+        lab.ask(0);
+        lab
+    }
+
+    /// Put the questions about set `set`'s runs (not started yet) in the trace, before they
+    /// run: their runs are the next ones the trace will have.
+    fn ask(&mut self, set: usize) {
+        let plan = &self.sets[set].plan;
+        let first = self.recorder.trace().runs.len() as u32;
+        let ids = plan.run_ids(set as u32, first);
+        for q in plan.questions(set as u32, &ids) {
+            self.recorder
+                .apply(crate::instrument::Msg::Question(Box::new(q)));
         }
+    }
+
+    /// Count `delta` more answers `answer` (its place) to the trace's question `question` (a
+    /// raised hand, or -1: an undo).
+    pub fn count(&mut self, question: u32, answer: u32, delta: i32) {
+        self.recorder.apply(crate::instrument::Msg::Count {
+            question,
+            answer,
+            delta,
+        });
     }
 
     /// What the real programs run beside the runs had to say once they ended (a program that
@@ -125,12 +150,21 @@ impl Lab {
     /// Run `plan` beside the runs there: its runs join the trace (as set 1, 2, ...) and start
     /// now. Returns the set's number.
     pub fn start_beside(&mut self, plan: Plan) -> u32 {
+        let set = self.plan_beside(plan);
+        self.start();
+        set
+    }
+
+    /// Plan `plan`'s runs beside the runs there, its questions asked, without starting them
+    /// ([`Lab::start`] does): predict, then run. Returns the set's number.
+    pub fn plan_beside(&mut self, plan: Plan) -> u32 {
         self.sets.push(Set {
             plan,
             started: None,
         });
-        self.start();
-        (self.sets.len() - 1) as u32
+        let set = self.sets.len() - 1;
+        self.ask(set);
+        set as u32
     }
 
     /// The plan of the latest set: the lesson, options and runs a what-if starts from (none
@@ -142,6 +176,13 @@ impl Lab {
     /// Run the latest set's lesson again with `options` (a what-if), beside the runs there;
     /// returns the new set's number. The loopback server of the new set takes a port of its own.
     pub fn what_if(&mut self, options: Options) -> Result<u32, crate::error::Error> {
+        let set = self.plan_what_if(options)?;
+        self.start();
+        Ok(set)
+    }
+
+    /// A what-if planned, its questions asked, not started ([`Lab::start`] starts it).
+    pub fn plan_what_if(&mut self, options: Options) -> Result<u32, crate::error::Error> {
         let options = Options { port: 0, ..options };
         let Some(latest) = self.latest() else {
             return Err(crate::error::Error::Usage(
@@ -150,7 +191,7 @@ impl Lab {
         };
         let mut plan = Plan::prepare(latest.lesson.clone(), options)?;
         plan.kept = self.unchanged(&plan);
-        Ok(self.start_beside(plan))
+        Ok(self.plan_beside(plan))
     }
 
     /// For each run of `plan` (a what-if of the latest set), the latest set's run it would
@@ -195,6 +236,13 @@ impl Lab {
     /// Runs blocked in a request can take a while to stop: they are stopped on a thread of
     /// their own.
     pub fn rerun(&mut self) {
+        self.plan_rerun();
+        self.start();
+    }
+
+    /// A rerun planned, its questions asked, its runs not started ([`Lab::start`] starts
+    /// them): every run stopped, a new trace begun (see [`Lab::rerun`]).
+    pub fn plan_rerun(&mut self) {
         if self.sets.is_empty() {
             // A real program is not run again.
             return;
@@ -214,7 +262,7 @@ impl Lab {
         self.recorder = Recorder::new(&self.sets[0].plan.scenario.name);
         self.notes = Notes::default();
         self.said.clear();
-        self.start();
+        self.ask(0);
     }
 
     /// Stop every run (worker processes are killed, threads joined) and take in what they

@@ -199,6 +199,52 @@ impl Plan {
             .collect()
     }
 
+    /// The questions asked before set `set`'s runs, `ids` their runs in the trace (`None`: a
+    /// run kept from the set before, not run again, so not asked of).
+    pub fn questions(&self, set: u32, ids: &[Option<u32>]) -> Vec<crate::trace::Question> {
+        use super::questions::{at_once, Planned, Words};
+        let tasks = self.tasks.len() as u32;
+        let planned: Vec<Planned> = (self.runs.iter().zip(self.metas(set)))
+            .zip(ids)
+            .map(|((spec, meta), &run)| Planned {
+                spec: *spec,
+                label: meta.label.clone(),
+                baseline: meta.baseline,
+                at_once: at_once(spec, meta.lane_kind, tasks),
+                run,
+            })
+            .collect();
+        let updates = (self.tasks.iter().flat_map(|t| &t.segments))
+            .map(|s| match s {
+                Segment::Add { times } => *times as u64,
+                _ => 0,
+            })
+            .sum();
+        let words = Words {
+            updates,
+            trials: self.env.trials,
+        };
+        super::questions::questions(&self.scenario.questions, &planned, &words, set)
+    }
+
+    /// The runs set `set`'s runs will be in the trace, the first at `first`: each of its own
+    /// (followed by its real programs' runs), or `None` where it keeps a run of the set before.
+    pub fn run_ids(&self, set: u32, first: u32) -> Vec<Option<u32>> {
+        let mut next = first;
+        let metas = self.metas(set);
+        (0..self.runs.len())
+            .map(|i| {
+                if let Some(&Some(_)) = self.kept.get(i) {
+                    next += 1;
+                    return None;
+                }
+                let id = next;
+                next += 1 + self.real_metas(i, id, &metas[i]).len() as u32;
+                Some(id)
+            })
+            .collect()
+    }
+
     /// How many times a run of `spec` runs the tasks: its trials of a race, if its executor
     /// runs them.
     pub fn trials(&self, spec: &ExecSpec) -> u32 {

@@ -147,6 +147,8 @@ pub struct Scenario {
     /// `--repeat` overrides it.
     pub repeats: Option<u32>,
     pub groups: Vec<TaskGroup>,
+    /// The lesson's own questions, asked before its runs (predict, then run).
+    pub questions: Vec<super::questions::LessonQuestion>,
 }
 
 impl Scenario {
@@ -197,6 +199,9 @@ struct LessonFile {
     #[serde(default)]
     repeats: Option<Spanned<u32>>,
     tasks: Spanned<Vec<GroupFile>>,
+    /// The lesson's own questions (see `questions`).
+    #[serde(default)]
+    questions: Option<Spanned<Vec<Spanned<super::questions::QuestionFile>>>>,
 }
 
 /// A number, or a range `[low, high]` to pick from with the seed.
@@ -286,12 +291,12 @@ use crate::trace::limits::{
 };
 
 /// A mistake at a place in a lesson's text.
-struct Mistake {
+pub(super) struct Mistake {
     span: Option<Range<usize>>,
     why: String,
 }
 
-fn at(span: Range<usize>, why: impl Into<String>) -> Mistake {
+pub(super) fn at(span: Range<usize>, why: impl Into<String>) -> Mistake {
     Mistake {
         span: Some(span),
         why: why.into(),
@@ -339,7 +344,7 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         name: file.name,
         point: file.point,
         source: file.source,
-        executors,
+        executors: executors.clone(),
         order: order(file.order.as_ref(), computes)?,
         latency_ms: at_most(file.latency_ms.as_ref(), "latency_ms", HOUR_MS)?,
         server_concurrency: server_concurrency(file.server_concurrency.as_ref())?,
@@ -349,6 +354,7 @@ fn lesson(text: &str) -> Result<Scenario, Mistake> {
         python: python(file.python.as_ref())?,
         trials: trials(file.trials.as_ref())?,
         repeats: repeats(file.repeats.as_ref())?,
+        questions: super::questions::parse(file.questions.as_ref(), &executors)?,
         groups,
     })
 }

@@ -8,8 +8,8 @@ use crate::trace::{
     busy, speedup, Busy, Origin, Point, Reason, Run, RunStats, State, Strength, Trace,
 };
 
-/// Runs whose figures differ by less than this share are about as fast.
-pub const ABOUT: f64 = 0.10;
+pub use crate::trace::figures::ABOUT;
+use crate::trace::figures::{self, after_responses};
 
 /// A verdict: one line, and for some points a row per run (the headless text prints them).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -62,10 +62,7 @@ impl<'a> View<'a> {
     /// Whether a figure `slow` is about as good as `fast` (both "times faster", higher
     /// better): within [`ABOUT`], or on a busy machine within its noise.
     fn within(&self, fast: f64, slow: f64) -> bool {
-        match self.busy.filter(Busy::is_busy) {
-            Some(b) => fast <= slow * (1.0 + b.margin().max(ABOUT)),
-            None => slow >= fast * (1.0 - ABOUT),
-        }
+        figures::about_as_fast(self.busy, fast, slow)
     }
 
     fn runs(&self) -> impl Iterator<Item = &'a Run> + '_ {
@@ -322,26 +319,10 @@ fn baseline_label(v: &View) -> String {
 
 /// Speedup by pool size: a row per size, the best named, and where more stop helping.
 fn pool_sizes(v: &View, stats: &dyn Fn(usize) -> Option<RunStats>) -> Verdict {
-    let mut sizes: Vec<(u32, f64, &str)> = v
-        .runs()
-        .filter(|r| !r.meta.baseline)
-        .filter_map(|r| {
-            Some((
-                r.meta.workers,
-                speedup(v.trace, r)?,
-                r.meta.executor.as_str(),
-            ))
-        })
-        .collect();
-    sizes.sort_by_key(|s| s.0);
-    let Some(&(best, x, _)) = sizes.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+    let Some(pools) = figures::pool_sizes(v.trace, v.runs(), v.busy) else {
         return speedups(v, stats);
     };
-    // The smallest pool about as fast as the best: more no longer help.
-    let enough = sizes
-        .iter()
-        .find(|s| v.within(x, s.1))
-        .map_or(best, |s| s.0);
+    let (sizes, (best, x), enough) = (pools.sizes, pools.best, pools.enough);
     let rows = sizes
         .iter()
         .map(|&(w, y, name)| {
@@ -436,39 +417,6 @@ fn lost_in(run: &Run, lost: u64, of: u64) -> String {
     }
 }
 
-/// The lane that waits the most: the I/O-bound thread.
-fn io_lane(run: &Run) -> Option<&crate::trace::Lane> {
-    let waited = |l: &crate::trace::Lane| -> u64 {
-        l.spans
-            .iter()
-            .filter(|s| s.state == State::Wait)
-            .map(|s| s.len_ns())
-            .sum()
-    };
-    run.lanes.iter().max_by_key(|l| waited(l))
-}
-
-/// On the I/O lane: (its responses, the time it then waited for the GIL, and for a CPU).
-fn after_responses(run: &Run) -> (usize, u64, u64) {
-    let Some(lane) = io_lane(run) else {
-        return (0, 0, 0);
-    };
-    let mut totals = (0, 0, 0);
-    let mut after_wait = false;
-    for s in &lane.spans {
-        match (s.state, s.reason) {
-            (State::Wait, _) => {
-                totals.0 += 1;
-                after_wait = true;
-            }
-            (State::Ready, Some(Reason::Cpu)) if after_wait => totals.2 += s.len_ns(),
-            (State::Ready, _) if after_wait => totals.1 += s.len_ns(),
-            _ => after_wait = false,
-        }
-    }
-    totals
-}
-
 /// The convoy: how long the I/O thread waited for the GIL after each response, with the GIL
 /// and without.
 fn gil_waits(v: &View) -> String {
@@ -501,29 +449,7 @@ fn loop_ready(v: &View) -> String {
     let parts: Vec<String> = v
         .runs()
         .map(|run| {
-            let ran = |l: &crate::trace::Lane| -> u64 {
-                l.spans
-                    .iter()
-                    .filter(|s| s.state == State::Run)
-                    .map(|s| s.len_ns())
-                    .sum()
-            };
-            let hog = run
-                .lanes
-                .iter()
-                .enumerate()
-                .max_by_key(|(_, l)| ran(l))
-                .map(|(i, _)| i);
-            let longest = run
-                .lanes
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| Some(*i) != hog)
-                .flat_map(|(_, l)| &l.spans)
-                .filter(|s| s.reason == Some(Reason::Loop))
-                .map(|s| s.len_ns())
-                .max()
-                .unwrap_or(0);
+            let longest = figures::longest_loop_ready_ns(run);
             format!(
                 "{}: others ready up to {}",
                 run.meta.label,

@@ -5,6 +5,7 @@
 
 pub mod busy;
 pub mod cpython;
+pub mod figures;
 pub mod file;
 mod lane_id;
 pub mod limits;

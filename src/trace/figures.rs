@@ -1,0 +1,126 @@
+//! The lessons' own figures, read from a finished run or set of runs: what the verdict states
+//! and what answers a question (predict, then run). Kept here, once, for both.
+
+use super::{busy::Busy, speedup, Lane, Reason, Run, State, Trace};
+
+/// Runs whose figures differ by less than this share are about as fast.
+pub const ABOUT: f64 = 0.10;
+
+/// Whether a figure `slow` is about as good as `fast` (both "times faster", higher better):
+/// within [`ABOUT`], or, on a busy machine (`busy`), within its noise.
+pub fn about_as_fast(busy: Option<Busy>, fast: f64, slow: f64) -> bool {
+    match busy.filter(Busy::is_busy) {
+        Some(b) => fast <= slow * (1.0 + b.margin().max(ABOUT)),
+        None => slow >= fast * (1.0 - ABOUT),
+    }
+}
+
+/// The lane that waits the most: the I/O-bound thread (gil).
+pub fn io_lane(run: &Run) -> Option<&Lane> {
+    let waited = |l: &Lane| -> u64 {
+        l.spans
+            .iter()
+            .filter(|s| s.state == State::Wait)
+            .map(|s| s.len_ns())
+            .sum()
+    };
+    run.lanes.iter().max_by_key(|l| waited(l))
+}
+
+/// On the I/O lane: (its responses, the time it then waited for the GIL, and for a CPU).
+pub fn after_responses(run: &Run) -> (usize, u64, u64) {
+    let Some(lane) = io_lane(run) else {
+        return (0, 0, 0);
+    };
+    let mut totals = (0, 0, 0);
+    let mut after_wait = false;
+    for s in &lane.spans {
+        match (s.state, s.reason) {
+            (State::Wait, _) => {
+                totals.0 += 1;
+                after_wait = true;
+            }
+            (State::Ready, Some(Reason::Cpu)) if after_wait => totals.2 += s.len_ns(),
+            (State::Ready, _) if after_wait => totals.1 += s.len_ns(),
+            _ => after_wait = false,
+        }
+    }
+    totals
+}
+
+/// How long the I/O thread waited for the GIL after each response, on average (0 without a
+/// GIL); `None` without a response.
+pub fn gil_wait_per_response_ns(run: &Run) -> Option<u64> {
+    let (responses, gil, _) = after_responses(run);
+    (responses > 0).then(|| gil / responses as u64)
+}
+
+/// While one task computes on the loop (the lane that ran longest): the longest the others sat
+/// ready for the loop, how late a tick was at worst (starve).
+pub fn longest_loop_ready_ns(run: &Run) -> u64 {
+    let ran = |l: &Lane| -> u64 {
+        l.spans
+            .iter()
+            .filter(|s| s.state == State::Run)
+            .map(|s| s.len_ns())
+            .sum()
+    };
+    let hog = run
+        .lanes
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, l)| ran(l))
+        .map(|(i, _)| i);
+    run.lanes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != hog)
+        .flat_map(|(_, l)| &l.spans)
+        .filter(|s| s.reason == Some(Reason::Loop))
+        .map(|s| s.len_ns())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Speedup by pool size (pool-size): each pool's size, speedup and executor, by size; the
+/// fastest; and the smallest about as fast as it, from which more are no faster.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolSizes<'a> {
+    pub sizes: Vec<(u32, f64, &'a str)>,
+    /// The fastest pool's size and speedup.
+    pub best: (u32, f64),
+    /// The smallest size about as fast as the best: more no longer help.
+    pub enough: u32,
+}
+
+/// The pool sizes of `runs` (of `trace`, not the baseline), `busy` telling the noise; `None`
+/// without a speedup.
+pub fn pool_sizes<'a>(
+    trace: &Trace,
+    runs: impl Iterator<Item = &'a Run>,
+    busy: Option<Busy>,
+) -> Option<PoolSizes<'a>> {
+    let mut sizes: Vec<(u32, f64, &str)> = runs
+        .filter(|r| !r.meta.baseline)
+        .filter_map(|r| Some((r.meta.workers, speedup(trace, r)?, r.meta.executor.as_str())))
+        .collect();
+    sizes.sort_by_key(|s| s.0);
+    let &(best, x, _) = sizes.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let enough = sizes
+        .iter()
+        .find(|s| about_as_fast(busy, x, s.1))
+        .map_or(best, |s| s.0);
+    Some(PoolSizes {
+        sizes,
+        best: (best, x),
+        enough,
+    })
+}
+
+/// Updates lost per trial of a race, on average (all of them, run once); `None` without a
+/// shared counter.
+pub fn lost_per_trial(run: &Run) -> Option<f64> {
+    let (lost, _) = run.counter()?;
+    let trials = run.lesson.get("trials").copied().unwrap_or(1).max(1);
+    Some(lost as f64 / trials as f64)
+}
