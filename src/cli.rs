@@ -139,6 +139,10 @@ pub struct RunArgs {
     /// With --cpython: never install the programs' packages; say what to install instead.
     #[arg(long, requires = "cpython")]
     pub no_install: bool,
+    /// Predict, then run: open the lesson with its runs named and not started, each asking its
+    /// question; count the class's answers (keys 1-9, u undoes), then space runs it.
+    #[arg(long)]
+    pub predict: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -12,6 +12,8 @@ pub const KEYED: usize = 9;
 const LONGEST_BAR: usize = 24;
 /// The bar of an answer laid out one after another.
 const SHORT_BAR: usize = 4;
+/// The fewest hands a whole bar stands for.
+const FULL_BAR: u32 = 10;
 
 /// The measured figure as the answers word it: `4.91x`, `896 lost`, `12.0 ms`.
 pub fn figure(figure: Figure, value: f64) -> String {
@@ -88,9 +90,10 @@ pub fn place(q: &Question, width: usize, rows: usize) -> Vec<Placed> {
     out
 }
 
-/// The most any answer was given (at least 1: bars of nothing are empty).
+/// The count a whole bar stands for: the most any answer was given, and at least
+/// [`FULL_BAR`] (one hand is not a whole bar).
 fn most(q: &Question) -> u32 {
-    q.counts.iter().copied().max().unwrap_or(0).max(1)
+    q.counts.iter().copied().max().unwrap_or(0).max(FULL_BAR)
 }
 
 fn a_row_each(q: &Question, width: usize, out: &mut Vec<Placed>) {
@@ -129,29 +132,41 @@ fn one_after_another(q: &Question, width: usize, rows: usize, out: &mut Vec<Plac
             (x, y) = (2, y + 1);
         }
         if y >= rows || x + w > width {
-            let at = (x.min(width.saturating_sub(1)), y.min(rows - 1));
-            out.push(Placed {
-                x: at.0,
-                y: at.1,
-                text: "…".into(),
-                piece: Piece::Cut,
-            });
-            return;
+            return cut_after(out, width);
         }
-        let count_x = x + words.chars().count() + 1;
         out.push(Placed {
             x,
             y,
-            text: words,
+            text: words.clone(),
             piece: Piece::Answer(i),
         });
         out.push(Placed {
-            x: count_x,
+            x: x + words.chars().count() + 1,
             y,
             text: tally,
             piece: Piece::Count(i),
         });
         x += w + 3;
+    }
+}
+
+/// `…` after the last answer placed, or in its place where there is no room after it.
+fn cut_after(out: &mut Vec<Placed>, width: usize) {
+    let Some(last) = out.last() else {
+        return;
+    };
+    let (mut x, y) = (last.x + last.text.chars().count() + 1, last.y);
+    if x + 1 > width && out.len() >= 3 {
+        out.truncate(out.len() - 2);
+        x = out.last().map_or(0, |p| p.x + p.text.chars().count() + 1);
+    }
+    if x < width {
+        out.push(Placed {
+            x,
+            y,
+            text: "…".into(),
+            piece: Piece::Cut,
+        });
     }
 }
 
@@ -182,15 +197,18 @@ pub enum Mark {
 
 /// What the class said beside what was measured, in pieces: `measured 0.95x:` then each answer
 /// with its count, the right one marked `✓`; before the figure is measured, the answers given.
-/// The richest wording that fits `width`: every answer, then only those given, then the right
-/// one alone; empty when nothing fits or nothing was said.
+/// The richest wording that fits `width`: every answer, then only those given (then without the
+/// figure, which the run's title has), then the right one alone; empty when nothing fits or
+/// nobody answered.
 pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> {
     let measured = q.measured(trace);
     let right = q.right(trace);
     let given: u32 = q.counts.iter().sum();
+    if given == 0 {
+        return Vec::new();
+    }
     let lead = match measured {
         Some(v) => format!("measured {}: ", figure(q.figure, v)),
-        None if given == 0 => return Vec::new(),
         None => "class: ".to_string(),
     };
     let answer = |i: usize| {
@@ -203,22 +221,27 @@ pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> 
         let tick = if mark == Mark::Right { "✓ " } else { "" };
         (format!("{tick}{} {count}", q.answers[i].label), mark)
     };
+    let alone = |i: usize| {
+        let count = q.counts.get(i).copied().unwrap_or(0);
+        (format!("✓ {}: {count} of {given}", q.answers[i].label), Mark::Right)
+    };
     let all: Vec<usize> = (0..q.answers.len()).collect();
     let shown: Vec<usize> = (all.iter().copied())
         .filter(|&i| Some(i) == right || q.counts.get(i).is_some_and(|&c| c > 0))
         .collect();
-    let alone: Vec<usize> = right.into_iter().collect();
+    let right_only: Vec<usize> = right.into_iter().collect();
     // Before the figure, only the answers given.
     let first = if measured.is_some() { &all } else { &shown };
-    let forms = [first, &shown, &alone];
-    let leads = [lead.clone(), lead, String::new()];
-    for (lead, answers) in leads.iter().zip(forms) {
+    // Without its lead where the title beside it has the figure.
+    let forms = [first, &shown, &shown, &right_only];
+    let leads = [lead.clone(), lead, String::new(), String::new()];
+    for (form, (lead, answers)) in leads.iter().zip(forms).enumerate() {
         let mut parts = vec![(lead.clone(), Mark::Plain)];
         for (k, &i) in answers.iter().enumerate() {
             if k > 0 {
                 parts.push((" · ".into(), Mark::Plain));
             }
-            parts.push(answer(i));
+            parts.push(if form == 3 { alone(i) } else { answer(i) });
         }
         if measured.is_some() && right.is_none() {
             parts.push((" (no answer holds it)".into(), Mark::Plain));
@@ -282,14 +305,21 @@ mod tests {
         let rows: Vec<(usize, String)> = tall.iter().map(|p| (p.y, p.text.clone())).collect();
         assert_eq!(rows[0], (0, "How fast against sync?".into()));
         assert!(rows.contains(&(2, "2 about the same".into())), "{rows:?}");
-        assert!(rows.contains(&(2, "████████████████████████ 4".into())), "{rows:?}");
-        assert!(rows.contains(&(3, "████████████ 2".into())), "{rows:?}");
+        // A whole bar is 10 hands at least.
+        assert!(rows.contains(&(2, "█████████▌ 4".into())), "{rows:?}");
+        let mut many = q.clone();
+        many.counts = vec![0, 20, 10, 0];
+        let rows: Vec<String> = place(&many, 60, 6).into_iter().map(|p| p.text).collect();
+        assert!(rows.contains(&"████████████████████████ 20".into()), "{rows:?}");
+        assert!(rows.contains(&"████████████ 10".into()), "{rows:?}");
         let flat = place(&q, 60, 2);
         assert!(flat.iter().all(|p| p.y < 2 && p.x + p.text.chars().count() <= 60));
         let answers: Vec<usize> = flat.iter().filter_map(Placed::answer).collect();
         assert_eq!(answers, [0, 0, 1, 1, 2, 2, 3, 3], "every answer: {flat:?}");
-        let cramped = place(&q, 30, 1);
-        assert_eq!(cramped.last().map(|p| p.piece), Some(Piece::Cut));
+        let cramped = place(&q, 36, 1);
+        assert_eq!(cramped.last().map(|p| p.piece), Some(Piece::Cut), "{cramped:?}");
+        let ends = cramped.iter().map(|p| p.x + p.text.chars().count());
+        assert!(ends.max() <= Some(36), "{cramped:?}");
     }
 
     #[test]
@@ -306,7 +336,8 @@ mod tests {
             "measured 2.00x: slower 1 · about the same 0 · ✓ about 2x 5 · 5x or more 2"
         );
         assert_eq!(words(60), "measured 2.00x: slower 1 · ✓ about 2x 5 · 5x or more 2");
-        assert_eq!(words(20), "✓ about 2x 5");
+        assert_eq!(words(40), "slower 1 · ✓ about 2x 5 · 5x or more 2");
+        assert_eq!(words(20), "✓ about 2x: 5 of 8");
         assert_eq!(words(5), "");
         let parts = reveal(&q, &trace(500), 120);
         let right: Vec<&str> = (parts.iter())

@@ -9,6 +9,15 @@ use super::playhead::{Playhead, Zoom};
 use crate::present::predict::place;
 
 impl App {
+    /// The lesson not started, its runs named and empty, asking their questions
+    /// (`--predict`); space runs it.
+    pub fn predicting(lab: crate::lab::Lab) -> App {
+        let mut app = App::live(lab);
+        app.session.predict = true;
+        app.ask(Then::Start);
+        app
+    }
+
     /// While the class answers, what `action` does, if it is one of this step's (`Some`:
     /// whether to go on); else `None`, and it does what it always does.
     pub(super) fn apply_asking(&mut self, action: Action) -> Option<bool> {
@@ -59,35 +68,23 @@ impl App {
 
     /// Run what the class answered about.
     fn go(&mut self) {
-        let anew = self.session.asking_first() || self.trace().latest_set() == 0;
-        match self.session.go() {
-            Ok(()) => {
-                self.view.counted.clear();
-                self.view.playhead = Playhead::live();
-                self.view.zoom = Zoom::Fit;
-                if anew {
-                    self.view.shown_from_set = 0;
-                }
-                self.focus_first();
-                self.tick();
-            }
-            Err(why) => self.view.message = Some(why),
+        let anew = self.trace().latest_set() == 0;
+        self.session.go();
+        self.view.counted.clear();
+        self.view.playhead = Playhead::live();
+        self.view.zoom = Zoom::Fit;
+        if anew {
+            self.view.shown_from_set = 0;
         }
+        self.focus_first();
+        self.tick();
     }
 
-    /// `p`: from now on ask before each run, and ask now before the lesson runs again (its runs
-    /// done); asked, go back and run at once from now on.
+    /// `p`: from now on ask before each run, and ask now before the lesson runs again (once
+    /// its runs are done).
     pub(super) fn predict(&mut self) {
         if self.session.asking() {
-            self.view.message = Some(match self.session.cancel_asking() {
-                true => {
-                    self.session.predict = false;
-                    self.view.counted.clear();
-                    self.focus_first();
-                    "predict off: r and w run at once".into()
-                }
-                false => "space runs the lesson".into(),
-            });
+            self.view.message = Some("space runs what is asked about".into());
             return;
         }
         if !self.finished() {

@@ -225,12 +225,17 @@ pub fn shown(view: &View, session: &Session) -> Shown {
             let label = crate::present::words::Label::of(r, l);
             label.text(false, false).chars().count()
         });
-        let (count, tasks) = lanes_to_show(r, lanes, view.by_task);
+        // While the class answers, a run to come has rows for its question, not lanes.
+        let asks = session.asking() && r.start_ns.is_none();
+        let (count, tasks) = match asks {
+            true => (session.question_of(run).map_or(1, |(_, q)| 1 + q.answers.len()), false),
+            false => lanes_to_show(r, lanes, view.by_task),
+        };
         Panel {
             run,
             lanes: count,
             tasks,
-            queues: r.meta.queues.len(),
+            queues: if asks { 0 } else { r.meta.queues.len() },
             longest_name: names.max().unwrap_or(0),
         }
     };

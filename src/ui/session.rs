@@ -43,9 +43,6 @@ pub struct Session {
     pub predict: bool,
     /// The runs asked about, while the class answers (they start with [`Session::go`]).
     asking: Option<Asking>,
-    /// TEMPORARY until the recorder takes questions and counts (branch predict-model): the
-    /// questions asked, with their counts, once their runs started.
-    asked: Vec<Question>,
 }
 
 impl Session {
@@ -62,7 +59,6 @@ impl Session {
             rows: RowCache::default(),
             predict: false,
             asking: None,
-            asked: Vec::new(),
         }
     }
 
@@ -224,7 +220,6 @@ impl Session {
         }
         lab.rerun();
         self.forget();
-        self.asked.clear();
         Ok(true)
     }
 
@@ -249,84 +244,91 @@ impl Session {
         self.asking.is_some()
     }
 
-    /// Whether what the class answers comes before the lesson's first runs (there is nothing
-    /// to go back to).
+    /// Whether what the class answers comes before the lesson's first runs.
     pub fn asking_first(&self) -> bool {
-        matches!(&self.asking, Some(a) if matches!(a.then, Then::Start))
+        self.asking.as_ref().is_some_and(|a| a.first)
+    }
+
+    /// The trace the runs record (live) or the file's: where the questions and counts are.
+    fn recorded(&self) -> &Trace {
+        match &self.source {
+            Source::Live(lab) => lab.trace(),
+            Source::Replay(trace) => trace,
+        }
     }
 
     /// The questions asked, with their counts.
     pub fn questions(&self) -> &[Question] {
-        match &self.asking {
-            Some(asking) => &asking.preview.questions,
-            None => &self.asked,
-        }
+        &self.recorded().questions
     }
 
-    /// The question asked of run `run`, and its place among [`Session::questions`].
+    /// The question run `run`'s panel asks, and its place among [`Session::questions`]: the
+    /// run's own, or, on the first panel of a set, the question about the set as a whole.
     pub fn question_of(&self, run: usize) -> Option<(usize, &Question)> {
+        let trace = self.trace();
+        let set = trace.runs.get(run)?.meta.set;
+        let first = trace.runs.iter().position(|r| r.meta.set == set) == Some(run);
         let mut questions = self.questions().iter().enumerate();
-        questions.find(|(_, q)| q.run == Some(run as u32))
+        let own = questions.clone().find(|(_, q)| q.run == Some(run as u32));
+        own.or_else(|| questions.find(|(_, q)| first && q.run.is_none() && q.set == set))
     }
 
-    /// Ask the class before `then` runs: its runs are shown named and empty with their
-    /// questions until [`Session::go`]. Live lessons only; why not, if not.
+    /// Ask the class before `then` runs: the lab plans its runs and asks their questions; they
+    /// are shown named and empty until [`Session::go`]. Live lessons only; why not, if not.
     pub fn ask(&mut self, then: Then) -> Result<(), String> {
-        let Source::Live(lab) = &self.source else {
+        let Source::Live(lab) = &mut self.source else {
             return Err("predict asks before a run: a saved trace is not run again".into());
         };
-        let Some(plan) = lab.latest() else {
+        if lab.latest().is_none() {
             return Err("predict asks before a lesson's runs: a real program is not run again".into());
-        };
-        let asking = match then {
-            Then::WhatIf(options) => Asking::beside(lab.trace(), plan, *options)?,
-            then => {
-                let asking = Asking::anew(plan, then);
-                self.forget();
-                asking
+        }
+        let first = matches!(then, Then::Start);
+        let set = match then {
+            Then::Start => 0,
+            Then::Rerun => {
+                lab.plan_rerun();
+                0
             }
+            Then::WhatIf(options) => lab.plan_what_if(*options).map_err(|e| e.to_string())?,
         };
-        self.asking = Some(asking);
-        Ok(())
-    }
-
-    /// Count `delta` hands for an answer (while the class answers); whether it changed.
-    pub fn count(&mut self, question: usize, answer: usize, delta: i32) -> bool {
-        (self.asking.as_mut()).is_some_and(|a| a.count(question, answer, delta))
-    }
-
-    /// Run what the class answered about; its questions, with their counts, go with it.
-    pub fn go(&mut self) -> Result<(), String> {
-        let Some(Asking { preview, then }) = self.asking.take() else {
+        let Source::Live(lab) = &self.source else {
             return Ok(());
         };
-        match then {
-            Then::Start => {
-                if let Source::Live(lab) = &mut self.source {
-                    lab.start();
-                }
-                self.asked = preview.questions;
-            }
-            Then::Rerun => {
-                self.rerun()?;
-                self.asked = preview.questions;
-            }
-            Then::WhatIf(options) => {
-                self.what_if(*options).map_err(|e| e.to_string())?;
-                self.asked.extend(preview.questions);
-            }
+        let plan = lab.latest().expect("a lesson's plan");
+        self.asking = Some(Asking::new(lab.trace(), plan, set, first));
+        match set {
+            0 => self.forget(),
+            _ => self.rows.clear(),
         }
         Ok(())
     }
 
-    /// Back to the runs there without running what was asked about (not before the first).
-    pub fn cancel_asking(&mut self) -> bool {
-        if self.asking.is_none() || self.asking_first() {
+    /// Count `delta` hands for an answer (while the class answers): into the trace, through
+    /// the recorder. Whether the count changed.
+    pub fn count(&mut self, question: usize, answer: usize, delta: i32) -> bool {
+        let Source::Live(lab) = &mut self.source else {
             return false;
+        };
+        let count = |lab: &Lab| {
+            let q = lab.trace().questions.get(question);
+            q.and_then(|q| q.counts.get(answer).copied())
+        };
+        let was = count(lab);
+        if self.asking.is_some() && was.is_some() {
+            lab.count(question as u32, answer as u32, delta);
         }
-        self.asking = None;
-        self.refresh_stats();
-        true
+        count(lab) != was
+    }
+
+    /// Run what the class answered about.
+    pub fn go(&mut self) {
+        if self.asking.take().is_none() {
+            return;
+        }
+        if let Source::Live(lab) = &mut self.source {
+            lab.start();
+        }
+        self.stats.clear();
     }
 
     /// Forget what was worked out of the runs shown (they give way to others).

@@ -18,7 +18,7 @@ mod footer;
 pub mod header;
 mod help;
 mod panel;
-mod predict;
+pub mod predict;
 mod style;
 mod whatif;
 
@@ -76,12 +76,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
         panel::render(frame, area, app, run, screen.label_w);
         y += h;
     }
-    axis::render(
-        frame,
-        Rect::new(body.x, y, body.width, 2),
-        app,
-        screen.label_w,
-    );
+    // Nothing has run while the class answers: no time to show.
+    if !app.session.asking() {
+        axis::render(
+            frame,
+            Rect::new(body.x, y, body.width, 2),
+            app,
+            screen.label_w,
+        );
+    }
     footer::render(frame, foot, status, app, screen.verdict_rows);
     if app.view.help {
         help::render(frame, area);

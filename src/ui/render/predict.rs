@@ -68,19 +68,53 @@ fn mark_style(mark: Mark, color: bool) -> Style {
     }
 }
 
-/// The status line while the class answers: what the keys do, for the focused panel.
-pub fn status(app: &App) -> String {
+/// The status line while the class answers, `width` wide: what the keys do, for the focused
+/// panel (the least needed words left out first where they do not fit).
+pub fn status(app: &App, width: usize) -> String {
     let run = app.trace().runs.get(app.view.focus);
     let label = run.map_or("", |r| r.meta.label.as_str());
     let keys = match app.session.question_of(app.view.focus) {
         Some((_, q)) if q.answers.len() > 1 => format!("1–{}", q.answers.len().min(9)),
         _ => "1".into(),
     };
-    let back = match app.session.asking_first() {
-        true => "",
-        false => " · p back",
-    };
-    format!(
-        " PREDICT · {keys}: a hand up for ▶ {label} · u undo · Tab panel · space run{back} · q quit"
-    )
+    let mut parts = vec![
+        " PREDICT".to_string(),
+        format!("{keys}: a hand up for ▶ {label}"),
+        "space runs".into(),
+        "u undo".into(),
+        "Tab panel".into(),
+        "? help".into(),
+        "q quit".into(),
+    ];
+    while parts.len() > 3 && parts.join(" · ").chars().count() > width {
+        parts.pop();
+    }
+    parts.join(" · ")
+}
+
+/// Under the panels while the class answers, in place of the legend: what happens.
+pub const HINT: &str =
+    " Before each run: count the hands for each answer, then space runs the lesson.";
+
+/// The recording's marker where the class is asked (`asciinema play -m` pauses there):
+/// `PREDICT · How fast against sync? (5 runs)`.
+pub fn marker(app: &App) -> String {
+    let runs = app.trace().runs.len();
+    let mut asked: Vec<(&str, usize)> = Vec::new();
+    for run in 0..runs {
+        let Some((_, q)) = app.session.question_of(run) else {
+            continue;
+        };
+        match asked.iter_mut().find(|(text, _)| *text == q.text) {
+            Some((_, n)) => *n += 1,
+            None => asked.push((&q.text, 1)),
+        }
+    }
+    let words: Vec<String> = (asked.iter())
+        .map(|(text, n)| match n {
+            1 => text.to_string(),
+            n => format!("{text} ({n} runs)"),
+        })
+        .collect();
+    format!("PREDICT · {}", words.join(" · "))
 }
