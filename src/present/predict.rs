@@ -223,7 +223,10 @@ pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> 
     };
     let alone = |i: usize| {
         let count = q.counts.get(i).copied().unwrap_or(0);
-        (format!("✓ {}: {count} of {given}", q.answers[i].label), Mark::Right)
+        (
+            format!("✓ {}: {count} of {given}", q.answers[i].label),
+            Mark::Right,
+        )
     };
     let all: Vec<usize> = (0..q.answers.len()).collect();
     let shown: Vec<usize> = (all.iter().copied())
@@ -310,14 +313,23 @@ mod tests {
         let mut many = q.clone();
         many.counts = vec![0, 20, 10, 0];
         let rows: Vec<String> = place(&many, 60, 6).into_iter().map(|p| p.text).collect();
-        assert!(rows.contains(&"████████████████████████ 20".into()), "{rows:?}");
+        assert!(
+            rows.contains(&"████████████████████████ 20".into()),
+            "{rows:?}"
+        );
         assert!(rows.contains(&"████████████ 10".into()), "{rows:?}");
         let flat = place(&q, 60, 2);
-        assert!(flat.iter().all(|p| p.y < 2 && p.x + p.text.chars().count() <= 60));
+        assert!(flat
+            .iter()
+            .all(|p| p.y < 2 && p.x + p.text.chars().count() <= 60));
         let answers: Vec<usize> = flat.iter().filter_map(Placed::answer).collect();
         assert_eq!(answers, [0, 0, 1, 1, 2, 2, 3, 3], "every answer: {flat:?}");
         let cramped = place(&q, 36, 1);
-        assert_eq!(cramped.last().map(|p| p.piece), Some(Piece::Cut), "{cramped:?}");
+        assert_eq!(
+            cramped.last().map(|p| p.piece),
+            Some(Piece::Cut),
+            "{cramped:?}"
+        );
         let ends = cramped.iter().map(|p| p.x + p.text.chars().count());
         assert!(ends.max() <= Some(36), "{cramped:?}");
     }
@@ -335,7 +347,10 @@ mod tests {
             words(120),
             "measured 2.00x: slower 1 · about the same 0 · ✓ about 2x 5 · 5x or more 2"
         );
-        assert_eq!(words(60), "measured 2.00x: slower 1 · ✓ about 2x 5 · 5x or more 2");
+        assert_eq!(
+            words(60),
+            "measured 2.00x: slower 1 · ✓ about 2x 5 · 5x or more 2"
+        );
         assert_eq!(words(40), "slower 1 · ✓ about 2x 5 · 5x or more 2");
         assert_eq!(words(20), "✓ about 2x: 5 of 8");
         assert_eq!(words(5), "");

@@ -312,8 +312,6 @@ fn event_loop(
     let mut step: Option<String> = None;
     // The terminal's size at the last frame (the recording's header has the first).
     let mut shown: Option<(u16, u16)> = None;
-    // Whether the class was answering at the last frame: a question asked is marked.
-    let mut asked = false;
     while term.load(Ordering::Relaxed) == 0 {
         let started = Instant::now();
         dirty |= suspend.handle(terminal)?;
@@ -329,10 +327,7 @@ fn event_loop(
         app.resize(size.width, size.height);
         let animating = app.animating();
         app.tick();
-        if app.session.asking() && !asked {
-            step = Some(render::predict::marker(app));
-        }
-        asked = app.session.asking();
+        step = app.question_marker().or(step.take());
         if dirty || animating {
             terminal.draw(|f| render::draw(f, app)).map_err(io)?;
             dirty = false;

@@ -112,6 +112,14 @@ impl App {
         }
     }
 
+    /// The recording's marker for a question just asked (once each time the class is asked).
+    pub(super) fn question_marker(&mut self) -> Option<String> {
+        let asking = self.session.asking();
+        let new = asking && !self.view.asked;
+        self.view.asked = asking;
+        new.then(|| super::render::predict::marker(self))
+    }
+
     /// A click while the class answers: the panel clicked takes the focus, and a click on an
     /// answer counts a hand for it.
     pub(super) fn click_answer(&mut self, x: u16, y: u16) {
@@ -126,11 +134,14 @@ impl App {
         let Some(area) = screen.question_area(run, self.view.size.0) else {
             return;
         };
-        let (dx, dy) = (x.wrapping_sub(area.x) as usize, y.wrapping_sub(area.y) as usize);
+        let (dx, dy) = (
+            x.wrapping_sub(area.x) as usize,
+            y.wrapping_sub(area.y) as usize,
+        );
         let places = place(q, area.width as usize, area.height as usize);
-        let hit = places.iter().find(|p| {
-            p.y == dy && (p.x..p.x + p.text.chars().count()).contains(&dx)
-        });
+        let hit = places
+            .iter()
+            .find(|p| p.y == dy && (p.x..p.x + p.text.chars().count()).contains(&dx));
         if let Some(answer) = hit.and_then(|p| p.answer()) {
             self.count(answer);
         }

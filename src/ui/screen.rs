@@ -228,7 +228,12 @@ pub fn shown(view: &View, session: &Session) -> Shown {
         // While the class answers, a run to come has rows for its question, not lanes.
         let asks = session.asking() && r.start_ns.is_none();
         let (count, tasks) = match asks {
-            true => (session.question_of(run).map_or(1, |(_, q)| 1 + q.answers.len()), false),
+            true => (
+                session
+                    .question_of(run)
+                    .map_or(1, |(_, q)| 1 + q.answers.len()),
+                false,
+            ),
             false => lanes_to_show(r, lanes, view.by_task),
         };
         Panel {

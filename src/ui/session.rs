@@ -280,7 +280,9 @@ impl Session {
             return Err("predict asks before a run: a saved trace is not run again".into());
         };
         if lab.latest().is_none() {
-            return Err("predict asks before a lesson's runs: a real program is not run again".into());
+            return Err(
+                "predict asks before a lesson's runs: a real program is not run again".into(),
+            );
         }
         let first = matches!(then, Then::Start);
         let set = match then {

@@ -44,6 +44,8 @@ pub struct View {
     pub last_tick: Option<Instant>,
     /// The hands counted while the class answers, in order (question, answer), to take back.
     pub counted: Vec<(usize, usize)>,
+    /// Whether the class was being asked at the last frame (a recording marks each question).
+    pub asked: bool,
 }
 
 impl View {
@@ -70,6 +72,7 @@ impl View {
             fit_on_resume: false,
             last_tick: None,
             counted: Vec::new(),
+            asked: false,
         }
     }
 }

@@ -31,10 +31,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Span::styled(" runwait", bold),
         Span::raw(format!(" · {}{} · ", trace.scenario, settings(app))),
         Span::styled(mode(app), bold.add_modifier(Modifier::REVERSED)),
-        Span::raw(format!(
-            " · t = {}",
-            human_ms(app.view.playhead.t_ns as f64 / 1e6)
-        )),
+        // Nothing has run while the class answers: no time to show.
+        Span::raw(match app.session.asking() {
+            true => " · the class answers first".to_string(),
+            false => format!(" · t = {}", human_ms(app.view.playhead.t_ns as f64 / 1e6)),
+        }),
     ]);
     frame.render_widget(one_line(line), area);
 }

@@ -74,6 +74,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     for &(run, h) in &screen.panels {
         let area = Rect::new(body.x, y, body.width, h);
         panel::render(frame, area, app, run, screen.label_w);
+        predict::over(frame.buffer_mut(), area, app, run);
         y += h;
     }
     // Nothing has run while the class answers: no time to show.

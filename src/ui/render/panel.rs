@@ -57,10 +57,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, run: usize, label_w: u16
     let buf = frame.buffer_mut();
     let r = &app.trace().runs[run];
     render_title(buf, area, app, run);
-    if app.session.asking() && r.start_ns.is_none() {
-        let area = crate::ui::screen::question_area(area);
-        return super::predict::question(buf, area, app, run);
-    }
     let lanes = app.lanes(run);
     // Queue rows (the restaurants) come after the lanes and keep their place.
     let (count, tasks) = lanes_to_show(r, lanes, app.view.by_task);

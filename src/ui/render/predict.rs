@@ -10,9 +10,28 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Span;
 
+/// While the class answers, over the panel of a run to come in `panel`: its question, under
+/// its title, in place of its empty lanes.
+pub fn over(buf: &mut Buffer, panel: Rect, app: &App, run: usize) {
+    if !app.session.asking() || app.trace().runs[run].start_ns.is_some() {
+        return;
+    }
+    let body = Rect {
+        y: panel.y + 1,
+        height: panel.height.saturating_sub(1),
+        ..panel
+    };
+    for at in body.positions() {
+        if let Some(cell) = buf.cell_mut(at) {
+            cell.reset();
+        }
+    }
+    question(buf, crate::ui::screen::question_area(panel), app, run);
+}
+
 /// Run `run`'s question in `area` (see [`crate::ui::screen::question_area`]), or why it has
 /// none.
-pub fn question(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
+fn question(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
     let Some((_, q)) = app.session.question_of(run) else {
         let r = &app.trace().runs[run];
         let words = match r.meta.baseline {
@@ -74,12 +93,15 @@ pub fn status(app: &App, width: usize) -> String {
     let run = app.trace().runs.get(app.view.focus);
     let label = run.map_or("", |r| r.meta.label.as_str());
     let keys = match app.session.question_of(app.view.focus) {
-        Some((_, q)) if q.answers.len() > 1 => format!("1–{}", q.answers.len().min(9)),
-        _ => "1".into(),
+        Some((_, q)) if q.answers.len() > 1 => {
+            format!("1–{}: a hand up for ▶ {label}", q.answers.len().min(9))
+        }
+        Some(_) => format!("1: a hand up for ▶ {label}"),
+        None => "nothing asked here".into(),
     };
     let mut parts = vec![
         " PREDICT".to_string(),
-        format!("{keys}: a hand up for ▶ {label}"),
+        keys,
         "space runs".into(),
         "u undo".into(),
         "Tab panel".into(),
