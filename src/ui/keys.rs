@@ -187,7 +187,7 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "mouse",
-        what: "click: focus/playhead/answer · wheel zoom · drag pan",
+        what: "click focus/time/answer · wheel zoom · drag pan",
         map: &[],
     },
     Binding {

@@ -147,3 +147,100 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::{scenario, Lab, Options, Plan};
+    use ratatui::backend::TestBackend;
+
+    /// The cpu lesson asked about, not started: 2 small tasks, at 100x30.
+    fn asked() -> App {
+        let options = Options {
+            tasks: Some(2),
+            size: Some(1000),
+            ..Options::default()
+        };
+        let plan = Plan::prepare(scenario::find("cpu").unwrap(), options).unwrap();
+        let mut app = App::predicting(Lab::new(plan));
+        app.view.color = false;
+        app.resize(100, 30);
+        app
+    }
+
+    fn screen(app: &App) -> String {
+        let backend = TestBackend::new(app.view.size.0, app.view.size.1);
+        let mut terminal = ratatui::Terminal::new(backend).unwrap();
+        terminal
+            .draw(|f| super::super::render::draw(f, app))
+            .unwrap();
+        terminal.backend().to_string()
+    }
+
+    #[test]
+    fn hands_are_counted_into_the_trace_for_the_focused_panel_and_taken_back() {
+        let mut app = asked();
+        assert!(app.session.asking() && app.trace().runs.iter().all(|r| r.start_ns.is_none()));
+        let shown = screen(&app);
+        assert!(shown.contains("PREDICT") && shown.contains("How fast against sync?"));
+        assert!(shown.contains("waiting to start"), "{shown}");
+        // The focus is on the first panel asked about (sync, the baseline, asks nothing).
+        let (q, _) = app.session.question_of(app.view.focus).expect("a question");
+        for action in [
+            Action::Answer(2),
+            Action::Answer(2),
+            Action::Answer(0),
+            Action::Undo,
+        ] {
+            assert!(app.apply(action));
+        }
+        assert_eq!(app.session.questions()[q].counts[..3], [0, 0, 2]);
+        assert!(
+            app.apply(Action::Answer(8)),
+            "no ninth answer: said, not counted"
+        );
+        assert!(app
+            .view
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("answers 1 to"));
+        app.apply(Action::FocusNext);
+        let (next, _) = app.session.question_of(app.view.focus).unwrap();
+        assert_ne!(next, q, "Tab goes on to the next question");
+        app.apply(Action::Answer(1));
+        assert_eq!(app.session.questions()[next].counts[1], 1);
+        assert!(screen(&app).contains("▶ "), "the focused panel is marked");
+        // Space runs it: the counts stay in the trace, keys count no more.
+        app.apply(Action::TogglePause);
+        assert!(!app.session.asking());
+        app.apply(Action::Answer(1));
+        assert_eq!(app.session.questions()[next].counts[1], 1);
+        assert_eq!(app.session.questions()[q].counts[2], 2);
+        app.stop();
+    }
+
+    #[test]
+    fn a_click_on_an_answer_counts_a_hand() {
+        let mut app = asked();
+        let screen_now = app.screen();
+        let run = app.view.focus;
+        let area = screen_now.question_area(run, 100).unwrap();
+        let (_, q) = app.session.question_of(run).unwrap();
+        let places = place(q, area.width as usize, area.height as usize);
+        let second = places.iter().find(|p| p.answer() == Some(1)).unwrap();
+        let (x, y) = (area.x + second.x as u16, area.y + second.y as u16);
+        app.pointer(super::super::mouse::Pointer::Click { x, y });
+        let (_, q) = app.session.question_of(run).unwrap();
+        assert_eq!(q.counts[1], 1, "{places:?}");
+        app.stop();
+    }
+
+    #[test]
+    fn a_saved_trace_is_not_asked_again() {
+        let mut app = App::replay(crate::trace::Trace::new("t"));
+        app.apply(Action::Predict);
+        assert!(!app.session.asking());
+        assert!(app.view.message.is_some());
+    }
+}
