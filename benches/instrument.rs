@@ -10,6 +10,8 @@
 //!   difference is what the Layer adds per state change. Target: at most 150 ns.
 //!   `mark_instrumented` drains in bursts, as the recorder does; `mark_instrumented_busy_drain`
 //!   has the receiver chase the sender slot by slot, the channel's worst case (not a target).
+//!   `wake_instrumented`: one [`wake`] call (a hand-off recorded by an executor: one mark of
+//!   its own through the same Layer and channel), drained in bursts like `mark_instrumented`.
 //! - `cpu`: the cpu workload (`cpu_tasks(TASKS, SIZE)`) run by `exec::execute` under `sync` and
 //!   under `threads` with the emulated GIL (which marks at every GIL switch), once with a
 //!   recorder's dispatcher and once with `Dispatch::none()`. Target: instrumented at most 3%
@@ -23,7 +25,8 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
 use crossbeam_channel::{unbounded, Receiver, TryRecvError};
 use runwait::exec::{execute, Env, ExecSpec, RunCtx};
-use runwait::instrument::{dispatch, mark, At, Clock, Mark, Msg, Recorder, Sink};
+use runwait::instrument::{dispatch, mark, wake, At, Clock, Mark, Msg, Recorder, Sink};
+use runwait::trace::Cause;
 use runwait::workload::cpu_tasks;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -97,9 +100,38 @@ fn drain(rx: Receiver<Msg>, how: Drain) -> u64 {
     }
 }
 
-/// `mark` under the session's dispatcher (`instrument::dispatch`), its channel drained and
-/// discarded by a background thread for the whole bench.
-fn bench_instrumented(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, how: Drain, at: At) {
+/// What a bench case records each time round: a state change at `At`, or a hand-off.
+#[derive(Clone, Copy)]
+enum Record {
+    Mark(At),
+    /// From a lane to another, alternating GIL causes.
+    Wake(At),
+}
+
+impl Record {
+    fn once(self, flip: &mut bool) {
+        match self {
+            Record::Mark(at) => mark(black_box(at), next_mark(flip)),
+            Record::Wake(at) => {
+                *flip = !*flip;
+                let cause = match flip {
+                    true => Cause::GilInterval,
+                    false => Cause::GilReleased,
+                };
+                wake(black_box(at.run), Some(at.lane), black_box(at.task), cause)
+            }
+        }
+    }
+}
+
+/// `mark` (or `wake`) under the session's dispatcher (`instrument::dispatch`), its channel
+/// drained and discarded by a background thread for the whole bench.
+fn bench_instrumented(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    id: &str,
+    how: Drain,
+    what: Record,
+) {
     let (tx, rx) = unbounded();
     let dropped = Arc::new(AtomicU64::new(0));
     let drainer = std::thread::spawn(move || drain(rx, how));
@@ -109,7 +141,7 @@ fn bench_instrumented(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, how: D
         group.bench_function(id, |b| {
             let mut flip = false;
             b.iter(|| {
-                mark(black_box(at), next_mark(&mut flip));
+                what.once(&mut flip);
                 sent += 1;
             })
         });
@@ -131,8 +163,16 @@ fn layer(c: &mut Criterion) {
         lane: 1,
         task: 2,
     };
-    bench_instrumented(&mut group, "mark_instrumented", Drain::Periodic, at);
-    bench_instrumented(&mut group, "mark_instrumented_busy_drain", Drain::Busy, at);
+    let marks = Record::Mark(at);
+    bench_instrumented(&mut group, "mark_instrumented", Drain::Periodic, marks);
+    bench_instrumented(
+        &mut group,
+        "mark_instrumented_busy_drain",
+        Drain::Busy,
+        marks,
+    );
+    let wakes = Record::Wake(at);
+    bench_instrumented(&mut group, "wake_instrumented", Drain::Periodic, wakes);
 
     // Uninstrumented: no dispatcher wants marks, so the callsite is disabled.
     disable_dead_callsites();

@@ -16,6 +16,12 @@
 //!   in time, placed so it shows exactly the same picture (same phase of the span pattern):
 //!   the same spans are visible, the nine tenths more lie outside the window.
 //!
+//! - `draw_4x200_1m_pan_fit`, `draw_4x200_1m_pan_zoomed`: the 1m fit and zoomed pictures, the
+//!   window moved one column on and back again at every frame, so that no row shows the cells
+//!   it showed the frame before: what a frame costs when its cells must be found again (a row
+//!   of a finished run keeps the cells it last showed, and a frame over the same window, the
+//!   other benches, draws them again).
+//!
 //! Each `draw_*` is one `Terminal::draw` on ratatui's `TestBackend`: the app's `draw`, then
 //! ratatui's diff against the previous frame and the backend's write, as the UI loop does (the
 //! picture does not change between iterations, so the diff finds nothing to write; its cost is
@@ -66,6 +72,13 @@ fn app(spans_per_lane: usize) -> App {
     app
 }
 
+/// `app(spans_per_lane)` at its fitting window, held fixed.
+fn fit_app(spans_per_lane: usize) -> App {
+    let mut app = app(spans_per_lane);
+    app.view.zoom = Zoom::Fixed(app.window());
+    app
+}
+
 /// `app` with a fixed window of `ns_per_col` starting at `from_ns`, the playhead inside it.
 fn zoomed(mut app: App, from_ns: u64, ns_per_col: u64) -> App {
     let window = Window {
@@ -76,6 +89,42 @@ fn zoomed(mut app: App, from_ns: u64, ns_per_col: u64) -> App {
     app.view.playhead.t_ns = from_ns + ns_per_col * app.view.cols as u64 / 2;
     assert_eq!(app.window(), window);
     app
+}
+
+/// A case: the app, and the windows its frames take in turn (one: it does not move).
+struct Case {
+    name: &'static str,
+    app: App,
+    windows: Vec<Window>,
+}
+
+impl Case {
+    fn still(name: &'static str, app: App) -> Case {
+        let windows = vec![app.window()];
+        Case { name, app, windows }
+    }
+
+    /// `app`'s window and the one a column on, in turn.
+    fn panning(name: &'static str, app: App) -> Case {
+        let w = app.window();
+        let on = Window {
+            from_ns: w.from_ns + w.ns_per_col,
+            ..w
+        };
+        Case {
+            name,
+            app,
+            windows: vec![w, on],
+        }
+    }
+
+    /// Draw frame `i` on `term`.
+    fn frame(&mut self, term: &mut Terminal<TestBackend>, i: usize) -> usize {
+        let window = self.windows[i % self.windows.len()];
+        self.app.view.zoom = Zoom::Fixed(window);
+        let app = &self.app;
+        term.draw(|f| draw(f, app)).unwrap().count
+    }
 }
 
 /// How many spans overlap the window, over every lane of every run.
@@ -103,24 +152,25 @@ fn terminal() -> Terminal<TestBackend> {
 /// rounds of 300 frames, read from the kernel's count for this thread (`/proc/thread-self/
 /// schedstat`), so that a machine busy with other work slows it less than the clock. A help
 /// while working on a busy machine; the benches are the measure.
-fn cpu_times(cases: &[(&str, &App)]) {
-    for (name, app) in cases {
+fn cpu_times(cases: &mut [Case]) {
+    for case in cases {
         let mut term = terminal();
-        for _ in 0..20 {
-            term.draw(|f| draw(f, app)).unwrap();
+        for i in 0..20 {
+            case.frame(&mut term, i);
         }
         let n = 300;
         let (mut best, mut wall) = (f64::MAX, f64::MAX);
         for _ in 0..5 {
             let (t, clock) = (cpu_now(), std::time::Instant::now());
-            for _ in 0..n {
-                black_box(term.draw(|f| draw(f, app)).unwrap().count);
+            for i in 0..n {
+                black_box(case.frame(&mut term, i));
             }
             best = best.min((cpu_now() - t) / n as f64);
             wall = wall.min(clock.elapsed().as_secs_f64() / n as f64);
         }
         eprintln!(
-            "{name}: {:.3} ms cpu a frame ({:.3} ms by the clock)",
+            "{}: {:.3} ms cpu a frame ({:.3} ms by the clock)",
+            case.name,
             best * 1e3,
             wall * 1e3
         );
@@ -173,31 +223,39 @@ fn bench(c: &mut Criterion) {
             bytes as f64 / spans as f64
         );
     }
+    let pan_fit = Case::panning("4x200_1m_pan_fit", fit_app(SPANS_1M));
+    let pan_zoomed = Case::panning(
+        "4x200_1m_pan_zoomed",
+        zoomed(app(SPANS_1M), from_100k + shift, ns_per_col),
+    );
+    let mut cases = [
+        Case::still("4x200_100k_fit", fit_100k),
+        Case::still("4x200_100k_zoomed", zoomed_100k),
+        Case::still("4x200_1m_zoomed", zoomed_1m),
+        Case::still("4x200_1m_fit", fit_1m),
+        pan_fit,
+        pan_zoomed,
+    ];
     if std::env::var_os("UI_CPU").is_some() {
-        cpu_times(&[
-            ("100k_fit", &fit_100k),
-            ("100k_zoomed", &zoomed_100k),
-            ("1m_zoomed", &zoomed_1m),
-            ("1m_fit", &fit_1m),
-        ]);
+        cpu_times(&mut cases);
         std::process::exit(0);
     }
     let mut group = c.benchmark_group("ui");
-    for (name, app) in [
-        ("4x200_100k_fit", &fit_100k),
-        ("4x200_100k_zoomed", &zoomed_100k),
-        ("4x200_1m_zoomed", &zoomed_1m),
-        ("4x200_1m_fit", &fit_1m),
-    ] {
+    for case in &mut cases {
         let mut term = terminal();
-        group.bench_function(format!("draw_{name}"), |b| {
+        let mut i = 0;
+        group.bench_function(format!("draw_{}", case.name), |b| {
             b.iter(|| {
-                let frame = term.draw(|f| draw(f, app)).unwrap();
-                black_box(frame.count);
+                i += 1;
+                black_box(case.frame(&mut term, i));
             })
         });
+        if case.windows.len() > 1 {
+            continue;
+        }
         let mut term = terminal();
-        group.bench_function(format!("render_{name}"), |b| {
+        let app = &case.app;
+        group.bench_function(format!("render_{}", case.name), |b| {
             b.iter(|| {
                 term.current_buffer_mut().reset();
                 let mut frame = term.get_frame();

@@ -208,6 +208,7 @@ fn options(args: &RunArgs) -> Options {
         trials: w.trials,
         adds: w.adds,
         repeats: args.executors.repeat,
+        predict: args.predict,
         // Headless, runs go one by one (each measured alone); live, as asked.
         order: match (wants_ui(&args.output), &args.executors) {
             (false, _) => Some(Order::OneByOne),
@@ -287,10 +288,13 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     let scenario = scenario::find(&args.scenario)?;
     let plan = Plan::prepare(scenario, options(&args))?;
     crate::lab::fit::check(&plan, plan.order)?;
-    if !wants_ui(&args.output) {
-        return run_headless(plan, &args.output);
-    }
     let mut lab = Lab::new(plan);
+    for given in &args.answers {
+        lab.answer(given)?;
+    }
+    if !wants_ui(&args.output) {
+        return run_headless(lab, &args.output);
+    }
     if !args.predict {
         lab.start();
     }
@@ -309,7 +313,7 @@ fn run(args: RunArgs) -> Result<i32, Error> {
 /// what finished is printed and saved all the same (the runs not finished marked stopped).
 /// Returns 0, [`RUN_FAILED`] if a run failed for want of something it needed, or 128 + the
 /// signal that stopped it.
-fn run_headless(plan: Plan, output: &OutputArgs) -> Result<i32, Error> {
+fn run_headless(mut lab: Lab, output: &OutputArgs) -> Result<i32, Error> {
     let signal = Arc::new(AtomicUsize::new(0));
     let again = Arc::new(AtomicBool::new(false));
     for s in [SIGINT, SIGTERM, SIGHUP] {
@@ -317,8 +321,7 @@ fn run_headless(plan: Plan, output: &OutputArgs) -> Result<i32, Error> {
         let _ = signal_hook::flag::register_conditional_shutdown(s, 128 + s, again.clone());
         let _ = signal_hook::flag::register_usize(s, signal.clone(), s as usize);
     }
-    let repeats = plan.repeats;
-    let mut lab = Lab::new(plan);
+    let repeats = lab.latest().map_or(1, |p| p.repeats);
     let traces = lab.repeat_to_end(repeats, || signal.load(Ordering::Relaxed) != 0);
     again.store(signal.load(Ordering::Relaxed) != 0, Ordering::Relaxed);
     // Why tasks failed, and what the real programs said: the last repeat's.

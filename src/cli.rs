@@ -139,10 +139,17 @@ pub struct RunArgs {
     /// With --cpython: never install the programs' packages; say what to install instead.
     #[arg(long, requires = "cpython")]
     pub no_install: bool,
-    /// Predict, then run: open the lesson with its runs named and not started, each asking its
-    /// question; count the class's answers (keys 1-9, u undoes), then space runs it.
+    /// Predict, then run: ask the lesson's questions before its runs ("how fast against
+    /// sync?", the lesson's own); live, the runs open named and not started, each asking its
+    /// question, the class's answers counted by key (1-9, u undoes) until space runs them;
+    /// headless, print each with the answers given, the measured figure and the right answer.
     #[arg(long)]
     pub predict: bool,
+    /// With --predict: an answer given (repeat it, once a raised hand): RUN is an executor as the
+    /// lesson writes it (`threads:10/sleep0`), a run's label or its number from 1, or `lesson`;
+    /// LABEL an answer's label, a part of one, or its number from 1 (`--answer threads=2x`).
+    #[arg(long = "answer", value_name = "RUN=LABEL", requires = "predict")]
+    pub answers: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

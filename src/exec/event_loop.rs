@@ -5,23 +5,29 @@
 //! its waker fires until it is polled again: [`Traced`] wraps the task's future and the waker it
 //! hands down, so the wake is measured, not guessed. CPU work inside a task blocks the loop,
 //! as in Python.
+//!
+//! Its hand-offs are recorded as wakes where they happen: the waker firing (a response or a
+//! timer from the outside; a queue's put or get from the task being polled when it fired), and
+//! the loop polling a woken task (from the task whose poll gave the loop back, or from no one
+//! if the loop was idle since the wake).
 
 use super::shared::End;
 use super::{
     meta, Env, ExecSpec, Executor, Notes, PythonModel, RunCtx, Shared as RunShared, Stop, Variant,
 };
 use crate::instrument::{
-    mark, mark_why, probe, reason_code, reason_of, At, Mark, ANY_LANE, NO_TASK,
+    mark, mark_why, probe, reason_code, reason_of, wake, At, Mark, ANY_LANE, NO_TASK,
 };
-use crate::trace::{LaneKind, Reason, RunMeta, Strength};
+use crate::trace::{Cause, LaneKind, Reason, RunMeta, Strength};
 use crate::workload::cpu::sum_of_squares;
 use crate::workload::http::AsyncHttp;
 use crate::workload::{Segment, Task};
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -389,6 +395,75 @@ struct Shared {
     state: AtomicU8,
     dispatch: Dispatch,
     why: Why,
+    /// The polls of the loop it runs on.
+    polls: Arc<Polls>,
+    /// [`Polls::count`] when it was last made ready.
+    readied_at: AtomicU64,
+}
+
+/// What a loop's thread is polling, for the wakes: counted, so a task polled after being woken
+/// can tell whether the loop polled anything since, and which task gave the loop back last.
+#[derive(Default)]
+struct Polls {
+    /// Poll starts and ends: even between polls, odd during one.
+    count: AtomicU64,
+    /// The lane whose poll ended last, plus one (0: none yet).
+    last: AtomicU32,
+}
+
+thread_local! {
+    /// The polls of the loop on this thread (tasks are made and polled on it).
+    static POLLS: Arc<Polls> = Arc::default();
+    /// The lane being polled on this thread, if one is: whom a queue's put or get made there
+    /// comes from.
+    static POLLED_NOW: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+impl Polls {
+    fn start(&self, lane: u32) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        POLLED_NOW.with(|p| p.set(Some(lane)));
+    }
+
+    fn end(&self, lane: u32) {
+        POLLED_NOW.with(|p| p.set(None));
+        self.last.store(lane + 1, Ordering::SeqCst);
+        self.count.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Shared {
+    /// It is ready from now on: note when, in polls.
+    fn readied(&self) {
+        let now = self.polls.count.load(Ordering::SeqCst);
+        self.readied_at.store(now, Ordering::SeqCst);
+    }
+
+    /// The loop polls it, ready: a wake from the task whose poll gave the loop back, or from
+    /// no one if the loop polled nothing since it was made ready (and was not polling then).
+    /// Nothing when it gave the loop back to itself.
+    fn note_polled(&self) {
+        let now = self.polls.count.load(Ordering::SeqCst);
+        let readied = self.readied_at.load(Ordering::SeqCst);
+        let idle = readied == now && now % 2 == 0;
+        let last = self.polls.last.load(Ordering::SeqCst).checked_sub(1);
+        let from = if idle { None } else { last };
+        if from != Some(self.at.lane) {
+            wake(self.at.run, from, self.at.lane, Cause::LoopPoll);
+        }
+    }
+}
+
+/// What ends a task's wait for `why` when its waker fires, and from which lane: a response or
+/// a timer from the outside; a queue's put or get from the task being polled on this thread
+/// (none: not a hand-off this loop saw).
+fn woken_by(why: Option<Reason>) -> Option<(Option<u32>, Cause)> {
+    let polling = || POLLED_NOW.with(|p| p.get());
+    match why? {
+        Reason::QueueEmpty => Some((Some(polling()?), Cause::QueuePut)),
+        Reason::QueueFull => Some((Some(polling()?), Cause::QueueGet)),
+        why => Some((None, super::worker::from_outside(why)?)),
+    }
 }
 
 /// A task's future, marking `run` around each poll, `wait` when it returns pending and
@@ -409,13 +484,17 @@ impl<F: Future<Output = Mark>> Traced<F> {
     /// The same, with its waits' reason said by the task through `why`.
     pub fn with_why(at: At, dispatch: Dispatch, why: Why, inner: F) -> Traced<F> {
         mark_why(at, Mark::Ready, Some(Reason::Loop));
+        let shared = Shared {
+            at,
+            state: AtomicU8::new(READY),
+            dispatch,
+            why,
+            polls: POLLS.with(|p| p.clone()),
+            readied_at: AtomicU64::new(0),
+        };
+        shared.readied();
         Traced {
-            shared: Arc::new(Shared {
-                at,
-                state: AtomicU8::new(READY),
-                dispatch,
-                why,
-            }),
+            shared: Arc::new(shared),
             inner: Box::pin(inner),
         }
     }
@@ -428,37 +507,51 @@ impl<F: Future<Output = Mark>> Future for Traced<F> {
         let this = self.get_mut();
         let shared = &this.shared;
         let at = shared.at;
-        shared.state.store(POLLING, Ordering::SeqCst);
+        if shared.state.swap(POLLING, Ordering::SeqCst) == READY {
+            shared.note_polled();
+        }
+        shared.polls.start(at.lane);
         mark(at, Mark::Run);
         let waker = Waker::from(Arc::new(TracedWaker {
             shared: shared.clone(),
             inner: cx.waker().clone(),
         }));
-        match this.inner.as_mut().poll(&mut Context::from_waker(&waker)) {
+        let polled = this.inner.as_mut().poll(&mut Context::from_waker(&waker));
+        let polled = match polled {
             Poll::Ready(outcome) => {
                 mark(at, outcome);
                 Poll::Ready(())
             }
             Poll::Pending => {
-                // Mark `wait` before the waker can see WAITING, so its `ready` comes after.
-                let ready = || mark_why(at, Mark::Ready, Some(Reason::Loop));
-                if shared.state.load(Ordering::SeqCst) == WOKEN_IN_POLL {
-                    shared.state.store(READY, Ordering::SeqCst);
-                    ready();
-                    return Poll::Pending;
-                }
-                mark_why(at, Mark::Wait, shared.why.get());
-                if shared
-                    .state
-                    .compare_exchange(POLLING, WAITING, Ordering::SeqCst, Ordering::SeqCst)
-                    .is_err()
-                {
-                    shared.state.store(READY, Ordering::SeqCst);
-                    ready();
-                }
+                pending(shared);
                 Poll::Pending
             }
-        }
+        };
+        shared.polls.end(at.lane);
+        polled
+    }
+}
+
+/// The task's poll returned pending: `wait`, or `ready` if it was woken while it was polled.
+fn pending(shared: &Shared) {
+    let at = shared.at;
+    // Mark `wait` before the waker can see WAITING, so its `ready` comes after.
+    let ready = || {
+        shared.readied();
+        mark_why(at, Mark::Ready, Some(Reason::Loop))
+    };
+    if shared.state.load(Ordering::SeqCst) == WOKEN_IN_POLL {
+        shared.state.store(READY, Ordering::SeqCst);
+        return ready();
+    }
+    mark_why(at, Mark::Wait, shared.why.get());
+    if shared
+        .state
+        .compare_exchange(POLLING, WAITING, Ordering::SeqCst, Ordering::SeqCst)
+        .is_err()
+    {
+        shared.state.store(READY, Ordering::SeqCst);
+        ready();
     }
 }
 
@@ -475,7 +568,14 @@ impl TracedWaker {
             .is_ok()
         {
             let at = self.shared.at;
-            let ready = || mark_why(at, Mark::Ready, Some(Reason::Loop));
+            self.shared.readied();
+            let woken = woken_by(self.shared.why.get());
+            let ready = || {
+                if let Some((from, cause)) = woken {
+                    wake(at.run, from, at.lane, cause);
+                }
+                mark_why(at, Mark::Ready, Some(Reason::Loop))
+            };
             tracing::dispatcher::with_default(&self.shared.dispatch, ready);
         } else {
             let _ =

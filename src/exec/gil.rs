@@ -8,7 +8,13 @@
 //!
 //! This is a model: real CPython threads take the GIL in the interpreter; here Rust threads
 //! take this lock around the same kinds of work.
+//!
+//! Each hand-over is recorded as a wake (see [`crate::instrument::wake`]) by the thread that
+//! takes the GIL after waiting for it, from the thread that let it go: `gil-interval` when its
+//! holder was asked to drop it, `gil-released` when it let go to wait or because its task ended.
 
+use crate::instrument::{wake, At};
+use crate::trace::Cause;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
@@ -21,6 +27,8 @@ struct Held {
     held: bool,
     /// Counts hand-overs, so a waiter can tell whether the GIL changed hands while it waited.
     switches: u64,
+    /// The lane that last let it go, and why: whom its next taker was woken by.
+    let_go: Option<(u32, Cause)>,
 }
 
 #[derive(Debug)]
@@ -49,19 +57,32 @@ impl Gil {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Take the GIL. `on_contended` runs once, before waiting, if another thread holds it.
-    pub fn acquire(&self, on_contended: impl FnOnce()) {
+    /// Take the GIL for lane `at`. `on_contended` runs once, before waiting, if another thread
+    /// holds it.
+    pub fn acquire(&self, at: At, on_contended: impl FnOnce()) {
         let guard = self.lock();
-        let mut guard = if guard.held {
+        let waited = guard.held;
+        let guard = if waited {
             on_contended();
             self.wait_for_it(guard)
         } else {
             guard
         };
+        self.take(guard, at, waited);
+    }
+
+    /// Hold it (it is free); a lane that `waited` for it records the hand-over as a wake from
+    /// the lane that let it go.
+    fn take(&self, mut guard: MutexGuard<'_, Held>, at: At, waited: bool) {
         guard.held = true;
         guard.switches += 1;
+        let from = guard.let_go;
         self.drop_request.store(false, Ordering::Relaxed);
         self.switched.notify_all();
+        drop(guard);
+        if let (true, Some((lane, cause))) = (waited, from) {
+            wake(at.run, Some(lane), at.lane, cause);
+        }
     }
 
     fn wait_for_it<'a>(&'a self, mut guard: MutexGuard<'a, Held>) -> MutexGuard<'a, Held> {
@@ -84,30 +105,36 @@ impl Gil {
         self.lock().switches
     }
 
-    /// Give the GIL up (to block on I/O, or at the end of a task).
-    pub fn release(&self) {
+    /// Lane `at` gives the GIL up (to block on I/O, or at the end of a task).
+    pub fn release(&self, at: At) {
         let mut guard = self.lock();
         guard.held = false;
+        guard.let_go = Some((at.lane, Cause::GilReleased));
         self.freed.notify_one();
     }
 
-    /// The eval breaker: called by the holder between chunks of work. If another thread asked
-    /// for the GIL, run `on_drop` (still holding it), hand it over, wait until it was taken,
-    /// queue for it again, and run `on_back` once it holds it again.
-    pub fn check(&self, on_drop: impl FnOnce(), on_back: impl FnOnce()) {
+    /// The eval breaker: called by the holder (lane `at`) between chunks of work. If another
+    /// thread asked for the GIL, run `on_drop` (still holding it), hand it over, wait until it
+    /// was taken, queue for it again, and run `on_back` once it holds it again.
+    pub fn check(&self, at: At, on_drop: impl FnOnce(), on_back: impl FnOnce()) {
         if !self.drop_request.load(Ordering::Relaxed) {
             return;
         }
         on_drop();
         let mut guard = self.lock();
         guard.held = false;
+        guard.let_go = Some((at.lane, Cause::GilInterval));
         let dropped_at = guard.switches;
         self.freed.notify_one();
         while guard.switches == dropped_at {
             guard = self.switched.wait(guard).unwrap_or_else(|e| e.into_inner());
         }
-        drop(guard);
-        self.acquire(|| {});
+        // Ready since it dropped it: whoever lets it go next hands it back.
+        let guard = match guard.held {
+            true => self.wait_for_it(guard),
+            false => guard,
+        };
+        self.take(guard, at, true);
         on_back();
     }
 }
@@ -128,19 +155,25 @@ mod tests {
             .map(|_| {
                 let (gil, inside, handovers) = (gil.clone(), inside.clone(), handovers.clone());
                 std::thread::spawn(move || {
-                    gil.acquire(|| {});
+                    let at = At {
+                        run: 0,
+                        lane: 0,
+                        task: 0,
+                    };
+                    gil.acquire(at, || {});
                     let until = Instant::now() + Duration::from_millis(100);
                     while Instant::now() < until {
                         assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two holders");
                         inside.fetch_sub(1, Ordering::SeqCst);
                         gil.check(
+                            at,
                             || {},
                             || {
                                 handovers.fetch_add(1, Ordering::SeqCst);
                             },
                         );
                     }
-                    gil.release();
+                    gil.release(at);
                 })
             })
             .collect();

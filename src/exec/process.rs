@@ -146,7 +146,8 @@ impl Link {
         let expected = heartbeat::expected(task, &ctx.env, ctx.workers);
         self.watch.task(task.id, expected);
         let (from, to) = (&mut self.from, Some(&mut self.to));
-        let served = relay(ctx, from, to, &self.alignment, Some(task.id), cancel);
+        let job = Some((lane, task.id));
+        let served = relay(ctx, from, to, &self.alignment, job, cancel);
         self.watch.task_over();
         served
     }
@@ -358,16 +359,17 @@ fn send_job(ctx: &RunCtx, lane: u32, task: &Task, to: &mut impl Write) -> Result
 }
 
 /// Pass the worker's records on, on the parent's clock, and do the queue operations it asks
-/// for (giving up a wait once `cancel` is set), until `task` ends (or, with `None`, until the
-/// worker closes its end).
+/// for (giving up a wait once `cancel` is set), until the task of `job` (its lane and task)
+/// ends (or, with `None`, until the worker closes its end).
 fn relay(
     ctx: &RunCtx,
     from: &mut impl Read,
     mut to: Option<&mut impl Write>,
     alignment: &Alignment,
-    task: Option<u32>,
+    job: Option<(u32, u32)>,
     cancel: Option<&AtomicBool>,
 ) -> Result<(), String> {
+    let task = job.map(|(_, task)| task);
     loop {
         match wire::read_frame(from).map_err(|e| e.to_string())? {
             Some(Frame::Record(mut record)) => {
@@ -385,11 +387,15 @@ fn relay(
                     .ok_or("a queue operation after its last task")?;
                 let queues = Local::of(&ctx.shared, ctx.stop.flag()).or_cancelled(cancel);
                 let end = if get { End::Get } else { End::Put };
-                let done = match wait {
-                    true => queues.wait(queue, end).is_ok(),
-                    false => queues.try_now(queue, end).unwrap_or(false),
+                let lane = job.map_or(NO_TASK, |(lane, _)| lane);
+                let (done, by) = match wait {
+                    true => {
+                        (queues.wait_for(queue, end, lane)).map_or((false, None), |by| (true, by))
+                    }
+                    false => (queues.try_now(queue, end, lane).unwrap_or(false), None),
                 };
-                let told = wire::write_frame(to, &Frame::QueueDone(done)).and_then(|()| to.flush());
+                let answer = Frame::QueueDone { done, by };
+                let told = wire::write_frame(to, &answer).and_then(|()| to.flush());
                 if let Err(e) = told {
                     // The worker is gone: its put or get did not happen after all.
                     if done {
@@ -416,7 +422,8 @@ struct Pipe<'a> {
 }
 
 impl Pipe<'_> {
-    fn ask(&self, queue: u32, end: End, wait: bool) -> Result<bool, String> {
+    /// Whether it happened, and (after a wait) the lane that let it go on.
+    fn ask(&self, queue: u32, end: End, wait: bool) -> Result<(bool, Option<u32>), String> {
         let op = Frame::QueueOp {
             queue,
             get: end == End::Get,
@@ -432,22 +439,27 @@ impl Pipe<'_> {
                 .map_err(|e| e.to_string())?;
         }
         match wire::read_frame(&mut *self.input.borrow_mut()) {
-            Ok(Some(Frame::QueueDone(done))) => Ok(done),
+            Ok(Some(Frame::QueueDone { done, by })) => Ok((done, by)),
             Ok(other) => Err(format!("expected a queue answer, got {other:?}")),
             Err(e) => Err(e.to_string()),
         }
     }
 }
 
+/// The lane is runwait's to know (it serves the worker's job); the wake that ends a wait is
+/// recorded here, when runwait's answer arrives.
 impl Queues for Pipe<'_> {
-    fn try_now(&self, queue: u32, end: End) -> Result<bool, String> {
-        self.ask(queue, end, false)
+    fn try_now(&self, queue: u32, end: End, _lane: u32) -> Result<bool, String> {
+        self.ask(queue, end, false).map(|(done, _)| done)
     }
 
-    fn wait(&self, queue: u32, end: End) -> Result<(), String> {
+    fn wait(&self, queue: u32, end: End, at: At) -> Result<(), String> {
         match self.ask(queue, end, true)? {
-            true => Ok(()),
-            false => Err("waited too long on a queue".into()),
+            (true, by) => {
+                super::shared::queue_wake(at, end, by);
+                Ok(())
+            }
+            (false, _) => Err("waited too long on a queue".into()),
         }
     }
 }

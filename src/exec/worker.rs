@@ -5,10 +5,10 @@
 //! never show two threads of one run in `run` at once.
 
 use super::gil::Gil;
-use super::shared::{End, Queues, Shared};
+use super::shared::{End, LockHeld, Queues, Shared};
 use super::variant::Variant;
-use crate::instrument::{mark, mark_why, probe, At, Mark, NO_TASK};
-use crate::trace::Reason;
+use crate::instrument::{mark, mark_why, probe, wake, At, Mark, NO_TASK};
+use crate::trace::{Cause, Reason};
 use crate::workload::cpu::sum_of_squares;
 use crate::workload::http::Blocking;
 use crate::workload::{Segment, Task};
@@ -78,7 +78,7 @@ impl<'a> Worker<'a> {
         }
         mark(at, outcome);
         if let Some(gil) = self.gil {
-            gil.release();
+            gil.release(at);
         }
         outcome
     }
@@ -101,7 +101,7 @@ impl<'a> Worker<'a> {
 
     fn take_gil(&self, at: At) {
         if let Some(gil) = self.gil {
-            gil.acquire(|| mark_why(at, Mark::Ready, Some(Reason::Gil)));
+            gil.acquire(at, || mark_why(at, Mark::Ready, Some(Reason::Gil)));
         }
     }
 
@@ -132,9 +132,9 @@ impl<'a> Worker<'a> {
                     _ => (End::Get, Reason::QueueEmpty),
                 };
                 let queues = self.queues.ok_or("this run has no queues")?;
-                match queues.try_now(*queue, end)? {
+                match queues.try_now(*queue, end, at.lane)? {
                     true => Ok(()),
-                    false => blocking_io(at, self.gil, why, || queues.wait(*queue, end)),
+                    false => blocking_io(at, self.gil, why, || queues.wait(*queue, end, at)),
                 }
             }
             Segment::Add { times } => {
@@ -185,12 +185,10 @@ impl<'a> Worker<'a> {
 
     /// The lock of the `lock` variant, held from the read to the write. Waiting for it is
     /// blocking: the GIL is let go meanwhile, as in CPython.
-    fn take_lock<'s>(&self, at: At, shared: &'s Shared) -> std::sync::MutexGuard<'s, ()> {
-        match shared.lock.try_lock() {
-            Ok(held) => held,
-            Err(_) => blocking_io(at, self.gil, Reason::Lock, || {
-                shared.lock.lock().unwrap_or_else(|e| e.into_inner())
-            }),
+    fn take_lock<'s>(&self, at: At, shared: &'s Shared) -> LockHeld<'s> {
+        match shared.try_lock(at.lane) {
+            Some(held) => held,
+            None => blocking_io(at, self.gil, Reason::Lock, || shared.lock_waiting(at)),
         }
     }
 
@@ -199,7 +197,7 @@ impl<'a> Worker<'a> {
     fn switch_point(&self, at: At) {
         if let Some(gil) = self.gil {
             let ready = || mark_why(at, Mark::Ready, Some(Reason::Gil));
-            gil.check(ready, || mark(at, Mark::Run));
+            gil.check(at, ready, || mark(at, Mark::Run));
         }
     }
 
@@ -208,7 +206,7 @@ impl<'a> Worker<'a> {
         match self.gil {
             Some(gil) => sum_of_squares(n, || {
                 let ready = || mark_why(at, Mark::Ready, Some(Reason::Gil));
-                gil.check(ready, || mark(at, Mark::Run));
+                gil.check(at, ready, || mark(at, Mark::Run));
                 go_on()
             }),
             None => sum_of_squares(n, go_on),
@@ -231,18 +229,33 @@ fn write_back(at: At, shared: &Shared, read: u64) {
 }
 
 /// Block (on I/O, a timer, a lock, a queue: `why`): `wait` while it lasts, with the GIL
-/// released; then `ready` until the GIL is back (if another thread holds it), then `run`.
+/// released; then `ready` until the GIL is back (if another thread holds it), then `run`. The
+/// end of a wait for I/O or a timer is a wake from the outside; a lock's or a queue's is
+/// recorded by the lock or the queue, from the lane that let it go on.
 fn blocking_io<T>(at: At, gil: Option<&Gil>, why: Reason, io: impl FnOnce() -> T) -> T {
     mark_why(at, Mark::Wait, Some(why));
     if let Some(gil) = gil {
-        gil.release();
+        gil.release(at);
     }
     let out = io();
+    if let Some(cause) = from_outside(why) {
+        wake(at.run, None, at.lane, cause);
+    }
     if let Some(gil) = gil {
-        gil.acquire(|| mark_why(at, Mark::Ready, Some(Reason::Gil)));
+        gil.acquire(at, || mark_why(at, Mark::Ready, Some(Reason::Gil)));
     }
     mark(at, Mark::Run);
     out
+}
+
+/// What ends a wait for `why` from the outside: a response, a timer (a cold start's load is
+/// a sleep).
+pub fn from_outside(why: Reason) -> Option<Cause> {
+    match why {
+        Reason::Io => Some(Cause::IoDone),
+        Reason::Timer | Reason::ColdStart => Some(Cause::Timer),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,69 @@ pub struct Summary<'a> {
     pub machine: Option<Machine<'a>>,
     /// Records the instrumentation could not deliver.
     pub dropped: u64,
+    /// Predict, then run (`--predict`): the questions asked before the runs, each with the
+    /// answers counted, the measured figure and the right answer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<QuestionOut<'a>>,
+}
+
+/// A question asked before a run (or the lesson), as `--json` gives it.
+#[derive(Serialize)]
+pub struct QuestionOut<'a> {
+    /// The run's label, or `null`: the lesson as a whole (its set `set`).
+    pub run: Option<&'a str>,
+    /// The run's place in `runs`, from 0.
+    pub run_index: Option<u32>,
+    pub set: u32,
+    pub text: &'a str,
+    /// What answers it: `speedup`, `lost-updates`, `pool-size-enough`, `gil-wait-ms`,
+    /// `tick-late-ms`.
+    pub figure: &'static str,
+    pub answers: Vec<AnswerOut<'a>>,
+    /// How many answered in all.
+    pub answered: u32,
+    /// The figure measured, or `null` (not ended, or nothing to measure).
+    pub measured: Option<f64>,
+    /// The right answer's label (the one whose range holds the figure), or `null`.
+    pub right: Option<&'a str>,
+}
+
+/// An answer offered: its label, its range `[from, to)` (`to` `null`: no bound), how many gave
+/// it, and whether it is right.
+#[derive(Serialize)]
+pub struct AnswerOut<'a> {
+    pub label: &'a str,
+    pub from: f64,
+    pub to: Option<f64>,
+    pub count: u32,
+    pub right: bool,
+}
+
+fn questions(trace: &Trace) -> Vec<QuestionOut<'_>> {
+    trace.questions.iter().map(|q| question(trace, q)).collect()
+}
+
+fn question<'a>(trace: &'a Trace, q: &'a crate::trace::Question) -> QuestionOut<'a> {
+    let right = q.right(trace);
+    QuestionOut {
+        run: q.about(trace).map(|r| r.meta.label.as_str()),
+        run_index: q.run,
+        set: q.set,
+        text: &q.text,
+        figure: q.figure.name(),
+        answers: (q.answers.iter().enumerate())
+            .map(|(i, a)| AnswerOut {
+                label: &a.label,
+                from: a.low,
+                to: Some(a.high).filter(|h| h.is_finite()),
+                count: q.counts.get(i).copied().unwrap_or(0),
+                right: right == Some(i),
+            })
+            .collect(),
+        answered: q.answered(),
+        measured: q.measured(trace).map(|v| round(v, 3)),
+        right: right.map(|i| q.answers[i].label.as_str()),
+    }
 }
 
 /// How busy the machine was, as the run that waited most for a CPU tells it (see
@@ -125,6 +188,39 @@ pub struct RunSummary<'a> {
     /// are every repeat's times.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repeats: Option<RepeatsOut>,
+    /// The hand-off latency (who woke whom): per lane woken and cause, from being made
+    /// runnable to running; left out for a run without wakes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub handoffs: Vec<HandoffOut>,
+}
+
+/// A lane's hand-offs of one cause.
+#[derive(Serialize)]
+pub struct HandoffOut {
+    /// The lane woken: its index in the run's `lanes` (as the trace file's `wakes` name it),
+    /// and its name.
+    pub lane: u32,
+    pub lane_name: String,
+    /// What woke it: `gil-interval`, `io-done`, ...
+    pub cause: &'static str,
+    pub count: u32,
+    pub mean_ms: f64,
+    pub max_ms: f64,
+}
+
+fn handoffs(run: &crate::trace::Run) -> Vec<HandoffOut> {
+    let lane_name = |l: u32| crate::present::words::lane_name(run, &run.lanes[l as usize]);
+    crate::trace::handoff::summary(run)
+        .into_iter()
+        .map(|h| HandoffOut {
+            lane: h.lane,
+            lane_name: lane_name(h.lane),
+            cause: h.cause.name(),
+            count: h.count,
+            mean_ms: round(ms(h.mean_ns()), 3),
+            max_ms: round(ms(h.max_ns), 3),
+        })
+        .collect()
 }
 
 /// A run's repeats, in ms.
@@ -203,6 +299,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
                 model: run.meta.model.as_deref(),
                 real: run.is_real(),
                 repeats: run.meta.repeats.as_ref().map(repeats),
+                handoffs: handoffs(run),
             }
         })
         .collect();
@@ -212,6 +309,7 @@ pub fn summary(trace: &Trace) -> Summary<'_> {
         cpython: beside(trace),
         machine: machine(trace),
         dropped: trace.dropped,
+        questions: questions(trace),
     }
 }
 

@@ -34,6 +34,10 @@ fn visit(trace: &Trace, f: &mut dyn FnMut(&str)) {
         run.lanes.iter().flat_map(|l| &l.id.name).for_each(|s| f(s));
         run.functions.iter().for_each(|s| f(s));
     }
+    for q in &trace.questions {
+        f(&q.text);
+        q.answers.iter().for_each(|a| f(&a.label));
+    }
 }
 
 /// [`visit`], changing them.
@@ -55,6 +59,10 @@ fn visit_mut(trace: &mut Trace, f: &mut dyn FnMut(&mut String)) {
             .flat_map(|l| &mut l.id.name)
             .for_each(&mut *f);
         run.functions.iter_mut().for_each(&mut *f);
+    }
+    for q in &mut trace.questions {
+        f(&mut q.text);
+        q.answers.iter_mut().for_each(|a| f(&mut a.label));
     }
 }
 

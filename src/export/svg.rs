@@ -9,12 +9,21 @@
 //! As in the article, run boxes are drawn over the waits beside them and at least one pixel
 //! wide, so a short burst of work shows (the picture says so: a 1 px box may stand for less).
 //! A lane's own work (a worker process starting up, a cloud instance's cold start) is paler.
+//!
+//! Each wake (who woke whom) is an arrow over the rows, a `<g class="wake">` carrying its cause
+//! in `data-cause`: from the waker's row at the hand-off to the woken row when it was made
+//! runnable, its head on the woken row, in its cause's colour (`present::wake::hex`); a wake
+//! from the outside (an I/O completion, a timer) is a short arrow down into the woken row.
+//! Arrows of the same lanes and cause closer than [`ARROW_GAP_PX`] are drawn as one, their
+//! count in `data-count` (a lesson of thousands of GIL hand-offs is not drawn solid). Each is
+//! drawn over a white halo and its head outlined, to stand out from the boxes under it.
 
 use crate::present::glyph::{event_glyph, tone};
 use crate::present::legend;
 use crate::present::title;
+use crate::present::wake::{hex, short};
 use crate::present::words::{lane_name, lane_order, nice_step, tick_label_at};
-use crate::trace::{Doing, Lane, LaneEvent, Run, Span, State, Trace};
+use crate::trace::{Cause, Doing, Lane, LaneEvent, Run, Span, State, Trace, Wake};
 use std::fmt::Write;
 
 const MARGIN: f64 = 16.0;
@@ -149,13 +158,19 @@ fn diagram(out: &mut String, trace: &Trace, run: &Run, plot: &Plot, mut y: f64) 
         y += MODEL_H;
     }
     let t0 = run.start_ns.unwrap_or(0);
+    // Each lane drawn, and the top of its row.
+    let mut rows = vec![None; run.lanes.len()];
     for l in lane_order(run, &run.lanes) {
         let lane = &run.lanes[l];
         lane_row(out, &lane_name(run, lane), lane, plot, t0, y);
         for e in run.lane_events().filter(|e| e.lane as usize == l) {
             event_mark(out, &e, plot, t0, y);
         }
+        rows[l] = Some(y);
         y += LANE_H + LANE_GAP;
+    }
+    for (wake, count) in thinned(run, plot, t0) {
+        wake_arrow(out, (wake, count), &rows, plot, t0);
     }
     axis(out, plot.x0, y + 2.0, plot.width, plot.span_ns);
     y + AXIS_H + RUN_GAP
@@ -194,6 +209,80 @@ fn event_mark(out: &mut String, e: &LaneEvent, plot: &Plot, t0: u64, y: f64) {
         y + LANE_H - 2.0,
         event_glyph(e.kind)
     );
+}
+
+/// The middle of a row, from its top.
+const MID: f64 = LANE_H / 2.0;
+/// An arrow head's length and half its width.
+const HEAD_LEN: f64 = 5.0;
+const HEAD_HALF: f64 = 2.5;
+
+/// A wake as an arrow between the rows drawn (`rows`: each lane's row's top, if drawn): from
+/// the middle of the waker's row to the woken row's edge facing it, or from the
+/// outside down from the gap above the woken row into its middle; a wake of a lane not drawn is
+/// left out.
+fn wake_arrow(out: &mut String, arrow: (&Wake, u32), rows: &[Option<f64>], plot: &Plot, t0: u64) {
+    let (w, count) = arrow;
+    let row = |l: u32| rows.get(l as usize).copied().flatten();
+    let Some(to_top) = row(w.to) else {
+        return;
+    };
+    let x = |t: u64| plot.x0 + t.saturating_sub(t0) as f64 * plot.px_per_ns;
+    let (x1, y1, y2) = match w.from.map(row) {
+        Some(None) => return,
+        None => (x(w.to_ns), to_top - LANE_GAP, to_top + LANE_H / 2.0),
+        Some(Some(from_top)) if from_top > to_top => {
+            (x(w.from_ns), from_top + MID, to_top + LANE_H)
+        }
+        Some(Some(from_top)) if from_top < to_top => (x(w.from_ns), from_top + MID, to_top),
+        // A lane that woke itself: an arrow along its row.
+        Some(Some(from_top)) => (x(w.from_ns), from_top + LANE_H / 2.0, to_top + LANE_H / 2.0),
+    };
+    let (x2, colour) = (x(w.to_ns), hex(w.cause));
+    let from = w.from.map_or("outside".to_string(), |l| l.to_string());
+    let _ = writeln!(
+        out,
+        "<g class=\"wake\" data-cause=\"{}\" data-from=\"{from}\" data-to=\"{}\" data-count=\"{count}\"><title>{count} × {}</title><line class=\"halo\" x1=\"{x1:.2}\" y1=\"{y1:.1}\" x2=\"{x2:.2}\" y2=\"{y2:.1}\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-opacity=\"0.85\"/><line x1=\"{x1:.2}\" y1=\"{y1:.1}\" x2=\"{x2:.2}\" y2=\"{y2:.1}\" stroke=\"{colour}\" stroke-width=\"1.4\"/><polygon points=\"{}\" fill=\"{colour}\" stroke=\"#1a202c\" stroke-width=\"0.5\"/></g>",
+        w.cause.name(),
+        w.to,
+        short(w.cause),
+        head((x1, y1), (x2, y2))
+    );
+}
+
+/// How close (in pixels, where they reach the woken row) arrows of the same lanes and cause
+/// may be before they are drawn as one.
+const ARROW_GAP_PX: f64 = 4.0;
+
+/// A run's wakes as the arrows to draw: each with how many wakes it stands for, those of the
+/// same lanes and cause landing within [`ARROW_GAP_PX`] of it counted, not drawn over it.
+fn thinned<'a>(run: &'a Run, plot: &Plot, t0: u64) -> Vec<(&'a Wake, u32)> {
+    let x = |t: u64| t.saturating_sub(t0) as f64 * plot.px_per_ns;
+    let mut arrows: Vec<(&Wake, u32)> = Vec::new();
+    let mut last: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    for w in &run.wakes {
+        match last.get(&(w.from, w.to, w.cause)) {
+            Some(&i) if (x(w.to_ns) - x(arrows[i].0.to_ns)).abs() < ARROW_GAP_PX => {
+                arrows[i].1 += 1
+            }
+            _ => {
+                last.insert((w.from, w.to, w.cause), arrows.len());
+                arrows.push((w, 1));
+            }
+        }
+    }
+    arrows
+}
+
+/// An arrow head at `tip`, pointing away from `tail`: its three corners.
+fn head(tail: (f64, f64), tip: (f64, f64)) -> String {
+    let (dx, dy) = (tip.0 - tail.0, tip.1 - tail.1);
+    let len = (dx * dx + dy * dy).sqrt().max(1e-9);
+    let (ux, uy) = (dx / len, dy / len);
+    let (bx, by) = (tip.0 - ux * HEAD_LEN, tip.1 - uy * HEAD_LEN);
+    let corner = |side: f64| (bx - uy * HEAD_HALF * side, by + ux * HEAD_HALF * side);
+    let ((ax, ay), (cx, cy)) = (corner(1.0), corner(-1.0));
+    format!("{:.2},{:.2} {ax:.2},{ay:.2} {cx:.2},{cy:.2}", tip.0, tip.1)
 }
 
 fn span_box(out: &mut String, span: &Span, plot: &Plot, t0: u64, y: f64) {
@@ -236,6 +325,7 @@ fn legend_rows(trace: &Trace, width: f64) -> Vec<Vec<LegendEntry>> {
             None => (Some(fill(i.cell.rest.unwrap_or(RUN))), i.long),
         })
         .collect();
+    items.extend(wake_legend(trace));
     items.push((
         None,
         "a run box is at least 1 px wide: the shortest are drawn longer than they were".into(),
@@ -260,6 +350,21 @@ fn legend_rows(trace: &Trace, width: f64) -> Vec<Vec<LegendEntry>> {
         rows.last_mut().expect("a row").push((color, words));
     }
     rows
+}
+
+/// The arrows' colours, for the causes the trace's wakes have.
+fn wake_legend(trace: &Trace) -> Vec<LegendEntry> {
+    let wakes = || trace.runs.iter().flat_map(|r| &r.wakes);
+    let causes = Cause::ALL
+        .into_iter()
+        .filter(|&c| wakes().any(|w| w.cause == c));
+    let mut items: Vec<LegendEntry> = causes
+        .map(|c| (Some(hex(c)), format!("→ {}", short(c))))
+        .collect();
+    if !items.is_empty() {
+        items.insert(0, (None, "arrows: who woke whom, at the hand-off".into()));
+    }
+    items
 }
 
 const RUN: Doing = Doing {

@@ -7,8 +7,8 @@ use crate::present::legend;
 use crate::present::words::{
     fit_labels, human_ms, lane_name, lane_order, ms, nice_step, tick_label_at, Label,
 };
-use crate::present::{cell_glyph, queue_glyph, title, verdict};
-use crate::trace::{speedup, Cell, EventKind, Reason, Run, Trace};
+use crate::present::{cell_glyph, queue_glyph, title, verdict, wake};
+use crate::trace::{handoff, speedup, Cell, EventKind, Handoffs, LaneKind, Reason, Run, Trace};
 use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug)]
@@ -35,14 +35,107 @@ pub fn render(trace: &Trace, style: Style) -> String {
             let _ = writeln!(out, "{row}");
         }
     }
+    // Predict, then run: the questions asked before the runs, the answers and the figures.
+    if !trace.questions.is_empty() {
+        let lines = crate::present::prediction::lines(trace, style.width);
+        let _ = write!(out, "\nPredict, then run:\n{}\n", lines.join("\n"));
+    }
     // Real programs beside the runs (`--cpython`): their speedups beside runwait's.
     let real = crate::present::cpython::table(trace);
     if !real.is_empty() {
         let _ = write!(out, "\n{}\n", real.join("\n"));
     }
+    out.push_str(&handoffs_table(trace));
     out.push('\n');
     out.push_str(&diagrams(trace, style));
     out
+}
+
+/// A run with more rows of hand-offs than this shows them per cause over all its lanes.
+const HANDOFF_ROWS: usize = 8;
+
+/// The hand-off latency of every run with wakes: per lane woken and cause (for a run of many
+/// lanes, per cause), how many times and how long from being made runnable to running (mean,
+/// longest); nothing for runs without wakes (files from before they were recorded).
+pub fn handoffs_table(trace: &Trace) -> String {
+    let rows: Vec<[String; 6]> = trace.runs.iter().flat_map(handoff_rows).collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let head = ["run", "woken", "by", "times", "mean", "longest"].map(String::from);
+    let mut out = "\nHand-offs (who woke whom): from being made runnable to running\n".to_string();
+    let w = |c: usize| {
+        std::iter::once(&head)
+            .chain(&rows)
+            .map(|r| r[c].chars().count())
+            .max()
+    };
+    let w: Vec<usize> = (0..6).map(|c| w(c).unwrap_or(0)).collect();
+    for r in std::iter::once(&head).chain(&rows) {
+        let line = format!(
+            "{:<a$}  {:<b$}  {:<c$}  {:>d$}  {:>e$}  {:>f$}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            a = w[0],
+            b = w[1],
+            c = w[2],
+            d = w[3],
+            e = w[4],
+            f = w[5]
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out
+}
+
+/// A run's rows of the hand-offs table, its label on the first.
+fn handoff_rows(run: &Run) -> Vec<[String; 6]> {
+    let per_lane = handoff::summary(run);
+    let rows: Vec<(String, Handoffs)> = match per_lane.len() > HANDOFF_ROWS {
+        false => (per_lane.into_iter())
+            .map(|h| (lane_name(run, &run.lanes[h.lane as usize]), h))
+            .collect(),
+        true => (handoff::by_cause(run).into_iter())
+            .map(|(h, lanes)| (lanes_words(run, lanes), h))
+            .collect(),
+    };
+    (rows.into_iter().enumerate())
+        .map(|(i, (woken, h))| {
+            let label = if i == 0 {
+                run.meta.label.clone()
+            } else {
+                String::new()
+            };
+            let (mean, longest) = (human_ms(ms(h.mean_ns())), human_ms(ms(h.max_ns)));
+            [
+                label,
+                woken,
+                wake::short(h.cause).into(),
+                h.count.to_string(),
+                mean,
+                longest,
+            ]
+        })
+        .collect()
+}
+
+/// `n` of a run's lanes, in words: `160 threads`, `3 tasks`.
+fn lanes_words(run: &Run, n: u32) -> String {
+    let kind = match run.meta.lane_kind {
+        LaneKind::Thread => "thread",
+        LaneKind::Process => "process",
+        LaneKind::Task => "task",
+        LaneKind::Instance => "instance",
+    };
+    match (n, kind) {
+        (1, _) => format!("1 {kind}"),
+        (_, "process") => format!("{n} processes"),
+        _ => format!("{n} {kind}s"),
+    }
 }
 
 /// What `n` dropped records mean, for the text and stderr.

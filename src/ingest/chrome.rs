@@ -14,8 +14,8 @@ use crate::error::Error;
 use crate::instrument::{Mark, Msg, Record, Recorder, NO_TASK};
 use crate::trace::limits::{self, MAX_TASKS, MAX_TRACE_RUNS};
 use crate::trace::{
-    EventKind, LaneEvent, LaneId, LaneKind, Origin, Outcome, QueueMeta, Reason, RunMeta, Span,
-    State, TaskEnd, Trace, MAX_NS,
+    Cause, EventKind, LaneEvent, LaneId, LaneKind, Origin, Outcome, QueueMeta, Reason, RunMeta,
+    Span, State, TaskEnd, Trace, Wake, MAX_NS,
 };
 use serde::de::{
     DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
@@ -26,6 +26,10 @@ use std::collections::HashMap;
 
 /// The category of runwait's own events.
 pub const CAT: &str = "runwait";
+
+/// The category of runwait's wakes: flows from the waker's thread to the woken one's, and
+/// instants on the woken thread for wakes from the outside (`export::chrome` says how).
+pub const WAKE_CAT: &str = "runwait.wake";
 
 /// The version of what runwait writes in its Chrome traces' metadata (`otherData`): 2 since runs'
 /// metadata carries its executor's facts as typed fields.
@@ -102,6 +106,8 @@ struct Event {
     name: Value,
     cat: Value,
     args: Value,
+    /// A flow's id.
+    id: Value,
 }
 
 /// A slice on one thread, from an `X` event or a `B` / `E` pair.
@@ -144,6 +150,27 @@ struct RunIn {
     queues: Vec<Vec<(u64, u32)>>,
     /// (lane, event)
     events: Vec<(usize, LaneEvent)>,
+    /// runwait's wakes, as the file numbered lanes: each flow's start (its waker's lane) by id.
+    flow_starts: HashMap<u64, usize>,
+    wakes: Vec<WakeIn>,
+}
+
+/// A wake of runwait's read from the file: its flow's id (`None`: from the outside), the lane
+/// woken (as the file numbered it), its times and cause.
+struct WakeIn {
+    flow: Option<u64>,
+    to: usize,
+    from_ns: u64,
+    to_ns: u64,
+    cause: Cause,
+}
+
+impl RunIn {
+    /// Its wakes' flows that end but never start (none in runwait's own files).
+    fn unstarted(&self) -> u64 {
+        let lost = |w: &&WakeIn| w.flow.is_some_and(|id| !self.flow_starts.contains_key(&id));
+        self.wakes.iter().filter(lost).count() as u64
+    }
 }
 
 impl RunIn {
@@ -247,6 +274,7 @@ impl Reader {
         for run in self.runs.runs {
             // A `B` never ended is a slice runwait cannot place.
             skipped += run.lanes.iter().map(|l| l.open.len() as u64).sum::<u64>();
+            skipped += run.unstarted();
             let has_slices = run.lanes.iter().any(|l| !l.slices.is_empty());
             if run.extra.is_some() || has_slices {
                 emit_run(run, &mut recorder, upgrade);
@@ -375,6 +403,9 @@ fn take(event: Event, order: usize, runs: &mut Runs) -> bool {
         event: &event,
     };
     let run = runs.run(pid);
+    if read.event.cat.as_str() == Some(WAKE_CAT) {
+        return take_wake(&read, run);
+    }
     match (read.ph, read.name) {
         ("M", "process_name") => take_process_name(&read, run),
         ("M", "thread_name") => take_thread_name(&read, run),
@@ -502,6 +533,40 @@ fn take_instant(read: &Read, run: &mut RunIn) -> bool {
         }
     }
     at.is_some()
+}
+
+/// One of runwait's wakes: a flow's start (on the waker's thread), its end (on the woken
+/// thread), or an instant on the woken thread (a wake from the outside); the exact times are
+/// in its `args`.
+fn take_wake(read: &Read, run: &mut RunIn) -> bool {
+    let cause = Cause::ALL.into_iter().find(|c| c.name() == read.name);
+    let args = &read.event.args;
+    let at = |key: &str| {
+        args.get(key)
+            .and_then(Value::as_u64)
+            .filter(|&t| t <= MAX_NS)
+    };
+    let lane = run.lane(&read.event.tid);
+    let (Some(cause), Some(from_ns), Some(to_ns), Some(l)) =
+        (cause, at("from_ns"), at("to_ns"), lane)
+    else {
+        return false;
+    };
+    let flow = match (read.ph, read.event.id.as_u64()) {
+        ("s", Some(id)) => return run.flow_starts.insert(id, l).is_none(),
+        ("f", Some(id)) => Some(id),
+        ("i", _) => None,
+        _ => return false,
+    };
+    let to = l;
+    run.wakes.push(WakeIn {
+        flow,
+        to,
+        from_ns,
+        to_ns,
+        cause,
+    });
+    true
 }
 
 /// One of runwait's own lane events: a lost update, a cold start.
@@ -749,6 +814,7 @@ fn emit_rest(
         .enumerate()
         .map(|(i, l)| (l.was, i as u32))
         .collect();
+    emit_wakes(recorder, run, &run_in, &shown_as);
     for (l, task, outcome, at_ns) in run_in.ends {
         let lane = shown_as.get(&l).copied().unwrap_or(0);
         let end = TaskEnd {
@@ -793,6 +859,26 @@ fn emit_rest(
         if let Some(t) = t {
             recorder.apply(record(t, 0, NO_TASK, mark));
         }
+    }
+}
+
+/// A run's wakes, on its lanes as shown (a flow that ends but never starts left out).
+fn emit_wakes(recorder: &mut Recorder, run: u32, run_in: &RunIn, shown_as: &HashMap<usize, u32>) {
+    let shown = |l: &usize| shown_as.get(l).copied().unwrap_or(0);
+    for w in &run_in.wakes {
+        let from = match w.flow.map(|id| run_in.flow_starts.get(&id)) {
+            None => None,
+            Some(None) => continue,
+            Some(Some(l)) => Some(shown(l)),
+        };
+        let wake = Wake {
+            from,
+            from_ns: w.from_ns,
+            to: shown(&w.to),
+            to_ns: w.to_ns,
+            cause: w.cause,
+        };
+        recorder.apply(Msg::Wake { run, wake });
     }
 }
 

@@ -1,11 +1,11 @@
 //! runwait's own trace files, replayed into a trace through the recorder: every run's metadata,
-//! lanes, spans, ends, queue lengths and figures as the messages that made them.
+//! lanes, spans, ends, wakes, queue lengths and figures as the messages that made them.
 
 use crate::error::Error;
 use crate::exec::{Env, ExecSpec};
 use crate::instrument::{Mark, Msg, Record, Recorder, NO_TASK};
 use crate::trace::cpython::{old_names, Beside, Report};
-use crate::trace::{file, Run, RunMeta, State, Trace, Where};
+use crate::trace::{file, Run, RunMeta, State, TaskEnd, Trace, Wake, Where};
 use std::collections::BTreeMap;
 
 /// A runwait trace file's text as a trace.
@@ -190,9 +190,7 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
             recorder.apply(record(open.start_ns, l, task, mark, open.reason));
         }
     }
-    for end in run.ends {
-        recorder.apply(Msg::End { run: id, end });
-    }
+    replay_ends(recorder, id, run.ends, run.wakes);
     for (q, points) in run.queue_lengths.into_iter().enumerate() {
         for (t, len) in points {
             recorder.apply(record(t, q as u32, len, Mark::Queue, None));
@@ -221,6 +219,16 @@ fn replay_run(recorder: &mut Recorder, run: Run) {
     });
     if let Some(t) = run.end_ns {
         recorder.apply(record(t, 0, NO_TASK, Mark::RunEnd, None));
+    }
+}
+
+/// A run's task ends and wakes, each in the order recorded.
+fn replay_ends(recorder: &mut Recorder, run: u32, ends: Vec<TaskEnd>, wakes: Vec<Wake>) {
+    for end in ends {
+        recorder.apply(Msg::End { run, end });
+    }
+    for wake in wakes {
+        recorder.apply(Msg::Wake { run, wake });
     }
 }
 

@@ -18,7 +18,7 @@ pub mod wire;
 pub use layer::{dispatch, RecordLayer};
 pub use recorder::Recorder;
 
-use crate::trace::{EventKind, LaneEvent, Reason};
+use crate::trace::{Cause, EventKind, LaneEvent, Reason, Wake};
 use crossbeam_channel::{Sender, TrySendError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -74,7 +74,17 @@ pub enum Mark {
     ColdStart = 13,
     /// The lane (an idle cloud instance) is reclaimed.
     Reclaimed = 14,
+    /// A hand-off made a lane runnable (see [`wake`]): `lane` is the waker ([`OUTSIDE`]: an
+    /// I/O completion, a timer), `task` the woken lane with the cause above its bits.
+    Wake = 15,
 }
+
+/// For [`Mark::Wake`]: the waker is the outside (the OS delivered a response, a timer fired).
+pub const OUTSIDE: u32 = u32::MAX;
+
+/// A wake's record carries the woken lane in the low 24 bits of `task` (a run has at most
+/// [`MAX_TASKS`](crate::trace::limits::MAX_TASKS) lanes) and its cause's index above them.
+const WAKE_LANE_BITS: u32 = 24;
 
 /// For [`Mark::CpuWait`]: the lane of the run that was running.
 pub const ANY_LANE: u32 = u32::MAX;
@@ -114,7 +124,7 @@ impl Mark {
         use Mark::*;
         [
             Run, Wait, Ready, Idle, Done, Failed, Lost, RunStart, RunEnd, Queue, Timeout, CpuWait,
-            LostUpdate, ColdStart, Reclaimed,
+            LostUpdate, ColdStart, Reclaimed, Wake,
         ]
         .get(v as usize)
         .copied()
@@ -132,6 +142,9 @@ pub struct Record {
     /// Why, for a `Wait` or `Ready`.
     pub reason: Option<Reason>,
 }
+
+// A wake is a record like any mark: recording hand-offs made no record bigger.
+const _: () = assert!(std::mem::size_of::<Record>() == 24);
 
 /// A reason as a mark's field: 0 for none, else its index + 1.
 pub fn reason_code(reason: Option<Reason>) -> u8 {
@@ -371,6 +384,35 @@ pub fn mark_why(at: At, mark: Mark, reason: Option<Reason>) {
         mark = mark as u64,
         why = reason_code(reason) as u64
     );
+}
+
+/// Record a hand-off: lane `from` (`None`: the outside) made lane `to` of `run` runnable, for
+/// `cause`. One mark, stamped by the Layer like every other (the instant the hand-off was
+/// seen), that the recorder puts on the run's `wakes`.
+#[inline]
+pub fn wake(run: u32, from: Option<u32>, to: u32, cause: Cause) {
+    debug_assert!(to >> WAKE_LANE_BITS == 0, "lane {to} is past a wake's bits");
+    let at = At {
+        run,
+        lane: from.unwrap_or(OUTSIDE),
+        task: (cause.index() as u32) << WAKE_LANE_BITS | to & ((1 << WAKE_LANE_BITS) - 1),
+    };
+    mark(at, Mark::Wake);
+}
+
+/// The hand-off a [`Mark::Wake`] record says, at its stamp; `None` for any other record.
+pub fn wake_of(rec: &Record) -> Option<Wake> {
+    if rec.mark != Mark::Wake {
+        return None;
+    }
+    let cause = Cause::from_index((rec.task >> WAKE_LANE_BITS) as usize)?;
+    Some(Wake {
+        from: (rec.lane != OUTSIDE).then_some(rec.lane),
+        from_ns: rec.t_ns,
+        to: rec.task & ((1 << WAKE_LANE_BITS) - 1),
+        to_ns: rec.t_ns,
+        cause,
+    })
 }
 
 /// Mark a queue's new length.

@@ -110,9 +110,7 @@ impl Recorder {
                     r.report = Some(report);
                 }
             }
-            Msg::Barrier(done) => {
-                let _ = done.send(());
-            }
+            Msg::Barrier(done) => drop(done.send(())),
             Msg::ClockError {
                 run,
                 lane,
@@ -264,6 +262,7 @@ impl Recorder {
                 }
             }
             Mark::RunEnd => run.end_ns = Some(rec.t_ns),
+            Mark::Wake => run.wakes.extend(super::wake_of(&rec)),
             Mark::Queue => {
                 let q = rec.lane as usize;
                 if run.queue_lengths.len() <= q {
@@ -387,5 +386,42 @@ mod tests {
         assert_eq!(run.lanes[1].frames, [at(10, 0), at(20, 1), at(20, 0)]);
         assert_eq!(run.lanes[1].where_at(12), Some(at(10, 0)));
         assert_eq!(run.lanes[0].where_at(12), None);
+    }
+
+    #[test]
+    fn a_wake_sent_through_the_layer_arrives_on_the_runs_wakes_with_its_lanes_and_cause() {
+        use crate::instrument::{mark, wake, At};
+        use crate::trace::{Cause, Wake};
+        let mut recorder = Recorder::new("wakes");
+        let run = recorder.add_run(RunMeta::default());
+        let dispatch = recorder.dispatch();
+        let at = At {
+            run,
+            lane: 2,
+            task: 0,
+        };
+        tracing::dispatcher::with_default(&dispatch, || {
+            mark(at, Mark::Ready);
+            wake(run, Some(1), 2, Cause::GilInterval);
+            mark(at, Mark::Run);
+            wake(run, None, 99_999, Cause::IoDone);
+        });
+        recorder.drain();
+        let r = &recorder.trace().runs[run as usize];
+        let lanes = |w: &Wake| (w.from, w.to, w.cause);
+        let got: Vec<_> = r.wakes.iter().map(lanes).collect();
+        assert_eq!(
+            got,
+            [
+                (Some(1), 2, Cause::GilInterval),
+                (None, 99_999, Cause::IoDone)
+            ]
+        );
+        // Stamped by the Layer between the marks around it; no lane or span of its own.
+        let ready = &r.lanes[2].spans[0];
+        assert_eq!(r.wakes[0].from_ns, r.wakes[0].to_ns);
+        assert!(ready.start_ns <= r.wakes[0].to_ns && r.wakes[0].to_ns <= ready.end_ns);
+        assert_eq!(r.lanes.len(), 3);
+        assert_eq!(recorder.trace().dropped, 0);
     }
 }

@@ -5,7 +5,8 @@
 //! `Ping` (handshake) and `Job` (a task, JSON); the worker answers `Pong` with its clock, and
 //! streams the `Record`s its own Layer stamped, then `Dropped` when it exits. A worker whose
 //! task puts or gets on one of the run's queues (which live in the parent) sends `QueueOp` and
-//! waits for `QueueDone`.
+//! waits for `QueueDone` (with, after a wait, the lane whose get or put let it go on: the
+//! worker records that wake when the answer arrives).
 
 use super::{Clock, Mark, Record};
 use std::io::{self, Read, Write};
@@ -25,8 +26,11 @@ pub enum Frame {
         get: bool,
         wait: bool,
     },
-    /// Whether the queue operation happened.
-    QueueDone(bool),
+    /// Whether the queue operation happened, and the lane that let a waiting one go on.
+    QueueDone {
+        done: bool,
+        by: Option<u32>,
+    },
 }
 
 const PING: u8 = 1;
@@ -50,7 +54,11 @@ pub fn write_frame(out: &mut impl Write, frame: &Frame) -> io::Result<()> {
             b.extend([*get as u8, *wait as u8]);
             (QUEUE_OP, b)
         }
-        Frame::QueueDone(done) => (QUEUE_DONE, vec![*done as u8]),
+        Frame::QueueDone { done, by } => {
+            let mut b = vec![*done as u8];
+            b.extend(by.iter().flat_map(|lane| lane.to_le_bytes()));
+            (QUEUE_DONE, b)
+        }
     };
     out.write_all(&[tag])?;
     out.write_all(&(payload.len() as u32).to_le_bytes())?;
@@ -94,7 +102,14 @@ pub fn read_frame(input: &mut impl Read) -> io::Result<Option<Frame>> {
             _ => return Err(bad("bad queue op")),
         },
         QUEUE_DONE => match payload[..] {
-            [done @ 0..=1] => Frame::QueueDone(done == 1),
+            [done @ 0..=1] => Frame::QueueDone {
+                done: done == 1,
+                by: None,
+            },
+            [done @ 0..=1, a, b, c, d] => Frame::QueueDone {
+                done: done == 1,
+                by: Some(u32::from_le_bytes([a, b, c, d])),
+            },
             _ => return Err(bad("bad queue reply")),
         },
         other => return Err(bad(&format!("unknown frame tag {other}"))),
@@ -204,13 +219,27 @@ mod tests {
                 reason: Some(crate::trace::Reason::QueueFull),
             }),
             Frame::Dropped(42),
+            Frame::Record(Record {
+                t_ns: 9,
+                run: 1,
+                lane: super::super::OUTSIDE,
+                task: 5 << 24 | 3,
+                mark: Mark::Wake,
+                reason: None,
+            }),
             Frame::QueueOp {
                 queue: 70_000,
                 get: true,
                 wait: false,
             },
-            Frame::QueueDone(true),
-            Frame::QueueDone(false),
+            Frame::QueueDone {
+                done: true,
+                by: Some(7),
+            },
+            Frame::QueueDone {
+                done: false,
+                by: None,
+            },
         ];
         let mut buf = Vec::new();
         for f in &frames {

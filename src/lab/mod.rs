@@ -6,6 +6,7 @@
 pub mod cpython;
 pub mod fit;
 mod live;
+mod mistake;
 pub mod plan;
 pub mod questions;
 pub mod scenario;
@@ -64,6 +65,8 @@ impl Drop for Started {
 struct Set {
     plan: Plan,
     started: Option<Started>,
+    /// Its runs' places in the trace, once its questions are asked (predict, then run).
+    asked: Option<Vec<Option<u32>>>,
 }
 
 /// Runs and their recording.
@@ -88,6 +91,7 @@ impl Lab {
             sets: vec![Set {
                 plan,
                 started: None,
+                asked: None,
             }],
             order,
             notes: Notes::default(),
@@ -98,16 +102,62 @@ impl Lab {
         lab
     }
 
-    /// Put the questions about set `set`'s runs (not started yet) in the trace, before they
-    /// run: their runs are the next ones the trace will have.
+    /// Predict, then run, from now on: the questions about the sets not started yet are put in
+    /// the trace (as `--predict` puts them when the lab is made), and those of every set after.
+    pub fn predict(&mut self) {
+        for set in &mut self.sets {
+            set.plan.options.predict = true;
+        }
+        for set in 0..self.sets.len() {
+            self.ask(set);
+        }
+    }
+
+    /// Whether questions are asked before the runs (`--predict`, or [`Lab::predict`]).
+    pub fn predicts(&self) -> bool {
+        self.sets.last().is_some_and(|s| s.plan.options.predict)
+    }
+
+    /// When predicting, put the questions about set `set`'s runs (not started yet) in the
+    /// trace, before they run: their runs are the next ones the trace will have.
     fn ask(&mut self, set: usize) {
-        let plan = &self.sets[set].plan;
         let first = self.recorder.trace().runs.len() as u32;
-        let ids = plan.run_ids(set as u32, first);
-        for q in plan.questions(set as u32, &ids) {
+        let s = &mut self.sets[set];
+        if !s.plan.options.predict || s.started.is_some() || s.asked.is_some() {
+            return;
+        }
+        let ids = s.plan.run_ids(set as u32, first);
+        let questions = s.plan.questions(set as u32, &ids);
+        s.asked = Some(ids);
+        for q in questions {
             self.recorder
                 .apply(crate::instrument::Msg::Question(Box::new(q)));
         }
+    }
+
+    /// An answer given for the latest set's questions (`--answer RUN=LABEL`, see
+    /// [`questions::resolve`]): counted once.
+    pub fn answer(&mut self, given: &str) -> Result<(), crate::error::Error> {
+        let Some(set) = self.sets.last() else {
+            return Err(crate::error::Error::Usage(
+                "--answer: a sampled program has no questions".into(),
+            ));
+        };
+        let latest = (self.sets.len() - 1) as u32;
+        let ids = set.asked.clone().unwrap_or_default();
+        let runs: Vec<questions::Named> = (set.plan.runs.iter().zip(set.plan.metas(latest)))
+            .zip(ids)
+            .map(|((spec, meta), id)| questions::Named {
+                spec: spec.to_string(),
+                label: meta.label,
+                id,
+            })
+            .collect();
+        let trace = self.recorder.trace();
+        let (question, answer) = questions::resolve(&trace.questions, latest, &runs, given)
+            .map_err(|why| crate::error::Error::Usage(format!("--answer {given}: {why}")))?;
+        self.count(question, answer, 1);
+        Ok(())
     }
 
     /// Count `delta` more answers `answer` (its place) to the trace's question `question` (a
@@ -157,10 +207,13 @@ impl Lab {
 
     /// Plan `plan`'s runs beside the runs there, its questions asked, without starting them
     /// ([`Lab::start`] does): predict, then run. Returns the set's number.
-    pub fn plan_beside(&mut self, plan: Plan) -> u32 {
+    pub fn plan_beside(&mut self, mut plan: Plan) -> u32 {
+        // A lab that predicts asks before every set.
+        plan.options.predict |= self.predicts();
         self.sets.push(Set {
             plan,
             started: None,
+            asked: None,
         });
         let set = self.sets.len() - 1;
         self.ask(set);
@@ -262,6 +315,7 @@ impl Lab {
         self.recorder = Recorder::new(&self.sets[0].plan.scenario.name);
         self.notes = Notes::default();
         self.said.clear();
+        self.sets[0].asked = None;
         self.ask(0);
     }
 

@@ -45,6 +45,9 @@ pub struct Options {
     pub adds: Option<u32>,
     /// How many times headless runs run the lesson over (`--repeat`), else the lesson's.
     pub repeats: Option<u32>,
+    /// Predict, then run (`--predict`): each set's questions are put in the trace before it
+    /// runs.
+    pub predict: bool,
 }
 
 /// A lesson ready to run.
@@ -214,14 +217,18 @@ impl Plan {
                 run,
             })
             .collect();
-        let updates = (self.tasks.iter().flat_map(|t| &t.segments))
-            .map(|s| match s {
-                Segment::Add { times } => *times as u64,
-                _ => 0,
-            })
-            .sum();
+        let adds = |t: &Task| -> u64 {
+            (t.segments.iter())
+                .map(|s| match s {
+                    Segment::Add { times } => *times as u64,
+                    _ => 0,
+                })
+                .sum()
+        };
         let words = Words {
-            updates,
+            tasks: tasks as u64,
+            adds: self.tasks.first().map_or(0, adds),
+            updates: self.tasks.iter().map(adds).sum(),
             trials: self.env.trials,
         };
         super::questions::questions(&self.scenario.questions, &planned, &words, set)

@@ -11,7 +11,7 @@
 //! answers = [{ label = "under 1", to = 1 }, { label = "1 to 99", from = 1, to = 100 }, { label = "100 or more", from = 100 }]
 //! ```
 
-use super::scenario::{at, Mistake};
+use super::mistake::{at, Mistake};
 use crate::exec::ExecSpec;
 use crate::trace::question::{Answer, Figure, Question};
 use crate::trace::LaneKind;
@@ -81,6 +81,15 @@ fn question(q: &Spanned<QuestionFile>, executors: &[ExecSpec]) -> Result<LessonQ
     let f = q.get_ref();
     if f.text.get_ref().trim().is_empty() {
         return Err(at(f.text.span(), "a question has words (text)"));
+    }
+    let env = crate::exec::Env::default();
+    let baseline = executors.iter().any(|e| e.describe(&env).baseline);
+    if matches!(f.figure, Figure::Speedup | Figure::PoolSizeEnough) && !baseline {
+        let why = format!(
+            "{} is measured against sync: add \"sync\" to the executors",
+            f.figure.name()
+        );
+        return Err(at(q.span(), why));
     }
     let run = match &f.run {
         None => None,
@@ -189,20 +198,23 @@ fn answer(a: &Spanned<AnswerFile>, figure: Figure) -> Result<Answer, Mistake> {
     Ok(Answer::new(label, low, high))
 }
 
-/// What fills a question's words: `{updates}` (a trial's updates of the shared counter) and
-/// `{trials}`.
+/// What fills a question's words: `{tasks}`, `{adds}` (a task's adds to the shared counter),
+/// `{updates}` (a trial's, of every task) and `{trials}`, as the run is run (`--tasks`,
+/// `--adds`, `--trials`).
 pub struct Words {
+    pub tasks: u64,
+    pub adds: u64,
     pub updates: u64,
     pub trials: u32,
 }
 
 impl Words {
     fn fill(&self, text: &str) -> String {
-        text.replace("{updates}", &crate::trace::limits::grouped(self.updates))
-            .replace(
-                "{trials}",
-                &crate::trace::limits::grouped(self.trials as u64),
-            )
+        let grouped = crate::trace::limits::grouped;
+        text.replace("{tasks}", &grouped(self.tasks))
+            .replace("{adds}", &grouped(self.adds))
+            .replace("{updates}", &grouped(self.updates))
+            .replace("{trials}", &grouped(self.trials as u64))
     }
 }
 
@@ -219,7 +231,8 @@ pub struct Planned {
 
 /// The questions asked before set `set`'s runs (`runs`, in the lesson's order): the lesson's own
 /// (about a run that is run, or the lesson), then "how fast against sync?" for each run that
-/// has none of its own, if the set has a baseline (the baseline itself is not asked).
+/// has none of its own, if the set has a baseline (the baseline itself is not asked); a lesson
+/// with neither asks which run finishes first.
 pub fn questions(
     lesson: &[LessonQuestion],
     runs: &[Planned],
@@ -245,6 +258,14 @@ pub fn questions(
         let text = words.fill(&q.text);
         asked.push(Question::new(run, &text, q.figure, q.answers.clone()).in_set(set));
     }
+    // Without sync to be faster than, and nothing of its own to ask: which finishes first.
+    if let (None, true, 2..) = (
+        runs.iter().find(|r| r.baseline),
+        lesson.is_empty(),
+        runs.len(),
+    ) {
+        asked.push(fastest(runs).in_set(set));
+    }
     let base = runs.iter().find(|r| r.baseline).map(|r| r.label.clone());
     for (i, r) in runs.iter().enumerate() {
         let (Some(base), Some(run), false, false) = (&base, r.run, own[i], r.baseline) else {
@@ -257,7 +278,17 @@ pub fn questions(
     asked
 }
 
-/// "How fast?": slower, about the same, about 2x, about 5x, 10x or more; for a run that could
+/// "Which finishes first?", for a lesson without sync to be faster than: an answer a run.
+fn fastest(runs: &[Planned]) -> Question {
+    let answers = (runs.iter().enumerate())
+        .map(|(i, r)| Answer::new(&r.label, (i + 1) as f64, (i + 2) as f64))
+        .collect();
+    let text = "Which finishes every task first?";
+    Question::new(None, text, Figure::Fastest, answers)
+}
+
+/// "How fast?": slower, about the same, about 2x, about 5x, about 10x or more (each from about
+/// half-way, on a log scale, to the next: 1.4, 3.2, 7); for a run that could
 /// have no more than 6 tasks going at once, the last two are "more than 3x" (a guess past what
 /// it could do stays on offer: the class may think threads add cores).
 pub fn speedup_answers(at_once: u32) -> Vec<Answer> {
@@ -269,7 +300,7 @@ pub fn speedup_answers(at_once: u32) -> Vec<Answer> {
     match at_once >= 7 {
         true => answers.extend([
             Answer::new("about 5x", 3.2, 7.0),
-            Answer::new("10x or more", 7.0, f64::INFINITY),
+            Answer::new("about 10x or more", 7.0, f64::INFINITY),
         ]),
         false => answers.push(Answer::new("more than 3x", 3.2, f64::INFINITY)),
     }
@@ -282,5 +313,104 @@ pub fn at_once(spec: &ExecSpec, kind: LaneKind, tasks: u32) -> u32 {
     match kind {
         LaneKind::Task => spec.workers.map_or(tasks, |n| n.min(tasks)),
         _ => spec.workers().min(tasks),
+    }
+}
+
+/// A run of the latest set, as `--answer` names it: its spec as the lesson writes it
+/// (`threads:10/unprotected`), its label (`threads (GIL, unprotected)`), its run in the trace.
+pub struct Named {
+    pub spec: String,
+    pub label: String,
+    pub id: Option<u32>,
+}
+
+/// `RUN=LABEL`: the question (its place in `questions`) about run RUN of set `set` (its spec or
+/// label, or its number from 1 in the lesson's order; `lesson`: the lesson-wide question), its
+/// first, and the answer LABEL names (its label, a part of one label only, or its number from
+/// 1): `(question, answer)`, or why not.
+pub fn resolve(
+    questions: &[Question],
+    set: u32,
+    runs: &[Named],
+    given: &str,
+) -> Result<(u32, u32), String> {
+    let Some((run, label)) = given.split_once('=') else {
+        return Err("expected RUN=LABEL (threads=2x, 2=3, lesson=5)".into());
+    };
+    let (run, label) = (run.trim(), label.trim());
+    let about = match run.eq_ignore_ascii_case("lesson") {
+        true => None,
+        false => Some(named(runs, run)?),
+    };
+    let question = (questions.iter())
+        .position(|q| q.set == set && q.run == about)
+        .ok_or_else(|| unasked(questions, set, runs, run))?;
+    let answer = answer_of(&questions[question], label)?;
+    Ok((question as u32, answer as u32))
+}
+
+/// Why RUN has no question: the runs (or the lesson) that have one.
+fn unasked(questions: &[Question], set: u32, runs: &[Named], run: &str) -> String {
+    let asked: Vec<&str> = (questions.iter().filter(|q| q.set == set))
+        .map(|q| match q.run {
+            None => "lesson",
+            Some(id) => (runs.iter())
+                .find(|r| r.id == Some(id))
+                .map_or("?", |r| r.spec.as_str()),
+        })
+        .collect();
+    match asked.is_empty() {
+        true => format!("no question is asked of '{run}': none is asked"),
+        false => format!(
+            "no question is asked of '{run}', only of {}",
+            asked.join(", ")
+        ),
+    }
+}
+
+/// The trace run RUN names.
+fn named(runs: &[Named], run: &str) -> Result<u32, String> {
+    let found = match run.parse::<usize>() {
+        Ok(n) => n.checked_sub(1).and_then(|i| runs.get(i)),
+        Err(_) => (runs.iter()).find(|r| r.spec == run || r.label.eq_ignore_ascii_case(run)),
+    };
+    let Some(found) = found else {
+        let names: Vec<&str> = runs.iter().map(|r| r.spec.as_str()).collect();
+        return Err(format!(
+            "no run '{run}': name one of {} or its number from 1",
+            names.join(", ")
+        ));
+    };
+    found.id.ok_or_else(|| {
+        format!("run '{run}' is kept from before, not run again: nothing to predict")
+    })
+}
+
+/// The answer LABEL names: its number from 1, its label, or the one label it is part of.
+fn answer_of(q: &Question, label: &str) -> Result<usize, String> {
+    if let Ok(n) = label.parse::<usize>() {
+        if (1..=q.answers.len()).contains(&n) {
+            return Ok(n - 1);
+        }
+    }
+    let lower = label.to_lowercase();
+    if let Some(i) = (q.answers.iter()).position(|a| a.label.to_lowercase() == lower) {
+        return Ok(i);
+    }
+    let parts: Vec<usize> = (0..q.answers.len())
+        .filter(|&i| !lower.is_empty() && q.answers[i].label.to_lowercase().contains(&lower))
+        .collect();
+    match parts[..] {
+        [i] => Ok(i),
+        _ => {
+            let labels: Vec<String> = (q.answers.iter().enumerate())
+                .map(|(i, a)| format!("{} '{}'", i + 1, a.label))
+                .collect();
+            Err(format!(
+                "'{label}' is not one answer of \"{}\": give {}",
+                q.text,
+                labels.join(", ")
+            ))
+        }
     }
 }

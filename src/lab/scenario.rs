@@ -24,6 +24,7 @@
 //! # { add = 100 }: add 1 to the run's shared counter 100 times (the race lesson); at the top,
 //! # trials = 100 runs such a race 100 times over (sync and thread pools), and python = "3.9"
 //! # has the emulated GIL switch threads where CPython 3.9 would (the default: "3.12")
+//! # [[questions]]: questions asked before the runs (predict, then run; see `questions`)
 //! # [queues] orders = 5, then { put = "orders" } / { get = "orders" }: queues between tasks;
 //! # bowls = { capacity = 0, start = 3 } starts with 3 items in it
 //! ```
@@ -32,7 +33,6 @@ use crate::error::Error;
 use crate::exec::ExecSpec;
 use crate::ingest::read::{Input, Kind};
 use serde::Deserialize;
-use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
 
@@ -290,18 +290,7 @@ use crate::trace::limits::{
     MAX_SEGMENTS, MAX_SIZE, MAX_TASKS,
 };
 
-/// A mistake at a place in a lesson's text.
-pub(super) struct Mistake {
-    span: Option<Range<usize>>,
-    why: String,
-}
-
-pub(super) fn at(span: Range<usize>, why: impl Into<String>) -> Mistake {
-    Mistake {
-        span: Some(span),
-        why: why.into(),
-    }
-}
+use super::mistake::{at, Mistake};
 
 /// Read a lesson from its TOML text; `origin` names it in errors (`file:line:col: what`).
 pub fn parse(text: &str, origin: &str) -> Result<Scenario, Error> {

@@ -8,6 +8,7 @@ pub mod glyph;
 mod lane_names;
 pub mod legend;
 pub mod predict;
+pub mod prediction;
 pub mod title;
 pub mod verdict;
 pub mod wake;

@@ -2,8 +2,8 @@
 //! counts as a small bar chart, laid out in the cells a panel has for it; and, once the run is
 //! measured, the reveal: the counts beside the measured figure, the right answer marked.
 
-use super::human_ms;
-use crate::trace::{Figure, Question, Trace};
+use super::prediction::measured_words;
+use crate::trace::{Question, Trace};
 
 /// The answers a key counts (1 to 9).
 pub const KEYED: usize = 9;
@@ -14,16 +14,6 @@ const LONGEST_BAR: usize = 24;
 const SHORT_BAR: usize = 4;
 /// The fewest hands a whole bar stands for.
 const FULL_BAR: u32 = 10;
-
-/// The measured figure as the answers word it: `4.91x`, `896 lost`, `12.0 ms`.
-pub fn figure(figure: Figure, value: f64) -> String {
-    match figure {
-        Figure::Speedup => format!("{value:.2}x"),
-        Figure::LostUpdates => format!("{} lost", value.round() as u64),
-        Figure::PoolSizeEnough => format!("pool size {value:.0}"),
-        Figure::GilWaitMs | Figure::TickLateMs => human_ms(value),
-    }
-}
 
 /// A bar `count / most` of `width` cells long, in eighths (at least one for any count).
 pub fn bar(count: u32, most: u32, width: usize) -> String {
@@ -208,7 +198,7 @@ pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> 
         return Vec::new();
     }
     let lead = match measured {
-        Some(v) => format!("measured {}: ", figure(q.figure, v)),
+        Some(v) => format!("measured {}: ", measured_words(trace, q, v)),
         None => "class: ".to_string(),
     };
     let answer = |i: usize| {
@@ -261,7 +251,7 @@ pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Answer, RunMeta};
+    use crate::trace::{Answer, Figure, RunMeta};
 
     fn question() -> Question {
         let answers = [("slower", 0.0, 0.8), ("about the same", 0.8, 1.5)]
@@ -345,11 +335,11 @@ mod tests {
         };
         assert_eq!(
             words(120),
-            "measured 2.00x: slower 1 · about the same 0 · ✓ about 2x 5 · 5x or more 2"
+            "measured 2.0x: slower 1 · about the same 0 · ✓ about 2x 5 · 5x or more 2"
         );
         assert_eq!(
             words(60),
-            "measured 2.00x: slower 1 · ✓ about 2x 5 · 5x or more 2"
+            "measured 2.0x: slower 1 · ✓ about 2x 5 · 5x or more 2"
         );
         assert_eq!(words(40), "slower 1 · ✓ about 2x 5 · 5x or more 2");
         assert_eq!(words(20), "✓ about 2x: 5 of 8");

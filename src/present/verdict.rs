@@ -5,11 +5,11 @@
 
 use super::words::{human_ms, ms};
 use crate::trace::{
-    busy, speedup, Busy, Origin, Point, Reason, Run, RunStats, State, Strength, Trace,
+    busy, speedup, Busy, Handoffs, Origin, Point, Reason, Run, RunStats, State, Strength, Trace,
 };
 
 pub use crate::trace::figures::ABOUT;
-use crate::trace::figures::{self, after_responses};
+use crate::trace::figures::{self, after_responses, response_handoffs};
 
 /// A verdict: one line, and for some points a row per run (the headless text prints them).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -418,30 +418,52 @@ fn lost_in(run: &Run, lost: u64, of: u64) -> String {
 }
 
 /// The convoy: how long the I/O thread waited for the GIL after each response, with the GIL
-/// and without.
+/// and without. Where the run recorded its I/O completions' wakes, that wait is their
+/// hand-off latency (from the response's arrival to running), with its longest; else (a file
+/// from before wakes) the ready-for-the-GIL spans after each wait.
 fn gil_waits(v: &View) -> String {
-    let parts: Vec<String> = v
-        .runs()
-        .map(|run| {
-            let (responses, gil, cpu) = after_responses(run);
-            let per = |ns: u64| human_ms(ms(ns / responses.max(1) as u64));
-            // A wait for a CPU (the machine busy) is not the GIL's: said apart when there.
-            let worth = cpu * 10 >= gil && cpu / responses.max(1) as u64 >= 100_000;
-            let cpu = match worth {
-                true => format!(" (and {} for a CPU)", per(cpu)),
-                false => String::new(),
-            };
-            match run.meta.gil {
-                true => format!(
-                    "{}: after each of its {responses} responses the I/O thread waited {} for the GIL{cpu}",
-                    run.meta.label,
-                    per(gil)
-                ),
-                false => format!("{}: no GIL to wait for{cpu}", run.meta.label),
-            }
-        })
-        .collect();
+    let parts: Vec<String> = v.runs().map(gil_wait).collect();
     parts.join("; ") + "."
+}
+
+fn gil_wait(run: &Run) -> String {
+    let (responses, gil, cpu) = after_responses(run);
+    let per = |ns: u64| human_ms(ms(ns / responses.max(1) as u64));
+    // A wait for a CPU (the machine busy) is not the GIL's: said apart when there.
+    let worth = cpu * 10 >= gil && cpu / responses.max(1) as u64 >= 100_000;
+    let label = &run.meta.label;
+    match (run.meta.gil, response_handoffs(run), worth) {
+        (true, Some(h), _) => format!(
+            "{label}: after each of its {} responses the I/O thread waited {} {}",
+            h.count,
+            human_ms(ms(h.mean_ns())),
+            handoff_words(&h, worth.then(|| per(cpu)))
+        ),
+        (true, None, false) => format!(
+            "{label}: after each of its {responses} responses the I/O thread waited {} for the GIL",
+            per(gil)
+        ),
+        (true, None, true) => format!(
+            "{label}: after each of its {responses} responses the I/O thread waited {} for the GIL (and {} for a CPU)",
+            per(gil),
+            per(cpu)
+        ),
+        (false, _, false) => format!("{label}: no GIL to wait for"),
+        (false, _, true) => format!("{label}: no GIL to wait for (and {} for a CPU)", per(cpu)),
+    }
+}
+
+/// What the I/O thread's wait after a response was, as its hand-offs measure it: `for the GIL,
+/// from the response to running (longest 5.1 ms)`, or with a CPU's share (`cpu`, per response)
+/// said apart.
+fn handoff_words(h: &Handoffs, cpu: Option<String>) -> String {
+    let longest = human_ms(ms(h.max_ns));
+    match cpu {
+        None => format!("for the GIL, from the response to running (longest {longest})"),
+        Some(cpu) => format!(
+            "from the response to running (longest {longest}; {cpu} of it for a CPU, the rest for the GIL)"
+        ),
+    }
 }
 
 /// While one task computes on the loop: how long the others sit ready for it, per run.

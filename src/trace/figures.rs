@@ -1,7 +1,8 @@
 //! The lessons' own figures, read from a finished run or set of runs: what the verdict states
 //! and what answers a question (predict, then run). Kept here, once, for both.
 
-use super::{busy::Busy, speedup, Lane, Reason, Run, State, Trace};
+use super::handoff::{self, Handoffs};
+use super::{busy::Busy, speedup, Cause, Lane, Reason, Run, State, Trace};
 
 /// Runs whose figures differ by less than this share are about as fast.
 pub const ABOUT: f64 = 0.10;
@@ -15,8 +16,8 @@ pub fn about_as_fast(busy: Option<Busy>, fast: f64, slow: f64) -> bool {
     }
 }
 
-/// The lane that waits the most: the I/O-bound thread (gil).
-pub fn io_lane(run: &Run) -> Option<&Lane> {
+/// The lane that waits the most: the I/O-bound thread (gil), its place in the run.
+pub fn io_lane(run: &Run) -> Option<usize> {
     let waited = |l: &Lane| -> u64 {
         l.spans
             .iter()
@@ -24,12 +25,18 @@ pub fn io_lane(run: &Run) -> Option<&Lane> {
             .map(|s| s.len_ns())
             .sum()
     };
-    run.lanes.iter().max_by_key(|l| waited(l))
+    (0..run.lanes.len()).max_by_key(|&l| waited(&run.lanes[l]))
+}
+
+/// The I/O thread's hand-offs after its responses, where its I/O completions' wakes were
+/// recorded: from each response's arrival to its running again.
+pub fn response_handoffs(run: &Run) -> Option<Handoffs> {
+    handoff::of(run, io_lane(run)? as u32, Cause::IoDone)
 }
 
 /// On the I/O lane: (its responses, the time it then waited for the GIL, and for a CPU).
 pub fn after_responses(run: &Run) -> (usize, u64, u64) {
-    let Some(lane) = io_lane(run) else {
+    let Some(lane) = io_lane(run).map(|l| &run.lanes[l]) else {
         return (0, 0, 0);
     };
     let mut totals = (0, 0, 0);
@@ -48,9 +55,14 @@ pub fn after_responses(run: &Run) -> (usize, u64, u64) {
     totals
 }
 
-/// How long the I/O thread waited for the GIL after each response, on average (0 without a
-/// GIL); `None` without a response.
+/// How long the I/O thread waited after each response, on average, as the gil verdict says it:
+/// with the GIL, its hand-off latency where its wakes were recorded (from the response to
+/// running), else its ready-for-the-GIL time after each wait; without a GIL, its wait for the
+/// GIL (none: a wait for a CPU is not the GIL's). `None` without a response.
 pub fn gil_wait_per_response_ns(run: &Run) -> Option<u64> {
+    if let Some(h) = response_handoffs(run).filter(|_| run.meta.gil) {
+        return Some(h.mean_ns());
+    }
     let (responses, gil, _) = after_responses(run);
     (responses > 0).then(|| gil / responses as u64)
 }

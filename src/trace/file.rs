@@ -89,7 +89,8 @@ pub const OUTSIDE_NS: u64 = 1_000_000;
 
 /// What every view relies on: sizes within runwait's own bounds; runs that end after they
 /// start; in each run lanes of different names, spans in order, not overlapping and inside the
-/// run, task numbers within the run, ends on lanes of the run and queue lengths of its queues.
+/// run, task numbers within the run, ends on lanes of the run, queue lengths of its queues and
+/// wakes between its lanes inside it.
 /// The error names the first thing wrong.
 pub fn check(trace: &Trace) -> Result<(), String> {
     if let Some(why) = limits::over(
@@ -102,7 +103,42 @@ pub fn check(trace: &Trace) -> Result<(), String> {
     for (r, run) in trace.runs.iter().enumerate() {
         check_run(run).map_err(|why| format!("run {r} ({}): {why}", run.meta.label))?;
     }
+    if trace.questions.len() > MAX_QUESTIONS {
+        return Err(format!("more than {MAX_QUESTIONS} questions"));
+    }
+    for (i, q) in trace.questions.iter().enumerate() {
+        check_question(trace, q).map_err(|why| format!("question {}: {why}", i + 1))?;
+    }
     Ok(())
+}
+
+/// The most questions a trace holds (each set's, a lesson's 32 at most and one a run).
+const MAX_QUESTIONS: usize = 10_000;
+
+/// A question about a run the trace has (or a set of it), as many counts as answers (if any),
+/// ranges that are numbers with `low` below `high`.
+fn check_question(trace: &Trace, q: &super::Question) -> Result<(), String> {
+    if q.run.is_some_and(|r| r as usize >= trace.runs.len()) {
+        return Err(format!(
+            "about run {}, which the trace does not have",
+            q.run.unwrap_or(0)
+        ));
+    }
+    if !q.counts.is_empty() && q.counts.len() != q.answers.len() {
+        return Err(format!(
+            "{} counts for {} answers",
+            q.counts.len(),
+            q.answers.len()
+        ));
+    }
+    match q
+        .answers
+        .iter()
+        .find(|a| a.low.is_nan() || a.high.is_nan() || a.low >= a.high)
+    {
+        Some(a) => Err(format!("answer '{}' holds no figure", a.label)),
+        None => Ok(()),
+    }
 }
 
 fn check_run(run: &Run) -> Result<(), String> {
@@ -139,7 +175,40 @@ fn check_run(run: &Run) -> Result<(), String> {
     }
     check_ends(run)?;
     check_repeats(run)?;
-    check_queues(run)
+    check_queues(run)?;
+    check_wakes(run)
+}
+
+/// Where a run's times may lie: from its start to its end, each widened by [`OUTSIDE_NS`].
+fn bounds(run: &Run) -> (u64, u64) {
+    let from = run.start_ns.map_or(0, |s| s.saturating_sub(OUTSIDE_NS));
+    let to = run.end_ns.map_or(MAX_NS, |e| e.saturating_add(OUTSIDE_NS));
+    (from, to.min(MAX_NS))
+}
+
+/// A run's wakes: from and to lanes it has, at times inside it.
+fn check_wakes(run: &Run) -> Result<(), String> {
+    let (lanes, (from, to)) = (run.lanes.len(), bounds(run));
+    for (i, w) in run.wakes.iter().enumerate() {
+        let cause = w.cause.name();
+        if let Some(l) = w
+            .from
+            .into_iter()
+            .chain([w.to])
+            .find(|&l| l as usize >= lanes)
+        {
+            return Err(format!(
+                "wake {i} ({cause}) names lane {l}, and the run has {lanes} lanes"
+            ));
+        }
+        if [w.from_ns, w.to_ns].iter().any(|&t| t < from || t > to) {
+            return Err(format!(
+                "wake {i} ({cause}, {} to {} ns) outside the run",
+                w.from_ns, w.to_ns
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A run's repeats: no more than runwait makes, their times within its range.
@@ -161,8 +230,7 @@ fn check_repeats(run: &Run) -> Result<(), String> {
 
 fn check_lane(run: &Run, lane: &Lane) -> Result<(), String> {
     let tasks = run.meta.tasks;
-    let from = run.start_ns.map_or(0, |s| s.saturating_sub(OUTSIDE_NS));
-    let to = run.end_ns.map_or(MAX_NS, |e| e.saturating_add(OUTSIDE_NS));
+    let (from, to) = bounds(run);
     let mut last_end = 0;
     for span in &lane.spans {
         if span.end_ns < span.start_ns || span.start_ns < last_end {

@@ -7,6 +7,7 @@ pub mod busy;
 pub mod cpython;
 pub mod figures;
 pub mod file;
+pub mod handoff;
 mod lane_id;
 pub mod limits;
 mod query;
@@ -18,6 +19,7 @@ mod stats;
 pub mod wake;
 
 pub use busy::Busy;
+pub use handoff::Handoffs;
 pub use lane_id::{LaneId, ProcessId};
 pub use query::{Cell, Sums};
 pub use question::{Answer, Figure, Question};

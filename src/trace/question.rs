@@ -81,15 +81,19 @@ pub enum Figure {
     /// How late a tick was at worst, in ms (starve): the longest a task sat ready for the
     /// event loop while another held it.
     TickLateMs,
+    /// Which run did every task in the least time (lesson-wide): its number from 1 among its
+    /// set's runs, in the lesson's order (a lesson without sync to be faster than).
+    Fastest,
 }
 
 impl Figure {
-    pub const ALL: [Figure; 5] = [
+    pub const ALL: [Figure; 6] = [
         Figure::Speedup,
         Figure::LostUpdates,
         Figure::PoolSizeEnough,
         Figure::GilWaitMs,
         Figure::TickLateMs,
+        Figure::Fastest,
     ];
 
     /// Its name in a lesson file and a trace file: `lost-updates`.
@@ -100,18 +104,19 @@ impl Figure {
             Figure::PoolSizeEnough => "pool-size-enough",
             Figure::GilWaitMs => "gil-wait-ms",
             Figure::TickLateMs => "tick-late-ms",
+            Figure::Fastest => "fastest",
         }
     }
 
     /// Whether it is about the lesson's set of runs as a whole, not one run.
     pub fn is_lesson_wide(self) -> bool {
-        self == Figure::PoolSizeEnough
+        matches!(self, Figure::PoolSizeEnough | Figure::Fastest)
     }
 
     /// The values it can take: `(lowest, whole numbers only)`; none is above every bound.
     pub fn domain(self) -> (f64, bool) {
         match self {
-            Figure::PoolSizeEnough => (1.0, true),
+            Figure::PoolSizeEnough | Figure::Fastest => (1.0, true),
             _ => (0.0, false),
         }
     }
@@ -148,7 +153,7 @@ impl Question {
             Figure::LostUpdates => figures::lost_per_trial(run),
             Figure::GilWaitMs => figures::gil_wait_per_response_ns(run).map(ms),
             Figure::TickLateMs => Some(ms(figures::longest_loop_ready_ns(run))),
-            Figure::PoolSizeEnough => self.lesson_figure(trace),
+            Figure::PoolSizeEnough | Figure::Fastest => self.lesson_figure(trace),
         }
     }
 
@@ -166,6 +171,11 @@ impl Question {
                 let busy = super::busy::busy(trace, shown.iter().copied());
                 figures::pool_sizes(trace, runs, busy).map(|p| p.enough as f64)
             }
+            Figure::Fastest => (runs.enumerate())
+                .filter(|(_, r)| r.all_done())
+                .filter_map(|(k, r)| Some((k, r.timed_ns()?)))
+                .min_by_key(|&(_, ns)| ns)
+                .map(|(k, _)| (k + 1) as f64),
             // A figure of one run, asked of the lesson: its runs' largest.
             _ => runs
                 .enumerate()

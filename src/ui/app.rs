@@ -320,7 +320,7 @@ impl App {
         match form.key(key, &base) {
             whatif::Outcome::Editing => {}
             whatif::Outcome::Cancel => self.view.what_if = None,
-            whatif::Outcome::Run(options) if self.session.predict => {
+            whatif::Outcome::Run(options) if self.session.predicts() => {
                 self.view.what_if = None;
                 self.ask(super::asking::Then::WhatIf(options));
             }
@@ -374,7 +374,7 @@ impl App {
 
     /// Live: stop what runs and run the lesson again. Replay: play from the start.
     fn rerun(&mut self) {
-        if self.session.predict && self.is_live() {
+        if self.session.predicts() {
             return self.ask(super::asking::Then::Rerun);
         }
         match self.session.rerun() {

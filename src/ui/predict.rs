@@ -13,7 +13,6 @@ impl App {
     /// (`--predict`); space runs it.
     pub fn predicting(lab: crate::lab::Lab) -> App {
         let mut app = App::live(lab);
-        app.session.predict = true;
         app.ask(Then::Start);
         app
     }
@@ -91,7 +90,6 @@ impl App {
             self.view.message = Some("p asks before the next run: once these are done".into());
             return;
         }
-        self.session.predict = true;
         self.ask(Then::Rerun);
     }
 
@@ -182,7 +180,10 @@ mod tests {
         let mut app = asked();
         assert!(app.session.asking() && app.trace().runs.iter().all(|r| r.start_ns.is_none()));
         let shown = screen(&app);
-        assert!(shown.contains("PREDICT") && shown.contains("How fast against sync?"));
+        assert!(
+            shown.contains("PREDICT") && shown.contains("How fast against sync?"),
+            "{shown}"
+        );
         assert!(shown.contains("waiting to start"), "{shown}");
         // The focus is on the first panel asked about (sync, the baseline, asks nothing).
         let (q, _) = app.session.question_of(app.view.focus).expect("a question");

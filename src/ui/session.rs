@@ -39,8 +39,6 @@ pub struct Session {
     verdict: Option<String>,
     /// The rows of several lanes drawn, summarized.
     pub rows: RowCache,
-    /// Predict, then run: ask the runs' questions before each run (`--predict`, `p`).
-    pub predict: bool,
     /// The runs asked about, while the class answers (they start with [`Session::go`]).
     asking: Option<Asking>,
 }
@@ -57,7 +55,6 @@ impl Session {
             stats: Vec::new(),
             verdict: None,
             rows: RowCache::default(),
-            predict: false,
             asking: None,
         }
     }
@@ -239,6 +236,12 @@ impl Session {
         }
     }
 
+    /// Predict, then run: whether the runs' questions are asked before each run (`--predict`,
+    /// `p`).
+    pub fn predicts(&self) -> bool {
+        matches!(&self.source, Source::Live(lab) if lab.predicts())
+    }
+
     /// Whether the class is answering: the runs asked about have not started.
     pub fn asking(&self) -> bool {
         self.asking.is_some()
@@ -283,6 +286,10 @@ impl Session {
             return Err(
                 "predict asks before a lesson's runs: a real program is not run again".into(),
             );
+        }
+        // From now on the lab asks before every set of runs.
+        if !lab.predicts() {
+            lab.predict();
         }
         let first = matches!(then, Then::Start);
         let set = match then {
