@@ -149,7 +149,7 @@ fn predict_then_run(size: (u16, u16)) {
     });
     assert!(title(&screen, "threads (GIL)").contains("waiting to start"));
     assert!(title(&screen, "process").contains("waiting to start"));
-    assert!(screen.contains("1 slower"), "answers numbered:\n{screen}");
+    assert!(screen.contains("1) slower"), "answers numbered:\n{screen}");
     assert!(!screen.contains("DONE"));
     // The first panel asked of is threads (GIL): three hands for 3, one for 2 taken back.
     tui.press("332");

@@ -160,11 +160,11 @@ fn cut_after(out: &mut Vec<Placed>, width: usize) {
     }
 }
 
-/// An answer as its key counts it: `3 about 2x`.
+/// An answer as its key counts it: `3) about 2x`.
 pub fn numbered(q: &Question, i: usize) -> String {
     match i < KEYED {
-        true => format!("{} {}", i + 1, q.answers[i].label),
-        false => format!("  {}", q.answers[i].label),
+        true => format!("{}) {}", i + 1, q.answers[i].label),
+        false => format!("   {}", q.answers[i].label),
     }
 }
 
@@ -297,7 +297,7 @@ mod tests {
         let tall = place(&q, 60, 6);
         let rows: Vec<(usize, String)> = tall.iter().map(|p| (p.y, p.text.clone())).collect();
         assert_eq!(rows[0], (0, "How fast against sync?".into()));
-        assert!(rows.contains(&(2, "2 about the same".into())), "{rows:?}");
+        assert!(rows.contains(&(2, "2) about the same".into())), "{rows:?}");
         // A whole bar is 10 hands at least.
         assert!(rows.contains(&(2, "█████████▌ 4".into())), "{rows:?}");
         let mut many = q.clone();

@@ -218,6 +218,8 @@ fn label_w(shown: &Shown, heights: &[u16], width: u16) -> u16 {
 /// What `view` shows of `session`'s trace, as the layout needs it.
 pub fn shown(view: &View, session: &Session) -> Shown {
     let trace = session.trace();
+    let runs = visible_panels(trace, &choice(view));
+    let asked = asked_rows(view, session, &runs);
     let panel = |run: usize| {
         let r = &trace.runs[run];
         let lanes = session.lanes(run, view.by_task);
@@ -228,12 +230,7 @@ pub fn shown(view: &View, session: &Session) -> Shown {
         // While the class answers, a run to come has rows for its question, not lanes.
         let asks = session.asking() && r.start_ns.is_none();
         let (count, tasks) = match asks {
-            true => (
-                session
-                    .question_of(run)
-                    .map_or(1, |(_, q)| 1 + q.answers.len()),
-                false,
-            ),
+            true => (asked(run), false),
             false => lanes_to_show(r, lanes, view.by_task),
         };
         Panel {
@@ -244,13 +241,40 @@ pub fn shown(view: &View, session: &Session) -> Shown {
             longest_name: names.max().unwrap_or(0),
         }
     };
-    let runs = visible_panels(trace, &choice(view));
     let items = crate::present::legend::items(runs.iter().map(|&r| &trace.runs[r]), view.color);
     Shown {
         panels: runs.into_iter().map(panel).collect(),
         compact: view.compact,
         verdict: session.finished().then(|| session.verdict()),
         legend: items.iter().map(legend_width).collect(),
+    }
+}
+
+/// While the class answers, the rows each panel of `runs` wants for its question: the
+/// question, then an answer a row, where every panel has room for that at least, else only the
+/// focused panel (the others' answers follow one another in a row).
+fn asked_rows(view: &View, session: &Session, runs: &[usize]) -> impl Fn(usize) -> usize {
+    let whole = |run: usize| {
+        session
+            .question_of(run)
+            .map_or(1, |(_, q)| 1 + q.answers.len())
+    };
+    let wholes: Vec<(usize, usize)> = runs.iter().map(|&r| (r, whole(r))).collect();
+    let least: usize = (wholes.iter())
+        .map(|&(_, n)| 1 + least_lane_rows(n, false))
+        .sum();
+    let all = CHROME_ROWS as usize + least <= view.size.1 as usize;
+    let focus = view.focus;
+    move |run: usize| {
+        let n = wholes
+            .iter()
+            .find(|&&(r, _)| r == run)
+            .map_or(1, |&(_, n)| n);
+        if all || run == focus {
+            n
+        } else {
+            1
+        }
     }
 }
 

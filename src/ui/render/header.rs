@@ -33,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Span::styled(mode(app), bold.add_modifier(Modifier::REVERSED)),
         // Nothing has run while the class answers: no time to show.
         Span::raw(match app.session.asking() {
-            true => " · the class answers first".to_string(),
+            true => String::new(),
             false => format!(" · t = {}", human_ms(app.view.playhead.t_ns as f64 / 1e6)),
         }),
     ]);
