@@ -207,3 +207,27 @@ fn predict_then_run_at_120x40() {
 fn predict_then_run_at_80x24() {
     predict_then_run((80, 24));
 }
+
+#[test]
+fn a_recording_marks_the_question_so_playing_it_pauses_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let cast = dir.path().join("asked.cast");
+    let args = ["run", "cpu", "--predict", "--tasks", "10", "--size", "1000"];
+    let mut tui = Tui::start(
+        &[&args[..], &["--record", cast.to_str().unwrap()]].concat(),
+        (100, 30),
+    );
+    tui.wait_for("the question", |s| s.contains("How fast against sync?"));
+    tui.press("q");
+    let _ = tui.child.wait();
+    let recorded = std::fs::read_to_string(&cast).unwrap();
+    let markers: Vec<&str> = (recorded.lines())
+        .filter(|l| l.contains(r#","m","#))
+        .collect();
+    assert!(
+        markers
+            .iter()
+            .any(|m| m.contains("PREDICT · How fast against sync?")),
+        "{markers:?}"
+    );
+}
