@@ -111,8 +111,9 @@ fn speedup(title: &str) -> f64 {
 /// then the count).
 fn shown(screen: &str, label: &str, n: u32) -> bool {
     screen.match_indices(label).any(|(at, _)| {
-        let rest = screen[at + label.len()..]
-            .trim_start_matches(|c: char| c == ' ' || ('\u{2588}'..='\u{258f}').contains(&c));
+        let rest = screen[at + label.len()..].trim_start_matches(|c: char| {
+            c == ' ' || c == ':' || ('\u{2588}'..='\u{258f}').contains(&c)
+        });
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
         digits.parse() == Ok(n)
     })
@@ -190,7 +191,7 @@ fn predict_then_run(size: (u16, u16)) {
             "{label}: {said:?} marked right in {row:?}"
         );
         for (i, &n) in counts.iter().enumerate().filter(|(_, &n)| n > 0) {
-            let count = format!("{} {n}", q.answers[i].label);
+            let count = format!("{}: {n}", q.answers[i].label);
             assert!(row.contains(&count), "{label}: {count:?} in {row:?}");
         }
     }

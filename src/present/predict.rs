@@ -67,17 +67,47 @@ pub fn place(q: &Question, width: usize, rows: usize) -> Vec<Placed> {
     if width == 0 || rows == 0 {
         return Vec::new();
     }
-    let mut out = vec![Placed {
-        x: 0,
-        y: 0,
-        text: cut(&q.text, width),
-        piece: Piece::Question,
-    }];
-    match rows > q.answers.len() {
-        true => a_row_each(q, width, &mut out),
-        false => one_after_another(q, width, rows, &mut out),
+    let mut lines = wrap(&q.text, width);
+    if lines.len() > rows {
+        lines.truncate(rows);
+        let last = &mut lines[rows - 1];
+        *last = format!("{} …", cut(last, width.saturating_sub(2)));
+    }
+    let at = lines.len();
+    let end = lines.last().map_or(0, |l| l.chars().count());
+    let mut out: Vec<Placed> = (lines.into_iter().enumerate())
+        .map(|(y, text)| Placed {
+            x: 0,
+            y,
+            text,
+            piece: Piece::Question,
+        })
+        .collect();
+    match rows >= at + q.answers.len() {
+        true => a_row_each(q, width, at, &mut out),
+        false => one_after_another(q, (width, rows), (end + 2, at.saturating_sub(1)), &mut out),
     }
     out
+}
+
+/// The rows a question's words take, `width` wide, broken between words.
+pub fn question_rows(q: &Question, width: usize) -> usize {
+    wrap(&q.text, width).len()
+}
+
+/// `text` in lines of at most `width` columns, broken between words (a word too long cut).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(cut(word, width)),
+        }
+    }
+    lines
 }
 
 /// The count a whole bar stands for: the most any answer was given, and at least
@@ -86,14 +116,14 @@ fn most(q: &Question) -> u32 {
     q.counts.iter().copied().max().unwrap_or(0).max(FULL_BAR)
 }
 
-fn a_row_each(q: &Question, width: usize, out: &mut Vec<Placed>) {
+fn a_row_each(q: &Question, width: usize, top: usize, out: &mut Vec<Placed>) {
     let words: Vec<String> = (0..q.answers.len()).map(|i| numbered(q, i)).collect();
     let label_w = words.iter().map(|w| w.chars().count()).max().unwrap_or(0) + 2;
     let bar_w = width.saturating_sub(label_w + 5).min(LONGEST_BAR);
     for (i, text) in words.into_iter().enumerate() {
         out.push(Placed {
             x: 0,
-            y: i + 1,
+            y: top + i,
             text: cut(&text, width),
             piece: Piece::Answer(i),
         });
@@ -102,7 +132,7 @@ fn a_row_each(q: &Question, width: usize, out: &mut Vec<Placed>) {
             let text = format!("{} {count}", bar(count, most(q), bar_w));
             out.push(Placed {
                 x: label_w,
-                y: i + 1,
+                y: top + i,
                 text: cut(text.trim_start(), width - label_w),
                 piece: Piece::Count(i),
             });
@@ -110,11 +140,15 @@ fn a_row_each(q: &Question, width: usize, out: &mut Vec<Placed>) {
     }
 }
 
-fn one_after_another(q: &Question, width: usize, rows: usize, out: &mut Vec<Placed>) {
-    let (mut x, mut y) = (q.text.chars().count() + 2, 0);
+fn one_after_another(
+    q: &Question,
+    (width, rows): (usize, usize),
+    (mut x, mut y): (usize, usize),
+    out: &mut Vec<Placed>,
+) {
     for i in 0..q.answers.len() {
         let count = q.counts.get(i).copied().unwrap_or(0);
-        let words = numbered(q, i);
+        let words = format!("{}:", numbered(q, i));
         let tally = format!("{} {count}", bar(count, most(q), SHORT_BAR));
         let tally = tally.trim_start().to_string();
         let w = words.chars().count() + 1 + tally.chars().count();
@@ -136,7 +170,7 @@ fn one_after_another(q: &Question, width: usize, rows: usize, out: &mut Vec<Plac
             text: tally,
             piece: Piece::Count(i),
         });
-        x += w + 3;
+        x += w + 2;
     }
 }
 
@@ -209,7 +243,7 @@ pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> 
             (false, _) => Mark::Given,
         };
         let tick = if mark == Mark::Right { "✓ " } else { "" };
-        (format!("{tick}{} {count}", q.answers[i].label), mark)
+        (format!("{tick}{}: {count}", q.answers[i].label), mark)
     };
     let alone = |i: usize| {
         let count = q.counts.get(i).copied().unwrap_or(0);
@@ -308,12 +342,27 @@ mod tests {
             "{rows:?}"
         );
         assert!(rows.contains(&"████████████ 10".into()), "{rows:?}");
-        let flat = place(&q, 60, 2);
+        let flat = place(&q, 64, 2);
         assert!(flat
             .iter()
-            .all(|p| p.y < 2 && p.x + p.text.chars().count() <= 60));
+            .all(|p| p.y < 2 && p.x + p.text.chars().count() <= 64));
         let answers: Vec<usize> = flat.iter().filter_map(Placed::answer).collect();
         assert_eq!(answers, [0, 0, 1, 1, 2, 2, 3, 3], "every answer: {flat:?}");
+        let mut long = q.clone();
+        long.text = "With time.sleep(0) between the read and the write, how many are lost?".into();
+        let wrapped = place(&long, 30, 6);
+        let words: Vec<&Placed> = wrapped
+            .iter()
+            .filter(|p| p.piece == Piece::Question)
+            .collect();
+        assert_eq!(
+            words.len(),
+            3,
+            "the question broken between words: {words:?}"
+        );
+        assert!(wrapped.iter().all(|p| p.x + p.text.chars().count() <= 30));
+        let answers: Vec<usize> = wrapped.iter().filter_map(Placed::answer).collect();
+        assert_eq!(answers, [0, 0, 1, 1, 2, 2, 3, 3], "{wrapped:?}");
         let cramped = place(&q, 36, 1);
         assert_eq!(
             cramped.last().map(|p| p.piece),
@@ -335,13 +384,13 @@ mod tests {
         };
         assert_eq!(
             words(120),
-            "measured 2.0x: slower 1 · about the same 0 · ✓ about 2x 5 · 5x or more 2"
+            "measured 2.0x: slower: 1 · about the same: 0 · ✓ about 2x: 5 · 5x or more: 2"
         );
         assert_eq!(
             words(60),
-            "measured 2.0x: slower 1 · ✓ about 2x 5 · 5x or more 2"
+            "measured 2.0x: slower: 1 · ✓ about 2x: 5 · 5x or more: 2"
         );
-        assert_eq!(words(40), "slower 1 · ✓ about 2x 5 · 5x or more 2");
+        assert_eq!(words(45), "slower: 1 · ✓ about 2x: 5 · 5x or more: 2");
         assert_eq!(words(20), "✓ about 2x: 5 of 8");
         assert_eq!(words(5), "");
         let parts = reveal(&q, &trace(500), 120);
@@ -349,12 +398,12 @@ mod tests {
             .filter(|(_, m)| *m == Mark::Right)
             .map(|(t, _)| t.as_str())
             .collect();
-        assert_eq!(right, ["✓ about 2x 5"]);
+        assert_eq!(right, ["✓ about 2x: 5"]);
         // Not measured yet: only what was said.
         let mut running = trace(500);
         running.runs[1].end_ns = None;
         let said: String = reveal(&q, &running, 120).into_iter().map(|p| p.0).collect();
-        assert_eq!(said, "class: slower 1 · about 2x 5 · 5x or more 2");
+        assert_eq!(said, "class: slower: 1 · about 2x: 5 · 5x or more: 2");
         q.counts = vec![0; 4];
         assert!(reveal(&q, &running, 120).is_empty(), "nothing said");
     }

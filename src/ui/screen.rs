@@ -250,30 +250,31 @@ pub fn shown(view: &View, session: &Session) -> Shown {
     }
 }
 
-/// While the class answers, the rows each panel of `runs` wants for its question: the
-/// question, then an answer a row, where every panel has room for that at least, else only the
-/// focused panel (the others' answers follow one another in a row).
+/// While the class answers, the rows each panel of `runs` wants for its question: its words,
+/// then an answer a row, where every panel has room for that at least, else only the focused
+/// panel (the others' answers follow one another in a row after its words).
 fn asked_rows(view: &View, session: &Session, runs: &[usize]) -> impl Fn(usize) -> usize {
-    let whole = |run: usize| {
-        session
-            .question_of(run)
-            .map_or(1, |(_, q)| 1 + q.answers.len())
+    let width = question_area(ratatui::layout::Rect::new(0, 0, view.size.0, 2)).width;
+    let rows = |run: usize| {
+        let q = session.question_of(run).map(|(_, q)| q);
+        let words = q.map_or(1, |q| {
+            crate::present::predict::question_rows(q, width as usize)
+        });
+        (words + q.map_or(0, |q| q.answers.len()), words + 1)
     };
-    let wholes: Vec<(usize, usize)> = runs.iter().map(|&r| (r, whole(r))).collect();
-    let least: usize = (wholes.iter())
-        .map(|&(_, n)| 1 + least_lane_rows(n, false))
+    let wanted: Vec<(usize, (usize, usize))> = runs.iter().map(|&r| (r, rows(r))).collect();
+    let least: usize = (wanted.iter())
+        .map(|&(_, (n, _))| 1 + least_lane_rows(n, false))
         .sum();
     let all = CHROME_ROWS as usize + least <= view.size.1 as usize;
     let focus = view.focus;
     move |run: usize| {
-        let n = wholes
-            .iter()
+        let (whole, short) = (wanted.iter())
             .find(|&&(r, _)| r == run)
-            .map_or(1, |&(_, n)| n);
-        if all || run == focus {
-            n
-        } else {
-            1
+            .map_or((1, 1), |&(_, n)| n);
+        match all || run == focus {
+            true => whole,
+            false => short.min(whole),
         }
     }
 }
