@@ -35,17 +35,17 @@ pub fn render(trace: &Trace, style: Style) -> String {
             let _ = writeln!(out, "{row}");
         }
     }
-    // Predict, then run: the questions asked before the runs, the answers and the figures.
-    if !trace.questions.is_empty() {
-        let lines = crate::present::prediction::lines(trace, style.width);
-        let _ = write!(out, "\nPredict, then run:\n{}\n", lines.join("\n"));
-    }
     // Real programs beside the runs (`--cpython`): their speedups beside runwait's.
     let real = crate::present::cpython::table(trace);
     if !real.is_empty() {
         let _ = write!(out, "\n{}\n", real.join("\n"));
     }
     out.push_str(&handoffs_table(trace));
+    // Predict, then run: the questions asked before the runs, the answers and the figures.
+    if !trace.questions.is_empty() {
+        let lines = crate::present::prediction::lines(trace, style.width);
+        let _ = write!(out, "\nPredict, then run:\n{}\n", lines.join("\n"));
+    }
     out.push('\n');
     out.push_str(&diagrams(trace, style));
     out

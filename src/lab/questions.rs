@@ -287,22 +287,29 @@ fn fastest(runs: &[Planned]) -> Question {
     Question::new(None, text, Figure::Fastest, answers)
 }
 
-/// "How fast?": slower, about the same, about 2x, about 5x, about 10x or more (each from about
-/// half-way, on a log scale, to the next: 1.4, 3.2, 7); for a run that could
-/// have no more than 6 tasks going at once, the last two are "more than 3x" (a guess past what
-/// it could do stays on offer: the class may think threads add cores).
+/// The speedups "how fast?" offers beside slower and about the same, and how many at most.
+const TIMES: [f64; 5] = [2.0, 3.0, 5.0, 10.0, 20.0];
+const MOST_TIMES: usize = TIMES.len();
+
+/// "How fast?": slower, about the same, then about 2x, 3x, 5x, 10x, 20x up to what a run that
+/// could have `at_once` tasks going at once could reach, and one past it (a guess past what it
+/// could do stays on offer: the class may think threads add cores), the last "or more". Each is
+/// right from half-way to the one before, on a log scale (about 2x from 1.41x, about 3x from
+/// 2.45x), so no answer stretches over another's figure.
 pub fn speedup_answers(at_once: u32) -> Vec<Answer> {
+    let within = TIMES.iter().take_while(|&&x| x <= at_once as f64).count();
+    let times: Vec<f64> = TIMES[..(within + 1).clamp(2, MOST_TIMES)].to_vec();
     let mut answers = vec![
         Answer::new("slower", 0.0, 0.9),
-        Answer::new("about the same", 0.9, 1.4),
-        Answer::new("about 2x", 1.4, 3.2),
+        Answer::new("about the same", 0.9, 2f64.sqrt()),
     ];
-    match at_once >= 7 {
-        true => answers.extend([
-            Answer::new("about 5x", 3.2, 7.0),
-            Answer::new("about 10x or more", 7.0, f64::INFINITY),
-        ]),
-        false => answers.push(Answer::new("more than 3x", 3.2, f64::INFINITY)),
+    for (i, &x) in times.iter().enumerate() {
+        let low = answers[answers.len() - 1].high;
+        let (label, high) = match times.get(i + 1) {
+            Some(&next) => (format!("about {x}x"), (x * next).sqrt()),
+            None => (format!("about {x}x or more"), f64::INFINITY),
+        };
+        answers.push(Answer::new(&label, low, high));
     }
     answers
 }
@@ -412,5 +419,56 @@ fn answer_of(q: &Question, label: &str) -> Result<usize, String> {
                 labels.join(", ")
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn labels(at_once: u32) -> Vec<String> {
+        super::speedup_answers(at_once)
+            .into_iter()
+            .map(|a| a.label)
+            .collect()
+    }
+
+    #[test]
+    fn how_fast_offers_what_the_run_could_reach_and_one_past_it() {
+        fn with(rest: &[&str]) -> Vec<String> {
+            let head = ["slower", "about the same"];
+            head.iter().chain(rest).map(|s| s.to_string()).collect()
+        }
+        assert_eq!(labels(1), with(&["about 2x", "about 3x or more"]));
+        assert_eq!(labels(2), with(&["about 2x", "about 3x or more"]));
+        assert_eq!(
+            labels(3),
+            with(&["about 2x", "about 3x", "about 5x or more"])
+        );
+        assert_eq!(
+            labels(8),
+            with(&["about 2x", "about 3x", "about 5x", "about 10x or more"])
+        );
+        let most = [
+            "about 2x",
+            "about 3x",
+            "about 5x",
+            "about 10x",
+            "about 20x or more",
+        ];
+        assert_eq!(labels(10), with(&most));
+        assert_eq!(labels(40), with(&most));
+        assert_eq!(labels(1000), with(&most));
+        for n in [1, 2, 3, 8, 40, 1000] {
+            let answers = super::speedup_answers(n);
+            assert!(
+                answers.windows(2).all(|w| w[0].high == w[1].low),
+                "no gap, no overlap"
+            );
+            assert_eq!(
+                (answers[0].low, answers.last().unwrap().high),
+                (0.0, f64::INFINITY)
+            );
+        }
+        let three = super::speedup_answers(3);
+        assert!(three[2].holds(2.0) && three[3].holds(2.9) && three[4].holds(4.0));
     }
 }
