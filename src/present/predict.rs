@@ -60,9 +60,10 @@ impl Placed {
     }
 }
 
-/// The question and its answers laid out in a box `width` x `rows` cells: the question on the
-/// first row, then an answer a row with its bar where they fit, else the answers one after
-/// another across the rows (with a shorter bar), `…` where some do not fit.
+/// The question and its answers laid out in a box `width` x `rows` cells: the question's words
+/// (wrapped), then an answer a row with its bar, in columns where there are more answers than
+/// rows, else (a row or none left) the answers one after another across the rows (with a
+/// shorter bar), `…` where some do not fit.
 pub fn place(q: &Question, width: usize, rows: usize) -> Vec<Placed> {
     if width == 0 || rows == 0 {
         return Vec::new();
@@ -83,9 +84,8 @@ pub fn place(q: &Question, width: usize, rows: usize) -> Vec<Placed> {
             piece: Piece::Question,
         })
         .collect();
-    match rows >= at + q.answers.len() {
-        true => a_row_each(q, width, at, &mut out),
-        false => one_after_another(q, (width, rows), (end + 2, at.saturating_sub(1)), &mut out),
+    if !in_columns(q, width, (at, rows - at), &mut out) {
+        one_after_another(q, (width, rows), (end + 2, at.saturating_sub(1)), &mut out);
     }
     out
 }
@@ -116,28 +116,47 @@ fn most(q: &Question) -> u32 {
     q.counts.iter().copied().max().unwrap_or(0).max(FULL_BAR)
 }
 
-fn a_row_each(q: &Question, width: usize, top: usize, out: &mut Vec<Placed>) {
-    let words: Vec<String> = (0..q.answers.len()).map(|i| numbered(q, i)).collect();
+/// The answers a row each, in as many columns of `rows` rows as they need (one where they
+/// fit), each with its bar and count; false, placing nothing, where the columns are too narrow
+/// for the answers' words.
+fn in_columns(
+    q: &Question,
+    width: usize,
+    (top, rows): (usize, usize),
+    out: &mut Vec<Placed>,
+) -> bool {
+    let n = q.answers.len();
+    if rows == 0 || n == 0 {
+        return false;
+    }
+    let columns = n.div_ceil(rows);
+    let col_w = width / columns;
+    let words: Vec<String> = (0..n).map(|i| numbered(q, i)).collect();
     let label_w = words.iter().map(|w| w.chars().count()).max().unwrap_or(0) + 2;
-    let bar_w = width.saturating_sub(label_w + 5).min(LONGEST_BAR);
+    if label_w + 3 > col_w || (columns > 1 && rows < 2) {
+        return false;
+    }
+    let bar_w = col_w.saturating_sub(label_w + 5).min(LONGEST_BAR);
+    // Columns as even as they can be.
+    let per = n.div_ceil(columns);
     for (i, text) in words.into_iter().enumerate() {
+        let (x, y) = ((i / per) * col_w, top + i % per);
         out.push(Placed {
-            x: 0,
-            y: top + i,
-            text: cut(&text, width),
+            x,
+            y,
+            text,
             piece: Piece::Answer(i),
         });
         let count = q.counts.get(i).copied().unwrap_or(0);
-        if label_w < width {
-            let text = format!("{} {count}", bar(count, most(q), bar_w));
-            out.push(Placed {
-                x: label_w,
-                y: top + i,
-                text: cut(text.trim_start(), width - label_w),
-                piece: Piece::Count(i),
-            });
-        }
+        let text = format!("{} {count}", bar(count, most(q), bar_w));
+        out.push(Placed {
+            x: x + label_w,
+            y,
+            text: cut(text.trim_start(), col_w - label_w - 1),
+            piece: Piece::Count(i),
+        });
     }
+    true
 }
 
 fn one_after_another(
@@ -363,6 +382,19 @@ mod tests {
         assert!(wrapped.iter().all(|p| p.x + p.text.chars().count() <= 30));
         let answers: Vec<usize> = wrapped.iter().filter_map(Placed::answer).collect();
         assert_eq!(answers, [0, 0, 1, 1, 2, 2, 3, 3], "{wrapped:?}");
+        // More answers than rows: in columns, a row each still.
+        let columns = place(&q, 80, 3);
+        let at: Vec<(usize, usize, usize)> = (columns.iter())
+            .filter_map(|p| match p.piece {
+                Piece::Answer(i) => Some((i, p.x, p.y)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            at,
+            [(0, 0, 1), (1, 0, 2), (2, 40, 1), (3, 40, 2)],
+            "{columns:?}"
+        );
         let cramped = place(&q, 36, 1);
         assert_eq!(
             cramped.last().map(|p| p.piece),
