@@ -89,22 +89,24 @@ impl Drop for Tui {
 
 /// The title row of the panel of run `label`.
 fn title<'a>(screen: &'a str, label: &str) -> &'a str {
-    let prefix = format!("{label} · ");
+    // Its figures, or (given up to what the class said) two spaces, after its name.
+    let prefixes = [format!("{label} · "), format!("{label}  ")];
     (screen.lines())
-        .find(|l| l.trim_start_matches(['▶', ' ']).starts_with(&prefix))
+        .find(|l| {
+            let l = l.trim_start_matches(['▶', ' ']);
+            prefixes.iter().any(|p| l.starts_with(p))
+        })
         .unwrap_or_else(|| panic!("no {label} panel:\n{screen}"))
 }
 
-/// The speedup a finished run's title shows first (`threads (GIL) · 0.95x · ...`).
+/// The speedup a finished run's title row shows: `measured 0.95x:` in what the class said.
 fn speedup(title: &str) -> f64 {
-    let field = title
-        .split(" · ")
-        .nth(1)
-        .and_then(|f| f.split_whitespace().next());
-    let figure = field.and_then(|f| f.strip_suffix('x'));
+    let figure = title
+        .split_once("measured ")
+        .and_then(|(_, r)| r.split_once("x:"));
     figure
-        .and_then(|f| f.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no speedup in {title:?}"))
+        .and_then(|(f, _)| f.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no measured speedup in {title:?}"))
 }
 
 /// Whether answer `key` (`3`) shows `n` hands somewhere on `screen`: `3) about 2x: ▊ 2`, or

@@ -3,7 +3,7 @@
 //! measured, the reveal: the counts beside the measured figure, the right answer marked.
 
 use super::prediction::measured_words;
-use crate::trace::{Question, Trace};
+use crate::trace::{Figure, Question, Trace};
 
 /// The answers a key counts (1 to 9).
 pub const KEYED: usize = 9;
@@ -238,38 +238,34 @@ pub enum Mark {
     Nobody,
 }
 
+/// How the answers of a reveal are worded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Words {
+    /// `about 2x: 6`.
+    Labels,
+    /// `3) 6`, by the key that counted them (the right one by its words).
+    Keys,
+    /// The right one alone, of all: `✓ slower: 1 of 12`.
+    OfAll,
+}
+
 /// What the class said beside what was measured, in pieces: `measured 0.95x:` then each answer
 /// with its count, the right one marked `✓`; before the figure is measured, the answers given.
-/// The richest wording that fits `width`: every answer, then only those given (then without the
-/// figure, which the run's title has), then the right one alone; empty when nothing fits or
-/// nobody answered.
+/// The richest wording that fits `width`: every answer, then only those given, then those by
+/// their keys (`3) 6`), then the right one alone of all hands (`✓ slower: 1 of 12`), then that
+/// without the figure; empty when nothing fits or nobody answered.
 pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> {
-    let measured = q.measured(trace);
-    let right = q.right(trace);
     let given: u32 = q.counts.iter().sum();
     if given == 0 {
         return Vec::new();
     }
+    let (measured, right) = (q.measured(trace), q.right(trace));
     let lead = match measured {
+        // A speedup as the title has it: its answers part at tenths (0.9x), where 0.87x said
+        // as 0.9x would read as the next answer's.
+        Some(v) if q.figure == Figure::Speedup => format!("measured {v:.2}x: "),
         Some(v) => format!("measured {}: ", measured_words(trace, q, v)),
         None => "class: ".to_string(),
-    };
-    let answer = |i: usize| {
-        let count = q.counts.get(i).copied().unwrap_or(0);
-        let mark = match (Some(i) == right, count) {
-            (true, _) => Mark::Right,
-            (false, 0) => Mark::Nobody,
-            (false, _) => Mark::Given,
-        };
-        let tick = if mark == Mark::Right { "✓ " } else { "" };
-        (format!("{tick}{}: {count}", q.answers[i].label), mark)
-    };
-    let alone = |i: usize| {
-        let count = q.counts.get(i).copied().unwrap_or(0);
-        (
-            format!("✓ {}: {count} of {given}", q.answers[i].label),
-            Mark::Right,
-        )
     };
     let all: Vec<usize> = (0..q.answers.len()).collect();
     let shown: Vec<usize> = (all.iter().copied())
@@ -278,33 +274,59 @@ pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> 
     let right_only: Vec<usize> = right.into_iter().collect();
     // Before the figure, only the answers given.
     let first = if measured.is_some() { &all } else { &shown };
-    // Without its lead where the title beside it has the figure.
-    let forms = [first, &shown, &shown, &right_only];
-    let leads = [lead.clone(), lead, String::new(), String::new()];
-    for (form, (lead, answers)) in leads.iter().zip(forms).enumerate() {
-        let mut parts = vec![(lead.clone(), Mark::Plain)];
+    let forms = [
+        (lead.as_str(), first, Words::Labels),
+        (&lead, &shown, Words::Labels),
+        (&lead, &shown, Words::Keys),
+        (&lead, &right_only, Words::OfAll),
+        ("", &right_only, Words::OfAll),
+    ];
+    let unheld = measured.is_some() && right.is_none();
+    for (lead, answers, words) in forms {
+        let mut parts = vec![(lead.to_string(), Mark::Plain)];
         for (k, &i) in answers.iter().enumerate() {
             if k > 0 {
                 parts.push((" · ".into(), Mark::Plain));
             }
-            parts.push(if form == 3 { alone(i) } else { answer(i) });
+            parts.push(worded(q, (i, right, given), words));
         }
-        if measured.is_some() && right.is_none() {
+        if unheld {
             parts.push((" (no answer holds it)".into(), Mark::Plain));
         }
         let w: usize = parts.iter().map(|(t, _)| t.chars().count()).sum();
-        let something = !answers.is_empty() || (measured.is_some() && right.is_none());
-        if w <= width && something {
+        if w <= width && (!answers.is_empty() || unheld) {
             return parts;
         }
     }
     Vec::new()
 }
 
+/// Answer `i` of the reveal (`right` the right one, of `given` hands), worded as `words` says.
+fn worded(
+    q: &Question,
+    (i, right, given): (usize, Option<usize>, u32),
+    words: Words,
+) -> (String, Mark) {
+    let count = q.counts.get(i).copied().unwrap_or(0);
+    let label = &q.answers[i].label;
+    let mark = match (Some(i) == right, count) {
+        (true, _) => Mark::Right,
+        (false, 0) => Mark::Nobody,
+        (false, _) => Mark::Given,
+    };
+    let text = match (mark, words) {
+        (Mark::Right, Words::OfAll) => format!("✓ {label}: {count} of {given}"),
+        (Mark::Right, _) => format!("✓ {label}: {count}"),
+        (_, Words::Keys) => format!("{}) {count}", i + 1),
+        _ => format!("{label}: {count}"),
+    };
+    (text, mark)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Answer, Figure, RunMeta};
+    use crate::trace::{Answer, RunMeta};
 
     fn question() -> Question {
         let answers = [("slower", 0.0, 0.8), ("about the same", 0.8, 1.5)]
@@ -416,13 +438,14 @@ mod tests {
         };
         assert_eq!(
             words(120),
-            "measured 2.0x: slower: 1 · about the same: 0 · ✓ about 2x: 5 · 5x or more: 2"
+            "measured 2.00x: slower: 1 · about the same: 0 · ✓ about 2x: 5 · 5x or more: 2"
         );
         assert_eq!(
             words(60),
-            "measured 2.0x: slower: 1 · ✓ about 2x: 5 · 5x or more: 2"
+            "measured 2.00x: slower: 1 · ✓ about 2x: 5 · 5x or more: 2"
         );
-        assert_eq!(words(45), "slower: 1 · ✓ about 2x: 5 · 5x or more: 2");
+        assert_eq!(words(45), "measured 2.00x: 1) 1 · ✓ about 2x: 5 · 4) 2");
+        assert_eq!(words(40), "measured 2.00x: ✓ about 2x: 5 of 8");
         assert_eq!(words(20), "✓ about 2x: 5 of 8");
         assert_eq!(words(5), "");
         let parts = reveal(&q, &trace(500), 120);

@@ -138,11 +138,12 @@ fn render_title(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
         false => (Modifier::BOLD, "  "),
     };
     let width = (area.width as usize).saturating_sub(mark.chars().count());
-    // What the class said (predict, then run) at the right, in up to two thirds of the row,
-    // once its run is under way.
-    let said = match app.session.asking() && app.trace().runs[run].start_ns.is_none() {
+    // What the class said (predict, then run) at the right, once its run is under way: all of
+    // the row but the run's name, if need be (it words the measured figure itself).
+    let r = &app.trace().runs[run];
+    let said = match app.session.asking() && r.start_ns.is_none() {
         true => Vec::new(),
-        false => super::predict::said(app, run, width * 2 / 3),
+        false => super::predict::said(app, run, width - width.min(r.meta.label.len() + 4)),
     };
     let said_w: usize = said.iter().map(|s| s.content.chars().count()).sum();
     let width = width.saturating_sub(said_w + 2 * usize::from(said_w > 0));
