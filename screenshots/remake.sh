@@ -61,6 +61,8 @@ if [ -n "$py312" ]; then
   # The article's own programs run by CPython beside runwait's runs (needs requests, aiohttp).
   shoot io-cpython 120 40 -- "$bin run io --cpython $py312"
 fi
+# Predict, then run: the question and the reveal (cpu and race).
+BIN=$bin screenshots/predict.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for lesson in $("$bin" list | awk '{print $1}'); do

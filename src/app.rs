@@ -295,9 +295,14 @@ fn run(args: RunArgs) -> Result<i32, Error> {
     if !wants_ui(&args.output) {
         return run_headless(lab, &args.output);
     }
-    lab.start();
+    if !args.predict {
+        lab.start();
+    }
     let (notes, said) = (lab.notes(), lab.said());
-    let mut app = ui::app::App::live(lab);
+    let mut app = match args.predict {
+        true => ui::app::App::predicting(lab),
+        false => ui::app::App::live(lab),
+    };
     let shown = show(&mut app, &args.output);
     tell(&notes, app.trace());
     said.lines().iter().for_each(|line| say(line));

@@ -140,8 +140,9 @@ pub struct RunArgs {
     #[arg(long, requires = "cpython")]
     pub no_install: bool,
     /// Predict, then run: ask the lesson's questions before its runs ("how fast against
-    /// sync?", the lesson's own); headless, print each with the answers given, the measured
-    /// figure and the right answer.
+    /// sync?", the lesson's own); live, the runs open named and not started, each asking its
+    /// question, the class's answers counted by key (1-9, u undoes) until space runs them;
+    /// headless, print each with the answers given, the measured figure and the right answer.
     #[arg(long)]
     pub predict: bool,
     /// With --predict: an answer given (repeat it, once a raised hand): RUN is an executor as the

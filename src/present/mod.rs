@@ -7,6 +7,7 @@ pub mod cpython;
 pub mod glyph;
 mod lane_names;
 pub mod legend;
+pub mod predict;
 pub mod prediction;
 pub mod title;
 pub mod verdict;

@@ -43,8 +43,8 @@ impl App {
         app
     }
 
-    /// Focus the first panel shown that is not a ghost.
-    fn focus_first(&mut self) {
+    /// Focus the first panel shown that is not a ghost (while the class answers: that asks).
+    pub(super) fn focus_first(&mut self) {
         self.view.focus = self.trace().runs.len().saturating_sub(1);
         self.move_focus(1);
     }
@@ -204,6 +204,9 @@ impl App {
             self.view.note = None;
         }
         self.view.message = None;
+        if let Some(go_on) = self.apply_asking(action) {
+            return go_on;
+        }
         match action {
             Action::Quit => return false,
             Action::TogglePause => {
@@ -250,6 +253,10 @@ impl App {
                 self.view.arrows = !self.view.arrows;
                 self.view.follow = None;
             }
+            Action::Predict => self.predict(),
+            Action::Answer(_) | Action::Undo => {
+                self.view.message = Some("p asks before the next run; then 1–9 count".into())
+            }
         }
         self.view
             .zoom
@@ -275,13 +282,15 @@ impl App {
         }
     }
 
-    /// Focus the next (or previous) panel shown, ghosts aside.
-    fn move_focus(&mut self, by: isize) {
+    /// Focus the next (or previous) panel shown, ghosts aside (while the class answers, the
+    /// next that asks something).
+    pub(super) fn move_focus(&mut self, by: isize) {
         self.view.follow = None;
         // Alone (z), tab goes on to the next run.
+        let asks = |r: usize| !self.session.asking() || self.session.question_of(r).is_some();
         let shown: Vec<usize> = screen::all_panels(self.trace(), &screen::choice(&self.view))
             .into_iter()
-            .filter(|&r| !self.is_ghost(r))
+            .filter(|&r| !self.is_ghost(r) && asks(r))
             .collect();
         let n = shown.len().max(1) as isize;
         let at = shown
@@ -316,6 +325,10 @@ impl App {
         match form.key(key, &base) {
             whatif::Outcome::Editing => {}
             whatif::Outcome::Cancel => self.view.what_if = None,
+            whatif::Outcome::Run(options) if self.session.predicts() => {
+                self.view.what_if = None;
+                self.ask(super::asking::Then::WhatIf(options));
+            }
             whatif::Outcome::Run(options) => match self.session.what_if(*options) {
                 Ok(()) => {
                     self.view.what_if = None;
@@ -366,6 +379,9 @@ impl App {
 
     /// Live: stop what runs and run the lesson again. Replay: play from the start.
     fn rerun(&mut self) {
+        if self.session.predicts() {
+            return self.ask(super::asking::Then::Rerun);
+        }
         match self.session.rerun() {
             Err(why) => {
                 self.view.message = Some(why.into());

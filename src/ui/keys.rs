@@ -33,6 +33,12 @@ pub enum Action {
     WhatIf,
     ClearGhosts,
     ToggleArrows,
+    /// Predict, then run: ask before the next run (or, asked, go back).
+    Predict,
+    /// A raised hand for answer N (from 0) of the focused panel's question.
+    Answer(u8),
+    /// Take back the last hand counted.
+    Undo,
 }
 
 /// A key: its code, and whether Ctrl is held (other modifiers don't matter).
@@ -153,6 +159,24 @@ pub const KEYMAP: &[Binding] = &[
         map: &[(key('x'), ClearGhosts)],
     },
     Binding {
+        keys: "p / 1–9 / u ⌫",
+        what: "predict first / a hand up for that answer / undo",
+        map: &[
+            (key('p'), Predict),
+            (key('1'), Answer(0)),
+            (key('2'), Answer(1)),
+            (key('3'), Answer(2)),
+            (key('4'), Answer(3)),
+            (key('5'), Answer(4)),
+            (key('6'), Answer(5)),
+            (key('7'), Answer(6)),
+            (key('8'), Answer(7)),
+            (key('9'), Answer(8)),
+            (key('u'), Undo),
+            ((KeyCode::Backspace, false), Undo),
+        ],
+    },
+    Binding {
         keys: "s",
         what: "save the trace",
         map: &[(key('s'), Save)],
@@ -169,7 +193,7 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "mouse click",
-        what: "focus a panel (arrows: a lane); the playhead there",
+        what: "focus a panel/lane/answer; put the playhead there",
         map: &[],
     },
     Binding {

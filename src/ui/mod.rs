@@ -5,6 +5,7 @@
 //! draws nothing and wakes a few times a second only to drain records.
 
 pub mod app;
+pub mod asking;
 pub mod cast;
 mod columns;
 mod follow;
@@ -12,6 +13,7 @@ pub mod keys;
 pub mod layout;
 pub mod mouse;
 pub mod playhead;
+mod predict;
 pub mod render;
 pub mod rows;
 pub mod screen;
@@ -327,6 +329,7 @@ fn event_loop(
         app.resize(size.width, size.height);
         let animating = app.animating();
         app.tick();
+        step = app.question_marker().or(step.take());
         if dirty || animating {
             terminal.draw(|f| render::draw(f, app)).map_err(io)?;
             dirty = false;

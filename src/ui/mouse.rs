@@ -44,6 +44,9 @@ impl super::app::App {
     /// Do what the mouse asked.
     pub fn pointer(&mut self, gesture: Pointer) {
         self.view.note = None;
+        if let (Pointer::Click { x, y }, true) = (gesture, self.session.asking()) {
+            return self.click_answer(x, y);
+        }
         let view = self.view_extent();
         match gesture {
             Pointer::Click { x, y } => {

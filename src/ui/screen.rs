@@ -158,6 +158,19 @@ impl Screen {
         None
     }
 
+    /// Where run `run`'s panel asks its question on a terminal `width` wide, if it is shown:
+    /// under its title, indented (see [`question_area`]).
+    pub fn question_area(&self, run: usize, width: u16) -> Option<ratatui::layout::Rect> {
+        let mut top = 1;
+        for &(r, h) in &self.panels {
+            if r == run {
+                return Some(question_area(ratatui::layout::Rect::new(0, top, width, h)));
+            }
+            top += h;
+        }
+        None
+    }
+
     /// The diagram column at terminal column `x`, if it is in the diagrams.
     pub fn col_at(&self, x: u16) -> Option<usize> {
         let col = x.checked_sub(self.label_w + 1)? as usize;
@@ -169,6 +182,18 @@ impl Screen {
         let at = self.panels.iter().position(|&(r, _)| r == run)?;
         self.lane_rows.get(at).copied()
     }
+}
+
+/// Where a panel in `panel` asks its question, while the class answers: under its title,
+/// indented.
+pub fn question_area(panel: ratatui::layout::Rect) -> ratatui::layout::Rect {
+    let indent = 3.min(panel.width);
+    ratatui::layout::Rect::new(
+        panel.x + indent,
+        panel.y + 1.min(panel.height),
+        panel.width - indent,
+        panel.height.saturating_sub(1),
+    )
 }
 
 /// The lane-name column's width: as wide as the names shown (a worker process's pid left out
@@ -194,6 +219,8 @@ fn label_w(shown: &Shown, heights: &[u16], width: u16) -> u16 {
 /// What `view` shows of `session`'s trace, as the layout needs it.
 pub fn shown(view: &View, session: &Session) -> Shown {
     let trace = session.trace();
+    let runs = visible_panels(trace, &choice(view));
+    let asked = asked_rows(view, session, &runs);
     let panel = |run: usize| {
         let r = &trace.runs[run];
         let lanes = session.lanes(run, view.by_task);
@@ -201,16 +228,20 @@ pub fn shown(view: &View, session: &Session) -> Shown {
             let label = crate::present::words::Label::of(r, l);
             label.text(false, false).chars().count()
         });
-        let (count, tasks) = lanes_to_show(r, lanes, view.by_task);
+        // While the class answers, a run to come has rows for its question, not lanes.
+        let asks = session.asking() && r.start_ns.is_none();
+        let (count, tasks) = match asks {
+            true => (asked(run), false),
+            false => lanes_to_show(r, lanes, view.by_task),
+        };
         Panel {
             run,
             lanes: count,
             tasks,
-            queues: r.meta.queues.len(),
+            queues: if asks { 0 } else { r.meta.queues.len() },
             longest_name: names.max().unwrap_or(0),
         }
     };
-    let runs = visible_panels(trace, &choice(view));
     let items = legend_items(view, session, &runs);
     Shown {
         panels: runs.into_iter().map(panel).collect(),
@@ -235,6 +266,35 @@ pub fn legend_items(view: &View, session: &Session, runs: &[usize]) -> Vec<legen
         items.extend(crate::present::wake::legend_items(&causes));
     }
     items
+}
+
+/// While the class answers, the rows each panel of `runs` wants for its question: its words,
+/// then an answer a row, where every panel has room for that at least, else only the focused
+/// panel (the others' answers follow one another in a row after its words).
+fn asked_rows(view: &View, session: &Session, runs: &[usize]) -> impl Fn(usize) -> usize {
+    let width = question_area(ratatui::layout::Rect::new(0, 0, view.size.0, 2)).width;
+    let rows = |run: usize| {
+        let q = session.question_of(run).map(|(_, q)| q);
+        let words = q.map_or(1, |q| {
+            crate::present::predict::question_rows(q, width as usize)
+        });
+        (words + q.map_or(0, |q| q.answers.len()), words + 1)
+    };
+    let wanted: Vec<(usize, (usize, usize))> = runs.iter().map(|&r| (r, rows(r))).collect();
+    let least: usize = (wanted.iter())
+        .map(|&(_, (n, _))| 1 + least_lane_rows(n, false))
+        .sum();
+    let all = CHROME_ROWS as usize + least <= view.size.1 as usize;
+    let focus = view.focus;
+    move |run: usize| {
+        let (whole, short) = (wanted.iter())
+            .find(|&&(r, _)| r == run)
+            .map_or((1, 1), |&(_, n)| n);
+        match all || run == focus {
+            true => whole,
+            false => short.min(whole),
+        }
+    }
 }
 
 /// The columns a legend entry takes: its glyph, a space, its words and two spaces.

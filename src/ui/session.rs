@@ -4,10 +4,11 @@
 //! stop). The view (`super::app`) reads the trace through it and sends it commands; it never
 //! holds the Lab itself.
 
+use super::asking::{Asking, Then};
 use super::rows::RowCache;
 use super::wakes::WakeCache;
 use crate::lab::{Lab, Options};
-use crate::trace::{file, Lane, LaneId, LaneKind, Run, RunStats, Trace};
+use crate::trace::{file, Lane, LaneId, LaneKind, Question, Run, RunStats, Trace};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,8 @@ pub struct Session {
     pub rows: RowCache,
     /// Each run's wakes in time order (for the arrows).
     pub wakes: WakeCache,
+    /// The runs asked about, while the class answers (they start with [`Session::go`]).
+    asking: Option<Asking>,
 }
 
 impl Session {
@@ -56,6 +59,7 @@ impl Session {
             verdict: None,
             rows: RowCache::default(),
             wakes: WakeCache::default(),
+            asking: None,
         }
     }
 
@@ -79,7 +83,11 @@ impl Session {
         session
     }
 
+    /// The trace shown: while the class answers, the runs asked about, named and empty.
     pub fn trace(&self) -> &Trace {
+        if let Some(asking) = &self.asking {
+            return &asking.preview;
+        }
         match &self.source {
             Source::Live(lab) => lab.trace(),
             Source::Replay(trace) => trace,
@@ -213,11 +221,7 @@ impl Session {
             return Err("r reruns a lesson: a real program is not run again");
         }
         lab.rerun();
-        self.task_lanes.clear();
-        self.stats.clear();
-        self.rows.clear();
-        self.wakes.clear();
-        self.verdict = None;
+        self.forget();
         Ok(true)
     }
 
@@ -235,6 +239,119 @@ impl Session {
             Ok(()) => format!("saved to {}", path.display()),
             Err(e) => format!("not saved: {e}"),
         }
+    }
+
+    /// Predict, then run: whether the runs' questions are asked before each run (`--predict`,
+    /// `p`).
+    pub fn predicts(&self) -> bool {
+        matches!(&self.source, Source::Live(lab) if lab.predicts())
+    }
+
+    /// Whether the class is answering: the runs asked about have not started.
+    pub fn asking(&self) -> bool {
+        self.asking.is_some()
+    }
+
+    /// Whether what the class answers comes before the lesson's first runs.
+    pub fn asking_first(&self) -> bool {
+        self.asking.as_ref().is_some_and(|a| a.first)
+    }
+
+    /// The trace the runs record (live) or the file's: where the questions and counts are.
+    fn recorded(&self) -> &Trace {
+        match &self.source {
+            Source::Live(lab) => lab.trace(),
+            Source::Replay(trace) => trace,
+        }
+    }
+
+    /// The questions asked, with their counts.
+    pub fn questions(&self) -> &[Question] {
+        &self.recorded().questions
+    }
+
+    /// The question run `run`'s panel asks, and its place among [`Session::questions`]: the
+    /// run's own, or, on the first panel of a set, the question about the set as a whole.
+    pub fn question_of(&self, run: usize) -> Option<(usize, &Question)> {
+        let trace = self.trace();
+        let set = trace.runs.get(run)?.meta.set;
+        let first = trace.runs.iter().position(|r| r.meta.set == set) == Some(run);
+        let mut questions = self.questions().iter().enumerate();
+        let own = questions.clone().find(|(_, q)| q.run == Some(run as u32));
+        own.or_else(|| questions.find(|(_, q)| first && q.run.is_none() && q.set == set))
+    }
+
+    /// Ask the class before `then` runs: the lab plans its runs and asks their questions; they
+    /// are shown named and empty until [`Session::go`]. Live lessons only; why not, if not.
+    pub fn ask(&mut self, then: Then) -> Result<(), String> {
+        let Source::Live(lab) = &mut self.source else {
+            return Err("predict asks before a run: a saved trace is not run again".into());
+        };
+        if lab.latest().is_none() {
+            return Err(
+                "predict asks before a lesson's runs: a real program is not run again".into(),
+            );
+        }
+        // From now on the lab asks before every set of runs.
+        if !lab.predicts() {
+            lab.predict();
+        }
+        let first = matches!(then, Then::Start);
+        let set = match then {
+            Then::Start => 0,
+            Then::Rerun => {
+                lab.plan_rerun();
+                0
+            }
+            Then::WhatIf(options) => lab.plan_what_if(*options).map_err(|e| e.to_string())?,
+        };
+        let Source::Live(lab) = &self.source else {
+            return Ok(());
+        };
+        let plan = lab.latest().expect("a lesson's plan");
+        self.asking = Some(Asking::new(lab.trace(), plan, set, first));
+        match set {
+            0 => self.forget(),
+            _ => self.rows.clear(),
+        }
+        Ok(())
+    }
+
+    /// Count `delta` hands for an answer (while the class answers): into the trace, through
+    /// the recorder. Whether the count changed.
+    pub fn count(&mut self, question: usize, answer: usize, delta: i32) -> bool {
+        let Source::Live(lab) = &mut self.source else {
+            return false;
+        };
+        let count = |lab: &Lab| {
+            let q = lab.trace().questions.get(question);
+            q.and_then(|q| q.counts.get(answer).copied())
+        };
+        let was = count(lab);
+        if self.asking.is_some() && was.is_some() {
+            lab.count(question as u32, answer as u32, delta);
+        }
+        count(lab) != was
+    }
+
+    /// Run what the class answered about.
+    pub fn go(&mut self) {
+        if self.asking.take().is_none() {
+            return;
+        }
+        if let Source::Live(lab) = &mut self.source {
+            lab.start();
+        }
+        self.stats.clear();
+    }
+
+    /// Forget what was worked out of the runs shown (they give way to others).
+    fn forget(&mut self) {
+        self.task_lanes.clear();
+        self.stats.clear();
+        self.rows.clear();
+        self.wakes.clear();
+        self.verdict = None;
     }
 
     /// Stop every run (quit): worker processes are killed, threads joined.

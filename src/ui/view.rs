@@ -55,6 +55,10 @@ pub struct View {
     pub fit_on_resume: bool,
     /// When the playhead last moved with the clock.
     pub last_tick: Option<Instant>,
+    /// The hands counted while the class answers, in order (question, answer), to take back.
+    pub counted: Vec<(usize, usize)>,
+    /// Whether the class was being asked at the last frame (a recording marks each question).
+    pub asked: bool,
 }
 
 impl View {
@@ -82,6 +86,8 @@ impl View {
             size: (80, 24),
             fit_on_resume: false,
             last_tick: None,
+            counted: Vec::new(),
+            asked: false,
         }
     }
 }

@@ -39,11 +39,15 @@ pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App, verdict_ro
         let y = foot.y + verdict_rows + i as u16;
         frame.render_widget(one_line(line), Rect::new(foot.x, y, foot.width, 1));
     }
-    frame.render_widget(one_line(status_line(app)), status);
+    frame.render_widget(one_line(status_line(app, status)), status);
 }
 
-/// What the glyphs of the panels shown mean, in lines of `width` columns, each entry whole.
+/// What the glyphs of the panels shown mean, in lines of `width` columns, each entry whole
+/// (while the class answers, before anything has run: what happens).
 fn legend(app: &App, width: u16) -> Vec<Line<'static>> {
+    if app.session.asking() {
+        return vec![Line::raw(super::predict::HINT)];
+    }
     let runs = app.visible_panels();
     let items = legend_items(&app.view, &app.session, &runs);
     let widths: Vec<usize> = items.iter().map(legend_width).collect();
@@ -78,7 +82,10 @@ fn mark_style(mark: crate::present::legend::Mark, color: bool) -> Style {
     }
 }
 
-fn status_line(app: &App) -> Line<'static> {
+fn status_line(app: &App, status: Rect) -> Line<'static> {
+    if app.session.asking() {
+        return Line::raw(super::predict::status(app, status.width as usize));
+    }
     let w = app.window();
     let mut text = format!(
         " {} · zoom {:.0}x · 1 col = {} · by {}",

@@ -10,6 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
 pub fn mode(app: &App) -> &'static str {
+    if app.session.asking() {
+        return "PREDICT";
+    }
     match (app.is_live(), app.view.playhead.motion) {
         (true, Motion::Follow) if app.finished() => "DONE",
         (true, Motion::Follow) => "LIVE",
@@ -28,10 +31,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Span::styled(" runwait", bold),
         Span::raw(format!(" · {}{} · ", trace.scenario, settings(app))),
         Span::styled(mode(app), bold.add_modifier(Modifier::REVERSED)),
-        Span::raw(format!(
-            " · t = {}",
-            human_ms(app.view.playhead.t_ns as f64 / 1e6)
-        )),
+        // Nothing has run while the class answers: no time to show.
+        Span::raw(match app.session.asking() {
+            true => String::new(),
+            false => format!(" · t = {}", human_ms(app.view.playhead.t_ns as f64 / 1e6)),
+        }),
     ]);
     frame.render_widget(one_line(line), area);
 }

@@ -19,6 +19,7 @@ mod footer;
 pub mod header;
 mod help;
 mod panel;
+pub mod predict;
 mod style;
 mod whatif;
 
@@ -74,14 +75,18 @@ pub fn draw(frame: &mut Frame, app: &App) {
     for &(run, h) in &screen.panels {
         let area = Rect::new(body.x, y, body.width, h);
         panel::render(frame, area, app, run, screen.label_w);
+        predict::over(frame.buffer_mut(), area, app, run);
         y += h;
     }
-    axis::render(
-        frame,
-        Rect::new(body.x, y, body.width, 2),
-        app,
-        screen.label_w,
-    );
+    // Nothing has run while the class answers: no time to show.
+    if !app.session.asking() {
+        axis::render(
+            frame,
+            Rect::new(body.x, y, body.width, 2),
+            app,
+            screen.label_w,
+        );
+    }
     footer::render(frame, foot, status, app, screen.verdict_rows);
     if app.view.help {
         help::render(frame, area);

@@ -160,9 +160,23 @@ fn render_title(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
         false => (Modifier::BOLD, "  "),
     };
     let width = (area.width as usize).saturating_sub(mark.chars().count());
+    // What the class said (predict, then run) at the right, once its run is under way: all of
+    // the row but the run's name, if need be (it words the measured figure itself).
+    let r = &app.trace().runs[run];
+    let said = match app.session.asking() && r.start_ns.is_none() {
+        true => Vec::new(),
+        false => super::predict::said(app, run, width - width.min(r.meta.label.len() + 4)),
+    };
+    let said_w: usize = said.iter().map(|s| s.content.chars().count()).sum();
+    let width = width.saturating_sub(said_w + 2 * usize::from(said_w > 0));
     let text = format!("{mark}{}", title(app, run, width));
     let style = Style::default().add_modifier(style);
     buf.set_stringn(area.x, area.y, text, area.width as usize, style);
+    let mut x = area.right().saturating_sub(said_w as u16);
+    for span in said {
+        let (end, _) = buf.set_span(x, area.y, &span, area.right().saturating_sub(x));
+        x = end;
+    }
 }
 
 /// One row of the diagram: a lane, or a group of lanes added up (see [`App::row_cells`]).

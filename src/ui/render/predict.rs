@@ -1,0 +1,142 @@
+//! Predict, then run, on screen: while the class answers, each panel's question under its title
+//! with its answers numbered and the hands counted as bars (the focused panel's, which the keys
+//! count, in bold); once its run is under way, what the class said on the title row, and once
+//! measured, beside the figure, with the right answer marked.
+
+use super::super::app::App;
+use crate::present::predict::{place, reveal, Mark, Piece};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Span;
+
+/// While the class answers, over the panel of a run to come in `panel`: its question, under
+/// its title, in place of its empty lanes.
+pub fn over(buf: &mut Buffer, panel: Rect, app: &App, run: usize) {
+    if !app.session.asking() || app.trace().runs[run].start_ns.is_some() {
+        return;
+    }
+    let body = Rect {
+        y: panel.y + 1,
+        height: panel.height.saturating_sub(1),
+        ..panel
+    };
+    for at in body.positions() {
+        if let Some(cell) = buf.cell_mut(at) {
+            cell.reset();
+        }
+    }
+    question(buf, crate::ui::screen::question_area(panel), app, run);
+}
+
+/// Run `run`'s question in `area` (see [`crate::ui::screen::question_area`]), or why it has
+/// none.
+fn question(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
+    let Some((_, q)) = app.session.question_of(run) else {
+        let r = &app.trace().runs[run];
+        let words = match r.meta.baseline {
+            true => "the baseline: the others' speed is measured against it",
+            false => "nothing asked of this run",
+        };
+        let dim = Style::default().add_modifier(Modifier::DIM);
+        buf.set_stringn(area.x, area.y, words, area.width as usize, dim);
+        return;
+    };
+    let focused = run == app.view.focus;
+    for p in place(q, area.width as usize, area.height as usize) {
+        let style = piece_style(p.piece, focused, app.view.color);
+        let (x, y) = (area.x + p.x as u16, area.y + p.y as u16);
+        let room = (area.right().saturating_sub(x)) as usize;
+        buf.set_stringn(x, y, &p.text, room, style);
+    }
+}
+
+fn piece_style(piece: Piece, focused: bool, color: bool) -> Style {
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    match piece {
+        Piece::Question => bold,
+        Piece::Answer(_) if focused => bold,
+        Piece::Answer(_) => Style::default(),
+        Piece::Count(_) if color => Style::default().fg(Color::Cyan),
+        Piece::Count(_) => Style::default(),
+        Piece::Cut => Style::default().add_modifier(Modifier::DIM),
+    }
+}
+
+/// What the class said of run `run`, and what was right once measured, in `width` columns at
+/// most (empty if nothing was asked or said, or nothing fits).
+pub fn said(app: &App, run: usize, width: usize) -> Vec<Span<'static>> {
+    let Some((_, q)) = app.session.question_of(run) else {
+        return Vec::new();
+    };
+    let color = app.view.color;
+    let parts = reveal(q, app.trace(), width);
+    parts
+        .into_iter()
+        .map(|(text, mark)| Span::styled(text, mark_style(mark, color)))
+        .collect()
+}
+
+fn mark_style(mark: Mark, color: bool) -> Style {
+    let plain = Style::default();
+    match (mark, color) {
+        (Mark::Right, true) => plain.fg(Color::Green).add_modifier(Modifier::BOLD),
+        (Mark::Right, false) => plain.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        (Mark::Nobody, _) => plain.add_modifier(Modifier::DIM),
+        (Mark::Plain | Mark::Given, _) => plain,
+    }
+}
+
+/// The status line while the class answers, `width` wide: what the keys do, for the focused
+/// panel (the least needed words left out first where they do not fit).
+pub fn status(app: &App, width: usize) -> String {
+    let run = app.trace().runs.get(app.view.focus);
+    let label = run.map_or("", |r| r.meta.label.as_str());
+    let keys = match app.session.question_of(app.view.focus) {
+        Some((_, q)) if q.answers.len() > 1 => {
+            format!("1–{}: a hand up for ▶ {label}", q.answers.len().min(9))
+        }
+        Some(_) => format!("1: a hand up for ▶ {label}"),
+        None => "nothing asked here".into(),
+    };
+    let mut parts = vec![
+        " PREDICT".to_string(),
+        keys,
+        "space runs".into(),
+        "u undo".into(),
+        "Tab panel".into(),
+        "? help".into(),
+        "q quit".into(),
+    ];
+    while parts.len() > 3 && parts.join(" · ").chars().count() > width {
+        parts.pop();
+    }
+    parts.join(" · ")
+}
+
+/// Under the panels while the class answers, in place of the legend: what happens.
+pub const HINT: &str =
+    " Before each run: count the hands for each answer, then space runs the lesson.";
+
+/// The recording's marker where the class is asked (`asciinema play -m` pauses there):
+/// `PREDICT · How fast against sync? (5 runs)`.
+pub fn marker(app: &App) -> String {
+    let runs = app.trace().runs.len();
+    let mut asked: Vec<(&str, usize)> = Vec::new();
+    for run in 0..runs {
+        let Some((_, q)) = app.session.question_of(run) else {
+            continue;
+        };
+        match asked.iter_mut().find(|(text, _)| *text == q.text) {
+            Some((_, n)) => *n += 1,
+            None => asked.push((&q.text, 1)),
+        }
+    }
+    let words: Vec<String> = (asked.iter())
+        .map(|(text, n)| match n {
+            1 => text.to_string(),
+            n => format!("{text} ({n} runs)"),
+        })
+        .collect();
+    format!("PREDICT · {}", words.join(" · "))
+}
