@@ -420,7 +420,7 @@ fn the_io_threads_wait_for_the_gil_is_its_responses_handoff_latency() {
     let verdict = runwait::present::verdict::verdict(&trace, stats).line;
     assert_eq!(
         verdict,
-        "threads (GIL): after each of its 2 responses the I/O thread waited 4.0 ms for the GIL, from the response to running (longest 5.0 ms)."
+        "threads (GIL): after each of its 2 responses the I/O thread waited 4.0 ms for the GIL (longest 5.0 ms from the response to running)."
     );
     // The text: a row per lane woken and cause.
     let style = runwait::export::text::Style {
@@ -507,7 +507,8 @@ fn the_svg_counts_arrows_closer_than_it_can_draw() {
 }
 
 /// Where the I/O thread also waited for a CPU after its responses (a busy machine), the
-/// verdict says how much of the hand-off was that.
+/// verdict says that apart: the GIL's wait is the GIL's alone (as the question's figure, and as
+/// a run without the GIL is measured).
 #[test]
 fn the_gil_verdict_says_what_of_the_handoff_was_a_wait_for_a_cpu() {
     let mut trace = gil_by_hand(true);
@@ -526,6 +527,10 @@ fn the_gil_verdict_says_what_of_the_handoff_was_a_wait_for_a_cpu() {
     let verdict = runwait::present::verdict::verdict(&trace, stats).line;
     assert_eq!(
         verdict,
-        "threads (GIL): after each of its 2 responses the I/O thread waited 4.0 ms from the response to running (longest 5.0 ms; 2.0 ms of it for a CPU, the rest for the GIL)."
+        "threads (GIL): after each of its 2 responses the I/O thread waited 2.0 ms for the GIL and 2.0 ms for a CPU (longest 5.0 ms from the response to running)."
     );
+    // The question's figure is the verdict's: the GIL's wait alone.
+    let any = vec![runwait::trace::Answer::new("any", 0.0, f64::INFINITY)];
+    let q = runwait::trace::Question::new(Some(0), "Wait?", runwait::trace::Figure::GilWaitMs, any);
+    assert_eq!(q.measured(&trace), Some(2.0));
 }

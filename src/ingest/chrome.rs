@@ -862,23 +862,37 @@ fn emit_rest(
     }
 }
 
-/// A run's wakes, on its lanes as shown (a flow that ends but never starts left out).
+/// A run's wakes, on its lanes as shown (a flow that ends but never starts, or on a thread not
+/// shown as a lane, left out and counted as skipped: never moved onto another lane).
 fn emit_wakes(recorder: &mut Recorder, run: u32, run_in: &RunIn, shown_as: &HashMap<usize, u32>) {
-    let shown = |l: &usize| shown_as.get(l).copied().unwrap_or(0);
+    let mut skipped = 0;
     for w in &run_in.wakes {
         let from = match w.flow.map(|id| run_in.flow_starts.get(&id)) {
             None => None,
             Some(None) => continue,
-            Some(Some(l)) => Some(shown(l)),
+            Some(Some(l)) => match shown_as.get(l) {
+                Some(&l) => Some(l),
+                None => {
+                    skipped += 1;
+                    continue;
+                }
+            },
+        };
+        let Some(&to) = shown_as.get(&w.to) else {
+            skipped += 1;
+            continue;
         };
         let wake = Wake {
             from,
             from_ns: w.from_ns,
-            to: shown(&w.to),
+            to,
             to_ns: w.to_ns,
             cause: w.cause,
         };
         recorder.apply(Msg::Wake { run, wake });
+    }
+    if skipped > 0 {
+        recorder.apply(Msg::Skipped(skipped));
     }
 }
 

@@ -71,6 +71,13 @@ impl Recorder {
 
     pub fn into_trace(mut self) -> Trace {
         self.drain();
+        // A wake naming a lane its run never had (no mark of it came) cannot be drawn or
+        // checked: it is left out of the finished trace, as a file holding it is refused.
+        for run in &mut self.trace.runs {
+            let lanes = run.lanes.len() as u32;
+            run.wakes
+                .retain(|w| w.to < lanes && w.from.is_none_or(|f| f < lanes));
+        }
         self.trace
     }
 
@@ -423,5 +430,11 @@ mod tests {
         assert!(ready.start_ns <= r.wakes[0].to_ns && r.wakes[0].to_ns <= ready.end_ns);
         assert_eq!(r.lanes.len(), 3);
         assert_eq!(recorder.trace().dropped, 0);
+        let done = recorder.into_trace();
+        assert_eq!(
+            done.runs[0].wakes.len(),
+            1,
+            "a wake to no lane of the run left out"
+        );
     }
 }

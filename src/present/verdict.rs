@@ -5,11 +5,11 @@
 
 use super::words::{human_ms, ms};
 use crate::trace::{
-    busy, speedup, Busy, Handoffs, Origin, Point, Reason, Run, RunStats, State, Strength, Trace,
+    busy, speedup, Busy, Origin, Point, Reason, Run, RunStats, State, Strength, Trace,
 };
 
 pub use crate::trace::figures::ABOUT;
-use crate::trace::figures::{self, after_responses, response_handoffs};
+use crate::trace::figures::{self, response_handoffs};
 
 /// A verdict: one line, and for some points a row per run (the headless text prints them).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -427,42 +427,26 @@ fn gil_waits(v: &View) -> String {
 }
 
 fn gil_wait(run: &Run) -> String {
-    let (responses, gil, cpu) = after_responses(run);
-    let per = |ns: u64| human_ms(ms(ns / responses.max(1) as u64));
-    // A wait for a CPU (the machine busy) is not the GIL's: said apart when there.
-    let worth = cpu * 10 >= gil && cpu / responses.max(1) as u64 >= 100_000;
     let label = &run.meta.label;
-    match (run.meta.gil, response_handoffs(run), worth) {
-        (true, Some(h), _) => format!(
-            "{label}: after each of its {} responses the I/O thread waited {} {}",
-            h.count,
-            human_ms(ms(h.mean_ns())),
-            handoff_words(&h, worth.then(|| per(cpu)))
+    let Some(p) = figures::per_response(run) else {
+        return format!("{label}: no response to wait after");
+    };
+    let per = |ns: u64| human_ms(ms(ns));
+    // A wait for a CPU (the machine busy) is not the GIL's: said apart when there.
+    let cpu = (p.cpu_ns * 10 >= p.gil_ns && p.cpu_ns >= 100_000)
+        .then(|| format!(" and {} for a CPU", per(p.cpu_ns)));
+    let cpu = cpu.unwrap_or_default();
+    // The longest, from a response to running again, where the hand-offs were recorded.
+    let longest = response_handoffs(run).map_or(String::new(), |h| {
+        format!(" (longest {} from the response to running)", per(h.max_ns))
+    });
+    match run.meta.gil {
+        true => format!(
+            "{label}: after each of its {} responses the I/O thread waited {} for the GIL{cpu}{longest}",
+            p.responses,
+            per(p.gil_ns)
         ),
-        (true, None, false) => format!(
-            "{label}: after each of its {responses} responses the I/O thread waited {} for the GIL",
-            per(gil)
-        ),
-        (true, None, true) => format!(
-            "{label}: after each of its {responses} responses the I/O thread waited {} for the GIL (and {} for a CPU)",
-            per(gil),
-            per(cpu)
-        ),
-        (false, _, false) => format!("{label}: no GIL to wait for"),
-        (false, _, true) => format!("{label}: no GIL to wait for (and {} for a CPU)", per(cpu)),
-    }
-}
-
-/// What the I/O thread's wait after a response was, as its hand-offs measure it: `for the GIL,
-/// from the response to running (longest 5.1 ms)`, or with a CPU's share (`cpu`, per response)
-/// said apart.
-fn handoff_words(h: &Handoffs, cpu: Option<String>) -> String {
-    let longest = human_ms(ms(h.max_ns));
-    match cpu {
-        None => format!("for the GIL, from the response to running (longest {longest})"),
-        Some(cpu) => format!(
-            "from the response to running (longest {longest}; {cpu} of it for a CPU, the rest for the GIL)"
-        ),
+        false => format!("{label}: no GIL to wait for{cpu}"),
     }
 }
 

@@ -55,16 +55,32 @@ pub fn after_responses(run: &Run) -> (usize, u64, u64) {
     totals
 }
 
-/// How long the I/O thread waited after each response, on average, as the gil verdict says it:
-/// with the GIL, its hand-off latency where its wakes were recorded (from the response to
-/// running), else its ready-for-the-GIL time after each wait; without a GIL, its wait for the
-/// GIL (none: a wait for a CPU is not the GIL's). `None` without a response.
+/// What the I/O thread waited after its responses, per response: how many responses (its I/O
+/// completions' wakes where they were recorded, else its waits), and, per response, its wait
+/// for the GIL and its wait for a CPU (the machine's, not the GIL's). The same for a run with
+/// the GIL and one without, so the two compare (without a GIL it waits for none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AfterResponses {
+    pub responses: u32,
+    pub gil_ns: u64,
+    pub cpu_ns: u64,
+}
+
+pub fn per_response(run: &Run) -> Option<AfterResponses> {
+    let (waits, gil, cpu) = after_responses(run);
+    let responses = response_handoffs(run).map_or(waits as u32, |h| h.count);
+    let per = |ns: u64| ns / responses.max(1) as u64;
+    (responses > 0).then(|| AfterResponses {
+        responses,
+        gil_ns: per(gil),
+        cpu_ns: per(cpu),
+    })
+}
+
+/// How long the I/O thread waited for the GIL after each response, on average, as the gil
+/// verdict says it (a wait for a CPU left out: it is not the GIL's). `None` without a response.
 pub fn gil_wait_per_response_ns(run: &Run) -> Option<u64> {
-    if let Some(h) = response_handoffs(run).filter(|_| run.meta.gil) {
-        return Some(h.mean_ns());
-    }
-    let (responses, gil, _) = after_responses(run);
-    (responses > 0).then(|| gil / responses as u64)
+    per_response(run).map(|p| p.gil_ns)
 }
 
 /// While one task computes on the loop (the lane that ran longest): the longest the others sat

@@ -1,10 +1,13 @@
 //! Who woke whom: a hand-off that made a lane runnable, recorded by the executor or queue that
-//! made it at the instant it made it (never inferred afterwards from the spans).
+//! made it (never inferred afterwards from the spans).
 //!
 //! A wake goes from a lane at a time (the thread that let the GIL go, the task that put an item
 //! in a queue; or the outside: an I/O completion, a timer) to a lane at a time (the lane made
-//! runnable). Recorded through the Layer, both times are the waker's one stamp; a worker
-//! process's message carries its own send time and the parent's receive time.
+//! runnable). Recorded through the Layer, a wake is one record with one stamp, taken where the
+//! hand-off is known whole: a GIL or lock hand-off when the waiting thread takes it (so its
+//! `from_ns` is the take, a little after the holder let go on a busy machine), an I/O completion
+//! when the blocked call returns, a queue's when the waiting side goes on, the loop's when it
+//! polls the woken task. `from_ns` and `to_ns` may differ only for a wake read from a file.
 
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +48,8 @@ pub enum Cause {
     Timer,
     /// The event loop polled a task that had been woken.
     LoopPoll,
-    /// A worker process's message over its pipe.
+    /// A worker process's message over its pipe (not recorded yet: a worker process's queue
+    /// answers are recorded as the queue's wakes; kept for trace files that name it).
     Pipe,
 }
 
