@@ -3,13 +3,19 @@
 //! measured, the reveal: the counts beside the measured figure, the right answer marked.
 
 use super::prediction::measured_words;
-use crate::trace::{Figure, Question, Trace};
+use crate::trace::question::Revealed;
+use crate::trace::{Question, Trace};
+
+/// "Which finishes first?" where runs are about as fast as one another (within the verdict's
+/// margin): the reveal's lead, and what it means for the answers.
+pub const TIE_LEAD: &str = "about as fast (no single fastest)";
+pub const TIE_RIGHT: &str = "no single fastest, each counts as right";
 
 /// The answers a key counts (1 to 9).
 pub const KEYED: usize = 9;
 
 /// The longest bar of an answer laid out a row each.
-const LONGEST_BAR: usize = 24;
+pub const LONGEST_BAR: usize = 24;
 /// The bar of an answer laid out one after another.
 const SHORT_BAR: usize = 4;
 /// The fewest hands a whole bar stands for.
@@ -68,7 +74,7 @@ pub fn place(q: &Question, width: usize, rows: usize) -> Vec<Placed> {
     if width == 0 || rows == 0 {
         return Vec::new();
     }
-    let mut lines = wrap(&q.text, width);
+    let mut lines = wrap(&q.text, width, ("", ""));
     if lines.len() > rows {
         lines.truncate(rows);
         let last = &mut lines[rows - 1];
@@ -92,27 +98,47 @@ pub fn place(q: &Question, width: usize, rows: usize) -> Vec<Placed> {
 
 /// The rows a question's words take, `width` wide, broken between words.
 pub fn question_rows(q: &Question, width: usize) -> usize {
-    wrap(&q.text, width).len()
+    wrap(&q.text, width, ("", "")).len()
 }
 
-/// `text` in lines of at most `width` columns, broken between words (a word too long cut).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+/// `text` in lines of at most `width` columns, broken between words (a word too long for a
+/// line broken too), the first line starting with `first`, those after with `rest`.
+pub fn wrap(text: &str, width: usize, (first, rest): (&str, &str)) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
+    let mut line = first.to_string();
+    let mut fresh = true;
     for word in text.split_whitespace() {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
-                line.push(' ');
-                line.push_str(word);
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let gap = usize::from(!fresh);
+            if used + gap + word.len() <= width {
+                line.push_str(if fresh { "" } else { " " });
+                line.extend(word.iter());
+                fresh = false;
+                break;
             }
-            _ => lines.push(cut(word, width)),
+            if fresh {
+                // Too long for a line of its own: as much as fits, the rest on the next.
+                let room = width.saturating_sub(used).max(1);
+                line.extend(word.drain(..room.min(word.len())));
+            }
+            lines.push(std::mem::replace(&mut line, rest.to_string()));
+            fresh = true;
+            if word.is_empty() {
+                break;
+            }
         }
+    }
+    if !fresh {
+        lines.push(line);
     }
     lines
 }
 
 /// The count a whole bar stands for: the most any answer was given, and at least
 /// [`FULL_BAR`] (one hand is not a whole bar).
-fn most(q: &Question) -> u32 {
+pub fn most(q: &Question) -> u32 {
     q.counts.iter().copied().max().unwrap_or(0).max(FULL_BAR)
 }
 
@@ -254,24 +280,31 @@ enum Words {
 /// The richest wording that fits `width`: every answer, then only those given, then those by
 /// their keys (`3) 6`), then the right one alone of all hands (`✓ slower: 1 of 12`), then that
 /// without the figure; empty when nothing fits or nobody answered.
-pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> {
-    let given: u32 = q.counts.iter().sum();
+/// `revealed` is the question's measured figure and right answers ([`Question::revealed`], kept
+/// by the view: it is not measured again each frame); runs about as fast as one another are
+/// each right, and the reveal says so (`about as fast:`).
+pub fn reveal(
+    q: &Question,
+    trace: &Trace,
+    revealed: &Revealed,
+    width: usize,
+) -> Vec<(String, Mark)> {
+    let given = q.answered();
     if given == 0 {
         return Vec::new();
     }
-    let (measured, right) = (q.measured(trace), q.right(trace));
+    let measured = revealed.value;
     let lead = match measured {
-        // A speedup as the title has it: its answers part at tenths (0.9x), where 0.87x said
-        // as 0.9x would read as the next answer's.
-        Some(v) if q.figure == Figure::Speedup => format!("measured {v:.2}x: "),
+        // As every view words it: places enough to stay in its answer (0.899x, not 0.90x).
+        Some(_) if revealed.tie() => format!("{TIE_LEAD}: "),
         Some(v) => format!("measured {}: ", measured_words(trace, q, v)),
         None => "class: ".to_string(),
     };
     let all: Vec<usize> = (0..q.answers.len()).collect();
     let shown: Vec<usize> = (all.iter().copied())
-        .filter(|&i| Some(i) == right || q.counts.get(i).is_some_and(|&c| c > 0))
+        .filter(|&i| revealed.is_right(i) || q.counts.get(i).is_some_and(|&c| c > 0))
         .collect();
-    let right_only: Vec<usize> = right.into_iter().collect();
+    let right_only: Vec<usize> = revealed.right.clone();
     // Before the figure, only the answers given.
     let first = if measured.is_some() { &all } else { &shown };
     let forms = [
@@ -281,14 +314,14 @@ pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> 
         (&lead, &right_only, Words::OfAll),
         ("", &right_only, Words::OfAll),
     ];
-    let unheld = measured.is_some() && right.is_none();
+    let unheld = measured.is_some() && revealed.right.is_empty();
     for (lead, answers, words) in forms {
         let mut parts = vec![(lead.to_string(), Mark::Plain)];
         for (k, &i) in answers.iter().enumerate() {
             if k > 0 {
                 parts.push((" · ".into(), Mark::Plain));
             }
-            parts.push(worded(q, (i, right, given), words));
+            parts.push(worded(q, (i, revealed, given), words));
         }
         if unheld {
             parts.push((" (no answer holds it)".into(), Mark::Plain));
@@ -301,15 +334,16 @@ pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> 
     Vec::new()
 }
 
-/// Answer `i` of the reveal (`right` the right one, of `given` hands), worded as `words` says.
+/// Answer `i` of the reveal (right as `revealed` has it, of `given` hands), worded as `words`
+/// says.
 fn worded(
     q: &Question,
-    (i, right, given): (usize, Option<usize>, u32),
+    (i, revealed, given): (usize, &Revealed, u64),
     words: Words,
 ) -> (String, Mark) {
     let count = q.counts.get(i).copied().unwrap_or(0);
     let label = &q.answers[i].label;
-    let mark = match (Some(i) == right, count) {
+    let mark = match (revealed.is_right(i), count) {
         (true, _) => Mark::Right,
         (false, 0) => Mark::Nobody,
         (false, _) => Mark::Given,
@@ -326,7 +360,7 @@ fn worded(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Answer, RunMeta};
+    use crate::trace::{Answer, Figure, RunMeta};
 
     fn question() -> Question {
         let answers = [("slower", 0.0, 0.8), ("about the same", 0.8, 1.5)]
@@ -433,7 +467,8 @@ mod tests {
         q.counts = vec![1, 0, 5, 2];
         // 1000 ms against 500 ms: 2x.
         let words = |w| -> String {
-            let parts = reveal(&q, &trace(500), w);
+            let t = trace(500);
+            let parts = reveal(&q, &t, &q.revealed(&t), w);
             parts.into_iter().map(|(t, _)| t).collect()
         };
         assert_eq!(
@@ -448,7 +483,8 @@ mod tests {
         assert_eq!(words(40), "measured 2.00x: ✓ about 2x: 5 of 8");
         assert_eq!(words(20), "✓ about 2x: 5 of 8");
         assert_eq!(words(5), "");
-        let parts = reveal(&q, &trace(500), 120);
+        let t = trace(500);
+        let parts = reveal(&q, &t, &q.revealed(&t), 120);
         let right: Vec<&str> = (parts.iter())
             .filter(|(_, m)| *m == Mark::Right)
             .map(|(t, _)| t.as_str())
@@ -457,9 +493,15 @@ mod tests {
         // Not measured yet: only what was said.
         let mut running = trace(500);
         running.runs[1].end_ns = None;
-        let said: String = reveal(&q, &running, 120).into_iter().map(|p| p.0).collect();
+        let not_yet = q.revealed(&running);
+        let said: String = (reveal(&q, &running, &not_yet, 120).into_iter())
+            .map(|p| p.0)
+            .collect();
         assert_eq!(said, "class: slower: 1 · about 2x: 5 · 5x or more: 2");
         q.counts = vec![0; 4];
-        assert!(reveal(&q, &running, 120).is_empty(), "nothing said");
+        assert!(
+            reveal(&q, &running, &not_yet, 120).is_empty(),
+            "nothing said"
+        );
     }
 }

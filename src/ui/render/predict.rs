@@ -66,11 +66,11 @@ fn piece_style(piece: Piece, focused: bool, color: bool) -> Style {
 /// What the class said of run `run`, and what was right once measured, in `width` columns at
 /// most (empty if nothing was asked or said, or nothing fits).
 pub fn said(app: &App, run: usize, width: usize) -> Vec<Span<'static>> {
-    let Some((_, q)) = app.session.question_of(run) else {
+    let Some((i, q)) = app.session.question_of(run) else {
         return Vec::new();
     };
     let color = app.view.color;
-    let parts = reveal(q, app.trace(), width);
+    let parts = reveal(q, app.trace(), &app.session.revealed(i), width);
     parts
         .into_iter()
         .map(|(text, mark)| Span::styled(text, mark_style(mark, color)))
