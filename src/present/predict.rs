@@ -2,14 +2,56 @@
 //! counts as a small bar chart, laid out in the cells a panel has for it; and, once the run is
 //! measured, the reveal: the counts beside the measured figure, the right answer marked.
 
-use super::prediction::measured_words;
+use super::words::human_ms;
 use crate::trace::question::Revealed;
-use crate::trace::{Question, Trace};
+use crate::trace::{Figure, Question, Trace};
 
 /// "Which finishes first?" where runs are about as fast as one another (within the verdict's
 /// margin): the reveal's lead, and what it means for the answers.
 pub const TIE_LEAD: &str = "about as fast (no single fastest)";
 pub const TIE_RIGHT: &str = "no single fastest, each counts as right";
+
+/// A figure of question `q` in words: `2.30x`, `0 lost a trial`, `size 10`, `7.0 ms`, with as
+/// many places as it takes for the figure as printed to fall in the answer the figure itself
+/// falls in (0.899x is `0.899x`, not `0.90x`: "about the same" starts at 0.9x).
+pub fn figure_words(q: &Question, value: f64) -> String {
+    let p = |least: usize| places(q, value, least);
+    match q.figure {
+        Figure::Speedup => format!("{value:.*}x", p(2)),
+        Figure::LostUpdates if value.fract() == 0.0 => format!("{value:.0} lost a trial"),
+        Figure::LostUpdates => format!("{value:.*} lost a trial", p(2)),
+        Figure::PoolSizeEnough => format!("size {value:.0}"),
+        Figure::GilWaitMs | Figure::TickLateMs => match p(1) {
+            1 => human_ms(value),
+            more => format!("{value:.more$} ms"),
+        },
+        Figure::Fastest => format!("run {value:.0} first"),
+    }
+}
+
+/// The fewest places, from `least` (and at most 6), at which `value` rounded falls in the
+/// answer `value` falls in.
+fn places(q: &Question, value: f64, least: usize) -> usize {
+    let answer = |v: f64| q.answers.iter().position(|a| a.holds(v));
+    (least..=6)
+        .find(|&p| {
+            let scale = 10f64.powi(p as i32);
+            answer((value * scale).round() / scale) == answer(value)
+        })
+        .unwrap_or(6)
+}
+
+/// The measured figure in words, a run named where the figure is one (`threads (GIL) first`).
+pub fn measured_words(trace: &Trace, q: &Question, value: f64) -> String {
+    if q.figure != Figure::Fastest {
+        return figure_words(q, value);
+    }
+    let mut set = (trace.runs.iter()).filter(|r| r.meta.set == q.set && !r.is_real());
+    match set.nth((value as usize).saturating_sub(1)) {
+        Some(run) => format!("{} first", run.meta.label),
+        None => figure_words(q, value),
+    }
+}
 
 /// The answers a key counts (1 to 9).
 pub const KEYED: usize = 9;
@@ -355,6 +397,71 @@ fn worded(
         _ => format!("{label}: {count}"),
     };
     (text, mark)
+}
+
+/// The live UI's words while the class answers (the UI only lays them out).
+pub mod live {
+    /// Under the panels, in place of the legend: what happens.
+    pub const HINT: &str =
+        " Before each run: count the hands for each answer, then space runs the lesson.";
+    /// Over a panel that asks nothing: the baseline, or another run.
+    pub const BASELINE: &str = "the baseline: the others' speed is measured against it";
+    pub const NOTHING_ASKED: &str = "nothing asked of this run";
+    /// What a key says it cannot do, while the class answers or after.
+    pub const RUN_FIRST: &str = "space runs what is asked about first";
+    pub const RUNS_ASKED: &str = "space runs what is asked about";
+    pub const ASKS_NOTHING: &str = "this panel asks nothing: Tab to one that does";
+    pub const NO_HAND: &str = "no hand to take back";
+    pub const ONCE_DONE: &str = "p asks before the next run: once these are done";
+    pub const NOT_ASKING: &str = "p asks before the next run; then 1–9 count";
+
+    /// A key past the question's answers.
+    pub fn answers_are(n: usize) -> String {
+        format!("this question has answers 1 to {n}")
+    }
+
+    /// The status line, `width` wide: what the keys do for the focused panel (run `label`,
+    /// its question's `answers`, if it asks one), the least needed words left out first where
+    /// they do not fit.
+    pub fn status(label: &str, answers: Option<usize>, width: usize) -> String {
+        let keys = match answers {
+            Some(n) if n > 1 => format!("1–{}: a hand up for ▶ {label}", n.min(super::KEYED)),
+            Some(_) => format!("1: a hand up for ▶ {label}"),
+            None => "nothing asked here".into(),
+        };
+        let mut parts = vec![
+            " PREDICT".to_string(),
+            keys,
+            "space runs".into(),
+            "u undo".into(),
+            "Tab panel".into(),
+            "? help".into(),
+            "q quit".into(),
+        ];
+        while parts.len() > 3 && parts.join(" · ").chars().count() > width {
+            parts.pop();
+        }
+        parts.join(" · ")
+    }
+
+    /// The recording's marker where the class is asked (`asciinema play -m` pauses there), of
+    /// the questions asked a panel each: `PREDICT · How fast against sync? (5 runs)`.
+    pub fn marker<'a>(questions: impl IntoIterator<Item = &'a str>) -> String {
+        let mut asked: Vec<(&str, usize)> = Vec::new();
+        for text in questions {
+            match asked.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, n)) => *n += 1,
+                None => asked.push((text, 1)),
+            }
+        }
+        let words: Vec<String> = (asked.iter())
+            .map(|(text, n)| match n {
+                1 => text.to_string(),
+                n => format!("{text} ({n} runs)"),
+            })
+            .collect();
+        format!("PREDICT · {}", words.join(" · "))
+    }
 }
 
 #[cfg(test)]

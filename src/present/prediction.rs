@@ -2,8 +2,7 @@
 //! with their counts and the right one marked, for every view (the headless text and JSON, the
 //! terminal UI's reveal).
 
-use super::predict::wrap;
-use super::words::human_ms;
+use super::predict::{measured_words, wrap};
 use crate::trace::question::Revealed;
 use crate::trace::{Figure, Question, Trace};
 
@@ -16,48 +15,6 @@ pub fn about(trace: &Trace, q: &Question) -> String {
     match q.set {
         0 => what.to_string(),
         set => format!("{what} (set {set})"),
-    }
-}
-
-/// A figure of question `q` in words: `2.30x`, `0 lost a trial`, `size 10`, `7.0 ms`, with as
-/// many places as it takes for the figure as printed to fall in the answer the figure itself
-/// falls in (0.899x is `0.899x`, not `0.90x`: "about the same" starts at 0.9x).
-pub fn figure_words(q: &Question, value: f64) -> String {
-    let p = |least: usize| places(q, value, least);
-    match q.figure {
-        Figure::Speedup => format!("{value:.*}x", p(2)),
-        Figure::LostUpdates if value.fract() == 0.0 => format!("{value:.0} lost a trial"),
-        Figure::LostUpdates => format!("{value:.*} lost a trial", p(2)),
-        Figure::PoolSizeEnough => format!("size {value:.0}"),
-        Figure::GilWaitMs | Figure::TickLateMs => match p(1) {
-            1 => human_ms(value),
-            more => format!("{value:.more$} ms"),
-        },
-        Figure::Fastest => format!("run {value:.0} first"),
-    }
-}
-
-/// The fewest places, from `least` (and at most 6), at which `value` rounded falls in the
-/// answer `value` falls in.
-fn places(q: &Question, value: f64, least: usize) -> usize {
-    let answer = |v: f64| q.answers.iter().position(|a| a.holds(v));
-    (least..=6)
-        .find(|&p| {
-            let scale = 10f64.powi(p as i32);
-            answer((value * scale).round() / scale) == answer(value)
-        })
-        .unwrap_or(6)
-}
-
-/// The measured figure in words, a run named where the figure is one (`threads (GIL) first`).
-pub fn measured_words(trace: &Trace, q: &Question, value: f64) -> String {
-    if q.figure != Figure::Fastest {
-        return figure_words(q, value);
-    }
-    let mut set = (trace.runs.iter()).filter(|r| r.meta.set == q.set && !r.is_real());
-    match set.nth((value as usize).saturating_sub(1)) {
-        Some(run) => format!("{} first", run.meta.label),
-        None => figure_words(q, value),
     }
 }
 
