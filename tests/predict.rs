@@ -934,6 +934,21 @@ fn runs_about_as_fast_as_the_fastest_are_each_right() {
         serde_json::json!(["processes", "threads"])
     );
     assert_eq!(q0["answers"][0]["right"], true);
+    // The verdict's margin: 10% longer is about as fast, 12% is not.
+    let edge = trace(vec![pool(2, 1120), pool(4, 1000)]);
+    assert_eq!(q.revealed(&edge).right, vec![1]);
+    // A lesson's own answers may hold more than one run: the tied run's answer is right.
+    let mut ranges = q.clone();
+    ranges.answers = vec![
+        Answer::new("run 1", 1.0, 2.0),
+        Answer::new("run 2 or 3", 2.0, 4.0),
+    ];
+    let three = trace(vec![pool(2, 1500), pool(4, 1000), pool(3, 1050)]);
+    assert_eq!(
+        ranges.revealed(&three).right,
+        vec![1],
+        "run 3 is in run 2's answer"
+    );
     let clear = trace(vec![pool(2, 2000), pool(4, 1000)]);
     assert_eq!(q.revealed(&clear).right, vec![1]);
     assert!(prediction::reveal(&clear, &q).contains("right \"processes\", 1 of 4"));

@@ -204,32 +204,41 @@ impl Question {
         let held = value.and_then(|v| self.answers.iter().position(|a| a.holds(v)));
         let mut right: Vec<usize> = held.into_iter().collect();
         if let (Some(first), Figure::Fastest) = (held, self.figure) {
-            right.extend(self.about_as_fast(trace, first));
+            right.extend(self.about_as_fast(trace, value.unwrap_or(0.0), first));
         }
         Revealed { value, right }
     }
 
-    /// For "which finishes first?": the other runs' answers about as fast as the fastest
-    /// (answer `first`), as the verdict judges it ([`figures::about_as_fast`]).
-    fn about_as_fast(&self, trace: &Trace, first: usize) -> Vec<usize> {
+    /// For "which finishes first?": the answers (other than `first`, the fastest's) that hold
+    /// a run about as fast as the fastest, run number `value`, as the verdict judges it.
+    fn about_as_fast(&self, trace: &Trace, value: f64, first: usize) -> Vec<usize> {
         let shown: Vec<usize> = (0..trace.runs.len())
             .filter(|&i| trace.runs[i].meta.set == self.set && !trace.runs[i].is_real())
             .collect();
         let times: Vec<Option<u64>> = (shown.iter().map(|&i| &trace.runs[i]))
             .map(|r| r.all_done().then(|| r.timed_ns()).flatten())
             .collect();
-        let Some(Some(best)) = times.get(first) else {
+        let Some(Some(best)) = times.get((value as usize).wrapping_sub(1)) else {
             return Vec::new();
         };
         let busy = super::busy::busy(trace, shown.iter().copied());
-        // Times as "times faster" against the slowest: higher better, as the verdict has them.
-        let fast = 1.0 / (*best).max(1) as f64;
-        (times.iter().enumerate())
-            .filter(|&(k, _)| k != first && k < self.answers.len())
-            .filter_map(|(k, t)| Some((k, 1.0 / (*t)?.max(1) as f64)))
-            .filter(|&(_, slow)| figures::about_as_fast(busy, fast, slow))
-            .map(|(k, _)| k)
-            .collect()
+        let noisy = busy.is_some_and(|b| b.is_busy());
+        // As the verdict has it: within 10% of the fastest's time, or within a busy machine's
+        // noise.
+        let close = |ratio: f64| {
+            ratio <= 1.0 + figures::ABOUT || noisy && figures::about_as_fast(busy, ratio, 1.0)
+        };
+        let mut right = Vec::new();
+        for (k, t) in times.iter().enumerate() {
+            if !t.is_some_and(|t| close(t as f64 / (*best).max(1) as f64)) {
+                continue;
+            }
+            let held = (self.answers.iter()).position(|a| a.holds((k + 1) as f64));
+            if let Some(i) = held.filter(|&i| i != first && !right.contains(&i)) {
+                right.push(i);
+            }
+        }
+        right
     }
 
     /// How many answered (counts are at most [`MAX_COUNT`] each, summed without wrapping).
