@@ -469,6 +469,25 @@ mod tests {
         assert!(s.what_if_base().is_err());
     }
 
+    /// The reveal's figure and right answer are measured once, when the trace changes, not
+    /// each frame: kept, and the same as measuring again.
+    #[test]
+    fn a_questions_reveal_is_kept_until_the_trace_changes() {
+        use crate::trace::{Answer, Figure};
+        let mut t = trace();
+        let answers = vec![
+            Answer::new("under 1 ms", 0.0, 1.0),
+            Answer::new("1 ms or more", 1.0, f64::INFINITY),
+        ];
+        let q = Question::new(Some(0), "How late?", Figure::TickLateMs, answers);
+        t.questions = vec![q.clone()];
+        let s = Session::replay(t.clone());
+        assert_eq!(s.reveals.0, s.reveal_key(), "kept for this trace");
+        assert_eq!(s.reveals.1, vec![q.revealed(&t)]);
+        assert_eq!(s.revealed(0).right, vec![0]);
+        assert_eq!(s.revealed(7), Revealed::default(), "no such question");
+    }
+
     #[test]
     fn save_says_where_and_a_path_it_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
