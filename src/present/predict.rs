@@ -15,27 +15,40 @@ pub const TIE_RIGHT: &str = "no single fastest, each counts as right";
 /// many places as it takes for the figure as printed to fall in the answer the figure itself
 /// falls in (0.899x is `0.899x`, not `0.90x`: "about the same" starts at 0.9x).
 pub fn figure_words(q: &Question, value: f64) -> String {
-    let p = |least: usize| places(q, value, least);
+    let p = |least: i32| places(q, value, least).max(0) as usize;
     match q.figure {
         Figure::Speedup => format!("{value:.*}x", p(2)),
         Figure::LostUpdates if value.fract() == 0.0 => format!("{value:.0} lost a trial"),
         Figure::LostUpdates => format!("{value:.*} lost a trial", p(2)),
         Figure::PoolSizeEnough => format!("size {value:.0}"),
-        Figure::GilWaitMs | Figure::TickLateMs => match p(1) {
-            1 => human_ms(value),
-            more => format!("{value:.more$} ms"),
-        },
+        Figure::GilWaitMs | Figure::TickLateMs => ms_words(q, value),
         Figure::Fastest => format!("run {value:.0} first"),
     }
 }
 
-/// The fewest places, from `least` (and at most 6), at which `value` rounded falls in the
-/// answer `value` falls in.
-fn places(q: &Question, value: f64, least: usize) -> usize {
+/// Milliseconds as [`human_ms`] words them (`1.25 s`, `7.0 ms`, `350.0 µs`) where that stays in
+/// the figure's answer, else in ms with places enough (`999.96 ms` against "from 1000").
+fn ms_words(q: &Question, value: f64) -> String {
+    // human_ms's resolution, in places of a ms: 10 ms in seconds, 0.1 ms, 0.1 µs, 1 ns.
+    let shown = match value {
+        v if v >= 1000.0 => -2,
+        v if v >= 1.0 || v == 0.0 => 1,
+        v if v >= 0.001 => 4,
+        _ => 6,
+    };
+    match places(q, value, shown) == shown {
+        true => human_ms(value),
+        false => format!("{value:.*} ms", places(q, value, shown + 1).max(0) as usize),
+    }
+}
+
+/// The fewest places, from `least` (and at most 6; below 0: tens, hundreds), at which `value`
+/// rounded falls in the answer `value` falls in.
+fn places(q: &Question, value: f64, least: i32) -> i32 {
     let answer = |v: f64| q.answers.iter().position(|a| a.holds(v));
     (least..=6)
         .find(|&p| {
-            let scale = 10f64.powi(p as i32);
+            let scale = 10f64.powi(p);
             answer((value * scale).round() / scale) == answer(value)
         })
         .unwrap_or(6)
@@ -496,6 +509,27 @@ mod tests {
             r.end_ns = Some(ms * 1_000_000);
         }
         trace
+    }
+
+    #[test]
+    fn a_figure_is_printed_inside_the_answer_it_falls_in() {
+        let q = question();
+        let words = |v| figure_words(&q, v);
+        assert_eq!(words(2.0), "2.00x");
+        assert_eq!(words(0.799), "0.799x", "0.80x would read as about the same");
+        assert_eq!(words(1.4996), "1.4996x");
+        let ms = |edges: &[(f64, f64)], v| {
+            let answers = (edges.iter())
+                .map(|&(low, high)| Answer::new(&format!("{low}"), low, high))
+                .collect();
+            figure_words(&Question::new(Some(0), "?", Figure::TickLateMs, answers), v)
+        };
+        let at_1s = [(0.0, 1000.0), (1000.0, f64::INFINITY)];
+        assert_eq!(ms(&at_1s, 999.96), "999.96 ms");
+        assert_eq!(ms(&at_1s, 7.0), "7.0 ms");
+        let at_1500 = [(0.0, 1500.0), (1500.0, f64::INFINITY)];
+        assert_eq!(ms(&at_1500, 1499.0), "1499 ms", "not 1.50 s");
+        assert_eq!(ms(&at_1500, 2500.0), "2.50 s");
     }
 
     #[test]
