@@ -37,11 +37,16 @@ pub struct QuestionOut<'a> {
     pub figure: &'static str,
     pub answers: Vec<AnswerOut<'a>>,
     /// How many answered in all.
-    pub answered: u32,
+    pub answered: u64,
     /// The figure measured, or `null` (not ended, or nothing to measure).
     pub measured: Option<f64>,
     /// The right answer's label (the one whose range holds the figure), or `null`.
     pub right: Option<&'a str>,
+    /// "Which finishes first?": the runs about as fast as the fastest (within the verdict's
+    /// margin), each answer right (`right` in `answers`), the fastest measured first; else
+    /// empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub about_as_fast: Vec<&'a str>,
 }
 
 /// An answer offered: its label, its range `[from, to)` (`to` `null`: no bound), how many gave
@@ -60,7 +65,9 @@ fn questions(trace: &Trace) -> Vec<QuestionOut<'_>> {
 }
 
 fn question<'a>(trace: &'a Trace, q: &'a crate::trace::Question) -> QuestionOut<'a> {
-    let right = q.right(trace);
+    let revealed = q.revealed(trace);
+    let right = revealed.right.first().copied();
+    let label = |i: usize| q.answers[i].label.as_str();
     QuestionOut {
         run: q.about(trace).map(|r| r.meta.label.as_str()),
         run_index: q.run,
@@ -73,12 +80,17 @@ fn question<'a>(trace: &'a Trace, q: &'a crate::trace::Question) -> QuestionOut<
                 from: a.low,
                 to: Some(a.high).filter(|h| h.is_finite()),
                 count: q.counts.get(i).copied().unwrap_or(0),
-                right: right == Some(i),
+                right: revealed.is_right(i),
             })
             .collect(),
         answered: q.answered(),
-        measured: q.measured(trace).map(|v| round(v, 3)),
-        right: right.map(|i| q.answers[i].label.as_str()),
+        // Unrounded: a figure rounded could fall below its answer's `from`.
+        measured: revealed.value,
+        right: right.map(label),
+        about_as_fast: match revealed.tie() {
+            true => revealed.right.iter().map(|&i| label(i)).collect(),
+            false => Vec::new(),
+        },
     }
 }
 

@@ -13,17 +13,14 @@
 
 use super::mistake::{at, Mistake};
 use crate::exec::ExecSpec;
-use crate::trace::question::{Answer, Figure, Question};
+use crate::trace::question::{self, Answer, Figure, Question};
 use crate::trace::LaneKind;
 use serde::Deserialize;
 use toml::Spanned;
 
 /// The most questions a lesson states, and answers a question offers (keyed 1 to 9).
 pub const MAX_QUESTIONS: usize = 32;
-pub const MAX_ANSWERS: usize = 9;
-
-/// The longest an answer's label is, in characters.
-const MAX_LABEL: usize = 40;
+pub use crate::trace::question::MAX_ANSWERS;
 
 /// A question as a lesson states it.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,77 +122,47 @@ fn run_of(r: &Spanned<String>, executors: &[ExecSpec]) -> Result<ExecSpec, Mista
     }
 }
 
-/// The answers, each a range some figure can fall in, no two overlapping.
+/// The answers, each a range some figure can fall in, no two overlapping: the rule trace files
+/// are checked by too ([`crate::trace::question::check_answers`]), its place in the file said.
 fn answers(
     list: &Spanned<Vec<Spanned<AnswerFile>>>,
     figure: Figure,
 ) -> Result<Vec<Answer>, Mistake> {
     let given = list.get_ref();
-    if given.is_empty() {
-        return Err(at(list.span(), "a question offers at least one answer"));
-    }
-    if given.len() > MAX_ANSWERS {
-        let why = format!("a question offers at most {MAX_ANSWERS} answers (keys 1 to 9)");
-        return Err(at(list.span(), why));
-    }
-    let answers = given
-        .iter()
-        .map(|a| answer(a, figure))
-        .collect::<Result<Vec<_>, _>>()?;
-    for (i, a) in answers.iter().enumerate() {
-        for (k, b) in answers.iter().enumerate().skip(i + 1) {
-            if a.label.eq_ignore_ascii_case(&b.label) {
-                return Err(at(
-                    given[k].span(),
-                    format!("two answers are '{}'", b.label),
-                ));
+    let answers: Vec<Answer> = given.iter().map(|a| answer(a, figure)).collect();
+    question::check_answers(&answers, figure).map_err(|(i, why)| {
+        let place = match i {
+            None => list.span(),
+            Some(i) if question::check_label(&answers[i].label).is_err() => {
+                given[i].get_ref().label.span()
             }
-            if a.low < b.high && b.low < a.high {
-                let why = format!(
-                    "answers '{}' and '{}' overlap: a figure would make both right",
-                    a.label, b.label
-                );
-                return Err(at(given[k].span(), why));
+            Some(i) if question::check_range(&answers[i], figure).is_err() => {
+                range_place(&given[i])
             }
-        }
-    }
+            // Two answers at odds: the second.
+            Some(i) => given[i].span(),
+        };
+        at(place, why)
+    })?;
     Ok(answers)
 }
 
-fn answer(a: &Spanned<AnswerFile>, figure: Figure) -> Result<Answer, Mistake> {
+/// An answer as the file gives it, its range the figure's lowest to no bound where left out.
+fn answer(a: &Spanned<AnswerFile>, figure: Figure) -> Answer {
     let f = a.get_ref();
-    let label = f.label.get_ref().trim();
-    if label.is_empty() || label.chars().count() > MAX_LABEL {
-        let why = format!("an answer's label is 1 to {MAX_LABEL} characters");
-        return Err(at(f.label.span(), why));
-    }
-    let (lowest, whole) = figure.domain();
+    let (lowest, _) = figure.domain();
     let low = f.from.as_ref().map_or(lowest, |v| *v.get_ref());
     let high = f.to.as_ref().map_or(f64::INFINITY, |v| *v.get_ref());
-    let place = f
-        .from
+    Answer::new(f.label.get_ref().trim(), low, high)
+}
+
+/// Where an answer's range is written: its `from`, else its `to`, else the answer.
+fn range_place(a: &Spanned<AnswerFile>) -> std::ops::Range<usize> {
+    let f = a.get_ref();
+    f.from
         .as_ref()
         .or(f.to.as_ref())
-        .map_or(a.span(), Spanned::span);
-    if low.is_nan() || high.is_nan() {
-        return Err(at(place, "from and to are numbers"));
-    }
-    if low < lowest {
-        let why = format!("'{label}': {} is never below {lowest}", figure.name());
-        return Err(at(place, why));
-    }
-    let empty = match whole {
-        true => low.ceil() >= high,
-        false => low >= high,
-    };
-    if empty {
-        let what = if whole { "whole " } else { "" };
-        let why = format!(
-            "'{label}': no {what}figure is from {low} and below {high}: give from below to"
-        );
-        return Err(at(place, why));
-    }
-    Ok(Answer::new(label, low, high))
+        .map_or(a.span(), Spanned::span)
 }
 
 /// What fills a question's words: `{tasks}`, `{adds}` (a task's adds to the shared counter),
@@ -290,18 +257,24 @@ fn fastest(runs: &[Planned]) -> Question {
     Question::new(None, text, Figure::Fastest, answers)
 }
 
-/// The speedups "how fast?" offers beside slower and about the same, and how many at most.
+/// The speedups "how fast?" offers beside slower and about the same (with the run's own, below).
 const TIMES: [f64; 5] = [2.0, 3.0, 5.0, 10.0, 20.0];
-const MOST_TIMES: usize = TIMES.len();
 
-/// "How fast?": slower, about the same, then about 2x, 3x, 5x, 10x, 20x up to what a run that
-/// could have `at_once` tasks going at once could reach, and one past it (a guess past what it
-/// could do stays on offer: the class may think threads add cores), the last "or more". Each is
-/// right from half-way to the one before, on a log scale (about 2x from 1.41x, about 3x from
-/// 2.45x), so no answer stretches over another's figure.
+/// "How fast?": slower, about the same, then about 2x, 3x, 5x, 10x, 20x and the run's own
+/// `at_once` (as many tasks as it could have going at once: 4 workers offer about 4x, the
+/// speedup a pool could reach) up to `at_once`, and one past it (a guess past what it could do
+/// stays on offer: the class may think threads add cores), the last "or more". Each is right
+/// from half-way to the one before, on a log scale (about 2x from 1.41x, about 3x from 2.45x),
+/// so no answer stretches over another's figure.
 pub fn speedup_answers(at_once: u32) -> Vec<Answer> {
-    let within = TIMES.iter().take_while(|&&x| x <= at_once as f64).count();
-    let times: Vec<f64> = TIMES[..(within + 1).clamp(2, MOST_TIMES)].to_vec();
+    let own = at_once as f64;
+    let mut ladder = TIMES.to_vec();
+    if own > 1.0 && !ladder.contains(&own) {
+        ladder.push(own);
+        ladder.sort_by(f64::total_cmp);
+    }
+    let within = ladder.iter().take_while(|&&x| x <= own).count();
+    let times: Vec<f64> = ladder[..(within + 1).clamp(2, ladder.len())].to_vec();
     let mut answers = vec![
         Answer::new("slower", 0.0, 0.9),
         Answer::new("about the same", 0.9, 2f64.sqrt()),
@@ -446,10 +419,19 @@ mod tests {
             labels(3),
             with(&["about 2x", "about 3x", "about 5x or more"])
         );
+        // A pool of 4 can reach 4x: offered, and about 5x past it.
         assert_eq!(
-            labels(8),
-            with(&["about 2x", "about 3x", "about 5x", "about 10x or more"])
+            labels(4),
+            with(&["about 2x", "about 3x", "about 4x", "about 5x or more"])
         );
+        let eight = [
+            "about 2x",
+            "about 3x",
+            "about 5x",
+            "about 8x",
+            "about 10x or more",
+        ];
+        assert_eq!(labels(8), with(&eight));
         let most = [
             "about 2x",
             "about 3x",
@@ -458,9 +440,20 @@ mod tests {
             "about 20x or more",
         ];
         assert_eq!(labels(10), with(&most));
-        assert_eq!(labels(40), with(&most));
-        assert_eq!(labels(1000), with(&most));
-        for n in [1, 2, 3, 8, 40, 1000] {
+        let forty = &["about 2x", "about 3x", "about 5x", "about 10x", "about 20x"];
+        assert_eq!(
+            labels(40),
+            with(&[&forty[..], &["about 40x or more"]].concat())
+        );
+        assert!(labels(1000).contains(&"about 1000x or more".to_string()));
+        assert!(labels(1000).len() <= super::MAX_ANSWERS);
+        let four = super::speedup_answers(4);
+        assert!(four[4].holds(4.0), "a pool at its ideal 4.0x is about 4x");
+        assert!(
+            (four[4].low - 12f64.sqrt()).abs() < 1e-9,
+            "half-way from 3x, log scale"
+        );
+        for n in [1, 2, 3, 4, 7, 8, 40, 1000] {
             let answers = super::speedup_answers(n);
             assert!(
                 answers.windows(2).all(|w| w[0].high == w[1].low),

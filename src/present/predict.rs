@@ -2,14 +2,75 @@
 //! counts as a small bar chart, laid out in the cells a panel has for it; and, once the run is
 //! measured, the reveal: the counts beside the measured figure, the right answer marked.
 
-use super::prediction::measured_words;
+use super::words::human_ms;
+use crate::trace::question::Revealed;
 use crate::trace::{Figure, Question, Trace};
+
+/// "Which finishes first?" where runs are about as fast as one another (within the verdict's
+/// margin): the reveal's lead, and what it means for the answers.
+pub const TIE_LEAD: &str = "about as fast (no single fastest)";
+pub const TIE_RIGHT: &str = "no single fastest, each counts as right";
+
+/// A figure of question `q` in words: `2.30x`, `0 lost a trial`, `size 10`, `7.0 ms`, with as
+/// many places as it takes for the figure as printed to fall in the answer the figure itself
+/// falls in (0.899x is `0.899x`, not `0.90x`: "about the same" starts at 0.9x).
+pub fn figure_words(q: &Question, value: f64) -> String {
+    let p = |least: i32| places(q, value, least).max(0) as usize;
+    match q.figure {
+        Figure::Speedup => format!("{value:.*}x", p(2)),
+        Figure::LostUpdates if value.fract() == 0.0 => format!("{value:.0} lost a trial"),
+        Figure::LostUpdates => format!("{value:.*} lost a trial", p(2)),
+        Figure::PoolSizeEnough => format!("size {value:.0}"),
+        Figure::GilWaitMs | Figure::TickLateMs => ms_words(q, value),
+        Figure::Fastest => format!("run {value:.0} first"),
+    }
+}
+
+/// Milliseconds as [`human_ms`] words them (`1.25 s`, `7.0 ms`, `350.0 µs`) where that stays in
+/// the figure's answer, else in ms with places enough (`999.96 ms` against "from 1000").
+fn ms_words(q: &Question, value: f64) -> String {
+    // human_ms's resolution, in places of a ms: 10 ms in seconds, 0.1 ms, 0.1 µs, 1 ns.
+    let shown = match value {
+        v if v >= 1000.0 => -2,
+        v if v >= 1.0 || v == 0.0 => 1,
+        v if v >= 0.001 => 4,
+        _ => 6,
+    };
+    match places(q, value, shown) == shown {
+        true => human_ms(value),
+        false => format!("{value:.*} ms", places(q, value, shown + 1).max(0) as usize),
+    }
+}
+
+/// The fewest places, from `least` (and at most 6; below 0: tens, hundreds), at which `value`
+/// rounded falls in the answer `value` falls in.
+fn places(q: &Question, value: f64, least: i32) -> i32 {
+    let answer = |v: f64| q.answers.iter().position(|a| a.holds(v));
+    (least..=6)
+        .find(|&p| {
+            let scale = 10f64.powi(p);
+            answer((value * scale).round() / scale) == answer(value)
+        })
+        .unwrap_or(6)
+}
+
+/// The measured figure in words, a run named where the figure is one (`threads (GIL) first`).
+pub fn measured_words(trace: &Trace, q: &Question, value: f64) -> String {
+    if q.figure != Figure::Fastest {
+        return figure_words(q, value);
+    }
+    let mut set = (trace.runs.iter()).filter(|r| r.meta.set == q.set && !r.is_real());
+    match set.nth((value as usize).saturating_sub(1)) {
+        Some(run) => format!("{} first", run.meta.label),
+        None => figure_words(q, value),
+    }
+}
 
 /// The answers a key counts (1 to 9).
 pub const KEYED: usize = 9;
 
 /// The longest bar of an answer laid out a row each.
-const LONGEST_BAR: usize = 24;
+pub const LONGEST_BAR: usize = 24;
 /// The bar of an answer laid out one after another.
 const SHORT_BAR: usize = 4;
 /// The fewest hands a whole bar stands for.
@@ -68,7 +129,7 @@ pub fn place(q: &Question, width: usize, rows: usize) -> Vec<Placed> {
     if width == 0 || rows == 0 {
         return Vec::new();
     }
-    let mut lines = wrap(&q.text, width);
+    let mut lines = wrap(&q.text, width, ("", ""));
     if lines.len() > rows {
         lines.truncate(rows);
         let last = &mut lines[rows - 1];
@@ -92,27 +153,47 @@ pub fn place(q: &Question, width: usize, rows: usize) -> Vec<Placed> {
 
 /// The rows a question's words take, `width` wide, broken between words.
 pub fn question_rows(q: &Question, width: usize) -> usize {
-    wrap(&q.text, width).len()
+    wrap(&q.text, width, ("", "")).len()
 }
 
-/// `text` in lines of at most `width` columns, broken between words (a word too long cut).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+/// `text` in lines of at most `width` columns, broken between words (a word too long for a
+/// line broken too), the first line starting with `first`, those after with `rest`.
+pub fn wrap(text: &str, width: usize, (first, rest): (&str, &str)) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
+    let mut line = first.to_string();
+    let mut fresh = true;
     for word in text.split_whitespace() {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
-                line.push(' ');
-                line.push_str(word);
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let gap = usize::from(!fresh);
+            if used + gap + word.len() <= width {
+                line.push_str(if fresh { "" } else { " " });
+                line.extend(word.iter());
+                fresh = false;
+                break;
             }
-            _ => lines.push(cut(word, width)),
+            if fresh {
+                // Too long for a line of its own: as much as fits, the rest on the next.
+                let room = width.saturating_sub(used).max(1);
+                line.extend(word.drain(..room.min(word.len())));
+            }
+            lines.push(std::mem::replace(&mut line, rest.to_string()));
+            fresh = true;
+            if word.is_empty() {
+                break;
+            }
         }
+    }
+    if !fresh {
+        lines.push(line);
     }
     lines
 }
 
 /// The count a whole bar stands for: the most any answer was given, and at least
 /// [`FULL_BAR`] (one hand is not a whole bar).
-fn most(q: &Question) -> u32 {
+pub fn most(q: &Question) -> u32 {
     q.counts.iter().copied().max().unwrap_or(0).max(FULL_BAR)
 }
 
@@ -254,24 +335,31 @@ enum Words {
 /// The richest wording that fits `width`: every answer, then only those given, then those by
 /// their keys (`3) 6`), then the right one alone of all hands (`✓ slower: 1 of 12`), then that
 /// without the figure; empty when nothing fits or nobody answered.
-pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> {
-    let given: u32 = q.counts.iter().sum();
+/// `revealed` is the question's measured figure and right answers ([`Question::revealed`], kept
+/// by the view: it is not measured again each frame); runs about as fast as one another are
+/// each right, and the reveal says so (`about as fast:`).
+pub fn reveal(
+    q: &Question,
+    trace: &Trace,
+    revealed: &Revealed,
+    width: usize,
+) -> Vec<(String, Mark)> {
+    let given = q.answered();
     if given == 0 {
         return Vec::new();
     }
-    let (measured, right) = (q.measured(trace), q.right(trace));
+    let measured = revealed.value;
     let lead = match measured {
-        // A speedup as the title has it: its answers part at tenths (0.9x), where 0.87x said
-        // as 0.9x would read as the next answer's.
-        Some(v) if q.figure == Figure::Speedup => format!("measured {v:.2}x: "),
+        // As every view words it: places enough to stay in its answer (0.899x, not 0.90x).
+        Some(_) if revealed.tie() => format!("{TIE_LEAD}: "),
         Some(v) => format!("measured {}: ", measured_words(trace, q, v)),
         None => "class: ".to_string(),
     };
     let all: Vec<usize> = (0..q.answers.len()).collect();
     let shown: Vec<usize> = (all.iter().copied())
-        .filter(|&i| Some(i) == right || q.counts.get(i).is_some_and(|&c| c > 0))
+        .filter(|&i| revealed.is_right(i) || q.counts.get(i).is_some_and(|&c| c > 0))
         .collect();
-    let right_only: Vec<usize> = right.into_iter().collect();
+    let right_only: Vec<usize> = revealed.right.clone();
     // Before the figure, only the answers given.
     let first = if measured.is_some() { &all } else { &shown };
     let forms = [
@@ -281,14 +369,14 @@ pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> 
         (&lead, &right_only, Words::OfAll),
         ("", &right_only, Words::OfAll),
     ];
-    let unheld = measured.is_some() && right.is_none();
+    let unheld = measured.is_some() && revealed.right.is_empty();
     for (lead, answers, words) in forms {
         let mut parts = vec![(lead.to_string(), Mark::Plain)];
         for (k, &i) in answers.iter().enumerate() {
             if k > 0 {
                 parts.push((" · ".into(), Mark::Plain));
             }
-            parts.push(worded(q, (i, right, given), words));
+            parts.push(worded(q, (i, revealed, given), words));
         }
         if unheld {
             parts.push((" (no answer holds it)".into(), Mark::Plain));
@@ -301,15 +389,16 @@ pub fn reveal(q: &Question, trace: &Trace, width: usize) -> Vec<(String, Mark)> 
     Vec::new()
 }
 
-/// Answer `i` of the reveal (`right` the right one, of `given` hands), worded as `words` says.
+/// Answer `i` of the reveal (right as `revealed` has it, of `given` hands), worded as `words`
+/// says.
 fn worded(
     q: &Question,
-    (i, right, given): (usize, Option<usize>, u32),
+    (i, revealed, given): (usize, &Revealed, u64),
     words: Words,
 ) -> (String, Mark) {
     let count = q.counts.get(i).copied().unwrap_or(0);
     let label = &q.answers[i].label;
-    let mark = match (Some(i) == right, count) {
+    let mark = match (revealed.is_right(i), count) {
         (true, _) => Mark::Right,
         (false, 0) => Mark::Nobody,
         (false, _) => Mark::Given,
@@ -323,10 +412,75 @@ fn worded(
     (text, mark)
 }
 
+/// The live UI's words while the class answers (the UI only lays them out).
+pub mod live {
+    /// Under the panels, in place of the legend: what happens.
+    pub const HINT: &str =
+        " Before each run: count the hands for each answer, then space runs the lesson.";
+    /// Over a panel that asks nothing: the baseline, or another run.
+    pub const BASELINE: &str = "the baseline: the others' speed is measured against it";
+    pub const NOTHING_ASKED: &str = "nothing asked of this run";
+    /// What a key says it cannot do, while the class answers or after.
+    pub const RUN_FIRST: &str = "space runs what is asked about first";
+    pub const RUNS_ASKED: &str = "space runs what is asked about";
+    pub const ASKS_NOTHING: &str = "this panel asks nothing: Tab to one that does";
+    pub const NO_HAND: &str = "no hand to take back";
+    pub const ONCE_DONE: &str = "p asks before the next run: once these are done";
+    pub const NOT_ASKING: &str = "p asks before the next run; then 1–9 count";
+
+    /// A key past the question's answers.
+    pub fn answers_are(n: usize) -> String {
+        format!("this question has answers 1 to {n}")
+    }
+
+    /// The status line, `width` wide: what the keys do for the focused panel (run `label`,
+    /// its question's `answers`, if it asks one), the least needed words left out first where
+    /// they do not fit.
+    pub fn status(label: &str, answers: Option<usize>, width: usize) -> String {
+        let keys = match answers {
+            Some(n) if n > 1 => format!("1–{}: a hand up for ▶ {label}", n.min(super::KEYED)),
+            Some(_) => format!("1: a hand up for ▶ {label}"),
+            None => "nothing asked here".into(),
+        };
+        let mut parts = vec![
+            " PREDICT".to_string(),
+            keys,
+            "space runs".into(),
+            "u undo".into(),
+            "Tab panel".into(),
+            "? help".into(),
+            "q quit".into(),
+        ];
+        while parts.len() > 3 && parts.join(" · ").chars().count() > width {
+            parts.pop();
+        }
+        parts.join(" · ")
+    }
+
+    /// The recording's marker where the class is asked (`asciinema play -m` pauses there), of
+    /// the questions asked a panel each: `PREDICT · How fast against sync? (5 runs)`.
+    pub fn marker<'a>(questions: impl IntoIterator<Item = &'a str>) -> String {
+        let mut asked: Vec<(&str, usize)> = Vec::new();
+        for text in questions {
+            match asked.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, n)) => *n += 1,
+                None => asked.push((text, 1)),
+            }
+        }
+        let words: Vec<String> = (asked.iter())
+            .map(|(text, n)| match n {
+                1 => text.to_string(),
+                n => format!("{text} ({n} runs)"),
+            })
+            .collect();
+        format!("PREDICT · {}", words.join(" · "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Answer, RunMeta};
+    use crate::trace::{Answer, Figure, RunMeta};
 
     fn question() -> Question {
         let answers = [("slower", 0.0, 0.8), ("about the same", 0.8, 1.5)]
@@ -355,6 +509,27 @@ mod tests {
             r.end_ns = Some(ms * 1_000_000);
         }
         trace
+    }
+
+    #[test]
+    fn a_figure_is_printed_inside_the_answer_it_falls_in() {
+        let q = question();
+        let words = |v| figure_words(&q, v);
+        assert_eq!(words(2.0), "2.00x");
+        assert_eq!(words(0.799), "0.799x", "0.80x would read as about the same");
+        assert_eq!(words(1.4996), "1.4996x");
+        let ms = |edges: &[(f64, f64)], v| {
+            let answers = (edges.iter())
+                .map(|&(low, high)| Answer::new(&format!("{low}"), low, high))
+                .collect();
+            figure_words(&Question::new(Some(0), "?", Figure::TickLateMs, answers), v)
+        };
+        let at_1s = [(0.0, 1000.0), (1000.0, f64::INFINITY)];
+        assert_eq!(ms(&at_1s, 999.96), "999.96 ms");
+        assert_eq!(ms(&at_1s, 7.0), "7.0 ms");
+        let at_1500 = [(0.0, 1500.0), (1500.0, f64::INFINITY)];
+        assert_eq!(ms(&at_1500, 1499.0), "1499 ms", "not 1.50 s");
+        assert_eq!(ms(&at_1500, 2500.0), "2.50 s");
     }
 
     #[test]
@@ -433,7 +608,8 @@ mod tests {
         q.counts = vec![1, 0, 5, 2];
         // 1000 ms against 500 ms: 2x.
         let words = |w| -> String {
-            let parts = reveal(&q, &trace(500), w);
+            let t = trace(500);
+            let parts = reveal(&q, &t, &q.revealed(&t), w);
             parts.into_iter().map(|(t, _)| t).collect()
         };
         assert_eq!(
@@ -448,7 +624,8 @@ mod tests {
         assert_eq!(words(40), "measured 2.00x: ✓ about 2x: 5 of 8");
         assert_eq!(words(20), "✓ about 2x: 5 of 8");
         assert_eq!(words(5), "");
-        let parts = reveal(&q, &trace(500), 120);
+        let t = trace(500);
+        let parts = reveal(&q, &t, &q.revealed(&t), 120);
         let right: Vec<&str> = (parts.iter())
             .filter(|(_, m)| *m == Mark::Right)
             .map(|(t, _)| t.as_str())
@@ -457,9 +634,15 @@ mod tests {
         // Not measured yet: only what was said.
         let mut running = trace(500);
         running.runs[1].end_ns = None;
-        let said: String = reveal(&q, &running, 120).into_iter().map(|p| p.0).collect();
+        let not_yet = q.revealed(&running);
+        let said: String = (reveal(&q, &running, &not_yet, 120).into_iter())
+            .map(|p| p.0)
+            .collect();
         assert_eq!(said, "class: slower: 1 · about 2x: 5 · 5x or more: 2");
         q.counts = vec![0; 4];
-        assert!(reveal(&q, &running, 120).is_empty(), "nothing said");
+        assert!(
+            reveal(&q, &running, &not_yet, 120).is_empty(),
+            "nothing said"
+        );
     }
 }

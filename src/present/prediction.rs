@@ -2,7 +2,8 @@
 //! with their counts and the right one marked, for every view (the headless text and JSON, the
 //! terminal UI's reveal).
 
-use super::words::human_ms;
+use super::predict::{measured_words, wrap};
+use crate::trace::question::Revealed;
 use crate::trace::{Figure, Question, Trace};
 
 /// What a question is about: its run's label, or the lesson; a later set's (a what-if's, or
@@ -14,30 +15,6 @@ pub fn about(trace: &Trace, q: &Question) -> String {
     match q.set {
         0 => what.to_string(),
         set => format!("{what} (set {set})"),
-    }
-}
-
-/// A figure in words: `2.3x`, `0 lost a trial`, `size 10`, `7.0 ms`.
-pub fn figure_words(figure: Figure, value: f64) -> String {
-    match figure {
-        Figure::Speedup => format!("{value:.1}x"),
-        Figure::LostUpdates if value.fract() == 0.0 => format!("{value:.0} lost a trial"),
-        Figure::LostUpdates => format!("{value:.2} lost a trial"),
-        Figure::PoolSizeEnough => format!("size {value:.0}"),
-        Figure::GilWaitMs | Figure::TickLateMs => human_ms(value),
-        Figure::Fastest => format!("run {value:.0} first"),
-    }
-}
-
-/// The measured figure in words, a run named where the figure is one (`threads (GIL) first`).
-pub fn measured_words(trace: &Trace, q: &Question, value: f64) -> String {
-    if q.figure != Figure::Fastest {
-        return figure_words(q.figure, value);
-    }
-    let mut set = (trace.runs.iter()).filter(|r| r.meta.set == q.set && !r.is_real());
-    match set.nth((value as usize).saturating_sub(1)) {
-        Some(run) => format!("{} first", run.meta.label),
-        None => figure_words(q.figure, value),
     }
 }
 
@@ -56,7 +33,12 @@ pub fn figure_name(figure: Figure) -> &'static str {
 /// The reveal in a line: `measured 0 lost a trial (updates lost, ...): right "under 1", 3 of 6
 /// answered it`, or why there is no figure yet.
 pub fn reveal(trace: &Trace, q: &Question) -> String {
-    let Some(value) = q.measured(trace) else {
+    reveal_of(trace, q, &q.revealed(trace))
+}
+
+/// [`reveal`], of the measured figure and right answers already known (`revealed`).
+pub fn reveal_of(trace: &Trace, q: &Question, revealed: &Revealed) -> String {
+    let Some(value) = revealed.value else {
         return match figure_pending(trace, q) {
             true => "measured: not yet (the run has not ended)".into(),
             false => {
@@ -69,8 +51,9 @@ pub fn reveal(trace: &Trace, q: &Question) -> String {
         measured_words(trace, q, value),
         figure_name(q.figure)
     );
-    let right = q.right(trace);
+    let right = revealed.right.first().copied();
     let said = match right {
+        Some(_) if revealed.tie() => tie_words(q, revealed, &figure),
         Some(i) => {
             let hands = q.counts.get(i).copied().unwrap_or(0);
             let label = &q.answers[i].label;
@@ -84,6 +67,25 @@ pub fn reveal(trace: &Trace, q: &Question) -> String {
     match noise(trace, q, value, right) {
         Some(noise) => format!("{said}; {noise}"),
         None => said,
+    }
+}
+
+/// Runs about as fast as one another: each is right (the verdict calls none of them faster).
+fn tie_words(q: &Question, revealed: &Revealed, figure: &str) -> String {
+    let names: Vec<String> = (revealed.right.iter())
+        .map(|&i| format!("\"{}\"", q.answers[i].label))
+        .collect();
+    let hands: u64 = (revealed.right.iter())
+        .map(|&i| q.counts.get(i).copied().unwrap_or(0) as u64)
+        .sum();
+    let said = format!(
+        "{figure}: {} about as fast (within the verdict's margin): {}",
+        names.join(" and "),
+        super::predict::TIE_RIGHT
+    );
+    match q.answered() {
+        0 => format!("{said} (no answers counted)"),
+        all => format!("{said}, {hands} of {all} answered one"),
     }
 }
 
@@ -126,56 +128,50 @@ fn figure_pending(trace: &Trace, q: &Question) -> bool {
 pub fn lines(trace: &Trace, width: usize) -> Vec<String> {
     let mut out = Vec::new();
     for q in &trace.questions {
-        out.extend(wrap(&format!("{}: {}", about(trace, q), q.text), width, ""));
-        out.extend(answer_lines(trace, q));
-        out.extend(wrap(&reveal(trace, q), width, "  "));
+        let revealed = q.revealed(trace);
+        let head = format!("{}: {}", about(trace, q), q.text);
+        out.extend(wrap(&head, width, ("", "  ")));
+        out.extend(answer_lines(q, &revealed));
+        out.extend(wrap(&reveal_of(trace, q, &revealed), width, ("  ", "    ")));
     }
     out
 }
 
-/// An answer a line: its key, label, a bar of its count (20 for the most given), the count, the
-/// right one marked.
-fn answer_lines(trace: &Trace, q: &Question) -> Vec<String> {
-    let right = q.right(trace);
-    let most = q.counts.iter().copied().max().unwrap_or(0).max(1) as u64;
+/// An answer a line: its key, label, a bar of its count as every view draws it
+/// ([`super::predict::bar`]), the count, the right ones marked.
+fn answer_lines(q: &Question, revealed: &Revealed) -> Vec<String> {
     let width = (q.answers.iter())
         .map(|a| a.label.chars().count())
         .max()
         .unwrap_or(0);
+    let bar_w = super::predict::LONGEST_BAR;
     (q.answers.iter().enumerate())
         .map(|(i, a)| {
             let n = q.counts.get(i).copied().unwrap_or(0);
-            let bar = "█".repeat((n as u64 * 20).div_ceil(most) as usize);
-            let mark = if right == Some(i) { "  ✓ right" } else { "" };
-            format!("  {} {:<width$}  {bar:<20} {n:>3}{mark}", i + 1, a.label)
+            let bar = super::predict::bar(n, super::predict::most(q), bar_w);
+            let mark = if revealed.is_right(i) {
+                "  ✓ right"
+            } else {
+                ""
+            };
+            format!(
+                "  {} {:<width$}  {bar:<bar_w$} {n:>3}{mark}",
+                i + 1,
+                a.label
+            )
         })
         .collect()
-}
-
-/// `text` in lines of at most `width` columns (a word longer than that on a line of its own),
-/// each starting with `indent`, those after the first indented 2 more.
-fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = indent.to_string();
-    for word in text.split_whitespace() {
-        let fresh = line.trim().is_empty();
-        if !fresh && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::replace(&mut line, format!("{indent}  ")));
-        }
-        if !line.trim().is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    lines.push(line);
-    lines
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn words_wrap_at_the_width_and_go_on_indented() {
-        let lines = super::wrap("how many of a trial's 1,000 updates are lost", 20, "  ");
+        let lines = super::wrap(
+            "how many of a trial's 1,000 updates are lost",
+            20,
+            ("  ", "    "),
+        );
         assert_eq!(
             lines,
             [
@@ -185,6 +181,8 @@ mod tests {
             ]
         );
         assert!(lines.iter().all(|l| l.chars().count() <= 20));
-        assert_eq!(super::wrap("a", 20, ""), ["a"]);
+        assert_eq!(super::wrap("a", 20, ("", "")), ["a"]);
+        // A word too long for a line is broken, not lost.
+        assert_eq!(super::wrap("abcdefgh", 4, ("", "")), ["abcd", "efgh"]);
     }
 }

@@ -198,9 +198,66 @@ impl Question {
         self.answers.iter().position(|a| a.holds(value))
     }
 
-    /// How many answered.
-    pub fn answered(&self) -> u32 {
-        self.counts.iter().sum()
+    /// The measured figure and every answer right by it, computed once (a view keeps it).
+    pub fn revealed(&self, trace: &Trace) -> Revealed {
+        let value = self.measured(trace);
+        let held = value.and_then(|v| self.answers.iter().position(|a| a.holds(v)));
+        let mut right: Vec<usize> = held.into_iter().collect();
+        if let (Some(first), Figure::Fastest) = (held, self.figure) {
+            right.extend(self.about_as_fast(trace, value.unwrap_or(0.0), first));
+        }
+        Revealed { value, right }
+    }
+
+    /// For "which finishes first?": the answers (other than `first`, the fastest's) that hold
+    /// a run about as fast as the fastest, run number `value`, as the verdict judges it.
+    fn about_as_fast(&self, trace: &Trace, value: f64, first: usize) -> Vec<usize> {
+        let shown: Vec<usize> = (0..trace.runs.len())
+            .filter(|&i| trace.runs[i].meta.set == self.set && !trace.runs[i].is_real())
+            .collect();
+        let times: Vec<Option<u64>> = (shown.iter().map(|&i| &trace.runs[i]))
+            .map(|r| r.all_done().then(|| r.timed_ns()).flatten())
+            .collect();
+        let Some(Some(best)) = times.get((value as usize).wrapping_sub(1)) else {
+            return Vec::new();
+        };
+        let busy = super::busy::busy(trace, shown.iter().copied());
+        let noisy = busy.is_some_and(|b| b.is_busy());
+        // As the verdict has it: within 10% of the fastest's time, or within a busy machine's
+        // noise.
+        let close = |ratio: f64| {
+            ratio <= 1.0 + figures::ABOUT || noisy && figures::about_as_fast(busy, ratio, 1.0)
+        };
+        let mut right = Vec::new();
+        for (k, t) in times.iter().enumerate() {
+            if !t.is_some_and(|t| close(t as f64 / (*best).max(1) as f64)) {
+                continue;
+            }
+            let held = (self.answers.iter()).position(|a| a.holds((k + 1) as f64));
+            if let Some(i) = held.filter(|&i| i != first && !right.contains(&i)) {
+                right.push(i);
+            }
+        }
+        right
+    }
+
+    /// How many answered (counts are at most [`MAX_COUNT`] each, summed without wrapping).
+    pub fn answered(&self) -> u64 {
+        self.counts.iter().map(|&c| c as u64).sum()
+    }
+
+    /// Whether its answers can be asked: 1 to [`MAX_ANSWERS`], labels of 1 to [`MAX_LABEL`]
+    /// characters, none twice, each holding some figure, no two overlapping, counts at most
+    /// [`MAX_COUNT`]. Lesson files and trace files are checked by this one rule.
+    pub fn check(&self) -> Result<(), String> {
+        check_answers(&self.answers, self.figure).map_err(|(_, why)| why)?;
+        match self.counts.iter().find(|&&c| c > MAX_COUNT) {
+            Some(c) => Err(format!(
+                "a count of {c}: at most {} hands an answer",
+                super::limits::grouped(MAX_COUNT as u64)
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The run it is about, if that is in `trace`.
@@ -208,15 +265,111 @@ impl Question {
         trace.runs.get(self.run? as usize)
     }
 
-    /// Count `delta` more (or fewer: an undo) for answer `answer`; never below 0.
+    /// Count `delta` more (or fewer: an undo) for answer `answer`; never below 0, nor above
+    /// [`MAX_COUNT`].
     pub fn count(&mut self, answer: usize, delta: i32) {
         if self.counts.len() < self.answers.len() {
             self.counts.resize(self.answers.len(), 0);
         }
         if let Some(c) = self.counts.get_mut(answer) {
-            *c = c.saturating_add_signed(delta);
+            *c = c.saturating_add_signed(delta).min(MAX_COUNT);
         }
     }
+}
+
+/// A question's measured figure and its right answers: one, or, for "which finishes first?",
+/// every run about as fast as the fastest (a tie: each is right); none before the figure, or
+/// where no answer holds it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Revealed {
+    pub value: Option<f64>,
+    /// The answer holding the figure first, then those about as good.
+    pub right: Vec<usize>,
+}
+
+impl Revealed {
+    pub fn is_right(&self, answer: usize) -> bool {
+        self.right.contains(&answer)
+    }
+
+    /// More than one right: runs about as fast as one another.
+    pub fn tie(&self) -> bool {
+        self.right.len() > 1
+    }
+}
+
+/// The most answers a question offers (keyed 1 to 9), the longest label in characters, the
+/// most hands counted for an answer.
+pub const MAX_ANSWERS: usize = 9;
+pub const MAX_LABEL: usize = 40;
+pub const MAX_COUNT: u32 = 1_000_000;
+
+/// The answers' rule (see [`Question::check`]): why not, if they break it, and the answer at
+/// fault (`None`: the list).
+pub fn check_answers(answers: &[Answer], figure: Figure) -> Result<(), (Option<usize>, String)> {
+    if answers.is_empty() {
+        return Err((None, "a question offers at least one answer".into()));
+    }
+    if answers.len() > MAX_ANSWERS {
+        let why = format!("a question offers at most {MAX_ANSWERS} answers (keys 1 to 9)");
+        return Err((None, why));
+    }
+    for (i, a) in answers.iter().enumerate() {
+        check_label(&a.label)
+            .and_then(|_| check_range(a, figure))
+            .map_err(|why| (Some(i), why))?;
+    }
+    for (i, a) in answers.iter().enumerate() {
+        for (k, b) in answers.iter().enumerate().skip(i + 1) {
+            if a.label.trim().eq_ignore_ascii_case(b.label.trim()) {
+                return Err((Some(k), format!("two answers are '{}'", b.label)));
+            }
+            if a.low < b.high && b.low < a.high {
+                let why = format!(
+                    "answers '{}' and '{}' overlap: a figure would make both right",
+                    a.label, b.label
+                );
+                return Err((Some(k), why));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An answer's label: 1 to [`MAX_LABEL`] characters.
+pub fn check_label(label: &str) -> Result<(), String> {
+    let label = label.trim();
+    match label.is_empty() || label.chars().count() > MAX_LABEL {
+        true => Err(format!("an answer's label is 1 to {MAX_LABEL} characters")),
+        false => Ok(()),
+    }
+}
+
+/// An answer's range: numbers, none below the figure's lowest, holding some figure.
+pub fn check_range(a: &Answer, figure: Figure) -> Result<(), String> {
+    let label = a.label.trim();
+    let (lowest, whole) = figure.domain();
+    let (low, high) = (a.low, a.high);
+    if low.is_nan() || high.is_nan() {
+        return Err(format!("'{label}': from and to are numbers"));
+    }
+    if low < lowest {
+        return Err(format!(
+            "'{label}': {} is never below {lowest}",
+            figure.name()
+        ));
+    }
+    let empty = match whole {
+        true => low.ceil() >= high,
+        false => low >= high,
+    };
+    if empty {
+        let what = if whole { "whole " } else { "" };
+        return Err(format!(
+            "'{label}': no {what}figure is from {low} and below {high}: give from below to"
+        ));
+    }
+    Ok(())
 }
 
 fn ms(ns: u64) -> f64 {

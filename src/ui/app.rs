@@ -255,7 +255,7 @@ impl App {
             }
             Action::Predict => self.predict(),
             Action::Answer(_) | Action::Undo => {
-                self.view.message = Some("p asks before the next run; then 1–9 count".into())
+                self.view.message = Some(crate::present::predict::live::NOT_ASKING.into())
             }
         }
         self.view

@@ -6,7 +6,7 @@ use super::app::App;
 use super::asking::Then;
 use super::keys::Action;
 use super::playhead::{Playhead, Zoom};
-use crate::present::predict::place;
+use crate::present::predict::{live, place};
 
 impl App {
     /// The lesson not started, its runs named and empty, asking their questions
@@ -31,9 +31,7 @@ impl App {
             Action::FocusNext | Action::ScrollDown => self.move_focus(1),
             Action::FocusPrev | Action::ScrollUp => self.move_focus(-1),
             Action::Predict => self.predict(),
-            Action::WhatIf | Action::Save => {
-                self.view.message = Some("space runs what is asked about first".into())
-            }
+            Action::WhatIf | Action::Save => self.view.message = Some(live::RUN_FIRST.into()),
             _ => return None,
         }
         Some(true)
@@ -42,12 +40,12 @@ impl App {
     /// A raised hand for answer `answer` of the focused panel's question.
     fn count(&mut self, answer: usize) {
         let Some((q, question)) = self.session.question_of(self.view.focus) else {
-            self.view.message = Some("this panel asks nothing: Tab to one that does".into());
+            self.view.message = Some(live::ASKS_NOTHING.into());
             return;
         };
         if answer >= question.answers.len() {
             let n = question.answers.len();
-            self.view.message = Some(format!("this question has answers 1 to {n}"));
+            self.view.message = Some(live::answers_are(n));
             return;
         }
         if self.session.count(q, answer, 1) {
@@ -61,7 +59,7 @@ impl App {
             Some((q, answer)) => {
                 self.session.count(q, answer, -1);
             }
-            None => self.view.message = Some("no hand to take back".into()),
+            None => self.view.message = Some(live::NO_HAND.into()),
         }
     }
 
@@ -83,11 +81,11 @@ impl App {
     /// its runs are done).
     pub(super) fn predict(&mut self) {
         if self.session.asking() {
-            self.view.message = Some("space runs what is asked about".into());
+            self.view.message = Some(live::RUNS_ASKED.into());
             return;
         }
         if !self.finished() {
-            self.view.message = Some("p asks before the next run: once these are done".into());
+            self.view.message = Some(live::ONCE_DONE.into());
             return;
         }
         self.ask(Then::Rerun);

@@ -8,11 +8,15 @@ use super::asking::{Asking, Then};
 use super::rows::RowCache;
 use super::wakes::WakeCache;
 use crate::lab::{Lab, Options};
+use crate::trace::question::Revealed;
 use crate::trace::{file, Lane, LaneId, LaneKind, Question, Run, RunStats, Trace};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// How often live lanes by task are derived again.
+/// What a question's revealed is measured from: how many questions, runs, and records.
+type RevealKey = (usize, usize, usize);
+
 const TASK_LANES_EVERY: Duration = Duration::from_millis(100);
 
 /// Where the trace comes from: runs under way (the lab records them), or a file.
@@ -38,6 +42,9 @@ pub struct Session {
     stats: Vec<(usize, Option<RunStats>)>,
     /// The verdict, once every run has finished.
     verdict: Option<String>,
+    /// Each question's measured figure and right answers (for "gil" a hand-off summary over
+    /// every wake: not measured again each frame), and the trace's key when they were.
+    reveals: (RevealKey, Vec<Revealed>),
     /// The rows of several lanes drawn, summarized.
     pub rows: RowCache,
     /// Each run's wakes in time order (for the arrows).
@@ -57,6 +64,7 @@ impl Session {
             task_lanes_stale: false,
             stats: Vec::new(),
             verdict: None,
+            reveals: Default::default(),
             rows: RowCache::default(),
             wakes: WakeCache::default(),
             asking: None,
@@ -182,6 +190,32 @@ impl Session {
             let stats = |i: usize| self.run_stats(i).copied();
             crate::present::verdict::verdict(self.trace(), stats).line
         });
+        let key = self.reveal_key();
+        if self.reveals.0 != key {
+            let trace = self.trace();
+            let fresh = self.questions().iter().map(|q| q.revealed(trace)).collect();
+            self.reveals = (key, fresh);
+        }
+    }
+
+    /// What the reveals kept were measured from: how many questions, runs, and records.
+    fn reveal_key(&self) -> RevealKey {
+        let runs = &self.trace().runs;
+        let size = runs.iter().map(|r| r.size()).sum();
+        (self.questions().len(), runs.len(), size)
+    }
+
+    /// Question `question`'s measured figure and right answers: as kept since the trace last
+    /// changed (measured now, where it changed since and was not taken in yet).
+    pub fn revealed(&self, question: usize) -> Revealed {
+        let kept = (self.reveals.0 == self.reveal_key())
+            .then(|| self.reveals.1.get(question))
+            .flatten();
+        match (kept, self.questions().get(question)) {
+            (Some(o), _) => o.clone(),
+            (None, Some(q)) => q.revealed(self.trace()),
+            (None, None) => Revealed::default(),
+        }
     }
 
     /// The lesson's settings and runs to start a what-if from, or why there are none.
@@ -433,6 +467,25 @@ mod tests {
         assert_eq!(by_task[1].spans[0].start_ns, 0, "task 1 ran first");
         assert_eq!(s.rerun(), Ok(false), "a replay has nothing to run");
         assert!(s.what_if_base().is_err());
+    }
+
+    /// The reveal's figure and right answer are measured once, when the trace changes, not
+    /// each frame: kept, and the same as measuring again.
+    #[test]
+    fn a_questions_reveal_is_kept_until_the_trace_changes() {
+        use crate::trace::{Answer, Figure};
+        let mut t = trace();
+        let answers = vec![
+            Answer::new("under 1 ms", 0.0, 1.0),
+            Answer::new("1 ms or more", 1.0, f64::INFINITY),
+        ];
+        let q = Question::new(Some(0), "How late?", Figure::TickLateMs, answers);
+        t.questions = vec![q.clone()];
+        let s = Session::replay(t.clone());
+        assert_eq!(s.reveals.0, s.reveal_key(), "kept for this trace");
+        assert_eq!(s.reveals.1, vec![q.revealed(&t)]);
+        assert_eq!(s.revealed(0).right, vec![0]);
+        assert_eq!(s.revealed(7), Revealed::default(), "no such question");
     }
 
     #[test]

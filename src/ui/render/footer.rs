@@ -46,7 +46,7 @@ pub fn render(frame: &mut Frame, foot: Rect, status: Rect, app: &App, verdict_ro
 /// (while the class answers, before anything has run: what happens).
 fn legend(app: &App, width: u16) -> Vec<Line<'static>> {
     if app.session.asking() {
-        return vec![Line::raw(super::predict::HINT)];
+        return vec![Line::raw(crate::present::predict::live::HINT)];
     }
     let runs = app.visible_panels();
     let items = legend_items(&app.view, &app.session, &runs);

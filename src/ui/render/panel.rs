@@ -165,7 +165,10 @@ fn render_title(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
     let r = &app.trace().runs[run];
     let said = match app.session.asking() && r.start_ns.is_none() {
         true => Vec::new(),
-        false => super::predict::said(app, run, width - width.min(r.meta.label.len() + 4)),
+        false => {
+            let name = r.meta.label.chars().count();
+            super::predict::said(app, run, width - width.min(name + 4))
+        }
     };
     let said_w: usize = said.iter().map(|s| s.content.chars().count()).sum();
     let width = width.saturating_sub(said_w + 2 * usize::from(said_w > 0));

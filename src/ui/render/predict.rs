@@ -4,7 +4,7 @@
 //! measured, beside the figure, with the right answer marked.
 
 use super::super::app::App;
-use crate::present::predict::{place, reveal, Mark, Piece};
+use crate::present::predict::{live, place, reveal, Mark, Piece};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -35,8 +35,8 @@ fn question(buf: &mut Buffer, area: Rect, app: &App, run: usize) {
     let Some((_, q)) = app.session.question_of(run) else {
         let r = &app.trace().runs[run];
         let words = match r.meta.baseline {
-            true => "the baseline: the others' speed is measured against it",
-            false => "nothing asked of this run",
+            true => live::BASELINE,
+            false => live::NOTHING_ASKED,
         };
         let dim = Style::default().add_modifier(Modifier::DIM);
         buf.set_stringn(area.x, area.y, words, area.width as usize, dim);
@@ -66,11 +66,11 @@ fn piece_style(piece: Piece, focused: bool, color: bool) -> Style {
 /// What the class said of run `run`, and what was right once measured, in `width` columns at
 /// most (empty if nothing was asked or said, or nothing fits).
 pub fn said(app: &App, run: usize, width: usize) -> Vec<Span<'static>> {
-    let Some((_, q)) = app.session.question_of(run) else {
+    let Some((i, q)) = app.session.question_of(run) else {
         return Vec::new();
     };
     let color = app.view.color;
-    let parts = reveal(q, app.trace(), width);
+    let parts = reveal(q, app.trace(), &app.session.revealed(i), width);
     parts
         .into_iter()
         .map(|(text, mark)| Span::styled(text, mark_style(mark, color)))
@@ -88,55 +88,17 @@ fn mark_style(mark: Mark, color: bool) -> Style {
 }
 
 /// The status line while the class answers, `width` wide: what the keys do, for the focused
-/// panel (the least needed words left out first where they do not fit).
+/// panel.
 pub fn status(app: &App, width: usize) -> String {
     let run = app.trace().runs.get(app.view.focus);
     let label = run.map_or("", |r| r.meta.label.as_str());
-    let keys = match app.session.question_of(app.view.focus) {
-        Some((_, q)) if q.answers.len() > 1 => {
-            format!("1–{}: a hand up for ▶ {label}", q.answers.len().min(9))
-        }
-        Some(_) => format!("1: a hand up for ▶ {label}"),
-        None => "nothing asked here".into(),
-    };
-    let mut parts = vec![
-        " PREDICT".to_string(),
-        keys,
-        "space runs".into(),
-        "u undo".into(),
-        "Tab panel".into(),
-        "? help".into(),
-        "q quit".into(),
-    ];
-    while parts.len() > 3 && parts.join(" · ").chars().count() > width {
-        parts.pop();
-    }
-    parts.join(" · ")
+    let answers = (app.session.question_of(app.view.focus)).map(|(_, q)| q.answers.len());
+    live::status(label, answers, width)
 }
 
-/// Under the panels while the class answers, in place of the legend: what happens.
-pub const HINT: &str =
-    " Before each run: count the hands for each answer, then space runs the lesson.";
-
-/// The recording's marker where the class is asked (`asciinema play -m` pauses there):
-/// `PREDICT · How fast against sync? (5 runs)`.
+/// The recording's marker where the class is asked (`asciinema play -m` pauses there).
 pub fn marker(app: &App) -> String {
-    let runs = app.trace().runs.len();
-    let mut asked: Vec<(&str, usize)> = Vec::new();
-    for run in 0..runs {
-        let Some((_, q)) = app.session.question_of(run) else {
-            continue;
-        };
-        match asked.iter_mut().find(|(text, _)| *text == q.text) {
-            Some((_, n)) => *n += 1,
-            None => asked.push((&q.text, 1)),
-        }
-    }
-    let words: Vec<String> = (asked.iter())
-        .map(|(text, n)| match n {
-            1 => text.to_string(),
-            n => format!("{text} ({n} runs)"),
-        })
-        .collect();
-    format!("PREDICT · {}", words.join(" · "))
+    let runs = 0..app.trace().runs.len();
+    let asked = runs.filter_map(|run| app.session.question_of(run).map(|(_, q)| q.text.as_str()));
+    live::marker(asked)
 }
