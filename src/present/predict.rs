@@ -425,6 +425,7 @@ pub mod live {
     pub const RUNS_ASKED: &str = "space runs what is asked about";
     pub const ASKS_NOTHING: &str = "this panel asks nothing: Tab to one that does";
     pub const NO_HAND: &str = "no hand to take back";
+    pub const ESC_STAYS: &str = "Esc does not quit while the class answers: q quits, space runs";
     pub const ONCE_DONE: &str = "p asks before the next run: once these are done";
     pub const NOT_ASKING: &str = "p asks before the next run; then 1–9 count";
 

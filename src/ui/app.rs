@@ -208,7 +208,7 @@ impl App {
             return go_on;
         }
         match action {
-            Action::Quit => return false,
+            Action::Quit | Action::Leave => return false,
             Action::TogglePause => {
                 self.view.playhead.toggle(live, extent);
                 self.hold_window_while_paused();

@@ -54,6 +54,7 @@ fn a_replay_opens_paused_at_its_start_and_space_plays_it() {
     assert_eq!(app.view.playhead.t_ns, app.extent());
     app.apply(Action::Start);
     assert_eq!(app.view.playhead.t_ns, 0);
+    assert!(!app.apply(Action::Leave), "Esc quits");
     assert!(!app.apply(Action::Quit), "q quits");
 }
 

@@ -7,6 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Quit,
+    /// Esc: quit, except while the class answers (a teacher's Esc must not end the lesson).
+    Leave,
     TogglePause,
     FrameForward,
     FrameBack,
@@ -203,10 +205,10 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "q, Esc, Ctrl-C",
-        what: "quit",
+        what: "quit (Esc: not while the class answers)",
         map: &[
             (key('q'), Quit),
-            ((KeyCode::Esc, false), Quit),
+            ((KeyCode::Esc, false), Leave),
             ((KeyCode::Char('c'), true), Quit),
         ],
     },

@@ -25,6 +25,7 @@ impl App {
         }
         match action {
             Action::Quit => return Some(false),
+            Action::Leave => self.view.message = Some(live::ESC_STAYS.into()),
             Action::TogglePause | Action::Rerun => self.go(),
             Action::Answer(answer) => self.count(answer as usize),
             Action::Undo => self.undo(),
@@ -217,6 +218,15 @@ mod tests {
         assert_eq!(app.session.questions()[next].counts[1], 1);
         assert_eq!(app.session.questions()[q].counts[2], 2);
         app.stop();
+    }
+
+    #[test]
+    fn esc_does_not_end_the_lesson_while_the_class_answers() {
+        let mut app = asked();
+        assert!(app.apply(Action::Leave), "still asking");
+        assert!(app.session.asking());
+        assert_eq!(app.view.message.as_deref(), Some(live::ESC_STAYS));
+        assert!(!app.apply(Action::Quit), "q still quits");
     }
 
     #[test]

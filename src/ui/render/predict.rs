@@ -63,14 +63,22 @@ fn piece_style(piece: Piece, focused: bool, color: bool) -> Style {
     }
 }
 
-/// What the class said of run `run`, and what was right once measured, in `width` columns at
-/// most (empty if nothing was asked or said, or nothing fits).
+/// What the class said of run `run`, and what was right once measured (in a replay, once the
+/// playhead has passed the run's end), in `width` columns at most (empty if nothing was asked
+/// or said, or nothing fits).
 pub fn said(app: &App, run: usize, width: usize) -> Vec<Span<'static>> {
     let Some((i, q)) = app.session.question_of(run) else {
         return Vec::new();
     };
     let color = app.view.color;
-    let parts = reveal(q, app.trace(), &app.session.revealed(i), width);
+    // A replay reveals a run's answer once the playhead has passed its end, not from t = 0.
+    let run_r = &app.trace().runs[run];
+    let played = app.is_live() || app.view.playhead.t_ns >= app.elapsed(run_r);
+    let revealed = match played {
+        true => app.session.revealed(i),
+        false => Default::default(),
+    };
+    let parts = reveal(q, app.trace(), &revealed, width);
     parts
         .into_iter()
         .map(|(text, mark)| Span::styled(text, mark_style(mark, color)))
@@ -101,4 +109,59 @@ pub fn marker(app: &App) -> String {
     let runs = 0..app.trace().runs.len();
     let asked = runs.filter_map(|run| app.session.question_of(run).map(|(_, q)| q.text.as_str()));
     live::marker(asked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Answer, Figure, Lane, Question, Run, RunMeta, Span, State, Trace};
+
+    /// A saved race run (10 of 100 updates lost) whose question the class answered.
+    fn answered() -> Trace {
+        let mut run = Run::new(RunMeta::default());
+        (run.start_ns, run.end_ns) = (Some(0), Some(10_000_000));
+        run.lesson.insert("expected".into(), 100);
+        run.lesson.insert("actual".into(), 90);
+        let mut lane = Lane::default();
+        lane.push(Span {
+            task: Some(0),
+            state: State::Run,
+            reason: None,
+            start_ns: 0,
+            end_ns: 10_000_000,
+        });
+        run.lanes.push(lane);
+        let answers = vec![
+            Answer::new("none", 0.0, 1.0),
+            Answer::new("some", 1.0, f64::INFINITY),
+        ];
+        let mut q = Question::new(Some(0), "Lost?", Figure::LostUpdates, answers);
+        q.counts = vec![1, 2];
+        Trace {
+            runs: vec![run],
+            questions: vec![q],
+            ..Trace::new("race")
+        }
+    }
+
+    fn words(app: &App) -> String {
+        said(app, 0, 200)
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect()
+    }
+
+    #[test]
+    fn a_replay_reveals_a_runs_answer_once_the_playhead_has_passed_its_end() {
+        let mut app = App::replay(answered());
+        app.view.playhead.t_ns = 0;
+        let before = words(&app);
+        assert!(
+            !before.contains("measured") && !before.contains('✓'),
+            "{before}"
+        );
+        app.view.playhead.t_ns = 10_000_000;
+        let after = words(&app);
+        assert!(after.contains("measured") && after.contains('✓'), "{after}");
+    }
 }
