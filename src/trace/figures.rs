@@ -83,6 +83,12 @@ pub fn gil_wait_per_response_ns(run: &Run) -> Option<u64> {
     per_response(run).map(|p| p.gil_ns)
 }
 
+/// Whether the run's tasks share an event loop (its executor says so, or they waited for it).
+pub fn has_loop(run: &Run) -> bool {
+    let waited = |l: &Lane| l.spans.iter().any(|s| s.reason == Some(Reason::Loop));
+    run.meta.ready == Reason::Loop || run.lanes.iter().any(waited)
+}
+
 /// While one task computes on the loop (the lane that ran longest): the longest the others sat
 /// ready for the loop, how late a tick was at worst (starve).
 pub fn longest_loop_ready_ns(run: &Run) -> u64 {

@@ -152,7 +152,10 @@ impl Question {
             Figure::Speedup => super::speedup(trace, run),
             Figure::LostUpdates => figures::lost_per_trial(run),
             Figure::GilWaitMs => figures::gil_wait_per_response_ns(run).map(ms),
-            Figure::TickLateMs => Some(ms(figures::longest_loop_ready_ns(run))),
+            // Only an event loop's tasks wait for the loop: no figure for another run.
+            Figure::TickLateMs => {
+                figures::has_loop(run).then(|| ms(figures::longest_loop_ready_ns(run)))
+            }
             Figure::PoolSizeEnough | Figure::Fastest => self.lesson_figure(trace),
         }
     }

@@ -480,6 +480,7 @@ mod tests {
             Answer::new("1 ms or more", 1.0, f64::INFINITY),
         ];
         let q = Question::new(Some(0), "How late?", Figure::TickLateMs, answers);
+        t.runs[0].meta.ready = crate::trace::Reason::Loop;
         t.questions = vec![q.clone()];
         let s = Session::replay(t.clone());
         assert_eq!(s.reveals.0, s.reveal_key(), "kept for this trace");
