@@ -406,13 +406,9 @@ pub fn wake_of(rec: &Record) -> Option<Wake> {
         return None;
     }
     let cause = Cause::from_index((rec.task >> WAKE_LANE_BITS) as usize)?;
-    Some(Wake {
-        from: (rec.lane != OUTSIDE).then_some(rec.lane),
-        from_ns: rec.t_ns,
-        to: rec.task & ((1 << WAKE_LANE_BITS) - 1),
-        to_ns: rec.t_ns,
-        cause,
-    })
+    let from = (rec.lane != OUTSIDE).then_some(rec.lane);
+    let to = rec.task & ((1 << WAKE_LANE_BITS) - 1);
+    Some(Wake::instant(from, to, rec.t_ns, cause))
 }
 
 /// Mark a queue's new length.

@@ -276,13 +276,7 @@ mod tests {
     }
 
     fn wake(from: Option<u32>, to_ns: u64, cause: Cause) -> Wake {
-        Wake {
-            from,
-            from_ns: to_ns,
-            to: 1,
-            to_ns,
-            cause,
-        }
+        Wake::instant(from, 1, to_ns, cause)
     }
 
     #[test]

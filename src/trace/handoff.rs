@@ -143,13 +143,7 @@ mod tests {
     }
 
     fn wake(from: Option<u32>, to: u32, at: u64, cause: Cause) -> Wake {
-        Wake {
-            from,
-            from_ns: at,
-            to,
-            to_ns: at,
-            cause,
-        }
+        Wake::instant(from, to, at, cause)
     }
 
     /// A GIL run by hand: lane 0 computes, lane 1 waits for a response (10-20), is ready for

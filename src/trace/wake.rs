@@ -27,6 +27,19 @@ pub struct Wake {
     pub cause: Cause,
 }
 
+impl Wake {
+    /// A hand-off made and taken at one instant, `at_ns` (as the Layer records one).
+    pub fn instant(from: Option<u32>, to: u32, at_ns: u64, cause: Cause) -> Wake {
+        Wake {
+            from,
+            from_ns: at_ns,
+            to,
+            to_ns: at_ns,
+            cause,
+        }
+    }
+}
+
 /// What handed over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -89,13 +89,7 @@ mod tests {
     use crate::trace::Cause;
 
     fn wake(from: Option<u32>, to: u32, at: u64) -> Wake {
-        Wake {
-            from,
-            from_ns: at,
-            to,
-            to_ns: at,
-            cause: Cause::GilInterval,
-        }
+        Wake::instant(from, to, at, Cause::GilInterval)
     }
 
     /// The GIL goes 0 -> 1 (10), a response for 2 (15), 1 -> 2 (20), 2 -> 0 (30), 0 -> 1 (40);

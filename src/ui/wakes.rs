@@ -407,13 +407,7 @@ mod tests {
     use super::*;
 
     fn wake(from: Option<u32>, to: u32, at: u64, cause: Cause) -> Wake {
-        Wake {
-            from,
-            from_ns: at,
-            to,
-            to_ns: at,
-            cause,
-        }
+        Wake::instant(from, to, at, cause)
     }
 
     fn sorted(wakes: &[Wake]) -> Sorted {
